@@ -1,0 +1,56 @@
+# Kho — two commands on a fresh machine:  make run   and   make test
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+KHO    := $(VENV)/bin/kho
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install system-deps system-deps-test unit integration browser lint translations bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	@.ci/system-deps run
+
+system-deps-test:
+	@.ci/system-deps test
+
+## run: install what is missing, prepare ./instance, serve on http://127.0.0.1:8000
+run: install system-deps
+	$(KHO) init
+	$(KHO) user bootstrap-admin
+	@echo "Kho: http://127.0.0.1:8000  (stop with Ctrl+C)"
+	$(KHO) serve
+
+## test: the whole suite (unit, integration, browser) and the import contracts
+test: install system-deps-test
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest -q -p no:cacheprovider
+
+unit: install
+	$(PY) -m pytest -q tests/unit
+
+integration: install
+	$(PY) -m pytest -q tests/integration
+
+browser: install system-deps-test
+	$(PY) -m pytest -q tests/browser
+
+lint: install
+	$(VENV)/bin/lint-imports
+
+## translations: rebuild the compiled message catalogues from the .po files
+translations: install
+	$(VENV)/bin/pybabel compile -d app/translations -D messages
+
+bench: install
+	@echo "See benchmarks/README.md for each benchmark's command."
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

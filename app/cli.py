@@ -1,0 +1,100 @@
+"""The ``kho`` command: a thin door onto app.services.
+
+Every command parses its arguments, calls one service and prints the outcome. Expected
+errors print one line (translated) and exit 1 (failed work) or 2 (usage/config error);
+unexpected ones print one line with a hint to rerun with ``--debug``.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from typing import Any, Callable
+
+import click
+
+from app import errors as error_table
+from app.i18n import gettext_for
+from archive.errors import KhoError
+
+
+class CliState:
+    """Holds the options of the ``kho`` group; builds the Kho runtime on demand."""
+
+    def __init__(self, lang: str, instance: str | None, debug: bool) -> None:
+        self.lang = lang
+        self.instance = instance
+        self.debug = debug
+        self._kho = None
+
+    def kho(self, *, require_secret: bool = True):
+        if self._kho is None:
+            from app.bootstrap import build
+
+            overrides = {"instance_path": self.instance} if self.instance else None
+            self._kho = build(overrides, require_secret=require_secret)
+        return self._kho
+
+    def _(self, text: str) -> str:
+        return gettext_for(self.lang)(text)
+
+
+def _(text: str) -> str:
+    """Translate ``text`` for the current command's language."""
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(CliState) if ctx else None
+    return state._(text) if state else gettext_for(_default_lang())(text)
+
+
+def _default_lang() -> str:
+    lang = os.environ.get("KHO_LANG") or os.environ.get("KHO_DEFAULT_LOCALE") or "vi"
+    return "en" if lang.lower().startswith("en") else "vi"
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into one translated line and the table's exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        state = click.get_current_context().find_object(CliState)
+        try:
+            return fn(*args, **kwargs)
+        except KhoError as exc:
+            message = exc.render(gettext_for(state.lang if state else _default_lang()))
+            where = f"{exc.field}: " if exc.field else ""
+            click.echo(f"kho: {_('error')}: {where}{message}", err=True)
+            sys.exit(error_table.outcome(exc).exit_code)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
+            if state and state.debug:
+                raise
+            click.echo(f"kho: {_('unexpected error')}: {type(exc).__name__}: {exc}. "
+                       f"{_('Rerun with --debug for details.')}", err=True)
+            sys.exit(error_table.UNEXPECTED.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=_default_lang,
+              help="Language of messages (vi or en; default from KHO_LANG).")
+@click.option("--instance", metavar="PATH", default=None,
+              help="Instance folder (default ./instance or KHO_INSTANCE_PATH).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.pass_context
+def main(ctx: click.Context, lang: str, instance: str | None, debug: bool) -> None:
+    """Kho — catalogue and digitisation archive of communication products."""
+    ctx.obj = CliState(lang, instance, debug)
+
+
+def register_commands() -> None:
+    """Attach the command modules (kept in separate files by topic)."""
+    from app import cli_admin, cli_media  # noqa: F401  (decorators register on `main`)
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+# Command modules register themselves on `main` when imported.
+from app import cli_admin, cli_server  # noqa: E402,F401

@@ -1,0 +1,141 @@
+"""``kho init``, ``kho user ...``, ``kho vocab list``, ``kho check``."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from app.cli import CliState, _, handle_errors, main, pass_state
+
+
+@main.command("init")
+@pass_state
+@handle_errors
+def init_cmd(state: CliState) -> None:
+    """Create or upgrade the instance: secret, schema, storage, index, vocabularies.
+
+    Safe to run again: it only adds what is missing.
+    """
+    from app.services import instance
+
+    kho = state.kho(require_secret=False)
+    if instance.ensure_secret(kho.settings):
+        click.echo(_("Wrote a new secret key to %s") % (kho.settings.instance / "kho.toml"))
+    report = instance.init_instance(kho)
+    click.echo(_("Database: %s") % report.database)
+    click.echo(_("Storage: %s") % report.storage)
+    click.echo(_("Search index: %s") % report.index)
+    added = sum(report.seeded.values())
+    click.echo(_("Vocabularies: %d entries added") % added)
+    click.echo(_("Kho is ready."))
+
+
+@main.group("user")
+def user_group() -> None:
+    """Manage user accounts and API tokens."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, help="admin, producer, commune or office.")
+@click.option("--commune", "commune", metavar="CODE",
+              help="Commune unit code or GSO code (required for role commune).")
+@click.option("--display-name", default="", help="Full name shown in the interface.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_state
+@handle_errors
+def user_add(state: CliState, name: str, role: str, commune: str | None, display_name: str,
+             password_stdin: bool) -> None:
+    """Add a user NAME with a ROLE (password asked at a prompt)."""
+    from app.services import accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    info = accounts.add_user(state.kho(), name, role, password, commune=commune,
+                             display_name=display_name)
+    where = f" ({info.commune_name})" if info.commune_name else ""
+    click.echo(_("User %(name)s added with role %(role)s") % {"name": info.username,
+                                                             "role": info.role} + where)
+
+
+@user_group.command("token")
+@click.argument("name")
+@click.option("--label", default="", help="A note to tell tokens apart.")
+@pass_state
+@handle_errors
+def user_token(state: CliState, name: str, label: str) -> None:
+    """Create a new API token for NAME and print it once."""
+    from app.services import accounts
+
+    token = accounts.create_token(state.kho(), name, label)
+    click.echo(_("New API token (shown only once):"), err=True)
+    click.echo(token)
+
+
+@user_group.command("list")
+@pass_state
+@handle_errors
+def user_list(state: CliState) -> None:
+    """List user accounts."""
+    from app.services import accounts
+
+    for info in accounts.list_users(state.kho()):
+        commune = info.commune_code or "-"
+        active = "" if info.active else " " + _("(disabled)")
+        click.echo(f"{info.username}\t{info.role}\t{commune}\t{info.display_name}{active}")
+
+
+@main.group("vocab")
+def vocab_group() -> None:
+    """Show the controlled vocabularies."""
+
+
+@vocab_group.command("list")
+@click.argument("kind", required=False)
+@pass_state
+@handle_errors
+def vocab_list(state: CliState, kind: str | None) -> None:
+    """List entries of vocabulary KIND, or the names of all vocabularies.
+
+    KIND: kinds, themes, conventions, languages, channels, plan_tasks, communes, units.
+    """
+    from app.services import vocabularies
+
+    if not kind:
+        for name in vocabularies.vocabulary_names():
+            click.echo(name)
+        return
+    for entry in vocabularies.list_vocabulary(state.kho(), kind):
+        flags = " ".join(f"{k}={v}" for k, v in entry.flags.items()
+                         if v not in (None, False, [], ""))
+        click.echo(f"{entry.code}\t{entry.label(state.lang)}" + (f"\t{flags}" if flags else ""))
+
+
+@main.command("check")
+@pass_state
+@handle_errors
+def check_cmd(state: CliState) -> None:
+    """Check that the database, storage, index and queue answer."""
+    from app.services import instance
+
+    results = instance.health(state.kho())
+    for name, status in results.items():
+        click.echo(f"{name}: {status}")
+    if any(v != "ok" for v in results.values()):
+        sys.exit(1)
+
+
+@user_group.command("bootstrap-admin")
+@pass_state
+@handle_errors
+def user_bootstrap_admin(state: CliState) -> None:
+    """Create the first 'admin' account if there is none (used by 'make run')."""
+    from app.services import accounts
+
+    created, path = accounts.ensure_admin(state.kho())
+    if created:
+        click.echo(_("Created user 'admin'; its password is in %s") % path)
+    else:
+        click.echo(_("Sign in as an admin user (first password: %s, if not changed)") % path)

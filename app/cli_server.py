@@ -1,0 +1,69 @@
+"""``kho serve`` and ``kho worker``: the web server and the job consumer."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import click
+
+from app.cli import CliState, _, handle_errors, main, pass_state
+
+
+@main.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default from settings).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--threads", type=int, default=8, show_default=True, help="WSGI threads.")
+@click.option("--no-worker", is_flag=True,
+              help="Do not start a job consumer beside the server (use 'kho worker').")
+@pass_state
+@handle_errors
+def serve_cmd(state: CliState, host: str | None, port: int | None, threads: int,
+              no_worker: bool) -> None:
+    """Serve Kho with the production WSGI server (waitress) and a job consumer."""
+    from waitress import serve
+
+    from app import create_app
+
+    kho = state.kho()
+    app = create_app(kho.settings)
+    worker = None
+    if not no_worker:
+        args = [sys.executable, "-m", "app", "--lang", state.lang]
+        if state.instance:
+            args += ["--instance", state.instance]
+        worker = subprocess.Popen(args + ["worker"])
+    host = host or kho.settings.host
+    port = port or kho.settings.port
+    click.echo(_("Serving on http://%(host)s:%(port)s") % {"host": host, "port": port})
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="Kho")
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGINT)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+@main.command("worker")
+@click.option("--workers", type=int, default=None, help="Parallel jobs (default: settings).")
+@pass_state
+@handle_errors
+def worker_cmd(state: CliState, workers: int | None) -> None:
+    """Run a job consumer: processes uploads and index updates until stopped.
+
+    On start it re-queues work left unfinished by a consumer that died (kill -9).
+    """
+    from app.services import jobs
+
+    kho = state.kho()
+    jobs.register_all(kho)
+    recovered = jobs.recover_unfinished(kho)
+    if recovered:
+        click.echo(_("Re-queued %d unfinished jobs") % recovered)
+    consumer = kho.queue.consumer(workers or kho.settings.queue_workers)
+    click.echo(_("Worker started on %s") % kho.queue.description)
+    consumer.run()
+

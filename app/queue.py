@@ -1,0 +1,79 @@
+"""The job queue: huey on SQLite (embedded default) or Redis (``queue_url``).
+
+The only huey importer. Jobs are registered by name on a :class:`JobQueue` built per
+Kho; producers (web, CLI) and consumers (``kho worker`` / ``kho serve``) build the same
+queue from the same settings, so names match. ``queue_url = "immediate"`` runs jobs
+synchronously in the caller (used by tests and ``--sync`` CLI runs).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from huey import RedisHuey, SqliteHuey
+from huey.api import Huey
+
+from archive.errors import ServiceUnavailable
+from config import Settings
+
+
+class JobQueue:
+    """Named jobs on one huey instance."""
+
+    def __init__(self, huey: Huey, description: str) -> None:
+        self.huey = huey
+        self.description = description
+        self._tasks: dict[str, Any] = {}
+
+    @property
+    def immediate(self) -> bool:
+        return bool(self.huey.immediate)
+
+    def register(self, name: str, fn: Callable[..., Any], *, retries: int = 2,
+                 retry_delay: int = 10) -> None:
+        """Register ``fn`` as job ``name`` (idempotent per name)."""
+        if name not in self._tasks:
+            self._tasks[name] = self.huey.task(name=name, retries=retries,
+                                               retry_delay=retry_delay)(fn)
+
+    def enqueue(self, name: str, *args: Any) -> None:
+        """Queue job ``name``; raises ServiceUnavailable if the queue cannot be reached."""
+        try:
+            self._tasks[name](*args)
+        except KeyError:
+            raise ServiceUnavailable("no job named %(name)s is registered", name=name) from None
+        except (OSError, ConnectionError) as exc:
+            raise ServiceUnavailable("job queue %(where)s unreachable: %(reason)s",
+                                     field="queue_url", where=self.description,
+                                     reason=str(exc)) from None
+
+    def pending_count(self) -> int:
+        return self.huey.pending_count()
+
+    def check(self) -> None:
+        """Raise ServiceUnavailable when the queue storage does not answer."""
+        try:
+            self.huey.pending_count()
+        except Exception as exc:  # noqa: BLE001 - redis/sqlite raise their own types
+            raise ServiceUnavailable("job queue %(where)s unreachable: %(reason)s",
+                                     field="queue_url", where=self.description,
+                                     reason=str(exc).splitlines()[0]) from None
+
+    def consumer(self, workers: int, worker_type: str = "thread"):
+        """A huey consumer for this queue (``kho worker`` runs it)."""
+        return self.huey.create_consumer(workers=workers, worker_type=worker_type,
+                                         periodic=False, check_worker_health=True)
+
+
+def make_queue(settings: Settings) -> JobQueue:
+    url = settings.queue_url
+    if url == "immediate":
+        huey = SqliteHuey("kho", filename=":memory:", immediate=True)
+        return JobQueue(huey, "immediate")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return JobQueue(RedisHuey("kho", url=url), url.split("@")[-1])
+    if url:
+        raise ServiceUnavailable("unsupported queue_url %(url)s (use redis://… or leave "
+                                 "empty for the SQLite queue)", field="queue_url", url=url)
+    settings.queue_file.parent.mkdir(parents=True, exist_ok=True)
+    return JobQueue(SqliteHuey("kho", filename=str(settings.queue_file)),
+                    str(settings.queue_file))

@@ -1,0 +1,158 @@
+"""Use cases for users and API tokens."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.bootstrap import Kho
+from app.services.actors import Actor
+from app.services.passwords import (MIN_PASSWORD_LENGTH, hash_password, new_token,
+                                    token_hash, verify_password)
+from archive.base import utcnow
+from archive.errors import AuthenticationRequired, Conflict, NotFound, ValidationError
+from archive.models import ROLES, ApiToken, Unit, User
+from archive.text import normalize_text
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    commune_code: Optional[str]
+    commune_name: Optional[str]
+    active: bool
+
+    @classmethod
+    def of(cls, user: User) -> "UserInfo":
+        return cls(user.id, user.username, user.display_name, user.role,
+                   user.commune.code if user.commune else None,
+                   user.commune.name if user.commune else None, user.active)
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user.id, user.username, user.role, user.commune_id)
+
+
+def _commune(session: Session, code: str) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        unit = session.scalar(select(Unit).where(Unit.gso_code == code, Unit.valid_to.is_(None),
+                                                 Unit.level == "commune"))
+    if unit is None or unit.level != "commune":
+        raise ValidationError("unknown commune code %(code)s (see 'kho vocab list communes')",
+                              field="commune", code=repr(code))
+    if unit.valid_to is not None and unit.valid_to < date.today():
+        successor = unit.current()
+        raise ValidationError("commune %(name)s (%(code)s) no longer exists since %(date)s; "
+                              "use %(successor)s", field="commune", name=unit.name, code=code,
+                              date=unit.valid_to.strftime("%d/%m/%Y"), successor=successor.code)
+    return unit
+
+
+def add_user(kho: Kho, username: str, role: str, password: str, *,
+             commune: str | None = None, display_name: str = "") -> UserInfo:
+    """Create a user. Raises ValidationError (bad name/role/commune/password), Conflict."""
+    username = normalize_text(username).lower()
+    if not USERNAME.match(username):
+        raise ValidationError("use 2–80 lower-case letters, digits, '.', '_' or '-'",
+                              field="username")
+    if role not in ROLES:
+        raise ValidationError("unknown role %(role)s; choose one of %(choices)s",
+                              field="role", role=repr(role), choices=", ".join(ROLES))
+    if role == "commune" and not commune:
+        raise ValidationError("a commune account needs --commune CODE", field="commune")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError("password must have at least %(n)d characters",
+                              field="password", n=MIN_PASSWORD_LENGTH)
+    with kho.transaction() as session:
+        if session.scalar(select(User.id).where(User.username == username)):
+            raise Conflict("user %(name)s already exists", field="username", name=repr(username))
+        user = User(username=username, role=role, password_hash=hash_password(password),
+                    display_name=normalize_text(display_name) or username,
+                    commune=_commune(session, commune) if commune else None)
+        session.add(user)
+        session.flush()
+        return UserInfo.of(user)
+
+
+def list_users(kho: Kho) -> list[UserInfo]:
+    with kho.transaction() as session:
+        return [UserInfo.of(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def create_token(kho: Kho, username: str, label: str = "") -> str:
+    """Create an API token for ``username`` and return it; only its hash is stored."""
+    token = new_token()
+    with kho.transaction() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound("no user %(name)s", field="username", name=repr(username))
+        session.add(ApiToken(user=user, token_hash=token_hash(token), prefix=token[:10],
+                             label=normalize_text(label)))
+    return token
+
+
+def authenticate(kho: Kho, username: str, password: str) -> Actor:
+    """Check a sign-in; the same message for unknown user and wrong password."""
+    with kho.transaction() as session:
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+        if user is None or not user.active or not verify_password(password, user.password_hash):
+            raise AuthenticationRequired("wrong user name or password", field="password")
+        return actor_for(user)
+
+
+def actor_for_token(kho: Kho, token: str) -> Actor:
+    """The actor owning a bearer token; AuthenticationRequired if unknown or revoked."""
+    with kho.transaction() as session:
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+        if row is None or row.revoked_at is not None or not row.user.active:
+            raise AuthenticationRequired("invalid or revoked API token", field="token")
+        row.last_used_at = utcnow()
+        return actor_for(row.user)
+
+
+def actor_by_name(kho: Kho, username: str) -> Actor:
+    """The actor for ``kho ingest --as USER`` and similar CLI use."""
+    with kho.transaction() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound("no user %(name)s", field="username", name=repr(username))
+        return actor_for(user)
+
+
+def actor_by_id(kho: Kho, user_id: int) -> Optional[Actor]:
+    with kho.transaction() as session:
+        user = session.get(User, user_id)
+        return actor_for(user) if user and user.active else None
+
+
+def ensure_admin(kho: Kho) -> tuple[bool, "Path"]:
+    """Create user ``admin`` with a random password when no admin exists.
+
+    The password goes to ``<instance>/admin-password.txt`` (mode 0600), never to the
+    database in clear. Returns (created, path of the password file).
+    """
+    import secrets
+
+    path = kho.settings.instance / "admin-password.txt"
+    with kho.transaction() as session:
+        if session.scalar(select(User.id).where(User.role == "admin")):
+            return False, path
+    password = secrets.token_urlsafe(12)
+    add_user(kho, "admin", "admin", password, display_name="Quản trị")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(password + "\n", encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return True, path

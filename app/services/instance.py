@@ -1,0 +1,84 @@
+"""Use cases that set up and check an instance: ``kho init`` and health checks."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.bootstrap import Kho
+from archive import db
+from archive.seed import seed_vocabularies
+from config import Settings
+from config.settings import read_instance_file
+
+
+@dataclass
+class InitReport:
+    database: str
+    storage: str
+    index: str
+    seeded: dict[str, int] = field(default_factory=dict)
+    secret_created: bool = False
+
+
+def ensure_secret(settings: Settings) -> bool:
+    """Write a random ``secret_key`` into ``<instance>/kho.toml`` if none is configured.
+
+    Returns True when a secret was written. The file is created with mode 0600.
+    """
+    if settings.secret_key:
+        return False
+    path = settings.instance / "kho.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if read_instance_file(path).get("secret_key"):
+        return False
+    line = f'secret_key = "{secrets.token_hex(32)}"\n'
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(existing + line, encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return True
+
+
+def _storage_description(kho: Kho) -> str:
+    s = kho.settings
+    if s.storage == "s3":
+        return f"s3://{s.s3_bucket} ({s.s3_endpoint_url or 'AWS'})"
+    return str(s.objects_dir)
+
+
+def init_instance(kho: Kho) -> InitReport:
+    """Idempotently prepare an instance: schema, storage, index folder, vocabularies.
+
+    Order matters: the database is checked first (the most common failure), then
+    storage; nothing is seeded unless both answer. Raises ServiceUnavailable or
+    StorageError naming what failed.
+    """
+    s = kho.settings
+    s.instance.mkdir(parents=True, exist_ok=True)
+    s.spool_dir.mkdir(parents=True, exist_ok=True)
+    db.upgrade(kho.engine)
+    kho.storage.ensure()
+    kho.storage.check()
+    kho.index.ensure()
+    with kho.transaction() as session:
+        seeded = seed_vocabularies(session)
+    return InitReport(database=db.describe(kho.engine), storage=_storage_description(kho),
+                      index=str(s.index_dir), seeded=seeded)
+
+
+def health(kho: Kho) -> dict[str, str]:
+    """Component -> "ok" or a one-line error, for ``/healthz`` and ``kho check``."""
+    results: dict[str, str] = {}
+    checks = {"database": lambda: db.check(kho.engine), "storage": kho.storage.check,
+              "index": lambda: kho.index.doc_count(), "queue": lambda: kho.queue.check()}
+    for name, probe in checks.items():
+        try:
+            probe()
+            results[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a status line
+            results[name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return results

@@ -1,0 +1,183 @@
+"""The catalogue: products, their original files, derivatives, provenance events,
+broadcast logs and the audit trail of edits.
+
+Invariants: an original (:class:`File`) is immutable once recorded and its
+``storage_key`` always points at an object that exists (the object is written before
+the row is committed). Derivatives are reproducible from originals. Every processing
+step adds an :class:`Event`.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from archive.accounts import User
+from archive.base import Base, utcnow
+from archive.vocabulary import Term, Unit
+
+PRODUCT_STATUSES = ("draft", "processing", "ready", "failed")
+FILE_STATUSES = ("queued", "processing", "ready", "failed")
+
+product_terms = Table(
+    "product_terms",
+    Base.metadata,
+    Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    Column("term_id", ForeignKey("terms.id"), primary_key=True),
+)
+product_communes = Table(
+    "product_communes",
+    Base.metadata,
+    Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id"), primary_key=True),
+)
+product_cooperating = Table(
+    "product_cooperating_units",
+    Base.metadata,
+    Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id"), primary_key=True),
+)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind_id: Mapped[Optional[int]] = mapped_column(ForeignKey("terms.id"))
+    kind: Mapped[Optional[Term]] = relationship(foreign_keys=[kind_id])
+    plan_task_id: Mapped[Optional[int]] = mapped_column(ForeignKey("terms.id"))
+    plan_task: Mapped[Optional[Term]] = relationship(foreign_keys=[plan_task_id])
+    lead_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    lead_unit: Mapped[Optional[Unit]] = relationship(foreign_keys=[lead_unit_id])
+    terms: Mapped[list[Term]] = relationship(secondary=product_terms)  # languages, themes, conventions, channels
+    communes: Mapped[list[Unit]] = relationship(secondary=product_communes)
+    cooperating_units: Mapped[list[Unit]] = relationship(secondary=product_cooperating)
+    produced_on: Mapped[Optional[date]] = mapped_column(index=True)
+    tags: Mapped[list] = mapped_column(default=list)
+    suggestions: Mapped[list] = mapped_column(default=list)  # [{kind, code, score, matched}]
+    rights_note: Mapped[str] = mapped_column(Text, default="")
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[Optional[User]] = relationship(foreign_keys=[updated_by_id])
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    files: Mapped[list["File"]] = relationship(back_populates="product", order_by="File.id",
+                                              cascade="all, delete-orphan")
+
+    def terms_of(self, vocabulary: str) -> list[Term]:
+        """Terms of one vocabulary (``language``, ``theme``, ``convention``, ``channel``)."""
+        return sorted((t for t in self.terms if t.vocabulary == vocabulary),
+                      key=lambda t: (t.position, t.code))
+
+    def codes_of(self, vocabulary: str) -> list[str]:
+        return [t.code for t in self.terms_of(vocabulary)]
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.title[:30]!r}>"
+
+
+class File(Base):
+    """An original file as received. Immutable content; status tracks processing."""
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True)
+    product: Mapped[Product] = relationship(back_populates="files")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]                                  # bytes
+    media_type: Mapped[str] = mapped_column(String(120), default="application/octet-stream")
+    category: Mapped[str] = mapped_column(String(20), default="other")
+    declared_type: Mapped[Optional[str]] = mapped_column(String(120))
+    type_mismatch: Mapped[bool] = mapped_column(default=False)
+    original_filename: Mapped[str] = mapped_column(String(500))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    technical: Mapped[dict] = mapped_column(default=dict)
+    text: Mapped[str] = mapped_column(Text, default="")  # extracted or OCR text
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    error_detail: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    derivatives: Mapped[list["Derivative"]] = relationship(
+        back_populates="file", cascade="all, delete-orphan", order_by="Derivative.name")
+
+    def derivative(self, name: str) -> Optional["Derivative"]:
+        return next((d for d in self.derivatives if d.name == name), None)
+
+
+class Derivative(Base):
+    """A rendition made from an original (thumbnail, preview, proxy, broadcast…)."""
+
+    __tablename__ = "derivatives"
+    __table_args__ = (UniqueConstraint("file_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"))
+    file: Mapped[File] = relationship(back_populates="derivatives")
+    name: Mapped[str] = mapped_column(String(40))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int]
+    params: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    """Provenance: one thing that happened to a product or file."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[Optional[int]] = mapped_column(index=True)   # kept after deletion
+    file_id: Mapped[Optional[int]] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    tool: Mapped[str] = mapped_column(String(60), default="kho")
+    tool_version: Mapped[str] = mapped_column(String(120), default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="ok")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user: Mapped[Optional[User]] = relationship()
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ProductChange(Base):
+    """Audit trail of metadata edits and deletions: who, when, field -> [old, new]."""
+
+    __tablename__ = "product_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(index=True)             # no FK: survives deletion
+    action: Mapped[str] = mapped_column(String(20))                 # create | update | delete
+    changes: Mapped[dict] = mapped_column(default=dict)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user: Mapped[Optional[User]] = relationship()
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Broadcast(Base):
+    """Evidence that a product was aired on a commune's radio on a date."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True)
+    product: Mapped[Product] = relationship()
+    commune_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    commune: Mapped[Unit] = relationship()
+    aired_on: Mapped[date] = mapped_column(index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    logged_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    logged_by: Mapped[Optional[User]] = relationship()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

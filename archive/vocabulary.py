@@ -1,0 +1,97 @@
+"""Controlled vocabularies as data: terms (kinds, themes, conventions, languages,
+channels, plan tasks) and administrative units (offices, communes) with validity
+periods and successor links.
+
+Codes are stable ASCII slugs chosen by us; neither a GSO code nor a name identifies a
+unit over time (23485 was Đăk Tơ Lung and is now the merged Đăk Kôi), so each unit
+has its own row and a product keeps the unit as it was when produced.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from archive.base import Base
+
+VOCABULARIES = ("kind", "theme", "convention", "language", "channel", "plan_task")
+
+task_units = Table(
+    "plan_task_units",
+    Base.metadata,
+    Column("term_id", ForeignKey("terms.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Term(Base):
+    """One entry of a vocabulary. ``vocabulary`` is one of :data:`VOCABULARIES`."""
+
+    __tablename__ = "terms"
+    __table_args__ = (UniqueConstraint("vocabulary", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vocabulary: Mapped[str] = mapped_column(String(20), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    label_vi: Mapped[str] = mapped_column(String(300))
+    label_en: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    ethnic_minority: Mapped[bool] = mapped_column(default=False)   # languages
+    foreign: Mapped[bool] = mapped_column(default=False)           # languages
+    digital_platform: Mapped[bool] = mapped_column(default=False)  # channels
+    media: Mapped[list] = mapped_column(default=list)              # kinds: media categories
+    lead_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))  # plan tasks
+    lead_unit: Mapped[Optional["Unit"]] = relationship(foreign_keys=[lead_unit_id])
+    cooperating_units: Mapped[list["Unit"]] = relationship(secondary=task_units)
+
+    def label(self, locale: str = "vi") -> str:
+        return self.label_en if locale == "en" and self.label_en else self.label_vi
+
+    def __repr__(self) -> str:
+        return f"<Term {self.vocabulary}:{self.code}>"
+
+
+class Unit(Base):
+    """An organisation or administrative unit, valid over [valid_from, valid_to]."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    short_name: Mapped[str] = mapped_column(String(200), default="")
+    level: Mapped[str] = mapped_column(String(40), index=True)
+    gso_code: Mapped[Optional[str]] = mapped_column(String(10), index=True)
+    valid_from: Mapped[Optional[date]]
+    valid_to: Mapped[Optional[date]]
+    successor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    successor: Mapped[Optional["Unit"]] = relationship(
+        remote_side=[id], foreign_keys=[successor_id])
+    parent: Mapped[Optional["Unit"]] = relationship(remote_side=[id], foreign_keys=[parent_id])
+
+    @property
+    def is_commune(self) -> bool:
+        return self.level == "commune"
+
+    def valid_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
+
+    def current(self, max_hops: int = 10) -> "Unit":
+        """Follow successor links to the unit that carries this one on today."""
+        unit = self
+        for _ in range(max_hops):
+            if unit.successor is None or unit.successor is unit:
+                return unit
+            unit = unit.successor
+        return unit
+
+    def label(self, locale: str = "vi") -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"

@@ -1,0 +1,250 @@
+"""Still images: description, derivatives, OCR input — the only Pillow importer in ingest.
+
+Derivatives are baseline JPEG (not WebP): every browser and every old phone our commune
+officers use shows JPEG, while WebP needs Android 4.2+/iOS 14+ and some stock gallery
+apps still refuse it. Files: ``thumbnail.jpg`` (longest side ``thumbnail_px``, default
+320) and ``preview.jpg`` (``preview_px``, default 1280); never upscaled; EXIF
+orientation applied; no metadata copied (orientation would otherwise apply twice).
+
+Safety: a decompression bomb (more pixels than ``image_max_pixels``) is refused from
+the header, before any pixel is decoded, without changing Pillow's global limit (which
+other threads share); truncated or corrupt files give a ProcessingError, never a crash.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import PIL
+from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from archive.errors import ProcessingError
+from ingest.results import Rendition, json_safe, writing
+
+JPEG_TYPE = "image/jpeg"
+PREVIEW_QUALITY = 82
+THUMBNAIL_QUALITY = 80
+WHITE = (255, 255, 255)
+_TESSERACT_READS = {"JPEG", "PNG", "TIFF", "BMP", "PPM", "GIF"}
+_TESSERACT_MODES = {"1", "L", "P", "RGB"}
+_RESIZE_FIRST = {"L", "RGB", "CMYK", "RGBA", "LA", "YCbCr", "LAB"}
+_SWAPS_AXES = {5, 6, 7, 8}          # EXIF orientations that turn the picture by 90°
+_BASE_TAGS = ("Make", "Model", "Software", "DateTime", "Artist", "Copyright",
+              "ImageDescription", "Orientation")
+_EXIF_TAGS = ("DateTimeOriginal", "ExposureTime", "FNumber", "ISOSpeedRatings",
+              "FocalLength", "LensModel")
+_MAX_TAG_TEXT = 200
+
+
+def tool_version() -> str:
+    """Pillow's version."""
+    return PIL.__version__
+
+
+def open_checked(path: Path, max_pixels: int) -> Image.Image:
+    """Open ``path`` lazily (header only) and refuse images over ``max_pixels``.
+
+    Raises ProcessingError for unknown formats, corrupt headers and bombs. Pillow's own
+    global guard (``Image.MAX_IMAGE_PIXELS``) still applies on top and is left alone.
+    """
+    try:
+        image = Image.open(path)
+    except Image.DecompressionBombError as exc:
+        raise ProcessingError(f"image refused as a decompression bomb: {exc}") from None
+    except UnidentifiedImageError:
+        raise ProcessingError("not a readable image: format not supported or file corrupt") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ProcessingError(f"file is truncated or corrupt: {exc}") from None
+    width, height = image.size
+    if width * height > max_pixels:
+        image.close()
+        raise ProcessingError(
+            f"image is {width} × {height} px ({width * height / 1e6:.1f} Mpx), over the "
+            f"limit of {max_pixels / 1e6:.1f} Mpx (image_max_pixels): refused as a "
+            "possible decompression bomb")
+    return image
+
+
+def describe(path: Path, max_pixels: int) -> dict[str, Any]:
+    """Dimensions (as displayed, after EXIF orientation), DPI, mode, format, EXIF subset."""
+    with open_checked(path, max_pixels) as image:
+        exif = image.getexif()
+        orientation = exif.get(ExifTags.Base.Orientation) or 1
+        width, height = image.size
+        if orientation in _SWAPS_AXES:
+            width, height = height, width
+        dpi = image.info.get("dpi")
+        return json_safe({
+            "format": image.format, "mode": image.mode,
+            "width": width, "height": height, "orientation": orientation,
+            "dpi": [round(float(v), 2) for v in dpi] if dpi else None,
+            "frames": getattr(image, "n_frames", 1),
+            "icc_profile": bool(image.info.get("icc_profile")),
+            "exif": useful_exif(exif),
+        })
+
+
+def useful_exif(exif: Image.Exif) -> dict[str, Any]:
+    """A small JSON-safe dict of EXIF tags worth cataloguing (camera, dates, GPS)."""
+    found: dict[str, Any] = {}
+    for name in _BASE_TAGS:
+        _keep(found, name, exif.get(getattr(ExifTags.Base, name)))
+    detail = exif.get_ifd(ExifTags.IFD.Exif)
+    for name in _EXIF_TAGS:
+        _keep(found, name, detail.get(getattr(ExifTags.Base, name)))
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    for axis, ref_tag, value_tag in (("latitude", 1, 2), ("longitude", 3, 4)):
+        value = _gps_degrees(gps.get(value_tag), gps.get(ref_tag))
+        if value is not None:
+            found["gps_" + axis] = value
+    return found
+
+
+def _keep(found: dict[str, Any], name: str, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        value = value.replace("\x00", "").strip()[:_MAX_TAG_TEXT]
+        if not value:
+            return
+    elif isinstance(value, tuple):
+        value = [_number(v) for v in value]
+    else:
+        value = _number(value)
+    found[name] = json_safe(value)
+
+
+def _number(value: Any) -> Any:
+    try:
+        return value if isinstance(value, int) else round(float(value), 6)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return str(value)
+
+
+def _gps_degrees(value: Any, ref: Any) -> float | None:
+    try:
+        degrees = float(value[0]) + float(value[1]) / 60 + float(value[2]) / 3600
+    except (TypeError, ValueError, IndexError, ZeroDivisionError):
+        return None
+    return round(-degrees if ref in ("S", "W", b"S", b"W") else degrees, 6)
+
+
+def make_derivatives(path: Path, workdir: Path, max_pixels: int, thumbnail_px: int,
+                     preview_px: int) -> list[Rendition]:
+    """Decode ``path`` once (JPEG drafted near ``preview_px``) and write preview + thumbnail."""
+    with open_checked(path, max_pixels) as image:
+        if image.format == "JPEG":
+            image.draft(image.mode, (preview_px, preview_px))   # DCT scaling: less memory
+        try:
+            upright = ImageOps.exif_transpose(image)
+            upright.load()
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ProcessingError(f"file is truncated or corrupt: {exc}") from None
+        return save_derivatives(upright, workdir, thumbnail_px, preview_px)
+
+
+def save_derivatives(image: Image.Image, workdir: Path, thumbnail_px: int,
+                     preview_px: int) -> list[Rendition]:
+    """Write ``preview.jpg`` and ``thumbnail.jpg`` from an upright, loaded image.
+
+    ``image`` is shrunk in place (the caller owns it). 8-bit modes are shrunk before the
+    colour conversion so the conversion only touches preview-sized pixels.
+    """
+    if image.mode not in _RESIZE_FIRST:
+        image = display_ready(image)
+    image.thumbnail((preview_px, preview_px), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    preview = display_ready(image)
+    thumbnail = preview.copy()
+    thumbnail.thumbnail((thumbnail_px, thumbnail_px), Image.Resampling.LANCZOS)
+    return [_save_jpeg(preview, workdir / "preview.jpg", "preview", PREVIEW_QUALITY, preview_px),
+            _save_jpeg(thumbnail, workdir / "thumbnail.jpg", "thumbnail", THUMBNAIL_QUALITY,
+                       thumbnail_px)]
+
+
+def _save_jpeg(image: Image.Image, target: Path, name: str, quality: int,
+               box_px: int) -> Rendition:
+    with writing(target) as part:
+        image.save(part, format="JPEG", quality=quality, optimize=True)
+    params = {"format": "JPEG", "quality": quality, "max_px": box_px,
+              "width": image.width, "height": image.height}
+    return Rendition(name=name, path=target, media_type=JPEG_TYPE, params=params)
+
+
+def display_ready(image: Image.Image) -> Image.Image:
+    """``image`` as 8-bit sRGB ``RGB`` or ``L``: alpha flattened on white, 16-bit scaled
+    (not clipped), palette expanded, CMYK/Lab/YCbCr converted (via its ICC profile if any).
+    """
+    mode = image.mode
+    if mode == "1":
+        return image.convert("L")
+    if mode.startswith("I;16"):
+        return image.convert("I").point(lambda v: v * (1 / 257)).convert("L")
+    if mode in ("I", "F"):
+        low, high = image.getextrema()
+        scale = 255 / (high - low) if high > low else 1
+        return image.point(lambda v: (v - low) * scale).convert("L")
+    if mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+        mode = image.mode
+    if mode in ("LA", "La", "PA", "RGBA", "RGBa"):
+        return _flatten(image)
+    if mode == "L":
+        return image
+    return _to_srgb(image)
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    rgba = image.convert("RGBA")
+    background = Image.new("RGB", rgba.size, WHITE)
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background.convert("L") if image.mode in ("LA", "La") else background
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    icc = image.info.get("icc_profile")
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
+                                                  outputMode="RGB")
+            if converted is not None:
+                return converted
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass                       # broken profile: plain conversion below
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def short_side(path: Path, max_pixels: int) -> int:
+    """The shorter side in pixels (from the header)."""
+    with open_checked(path, max_pixels) as image:
+        return min(image.size)
+
+
+def ocr_input(path: Path, workdir: Path, max_pixels: int) -> Path:
+    """A file tesseract can read upright: the original when it is plain and upright,
+    else an upright grayscale ``ocr-input.png`` written into ``workdir`` (caller deletes).
+    """
+    with open_checked(path, max_pixels) as image:
+        orientation = image.getexif().get(ExifTags.Base.Orientation) or 1
+        if image.format in _TESSERACT_READS and image.mode in _TESSERACT_MODES \
+                and orientation == 1:
+            return path
+        try:
+            upright = ImageOps.exif_transpose(image)
+            upright.load()
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ProcessingError(f"file is truncated or corrupt: {exc}") from None
+        target = workdir / "ocr-input.png"
+        save_ocr_page(upright, target)
+        return target
+
+
+def save_ocr_page(image: Image.Image, target: Path) -> None:
+    """Write ``image`` as a grayscale PNG (fast compression) for tesseract."""
+    gray = display_ready(image)
+    gray = gray if gray.mode == "L" else gray.convert("L")
+    with writing(target) as part:
+        gray.save(part, format="PNG", compress_level=1)

@@ -1,0 +1,115 @@
+"""ffmpeg and ffprobe, with a timeout on every call — the only ffmpeg-python importer.
+
+ffmpeg-python builds the command line (``ffmpeg.compile``); we run it ourselves with
+``subprocess.run(timeout=...)`` because ffmpeg-python's ``.run()`` cannot time out.
+On a timeout ``subprocess.run`` kills the child and we raise
+:class:`archive.errors.ProcessingError` saying so. Every failure keeps the tool's own
+stderr tail (last ~2 KB) in ``ProcessingError.detail`` so a person can see why.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import ffmpeg
+
+from archive.errors import ProcessingError
+
+STDERR_TAIL_BYTES = 2048
+_GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-nostats")
+
+
+def stderr_tail(data: bytes | str | None, limit: int = STDERR_TAIL_BYTES) -> str:
+    """The last ``limit`` bytes of a tool's stderr as text (undecodable bytes replaced)."""
+    if not data:
+        return ""
+    raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
+    return raw[-limit:].decode("utf-8", "replace").strip()
+
+
+def run_tool(args: Sequence[str], timeout: float, *, what: str) -> subprocess.CompletedProcess:
+    """Run ``args`` (stdin closed), capture output, raise on timeout or non-zero exit.
+
+    ``timeout`` is in seconds. ``what`` names the operation in error messages.
+    Raises ProcessingError with the stderr tail as ``detail``.
+    """
+    try:
+        done = subprocess.run(list(args), stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ProcessingError(f"{what}: {Path(args[0]).name} timed out after {timeout:g} s",
+                              detail=stderr_tail(exc.stderr)) from None
+    except FileNotFoundError:
+        raise ProcessingError(f"{what}: {args[0]} is not installed") from None
+    if done.returncode != 0:
+        tail = stderr_tail(done.stderr)
+        last = tail.splitlines()[-1] if tail else f"exit status {done.returncode}"
+        raise ProcessingError(f"{what} failed: {last}", detail=tail)
+    return done
+
+
+@functools.lru_cache(maxsize=None)
+def tool_version() -> str:
+    """ffmpeg's version string, e.g. ``5.1.9-0+deb12u1`` (from ``ffmpeg -version``)."""
+    done = run_tool(["ffmpeg", "-version"], 30, what="ffmpeg version")
+    match = re.search(r"ffmpeg version (\S+)", done.stdout.decode("utf-8", "replace"))
+    return match.group(1) if match else "unknown"
+
+
+def probe(path: Path, timeout: float) -> dict[str, Any]:
+    """ffprobe's JSON description (``format`` and ``streams``) of a local file.
+
+    Raises ProcessingError when ffprobe cannot read the file (with its stderr tail),
+    times out after ``timeout`` seconds, or finds no streams.
+    """
+    args = ["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
+            "-show_streams", str(path)]
+    done = run_tool(args, timeout, what="ffprobe")
+    try:
+        data = json.loads(done.stdout.decode("utf-8", "replace") or "{}")
+    except ValueError:
+        raise ProcessingError("ffprobe returned unreadable output",
+                              detail=stderr_tail(done.stdout)) from None
+    if not data.get("streams"):
+        raise ProcessingError("ffprobe found no audio or video streams",
+                              detail=stderr_tail(done.stderr))
+    return data
+
+
+def convert(source: Path | str, target: Path | str, *, timeout: float,
+            input_args: Mapping[str, Any] | None = None,
+            output_args: Mapping[str, Any] | None = None,
+            streams: Sequence[str] = (), what: str = "ffmpeg") -> str:
+    """Run one ffmpeg conversion ``source`` -> ``target`` and return ffmpeg's stderr text.
+
+    ``input_args``/``output_args`` are ffmpeg options as ffmpeg-python keywords, e.g.
+    ``{"c:v": "libx264", "vf": "scale=640:360"}``. ``streams`` picks input streams
+    (ffmpeg ``-map`` specifiers such as ``"v:0"``, ``"a:0?"``); empty lets ffmpeg choose.
+    ``target`` may be ``"-"`` with ``f="null"`` for a measuring pass. Existing targets
+    are overwritten. Raises ProcessingError.
+    """
+    source_node = ffmpeg.input(str(source), **dict(input_args or {}))
+    picked = [source_node[spec] for spec in streams] or [source_node]
+    stream = ffmpeg.output(*picked, str(target), **dict(output_args or {}))
+    stream = stream.global_args(*_GLOBAL_ARGS)
+    args = ffmpeg.compile(stream, cmd="ffmpeg", overwrite_output=True)
+    done = run_tool(args, timeout, what=what)
+    return done.stderr.decode("utf-8", "replace")
+
+
+def last_json_object(text: str) -> dict[str, Any]:
+    """The last ``{...}`` block printed in a tool's log (e.g. loudnorm's measurement)."""
+    end = text.rfind("}")
+    start = text.rfind("{", 0, end)
+    if start < 0 or end < 0:
+        raise ProcessingError("expected a JSON block in ffmpeg's output",
+                              detail=stderr_tail(text))
+    try:
+        return json.loads(text[start:end + 1])
+    except ValueError:
+        raise ProcessingError("unreadable JSON block in ffmpeg's output",
+                              detail=stderr_tail(text)) from None

@@ -1,0 +1,88 @@
+"""Plain records exchanged with the search index (no Whoosh types leak out)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+# Facet fields, in the order the UI shows them. Values are opaque strings
+# (codes or names chosen by the caller); year and the two flags are turned
+# into strings ("2024", "true"/"false").
+FACET_FIELDS: tuple[str, ...] = (
+    "kind", "languages", "themes", "conventions", "plan_task", "lead_unit",
+    "communes", "channels", "year", "status", "digital_platform", "ethnic_language",
+)
+DEFAULT_FACETS: tuple[str, ...] = ("kind", "languages", "communes", "themes", "year")
+SORTS: tuple[str, ...] = ("relevance", "newest", "title")
+
+
+@dataclass
+class IndexedProduct:
+    """What the index knows about one catalogue product."""
+
+    id: int
+    title: str
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    text: str = ""  # extracted or OCR text
+    filenames: list[str] = field(default_factory=list)
+    kind: str = ""
+    languages: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    conventions: list[str] = field(default_factory=list)
+    plan_task: str = ""
+    lead_unit: str = ""
+    communes: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    year: int | None = None
+    produced_on: date | None = None
+    status: str = "draft"
+    digital_platform: bool = False
+    ethnic_language: bool = False
+    sensitive: bool = False
+    updated_at: datetime | None = None
+
+
+@dataclass
+class SearchQuery:
+    """One search request.
+
+    ``text``: words (all must match, with or without diacritics) and quoted
+    phrases. ``filters``: facet field -> allowed values (OR within a field, AND
+    across fields). Dates are inclusive and apply to ``produced_on``.
+    ``page`` counts from 1.
+    """
+
+    text: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"  # relevance | newest | title
+    page: int = 1
+    per_page: int = 20
+    include_sensitive: bool = False
+    facets: list[str] = field(default_factory=lambda: list(DEFAULT_FACETS))
+
+
+@dataclass
+class Hit:
+    """One result. ``snippet`` is HTML-safe; matches are wrapped in <mark>."""
+
+    id: int
+    score: float
+    title: str
+    snippet: str
+    kind: str
+    languages: list[str]
+    year: int | None
+    status: str = ""
+    produced_on: date | None = None
+    title_html: str = ""  # the title, HTML-escaped, matches in <mark>
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    page: int
+    per_page: int

@@ -1,0 +1,135 @@
+"""Whoosh schema and the conversion of an IndexedProduct into a document.
+
+Search fields (all fed with token lists from :mod:`search_index.analysis`):
+
+* ``title`` - folded title words, frequencies only, boosted (TITLE_BOOST);
+* ``body`` - folded words of description, tags, extracted text and filenames;
+* ``exact`` - exact (accented, lower-case) words of all of the above; a query
+  word typed with diacritics also scores here, so exact matches rank first;
+* ``phrase`` - folded words of everything *with positions*, used only to
+  check quoted phrases (positions stay out of the postings the word queries
+  read, which roughly halves their cost).
+
+Facet fields are indexed untokenised (one term per value) so their postings
+give each segment's value ordinals; per-document numbers live in columns.
+"""
+from __future__ import annotations
+
+import struct
+from datetime import date, datetime, timezone
+
+from whoosh import columns, fields, formats
+
+from archive.text import normalize_filename, normalize_text, sort_key
+from search_index.analysis import FIELD_GAP, exact_analyzer, exact_words, folded_analyzer, folded_words
+from search_index.records import FACET_FIELDS, IndexedProduct
+
+TITLE_BOOST = 3.0
+SCORED_FIELDS = ("title", "body", "exact")
+NO_DATE = -(2 ** 31)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _facet_field() -> fields.KEYWORD:
+    return fields.KEYWORD(stored=False, lowercase=False, commas=False, scorable=False)
+
+
+def build_schema() -> fields.Schema:
+    """The index schema; changing it requires ``kho reindex``."""
+    fold_ana, exact_ana = folded_analyzer(), exact_analyzer()
+    spec = {
+        "id": fields.ID(stored=True, unique=True),
+        "title": fields.TEXT(analyzer=fold_ana, phrase=False, field_boost=TITLE_BOOST),
+        "body": fields.TEXT(analyzer=fold_ana, phrase=False),
+        "exact": fields.TEXT(analyzer=exact_ana, phrase=False),
+        "phrase": fields.FieldType(formats.Positions(), fold_ana, scorable=False),
+        "sensitive": _facet_field(),
+        "doc": fields.STORED(),
+        "pid": fields.COLUMN(columns.NumericColumn("q", default=-1)),
+        "produced": fields.COLUMN(columns.NumericColumn("i", default=NO_DATE)),
+        "updated": fields.COLUMN(columns.NumericColumn("q", default=-1)),
+        "title_key": fields.COLUMN(columns.VarBytesColumn()),
+    }
+    spec.update({name: _facet_field() for name in FACET_FIELDS})
+    return fields.Schema(**spec)
+
+
+def title_sort_bytes(title: str) -> bytes:
+    """Byte string whose byte order is archive.text.sort_key order (first 40 letters)."""
+    primary, tones, cases, text = sort_key(title)
+    out = bytearray()
+    for level in (primary[:40], tones[:40], cases[:40]):
+        for weight in level:
+            out += struct.pack(">H", min(weight + 1, 0xFFFF))
+        out += b"\x00\x00"
+    out += text[:40].encode("utf-8")
+    return bytes(out) + b"\x01"
+
+
+def facet_values(p: IndexedProduct) -> dict[str, list[str]]:
+    """Facet field -> list of string values for one product."""
+    def listed(v: str) -> list[str]:
+        return [v] if v else []
+
+    return {
+        "kind": listed(p.kind), "languages": list(p.languages), "themes": list(p.themes),
+        "conventions": list(p.conventions), "plan_task": listed(p.plan_task),
+        "lead_unit": listed(p.lead_unit), "communes": list(p.communes),
+        "channels": list(p.channels),
+        "year": [str(p.year)] if p.year is not None else [],
+        "status": listed(p.status),
+        "digital_platform": ["true" if p.digital_platform else "false"],
+        "ethnic_language": ["true" if p.ethnic_language else "false"],
+    }
+
+
+def _day_number(d: date | None) -> int:
+    return d.toordinal() if d else NO_DATE
+
+
+def _micros(t: datetime | None) -> int:
+    if t is None:
+        return -1
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return int((t - _EPOCH).total_seconds() * 1_000_000)
+
+
+def micros_to_datetime(v: int) -> datetime | None:
+    """Inverse of the ``updated`` column encoding (UTC, aware)."""
+    if v < 0:
+        return None
+    from datetime import timedelta
+    return _EPOCH + timedelta(microseconds=int(v))
+
+
+def to_document(p: IndexedProduct) -> dict:
+    """Whoosh document for one product (text normalised here, once)."""
+    title = normalize_text(p.title or "")
+    body_parts = [normalize_text(p.description or ""), *(normalize_text(t) for t in p.tags),
+                  normalize_text(p.text or ""), *(normalize_filename(f) for f in p.filenames)]
+    body_parts = [b for b in body_parts if b]
+    body_folded = [w for part in body_parts for w in folded_words(part)]
+    phrase: list[str] = folded_words(title)
+    for part in body_parts:
+        phrase.append(FIELD_GAP)
+        phrase.extend(folded_words(part))
+    doc = {
+        "id": str(p.id), "pid": int(p.id),
+        "title": folded_words(title), "body": body_folded,
+        "exact": exact_words(title) + [w for part in body_parts for w in exact_words(part)],
+        "phrase": phrase,
+        "sensitive": ["1" if p.sensitive else "0"],
+        "produced": _day_number(p.produced_on), "updated": _micros(p.updated_at),
+        "title_key": title_sort_bytes(title),
+        "doc": {
+            "title": title, "description": normalize_text(p.description or ""),
+            "text": normalize_text(p.text or ""), "tags": [normalize_text(t) for t in p.tags],
+            "kind": p.kind, "languages": list(p.languages), "year": p.year,
+            "status": p.status, "produced_on": p.produced_on.isoformat() if p.produced_on else None,
+        },
+    }
+    for name, values in facet_values(p).items():
+        if values:
+            doc[name] = values
+    return doc

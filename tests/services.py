@@ -1,0 +1,63 @@
+"""Reaching the real engines of the integration tests: PostgreSQL, Redis.
+
+A missing service fails the test when ``CI=true`` (CI must prove the real engines)
+and skips it with the reason elsewhere, so a laptop without PostgreSQL can still run
+the unit suite.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from typing import Iterator
+
+import pytest
+
+PG_HOST, PG_PORT = os.environ.get("KHO_TEST_PG_HOST", "127.0.0.1"), 5432
+REDIS_URL = os.environ.get("KHO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def missing(what: str) -> None:
+    """Fail in CI, skip elsewhere, naming the service."""
+    message = f"{what} is not reachable; integration tests need it"
+    if in_ci():
+        pytest.fail(message + " (CI=true: failing instead of skipping)", pytrace=False)
+    pytest.skip(message)
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def postgres_database() -> Iterator[str]:
+    """Create a throwaway database, yield its URL, drop it afterwards."""
+    if not reachable(PG_HOST, PG_PORT):
+        missing(f"PostgreSQL at {PG_HOST}:{PG_PORT}")
+    import psycopg
+
+    name = f"kho_test_{uuid.uuid4().hex[:10]}"
+    admin = f"host={PG_HOST} port={PG_PORT} user=postgres dbname=postgres"
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+    except psycopg.Error as exc:
+        missing(f"PostgreSQL at {PG_HOST}:{PG_PORT} ({exc})")
+    try:
+        yield f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def redis_url() -> str:
+    if not reachable("127.0.0.1", 6379):
+        missing("Redis at 127.0.0.1:6379")
+    return REDIS_URL

@@ -1,0 +1,73 @@
+"""Users, roles, passwords and API tokens through the service layer."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.services import accounts
+from archive.errors import AuthenticationRequired, Conflict, NotFound, ValidationError
+from archive.models import ApiToken, User
+
+
+def test_add_user_hashes_the_password_and_signs_in(kho):
+    info = accounts.add_user(kho, "ThuHa", "producer", "mật-khẩu-dài", display_name="Thu Hà")
+    assert info.username == "thuha" and info.role == "producer"
+    with kho.transaction() as session:
+        stored = session.scalar(select(User).where(User.username == "thuha")).password_hash
+    assert "mật-khẩu-dài" not in stored and stored.startswith("scrypt$")
+    actor = accounts.authenticate(kho, "thuha", "mật-khẩu-dài")
+    assert actor.role == "producer" and actor.can("file.upload")
+    with pytest.raises(AuthenticationRequired):
+        accounts.authenticate(kho, "thuha", "wrong-password")
+
+
+def test_commune_account_is_tied_to_a_current_commune(kho):
+    info = accounts.add_user(kho, "dakrve", "commune", "12345678", commune="xa-dak-rve-2025")
+    assert info.commune_name == "Xã Đăk Rve"
+    by_gso = accounts.add_user(kho, "konbraih", "commune", "12345678", commune="23497")
+    assert by_gso.commune_code == "xa-kon-braih-2025"
+    actor = accounts.authenticate(kho, "dakrve", "12345678")
+    assert not actor.can("file.upload") and actor.can("broadcast.log")
+
+
+def test_merged_commune_is_refused_with_its_successor_named(kho):
+    with pytest.raises(ValidationError) as err:
+        accounts.add_user(kho, "tanlap", "commune", "12345678", commune="xa-tan-lap")
+    assert err.value.field == "commune"
+    assert "xa-kon-braih-2025" in err.value.message
+
+
+@pytest.mark.parametrize("name, role, commune, password, field", [
+    ("an", "editor", None, "12345678", "role"),
+    ("an", "commune", None, "12345678", "commune"),
+    ("an", "commune", "99999", "12345678", "commune"),
+    ("an", "producer", None, "short", "password"),
+    ("a b", "producer", None, "12345678", "username"),
+])
+def test_bad_input_names_the_field_and_writes_nothing(kho, name, role, commune, password, field):
+    with pytest.raises(ValidationError) as err:
+        accounts.add_user(kho, name, role, password, commune=commune)
+    assert err.value.field == field
+    assert accounts.list_users(kho) == []
+
+
+def test_duplicate_user_is_a_conflict(kho):
+    accounts.add_user(kho, "lan", "office", "12345678")
+    with pytest.raises(Conflict) as err:
+        accounts.add_user(kho, "Lan", "admin", "12345678")
+    assert "lan" in err.value.message
+    assert [u.role for u in accounts.list_users(kho)] == ["office"]
+
+
+def test_api_token_is_shown_once_and_stored_hashed(kho):
+    accounts.add_user(kho, "api", "producer", "12345678")
+    token = accounts.create_token(kho, "api")
+    assert token.startswith("kho_") and len(token) > 40
+    with kho.transaction() as session:
+        row = session.scalar(select(ApiToken))
+        assert row.token_hash != token and token not in row.token_hash
+    assert accounts.actor_for_token(kho, token).username == "api"
+    with pytest.raises(AuthenticationRequired):
+        accounts.actor_for_token(kho, token + "x")
+    with pytest.raises(NotFound):
+        accounts.create_token(kho, "nobody")
