@@ -1,9 +1,25 @@
-"""Kho web application factory."""
+"""Kho web application factory: pages, JSON API, locale, CSRF, cookies, headers."""
 from __future__ import annotations
 
+import importlib.util
+import logging
+import uuid
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
+
+log = logging.getLogger("kho.web")
+
+LOCALE_COOKIE = "kho_lang"
+
+
+class _SessionCookies(SecureCookieSessionInterface):
+    """Session cookie marked Secure when the request came over HTTPS (or settings say so)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
 def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -12,13 +28,100 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
     Nothing is connected here; the runtime opens engines and storage on first use.
     """
     from app.bootstrap import Kho
-    from app.web import register_web
     from config import load_settings
 
     settings = settings or load_settings(overrides)
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key or "testing-only",
-                      MAX_CONTENT_LENGTH=None, TESTING=settings.testing)
+                      MAX_CONTENT_LENGTH=None, TESTING=settings.testing,
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=bool(getattr(settings, "session_cookie_secure",
+                                                         False)),
+                      SESSION_COOKIE_NAME="kho_session",
+                      WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=False,
+                      BABEL_DEFAULT_LOCALE=settings.default_locale,
+                      BABEL_DEFAULT_TIMEZONE=settings.timezone)
+    app.session_interface = _SessionCookies()
     app.extensions["kho"] = Kho(settings)
-    register_web(app)
+    app.before_request(_assign_request_id)
+    _setup_babel(app)
+    from app import web
+
+    web.register_web(app)  # registers the early upload-size check before CSRF
+    csrf = _setup_csrf(app)
+    _register_api(app, csrf)
+    app.after_request(_security_headers)
     return app
+
+
+def _assign_request_id() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else \
+        uuid.uuid4().hex
+
+
+def _select_locale() -> str:
+    from app.i18n import LOCALES
+
+    chosen = request.args.get("lang") or request.cookies.get(LOCALE_COOKIE)
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(LOCALES) or "vi"
+
+
+def _setup_babel(app: Flask) -> None:
+    from flask_babel import Babel
+
+    Babel(app, locale_selector=_select_locale)
+
+
+def _setup_csrf(app: Flask):
+    from flask_wtf.csrf import CSRFProtect
+
+    return CSRFProtect(app)
+
+
+def _register_api(app: Flask, csrf) -> None:
+    if importlib.util.find_spec("app.api") is None:
+        return
+    from app import api
+
+    csrf.exempt(api.blueprint)
+    app.register_blueprint(api.blueprint)
+
+
+def _storage_origin(settings: Any) -> str:
+    """The S3 origin media may be redirected to (presigned URLs), or ""."""
+    if getattr(settings, "storage", "local") != "s3":
+        return ""
+    endpoint = getattr(settings, "s3_endpoint_url", "")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        return f"{parts.scheme}://{parts.netloc}"
+    return "https://*.amazonaws.com"
+
+
+def content_security_policy(settings: Any) -> str:
+    """The CSP header value: no inline script or style, media only from Kho (and S3)."""
+    extra = _storage_origin(settings)
+    media = f" {extra}" if extra else ""
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
+            f"img-src 'self' data: blob:{media}; media-src 'self' blob:{media}; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _security_headers(response):
+    from flask import current_app
+
+    settings = current_app.extensions["kho"].settings
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy(settings))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if getattr(g, "request_id", None):
+        headers["X-Request-ID"] = g.request_id
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response

@@ -164,6 +164,22 @@ def save_derivatives(image: Image.Image, workdir: Path, thumbnail_px: int,
                        thumbnail_px)]
 
 
+def make_thumbnail(source: Path, workdir: Path, thumbnail_px: int,
+                   max_pixels: int) -> Rendition:
+    """Write ``thumbnail.jpg`` from an image file (e.g. a video's poster frame)."""
+    with open_checked(source, max_pixels) as image:
+        try:
+            upright = ImageOps.exif_transpose(image)
+            upright.load()
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ProcessingError(f"file is truncated or corrupt: {exc}") from None
+    if upright.mode not in _RESIZE_FIRST:
+        upright = display_ready(upright)
+    upright.thumbnail((thumbnail_px, thumbnail_px), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return _save_jpeg(display_ready(upright), workdir / "thumbnail.jpg", "thumbnail",
+                      THUMBNAIL_QUALITY, thumbnail_px)
+
+
 def _save_jpeg(image: Image.Image, target: Path, name: str, quality: int,
                box_px: int) -> Rendition:
     with writing(target) as part:

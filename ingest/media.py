@@ -31,15 +31,17 @@ def stderr_tail(data: bytes | str | None, limit: int = STDERR_TAIL_BYTES) -> str
     return raw[-limit:].decode("utf-8", "replace").strip()
 
 
-def run_tool(args: Sequence[str], timeout: float, *, what: str) -> subprocess.CompletedProcess:
+def run_tool(args: Sequence[str], timeout: float, *, what: str,
+             env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run ``args`` (stdin closed), capture output, raise on timeout or non-zero exit.
 
-    ``timeout`` is in seconds. ``what`` names the operation in error messages.
+    ``timeout`` is in seconds. ``what`` names the operation in error messages. Used for
+    ffmpeg/ffprobe here and for tesseract by :mod:`ingest.ocr` (same timeout and tail rules).
     Raises ProcessingError with the stderr tail as ``detail``.
     """
     try:
         done = subprocess.run(list(args), stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=timeout, check=False)
+                              timeout=timeout, check=False, env=env)
     except subprocess.TimeoutExpired as exc:
         raise ProcessingError(f"{what}: {Path(args[0]).name} timed out after {timeout:g} s",
                               detail=stderr_tail(exc.stderr)) from None
@@ -113,3 +115,78 @@ def last_json_object(text: str) -> dict[str, Any]:
     except ValueError:
         raise ProcessingError("unreadable JSON block in ffmpeg's output",
                               detail=stderr_tail(text)) from None
+
+
+def describe(info: dict[str, Any]) -> dict[str, Any]:
+    """The catalogue-worthy facts of an ffprobe result (JSON-safe; units in the keys).
+
+    ``duration_s`` seconds, ``bit_rate_bps`` bits/s, ``size_bytes``; ``video`` and
+    ``audio`` describe the first stream of each kind (None when absent). Video
+    ``display_width``/``display_height`` apply the sample aspect ratio and rotation.
+    """
+    fmt = info.get("format") or {}
+    streams = info.get("streams") or []
+    video = next((s for s in streams if s.get("codec_type") == "video"
+                  and not (s.get("disposition") or {}).get("attached_pic")), None)
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    return {
+        "container": fmt.get("format_name"),
+        "duration_s": _number(fmt.get("duration"), float),
+        "bit_rate_bps": _number(fmt.get("bit_rate"), int),
+        "size_bytes": _number(fmt.get("size"), int),
+        "video": _describe_video(video) if video else None,
+        "audio": _describe_audio(audio) if audio else None,
+    }
+
+
+def _describe_video(stream: dict[str, Any]) -> dict[str, Any]:
+    width, height = int(stream.get("width") or 0), int(stream.get("height") or 0)
+    sar = _ratio(stream.get("sample_aspect_ratio")) or 1.0
+    rotation = _rotation(stream)
+    display_w, display_h = round(width * sar), height
+    if rotation % 180:
+        display_w, display_h = display_h, display_w
+    return {
+        "codec": stream.get("codec_name"), "profile": stream.get("profile"),
+        "pix_fmt": stream.get("pix_fmt"), "width": width, "height": height,
+        "sample_aspect_ratio": stream.get("sample_aspect_ratio"), "rotation": rotation,
+        "display_width": display_w, "display_height": display_h,
+        "fps": round(_ratio(stream.get("avg_frame_rate")) or 0.0, 3) or None,
+        "bit_rate_bps": _number(stream.get("bit_rate"), int),
+    }
+
+
+def _describe_audio(stream: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "codec": stream.get("codec_name"), "channels": _number(stream.get("channels"), int),
+        "channel_layout": stream.get("channel_layout"),
+        "sample_rate_hz": _number(stream.get("sample_rate"), int),
+        "bit_rate_bps": _number(stream.get("bit_rate"), int),
+    }
+
+
+def _number(value: Any, kind: type) -> Any:
+    try:
+        return kind(float(value)) if kind is int else kind(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ratio(value: Any) -> float | None:
+    """``"30000/1001"`` or ``"16:15"`` -> float; None for missing or ``0/0``."""
+    if not value:
+        return None
+    top, _, bottom = str(value).replace(":", "/").partition("/")
+    try:
+        result = float(top) / float(bottom or 1)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return result or None
+
+
+def _rotation(stream: dict[str, Any]) -> int:
+    for side in stream.get("side_data_list") or []:
+        if "rotation" in side:
+            return int(float(side["rotation"])) % 360
+    rotate = (stream.get("tags") or {}).get("rotate")
+    return int(float(rotate)) % 360 if rotate else 0

@@ -1,0 +1,11 @@
+"""Full-text search over the catalogue: the only package that imports Whoosh.
+
+Public interface: :class:`SearchIndex` and the records it takes and returns.
+"""
+from search_index.index import SearchIndex
+from search_index.records import (
+    DEFAULT_FACETS, FACET_FIELDS, SORTS, Hit, IndexedProduct, SearchQuery, SearchResult,
+)
+
+__all__ = ["SearchIndex", "IndexedProduct", "SearchQuery", "SearchResult", "Hit",
+           "FACET_FIELDS", "DEFAULT_FACETS", "SORTS"]

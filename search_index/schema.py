@@ -16,7 +16,7 @@ give each segment's value ordinals; per-document numbers live in columns.
 from __future__ import annotations
 
 import struct
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from whoosh import columns, fields, formats
 
@@ -27,7 +27,7 @@ from search_index.records import FACET_FIELDS, IndexedProduct
 TITLE_BOOST = 3.0
 SCORED_FIELDS = ("title", "body", "exact")
 NO_DATE = -(2 ** 31)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1)
 
 
 def _facet_field() -> fields.KEYWORD:
@@ -88,18 +88,19 @@ def _day_number(d: date | None) -> int:
 
 
 def _micros(t: datetime | None) -> int:
+    """Microseconds since 1970 UTC; naive datetimes are taken as UTC."""
     if t is None:
         return -1
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return int((t - _EPOCH).total_seconds() * 1_000_000)
+    if t.tzinfo is not None:
+        t = t.astimezone(timezone.utc).replace(tzinfo=None)
+    delta = t - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def micros_to_datetime(v: int) -> datetime | None:
-    """Inverse of the ``updated`` column encoding (UTC, aware)."""
+    """Inverse of the ``updated`` column encoding: a naive UTC datetime."""
     if v < 0:
         return None
-    from datetime import timedelta
     return _EPOCH + timedelta(microseconds=int(v))
 
 

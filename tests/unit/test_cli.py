@@ -54,8 +54,8 @@ def test_user_add_with_password_on_stdin_then_token(run):
 
 
 @pytest.mark.parametrize("args, field", [
-    (["user", "add", "x", "--role", "boss", "--password-stdin"], "role"),
-    (["user", "add", "x", "--role", "commune", "--commune", "00000", "--password-stdin"],
+    (["user", "add", "xuan", "--role", "boss", "--password-stdin"], "role"),
+    (["user", "add", "xuan", "--role", "commune", "--commune", "00000", "--password-stdin"],
      "commune"),
 ])
 def test_bad_input_exits_2_with_one_line(run, args, field):

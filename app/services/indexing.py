@@ -1,0 +1,111 @@
+"""Keeping the search index in step with the catalogue.
+
+All index writes go through the job queue (Whoosh allows one writer at a time; the
+worker is that writer). ``update_now`` is the job body: it reloads the products from
+the database, so a job that runs late or twice still writes the current state.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.bootstrap import Kho
+from archive.models import File, Product
+from search_index import IndexedProduct
+
+JOB_UPDATE = "index.update"
+BATCH = 500
+
+
+def to_indexed(p: Product) -> IndexedProduct:
+    """The index record of a product: codes for facets, texts for search."""
+    languages = p.terms_of("language")
+    channels = p.terms_of("channel")
+    return IndexedProduct(
+        id=p.id, title=p.title, description=p.description or "", tags=list(p.tags or []),
+        text="\n".join(f.text for f in p.files if f.text),
+        filenames=[f.original_filename for f in p.files],
+        kind=p.kind.code if p.kind else "", languages=[t.code for t in languages],
+        themes=p.codes_of("theme"), conventions=p.codes_of("convention"),
+        plan_task=p.plan_task.code if p.plan_task else "",
+        lead_unit=p.lead_unit.code if p.lead_unit else "",
+        communes=[u.code for u in p.communes], channels=[t.code for t in channels],
+        year=p.produced_on.year if p.produced_on else None, produced_on=p.produced_on,
+        status=p.status, digital_platform=any(t.digital_platform for t in channels),
+        ethnic_language=any(t.ethnic_minority for t in languages), sensitive=p.sensitive,
+        updated_at=p.updated_at)
+
+
+_LOAD = (selectinload(Product.terms), selectinload(Product.communes),
+         selectinload(Product.files).load_only(File.text, File.original_filename))
+
+
+def update_now(kho: Kho, product_ids: Iterable[int]) -> int:
+    """Write the current state of ``product_ids`` to the index (deleting vanished ones)."""
+    ids = sorted(set(product_ids))
+    with kho.transaction() as session:
+        products = session.scalars(select(Product).where(Product.id.in_(ids))
+                                   .options(*_LOAD)).all()
+        records = [to_indexed(p) for p in products]
+    found = {r.id for r in records}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        kho.index.delete(missing)
+    return kho.index.upsert(records) if records else 0
+
+
+def register(kho: Kho) -> None:
+    kho.queue.register(JOB_UPDATE, lambda ids: update_now(kho, ids), retries=5, retry_delay=2)
+
+
+def queue_update(kho: Kho, product_ids: Iterable[int]) -> None:
+    register(kho)
+    kho.queue.enqueue(JOB_UPDATE, sorted(set(product_ids)))
+
+
+def queue_delete(kho: Kho, product_ids: Iterable[int]) -> None:
+    """Deletion is an update of products that no longer exist."""
+    queue_update(kho, product_ids)
+
+
+def reindex_all(kho: Kho, progress: Optional[Callable[[int], None]] = None) -> int:
+    """Rebuild the whole index from the database; ``progress(n)`` after each batch."""
+    kho.index.clear()
+    done = 0
+    with kho.transaction() as session:
+        ids = list(session.scalars(select(Product.id).order_by(Product.id)))
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start:start + BATCH]
+        update_now(kho, batch)
+        done += len(batch)
+        if progress:
+            progress(len(batch))
+    return done
+
+
+def check(kho: Kho) -> dict[str, list[int]]:
+    """Products missing from the index, stale in it, or indexed but deleted."""
+    indexed = kho.index.stored_versions()
+    with kho.transaction() as session:
+        rows = session.execute(select(Product.id, Product.updated_at)).all()
+    missing, stale = [], []
+    for pid, updated in rows:
+        if pid not in indexed:
+            missing.append(pid)
+        elif indexed[pid] is None or _micro(indexed[pid]) != _micro(updated):
+            stale.append(pid)
+    known = {pid for pid, _ in rows}
+    orphans = sorted(i for i in indexed if i not in known)
+    return {"missing": missing, "stale": stale, "orphans": orphans}
+
+
+def _micro(t) -> int:
+    from datetime import timezone
+
+    if t is None:
+        return 0
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return int(t.timestamp() * 1_000_000)

@@ -1,0 +1,136 @@
+"""Receiving an original: stream -> spool (SHA-256 in the same pass) -> storage -> row.
+
+Order of effects keeps the data rules: the object is written before the database row
+that points at it is committed, and processing is queued only after the commit. The
+same content is stored once; a second upload links to the existing object and says so.
+Nothing of the stream is held in memory beyond one chunk.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Optional
+
+from sqlalchemy import select
+
+from app.bootstrap import Kho
+from app.services.actors import Actor
+from app.services.products import load_product
+from archive.base import utcnow
+from archive.errors import TooLarge, ValidationError
+from archive.models import Event, File
+from archive.storage import original_key
+from archive.text import normalize_filename
+from ingest.detect import detect
+
+CHUNK = 1024 * 1024  # bytes read per step while spooling
+
+
+@dataclass(frozen=True)
+class Spooled:
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Received:
+    """Outcome of an upload. ``duplicate``: "" | "same-product" | "stored-before"."""
+
+    file_id: int
+    product_id: int
+    sha256: str
+    size: int
+    media_type: str
+    type_mismatch: bool
+    duplicate: str = ""
+    duplicate_of: Optional[int] = None
+
+
+def spool(kho: Kho, stream: BinaryIO, filename: str) -> Spooled:
+    """Copy ``stream`` to a spool file, hashing as it goes; enforce the size limit.
+
+    Raises TooLarge (naming the file and the limit) as soon as the limit is passed,
+    and ValidationError for an empty file. The spool file is removed on any error.
+    """
+    limit = kho.settings.max_upload_bytes
+    kho.settings.spool_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="upload-", dir=kho.settings.spool_dir)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge("%(file)s is larger than the limit of %(limit)s bytes",
+                                   field=filename, file=filename, limit=f"{limit:,}")
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise ValidationError("%(file)s is empty", field=filename, file=filename)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Spooled(Path(name), digest.hexdigest(), size)
+
+
+def _existing(session, product_id: int, sha256: str) -> tuple[Optional[File], Optional[File]]:
+    same_product = session.scalar(select(File).where(File.product_id == product_id,
+                                                     File.sha256 == sha256))
+    anywhere = session.scalar(select(File).where(File.sha256 == sha256).order_by(File.id))
+    return same_product, anywhere
+
+
+def receive(kho: Kho, actor: Actor, product_id: int, stream: BinaryIO, filename: str,
+            *, queue: bool = True) -> Received:
+    """Add an original file to a product and queue its processing.
+
+    Raises PermissionDenied, NotFound (product), TooLarge, ValidationError (empty file).
+    """
+    actor.require("file.upload")
+    with kho.transaction() as session:
+        load_product(session, actor, product_id)  # fail before reading a big stream
+    clean_name = normalize_filename(filename) or "file"
+    spooled = spool(kho, stream, clean_name)
+    try:
+        return _store_and_record(kho, actor, product_id, spooled, clean_name, queue)
+    finally:
+        spooled.path.unlink(missing_ok=True)
+
+
+def _store_and_record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled,
+                      filename: str, queue: bool) -> Received:
+    detection = detect(spooled.path, filename)
+    key = original_key(spooled.sha256)
+    if not kho.storage.exists(key):
+        kho.storage.put_file(key, spooled.path, content_type=detection.media_type)
+    with kho.transaction() as session:
+        product = load_product(session, actor, product_id)
+        same, earlier = _existing(session, product_id, spooled.sha256)
+        if same is not None:
+            return Received(same.id, product_id, same.sha256, same.size, same.media_type,
+                            same.type_mismatch, duplicate="same-product", duplicate_of=same.id)
+        row = File(product=product, sha256=spooled.sha256, size=spooled.size,
+                   media_type=detection.media_type, category=detection.category,
+                   declared_type=detection.declared_type, type_mismatch=detection.mismatch,
+                   original_filename=filename, storage_key=key, created_by_id=actor.user_id)
+        session.add(row)
+        product.status = "processing"
+        product.updated_at = utcnow()
+        session.flush()
+        detail = f"sha256={spooled.sha256} size={spooled.size} type={detection.media_type}"
+        if detection.mismatch:
+            detail += f" (name says {detection.declared_type})"
+        session.add(Event(product_id=product_id, file_id=row.id, action="file.receive",
+                          detail=detail, user_id=actor.user_id))
+        received = Received(row.id, product_id, row.sha256, row.size, row.media_type,
+                            row.type_mismatch, duplicate="stored-before" if earlier else "",
+                            duplicate_of=earlier.id if earlier else None)
+    if queue:
+        from app.services import processing
+
+        processing.queue_file(kho, received.file_id)
+    return received

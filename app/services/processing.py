@@ -1,0 +1,207 @@
+"""The processing job: run the ingest steps on one original and record the results.
+
+Safe to run twice or after a crash: a file is claimed with a conditional UPDATE, the
+work folder is recreated, derivative objects have fixed content-addressed keys and
+derivative rows are replaced, not added — so a retry after ``kill -9`` ends complete
+with no duplicates. The original is never modified; a failing tool marks the file
+failed with the tool's own error tail and can be retried (``kho retry``).
+"""
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from typing import Iterable
+
+from sqlalchemy import or_, select, update
+
+from app.bootstrap import Kho
+from archive.base import utcnow
+from archive.models import Derivative, Event, File, Product
+from archive.storage import derivative_key
+from ingest.detect import Detection
+from ingest.results import FAILED, OK, ProcessingOptions, StepResult
+from ingest.steps import process
+
+JOB_PROCESS = "file.process"
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp",
+              "video/mp4": "mp4", "audio/mpeg": "mp3", "text/plain": "txt"}
+
+
+def options_from(kho: Kho) -> ProcessingOptions:
+    s = kho.settings
+    return ProcessingOptions(
+        tool_timeout=s.tool_timeout, ocr_enabled=s.ocr_enabled, ocr_languages=s.ocr_languages,
+        broadcast_loudness_lufs=s.broadcast_loudness_lufs,
+        broadcast_true_peak_db=s.broadcast_true_peak_db,
+        broadcast_channels=s.broadcast_channels, proxy_max_height=s.proxy_max_height,
+        image_max_pixels=s.image_max_pixels)
+
+
+def register(kho: Kho) -> None:
+    kho.queue.register(JOB_PROCESS, lambda file_id, force=False: process_file(kho, file_id,
+                                                                             force=force),
+                       retries=1, retry_delay=30)
+
+
+def queue_file(kho: Kho, file_id: int, *, force: bool = False) -> None:
+    register(kho)
+    kho.queue.enqueue(JOB_PROCESS, file_id, force)
+
+
+def _claim(kho: Kho, file_id: int, force: bool) -> bool:
+    """Mark the file processing if it is waiting (or stuck past its lease)."""
+    lease = utcnow() - timedelta(seconds=kho.settings.tool_timeout * 2)
+    waiting = or_(File.status == "queued",
+                  (File.status == "processing") & (File.updated_at < lease))
+    if force:  # rebuild derivatives of any file, e.g. after a tool upgrade
+        waiting = File.id == file_id
+    with kho.transaction() as session:
+        claimed = session.execute(
+            update(File).where(File.id == file_id, waiting)
+            .values(status="processing", attempts=File.attempts + 1, updated_at=utcnow(),
+                    error="", error_detail="")).rowcount
+    return bool(claimed)
+
+
+def _workdir(kho: Kho, file_id: int) -> Path:
+    path = kho.settings.spool_dir / f"work-{file_id}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def process_file(kho: Kho, file_id: int, *, force: bool = False) -> str:
+    """Process one file; returns its final status ("ready", "failed") or "skipped"."""
+    if not _claim(kho, file_id, force):
+        return "skipped"
+    with kho.transaction() as session:
+        row = session.get(File, file_id)
+        key, sha, filename = row.storage_key, row.sha256, row.original_filename
+        detection = Detection(row.media_type, row.category, row.declared_type, row.type_mismatch)
+    work = _workdir(kho, file_id)
+    try:
+        source = kho.storage.local_path(key)
+        if source is None:
+            source = work / "original"
+            kho.storage.download_to(key, source)
+        results = process(source, detection, work / "out", options_from(kho))
+        stored = _store_renditions(kho, sha, results)
+        return _record(kho, file_id, results, stored)
+    except Exception as exc:  # noqa: BLE001 - any crash becomes a failed, retryable file
+        _record_crash(kho, file_id, exc)
+        return "failed"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _store_renditions(kho: Kho, sha: str, results: list[StepResult]) -> list[dict]:
+    stored = []
+    for result in results:
+        for r in result.renditions:
+            ext = EXTENSIONS.get(r.media_type) or r.path.suffix.lstrip(".") or "bin"
+            key = derivative_key(sha, r.name, ext)
+            kho.storage.put_file(key, r.path, content_type=r.media_type)
+            stored.append({"name": r.name, "key": key, "media_type": r.media_type,
+                           "size": r.path.stat().st_size, "params": r.params})
+    return stored
+
+
+def _record(kho: Kho, file_id: int, results: list[StepResult], stored: list[dict]) -> str:
+    failed = [r for r in results if r.outcome == FAILED]
+    with kho.transaction() as session:
+        row = session.get(File, file_id)
+        technical, texts = dict(row.technical or {}), []
+        for r in results:
+            session.add(Event(product_id=row.product_id, file_id=file_id, action=r.step,
+                              tool=r.tool, tool_version=r.tool_version, outcome=r.outcome,
+                              detail=(r.message + ("\n" + r.detail if r.detail else ""))[:8000]))
+            if r.outcome == OK:
+                technical.update(r.metadata)
+                if r.text:
+                    texts.append(r.text)
+        row.technical = technical
+        row.text = "\n\n".join(texts)
+        session.query(Derivative).filter(Derivative.file_id == file_id).delete()
+        for d in stored:
+            session.add(Derivative(file_id=file_id, name=d["name"], storage_key=d["key"],
+                                   media_type=d["media_type"], size=d["size"], params=d["params"]))
+        row.status = "failed" if failed else "ready"
+        row.error = "; ".join(f"{r.step}: {r.message}" for r in failed)
+        row.error_detail = "\n".join(r.detail for r in failed if r.detail)[-4000:]
+        row.updated_at = utcnow()
+        product_id, status = row.product_id, row.status
+    _after_file(kho, product_id)
+    return status
+
+
+def _record_crash(kho: Kho, file_id: int, exc: Exception) -> None:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    with kho.transaction() as session:
+        row = session.get(File, file_id)
+        row.status, row.error = "failed", f"processing stopped: {message}"
+        row.error_detail = getattr(exc, "detail", "")[-4000:]
+        row.updated_at = utcnow()
+        session.add(Event(product_id=row.product_id, file_id=file_id, action="file.process",
+                          outcome=FAILED, detail=message))
+        product_id = row.product_id
+    _after_file(kho, product_id)
+
+
+def _after_file(kho: Kho, product_id: int) -> None:
+    from app.services import indexing, tagging
+
+    refresh_product_status(kho, product_id)
+    tagging.suggest_for_product(kho, product_id)
+    indexing.queue_update(kho, [product_id])
+
+
+def refresh_product_status(kho: Kho, product_id: int) -> str:
+    """Product status follows its files: any waiting -> processing, any failed ->
+    failed, all ready -> ready; a product without files stays draft."""
+    with kho.transaction() as session:
+        product = session.get(Product, product_id)
+        statuses = {f.status for f in product.files}
+        if not statuses:
+            status = "draft"
+        elif statuses & {"queued", "processing"}:
+            status = "processing"
+        elif "failed" in statuses:
+            status = "failed"
+        else:
+            status = "ready"
+        if product.status != status:
+            product.status = status
+            product.updated_at = utcnow()
+        return status
+
+
+def retry(kho: Kho, file_ids: Iterable[int] | None = None) -> list[int]:
+    """Queue failed files again (all failed ones when ``file_ids`` is None)."""
+    with kho.transaction() as session:
+        stmt = select(File.id).where(File.status == "failed")
+        if file_ids is not None:
+            stmt = stmt.where(File.id.in_(list(file_ids)))
+        ids = list(session.scalars(stmt.order_by(File.id)))
+        if ids:
+            session.execute(update(File).where(File.id.in_(ids)).values(status="queued"))
+    for file_id in ids:
+        queue_file(kho, file_id)
+    return ids
+
+
+def recover_unfinished(kho: Kho, *, single_consumer: bool) -> int:
+    """Re-queue files left queued or processing by a consumer that died.
+
+    With one consumer (the SQLite queue) every such file is re-queued at start-up;
+    with several (Redis) only those whose lease (2 × tool_timeout) has run out.
+    """
+    with kho.transaction() as session:
+        stmt = select(File.id).where(File.status.in_(("queued", "processing")))
+        ids = list(session.scalars(stmt))
+        if single_consumer and ids:
+            session.execute(update(File).where(File.id.in_(ids), File.status == "processing")
+                            .values(status="queued"))
+    for file_id in ids:
+        queue_file(kho, file_id)
+    return len(ids)

@@ -1,0 +1,168 @@
+"""Parsing and checking product metadata, shared by web forms, the API, the CLI and
+manifests. Every problem is collected per field so a form or a manifest row can show
+all of them at once; text is normalised (NFC, look-alikes) on the way in.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.errors import ValidationError
+from archive.models import Term, Unit
+from archive.text import normalize_text
+
+MAX_TITLE = 500
+LIST_FIELDS = ("languages", "themes", "conventions", "channels", "communes",
+               "cooperating_units", "tags")
+SCALAR_FIELDS = ("title", "description", "kind", "plan_task", "lead_unit", "produced_on",
+                 "rights_note", "sensitive")
+ALL_FIELDS = SCALAR_FIELDS + LIST_FIELDS
+TERM_FIELDS = {"kind": "kind", "plan_task": "plan_task", "languages": "language",
+               "themes": "theme", "conventions": "convention", "channels": "channel"}
+_SPLIT = re.compile(r"[;,|\n]")
+
+
+@dataclass
+class ResolvedInput:
+    """Checked values, ready to apply to a Product (only the keys that were given)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def split_list(value: Any) -> list[str]:
+    """A list from a list or a ``;``/``,``/``|`` separated string; blanks dropped."""
+    if value is None:
+        return []
+    items: Iterable[Any] = value if isinstance(value, (list, tuple)) else _SPLIT.split(str(value))
+    out = [normalize_text(str(v)) for v in items]
+    return list(dict.fromkeys(v for v in out if v))
+
+
+def parse_date(value: Any) -> Optional[date]:
+    """ISO ``2024-05-31``, Vietnamese ``31/05/2024`` (or ``31-05-2024``), or a year."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    if re.fullmatch(r"(19|20)\d\d", text):
+        return date(int(text), 1, 1)
+    raise ValueError(text)
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value or "").strip().lower()
+    if text in ("1", "true", "yes", "on", "có", "co", "x"):
+        return True
+    if text in ("", "0", "false", "no", "off", "không", "khong"):
+        return False
+    raise ValueError(text)
+
+
+def _terms(session: Session, vocabulary: str, codes: list[str], name: str,
+           errors: dict[str, str]) -> list[Term]:
+    rows = {t.code.lower(): t for t in session.scalars(
+        select(Term).where(Term.vocabulary == vocabulary))}
+    found, unknown = [], []
+    for code in codes:
+        term = rows.get(code.lower())
+        (found.append(term) if term else unknown.append(code))
+    if unknown:
+        errors[name] = f"unknown code(s): {', '.join(unknown)}"
+    return found
+
+
+def _units(session: Session, codes: list[str], name: str, errors: dict[str, str],
+           communes_only: bool = False) -> list[Unit]:
+    found, unknown = [], []
+    for code in codes:
+        unit = session.scalar(select(Unit).where(Unit.code == code))
+        if unit is None and code.isdigit():  # a GSO code: the unit valid today
+            unit = session.scalar(select(Unit).where(Unit.gso_code == code,
+                                                     Unit.valid_to.is_(None)))
+        if unit is None or (communes_only and unit.level != "commune"):
+            unknown.append(code)
+        else:
+            found.append(unit)
+    if unknown:
+        errors[name] = f"unknown {'commune' if communes_only else 'unit'} code(s): " \
+                       f"{', '.join(unknown)}"
+    return found
+
+
+def _scalar_values(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if "title" in data:
+        title = normalize_text(str(data["title"] or ""))
+        if not title:
+            errors["title"] = "a title is required"
+        elif len(title) > MAX_TITLE:
+            errors["title"] = f"at most {MAX_TITLE} characters"
+        values["title"] = title
+    for name in ("description", "rights_note"):
+        if name in data:
+            values[name] = normalize_text(str(data[name] or ""))
+    if "produced_on" in data:
+        try:
+            values["produced_on"] = parse_date(data["produced_on"])
+        except ValueError:
+            errors["produced_on"] = f"not a date: {data['produced_on']!r} (use dd/mm/yyyy)"
+    if "sensitive" in data:
+        try:
+            values["sensitive"] = parse_bool(data["sensitive"])
+        except ValueError:
+            errors["sensitive"] = f"not yes/no: {data['sensitive']!r}"
+    if "tags" in data:
+        values["tags"] = split_list(data["tags"])
+    return values
+
+
+def resolve(session: Session, data: dict[str, Any], *, creating: bool) -> ResolvedInput:
+    """Check ``data`` against the vocabularies; raise ValidationError with ``fields``.
+
+    Unknown keys are errors too (a misspelt API field must not vanish silently).
+    """
+    errors: dict[str, str] = {k: "unknown field" for k in data if k not in ALL_FIELDS}
+    if creating and "title" not in data:
+        errors["title"] = "a title is required"
+    values = _scalar_values(data, errors)
+    for name in ("kind", "plan_task"):
+        if name in data:
+            codes = split_list(data[name])
+            terms = _terms(session, TERM_FIELDS[name], codes[:1], name, errors)
+            values[name] = terms[0] if terms else None
+    if "lead_unit" in data:
+        units = _units(session, split_list(data["lead_unit"])[:1], "lead_unit", errors)
+        values["lead_unit"] = units[0] if units else None
+    for name in ("languages", "themes", "conventions", "channels"):
+        if name in data:
+            values[name] = _terms(session, TERM_FIELDS[name], split_list(data[name]), name,
+                                  errors)
+    if "themes" in values and len(values["themes"]) > 5:
+        errors["themes"] = "at most 5 themes"
+    if "communes" in data:
+        values["communes"] = _units(session, split_list(data["communes"]), "communes", errors,
+                                    communes_only=True)
+    if "cooperating_units" in data:
+        values["cooperating_units"] = _units(session, split_list(data["cooperating_units"]),
+                                             "cooperating_units", errors)
+    if errors:
+        first = next(iter(errors))
+        raise ValidationError("invalid product metadata: %(detail)s", field=first,
+                              fields=errors, detail="; ".join(f"{k}: {v}"
+                                                              for k, v in errors.items()))
+    return ResolvedInput(values)

@@ -1,0 +1,157 @@
+"""Use cases for products: create, read, update (audited), delete (admin, audited).
+
+Order of effects: database commit first, then the index update is queued, so the
+index (derived data) can lag but never points at something the catalogue lacks.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.bootstrap import Kho
+from app.services.actors import Actor
+from app.services.product_input import TERM_FIELDS, resolve
+from archive.base import utcnow
+from archive.errors import NotFound, PermissionDenied
+from archive.models import Event, File, Product, ProductChange
+
+LOAD = (selectinload(Product.terms), selectinload(Product.communes),
+        selectinload(Product.cooperating_units),
+        selectinload(Product.files).selectinload(File.derivatives))
+
+
+def load_product(session: Session, actor: Actor, product_id: int) -> Product:
+    """The product, if it exists and ``actor`` may see it; NotFound otherwise.
+
+    A restricted (sensitive) product is reported as not found to roles that may not
+    see it, so its existence does not leak.
+    """
+    actor.require("product.view")
+    product = session.get(Product, product_id, options=LOAD)
+    if product is None or (product.sensitive and not actor.can("product.view_sensitive")):
+        raise NotFound("no product %(id)s", field="id", id=product_id)
+    return product
+
+
+def _snapshot(p: Product) -> dict[str, Any]:
+    """Comparable, JSON-safe values of the editable fields."""
+    return {
+        "title": p.title, "description": p.description,
+        "kind": p.kind.code if p.kind else None,
+        "plan_task": p.plan_task.code if p.plan_task else None,
+        "lead_unit": p.lead_unit.code if p.lead_unit else None,
+        "languages": p.codes_of("language"), "themes": p.codes_of("theme"),
+        "conventions": p.codes_of("convention"), "channels": p.codes_of("channel"),
+        "communes": sorted(u.code for u in p.communes),
+        "cooperating_units": sorted(u.code for u in p.cooperating_units),
+        "produced_on": p.produced_on.isoformat() if p.produced_on else None,
+        "tags": list(p.tags or []), "rights_note": p.rights_note, "sensitive": p.sensitive,
+    }
+
+
+def _apply(p: Product, values: dict[str, Any]) -> None:
+    multi = {k: v for k, v in values.items() if k in TERM_FIELDS and isinstance(v, list)}
+    if multi:
+        replaced = {TERM_FIELDS[k] for k in multi}
+        p.terms = [t for t in p.terms if t.vocabulary not in replaced]
+        for terms in multi.values():
+            p.terms.extend(terms)
+    for key, value in values.items():
+        if key not in multi:
+            setattr(p, key, value)
+
+
+def _queue_index(kho: Kho, product_id: int) -> None:
+    from app.services import indexing
+
+    indexing.queue_update(kho, [product_id])
+
+
+def create_product(kho: Kho, actor: Actor, data: dict[str, Any]) -> int:
+    """Create a product from metadata; returns its id. ValidationError lists fields."""
+    actor.require("product.create")
+    with kho.transaction() as session:
+        resolved = resolve(session, data, creating=True)
+        product = Product(title="", created_by_id=actor.user_id, updated_by_id=actor.user_id)
+        _apply(product, resolved.values)
+        session.add(product)
+        session.flush()
+        session.add(ProductChange(product_id=product.id, action="create",
+                                  changes={k: [None, v] for k, v in _snapshot(product).items()
+                                           if v not in (None, "", [], False)},
+                                  user_id=actor.user_id))
+        product_id = product.id
+    _queue_index(kho, product_id)
+    return product_id
+
+
+def update_product(kho: Kho, actor: Actor, product_id: int, data: dict[str, Any]) -> dict:
+    """Apply a partial update; records field -> [old, new] for what really changed."""
+    actor.require("product.edit")
+    with kho.transaction() as session:
+        product = load_product(session, actor, product_id)
+        resolved = resolve(session, data, creating=False)
+        before = _snapshot(product)
+        _apply(product, resolved.values)
+        after = _snapshot(product)
+        changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        if changes:
+            product.updated_at = utcnow()
+            product.updated_by_id = actor.user_id
+            session.add(ProductChange(product_id=product.id, action="update", changes=changes,
+                                      user_id=actor.user_id))
+    if changes:
+        _queue_index(kho, product_id)
+    return changes
+
+
+def delete_product(kho: Kho, actor: Actor, product_id: int) -> None:
+    """Delete a product (admin only). Keeps an audit record with the last metadata.
+
+    Originals stay in storage (content-addressed, possibly shared); only the catalogue
+    rows go.
+    """
+    if not actor.can("product.delete"):
+        raise PermissionDenied("role %(role)s may not delete products", field="role",
+                               role=actor.role)
+    with kho.transaction() as session:
+        product = load_product(session, actor, product_id)
+        snapshot = _snapshot(product)
+        snapshot["files"] = [{"id": f.id, "sha256": f.sha256, "key": f.storage_key,
+                              "filename": f.original_filename} for f in product.files]
+        session.add(ProductChange(product_id=product_id, action="delete",
+                                  changes={"deleted": snapshot}, user_id=actor.user_id))
+        session.add(Event(product_id=product_id, action="product.delete",
+                          user_id=actor.user_id, detail=product.title))
+        session.delete(product)
+    from app.services import indexing
+
+    indexing.queue_delete(kho, [product_id])
+
+
+def product_history(kho: Kho, actor: Actor, product_id: int) -> list[dict]:
+    """Edits and provenance events of a product, newest first."""
+    with kho.transaction() as session:
+        load_product(session, actor, product_id)
+        changes = session.scalars(select(ProductChange).where(
+            ProductChange.product_id == product_id).order_by(ProductChange.id.desc()))
+        events = session.scalars(select(Event).where(Event.product_id == product_id)
+                                 .order_by(Event.id.desc()))
+        rows = [{"type": "change", "action": c.action, "changes": c.changes, "at": c.at,
+                 "user": c.user.username if c.user else None} for c in changes]
+        rows += [{"type": "event", "action": e.action, "tool": e.tool,
+                  "tool_version": e.tool_version, "outcome": e.outcome, "detail": e.detail,
+                  "file_id": e.file_id, "at": e.at,
+                  "user": e.user.username if e.user else None} for e in events]
+    return sorted(rows, key=lambda r: r["at"], reverse=True)
+
+
+def product_year(p: Product) -> int | None:
+    return p.produced_on.year if p.produced_on else (p.created_at.year if p.created_at else None)
+
+
+def today() -> date:
+    return date.today()

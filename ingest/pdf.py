@@ -1,0 +1,163 @@
+"""PDF publication steps: probe, text layer, first-page derivatives, OCR of image-only
+PDFs — the only pypdfium2 importer.
+
+Renditions: ``thumbnail.jpg``/``preview.jpg`` of page 1 (rendered here, encoded by
+:mod:`ingest.images`) and ``text.txt`` (text/plain, UTF-8, pages separated by form
+feeds) from the text layer, or from OCR when the PDF is image-only (fewer than
+``MIN_CHARS_PER_PAGE`` characters per page on the first ``OCR_MAX_PAGES`` pages).
+
+PDFium is not thread-safe, even across documents, so every PDFium call here holds
+``_PDFIUM_LOCK`` (the worker may run jobs in threads); OCR runs outside the lock.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import unicodedata
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import pypdfium2 as pdfium
+
+from archive.errors import ProcessingError
+from ingest import images, ocr
+from ingest.results import (ProcessingOptions, Rendition, StepOutput, StepResult, StepSkipped,
+                            json_safe, run_step, write_text)
+
+OCR_MAX_PAGES = 20                 # image-only PDFs: OCR at most this many first pages
+OCR_DPI = 300
+OCR_MAX_PAGE_PIXELS = 40_000_000   # big posters are rendered below OCR_DPI to stay in memory
+MIN_CHARS_PER_PAGE = 20            # fewer non-blank characters per page: image-only
+POINTS_PER_INCH = 72
+_PASSWORD_ERRORS = {4, 6}          # FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
+_PDFIUM_LOCK = threading.Lock()
+_METADATA_KEYS = ("Title", "Author", "Subject", "Keywords", "Creator", "Producer",
+                  "CreationDate", "ModDate")
+
+
+def tool_version() -> str:
+    """pypdfium2 and PDFium versions, e.g. ``5.1.0 (pdfium 7350)``."""
+    return f"{pdfium.version.PYPDFIUM_INFO} (pdfium {pdfium.version.PDFIUM_INFO.build})"
+
+
+@contextmanager
+def opened(path: Path) -> Iterator[pdfium.PdfDocument]:
+    """The document, under the PDFium lock; clear ProcessingErrors for locked/corrupt files."""
+    with _PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            if getattr(exc, "err_code", None) in _PASSWORD_ERRORS:
+                raise ProcessingError("PDF is encrypted (needs a password or an unsupported "
+                                      "security handler): cannot read it", detail=str(exc)) from None
+            raise ProcessingError(f"PDF is corrupt or unreadable: {exc}", detail=str(exc)) from None
+        try:
+            yield document
+        finally:
+            document.close()
+
+
+def process(path: Path, workdir: Path, options: ProcessingOptions) -> list[StepResult]:
+    """Run probe, text, derivatives and OCR (image-only PDFs); stop after a failed probe."""
+    state: dict[str, Any] = {}
+    probe = run_step("probe", "pypdfium2", tool_version, lambda: _probe(path, state))
+    if probe.outcome != "ok":
+        return [probe]
+    return [probe,
+            run_step("text", "pypdfium2", tool_version, lambda: _text(path, workdir, state)),
+            run_step("derivatives", "pypdfium2", tool_version,
+                     lambda: _derivatives(path, workdir, options)),
+            run_step("ocr", "tesseract", ocr.tool_version,
+                     lambda: _ocr(path, workdir, options, state))]
+
+
+def _probe(path: Path, state: dict[str, Any]) -> StepOutput:
+    with opened(path) as document:
+        pages = len(document)
+        if pages == 0:
+            raise ProcessingError("PDF has no pages")
+        width, height = document[0].get_size()
+        info = document.get_metadata_dict(skip_empty=True)
+    state["pages"] = pages
+    found = {key.lower(): unicodedata.normalize("NFC", str(info[key]))
+             for key in _METADATA_KEYS if info.get(key)}
+    return StepOutput(metadata=json_safe({
+        "pages": pages, "info": found,
+        "page_width_mm": round(width / POINTS_PER_INCH * 25.4, 1),
+        "page_height_mm": round(height / POINTS_PER_INCH * 25.4, 1)}))
+
+
+def _text(path: Path, workdir: Path, state: dict[str, Any]) -> StepOutput:
+    pages_text = []
+    with opened(path) as document:
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            pages_text.append(textpage.get_text_bounded())
+            textpage.close()
+            page.close()
+    text = unicodedata.normalize("NFC", "\f".join(t.replace("\r\n", "\n") for t in pages_text))
+    sample = pages_text[:OCR_MAX_PAGES]
+    visible = sum(len("".join(t.split())) for t in sample)
+    image_only = visible < MIN_CHARS_PER_PAGE * len(sample)
+    state["image_only"] = image_only
+    metadata = {"characters": len(text), "image_only": image_only,
+                "pages_with_text": sum(1 for t in pages_text if t.strip())}
+    if image_only:
+        return StepOutput(metadata=metadata, message="no text layer: image-only PDF")
+    write_text(workdir / "text.txt", text)
+    rendition = Rendition("text", workdir / "text.txt", "text/plain; charset=utf-8",
+                          {"source": "pdf text layer"})
+    return StepOutput(metadata=metadata, renditions=[rendition], text=text.strip())
+
+
+def _render(document: pdfium.PdfDocument, index: int, longest_px: float | None,
+            dpi: float | None = None, max_pixels: int | None = None, grayscale: bool = False):
+    """Page ``index`` as a PIL image: fitted to ``longest_px`` or at ``dpi``."""
+    page = document[index]
+    width, height = page.get_size()
+    scale = longest_px / max(width, height) if longest_px else dpi / POINTS_PER_INCH
+    if max_pixels and width * height * scale * scale > max_pixels:
+        scale = math.sqrt(max_pixels / (width * height))
+    bitmap = page.render(scale=scale, grayscale=grayscale)
+    image = bitmap.to_pil()
+    page.close()
+    return image
+
+
+def _derivatives(path: Path, workdir: Path, options: ProcessingOptions) -> StepOutput:
+    with opened(path) as document:
+        image = _render(document, 0, options.preview_px)
+    renditions = images.save_derivatives(image, workdir, options.thumbnail_px, options.preview_px)
+    for rendition in renditions:
+        rendition.params["page"] = 1
+    return StepOutput(renditions=renditions)
+
+
+def _ocr(path: Path, workdir: Path, options: ProcessingOptions,
+         state: dict[str, Any]) -> StepOutput:
+    if not state.get("image_only"):
+        raise StepSkipped("PDF has a text layer" if "image_only" in state
+                          else "text layer not read")
+    if not options.ocr_enabled:
+        raise StepSkipped("OCR disabled")
+    count = min(state["pages"], OCR_MAX_PAGES)
+    page_files = [workdir / f"ocr-page-{n:03d}.png" for n in range(1, count + 1)]
+    try:
+        for index, target in enumerate(page_files):
+            with opened(path) as document:
+                image = _render(document, index, None, OCR_DPI, OCR_MAX_PAGE_PIXELS, True)
+            images.save_ocr_page(image, target)
+        text = ocr.recognise(page_files, options.ocr_languages, options.tool_timeout, workdir)
+    finally:
+        for target in page_files:
+            target.unlink(missing_ok=True)
+        (workdir / "ocr-pages.txt").unlink(missing_ok=True)
+    params = {"languages": options.ocr_languages, "pages": count, "dpi": OCR_DPI,
+              "source": "ocr"}
+    write_text(workdir / "text.txt", text)
+    return StepOutput(metadata={"ocr_pages": count, "characters": len(text)},
+                      renditions=[Rendition("text", workdir / "text.txt",
+                                            "text/plain; charset=utf-8", params)],
+                      text=text)

@@ -1,0 +1,252 @@
+"""SearchIndex: the one object the application uses to index and search.
+
+Concurrency: one writer at a time (Whoosh's write lock; the application sends
+every write through one worker job). A writer that cannot get the lock within
+``lock_timeout`` seconds raises :class:`archive.errors.ServiceUnavailable`.
+Readers never wait for a writer: one searcher stays open and is refreshed when
+the index generation changes. Searches within one process are serialised by a
+lock (Whoosh's file readers share seek positions), each taking milliseconds.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as windex
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.index import LockError
+from whoosh.scoring import BM25F
+from whoosh.writing import CLEAR
+
+from archive.errors import ServiceUnavailable, ValidationError
+from search_index.evaluate import Restrictions, evaluate, gather, top_by_keys, top_by_score
+from search_index.facets import count_facets
+from search_index.highlight import mark, snippet
+from search_index.query import ParsedQuery, parse_query
+from search_index.records import FACET_FIELDS, SORTS, Hit, IndexedProduct, SearchQuery, SearchResult
+from search_index.schema import build_schema, micros_to_datetime, to_document
+from search_index.segments import SegmentData
+
+MAX_PER_PAGE = 200
+# Bigger posting blocks than Whoosh's default 128: fewer blocks to decode per term.
+POSTING_BLOCK = 1024
+
+
+class SearchIndex:
+    """Whoosh index folder at ``path``; nothing is opened until first used."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 5.0, result_cache_size: int = 256,
+                 postings_cache_size: int = 20_000_000) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.result_cache_size = result_cache_size
+        self.postings_cache_size = postings_cache_size
+        self._ix = None
+        self._searcher = None
+        self._lock = threading.RLock()
+        self._segments: dict[str, SegmentData] = {}
+        self._title_ranks: tuple[int, dict[int, np.ndarray]] | None = None
+        self._results: OrderedDict = OrderedDict()
+
+    # -- lifecycle -------------------------------------------------------
+    def ensure(self) -> None:
+        """Create the index folder and an empty index if missing."""
+        with self._lock:
+            self._index()
+
+    def _index(self):
+        if self._ix is None:
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+                if windex.exists_in(str(self.path)):
+                    self._ix = windex.open_dir(str(self.path))
+                else:
+                    self._ix = windex.create_in(str(self.path), build_schema())
+            except OSError as exc:
+                raise ServiceUnavailable(f"search index not usable at {self.path}: {exc}") from exc
+        return self._ix
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = None
+            self._ix = None
+            self._segments.clear()
+            self._results.clear()
+            self._title_ranks = None
+
+    # -- writing ---------------------------------------------------------
+    def _writer(self):
+        try:
+            return self._index().writer(timeout=self.lock_timeout, delay=0.05, limitmb=256,
+                                        codec=W3Codec(blocklimit=POSTING_BLOCK))
+        except LockError as exc:
+            raise ServiceUnavailable("search index is busy with another writer; try again") from exc
+
+    def upsert(self, products: Iterable[IndexedProduct]) -> int:
+        """Add or replace products (by id) in one commit; returns how many."""
+        writer = self._writer()
+        count = 0
+        try:
+            for product in products:
+                writer.update_document(**to_document(product))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return count
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove products by id (unknown ids are ignored)."""
+        writer = self._writer()
+        try:
+            for product_id in ids:
+                writer.delete_by_term("id", str(product_id))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def clear(self) -> None:
+        """Remove every document (used before a full reindex)."""
+        self._writer().commit(mergetype=CLEAR)
+
+    # -- reading ---------------------------------------------------------
+    def _current_searcher(self):
+        ix = self._index()
+        if self._searcher is None:
+            self._searcher = ix.searcher(weighting=BM25F())
+        elif not self._searcher.up_to_date():
+            # A fresh searcher, not refresh(): refresh() reuses segment readers
+            # by generation and keeps their old deletion sets.
+            self._searcher.close()
+            self._searcher = ix.searcher(weighting=BM25F())
+            live = {sub.reader().segment().segment_id() for sub, _ in self._searcher.leaf_searchers()
+                    if sub.reader().segment() is not None}
+            self._segments = {k: v for k, v in self._segments.items() if k in live}
+        return self._searcher
+
+    def _segment_data(self, reader) -> SegmentData:
+        segid = reader.segment().segment_id()
+        data = self._segments.get(segid)
+        if data is None:
+            data = self._segments[segid] = SegmentData(reader, self.postings_cache_size)
+        return data
+
+    def doc_count(self) -> int:
+        """Number of (undeleted) products in the index."""
+        with self._lock:
+            return self._current_searcher().doc_count()
+
+    def stored_versions(self) -> dict[int, datetime | None]:
+        """Product id -> ``updated_at`` as indexed (naive UTC), for reindex checks."""
+        with self._lock:
+            searcher = self._current_searcher()
+            out: dict[int, datetime | None] = {}
+            for sub, _ in searcher.leaf_searchers():
+                reader = sub.reader()
+                data = self._segment_data(reader)
+                alive = data.alive(reader)
+                pids, updated = data.column(reader, "pid"), data.column(reader, "updated")
+                for pid, upd in zip(pids[alive].tolist(), updated[alive].tolist()):
+                    out[pid] = micros_to_datetime(upd)
+            return out
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        """Run one query: matches, total, one page of hits and facet counts."""
+        _validate(q)
+        parsed = parse_query(q.text)
+        with self._lock:
+            searcher = self._current_searcher()
+            key = _cache_key(q, parsed, searcher.reader().generation())
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+                return cached
+            result = self._run(searcher, q, parsed)
+            if self.result_cache_size:
+                self._results[key] = result
+                while len(self._results) > self.result_cache_size:
+                    self._results.popitem(last=False)
+            return result
+
+    def _run(self, searcher, q: SearchQuery, parsed: ParsedQuery) -> SearchResult:
+        restrictions = Restrictions({k: list(v) for k, v in q.filters.items()},
+                                    q.date_from, q.date_to, q.include_sensitive)
+        matches = evaluate(searcher, self._segment_data, parsed, restrictions)
+        docs, scores = gather(matches)
+        k = q.page * q.per_page
+        if q.sort == "relevance" and not parsed.is_empty:
+            order = top_by_score(docs, scores, k)
+        elif q.sort == "title":
+            ranks = self._title_rank_arrays(searcher)
+            order = top_by_keys(docs, _gather_values(matches, lambda m: ranks[m.offset]), k)
+        else:  # newest first; undated last
+            produced = _gather_values(matches, lambda m: m.data.column(m.reader, "produced"))
+            order = top_by_keys(docs, -produced, k)
+        page = order[(q.page - 1) * q.per_page:k]
+        terms = parsed.folded_set()
+        hits = [self._hit(searcher, int(docs[i]), float(scores[i]), terms) for i in page]
+        return SearchResult(total=len(docs), hits=hits, facets=count_facets(matches, list(q.facets)),
+                            page=q.page, per_page=q.per_page)
+
+    def _title_rank_arrays(self, searcher) -> dict[int, np.ndarray]:
+        """Per segment offset: each doc's rank in Vietnamese title order (cached per generation)."""
+        generation = searcher.reader().generation()
+        if self._title_ranks is None or self._title_ranks[0] != generation:
+            leaves = searcher.leaf_searchers()
+            keys = [self._segment_data(sub.reader()).title_keys(sub.reader()) for sub, _ in leaves]
+            allkeys = np.concatenate(keys) if keys else np.zeros(0, dtype=object)
+            ranks = np.empty(len(allkeys), dtype=np.int64)
+            ranks[sorted(range(len(allkeys)), key=allkeys.__getitem__)] = np.arange(len(allkeys))
+            out, start = {}, 0
+            for (sub, offset), segkeys in zip(leaves, keys):
+                out[offset] = ranks[start:start + len(segkeys)]
+                start += len(segkeys)
+            self._title_ranks = (generation, out)
+        return self._title_ranks[1]
+
+    def _hit(self, searcher, docnum: int, score: float, terms: set[str]) -> Hit:
+        stored = searcher.stored_fields(docnum)
+        doc = stored["doc"]
+        produced = doc.get("produced_on")
+        return Hit(
+            id=int(stored["id"]), score=score, title=doc["title"],
+            snippet=snippet([doc.get("description", ""), doc.get("text", ""),
+                             " · ".join(doc.get("tags", []))], terms),
+            kind=doc.get("kind", ""), languages=list(doc.get("languages", [])),
+            year=doc.get("year"), status=doc.get("status", ""),
+            produced_on=date.fromisoformat(produced) if produced else None,
+            title_html=mark(doc["title"], terms),
+        )
+
+
+def _gather_values(matches, column_of) -> np.ndarray:
+    parts = [column_of(m)[np.flatnonzero(m.mask)] for m in matches]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _validate(q: SearchQuery) -> None:
+    if q.sort not in SORTS:
+        raise ValidationError(f"unknown sort {q.sort!r}; use one of {', '.join(SORTS)}", field="sort")
+    if q.page < 1:
+        raise ValidationError("page counts from 1", field="page")
+    if not 1 <= q.per_page <= MAX_PER_PAGE:
+        raise ValidationError(f"per_page must be 1..{MAX_PER_PAGE}", field="per_page")
+    for name in q.filters:
+        if name not in FACET_FIELDS:
+            raise ValidationError(f"cannot filter on {name!r}", field="filters")
+
+
+def _cache_key(q: SearchQuery, parsed: ParsedQuery, generation: int) -> tuple:
+    filters = tuple(sorted((k, tuple(sorted(str(v) for v in vs))) for k, vs in q.filters.items() if vs))
+    words = tuple((w.folded, w.exact) for w in parsed.words)
+    phrases = tuple(tuple(p) for p in parsed.phrases)
+    return (generation, words, phrases, filters, q.date_from, q.date_to, q.sort, q.page,
+            q.per_page, q.include_sensitive, tuple(q.facets))

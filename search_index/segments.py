@@ -1,0 +1,199 @@
+"""Per-segment arrays read straight from Whoosh's on-disk structures.
+
+A Whoosh segment never changes once written (only its deletion set grows), so
+everything here is cached by segment id and survives a searcher refresh:
+decoded posting lists (doc numbers + weights as numpy arrays), field lengths,
+per-document columns and facet-value ordinals.
+
+This module reads private parts of the ``whoosh.codec.whoosh3`` format
+(posting blocks, fixed-size columns). It is pinned to whoosh-reloaded 2.7.5;
+the agreement test (exact totals and top 10 vs Whoosh's own exhaustive
+scoring) is the guard if that version ever changes.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+
+_BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
+_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+
+def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """All (doc numbers, weights) of one term in one segment, deleted docs included."""
+    try:
+        matcher = reader._terms.matcher(fieldname, text.encode("utf-8"),
+                                        reader.schema[fieldname].format)
+    except (TermNotFound, KeyError):
+        return _EMPTY
+    if not isinstance(matcher, W3LeafMatcher):  # inlined or other codec: slow path
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+    id_parts, weight_parts = [], []
+    while True:
+        matcher._read_data()
+        deltas, weights, _ = matcher._data
+        count = matcher._blocklength
+        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+        if weights is None:
+            weight_parts.append(np.ones(count, dtype=np.float64))
+        elif isinstance(weights, float):
+            weight_parts.append(np.full(count, weights, dtype=np.float64))
+        else:
+            weight_parts.append(np.asarray(weights, dtype=np.float64))
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+def read_positions(reader, fieldname: str, text: str, wanted: np.ndarray) -> dict[int, list[int]]:
+    """Positions of a term in the documents listed in sorted ``wanted``."""
+    out: dict[int, list[int]] = {}
+    if len(wanted) == 0:
+        return out
+    try:
+        fmt = reader.schema[fieldname].format
+        matcher = reader._terms.matcher(fieldname, text.encode("utf-8"), fmt)
+    except (TermNotFound, KeyError):
+        return out
+    wanted_list = wanted.tolist()
+    i = 0
+    while matcher.is_active() and i < len(wanted_list):
+        matcher.skip_to(wanted_list[i])
+        if not matcher.is_active():
+            break
+        doc = matcher.id()
+        while i < len(wanted_list) and wanted_list[i] < doc:
+            i += 1
+        if i < len(wanted_list) and wanted_list[i] == doc:
+            out[doc] = fmt.decode_positions(matcher.value())
+            i += 1
+    return out
+
+
+def _fixed_column(reader, fieldname: str, column, dtype: str, default: int) -> np.ndarray:
+    """Whole fixed-size numeric column as an array (docs past the end get ``default``)."""
+    count = reader.doc_count_all()
+    out = np.full(count, default, dtype=np.int64)
+    perdoc = reader._perdoc  # reads length columns too, which the public API hides
+    if not perdoc.has_column(fieldname):
+        return out
+    col = perdoc.column_reader(fieldname, column)
+    stored = min(col._count, count)
+    raw = col._dbfile.get(col._basepos, stored * col._fixedlen)
+    out[:stored] = np.frombuffer(raw, dtype=dtype, count=stored)
+    return out
+
+
+class FacetOrdinals:
+    """For one facet field of a segment: value list + (doc, ordinal) pairs."""
+
+    def __init__(self, values: list[str], docs: np.ndarray, ords: np.ndarray) -> None:
+        self.values = values
+        self.docs = docs
+        self.ords = ords
+
+    def counts(self, matched: np.ndarray) -> dict[str, int]:
+        """Value -> number of matched docs (``matched`` is a bool mask over the segment)."""
+        if not self.values:
+            return {}
+        counts = np.bincount(self.ords[matched[self.docs]], minlength=len(self.values))
+        return {v: int(c) for v, c in zip(self.values, counts) if c}
+
+
+class SegmentData:
+    """Cached numpy views of one immutable segment."""
+
+    def __init__(self, reader, postings_cache_size: int) -> None:
+        self.segid = reader.segment().segment_id()
+        self.doccount = reader.doc_count_all()
+        self._lock = threading.Lock()
+        self._postings: OrderedDict = OrderedDict()
+        self._postings_budget = postings_cache_size
+        self._postings_used = 0
+        self._lengths: dict[str, np.ndarray] = {}
+        self._columns: dict[str, np.ndarray] = {}
+        self._facets: dict[str, FacetOrdinals] = {}
+        self._alive: tuple[int, np.ndarray] | None = None
+
+    def postings(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (fieldname, text)
+        with self._lock:
+            hit = self._postings.get(key)
+            if hit is not None:
+                self._postings.move_to_end(key)
+                return hit
+        value = read_postings(reader, fieldname, text)
+        with self._lock:
+            if key not in self._postings:
+                self._postings[key] = value
+                self._postings_used += len(value[0]) + 1
+                while self._postings_used > self._postings_budget and len(self._postings) > 1:
+                    _, (docs, _) = self._postings.popitem(last=False)
+                    self._postings_used -= len(docs) + 1
+        return value
+
+    def lengths(self, reader, fieldname: str) -> np.ndarray:
+        """Field length per doc as Whoosh decodes it (lossy byte encoding)."""
+        if fieldname not in self._lengths:
+            lenfield = _lenfield(fieldname)
+            raw = _fixed_column(reader, lenfield, LENGTHS_COLUMN, "u1", 0)
+            self._lengths[fieldname] = _BYTE_TO_LENGTH[raw]
+        return self._lengths[fieldname]
+
+    def column(self, reader, fieldname: str) -> np.ndarray:
+        if fieldname not in self._columns:
+            col = reader.schema[fieldname].column_type
+            dtype = {"q": ">i8", "i": ">i4"}[col._typecode]
+            self._columns[fieldname] = _fixed_column(reader, fieldname, col, dtype, col._default)
+        return self._columns[fieldname]
+
+    def title_keys(self, reader) -> np.ndarray:
+        if "title_key" not in self._columns:
+            keys = list(reader.column_reader("title_key")) if reader.has_column("title_key") else []
+            keys += [b""] * (self.doccount - len(keys))
+            self._columns["title_key"] = np.array(keys, dtype=object)
+        return self._columns["title_key"]
+
+    def facet(self, reader, fieldname: str) -> FacetOrdinals:
+        if fieldname not in self._facets:
+            values, docs, ords = [], [], []
+            for raw in reader.lexicon(fieldname):
+                value = raw.decode("utf-8")
+                ids, _ = read_postings(reader, fieldname, value)
+                docs.append(ids)
+                ords.append(np.full(len(ids), len(values), dtype=np.int64))
+                values.append(value)
+            self._facets[fieldname] = FacetOrdinals(
+                values,
+                np.concatenate(docs) if docs else np.zeros(0, np.int64),
+                np.concatenate(ords) if ords else np.zeros(0, np.int64))
+        return self._facets[fieldname]
+
+    def term_mask(self, reader, fieldname: str, values: list[str]) -> np.ndarray:
+        """Bool mask of docs holding any of ``values`` in a facet field."""
+        mask = np.zeros(self.doccount, dtype=bool)
+        for value in values:
+            mask[self.postings(reader, fieldname, value)[0]] = True
+        return mask
+
+    def alive(self, reader) -> np.ndarray:
+        """Bool mask of docs not deleted (recomputed when deletions change)."""
+        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        if self._alive is None or self._alive[0] != len(deleted):
+            mask = np.ones(self.doccount, dtype=bool)
+            if deleted:
+                mask[np.fromiter(deleted, dtype=np.int64)] = False
+            self._alive = (len(deleted), mask)
+        return self._alive[1]
