@@ -1,22 +1,200 @@
-"""Server-rendered pages (minimal until the web issue lands)."""
+"""Server-rendered pages: shared plumbing (who is signed in, errors, template helpers).
+
+The pages themselves live in ``app/web_*.py`` blueprints; each parses input, calls a
+service and renders a template. Role rules live in the services (``Actor.require``),
+never here.
+"""
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify
+import functools
+import logging
+from datetime import date, datetime
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import (Flask, abort, current_app, g, jsonify, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from app.errors import UNEXPECTED, outcome
+from archive.errors import AuthenticationRequired, KhoError
+
+log = logging.getLogger("kho.web")
+UPLOAD_SLACK = 64 * 1024  # bytes allowed above the file limit for multipart framing
 
 
 def register_web(app: Flask) -> None:
+    from app import (web_admin, web_auth, web_broadcast, web_edit, web_product, web_search,
+                     web_upload)
+
+    app.before_request(_reject_oversized_body)
+    for module in (web_auth, web_search, web_product, web_upload, web_edit, web_broadcast,
+                   web_admin):
+        app.register_blueprint(module.bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/", "index", index)
+    app.register_error_handler(KhoError, _kho_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.jinja_env.globals.update(current_actor=current_actor, locale_code=locale_code,
+                                 can=can)
+    app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, number=number,
+                                 filesize=filesize)
 
+
+def kho():
+    """The runtime (:class:`app.bootstrap.Kho`) of this app."""
+    return current_app.extensions["kho"]
+
+
+# --- who is signed in --------------------------------------------------------------
+
+def current_actor():
+    """The signed-in Actor or None (a disabled account counts as signed out)."""
+    if "actor" not in g:
+        from app.services import accounts
+
+        uid = session.get("uid")
+        g.actor = accounts.actor_by_id(kho(), uid) if isinstance(uid, int) else None
+    return g.actor
+
+
+def can(action: str) -> bool:
+    actor = current_actor()
+    return bool(actor and actor.can(action))
+
+
+def signed_in(view: Callable) -> Callable:
+    """Pages for signed-in users: others are sent to the sign-in page."""
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        if current_actor() is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def safe_next(target: str | None, default: str = "/search") -> str:
+    """A local path to go back to (never another site)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+# --- formatting --------------------------------------------------------------------
+
+def locale_code() -> str:
+    return str(get_locale() or "vi")
+
+
+def vn_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy in Vietnamese, d MMM yyyy in English."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, "dd/MM/yyyy" if locale_code() == "vi" else "d MMM yyyy")
+
+
+def vn_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    pattern = "HH:mm dd/MM/yyyy" if locale_code() == "vi" else "d MMM yyyy HH:mm"
+    return format_datetime(value, pattern)
+
+
+def number(value: float | int | None, pattern: str | None = None) -> str:
+    """1.234,5 in Vietnamese; 1,234.5 in English."""
+    return "" if value is None else format_decimal(value, pattern)
+
+
+def filesize(value: int | None) -> str:
+    if value is None:
+        return ""
+    for unit, size in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("kB", 1024)):
+        if value >= size:
+            return f"{format_decimal(value / size, '#,##0.0')} {unit}"
+    return f"{format_decimal(value)} B"
+
+
+# --- errors ------------------------------------------------------------------------
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".json") or \
+        request.accept_mimetypes.best == "application/json"
+
+
+def error_message(error: KhoError) -> str:
+    return error.render(_)
+
+
+def _kho_error(error: KhoError):
+    if isinstance(error, AuthenticationRequired) and not wants_json():
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    status = outcome(error).http_status
+    if error.code == "forbidden" and current_actor() is None and not wants_json():
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    message = error_message(error)
+    if wants_json():
+        return jsonify(error=error.code, message=message, fields=error.fields), status
+    return render_template("error.html", status=status, message=message), status
+
+
+_HTTP_MESSAGES = {
+    400: "The request could not be understood (the form may have expired: reload the page).",
+    403: "You may not do this.",
+    404: "This page does not exist, or you may not see it.",
+    405: "This action is not allowed here.",
+    413: "The file is larger than the upload limit.",
+    416: "The requested byte range is not available.",
+}
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    if status < 400:
+        return error
+    message = _(_HTTP_MESSAGES.get(status, "Something went wrong."))
+    if wants_json():
+        return jsonify(error="http_%d" % status, message=message, fields={}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    request_id = getattr(g, "request_id", "-")
+    log.exception("unexpected error (request %s)", request_id)
+    status = UNEXPECTED.http_status
+    message = _("An unexpected error happened. Please tell the administrator the "
+                "request number %(id)s.", id=request_id)
+    if wants_json():
+        return jsonify(error="unexpected", message=message, fields={}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _reject_oversized_body():
+    """413 before reading a body whose declared size is above the upload limit."""
+    length = request.content_length
+    if length is not None and length > kho().settings.max_upload_bytes + UPLOAD_SLACK:
+        abort(413)
+
+
+# --- small routes ------------------------------------------------------------------
 
 def healthz():
     from app.services import instance
 
-    results = instance.health(current_app.extensions["kho"])
+    results = instance.health(kho())
     ok = all(v == "ok" for v in results.values())
     return jsonify(status="ok" if ok else "degraded", checks=results), (200 if ok else 503)
 
 
 def index():
-    return ("<!doctype html><html lang=vi><meta charset=utf-8><title>Kho</title>"
-            "<h1>Kho</h1><p>Kho lưu trữ sản phẩm truyền thông đang chạy.</p>")
+    return redirect(url_for("search.search_page") if current_actor() else
+                    url_for("auth.login"))

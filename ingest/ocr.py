@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import os
 import re
-import unicodedata
 from pathlib import Path
 from typing import Sequence
 
 from archive.errors import ProcessingError
 from ingest.media import run_tool
+from ingest.results import clean_pages
 
 TESSERACT = "tesseract"
 _LANGUAGES = re.compile(r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
@@ -58,7 +58,7 @@ def check_languages(languages: str, timeout: float = 30) -> list[str]:
 
 
 def recognise(images: Sequence[Path], languages: str, timeout: float, workdir: Path) -> str:
-    """OCR text of ``images`` (in order; pages separated by form feeds), NFC-normalised.
+    """OCR text of ``images`` (in order; pages separated by form feeds), normalised.
 
     Several images go to one tesseract run through a list file (the model loads once).
     ``timeout`` is in seconds for the whole run. Raises ProcessingError.
@@ -74,5 +74,4 @@ def recognise(images: Sequence[Path], languages: str, timeout: float, workdir: P
     env.setdefault("OMP_THREAD_LIMIT", "1")
     args = [TESSERACT, source, "stdout", "-l", languages]
     done = run_tool(args, timeout, what="tesseract", env=env)
-    text = done.stdout.decode("utf-8", "replace")
-    return unicodedata.normalize("NFC", text).strip()
+    return clean_pages(done.stdout.decode("utf-8", "replace").split("\f"))

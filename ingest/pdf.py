@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import threading
-import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,9 +20,10 @@ from typing import Any, Iterator
 import pypdfium2 as pdfium
 
 from archive.errors import ProcessingError
+from archive.text import normalize_text
 from ingest import images, ocr
 from ingest.results import (ProcessingOptions, Rendition, StepOutput, StepResult, StepSkipped,
-                            json_safe, run_step, write_text)
+                            clean_pages, json_safe, run_step, write_text)
 
 OCR_MAX_PAGES = 20                 # image-only PDFs: OCR at most this many first pages
 OCR_DPI = 300
@@ -80,7 +80,7 @@ def _probe(path: Path, state: dict[str, Any]) -> StepOutput:
         width, height = document[0].get_size()
         info = document.get_metadata_dict(skip_empty=True)
     state["pages"] = pages
-    found = {key.lower(): unicodedata.normalize("NFC", str(info[key]))
+    found = {key.lower(): normalize_text(str(info[key]))
              for key in _METADATA_KEYS if info.get(key)}
     return StepOutput(metadata=json_safe({
         "pages": pages, "info": found,
@@ -97,7 +97,7 @@ def _text(path: Path, workdir: Path, state: dict[str, Any]) -> StepOutput:
             pages_text.append(textpage.get_text_bounded())
             textpage.close()
             page.close()
-    text = unicodedata.normalize("NFC", "\f".join(t.replace("\r\n", "\n") for t in pages_text))
+    text = clean_pages(pages_text)
     sample = pages_text[:OCR_MAX_PAGES]
     visible = sum(len("".join(t.split())) for t in sample)
     image_only = visible < MIN_CHARS_PER_PAGE * len(sample)
@@ -109,7 +109,7 @@ def _text(path: Path, workdir: Path, state: dict[str, Any]) -> StepOutput:
     write_text(workdir / "text.txt", text)
     rendition = Rendition("text", workdir / "text.txt", "text/plain; charset=utf-8",
                           {"source": "pdf text layer"})
-    return StepOutput(metadata=metadata, renditions=[rendition], text=text.strip())
+    return StepOutput(metadata=metadata, renditions=[rendition], text=text)
 
 
 def _render(document: pdfium.PdfDocument, index: int, longest_px: float | None,

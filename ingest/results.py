@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from archive.errors import ProcessingError
+from archive.text import normalize_text
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 DETAIL_LIMIT = 2048
@@ -144,3 +145,13 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
     return str(value)
+
+
+def clean_pages(pages: list[str]) -> str:
+    """Extracted or OCR text as the catalogue stores it: each page normalised
+    (:func:`archive.text.normalize_text`: NFC, spaces, control characters), pages joined
+    by form feeds, empty trailing pages dropped."""
+    cleaned = [normalize_text(page) for page in pages]
+    while cleaned and not cleaned[-1]:
+        cleaned.pop()
+    return "\f".join(cleaned)

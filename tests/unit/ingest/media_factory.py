@@ -56,8 +56,12 @@ def text_image(target: Path, lines: list[str], *, size: tuple[int, int] = (1400,
     return target
 
 
-def text_pdf(target: Path, pages: list[str]) -> Path:
-    """A minimal PDF with a real text layer (Helvetica, ASCII text), one page per string."""
+def text_pdf(target: Path, pages: list[str], *, password_protected: bool = False) -> Path:
+    """A minimal PDF with a real text layer (Helvetica, ASCII text), one page per string.
+
+    ``password_protected`` adds a standard security handler whose user password is not
+    empty (random O/U entries), so readers must ask for a password.
+    """
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
     kids = []
     font_number = 3
@@ -76,11 +80,17 @@ def text_pdf(target: Path, pages: list[str]) -> Path:
     for number, obj in enumerate(objects, start=1):
         offsets.append(len(body))
         body += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
+    extra = b""
+    if password_protected:
+        offsets.append(len(body))
+        body += (b"%d 0 obj\n<< /Filter /Standard /V 1 /R 2 /O <%s> /U <%s> /P -4 >>\nendobj\n"
+                 % (len(objects) + 1, b"11" * 32, b"22" * 32))
+        extra = b" /Encrypt %d 0 R /ID [<%s> <%s>]" % (len(objects) + 1, b"ab" * 16, b"ab" * 16)
     xref = len(body)
-    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1)
     body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+    body += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(offsets) + 1, extra, xref)
     target.write_bytes(body)
     return target
 

@@ -1,0 +1,48 @@
+"""``kho reindex`` and ``kho retry``: maintenance of derived data."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from app.cli import CliState, _, handle_errors, main, pass_state
+
+
+@main.command("reindex")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only report products missing from or stale in the index.")
+@pass_state
+@handle_errors
+def reindex_cmd(state: CliState, check_only: bool) -> None:
+    """Rebuild the search index from the database (the index is derived data)."""
+    from sqlalchemy import func, select
+
+    from app.services import indexing
+    from archive.models import Product
+
+    kho = state.kho()
+    if check_only:
+        report = indexing.check(kho)
+        for name in ("missing", "stale", "orphans"):
+            ids = report[name]
+            shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
+            click.echo(f"{_(name)}: {len(ids)}" + (f" ({shown})" if ids else ""))
+        sys.exit(1 if any(report.values()) else 0)
+    with kho.transaction() as session:
+        total = session.scalar(select(func.count(Product.id)))
+    with click.progressbar(length=total, label=_("Indexing"), file=sys.stderr) as bar:
+        done = indexing.reindex_all(kho, progress=bar.update)
+    click.echo(_("Indexed %d products") % done)
+
+
+@main.command("retry")
+@click.argument("file_ids", nargs=-1, type=int)
+@pass_state
+@handle_errors
+def retry_cmd(state: CliState, file_ids: tuple[int, ...]) -> None:
+    """Queue failed files again (FILE_IDS, or every failed file)."""
+    from app.services import processing
+
+    kho = state.kho()
+    ids = processing.retry(kho, list(file_ids) if file_ids else None)
+    click.echo(_("Queued %d files for processing") % len(ids))

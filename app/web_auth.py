@@ -1,0 +1,67 @@
+"""Sign in, sign out and the language switch."""
+from __future__ import annotations
+
+from flask import (Blueprint, current_app, g, make_response, redirect, render_template,
+                   request, session, url_for)
+
+from app import LOCALE_COOKIE
+from app.i18n import LOCALES
+from app.web import current_actor, error_message, kho, safe_next
+from archive.errors import AuthenticationRequired
+
+bp = Blueprint("auth", __name__)
+
+
+def _limiter():
+    from app.services.ratelimit import LoginRateLimiter
+
+    app = current_app._get_current_object()
+    if "kho_login_limiter" not in app.extensions:
+        app.extensions["kho_login_limiter"] = LoginRateLimiter(kho().settings.login_rate_limit)
+    return app.extensions["kho_login_limiter"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    from app.services import accounts
+    from app.services.ratelimit import TooManyAttempts
+
+    target = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_actor() is not None:
+            return redirect(target)
+        return render_template("login.html", next=target, username="", error="")
+    username = request.form.get("username", "").strip()
+    address = request.remote_addr or "-"
+    limiter = _limiter()
+    try:
+        limiter.check(address, username)
+        actor = accounts.authenticate(kho(), username, request.form.get("password", ""))
+    except TooManyAttempts as exc:
+        return render_template("login.html", next=target, username=username,
+                               error=error_message(exc)), 429
+    except AuthenticationRequired as exc:
+        limiter.failed(address, username)
+        return render_template("login.html", next=target, username=username,
+                               error=error_message(exc)), 401
+    limiter.succeeded(address, username)
+    session.clear()
+    session["uid"] = actor.user_id
+    g.pop("actor", None)
+    return redirect(target)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/lang/<code>")
+def choose_language(code: str):
+    """Remember the chosen language in a cookie and go back."""
+    response = make_response(redirect(safe_next(request.args.get("next"), "/")))
+    if code in LOCALES:
+        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
+                            samesite="Lax", secure=request.is_secure)
+    return response

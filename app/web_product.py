@@ -1,0 +1,138 @@
+"""The product page, its processing status (JSON for polling) and the byte route
+serving originals and renditions with HTTP Range support."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.web import current_actor, kho, locale_code, signed_in
+from app.web_search import status_label
+
+bp = Blueprint("product", __name__)
+
+TEXT_PREVIEW_BYTES = 20_000  # bytes of extracted text shown on the page
+CATEGORY_ORDER = {"video": 0, "audio": 1, "image": 2, "pdf": 3, "text": 4}
+
+
+def term_label(term: dict | None) -> str:
+    if not term:
+        return ""
+    return (term.get("label_en") if locale_code() == "en" else "") or term.get("label_vi") \
+        or term.get("code", "")
+
+
+def _text_excerpt(product_id: int, file: dict) -> str:
+    """The first TEXT_PREVIEW_BYTES of a file's extracted text ("" if none)."""
+    from app.services.downloads import open_rendition
+
+    if not any(r["name"] == "text" for r in file["renditions"]):
+        return ""
+    download = open_rendition(kho(), current_actor(), product_id, file["id"], "text",
+                              presign=False)
+    data = b"".join(download.iter_range(0, min(download.size, TEXT_PREVIEW_BYTES) - 1)) \
+        if download.size else b""
+    return data.decode("utf-8", errors="replace")
+
+
+def media_url(product_id: int, file_id: int, rendition: str, download: bool = False) -> str:
+    return url_for("product.file_bytes", product_id=product_id, file_id=file_id,
+                   rendition=rendition, **({"download": 1} if download else {}))
+
+
+def _broadcast_file(files: list[dict]) -> dict | None:
+    return next((f for f in files if any(r["name"] == "broadcast" for r in f["renditions"])),
+                None)
+
+
+@bp.route("/products/<int:product_id>")
+@signed_in
+def product_page(product_id: int):
+    from app.services.products import product_history
+    from app.services.views import download_name, extension_for
+
+    actor = current_actor()
+    product = product_view(product_id)
+    files = sorted(product["files"], key=lambda f: (CATEGORY_ORDER.get(f["category"], 9),
+                                                    f["id"]))
+    texts = {f["id"]: _text_excerpt(product_id, f) for f in files}
+    history = product_history(kho(), actor, product_id)
+    names = {(f["id"], "original"): download_name(product_id, product["title"], "original",
+                                                  extension_for(f["original_filename"],
+                                                                f["media_type"]))
+             for f in files}
+    return render_template(
+        "product.html", p=product, files=files, texts=texts, history=history,
+        names=names, broadcast_file=_broadcast_file(files), term_label=term_label,
+        media_url=media_url, status_label=status_label,
+        broadcasts=_broadcasts_of(product_id), communes=_broadcast_communes(actor))
+
+
+def product_view(product_id: int) -> dict:
+    from app.services.views import product_view as view
+
+    return view(kho(), current_actor(), product_id)
+
+
+def _broadcasts_of(product_id: int) -> list:
+    from app.web_broadcast import broadcasts_of_product
+
+    return broadcasts_of_product(product_id)
+
+
+def _broadcast_communes(actor) -> list:
+    from app.web_broadcast import communes_for
+
+    return communes_for(actor)
+
+
+@bp.route("/products/<int:product_id>/status.json")
+@signed_in
+def product_status(product_id: int):
+    """Processing status for the polling script: product and per-file status."""
+    product = product_view(product_id)
+    return jsonify(
+        id=product["id"], status=product["status"], status_label=status_label(product["status"]),
+        done=product["status"] in ("ready", "failed", "draft"),
+        files=[{"id": f["id"], "name": f["original_filename"], "status": f["status"],
+                "status_label": status_label(f["status"] if f["status"] != "queued"
+                                             else "processing"),
+                "error": f["error"]} for f in product["files"]],
+        suggestions=product["suggestions"])
+
+
+@bp.route("/products/<int:product_id>/files/<int:file_id>/<rendition>")
+@signed_in
+def file_bytes(product_id: int, file_id: int, rendition: str):
+    """The bytes of an original or rendition; honours ``Range`` (206/416).
+
+    ``?download=1`` sends it as an attachment with the safe name ``<id>-<slug>.<ext>``.
+    With S3 storage the browser is redirected to a short-lived presigned URL.
+    """
+    from app.services.downloads import RangeNotSatisfiable, open_rendition, parse_range
+    from archive.storage import content_disposition
+
+    download = open_rendition(kho(), current_actor(), product_id, file_id, rendition)
+    as_attachment = request.args.get("download") == "1"
+    if download.presigned_url:
+        return redirect(download.presigned_url)
+    disposition = content_disposition(download.filename)
+    if not as_attachment:
+        disposition = disposition.replace("attachment", "inline", 1)
+    headers = {"Accept-Ranges": "bytes", "Content-Disposition": disposition,
+               "ETag": f'"{download.sha256[:32]}-{rendition}"',
+               "Cache-Control": "private, max-age=3600"}
+    try:
+        selected = parse_range(request.headers.get("Range"), download.size)
+    except RangeNotSatisfiable:
+        headers["Content-Range"] = f"bytes */{download.size}"
+        return Response(_("The requested byte range is not available."), 416,
+                        headers=headers, mimetype="text/plain")
+    if selected is None:
+        start, end, status = 0, download.size - 1, 200
+    else:
+        (start, end), status = selected, 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{download.size}"
+    headers["Content-Length"] = str(max(0, end - start + 1))
+    body = download.iter_range(start, end) if download.size else iter(())
+    return Response(body, status, headers=headers, mimetype=download.media_type,
+                    direct_passthrough=True)

@@ -1,0 +1,91 @@
+"""The search page: one box, facet filters with counts, snippets, thumbnails, pages."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from app.web import current_actor, error_message, kho, signed_in
+from app.web_labels import label
+from archive.errors import ValidationError
+
+bp = Blueprint("search", __name__)
+
+FACET_TITLES = {
+    "kind": "Kind", "languages": "Language", "themes": "Theme", "conventions": "Convention",
+    "plan_task": "Plan task", "lead_unit": "Lead unit", "communes": "Commune",
+    "channels": "Channel", "year": "Year", "status": "Status",
+}
+STATUS_LABELS = {"draft": "Draft", "processing": "Processing", "ready": "Ready",
+                 "failed": "Failed"}
+FACETS_SHOWN = 8  # values per facet before "more"
+
+
+def status_label(code: str) -> str:
+    return _(STATUS_LABELS.get(code, code))
+
+
+def _facet_label(field: str, value: str) -> str:
+    if field == "status":
+        return status_label(value)
+    return label(field, value)
+
+
+def _url_with(args: MultiDict, **changes) -> str:
+    """The search URL with some parameters replaced (None removes), page reset."""
+    merged = MultiDict(args)
+    for key, value in changes.items():
+        merged.poplist(key)
+        if value is not None:
+            merged.setlist(key, value if isinstance(value, list) else [value])
+    return url_for("search.search_page", **merged.to_dict(flat=False))
+
+
+def _toggle(args: MultiDict, field: str, value: str) -> str:
+    chosen = args.getlist(field)
+    new = [v for v in chosen if v != value] if value in chosen else chosen + [value]
+    return _url_with(args, **{field: new or None, "page": None})
+
+
+def _facet_groups(result, args: MultiDict) -> list[dict]:
+    groups = []
+    for field, counts in result.facets.items():
+        chosen = set(args.getlist(field))
+        if not counts and not chosen:
+            continue
+        items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if field == "year":
+            items = sorted(counts.items(), reverse=True)
+        values = [{"value": v, "label": _facet_label(field, v), "count": n,
+                   "chosen": v in chosen, "url": _toggle(args, field, v)} for v, n in items]
+        groups.append({"field": field, "title": _(FACET_TITLES.get(field, field)),
+                       "values": values, "open": bool(chosen), "shown": FACETS_SHOWN})
+    return groups
+
+
+@bp.route("/search")
+@signed_in
+def search_page():
+    from app.services import search as search_service
+    from app.services.views import thumbnails
+
+    args = request.args.copy()
+    args.poplist("lang")
+    error = ""
+    try:
+        result = search_service.search(kho(), current_actor(), args)
+    except ValidationError as exc:
+        error = error_message(exc)
+        result = search_service.search(kho(), current_actor(), {"q": args.get("q", "")})
+    thumbs = thumbnails(kho(), [h.id for h in result.hits])
+    pages = max(1, -(-result.total // result.per_page))
+    return render_template(
+        "search.html", result=result, args=args, error=error, thumbs=thumbs,
+        facets=_facet_groups(result, args), pages=pages, status_label=status_label,
+        kind_label=lambda code: label("kind", code),
+        language_label=lambda code: label("languages", code),
+        page_url=lambda n: _url_with(args, page=str(n)),
+        clear_url=url_for("search.search_page", q=args.get("q", "")) if args.get("q")
+        else url_for("search.search_page"),
+        sort_options=[("relevance", _("Most relevant")), ("newest", _("Newest")),
+                      ("title", _("Title A–Z"))])

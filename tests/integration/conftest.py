@@ -1,0 +1,37 @@
+"""Integration fixtures: the same services on PostgreSQL, the S3 server and Redis."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from tests.conftest import make_settings
+from tests.s3server import new_s3_storage
+
+
+@pytest.fixture
+def kho(tmp_path, pg_url) -> Iterator:
+    """An initialised instance whose catalogue is a fresh PostgreSQL database.
+
+    Overrides the unit suite's SQLite ``kho`` so that catalogue tests imported into
+    this folder run unchanged against PostgreSQL.
+    """
+    from app.bootstrap import Kho
+    from app.services.instance import init_instance
+
+    runtime = Kho(make_settings(tmp_path / "instance", database_url=pg_url))
+    init_instance(runtime)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def stack_settings(tmp_path, pg_url, s3_endpoint, redis_url):
+    """Settings for the scaled-out column: PostgreSQL + S3 + Redis."""
+    import redis
+
+    bucket = new_s3_storage(s3_endpoint).bucket
+    redis.Redis.from_url(redis_url).flushdb()
+    return make_settings(tmp_path / "instance", database_url=pg_url, storage="s3",
+                         s3_bucket=bucket, s3_endpoint_url=s3_endpoint, s3_region="us-east-1",
+                         s3_addressing_style="path", queue_url=redis_url)

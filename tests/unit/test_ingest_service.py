@@ -1,0 +1,120 @@
+"""Upload -> store -> process -> record, through the service layer on embedded defaults."""
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.services import accounts, processing, products
+from app.services.actors import Actor
+from app.services.intake import receive
+from archive.errors import PermissionDenied, TooLarge, ValidationError
+from archive.models import Derivative, Event, File, Product
+from tests.conftest import make_settings
+from tests.unit.ingest import media_factory
+
+PRODUCER = Actor(1, "sx", "producer")
+
+
+@pytest.fixture
+def product_id(kho):
+    accounts.add_user(kho, "sx", "producer", "12345678")
+    return products.create_product(kho, PRODUCER, {"title": "Tranh cổ động quyền trẻ em",
+                                                   "kind": "poster"})
+
+
+def png_bytes(size=(600, 400), colour="red") -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_image_upload_becomes_ready_with_derivatives_and_events(kho, product_id):
+    got = receive(kho, PRODUCER, product_id, io.BytesIO(png_bytes()), "Tra\u0301nh.png")
+    assert got.media_type == "image/png" and not got.type_mismatch and got.duplicate == ""
+    with kho.transaction() as s:
+        f = s.get(File, got.file_id)
+        assert f.status == "ready", f.error
+        assert f.original_filename == "Tránh.png"                  # NFC in the catalogue
+        assert f.storage_key == f"originals/{f.sha256[:2]}/{f.sha256[2:4]}/{f.sha256}"
+        assert {d.name for d in f.derivatives} >= {"thumbnail", "preview"}
+        assert f.technical.get("width") == 600
+        assert s.get(Product, product_id).status == "ready"
+        actions = {e.action for e in s.scalars(select(Event).where(Event.file_id == f.id))}
+        assert "file.receive" in actions and len(actions) >= 3
+    assert kho.storage.exists(f.storage_key)
+    for d in f.derivatives:
+        assert kho.storage.size(d.storage_key) == d.size
+
+
+def test_same_content_is_stored_once_and_said_so(kho, product_id):
+    data = png_bytes(colour="blue")
+    first = receive(kho, PRODUCER, product_id, io.BytesIO(data), "a.png")
+    again = receive(kho, PRODUCER, product_id, io.BytesIO(data), "b.png")
+    assert again.duplicate == "same-product" and again.file_id == first.file_id
+    other = products.create_product(kho, PRODUCER, {"title": "Ảnh khác"})
+    linked = receive(kho, PRODUCER, other, io.BytesIO(data), "c.png")
+    assert linked.duplicate == "stored-before" and linked.duplicate_of == first.file_id
+    assert len(list(kho.storage.iter_keys("originals/"))) == 1
+
+
+def test_mislabelled_file_is_identified_by_content_and_flagged(kho, product_id):
+    got = receive(kho, PRODUCER, product_id, io.BytesIO(png_bytes()), "poster.mp3")
+    assert got.media_type == "image/png" and got.type_mismatch is True
+    with kho.transaction() as s:
+        assert s.get(File, got.file_id).status == "ready"
+
+
+def test_corrupt_video_fails_keeps_original_and_can_be_retried(kho, product_id):
+    junk = os.urandom(50_000)
+    got = receive(kho, PRODUCER, product_id, io.BytesIO(junk), "phong-su.mp4")
+    with kho.transaction() as s:
+        f = s.get(File, got.file_id)
+        assert f.status == "failed" and f.error
+        assert s.get(Product, product_id).status == "failed"
+    assert kho.storage.exists(f.storage_key)                    # the original is kept
+    assert processing.retry(kho) == [got.file_id]
+    with kho.transaction() as s:
+        assert s.get(File, got.file_id).attempts == 2
+
+
+def test_too_large_upload_is_refused_while_streaming_and_nothing_is_kept(tmp_path):
+    from app.bootstrap import Kho
+    from app.services.instance import init_instance
+
+    kho = Kho(make_settings(tmp_path / "i", max_upload_bytes=1000))
+    init_instance(kho)
+    accounts.add_user(kho, "sx", "producer", "12345678")
+    pid = products.create_product(kho, PRODUCER, {"title": "Lớn"})
+    with pytest.raises(TooLarge) as err:
+        receive(kho, PRODUCER, pid, io.BytesIO(b"x" * 5000), "lớn.bin")
+    assert "lớn.bin" in str(err.value) and "1,000" in str(err.value)
+    assert list(kho.storage.iter_keys()) == []
+    assert list(kho.settings.spool_dir.iterdir()) == []
+    with pytest.raises(ValidationError):
+        receive(kho, PRODUCER, pid, io.BytesIO(b""), "rỗng.txt")
+
+
+def test_commune_staff_cannot_upload(kho, product_id):
+    with pytest.raises(PermissionDenied):
+        receive(kho, Actor(9, "xa", "commune"), product_id, io.BytesIO(b"data"), "x.bin")
+
+
+def test_interrupted_processing_is_recovered_without_duplicates(kho, product_id, tmp_path):
+    wav = media_factory.tone(tmp_path / "tin.wav", seconds=2)
+    with wav.open("rb") as fh:
+        got = receive(kho, PRODUCER, product_id, fh, "tin.wav")
+    with kho.transaction() as s:    # as if a worker died mid-way after recording
+        f = s.get(File, got.file_id)
+        assert f.status == "ready"
+        f.status = "processing"
+    assert processing.recover_unfinished(kho, single_consumer=True) == 1
+    with kho.transaction() as s:
+        f = s.get(File, got.file_id)
+        assert f.status == "ready"
+        names = [d.name for d in s.scalars(select(Derivative).where(Derivative.file_id == f.id))]
+        assert sorted(names) == sorted(set(names)) and "broadcast" in names
+        assert s.scalar(select(func.count(File.id))) == 1
