@@ -1,0 +1,54 @@
+"""Editing product metadata (producer, admin) and deleting a product (admin, with a
+confirmation step). The services record who changed what and keep an audit record."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.web import current_actor, kho, signed_in
+from app.web_forms import form_values, metadata_from_form, pickers
+from archive.errors import ValidationError
+
+bp = Blueprint("edit", __name__)
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_product(product_id: int):
+    from app.services.products import update_product
+    from app.web_product import product_view
+
+    actor = current_actor()
+    actor.require("product.edit")
+    product = product_view(product_id)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            changes = update_product(kho(), actor, product_id, metadata_from_form(request.form))
+        except ValidationError as exc:
+            errors = exc.fields
+        else:
+            flash(_("Saved %(n)d change(s).", n=len(changes)) if changes
+                  else _("Nothing changed."), "ok")
+            return redirect(url_for("product.product_page", product_id=product_id))
+    values = form_values(product, request.form if request.method == "POST" else None)
+    return render_template("product_edit.html", p=product, v=values, errors=errors,
+                           pickers=pickers()), (422 if errors else 200)
+
+
+@bp.route("/products/<int:product_id>/delete", methods=["GET", "POST"])
+@signed_in
+def delete_product(product_id: int):
+    """GET asks for confirmation; POST with ``confirm=yes`` deletes."""
+    from app.services.products import delete_product as delete
+    from app.web_product import product_view
+
+    actor = current_actor()
+    actor.require("product.delete")
+    product = product_view(product_id)
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        delete(kho(), actor, product_id)
+        flash(_("Deleted product %(id)d “%(title)s”. An audit record was kept.",
+                id=product_id, title=product["title"]), "ok")
+        return redirect(url_for("search.search_page"))
+    return render_template("product_delete.html", p=product)

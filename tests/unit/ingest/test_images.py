@@ -1,0 +1,147 @@
+"""Image steps: description, derivatives, bombs and broken files."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from PIL import ExifTags, Image, ImageCms
+
+from ingest.detect import detect
+from ingest.steps import process
+from tests.unit.ingest import media_factory as mf
+
+
+def run(path, workdir, options, name=None):
+    results = process(path, detect(path, name or path.name), workdir, options)
+    return {r.step: r for r in results}
+
+
+def rendition(step, name):
+    return next(r for r in step.renditions if r.name == name)
+
+
+def test_photo_gets_thumbnail_preview_and_metadata(tmp_path, workdir, options):
+    path = tmp_path / "anh.jpg"
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Canon"
+    exif[ExifTags.Base.Model] = "EOS 80D"
+    Image.new("RGB", (2000, 1500), "green").save(path, exif=exif, dpi=(300, 300))
+    steps = run(path, workdir, options)
+    probe = steps["probe"].metadata
+    assert (probe["width"], probe["height"], probe["mode"]) == (2000, 1500, "RGB")
+    assert probe["dpi"] == [300.0, 300.0]
+    assert probe["exif"]["Make"] == "Canon" and probe["exif"]["Model"] == "EOS 80D"
+    json.dumps(probe)                                     # storable as JSON
+    preview = rendition(steps["derivatives"], "preview")
+    thumbnail = rendition(steps["derivatives"], "thumbnail")
+    assert preview.path == workdir / "preview.jpg" and preview.media_type == "image/jpeg"
+    assert Image.open(preview.path).size == (1280, 960)
+    assert Image.open(thumbnail.path).size == (320, 240)
+    assert Image.open(thumbnail.path).format == "JPEG"
+
+
+def test_exif_orientation_six_is_applied_to_derivatives(tmp_path, workdir, options):
+    path = tmp_path / "phone.jpg"
+    picture = Image.new("RGB", (600, 400), "white")
+    picture.paste((255, 0, 0), (0, 0, 300, 400))          # left half red as stored
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6                    # display rotated 90° clockwise
+    picture.save(path, exif=exif)
+    steps = run(path, workdir, options)
+    assert (steps["probe"].metadata["width"], steps["probe"].metadata["height"]) == (400, 600)
+    preview = Image.open(workdir / "preview.jpg")
+    assert preview.size == (400, 600)                      # portrait, as the phone showed it
+    top = preview.getpixel((200, 50))
+    assert top[0] > 200 and top[1] < 60                    # red half is now on top
+
+
+def test_cmyk_with_and_without_profile_becomes_rgb(tmp_path, workdir, options):
+    path = tmp_path / "in-an.jpg"
+    Image.new("CMYK", (500, 300), (0, 255, 255, 0)).save(path)   # pure red ink
+    steps = run(path, workdir, options)
+    assert steps["probe"].metadata["mode"] == "CMYK"
+    preview = Image.open(workdir / "preview.jpg")
+    assert preview.mode == "RGB"
+    red, green, blue = preview.getpixel((10, 10))
+    assert red > 200 and green < 60 and blue < 60
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    tagged = tmp_path / "tagged.png"
+    Image.new("RGB", (300, 300), (0, 0, 255)).save(tagged, icc_profile=srgb)
+    run(tagged, workdir, options)
+    assert Image.open(workdir / "preview.jpg").getpixel((5, 5))[2] > 200
+
+
+def test_16_bit_grey_and_transparent_images_are_not_washed_out(tmp_path, workdir, options):
+    deep = tmp_path / "scan16.png"
+    Image.new("I;16", (400, 300), 32768).save(deep)        # mid grey in 16 bits
+    run(deep, workdir, options)
+    grey = Image.open(workdir / "preview.jpg").convert("L").getpixel((5, 5))
+    assert 110 <= grey <= 145                              # mid grey, not clipped to white
+    logo = tmp_path / "logo.png"
+    Image.new("LA", (300, 300), (0, 0)).save(logo)          # fully transparent black
+    steps = run(logo, workdir, options)
+    assert steps["derivatives"].outcome == "ok"
+    assert Image.open(workdir / "preview.jpg").convert("L").getpixel((5, 5)) > 245
+    palette = tmp_path / "palette.gif"
+    Image.new("P", (300, 300), 3).save(palette, transparency=3)
+    assert run(palette, workdir, options)["derivatives"].outcome == "ok"
+
+
+def test_truncated_jpeg_fails_cleanly(tmp_path, workdir, options):
+    whole = tmp_path / "whole.jpg"
+    Image.effect_noise((800, 600), 60).convert("RGB").save(whole, quality=90)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    steps = run(cut, workdir, options)
+    assert steps["probe"].outcome == "ok"                   # the header is fine
+    assert steps["derivatives"].outcome == "failed"
+    assert "truncated or corrupt" in steps["derivatives"].message
+    assert steps["ocr"].outcome == "skipped"
+    assert not (workdir / "preview.jpg").exists()
+
+
+def test_decompression_bomb_is_refused_from_the_header(tmp_path, workdir, options):
+    bomb = mf.png_header_only(tmp_path / "bomb.png", 30_000, 30_000)   # 900 Mpx claimed
+    steps = run(bomb, workdir, options)
+    assert list(steps) == ["probe"]
+    assert steps["probe"].outcome == "failed"
+    assert "decompression bomb" in steps["probe"].message
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_pixel_limit_comes_from_options(tmp_path, workdir, options):
+    from dataclasses import replace
+    big = mf.png_header_only(tmp_path / "big.png", 12_000, 10_000)     # 120 Mpx claimed
+    steps = run(big, workdir, replace(options, image_max_pixels=50_000_000))
+    assert steps["probe"].outcome == "failed"
+    assert "120.0 Mpx" in steps["probe"].message and "50.0 Mpx" in steps["probe"].message
+
+
+def test_large_jpeg_is_drafted_and_still_sharp_enough(tmp_path, workdir, options):
+    path = tmp_path / "a4-300dpi.jpg"
+    Image.new("L", (2480, 3508), 255).save(path, quality=80)
+    steps = run(path, workdir, options)
+    assert rendition(steps["derivatives"], "preview").params["height"] == 1280
+    assert Image.open(workdir / "preview.jpg").size == (905, 1280)
+
+
+def test_small_images_and_disabled_ocr_skip_ocr(tmp_path, workdir, options):
+    from dataclasses import replace
+    icon = tmp_path / "icon.png"
+    Image.new("RGB", (150, 150), "blue").save(icon)
+    assert run(icon, workdir, options)["ocr"].outcome == "skipped"
+    page = mf.text_image(tmp_path / "page.png", ["Quyền con người"])
+    steps = run(page, workdir, replace(options, ocr_enabled=False))
+    assert steps["ocr"].outcome == "skipped" and steps["ocr"].message == "OCR disabled"
+
+
+def test_rerun_overwrites_and_leaves_no_scratch_files(tmp_path, workdir, options):
+    path = tmp_path / "anh.png"
+    Image.new("RGB", (900, 700), "orange").save(path)
+    (workdir / "preview.jpg.part").write_bytes(b"left by a killed run")
+    first = sorted(p.name for p in workdir.iterdir() if p.name != "preview.jpg.part")
+    run(path, workdir, options)
+    run(path, workdir, options)
+    assert sorted(p.name for p in workdir.iterdir()) == sorted({"preview.jpg", "thumbnail.jpg",
+                                                                *first})

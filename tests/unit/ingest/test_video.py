@@ -1,0 +1,103 @@
+"""Video steps: probe, poster, web proxy (copy or re-encode), failures and timeouts."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import replace
+
+from PIL import Image
+
+from ingest.detect import detect
+from ingest.steps import process
+from tests.unit.ingest import media_factory as mf
+
+
+def run(path, workdir, options):
+    return {r.step: r for r in process(path, detect(path, path.name), workdir, options)}
+
+
+def streams_of(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams",
+                          str(path)], capture_output=True, check=True).stdout
+    return {s["codec_type"]: s for s in json.loads(out)["streams"]}
+
+
+def test_compliant_480p_h264_aac_is_copied_not_reencoded(tmp_path, workdir, options):
+    source = mf.video(tmp_path / "clip.mp4", seconds=3, size="640x480")
+    steps = run(source, workdir, options)
+    meta = steps["probe"].metadata
+    assert meta["video"]["codec"] == "h264" and meta["audio"]["codec"] == "aac"
+    assert (meta["video"]["width"], meta["video"]["height"]) == (640, 480)
+    assert abs(meta["duration_s"] - 3) < 0.2 and meta["video"]["fps"] == 25
+    proxy = steps["proxy"].renditions[0]
+    assert (proxy.name, proxy.path.name, proxy.media_type) == ("proxy", "proxy.mp4", "video/mp4")
+    assert proxy.params["mode"] == "copy"
+    assert mf.mp4_top_level_boxes(proxy.path).index("moov") < \
+        mf.mp4_top_level_boxes(proxy.path).index("mdat")
+    assert streams_of(proxy.path)["video"]["codec_name"] == "h264"
+
+
+def test_1080p_mpeg4_mp2_is_reencoded_to_720p_h264_aac_faststart(tmp_path, workdir, options):
+    source = mf.video(tmp_path / "old.avi", seconds=2, size="1920x1080",
+                      video_args=("-c:v", "mpeg4", "-q:v", "10"), audio_args=("-c:a", "mp2"))
+    steps = run(source, workdir, options)
+    proxy = steps["proxy"].renditions[0]
+    assert proxy.params["mode"] == "encode"
+    assert proxy.params["preset"] == "veryfast" and proxy.params["crf"] == 23
+    streams = streams_of(proxy.path)
+    assert streams["video"]["codec_name"] == "h264"
+    assert streams["video"]["pix_fmt"] == "yuv420p"
+    assert (streams["video"]["width"], streams["video"]["height"]) == (1280, 720)
+    assert streams["audio"]["codec_name"] == "aac"
+    boxes = mf.mp4_top_level_boxes(proxy.path)
+    assert boxes.index("moov") < boxes.index("mdat")        # plays while downloading
+
+
+def test_odd_sized_portrait_video_gets_even_dimensions(tmp_path, workdir, options):
+    source = mf.video(tmp_path / "phone.mkv", seconds=1, size="721x1281",
+                      video_args=("-c:v", "mpeg4"), audio_args=None)
+    steps = run(source, workdir, options)
+    proxy = steps["proxy"].renditions[0]
+    width, height = proxy.params["width"], proxy.params["height"]
+    assert width <= 720 and width % 2 == 0 and height % 2 == 0
+    assert "audio" not in streams_of(proxy.path)
+
+
+def test_poster_and_thumbnail(tmp_path, workdir, options):
+    source = mf.video(tmp_path / "clip.mp4", seconds=3, size="640x360")
+    steps = run(source, workdir, options)
+    names = {r.name: r for r in steps["poster"].renditions}
+    assert names["poster"].path == workdir / "poster.jpg"
+    assert names["poster"].params["at_s"] == 0.3              # 10 % of 3 s
+    assert Image.open(names["poster"].path).size == (640, 360)
+    assert Image.open(names["thumbnail"].path).size == (320, 180)
+
+
+def test_corrupt_video_fails_with_ffprobe_message(tmp_path, workdir, options):
+    broken = tmp_path / "phong-su.mp4"
+    broken.write_bytes(os.urandom(20_000))
+    results = process(broken, detect(broken, broken.name), workdir, options)
+    assert [r.step for r in results] == ["probe"]           # nothing else is attempted
+    assert results[0].outcome == "failed" and results[0].tool == "ffprobe"
+    assert "Invalid data found when processing input" in results[0].detail
+    assert results[0].message.startswith("ffprobe failed")
+
+
+def test_tool_timeout_gives_failed_timed_out(tmp_path, workdir, options):
+    source = mf.video(tmp_path / "old.avi", seconds=2, size="1280x720",
+                      video_args=("-c:v", "mpeg4"), audio_args=None)
+    results = process(source, detect(source, source.name), workdir,
+                      replace(options, tool_timeout=0.001))
+    assert results[0].outcome == "failed"
+    assert "timed out after 0.001 s" in results[0].message
+    assert not list(workdir.glob("*.part"))
+
+
+def test_rerun_gives_the_same_files(tmp_path, workdir, options):
+    source = mf.video(tmp_path / "clip.mp4", seconds=1, size="320x240")
+    run(source, workdir, options)
+    before = sorted(p.name for p in workdir.iterdir())
+    run(source, workdir, options)
+    assert sorted(p.name for p in workdir.iterdir()) == before == [
+        "poster.jpg", "proxy.mp4", "thumbnail.jpg"]
