@@ -109,11 +109,16 @@ def _check_phrases(reader, parsed: ParsedQuery, mask: np.ndarray) -> None:
                 mask[doc] = False
 
 
+def leaves(searcher) -> list[tuple[object, int]]:
+    """(segment reader, doc number offset) of every non-empty segment."""
+    return [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()
+            if sub.reader().segment() is not None]
+
+
 def evaluate(searcher, segment_data, parsed: ParsedQuery, r: Restrictions) -> list[SegmentMatch]:
     """Match and score every segment; ``segment_data(reader)`` gives its cache."""
     out = []
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
+    for reader, offset in leaves(searcher):
         data = segment_data(reader)
         mask = _restriction_mask(reader, data, r)
         if parsed.is_empty:

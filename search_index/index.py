@@ -23,7 +23,7 @@ from whoosh.scoring import BM25F
 from whoosh.writing import CLEAR
 
 from archive.errors import ServiceUnavailable, ValidationError
-from search_index.evaluate import Restrictions, evaluate, gather, top_by_keys, top_by_score
+from search_index.evaluate import Restrictions, evaluate, gather, leaves, top_by_keys, top_by_score
 from search_index.facets import count_facets
 from search_index.highlight import mark, snippet
 from search_index.query import ParsedQuery, parse_query
@@ -127,8 +127,7 @@ class SearchIndex:
             # by generation and keeps their old deletion sets.
             self._searcher.close()
             self._searcher = ix.searcher(weighting=BM25F())
-            live = {sub.reader().segment().segment_id() for sub, _ in self._searcher.leaf_searchers()
-                    if sub.reader().segment() is not None}
+            live = {reader.segment().segment_id() for reader, _ in leaves(self._searcher)}
             self._segments = {k: v for k, v in self._segments.items() if k in live}
         return self._searcher
 
@@ -149,8 +148,7 @@ class SearchIndex:
         with self._lock:
             searcher = self._current_searcher()
             out: dict[int, datetime | None] = {}
-            for sub, _ in searcher.leaf_searchers():
-                reader = sub.reader()
+            for reader, _ in leaves(searcher):
                 data = self._segment_data(reader)
                 alive = data.alive(reader)
                 pids, updated = data.column(reader, "pid"), data.column(reader, "updated")
@@ -200,13 +198,13 @@ class SearchIndex:
         """Per segment offset: each doc's rank in Vietnamese title order (cached per generation)."""
         generation = searcher.reader().generation()
         if self._title_ranks is None or self._title_ranks[0] != generation:
-            leaves = searcher.leaf_searchers()
-            keys = [self._segment_data(sub.reader()).title_keys(sub.reader()) for sub, _ in leaves]
+            segments = leaves(searcher)
+            keys = [self._segment_data(reader).title_keys(reader) for reader, _ in segments]
             allkeys = np.concatenate(keys) if keys else np.zeros(0, dtype=object)
             ranks = np.empty(len(allkeys), dtype=np.int64)
             ranks[sorted(range(len(allkeys)), key=allkeys.__getitem__)] = np.arange(len(allkeys))
             out, start = {}, 0
-            for (sub, offset), segkeys in zip(leaves, keys):
+            for (_, offset), segkeys in zip(segments, keys):
                 out[offset] = ranks[start:start + len(segkeys)]
                 start += len(segkeys)
             self._title_ranks = (generation, out)
