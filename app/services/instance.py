@@ -53,16 +53,17 @@ def _storage_description(kho: Kho) -> str:
 def init_instance(kho: Kho) -> InitReport:
     """Idempotently prepare an instance: schema, storage, index folder, vocabularies.
 
-    Order matters: the database is checked first (the most common failure), then
-    storage; nothing is seeded unless both answer. Raises ServiceUnavailable or
-    StorageError naming what failed.
+    Order matters: the database and the storage are checked first, so a wrong URL or a
+    missing bucket stops ``kho init`` before any table is created. Raises
+    ServiceUnavailable or StorageError naming what failed.
     """
     s = kho.settings
+    db.check(kho.engine)           # both engines answer before anything is written
+    kho.storage.ensure()
+    kho.storage.check()
     s.instance.mkdir(parents=True, exist_ok=True)
     s.spool_dir.mkdir(parents=True, exist_ok=True)
     db.upgrade(kho.engine)
-    kho.storage.ensure()
-    kho.storage.check()
     kho.index.ensure()
     with kho.transaction() as session:
         seeded = seed_vocabularies(session)
