@@ -181,3 +181,16 @@ class Broadcast(Base):
     logged_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     logged_by: Mapped[Optional[User]] = relationship()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IndexBacklog(Base):
+    """Products whose search-index entry must be rewritten (derived data to refresh).
+
+    Writers mark products here; one index job drains the whole backlog in a single
+    Whoosh commit, so a burst of 500 uploads costs a few index commits, not 1,500.
+    """
+
+    __tablename__ = "index_backlog"
+
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)

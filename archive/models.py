@@ -2,9 +2,10 @@
 from archive.accounts import ROLES, ApiToken, User
 from archive.base import Base, utcnow
 from archive.catalogue import (FILE_STATUSES, PRODUCT_STATUSES, Broadcast, Derivative, Event,
+                               IndexBacklog,
                                File, Product, ProductChange)
 from archive.vocabulary import VOCABULARIES, Term, Unit
 
 __all__ = ["ROLES", "ApiToken", "User", "Base", "utcnow", "FILE_STATUSES", "PRODUCT_STATUSES",
-           "Broadcast", "Derivative", "Event", "File", "Product", "ProductChange",
+           "Broadcast", "Derivative", "Event", "File", "IndexBacklog", "Product", "ProductChange",
            "VOCABULARIES", "Term", "Unit"]

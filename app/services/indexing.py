@@ -1,21 +1,24 @@
 """Keeping the search index in step with the catalogue.
 
 All index writes go through the job queue (Whoosh allows one writer at a time; the
-worker is that writer). ``update_now`` is the job body: it reloads the products from
-the database, so a job that runs late or twice still writes the current state.
+worker is that writer). A change marks the product in the ``index_backlog`` table in
+the database and queues a flush; the flush reloads the marked products and writes them
+in one commit, so a job that runs late or twice still writes the current state and a
+burst of changes costs one index commit.
 """
 from __future__ import annotations
 
 from typing import Callable, Iterable, Optional
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from app.bootstrap import Kho
-from archive.models import File, Product
+from archive.base import utcnow
+from archive.models import File, IndexBacklog, Product
 from search_index import IndexedProduct
 
-JOB_UPDATE = "index.update"
+JOB_FLUSH = "index.flush"
 BATCH = 500
 
 
@@ -57,12 +60,32 @@ def update_now(kho: Kho, product_ids: Iterable[int]) -> int:
 
 
 def register(kho: Kho) -> None:
-    kho.queue.register(JOB_UPDATE, lambda ids: update_now(kho, ids), retries=5, retry_delay=2)
+    kho.queue.register(JOB_FLUSH, lambda: flush(kho), retries=5, retry_delay=2)
+
+
+def _mark(kho: Kho, product_ids: list[int]) -> None:
+    """Add products to the backlog (or refresh their mark) in one statement."""
+    with kho.transaction() as session:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        now = utcnow()
+        stmt = insert(IndexBacklog).values([{"product_id": i, "queued_at": now}
+                                            for i in product_ids])
+        session.execute(stmt.on_conflict_do_update(index_elements=["product_id"],
+                                                   set_={"queued_at": now}))
 
 
 def queue_update(kho: Kho, product_ids: Iterable[int]) -> None:
+    """Mark products for re-indexing (committed with the catalogue) and queue a flush."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return
+    _mark(kho, ids)
     register(kho)
-    kho.queue.enqueue(JOB_UPDATE, sorted(set(product_ids)))
+    kho.queue.enqueue(JOB_FLUSH)
 
 
 def queue_delete(kho: Kho, product_ids: Iterable[int]) -> None:
@@ -70,8 +93,32 @@ def queue_delete(kho: Kho, product_ids: Iterable[int]) -> None:
     queue_update(kho, product_ids)
 
 
+def flush(kho: Kho, limit: int = 5000) -> int:
+    """Drain the backlog into the index; returns how many products were written.
+
+    A product marked again while this runs keeps its (newer) mark and is written by
+    the next flush, so no change is lost between reading and deleting the backlog.
+    """
+    written = 0
+    while True:
+        started = utcnow()
+        with kho.transaction() as session:
+            ids = list(session.scalars(select(IndexBacklog.product_id)
+                                       .where(IndexBacklog.queued_at <= started)
+                                       .order_by(IndexBacklog.product_id).limit(limit)))
+        if not ids:
+            return written
+        written += update_now(kho, ids)
+        with kho.transaction() as session:
+            session.execute(delete(IndexBacklog).where(IndexBacklog.product_id.in_(ids),
+                                                       IndexBacklog.queued_at <= started))
+        if len(ids) < limit:
+            return written
+
+
 def reindex_all(kho: Kho, progress: Optional[Callable[[int], None]] = None) -> int:
     """Rebuild the whole index from the database; ``progress(n)`` after each batch."""
+    started = utcnow()
     kho.index.clear()
     done = 0
     with kho.transaction() as session:
@@ -82,6 +129,8 @@ def reindex_all(kho: Kho, progress: Optional[Callable[[int], None]] = None) -> i
         done += len(batch)
         if progress:
             progress(len(batch))
+    with kho.transaction() as session:  # marks older than the rebuild are satisfied
+        session.execute(delete(IndexBacklog).where(IndexBacklog.queued_at <= started))
     return done
 
 

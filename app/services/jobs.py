@@ -15,5 +15,16 @@ def recover_unfinished(kho: Kho) -> int:
     """Re-queue work a killed consumer left behind (see processing.recover_unfinished)."""
     from app.services import processing
 
+    from sqlalchemy import select
+
+    from app.services import indexing
+    from archive.models import IndexBacklog
+
     single = not kho.settings.queue_url.startswith(("redis", "rediss", "unix"))
-    return processing.recover_unfinished(kho, single_consumer=single)
+    count = processing.recover_unfinished(kho, single_consumer=single)
+    with kho.transaction() as session:
+        backlog = session.scalar(select(IndexBacklog.product_id).limit(1))
+    if backlog is not None:      # a flush may have died with the last consumer
+        kho.queue.enqueue(indexing.JOB_FLUSH)
+        count += 1
+    return count

@@ -1,0 +1,76 @@
+"""The index follows the catalogue: create, edit, delete, ingest text, rebuild, check."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from app.services import accounts, indexing, products, search
+from app.services.actors import Actor
+from archive.models import IndexBacklog
+
+PRODUCER = Actor(1, "sx", "producer")
+COMMUNE = Actor(2, "xa", "commune")
+
+
+@pytest.fixture(autouse=True)
+def producer(kho):
+    accounts.add_user(kho, "sx", "producer", "12345678")
+
+
+def ids(kho, actor, **params):
+    return [h.id for h in search.search(kho, actor, params).hits]
+
+
+def test_index_follows_create_edit_and_delete(kho):
+    accounts.add_user(kho, "qt", "admin", "12345678")
+    pid = products.create_product(kho, PRODUCER, {"title": "Quyền trẻ em ở Đăk Kôi",
+                                                  "languages": "vie", "communes": "23485"})
+    assert ids(kho, PRODUCER, q="quyen tre em") == [pid]
+    assert ids(kho, PRODUCER, q="dak koi", communes="xa-dak-koi-2025") == [pid]
+    products.update_product(kho, PRODUCER, pid, {"title": "Bình đẳng giới"})
+    assert ids(kho, PRODUCER, q="quyen tre em") == []
+    assert ids(kho, PRODUCER, q="binh dang gioi") == [pid]
+    products.delete_product(kho, accounts.actor_by_name(kho, "qt"), pid)
+    assert ids(kho, PRODUCER, q="binh dang gioi") == []
+    with kho.transaction() as s:
+        assert s.query(IndexBacklog).count() == 0        # every mark was written
+
+
+def test_sensitive_products_are_not_found_by_commune_staff(kho):
+    pid = products.create_product(kho, PRODUCER, {"title": "Tài liệu nhạy cảm",
+                                                  "sensitive": True})
+    assert ids(kho, PRODUCER, q="tai lieu") == [pid]
+    assert ids(kho, COMMUNE, q="tai lieu") == []
+
+
+def test_processed_text_becomes_searchable(kho):
+    pid = products.create_product(kho, PRODUCER, {"title": "Sổ tay"})
+    from app.services.intake import receive
+    from tests.unit.ingest import media_factory
+
+    pdf = media_factory.text_pdf(kho.settings.instance / "sotay.pdf",
+                                 ["Chuong mot: quyen cua nguoi khuyet tat"])  # Type1 font: ASCII
+    with pdf.open("rb") as fh:
+        receive(kho, PRODUCER, pid, fh, "sổ tay.pdf")
+    assert ids(kho, PRODUCER, q="người khuyết tật") == [pid]
+
+
+def test_reindex_check_reports_and_reindex_repairs(kho, monkeypatch):
+    first = products.create_product(kho, PRODUCER, {"title": "Một"})
+    second = products.create_product(kho, PRODUCER, {"title": "Hai"})
+    kho.index.delete([first])                            # index loses one entry
+    report = indexing.check(kho)
+    assert report["missing"] == [first] and report["stale"] == []
+    monkeypatch.setenv("KHO_INSTANCE_PATH", kho.settings.instance_path)
+    monkeypatch.setenv("KHO_QUEUE_URL", "immediate")
+    monkeypatch.setenv("KHO_SECRET_KEY", "x")
+    kho.close()
+    runner = CliRunner()
+    checked = runner.invoke(main, ["--lang", "en", "reindex", "--check"])
+    assert checked.exit_code == 1 and "missing: 1" in checked.output
+    rebuilt = runner.invoke(main, ["--lang", "en", "reindex"])
+    assert rebuilt.exit_code == 0 and "Indexed 2 products" in rebuilt.output
+    clean = runner.invoke(main, ["--lang", "en", "reindex", "--check"])
+    assert clean.exit_code == 0, clean.output
+    assert sorted(ids(kho, PRODUCER, sort="title")) == sorted([first, second])
