@@ -13,38 +13,38 @@ from app.cli import CliState, _, handle_errors, main, pass_state
 @main.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default from settings).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
-@click.option("--threads", type=int, default=8, show_default=True, help="WSGI threads.")
+@click.option("--workers", type=int, default=2, show_default=True,
+              help="Web worker processes.")
+@click.option("--threads", type=int, default=4, show_default=True,
+              help="Threads per web worker.")
 @click.option("--no-worker", is_flag=True,
               help="Do not start a job consumer beside the server (use 'kho worker').")
 @pass_state
 @handle_errors
-def serve_cmd(state: CliState, host: str | None, port: int | None, threads: int,
+def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int, threads: int,
               no_worker: bool) -> None:
-    """Serve Kho with the production WSGI server (waitress) and a job consumer."""
-    from waitress import serve
-
-    from app import create_app
+    """Serve Kho with a production WSGI server (gunicorn) and a job consumer."""
+    from app.wsgi_server import serve
 
     kho = state.kho()
-    app = create_app(kho.settings)
-    worker = None
+    consumer = None
     if not no_worker:
         args = [sys.executable, "-m", "app", "--lang", state.lang]
         if state.instance:
             args += ["--instance", state.instance]
-        worker = subprocess.Popen(args + ["worker"])
+        consumer = subprocess.Popen(args + ["worker"])
     host = host or kho.settings.host
     port = port or kho.settings.port
     click.echo(_("Serving on http://%(host)s:%(port)s") % {"host": host, "port": port})
     try:
-        serve(app, host=host, port=port, threads=threads, ident="Kho")
+        serve(kho.settings, host=host, port=port, workers=workers, threads=threads)
     finally:
-        if worker is not None:
-            worker.send_signal(signal.SIGINT)
+        if consumer is not None:
+            consumer.send_signal(signal.SIGINT)
             try:
-                worker.wait(timeout=30)
+                consumer.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                worker.kill()
+                consumer.kill()
 
 
 @main.command("worker")

@@ -1,0 +1,43 @@
+"""Running the Flask app under gunicorn (pre-fork workers, threads in each).
+
+The app is built in each worker after the fork (``post_worker_init`` is not needed:
+gunicorn calls ``load()`` per worker when ``preload_app`` is off), so no database
+connection, index searcher or boto3 client is shared across processes.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from config import Settings
+
+
+class _KhoServer(BaseApplication):
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from app import create_app
+
+        return create_app(self.settings)
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int = 2,
+          threads: int = 4, timeout: int = 120) -> None:
+    """Block serving HTTP on ``host:port`` until interrupted (SIGINT/SIGTERM).
+
+    ``timeout`` (seconds) is gunicorn's worker timeout; long uploads stream in chunks,
+    so a worker stays alive while it reads them.
+    """
+    options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+               "worker_class": "gthread", "timeout": timeout, "graceful_timeout": 30,
+               "accesslog": "-", "errorlog": "-", "loglevel": "info",
+               "preload_app": False, "proc_name": "kho", "worker_tmp_dir": "/dev/shm"}
+    _KhoServer(settings, options).run()
