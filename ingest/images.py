@@ -66,6 +66,16 @@ def open_checked(path: Path, max_pixels: int) -> Image.Image:
     return image
 
 
+def decode_upright(image: Image.Image) -> Image.Image:
+    """Decode all pixels and apply the EXIF orientation; broken data -> ProcessingError."""
+    try:
+        upright = ImageOps.exif_transpose(image)
+        upright.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ProcessingError(f"file is truncated or corrupt: {exc}") from None
+    return upright
+
+
 def describe(path: Path, max_pixels: int) -> dict[str, Any]:
     """Dimensions (as displayed, after EXIF orientation), DPI, mode, format, EXIF subset."""
     with open_checked(path, max_pixels) as image:
@@ -138,12 +148,7 @@ def make_derivatives(path: Path, workdir: Path, max_pixels: int, thumbnail_px: i
     with open_checked(path, max_pixels) as image:
         if image.format == "JPEG":
             image.draft(image.mode, (preview_px, preview_px))   # DCT scaling: less memory
-        try:
-            upright = ImageOps.exif_transpose(image)
-            upright.load()
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise ProcessingError(f"file is truncated or corrupt: {exc}") from None
-        return save_derivatives(upright, workdir, thumbnail_px, preview_px)
+        return save_derivatives(decode_upright(image), workdir, thumbnail_px, preview_px)
 
 
 def save_derivatives(image: Image.Image, workdir: Path, thumbnail_px: int,
@@ -168,11 +173,7 @@ def make_thumbnail(source: Path, workdir: Path, thumbnail_px: int,
                    max_pixels: int) -> Rendition:
     """Write ``thumbnail.jpg`` from an image file (e.g. a video's poster frame)."""
     with open_checked(source, max_pixels) as image:
-        try:
-            upright = ImageOps.exif_transpose(image)
-            upright.load()
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise ProcessingError(f"file is truncated or corrupt: {exc}") from None
+        upright = decode_upright(image)
     if upright.mode not in _RESIZE_FIRST:
         upright = display_ready(upright)
     upright.thumbnail((thumbnail_px, thumbnail_px), Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -248,11 +249,7 @@ def ocr_input(path: Path, workdir: Path, max_pixels: int) -> Path:
         if image.format in _TESSERACT_READS and image.mode in _TESSERACT_MODES \
                 and orientation == 1:
             return path
-        try:
-            upright = ImageOps.exif_transpose(image)
-            upright.load()
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise ProcessingError(f"file is truncated or corrupt: {exc}") from None
+        upright = decode_upright(image)
         target = workdir / "ocr-input.png"
         save_ocr_page(upright, target)
         return target

@@ -157,7 +157,8 @@ def _ocr(path: Path, workdir: Path, options: ProcessingOptions,
     params = {"languages": options.ocr_languages, "pages": count, "dpi": OCR_DPI,
               "source": "ocr"}
     write_text(workdir / "text.txt", text)
-    return StepOutput(metadata={"ocr_pages": count, "characters": len(text)},
+    note = f"OCR of the first {count} of {state['pages']} pages" if count < state["pages"] else ""
+    return StepOutput(metadata={"ocr_pages": count, "characters": len(text)}, message=note,
                       renditions=[Rendition("text", workdir / "text.txt",
                                             "text/plain; charset=utf-8", params)],
                       text=text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import traceback
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -37,6 +37,13 @@ class ProcessingOptions:
     image_max_pixels: int = 180_000_000
     thumbnail_px: int = 320
     preview_px: int = 1280
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "ProcessingOptions":
+        """Options from any object with same-named attributes (e.g. ``config.Settings``);
+        attributes it lacks keep their defaults."""
+        names = [f.name for f in fields(cls)]
+        return cls(**{n: getattr(settings, n) for n in names if hasattr(settings, n)})
 
 
 @dataclass

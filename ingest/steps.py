@@ -38,6 +38,7 @@ def process(path: Path, detection: Detection, workdir: Path,
             options: ProcessingOptions) -> list[StepResult]:
     """All steps for ``path`` (already identified as ``detection``), outputs in ``workdir``.
 
+    ``workdir`` belongs to this one file (its fixed-name outputs are replaced).
     Never raises for a bad file: failures are StepResults with outcome ``failed``.
     """
     path, workdir = Path(path), Path(workdir)

@@ -24,7 +24,7 @@ TEXT_LIMIT = 200_000            # characters of extracted text scanned (topics s
 FIELDS = ("title", "description", "text")
 _NOT_WORD = re.compile(r"[\W_]+")
 _DEFAULT_KINDS = {"audio": "radio-feature", "video": "video", "image": "photo",
-                  "pdf": "publication", "other": "publication"}
+                  "pdf": "publication"}
 
 
 @dataclass(frozen=True)
@@ -146,11 +146,11 @@ def _score(rule: CodeRule, keys: dict[str, str], rules: Rules) -> tuple[float, l
     return score, matched
 
 
-def kind_for(category: str) -> str:
+def kind_for(category: str) -> str | None:
     """Default product kind for a media category (the manifest or a person may change it).
 
     audio -> radio-feature, video -> video, image -> photo (most digitised pictures are
-    documentary photos; posters are usually named in the manifest), pdf and anything
-    else -> publication.
+    documentary photos; posters are usually named in the manifest), pdf -> publication;
+    None for ``other`` content, where any guess would be a coin toss.
     """
-    return _DEFAULT_KINDS.get(category, "publication")
+    return _DEFAULT_KINDS.get(category)

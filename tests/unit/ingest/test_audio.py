@@ -97,3 +97,15 @@ def test_silence_is_copied_without_normalisation(tmp_path, workdir, options):
     broadcast = run(silent, workdir, options)["broadcast"]
     assert broadcast.outcome == "ok"
     assert broadcast.renditions[0].params["normalization"] == "none (silent)"
+
+
+def test_a_failed_step_does_not_stop_the_independent_ones(feature, workdir, options):
+    impossible = replace(options, broadcast_true_peak_db=5.0)   # loudnorm accepts -9..0
+    steps = run(feature, workdir, impossible)
+    assert steps["broadcast"].outcome == "failed"
+    assert "loudness measurement failed" in steps["broadcast"].message
+    assert "TP" in steps["broadcast"].detail                    # ffmpeg's own words
+    assert steps["lowband"].outcome == "ok"
+    assert steps["lowband"].renditions[0].params["source"] == "original"
+    assert steps["waveform"].outcome == "ok"
+    assert not (workdir / "broadcast.mp3").exists()

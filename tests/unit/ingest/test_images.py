@@ -145,3 +145,11 @@ def test_rerun_overwrites_and_leaves_no_scratch_files(tmp_path, workdir, options
     run(path, workdir, options)
     assert sorted(p.name for p in workdir.iterdir()) == sorted({"preview.jpg", "thumbnail.jpg",
                                                                 *first})
+
+
+def test_unreadable_picture_named_jpg_fails_at_probe(tmp_path, workdir, options):
+    fake = tmp_path / "anh.jpg"
+    fake.write_bytes(b"not a picture at all" * 50)
+    steps = run(fake, workdir, options)
+    assert list(steps) == ["probe"] and steps["probe"].outcome == "failed"
+    assert "not a readable image" in steps["probe"].message

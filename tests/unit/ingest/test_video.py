@@ -101,3 +101,22 @@ def test_rerun_gives_the_same_files(tmp_path, workdir, options):
     run(source, workdir, options)
     assert sorted(p.name for p in workdir.iterdir()) == before == [
         "poster.jpg", "proxy.mp4", "thumbnail.jpg"]
+
+
+def rotated_phone_video(tmp_path, codec_args):
+    """A landscape-coded clip tagged 'display rotated 90°', as phones record portrait."""
+    coded = mf.video(tmp_path / "coded.mp4", seconds=1, size="640x360",
+                     video_args=codec_args, audio_args=None)
+    tagged = tmp_path / "phone.mp4"
+    mf.ffmpeg("-i", str(coded), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(tagged))
+    return tagged
+
+
+def test_rotated_phone_video_gives_portrait_poster_and_proxy(tmp_path, workdir, options):
+    source = rotated_phone_video(tmp_path, ("-c:v", "mpeg4"))
+    steps = run(source, workdir, options)
+    video = steps["probe"].metadata["video"]
+    assert (video["display_width"], video["display_height"]) == (360, 640)
+    assert Image.open(workdir / "poster.jpg").size == (360, 640)
+    proxy = streams_of(workdir / "proxy.mp4")["video"]
+    assert (proxy["width"], proxy["height"]) == (360, 640)   # turned upright when encoding

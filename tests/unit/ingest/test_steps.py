@@ -1,0 +1,31 @@
+"""The dispatcher: options, categories without steps, re-runs."""
+from __future__ import annotations
+
+from config import Settings
+from ingest.detect import detect
+from ingest.steps import OUTPUT_NAMES, ProcessingOptions, process
+
+
+def test_options_follow_the_instance_settings():
+    settings = Settings(tool_timeout=60, ocr_languages="vie+eng", broadcast_channels=2)
+    options = ProcessingOptions.from_settings(settings)
+    assert (options.tool_timeout, options.ocr_languages, options.broadcast_channels) == (
+        60, "vie+eng", 2)
+    assert options.thumbnail_px == 320                  # not a setting: default kept
+
+
+def test_documents_without_media_steps_are_skipped_not_failed(tmp_path, workdir, options):
+    notes = tmp_path / "bien-ban.txt"
+    notes.write_text("Biên bản họp", encoding="utf-8")
+    results = process(notes, detect(notes, notes.name), workdir, options)
+    assert [(r.step, r.outcome) for r in results] == [("probe", "skipped")]
+    assert "application/octet-stream" in results[0].message
+
+
+def test_output_names_are_fixed_and_cleared_before_a_run(tmp_path, workdir, options):
+    for name in OUTPUT_NAMES:
+        (workdir / name).write_bytes(b"stale")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x", encoding="utf-8")
+    process(notes, detect(notes, notes.name), workdir, options)
+    assert list(workdir.iterdir()) == []
