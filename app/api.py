@@ -1,7 +1,7 @@
 """JSON API under ``/api/v1``: parse input, call a service, render JSON. No rules here.
 
 Every route except ``/healthz`` and ``/openapi.json`` needs ``Authorization: Bearer
-<token>`` (tokens from ``kho token create``). Errors are JSON objects
+<token>`` (tokens from ``kho user token NAME``). Errors are JSON objects
 ``{"error": code, "message": text, "fields": {field: text}}`` with the status from
 :mod:`app.errors`; an unexpected error answers 500 with a ``request_id`` that is also
 in the log next to the traceback. Messages follow ``Accept-Language`` (vi or en,
@@ -67,7 +67,8 @@ def _exempt_from_csrf(state) -> None:
 
 @blueprint.before_request
 def authenticate() -> None:
-    g.request_id = uuid.uuid4().hex[:16]
+    if not getattr(g, "request_id", None):   # create_app may have given one already
+        g.request_id = uuid.uuid4().hex[:16]
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -103,7 +104,7 @@ def unexpected_error(err: Exception) -> Response:
 @blueprint.after_request
 def add_request_id(response: Response) -> Response:
     if getattr(g, "request_id", None):
-        response.headers["X-Request-Id"] = g.request_id
+        response.headers.setdefault("X-Request-ID", g.request_id)
     return response
 
 
@@ -155,6 +156,12 @@ def update_product(product_id: int) -> Response:
 def delete_product(product_id: int) -> tuple[str, int]:
     products.delete_product(_kho(), _actor(), product_id)
     return "", 204
+
+
+@blueprint.get("/products/<int:product_id>/history")
+def product_history(product_id: int) -> Response:
+    rows = products.product_history(_kho(), _actor(), product_id)
+    return jsonify(history=[{**row, "at": views.iso_datetime(row["at"])} for row in rows])
 
 
 # --- files ----------------------------------------------------------------------

@@ -39,7 +39,7 @@ COMMON_ERRORS = {"401": _error("Missing, unknown or revoked bearer token"),
                  "500": _error("Unexpected error; the body carries a request_id")}
 
 
-def _schemas() -> dict[str, Any]:
+def _catalogue_schemas() -> dict[str, Any]:
     term = {"type": "object", "required": ["code", "label_vi", "label_en"], "properties": {
         "code": {"type": "string"}, "label_vi": {"type": "string"},
         "label_en": {"type": "string"}}}
@@ -61,6 +61,51 @@ def _schemas() -> dict[str, Any]:
         "created_at": {"type": "string", "format": "date-time"},
         "url": {"type": "string", "description": "download of the original"},
         "renditions": {"type": "array", "items": _ref("Rendition")}}}
+    return {"Term": term, "Unit": unit, "Rendition": rendition, "File": file,
+            "Product": _product_schema(), "ProductInput": _product_input_schema()}
+
+
+def _product_schema() -> dict[str, Any]:
+    return {"type": "object", "properties": {
+        "id": {"type": "integer"}, "url": {"type": "string"},
+        "title": {"type": "string"}, "description": {"type": "string"},
+        "kind": {"oneOf": [_ref("Term"), {"type": "null"}]},
+        "languages": {"type": "array", "items": _ref("Term")},
+        "themes": {"type": "array", "items": _ref("Term")},
+        "conventions": {"type": "array", "items": _ref("Term")},
+        "channels": {"type": "array", "items": _ref("Term")},
+        "plan_task": {"oneOf": [_ref("Term"), {"type": "null"}]},
+        "lead_unit": {"oneOf": [_ref("Unit"), {"type": "null"}]},
+        "cooperating_units": {"type": "array", "items": _ref("Unit")},
+        "communes": {"type": "array", "items": _ref("Unit")},
+        "produced_on": _nullable("string", format="date"),
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "suggestions": {"type": "array", "items": {"type": "object"}},
+        "rights_note": {"type": "string"}, "sensitive": {"type": "boolean"},
+        "status": {"type": "string", "enum": ["draft", "processing", "ready", "failed"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "created_by": _nullable("string"), "updated_by": _nullable("string"),
+        "files": {"type": "array", "items": _ref("File")}}}
+
+
+def _product_input_schema() -> dict[str, Any]:
+    return {
+        "type": "object", "additionalProperties": False,
+        "description": "List fields take a list of codes or a ';'-separated string. "
+                       "Dates: ISO or dd/mm/yyyy. Unknown fields are rejected (422).",
+        "properties": {
+            "title": {"type": "string", "maxLength": 500},
+            "description": {"type": "string"}, "kind": {"type": "string"},
+            "languages": _codes(), "themes": _codes(), "conventions": _codes(),
+            "channels": _codes(), "communes": _codes(), "cooperating_units": _codes(),
+            "tags": _codes(), "plan_task": {"type": "string"},
+            "lead_unit": {"type": "string"}, "produced_on": {"type": "string"},
+            "rights_note": {"type": "string"}, "sensitive": {"type": "boolean"}}}
+
+
+def _exchange_schemas() -> dict[str, Any]:
+    """Errors, upload results, search hits, vocabulary entries."""
     return {
         "Error": {"type": "object", "required": ["error", "message", "fields"], "properties": {
             "error": {"type": "string", "description": "stable machine code",
@@ -70,40 +115,6 @@ def _schemas() -> dict[str, Any]:
             "fields": {"type": "object", "additionalProperties": {"type": "string"},
                        "description": "field or file name -> what is wrong with it"},
             "request_id": {"type": "string", "description": "only on 500"}}},
-        "Term": term, "Unit": unit, "Rendition": rendition, "File": file,
-        "Product": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "url": {"type": "string"},
-            "title": {"type": "string"}, "description": {"type": "string"},
-            "kind": {"oneOf": [_ref("Term"), {"type": "null"}]},
-            "languages": {"type": "array", "items": _ref("Term")},
-            "themes": {"type": "array", "items": _ref("Term")},
-            "conventions": {"type": "array", "items": _ref("Term")},
-            "channels": {"type": "array", "items": _ref("Term")},
-            "plan_task": {"oneOf": [_ref("Term"), {"type": "null"}]},
-            "lead_unit": {"oneOf": [_ref("Unit"), {"type": "null"}]},
-            "cooperating_units": {"type": "array", "items": _ref("Unit")},
-            "communes": {"type": "array", "items": _ref("Unit")},
-            "produced_on": _nullable("string", format="date"),
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "suggestions": {"type": "array", "items": {"type": "object"}},
-            "rights_note": {"type": "string"}, "sensitive": {"type": "boolean"},
-            "status": {"type": "string", "enum": ["draft", "processing", "ready", "failed"]},
-            "created_at": {"type": "string", "format": "date-time"},
-            "updated_at": {"type": "string", "format": "date-time"},
-            "created_by": _nullable("string"), "updated_by": _nullable("string"),
-            "files": {"type": "array", "items": _ref("File")}}},
-        "ProductInput": {
-            "type": "object", "additionalProperties": False,
-            "description": "List fields take a list of codes or a ';'-separated string. "
-                           "Dates: ISO or dd/mm/yyyy. Unknown fields are rejected (422).",
-            "properties": {
-                "title": {"type": "string", "maxLength": 500},
-                "description": {"type": "string"}, "kind": {"type": "string"},
-                "languages": _codes(), "themes": _codes(), "conventions": _codes(),
-                "channels": _codes(), "communes": _codes(), "cooperating_units": _codes(),
-                "tags": _codes(), "plan_task": {"type": "string"},
-                "lead_unit": {"type": "string"}, "produced_on": {"type": "string"},
-                "rights_note": {"type": "string"}, "sensitive": {"type": "boolean"}}},
         "UploadResult": {"type": "object", "properties": {
             "filename": {"type": "string"}, "file_id": {"type": "integer"},
             "sha256": {"type": "string"}, "size": {"type": "integer"},
@@ -134,6 +145,21 @@ def _schemas() -> dict[str, Any]:
                                  "digital_platform, media, level, successor, current…)",
                   "properties": {"code": {"type": "string"}, "label_vi": {"type": "string"},
                                  "label_en": {"type": "string"}}},
+    }
+
+
+def _broadcast_schemas() -> dict[str, Any]:
+    """Broadcast logs, history entries and the health report."""
+    return {
+        "HistoryEntry": {"type": "object", "required": ["type", "action", "at"], "properties": {
+            "type": {"type": "string", "enum": ["change", "event"]},
+            "action": {"type": "string", "examples": ["create", "update", "file.receive",
+                                                      "broadcast.log"]},
+            "at": {"type": "string", "format": "date-time"}, "user": _nullable("string"),
+            "changes": {"type": "object", "description": "field -> [old, new] (changes)"},
+            "tool": {"type": "string"}, "tool_version": {"type": "string"},
+            "outcome": {"type": "string"}, "detail": {"type": "string"},
+            "file_id": _nullable("integer")}},
         "BroadcastInput": {"type": "object", "required": ["aired_on"],
                            "additionalProperties": False, "properties": {
                                "aired_on": {"type": "string",
@@ -181,6 +207,18 @@ def _product_paths() -> dict[str, Any]:
             "delete": {"operationId": "deleteProduct", "summary": "Delete (admin; audited)",
                        "responses": {"204": {"description": "Deleted"}, "404": missing,
                                      **COMMON_ERRORS}}},
+    }
+
+
+def _file_paths() -> dict[str, Any]:
+    missing = _error("No such product (or hidden from this role)")
+    return {
+        "/products/{product_id}/history": {"parameters": [PRODUCT_ID], "get": {
+            "operationId": "productHistory", "summary": "Edits and provenance events, "
+                                                       "newest first",
+            "responses": {"200": _json({"type": "object", "properties": {"history": {
+                "type": "array", "items": _ref("HistoryEntry")}}}, "History"),
+                "404": missing, **COMMON_ERRORS}}},
         "/products/{product_id}/files": {"parameters": [PRODUCT_ID], "post": {
             "operationId": "uploadFiles",
             "summary": "Upload one or more originals (multipart field 'file', repeatable)",
@@ -225,11 +263,10 @@ def _other_paths() -> dict[str, Any]:
                     for name in ("kind", "languages", "themes", "conventions", "plan_task",
                                  "lead_unit", "communes", "channels", "year", "status",
                                  "digital_platform", "ethnic_language")]
-    broadcasts = _json({"type": "object", "properties": {
-        "broadcasts": {"type": "array", "items": _ref("Broadcast")}}}, "Broadcast logs")
     commune = _param("commune", "query", text, "Commune code (commune staff: their own)")
     year = _param("year", "query", {"type": "integer"}, "Year of the air date")
     return {
+        **_broadcast_paths(commune, year),
         "/search": {"get": {
             "operationId": "search", "summary": "Full-text search with facets",
             "parameters": [_param("q", "query", text, "Words (diacritics optional)"),
@@ -256,6 +293,20 @@ def _other_paths() -> dict[str, Any]:
             "responses": {"200": _json({"type": "object", "properties": {
                 "name": text, "entries": {"type": "array", "items": _ref("Entry")}}},
                 "Entries"), "422": _error("Unknown list"), **COMMON_ERRORS}}},
+        "/openapi.json": {"get": {"operationId": "openapi", "security": [],
+                                  "summary": "This document",
+                                  "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+        "/healthz": {"get": {"operationId": "health", "security": [],
+                             "summary": "Database, storage, index and queue",
+                             "responses": {"200": _json(_ref("Health"), "All answer"),
+                                           "503": _json(_ref("Health"), "Something is down")}}},
+    }
+
+
+def _broadcast_paths(commune: dict[str, Any], year: dict[str, Any]) -> dict[str, Any]:
+    broadcasts = _json({"type": "object", "properties": {
+        "broadcasts": {"type": "array", "items": _ref("Broadcast")}}}, "Broadcast logs")
+    return {
         "/products/{product_id}/broadcasts": {
             "parameters": [PRODUCT_ID],
             "post": {"operationId": "logBroadcast", "summary": "Log that a commune aired it",
@@ -275,13 +326,6 @@ def _other_paths() -> dict[str, Any]:
                                 "responses": {"200": broadcasts,
                                               "422": _error("Bad commune or year"),
                                               **COMMON_ERRORS}}},
-        "/openapi.json": {"get": {"operationId": "openapi", "security": [],
-                                  "summary": "This document",
-                                  "responses": {"200": {"description": "OpenAPI 3.1"}}}},
-        "/healthz": {"get": {"operationId": "health", "security": [],
-                             "summary": "Database, storage, index and queue",
-                             "responses": {"200": _json(_ref("Health"), "All answer"),
-                                           "503": _json(_ref("Health"), "Something is down")}}},
     }
 
 
@@ -294,9 +338,10 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
                                 "Errors: {error, message, fields}."},
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
-        "paths": {**_product_paths(), **_other_paths()},
+        "paths": {**_product_paths(), **_file_paths(), **_other_paths()},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "API token (kho token create)"}},
-            "schemas": _schemas()},
+            "schemas": {**_catalogue_schemas(), **_exchange_schemas(),
+                        **_broadcast_schemas()}},
     }

@@ -86,6 +86,7 @@ def process_file(kho: Kho, file_id: int, *, force: bool = False) -> str:
             source = work / "original"
             kho.storage.download_to(key, source)
         results = process(source, detection, work / "out", options_from(kho))
+        _hide_paths(results, {str(source): filename, str(work): "…"})
         stored = _store_renditions(kho, sha, results)
         return _record(kho, file_id, results, stored)
     except Exception as exc:  # noqa: BLE001 - any crash becomes a failed, retryable file
@@ -93,6 +94,15 @@ def process_file(kho: Kho, file_id: int, *, force: bool = False) -> str:
         return "failed"
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _hide_paths(results: list[StepResult], replacements: dict[str, str]) -> None:
+    """Tools name the files they read; users should see the file's own name, never
+    a server path (storage layout is not theirs to know)."""
+    for r in results:
+        for old, new in replacements.items():
+            r.message = r.message.replace(old, new)
+            r.detail = r.detail.replace(old, new)
 
 
 def _store_renditions(kho: Kho, sha: str, results: list[StepResult]) -> list[dict]:

@@ -73,7 +73,9 @@ def test_corrupt_video_fails_keeps_original_and_can_be_retried(kho, product_id):
     got = receive(kho, PRODUCER, product_id, io.BytesIO(junk), "phong-su.mp4")
     with kho.transaction() as s:
         f = s.get(File, got.file_id)
-        assert f.status == "failed" and f.error
+        assert f.status == "failed" and "Invalid data" in f.error
+        assert "phong-su.mp4" in f.error                         # the user's name for it
+        assert str(kho.settings.instance) not in f.error + f.error_detail  # no server paths
         assert s.get(Product, product_id).status == "failed"
     assert kho.storage.exists(f.storage_key)                    # the original is kept
     assert processing.retry(kho) == [got.file_id]

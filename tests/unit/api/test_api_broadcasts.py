@@ -1,0 +1,94 @@
+"""Broadcast logs over the API: commune staff log their own commune's airings."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.unit.api.conftest import COMMUNE, OTHER_COMMUNE
+
+
+def _log(api, role, product_id, **data):
+    return api.call(role, "POST", f"/products/{product_id}/broadcasts", json=data)
+
+
+def test_commune_staff_log_an_airing_for_their_commune(api):
+    product = api.create()
+    response = _log(api, "commune", product["id"], aired_on="02/03/2025", note="Bản tin sáng")
+    assert response.status_code == 201
+    row = response.get_json()
+    assert row["aired_on"] == "2025-03-02"
+    assert row["commune"]["code"] == COMMUNE
+    assert row["logged_by"] == "commune"
+    assert row["note"] == "Bản tin sáng"
+    listed = api.call("commune", "GET", "/broadcasts").get_json()["broadcasts"]
+    assert [b["id"] for b in listed] == [row["id"]]
+    per_product = api.call("office", "GET", f"/products/{product['id']}/broadcasts")
+    assert [b["id"] for b in per_product.get_json()["broadcasts"]] == [row["id"]]
+
+
+def test_the_log_is_a_provenance_event(api):
+    from app.services.accounts import actor_by_name
+    from app.services.products import product_history
+
+    product = api.create()
+    _log(api, "commune", product["id"], aired_on="2025-03-02")
+    history = product_history(api.kho, actor_by_name(api.kho, "admin"), product["id"])
+    assert any(h["action"] == "broadcast.log" and h["user"] == "commune" for h in history)
+
+
+def test_dates_in_the_future_or_unreadable_are_422_naming_aired_on(api):
+    product = api.create()
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    for value in (tomorrow, "32/01/2025", "2025", None):
+        response = _log(api, "commune", product["id"], aired_on=value)
+        assert response.status_code == 422, value
+        assert "aired_on" in response.get_json()["fields"]
+
+
+def test_the_same_airing_is_logged_once(api):
+    product = api.create()
+    assert _log(api, "commune", product["id"], aired_on="2025-03-02").status_code == 201
+    again = _log(api, "commune", product["id"], aired_on="02/03/2025")
+    assert again.status_code == 409
+    assert "aired_on" in again.get_json()["fields"]
+
+
+def test_commune_staff_cannot_log_or_list_another_commune(api):
+    product = api.create()
+    response = _log(api, "commune", product["id"], aired_on="2025-03-02", commune=OTHER_COMMUNE)
+    assert response.status_code == 403
+    assert api.call("commune", "GET", f"/broadcasts?commune={OTHER_COMMUNE}").status_code == 403
+
+
+def test_producers_and_office_cannot_log(api):
+    product = api.create()
+    for role in ("producer", "office"):
+        assert _log(api, role, product["id"], aired_on="2025-03-02").status_code == 403
+
+
+def test_admin_logs_for_a_named_current_commune(api):
+    product = api.create()
+    missing = _log(api, "admin", product["id"], aired_on="2025-08-02")
+    assert missing.status_code == 422 and "commune" in missing.get_json()["fields"]
+    gone = _log(api, "admin", product["id"], aired_on="2025-08-02", commune="xa-dak-to-lung")
+    assert gone.status_code == 422 and "xa-dak-koi-2025" in gone.get_json()["message"]
+    before_merger = _log(api, "admin", product["id"], aired_on="2024-05-02",
+                         commune="xa-dak-to-lung")
+    assert before_merger.status_code == 201
+    ok = _log(api, "admin", product["id"], aired_on="2025-08-02", commune=OTHER_COMMUNE)
+    assert ok.status_code == 201 and ok.get_json()["commune"]["code"] == OTHER_COMMUNE
+    unknown_field = _log(api, "admin", product["id"], aired_on="2025-08-02", channel="x")
+    assert unknown_field.status_code == 422 and "channel" in unknown_field.get_json()["fields"]
+
+
+def test_lists_filter_by_commune_and_year(api):
+    product = api.create()
+    _log(api, "commune", product["id"], aired_on="2024-12-30")
+    _log(api, "commune", product["id"], aired_on="2025-01-02")
+    _log(api, "admin", product["id"], aired_on="2025-01-03", commune=OTHER_COMMUNE)
+    assert len(api.call("office", "GET", "/broadcasts").get_json()["broadcasts"]) == 3
+    mine = api.call("commune", "GET", "/broadcasts?year=2025").get_json()["broadcasts"]
+    assert [b["aired_on"] for b in mine] == ["2025-01-02"]
+    theirs = api.call("office", "GET", f"/broadcasts?commune={OTHER_COMMUNE}").get_json()
+    assert [b["aired_on"] for b in theirs["broadcasts"]] == ["2025-01-03"]
+    bad = api.call("office", "GET", "/broadcasts?year=last")
+    assert bad.status_code == 422 and "year" in bad.get_json()["fields"]

@@ -1,0 +1,71 @@
+"""Search and vocabularies over the API."""
+from __future__ import annotations
+
+import io
+
+from tests.unit.api.conftest import png_bytes
+
+
+def test_search_without_diacritics_finds_the_accented_title(api):
+    wanted = api.create(title="Quyền trẻ em ở Đăk Kôi", kind="radio-feature")
+    api.create(title="Bầu cử hội đồng nhân dân", kind="video", languages=["sed"])
+    response = api.call("commune", "GET", "/search?q=quyen+tre+em+dak+koi")
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["total"] == 1
+    hit = body["hits"][0]
+    assert hit["id"] == wanted["id"]
+    assert hit["title"] == "Quyền trẻ em ở Đăk Kôi"
+    assert "<mark>" in hit["title_html"] or "<mark>" in hit["snippet"]
+    assert hit["kind"] == "radio-feature" and hit["languages"] == ["vie"]
+    assert hit["url"] == f"/api/v1/products/{wanted['id']}"
+    assert hit["thumbnail_url"] is None
+    assert body["facets"]["kind"] == {"radio-feature": 1}
+
+
+def test_search_facet_filter_sort_and_paging(api):
+    for n in range(3):
+        api.create(title=f"Video số {n}", kind="video")
+    api.create(title="Phóng sự", kind="radio-feature")
+    body = api.call("office", "GET", "/search?kind=video&sort=title&per_page=2&page=2").get_json()
+    assert body["total"] == 3
+    assert (body["page"], body["per_page"]) == (2, 2)
+    assert [h["title"] for h in body["hits"]] == ["Video số 2"]
+
+
+def test_search_hit_carries_a_thumbnail_url_once_processed(api):
+    product = api.create(title="Tranh cổ động quyền con người", kind="poster")
+    api.call("producer", "POST", f"/products/{product['id']}/files",
+             data={"file": (io.BytesIO(png_bytes()), "tranh.png")},
+             content_type="multipart/form-data")
+    hit = api.call("commune", "GET", "/search?q=tranh+co+dong").get_json()["hits"][0]
+    assert hit["thumbnail_url"].startswith(f"/api/v1/products/{product['id']}/files/")
+    assert hit["thumbnail_url"].endswith("/thumbnail")
+    assert api.call("commune", "GET", hit["thumbnail_url"]).status_code == 200
+
+
+def test_bad_search_parameter_is_422_naming_it(api):
+    response = api.call("commune", "GET", "/search?sort=random")
+    assert response.status_code == 422
+    assert "sort" in response.get_json()["fields"]
+
+
+def test_vocabularies_list_stable_codes_with_both_labels(api):
+    body = api.call("commune", "GET", "/vocabularies").get_json()
+    assert {"kinds", "themes", "conventions", "languages", "channels", "plan_tasks",
+            "communes", "units"} <= set(body)
+    radio = next(e for e in body["kinds"] if e["code"] == "radio-feature")
+    assert (radio["label_vi"], radio["label_en"]) == ("Phóng sự phát thanh", "Radio feature")
+    sedang = next(e for e in body["languages"] if e["code"] == "sed")
+    assert sedang["ethnic_minority"] is True
+    old = next(e for e in body["communes"] if e["code"] == "xa-dak-to-lung")
+    assert old["successor"] == "xa-dak-koi-2025" and old["current"] is False
+
+
+def test_one_vocabulary_and_an_unknown_one(api):
+    body = api.call("office", "GET", "/vocabularies/channels").get_json()
+    assert body["name"] == "channels"
+    assert "commune-radio" in {e["code"] for e in body["entries"]}
+    response = api.call("office", "GET", "/vocabularies/colours")
+    assert response.status_code == 422
+    assert "name" in response.get_json()["fields"]
