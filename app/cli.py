@@ -97,4 +97,4 @@ pass_state = click.make_pass_decorator(CliState)
 
 
 # Command modules register themselves on `main` when imported.
-from app import cli_admin, cli_index, cli_server  # noqa: E402,F401
+from app import cli_admin, cli_index, cli_ingest, cli_server  # noqa: E402,F401

@@ -1,20 +1,13 @@
 """Reading bulk-ingest manifests and finding the files they name. Pure data: no database.
 
-A manifest is a CSV or XLSX sheet with one row per product. Headers may be English or
-Vietnamese and are matched without regard to case or diacritics ("Tiêu đề", "tieu de"
-and "title" are one column). CSV files may be UTF-8, UTF-8 with BOM (Excel's "CSV UTF-8")
-or Windows-1258 (Excel's "CSV" on a Vietnamese Windows), with ``,``, ``;`` or tab between
-cells. Every cell is NFC-normalised (Windows-1258 text arrives with combining tone marks).
-
-Row numbers are those a spreadsheet shows: the header is row 1 (or the row it sits on
-when title rows precede it), the first product is the next one.
-
-File cells name one or more files (separated by ``;`` or ``|``), relative to the
-manifest's folder (or to a folder given on the command line) or absolute. They are
-matched to the files found under the folders given, comparing NFC-normalised paths, so
-an NFD name written by macOS matches an NFC cell and the other way round. A path that
-leaves those folders (``../../etc/passwd``) is refused. :func:`plan_batch` puts it
-together: rows with their files found (or the reason not), and the files no row names.
+A manifest is a CSV (UTF-8, UTF-8 with BOM or Windows-1258; ``,``, ``;`` or tab) or XLSX
+sheet, one row per product. Headers are English or Vietnamese, matched without regard to
+case or diacritics; every cell is NFC-normalised. Row numbers are those a spreadsheet
+shows. File cells name files (``;`` or ``|`` between them) relative to the manifest's
+folder (or a folder given) or absolute; they are matched to the files found under the
+folders given by NFC-normalised path, so an NFD name written by macOS matches an NFC cell;
+a path leaving those folders (``../../etc/passwd``) is refused. :func:`plan_batch` puts
+it together: rows with their files (or why not), and the files no row names.
 """
 from __future__ import annotations
 
@@ -86,15 +79,14 @@ class Manifest:
     encoding: str = ""
     delimiter: str = ""
 
-    def column(self, name: str) -> str:
-        """The header the sheet uses for field ``name`` (the field name if none)."""
-        return self.columns.get(name, name)
-
 
 def header_field(header: str) -> Optional[str]:
     """The product field a header names, or None: ``"Tiêu đề (*)"`` -> ``"title"``."""
     key = _HEADER_SPACES.sub(" ", fold(_HEADER_NOISE.sub(" ", normalize_text(header)))).strip()
-    return _FIELD_OF.get(key)
+    if key in _FIELD_OF:
+        return _FIELD_OF[key]
+    numbered = _FIELD_OF.get(re.sub(r" \d+$", "", key))     # "Tệp 2": several file columns
+    return numbered if numbered == "files" else None
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -198,10 +190,13 @@ def _from_table(path: Path, table: list[list[Any]]) -> Manifest:
         if not header:
             continue
         name = header_field(str(header))
-        if name is None or name in columns:
+        if name is None:
             unknown.append(str(header))
+        elif name in columns and name != "files":
+            unknown.append(f"{header} (repeats '{columns[name]}')")
         else:
-            columns[name], positions[index] = str(header), name
+            columns.setdefault(name, str(header))
+            positions[index] = name
     if "title" not in columns:
         raise ManifestError("manifest %(file)s has no title column (Tiêu đề / title); "
                             "headers found: %(found)s", field="manifest", file=str(path),
@@ -214,13 +209,15 @@ def _from_table(path: Path, table: list[list[Any]]) -> Manifest:
 def _row(number: int, cells: list[Any], positions: dict[int, str]) -> Optional[ManifestRow]:
     """A ManifestRow, or None for a blank line."""
     values: dict[str, Any] = {}
+    files: list[str] = []
     for index, name in positions.items():
         value = cell_text(cells[index]) if index < len(cells) else ""
-        if value != "":
+        if value != "" and name == "files":
+            files += split_file_cell(str(value))
+        elif value != "":
             values[name] = value
-    if not values:
+    if not values and not files:
         return None
-    files = split_file_cell(str(values.pop("files", "")))
     values.setdefault("title", "")
     return ManifestRow(number, values, files)
 

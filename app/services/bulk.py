@@ -1,0 +1,395 @@
+"""Bulk digitisation (``kho ingest``): folders of files, optionally a manifest -> products
+with their originals stored and queued for processing.
+
+Two steps so a front door can show progress: :func:`prepare` reads the manifest and
+walks the folders (no database), :func:`run` handles one row at a time. A bad row fails
+alone, with a message naming its row number and the column or file; the others go on.
+
+Re-running is safe and finishes the job. A row is recognised as done when the product a
+previous run created for it (recorded as an ``ingest.bulk`` event whose detail is the
+row's identity: manifest path + row number, or the file's path without a manifest)
+already holds the SHA-256 of every file of the row — or when any one product holds them
+all (the same files ingested another way). Such a row is skipped, and its files whose
+processing failed are queued again. A row that failed before is simply tried again; a
+row whose product lacks some files gets the missing ones.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from sqlalchemy import func, select
+
+from app.bootstrap import Kho
+from app.services import processing
+from app.services.accounts import actor_for
+from app.services.actors import Actor
+from app.services.intake import receive
+from app.services.product_input import resolve
+from app.services.products import create_product
+from archive.errors import KhoError, NotFound, ValidationError
+from archive.models import Event, File, Product, User
+from archive.text import normalize_text
+from ingest.manifest import Batch, PlannedRow, plan_batch
+
+ROW_EVENT = "ingest.bulk"
+HASH_CHUNK = 1024 * 1024  # bytes read per step while hashing
+
+
+@dataclass
+class FileResult:
+    """Outcome of one file: ok (stored), duplicate (same content stored before, linked),
+    skipped (already in, or not named by the manifest), failed (see ``message``)."""
+
+    path: str
+    outcome: str = "ok"
+    file_id: Optional[int] = None
+    sha256: str = ""
+    message: str = ""
+
+
+@dataclass
+class RowResult:
+    """Outcome of one row: ok, skipped (already ingested) or failed — also when a file
+    was stored but its processing failed (a re-run queues it again)."""
+
+    number: Optional[int]
+    title: str
+    outcome: str = "ok"
+    product_id: Optional[int] = None
+    message: str = ""
+    files: list[FileResult] = field(default_factory=list)
+
+
+@dataclass
+class BulkResult:
+    """Every row's and file's outcome; ``unlisted``: files no manifest row names."""
+
+    rows: list[RowResult]
+    unlisted: list[FileResult]
+    warnings: list[str]
+    dry_run: bool = False
+    interrupted: bool = False     # stopped by Ctrl-C: rows after the last one are not done
+
+    def row_count(self, outcome: str) -> int:
+        return sum(1 for r in self.rows if r.outcome == outcome)
+
+    def file_count(self, outcome: str) -> int:
+        files = [f for r in self.rows for f in r.files] + self.unlisted
+        return sum(1 for f in files if f.outcome == outcome)
+
+
+# --- who ingests ----------------------------------------------------------------------
+
+def ingest_actor(kho: Kho, username: Optional[str] = None) -> Actor:
+    """The user named by ``--as``, or the first active admin. ValidationError/NotFound
+    (usage errors) when there is none or the role may not create products."""
+    with kho.transaction() as session:
+        if username:
+            user = session.scalar(select(User).where(
+                User.username == normalize_text(username).strip().lower()))
+            if user is None or not user.active:
+                raise NotFound("no active user %(name)s", field="--as", name=repr(username))
+        else:
+            user = session.scalar(select(User).where(User.role == "admin", User.active)
+                                  .order_by(User.id))
+            if user is None:
+                raise ValidationError("no admin user exists: create one with 'kho user "
+                                      "bootstrap-admin' or name a producer with --as USER",
+                                      field="--as")
+        actor = actor_for(user)
+    if not (actor.can("product.create") and actor.can("file.upload")):
+        raise ValidationError("user %(name)s has role %(role)s; 'kho ingest' needs a "
+                              "producer or an admin", field="--as", name=actor.username,
+                              role=actor.role)
+    return actor
+
+
+# --- planning (no database) -------------------------------------------------------------
+
+def kho_folders(kho: Kho) -> list[Path]:
+    """Folders of the instance itself, never ingested even when under a PATH."""
+    s = kho.settings
+    return [s.instance, s.objects_dir, s.index_dir, s.spool_dir]
+
+
+def prepare(paths: Iterable[Path], manifest_path: Optional[Path] = None, *,
+            skip: Iterable[Path] = ()) -> Batch:
+    """Read the manifest (ManifestError, a usage error, if unusable) and match its rows
+    to the files under ``paths``; see :func:`ingest.manifest.plan_batch`."""
+    return plan_batch(paths, manifest_path, skip=skip)
+
+
+# --- running ----------------------------------------------------------------------------
+
+def run(kho: Kho, actor: Actor, batch: Batch, *, dry_run: bool = False,
+        on_row: Optional[Callable[[RowResult], None]] = None) -> BulkResult:
+    """Ingest every row of ``batch`` (``dry_run``: check only, store nothing).
+
+    Ctrl-C stops between two steps and returns what was done (``interrupted``); every
+    step commits on its own, so the next run picks up where this one stopped."""
+    results, earlier, interrupted = [], _earlier_products(kho), False
+    try:
+        for row in batch.rows:
+            result = _run_row(kho, actor, row, dry_run, earlier.get(row.key, []))
+            results.append(result)
+            if on_row:
+                on_row(result)
+    except KeyboardInterrupt:
+        interrupted = True
+    unlisted = [FileResult(p, "skipped", message="not named in the manifest")
+                for p in batch.unlisted]
+    return BulkResult(results, unlisted, list(batch.warnings), dry_run, interrupted)
+
+
+@dataclass
+class _Hashed:
+    shown: str
+    path: Path
+    sha256: str
+
+
+def _earlier_products(kho: Kho) -> dict[str, list[int]]:
+    """Row identity -> products earlier runs made for it, newest first (one query)."""
+    earlier: dict[str, list[int]] = {}
+    with kho.transaction() as session:
+        for key, product_id in session.execute(select(Event.detail, Event.product_id).where(
+                Event.action == ROW_EVENT).order_by(Event.id.desc())):
+            earlier.setdefault(key, []).append(product_id)
+    return earlier
+
+
+def _run_row(kho: Kho, actor: Actor, row: PlannedRow, dry_run: bool,
+             earlier: list[int]) -> RowResult:
+    result = RowResult(row.number, str(row.values.get("title", "")))
+    hashed, file_problems, bad = _hash_files(kho, row)
+    problems = row.problems + _metadata_problems(kho, row) + file_problems
+    if problems:
+        return _failed(row, result, problems, hashed, bad)
+    product_id, held = _existing(kho, earlier, [h.sha256 for h in hashed])
+    if product_id is not None and all(h.sha256 in held for h in hashed):
+        return _already_in(kho, actor, row, result, product_id, hashed, held, dry_run)
+    if dry_run:
+        return _would_ingest(kho, row, result, product_id, hashed, held)
+    try:
+        if product_id is None:
+            product_id = _create(kho, actor, row, hashed)
+    except KhoError as exc:
+        result.outcome, result.message = "failed", f"{row.label}: {exc}"
+        return result
+    result.product_id = product_id
+    result.files = [_receive(kho, actor, product_id, h, held) for h in hashed]
+    failed = [f for f in result.files if f.outcome == "failed"]
+    result.outcome = "failed" if failed else "ok"
+    verb = "completed" if held else "created"
+    result.message = f"{row.label}: " + ("; ".join(f.message for f in failed) if failed
+                                         else f"{verb} product {product_id}")
+    return result
+
+
+def _failed(row: PlannedRow, result: RowResult, problems: list[str], hashed: list[_Hashed],
+            bad: set[str]) -> RowResult:
+    """A row not ingested: every problem in one message; its files failed or skipped."""
+    result.outcome = "failed"
+    result.message = f"{row.label}: " + "; ".join(problems)
+    sha_of = {h.shown: h.sha256 for h in hashed}
+    for shown, path in row.files:
+        if path is None or shown in bad:
+            result.files.append(FileResult(shown, "failed", sha256=sha_of.get(shown, ""),
+                                           message=next((p for p in problems
+                                                         if f"'{shown}'" in p), "")))
+        else:
+            result.files.append(FileResult(shown, "skipped", sha256=sha_of[shown],
+                                           message="not stored: the row has problems"))
+    return result
+
+
+def _metadata_problems(kho: Kho, row: PlannedRow) -> list[str]:
+    """Vocabulary and format checks, in a transaction that is always rolled back."""
+    session = kho.sessions()
+    try:
+        resolve(session, row.values, creating=True)
+        return []
+    except ValidationError as exc:
+        return [f"{row.column(name)}: {message}" for name, message in exc.fields.items()]
+    finally:
+        session.rollback()
+        session.close()
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    """Hex SHA-256 and size in bytes, reading one chunk at a time. Raises OSError."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _hash_files(kho: Kho, row: PlannedRow) -> tuple[list[_Hashed], list[str], set[str]]:
+    """Hash the row's files: (usable files, problems, names of the unusable ones)."""
+    hashed, problems, bad = [], [], set()
+    limit = kho.settings.max_upload_bytes
+    for shown, path in row.files:
+        if path is None:
+            continue
+        try:
+            if path.stat().st_size > limit:
+                raise ValueError(f"file '{shown}' is larger than the limit of {limit:,} bytes")
+            sha, size = sha256_of(path)
+            if size == 0:
+                raise ValueError(f"file '{shown}' is empty")
+        except OSError as exc:
+            problems.append(f"file '{shown}' cannot be read: {exc.strerror or exc}")
+            bad.add(shown)
+        except ValueError as exc:
+            problems.append(str(exc))
+            bad.add(shown)
+        else:
+            hashed.append(_Hashed(shown, path, sha))
+    return hashed, problems, bad
+
+
+def _existing(kho: Kho, earlier: list[int], shas: list[str]
+              ) -> tuple[Optional[int], dict[str, File]]:
+    """The product an earlier run made for this row (or one holding all its files), and
+    its files among ``shas`` by SHA-256."""
+    with kho.transaction() as session:
+        product_id = _row_product(session, earlier, shas)
+        if product_id is None and shas:
+            product_id = session.scalar(
+                select(File.product_id).where(File.sha256.in_(shas))
+                .group_by(File.product_id)
+                .having(func.count(func.distinct(File.sha256)) == len(set(shas)))
+                .order_by(File.product_id))
+        held: dict[str, File] = {}
+        if product_id is not None:
+            for f in session.scalars(select(File).where(File.product_id == product_id,
+                                                        File.sha256.in_(shas))):
+                held.setdefault(f.sha256, f)
+            session.expunge_all()
+        return product_id, held
+
+
+def _row_product(session, earlier: list[int], shas: list[str]) -> Optional[int]:
+    """The row's earlier product, if it still exists and holds some of its files (or
+    none at all: a run stopped between creating it and storing the first file)."""
+    for product_id in earlier:
+        product = session.get(Product, product_id)
+        if product is None:
+            continue
+        held = {f.sha256 for f in product.files}
+        if not held or held & set(shas):
+            return product_id
+    return None
+
+
+def _kind_for(path: Path) -> Optional[str]:
+    """Product kind from the detected media category (None for other content)."""
+    from ingest.detect import detect
+    from ingest.tagging import kind_for
+
+    return kind_for(detect(path, path.name).category)
+
+
+def _create(kho: Kho, actor: Actor, row: PlannedRow, hashed: list[_Hashed]) -> int:
+    values = dict(row.values)
+    if row.number is None and hashed:
+        kind = _kind_for(hashed[0].path)
+        if kind:
+            values["kind"] = kind
+    product_id = create_product(kho, actor, values)
+    with kho.transaction() as session:
+        session.add(Event(product_id=product_id, action=ROW_EVENT, detail=row.key,
+                          user_id=actor.user_id))
+    return product_id
+
+
+def _receive(kho: Kho, actor: Actor, product_id: int, h: _Hashed,
+             held: dict[str, File]) -> FileResult:
+    if h.sha256 in held:
+        return FileResult(h.shown, "skipped", held[h.sha256].id, h.sha256,
+                          f"already in product {product_id}")
+    try:
+        with open(h.path, "rb") as stream:
+            got = receive(kho, actor, product_id, stream, h.path.name)
+    except (KhoError, OSError) as exc:
+        return FileResult(h.shown, "failed", sha256=h.sha256,
+                          message=f"file '{h.shown}' not stored: {exc}")
+    result = FileResult(h.shown, "ok", got.file_id, got.sha256, f"stored as file {got.file_id}")
+    if got.duplicate:
+        result.outcome = "duplicate"
+        result.message = (f"same content as file {got.duplicate_of}, stored once; "
+                          f"linked as file {got.file_id}")
+    status, error = _file_status(kho, got.file_id)
+    if status in ("queued", "processing"):
+        result.message += "; queued for processing"
+    elif status == "failed":
+        result.outcome = "failed"
+        result.message = (f"file '{h.shown}' stored as file {got.file_id} but processing "
+                          f"failed: {error}")
+    return result
+
+
+def _file_status(kho: Kho, file_id: int) -> tuple[str, str]:
+    with kho.transaction() as session:
+        row = session.get(File, file_id)
+        return row.status, row.error
+
+
+def _already_in(kho: Kho, actor: Actor, row: PlannedRow, result: RowResult, product_id: int,
+                hashed: list[_Hashed], held: dict[str, File], dry_run: bool) -> RowResult:
+    """Skip a row that is in; queue its files whose processing failed once more."""
+    failed_ids = {held[h.sha256].id for h in hashed if held[h.sha256].status == "failed"}
+    if failed_ids and not dry_run:
+        actor.require("file.retry")
+        processing.retry(kho, sorted(failed_ids))
+    result.product_id = product_id
+    for h in hashed:
+        f = held[h.sha256]
+        item = FileResult(h.shown, "skipped", f.id, h.sha256, f"already stored as file {f.id}")
+        if f.id in failed_ids and dry_run:
+            item.message += f"; its processing failed ({f.error}) and would be retried"
+        elif f.id in failed_ids:
+            status, error = _file_status(kho, f.id)
+            item.outcome = "failed" if status == "failed" else "ok"
+            item.message = (f"file '{h.shown}' (file {f.id}) failed processing again: {error}"
+                            if status == "failed" else
+                            f"processing of file {f.id} retried: {status}")
+        result.files.append(item)
+    failed = [f.message for f in result.files if f.outcome == "failed"]
+    if failed:
+        result.outcome, result.message = "failed", f"{row.label}: " + "; ".join(failed)
+    elif failed_ids and not dry_run:
+        result.outcome = "ok"
+        result.message = f"{row.label}: product {product_id} completed, processing retried"
+    else:
+        result.outcome = "skipped"
+        result.message = f"{row.label}: already ingested as product {product_id}"
+    return result
+
+
+def _would_ingest(kho: Kho, row: PlannedRow, result: RowResult, product_id: Optional[int],
+                  hashed: list[_Hashed], held: dict[str, File]) -> RowResult:
+    """Dry run: say what a real run would do with a valid row."""
+    with kho.transaction() as session:
+        stored = {sha: fid for sha, fid in session.execute(
+            select(File.sha256, func.min(File.id)).where(
+                File.sha256.in_([h.sha256 for h in hashed])).group_by(File.sha256))}
+    result.product_id = product_id
+    result.message = (f"{row.label}: dry run, would add files to product {product_id}"
+                      if product_id else f"{row.label}: dry run, would create a product")
+    for h in hashed:
+        if h.sha256 in held:
+            item = FileResult(h.shown, "skipped", held[h.sha256].id, h.sha256,
+                              f"already in product {product_id}")
+        elif h.sha256 in stored:
+            item = FileResult(h.shown, "duplicate", None, h.sha256,
+                              f"same content already stored as file {stored[h.sha256]}")
+        else:
+            item = FileResult(h.shown, "ok", None, h.sha256, "would be stored")
+        result.files.append(item)
+    return result
