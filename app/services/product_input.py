@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from archive.errors import ValidationError
 from archive.models import Term, Unit
-from archive.text import normalize_text
+from archive.text import fold, normalize_text
 
 MAX_TITLE = 500
 LIST_FIELDS = ("languages", "themes", "conventions", "channels", "communes",
@@ -75,11 +75,15 @@ def parse_bool(value: Any) -> bool:
 
 def _terms(session: Session, vocabulary: str, codes: list[str], name: str,
            errors: dict[str, str]) -> list[Term]:
-    rows = {t.code.lower(): t for t in session.scalars(
-        select(Term).where(Term.vocabulary == vocabulary))}
+    """Terms by code, or by their Vietnamese or English label (office staff type
+    labels, with or without diacritics); codes win over labels."""
+    terms = list(session.scalars(select(Term).where(Term.vocabulary == vocabulary)))
+    rows = {fold(t.label_en): t for t in terms if t.label_en}
+    rows.update({fold(t.label_vi): t for t in terms})
+    rows.update({t.code.lower(): t for t in terms})
     found, unknown = [], []
     for code in codes:
-        term = rows.get(code.lower())
+        term = rows.get(code.lower()) or rows.get(fold(code))
         (found.append(term) if term else unknown.append(code))
     if unknown:
         errors[name] = f"unknown code(s): {', '.join(unknown)}"
@@ -94,6 +98,8 @@ def _units(session: Session, codes: list[str], name: str, errors: dict[str, str]
         if unit is None and code.isdigit():  # a GSO code: the unit valid today
             unit = session.scalar(select(Unit).where(Unit.gso_code == code,
                                                      Unit.valid_to.is_(None)))
+        if unit is None:
+            unit = _unit_by_name(session, code)
         if unit is None or (communes_only and unit.level != "commune"):
             unknown.append(code)
         else:
@@ -102,6 +108,16 @@ def _units(session: Session, codes: list[str], name: str, errors: dict[str, str]
         errors[name] = f"unknown {'commune' if communes_only else 'unit'} code(s): " \
                        f"{', '.join(unknown)}"
     return found
+
+
+def _unit_by_name(session: Session, name: str) -> Optional[Unit]:
+    """A unit by its name or short name, ignoring diacritics; when an old and a new
+    unit share the name (Đăk Kôi before and after 2025), the one valid today wins."""
+    key = fold(name)
+    matches = [u for u in session.scalars(select(Unit))
+               if key in (fold(u.name), fold(u.short_name or ""))]
+    matches.sort(key=lambda u: (u.valid_to is not None, u.id))
+    return matches[0] if matches else None
 
 
 def _scalar_values(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:

@@ -86,3 +86,15 @@ def test_sensitive_products_are_invisible_to_commune_staff(kho, users):
         assert products.load_product(s, PRODUCER, pid).sensitive is True
         with pytest.raises(NotFound):
             products.load_product(s, COMMUNE, pid)
+
+
+def test_labels_are_accepted_beside_codes_with_or_without_diacritics(kho, users):
+    pid = products.create_product(kho, PRODUCER, {
+        "title": "Bản tin", "kind": "Phóng sự phát thanh", "languages": "Tiếng Việt; tieng ba na",
+        "communes": "Đăk Kôi; kon braih", "lead_unit": "trung-tam-vhttdltt-kon-ray"})
+    with kho.transaction() as s:
+        p = s.get(Product, pid)
+        assert p.kind.code == "radio-feature"
+        assert p.codes_of("language") == ["vie", "bdq"]
+        # "Đăk Kôi" names both the pre-2025 commune and the merged one: today's wins
+        assert sorted(u.code for u in p.communes) == ["xa-dak-koi-2025", "xa-kon-braih-2025"]
