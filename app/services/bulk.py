@@ -32,7 +32,7 @@ from app.services.products import create_product
 from archive.errors import KhoError, NotFound, ValidationError
 from archive.models import Event, File, Product, User
 from archive.text import normalize_text
-from ingest.manifest import Batch, PlannedRow, plan_batch
+from ingest.batch import Batch, PlannedRow, plan_batch
 
 ROW_EVENT = "ingest.bulk"
 HASH_CHUNK = 1024 * 1024  # bytes read per step while hashing
@@ -118,7 +118,7 @@ def kho_folders(kho: Kho) -> list[Path]:
 def prepare(paths: Iterable[Path], manifest_path: Optional[Path] = None, *,
             skip: Iterable[Path] = ()) -> Batch:
     """Read the manifest (ManifestError, a usage error, if unusable) and match its rows
-    to the files under ``paths``; see :func:`ingest.manifest.plan_batch`."""
+    to the files under ``paths``; see :func:`ingest.batch.plan_batch`."""
     return plan_batch(paths, manifest_path, skip=skip)
 
 

@@ -11,8 +11,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from ingest.manifest import (FileProblem, ManifestError, find_files, header_field, locate,
-                             read_manifest, sniff_delimiter, title_from_filename)
+from ingest.batch import FileProblem, find_files, locate, title_from_filename
+from ingest.manifest import ManifestError, header_field, read_manifest, sniff_delimiter
 
 HEADERS = ["Tiêu đề", "Mô tả", "Loại sản phẩm", "Ngôn ngữ", "Xã", "Ngày sản xuất", "Tệp"]
 ROW = ["Phóng sự: Quyền của đồng bào dân tộc thiểu số", "Phát trên đài xã Đăk Kôi",
