@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
 from archive.base import utcnow
@@ -63,29 +63,35 @@ def register(kho: Kho) -> None:
     kho.queue.register(JOB_FLUSH, lambda: flush(kho), retries=5, retry_delay=2)
 
 
-def _mark(kho: Kho, product_ids: list[int]) -> None:
-    """Add products to the backlog (or refresh their mark) in one statement."""
-    with kho.transaction() as session:
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        now = utcnow()
-        stmt = insert(IndexBacklog).values([{"product_id": i, "queued_at": now}
-                                            for i in product_ids])
-        session.execute(stmt.on_conflict_do_update(index_elements=["product_id"],
-                                                   set_={"queued_at": now}))
+def mark(session: Session, product_ids: list[int]) -> None:
+    """Add products to the backlog (or refresh their mark) inside ``session``'s
+    transaction, so the mark commits with the change it stands for."""
+    if not product_ids:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    now = utcnow()
+    stmt = insert(IndexBacklog).values([{"product_id": i, "queued_at": now}
+                                        for i in product_ids])
+    session.execute(stmt.on_conflict_do_update(index_elements=["product_id"],
+                                               set_={"queued_at": now}))
+
+
+def queue_flush(kho: Kho) -> None:
+    register(kho)
+    kho.queue.enqueue(JOB_FLUSH)
 
 
 def queue_update(kho: Kho, product_ids: Iterable[int]) -> None:
-    """Mark products for re-indexing (committed with the catalogue) and queue a flush."""
+    """Mark products for re-indexing and queue a flush."""
     ids = sorted(set(product_ids))
     if not ids:
         return
-    _mark(kho, ids)
-    register(kho)
-    kho.queue.enqueue(JOB_FLUSH)
+    with kho.transaction() as session:
+        mark(session, ids)
+    queue_flush(kho)
 
 
 def queue_delete(kho: Kho, product_ids: Iterable[int]) -> None:

@@ -16,6 +16,7 @@ from typing import Iterable
 from sqlalchemy import or_, select, update
 
 from app.bootstrap import Kho
+from app.services import indexing, tagging
 from archive.base import utcnow
 from archive.models import Derivative, Event, File, Product
 from archive.storage import derivative_key
@@ -140,8 +141,9 @@ def _record(kho: Kho, file_id: int, results: list[StepResult], stored: list[dict
         row.error = "; ".join(f"{r.step}: {r.message}" for r in failed)
         row.error_detail = "\n".join(r.detail for r in failed if r.detail)[-4000:]
         row.updated_at = utcnow()
-        product_id, status = row.product_id, row.status
-    _after_file(kho, product_id)
+        status = row.status
+        _follow_files(session, row.product)
+    indexing.queue_flush(kho)
     return status
 
 
@@ -154,36 +156,34 @@ def _record_crash(kho: Kho, file_id: int, exc: Exception) -> None:
         row.updated_at = utcnow()
         session.add(Event(product_id=row.product_id, file_id=file_id, action="file.process",
                           outcome=FAILED, detail=message))
-        product_id = row.product_id
-    _after_file(kho, product_id)
+        _follow_files(session, row.product)
+    indexing.queue_flush(kho)
 
 
-def _after_file(kho: Kho, product_id: int) -> None:
-    from app.services import indexing, tagging
+def _follow_files(session, product: Product) -> None:
+    """After a file changed: product status, suggestions and index mark, all in the
+    same transaction as the file's own record (one commit per processed file)."""
+    product_status(product)
+    tagging.suggest_in(product)
+    indexing.mark(session, [product.id])
 
-    refresh_product_status(kho, product_id)
-    tagging.suggest_for_product(kho, product_id)
-    indexing.queue_update(kho, [product_id])
 
-
-def refresh_product_status(kho: Kho, product_id: int) -> str:
+def product_status(product: Product) -> str:
     """Product status follows its files: any waiting -> processing, any failed ->
-    failed, all ready -> ready; a product without files stays draft."""
-    with kho.transaction() as session:
-        product = session.get(Product, product_id)
-        statuses = {f.status for f in product.files}
-        if not statuses:
-            status = "draft"
-        elif statuses & {"queued", "processing"}:
-            status = "processing"
-        elif "failed" in statuses:
-            status = "failed"
-        else:
-            status = "ready"
-        if product.status != status:
-            product.status = status
-            product.updated_at = utcnow()
-        return status
+    failed, all ready -> ready; a product without files stays draft. Sets it."""
+    statuses = {f.status for f in product.files}
+    if not statuses:
+        status = "draft"
+    elif statuses & {"queued", "processing"}:
+        status = "processing"
+    elif "failed" in statuses:
+        status = "failed"
+    else:
+        status = "ready"
+    if product.status != status:
+        product.status = status
+        product.updated_at = utcnow()
+    return status
 
 
 def retry(kho: Kho, file_ids: Iterable[int] | None = None) -> list[int]:

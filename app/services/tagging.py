@@ -24,17 +24,21 @@ def suggest_for_product(kho: Kho, product_id: int) -> list[dict]:
     """Recompute suggestions from title, description and extracted text."""
     with kho.transaction() as session:
         product = session.get(Product, product_id)
-        if product is None:
-            return []
-        text = "\n".join(f.text for f in product.files if f.text)
-        confirmed = {(t.vocabulary, t.code) for t in product.terms}
-        found = tagging.suggest(product.title, product.description or "", text, _rules())
-        suggestions = [{"kind": s.kind, "code": s.code, "score": round(s.score, 3),
-                        "matched": list(s.matched)[:5]}
-                       for s in found if (VOCABULARY[s.kind], s.code) not in confirmed]
-        if suggestions != list(product.suggestions or []):
-            product.suggestions = suggestions
-        return suggestions
+        return suggest_in(product) if product is not None else []
+
+
+def suggest_in(product: Product) -> list[dict]:
+    """Recompute ``product.suggestions`` (in the caller's session); confirmed themes and
+    conventions are not suggested again."""
+    text = "\n".join(f.text for f in product.files if f.text)
+    confirmed = {(t.vocabulary, t.code) for t in product.terms}
+    found = tagging.suggest(product.title, product.description or "", text, _rules())
+    suggestions = [{"kind": s.kind, "code": s.code, "score": round(s.score, 3),
+                    "matched": list(s.matched)[:5]}
+                   for s in found if (VOCABULARY[s.kind], s.code) not in confirmed]
+    if suggestions != list(product.suggestions or []):
+        product.suggestions = suggestions
+    return suggestions
 
 
 def confirm(kho: Kho, actor: Actor, product_id: int, kind: str, code: str) -> None:
