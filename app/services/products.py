@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
+from app.services import indexing
 from app.services.actors import Actor
 from app.services.product_input import TERM_FIELDS, resolve
 from archive.base import utcnow
@@ -64,12 +65,6 @@ def _apply(p: Product, values: dict[str, Any]) -> None:
             setattr(p, key, value)
 
 
-def _queue_index(kho: Kho, product_id: int) -> None:
-    from app.services import indexing
-
-    indexing.queue_update(kho, [product_id])
-
-
 def create_product(kho: Kho, actor: Actor, data: dict[str, Any]) -> int:
     """Create a product from metadata; returns its id. ValidationError lists fields."""
     actor.require("product.create")
@@ -84,7 +79,8 @@ def create_product(kho: Kho, actor: Actor, data: dict[str, Any]) -> int:
                                            if v not in (None, "", [], False)},
                                   user_id=actor.user_id))
         product_id = product.id
-    _queue_index(kho, product_id)
+        indexing.mark(session, [product_id])
+    indexing.queue_flush(kho)
     return product_id
 
 
@@ -103,8 +99,9 @@ def update_product(kho: Kho, actor: Actor, product_id: int, data: dict[str, Any]
             product.updated_by_id = actor.user_id
             session.add(ProductChange(product_id=product.id, action="update", changes=changes,
                                       user_id=actor.user_id))
+            indexing.mark(session, [product_id])
     if changes:
-        _queue_index(kho, product_id)
+        indexing.queue_flush(kho)
     return changes
 
 
@@ -127,9 +124,8 @@ def delete_product(kho: Kho, actor: Actor, product_id: int) -> None:
         session.add(Event(product_id=product_id, action="product.delete",
                           user_id=actor.user_id, detail=product.title))
         session.delete(product)
-    from app.services import indexing
-
-    indexing.queue_delete(kho, [product_id])
+        indexing.mark(session, [product_id])       # the flush removes it from the index
+    indexing.queue_flush(kho)
 
 
 def product_history(kho: Kho, actor: Actor, product_id: int) -> list[dict]:
