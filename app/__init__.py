@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import importlib.util
-import logging
 import uuid
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
-
-log = logging.getLogger("kho.web")
 
 LOCALE_COOKIE = "kho_lang"
 
@@ -37,7 +34,7 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=bool(getattr(settings, "session_cookie_secure",
                                                          False)),
-                      SESSION_COOKIE_NAME="kho_session",
+                      SESSION_COOKIE_NAME="kho_session", SEND_FILE_MAX_AGE_DEFAULT=3600,
                       WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=False,
                       BABEL_DEFAULT_LOCALE=settings.default_locale,
                       BABEL_DEFAULT_TIMEZONE=settings.timezone)
@@ -120,6 +117,8 @@ def _security_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if response.mimetype == "text/html" and "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"  # pages carry personal data and CSRF tokens
     if getattr(g, "request_id", None):
         headers["X-Request-ID"] = g.request_id
     if request.is_secure:

@@ -26,6 +26,7 @@ TABLE: dict[str, Outcome] = {
     "too_large": Outcome(413, 2),
     "storage_error": Outcome(503, 1),
     "unavailable": Outcome(503, 1),
+    "too_many_requests": Outcome(429, 1),
     "processing_failed": Outcome(422, 1),
     "error": Outcome(400, 1),
 }

@@ -38,10 +38,13 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(KhoError, _kho_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
+    from app.web_labels import suggestion_label
+
     app.jinja_env.globals.update(current_actor=current_actor, locale_code=locale_code,
-                                 can=can)
+                                 can=can, label_of=suggestion_label)
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, number=number,
-                                 filesize=filesize)
+                                 filesize=filesize, vn_iso=vn_iso, vn_iso_time=vn_iso_time,
+                                 change_value=change_value)
 
 
 def kho():
@@ -108,9 +111,34 @@ def vn_datetime(value: datetime | None) -> str:
     return format_datetime(value, pattern)
 
 
+def vn_iso(value: str | None) -> str:
+    """An ISO date (or date-time) string shown as :func:`vn_date`."""
+    return vn_date(date.fromisoformat(value[:10])) if value else ""
+
+
+def vn_iso_time(value: str | None) -> str:
+    return vn_datetime(datetime.fromisoformat(value)) if value else ""
+
+
 def number(value: float | int | None, pattern: str | None = None) -> str:
     """1.234,5 in Vietnamese; 1,234.5 in English."""
     return "" if value is None else format_decimal(value, pattern)
+
+
+def change_value(value: Any) -> str:
+    """One side of an audited change, readable: lists joined, empty as ∅."""
+    if value in (None, "", [], False):
+        return "∅" if value is not False else _("no")
+    if value is True:
+        return _("yes")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return vn_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
 
 
 def filesize(value: int | None) -> str:

@@ -37,11 +37,9 @@ def log(product_id: int):
         row = log_broadcast(kho(), current_actor(), product_id, form.get("aired_on", ""),
                             commune_code=form.get("commune") or None,
                             note=form.get("note", ""))
-    except (ValidationError,) as exc:
-        flash(error_message(exc), "error")
     except KhoError as exc:
-        if exc.code != "conflict":
-            raise
+        if exc.code not in ("invalid", "conflict"):
+            raise  # forbidden / not found: the error page with its status
         flash(error_message(exc), "error")
     else:
         flash(_("Logged: aired on %(day)s on %(commune)s radio.",

@@ -46,16 +46,25 @@ def entries(name: str) -> list:
     return found
 
 
+def _labels(name: str, loc: str) -> dict[str, str]:
+    key = f"{name}:labels:{loc}"
+    cache = _cache()
+    with _lock:
+        hit = cache.get(key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+    found = {e.code: e.label(loc) for e in entries(name)}
+    with _lock:
+        cache[key] = (time.monotonic() + TTL_SECONDS, found)
+    return found
+
+
 def label(field: str, code: str) -> str:
     """The label of ``code`` in the vocabulary behind ``field`` (the code if unknown)."""
     name = FIELD_VOCABULARY.get(field)
     if not name or code in ("", None):
         return code
-    loc = locale_code()
-    for entry in entries(name):
-        if entry.code == code:
-            return entry.label(loc)
-    return code
+    return _labels(name, locale_code()).get(code, code)
 
 
 def choices(field: str) -> list[tuple[str, str, bool]]:
@@ -64,3 +73,8 @@ def choices(field: str) -> list[tuple[str, str, bool]]:
     rows = [(e.code, e.label(loc), bool(e.flags.get("current", True)))
             for e in entries(FIELD_VOCABULARY[field])]
     return sorted(rows, key=lambda r: not r[2])
+
+
+def suggestion_label(kind: str, code: str) -> str:
+    """Label of a suggested ``theme`` or ``convention`` code."""
+    return label({"theme": "themes", "convention": "conventions"}.get(kind, kind), code)

@@ -2,10 +2,13 @@
 serving originals and renditions with HTTP Range support."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.web import current_actor, kho, locale_code, signed_in
+from app.web_labels import suggestion_label
 from app.web_search import status_label
 
 bp = Blueprint("product", __name__)
@@ -64,7 +67,8 @@ def product_page(product_id: int):
         "product.html", p=product, files=files, texts=texts, history=history,
         names=names, broadcast_file=_broadcast_file(files), term_label=term_label,
         media_url=media_url, status_label=status_label,
-        broadcasts=_broadcasts_of(product_id), communes=_broadcast_communes(actor))
+        broadcasts=_broadcasts_of(product_id), communes=_broadcast_communes(actor),
+        today=date.today().strftime("%d/%m/%Y"))
 
 
 def product_view(product_id: int) -> dict:
@@ -97,7 +101,9 @@ def product_status(product_id: int):
                 "status_label": status_label(f["status"] if f["status"] != "queued"
                                              else "processing"),
                 "error": f["error"]} for f in product["files"]],
-        suggestions=product["suggestions"])
+        suggestions=[dict(s, label=suggestion_label(s["kind"], s["code"]),
+                          kind_label=_("theme") if s["kind"] == "theme" else _("convention"))
+                     for s in product["suggestions"]])
 
 
 @bp.route("/products/<int:product_id>/files/<int:file_id>/<rendition>")

@@ -87,9 +87,9 @@ def _add_multipart(product_id: int):
     for upload in uploads:
         try:
             got = _receive_one(product_id, upload.stream, upload.filename)
-        except (ValidationError, KhoError) as exc:
+        except KhoError as exc:
             if exc.code not in ("invalid", "too_large"):
-                raise
+                raise  # forbidden / not found: the error page with its status
             flash(f"{upload.filename}: {error_message(exc)}", "error")
         else:
             note = _(" (already stored before)") if got["duplicate"] else ""

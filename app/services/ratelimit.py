@@ -48,7 +48,8 @@ class LoginRateLimiter:
             if not times:
                 self._failures.pop(key, None)
             if len(times) >= self.limit:
-                wait = int(times[0] + self.window - self.clock()) // 60 + 1
+                remaining = times[0] + self.window - self.clock()
+                wait = max(1, -(-int(remaining) // 60))
                 raise TooManyAttempts("too many failed sign-ins; try again in %(minutes)d "
                                       "minutes", field="password", minutes=wait)
 

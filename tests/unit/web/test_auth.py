@@ -1,0 +1,82 @@
+"""Sign in and out, the rate limit, CSRF, language choice."""
+from __future__ import annotations
+
+from tests.unit.web.conftest import PASSWORD, Browser
+
+
+def test_pages_send_signed_out_visitors_to_sign_in(browser):
+    for url in ("/search", "/products/new", "/admin/users", "/broadcasts"):
+        response = browser.get(url)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_sign_in_then_out(browser, users):
+    response = browser.login(users["producer"])
+    assert response.status_code == 302 and response.headers["Location"] == "/search"
+    page = browser.get("/search").get_data(as_text=True)
+    assert "producer1" in page
+    browser.post("/logout", token_from="/search")
+    assert browser.get("/search").status_code == 302
+
+
+def test_wrong_password_is_refused_with_a_message(browser, users):
+    response = browser.login(users["producer"], "not-the-password")
+    assert response.status_code == 401
+    assert "sai tên đăng nhập hoặc mật khẩu" in response.get_data(as_text=True).lower()
+
+
+def test_sign_in_goes_back_to_the_page_asked_for_but_never_off_site(browser, users):
+    data = {"username": users["office"], "password": PASSWORD, "next": "/broadcasts"}
+    assert browser.post("/login", data).headers["Location"] == "/broadcasts"
+    other = Browser(browser.client.application.test_client())
+    data["next"] = "//evil.example/x"
+    assert other.post("/login", data).headers["Location"] == "/search"
+
+
+def test_login_is_rate_limited_per_address_and_user(app, browser, users):
+    limit = app.extensions["kho"].settings.login_rate_limit
+    for _ in range(limit):
+        assert browser.login(users["producer"], "wrong-password").status_code == 401
+    blocked = browser.login(users["producer"], PASSWORD)
+    assert blocked.status_code == 429
+    # another user name from the same address is not blocked
+    assert browser.login(users["office"]).status_code == 302
+
+
+def test_disabled_account_cannot_sign_in(app, browser, users, actors):
+    from app.services.admin import update_user
+
+    update_user(app.extensions["kho"], actors["admin"], actors["office"].user_id, active=False)
+    assert browser.login(users["office"]).status_code == 401
+
+
+def test_forms_without_csrf_token_are_rejected(as_role, product_id):
+    b = as_role("admin")
+    response = b.client.post(f"/products/{product_id}/delete", data={"confirm": "yes"})
+    assert response.status_code == 400
+    assert b.get(f"/products/{product_id}").status_code == 200
+
+
+def test_sign_in_form_needs_csrf_token(browser, users):
+    response = browser.client.post("/login", data={"username": users["admin"],
+                                                   "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_vietnamese_by_default_english_on_request(as_role):
+    b = as_role("office")
+    assert "Tìm kiếm" in b.get("/search").get_data(as_text=True)
+    response = b.get("/lang/en?next=/search")
+    assert response.status_code == 302 and response.headers["Location"] == "/search"
+    page = b.get("/search").get_data(as_text=True)
+    assert ">Search<" in page and 'lang="en"' in page
+    b.get("/lang/vi")
+    assert 'lang="vi"' in b.get("/search").get_data(as_text=True)
+
+
+def test_browser_language_is_used_without_a_choice(app, users):
+    b = Browser(app.test_client())
+    b.login(users["office"])
+    page = b.get("/search", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert 'lang="en"' in page.get_data(as_text=True)

@@ -1,0 +1,37 @@
+"""The sign-in rate limiter counts failures per address+user in a 15-minute window."""
+from __future__ import annotations
+
+import pytest
+
+from app.services.ratelimit import LoginRateLimiter, TooManyAttempts
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_blocks_after_limit_and_forgets_after_the_window():
+    clock = Clock()
+    limiter = LoginRateLimiter(3, clock=clock)
+    for _ in range(3):
+        limiter.check("10.0.0.1", "An")
+        limiter.failed("10.0.0.1", "an")
+    with pytest.raises(TooManyAttempts) as caught:
+        limiter.check("10.0.0.1", "AN")
+    assert "15 minutes" in str(caught.value)
+    limiter.check("10.0.0.2", "an")       # another address
+    limiter.check("10.0.0.1", "binh")     # another user
+    clock.now += 15 * 60 + 1
+    limiter.check("10.0.0.1", "an")
+
+
+def test_success_clears_the_count():
+    limiter = LoginRateLimiter(2, clock=Clock())
+    limiter.failed("a", "u")
+    limiter.succeeded("a", "u")
+    limiter.failed("a", "u")
+    limiter.check("a", "u")
