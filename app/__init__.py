@@ -1,7 +1,6 @@
 """Kho web application factory: pages, JSON API, locale, CSRF, cookies, headers."""
 from __future__ import annotations
 
-import importlib.util
 import uuid
 from typing import Any, Mapping
 from urllib.parse import urlsplit
@@ -32,8 +31,7 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
     app.config.update(SECRET_KEY=settings.secret_key or "testing-only",
                       MAX_CONTENT_LENGTH=None, TESTING=settings.testing,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=bool(getattr(settings, "session_cookie_secure",
-                                                         False)),
+                      SESSION_COOKIE_SECURE=settings.session_cookie_secure,
                       SESSION_COOKIE_NAME="kho_session", SEND_FILE_MAX_AGE_DEFAULT=3600,
                       WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=False,
                       BABEL_DEFAULT_LOCALE=settings.default_locale,
@@ -48,6 +46,11 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
     csrf = _setup_csrf(app)
     _register_api(app, csrf)
     app.after_request(_security_headers)
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies  # X-Forwarded-* set by this many proxies in front
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app
 
 
@@ -79,8 +82,6 @@ def _setup_csrf(app: Flask):
 
 
 def _register_api(app: Flask, csrf) -> None:
-    if importlib.util.find_spec("app.api") is None:
-        return
     from app import api
 
     csrf.exempt(api.blueprint)
@@ -89,9 +90,9 @@ def _register_api(app: Flask, csrf) -> None:
 
 def _storage_origin(settings: Any) -> str:
     """The S3 origin media may be redirected to (presigned URLs), or ""."""
-    if getattr(settings, "storage", "local") != "s3":
+    if settings.storage != "s3":
         return ""
-    endpoint = getattr(settings, "s3_endpoint_url", "")
+    endpoint = settings.s3_endpoint_url
     if endpoint:
         parts = urlsplit(endpoint)
         return f"{parts.scheme}://{parts.netloc}"

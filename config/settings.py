@@ -62,6 +62,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     login_rate_limit: int = 10              # failed sign-ins per 15 min per address
+    session_cookie_secure: bool = False     # always mark the session cookie Secure
+    trusted_proxies: int = 0                # reverse proxies whose X-Forwarded-* to trust
     report_deadline: str = "25/11"          # dd/mm, yearly report due before
     report_recipient: str = "Sở Văn hóa, Thể thao và Du lịch"
 

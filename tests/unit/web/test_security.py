@@ -106,3 +106,25 @@ def test_unexpected_errors_show_a_request_number_but_no_internals(app, as_role, 
     assert response.status_code == 500
     assert "secret internal detail" not in page
     assert response.headers["X-Request-ID"] in page
+
+
+def test_behind_a_trusted_tls_proxy_the_cookie_is_secure(web_settings, users, app):
+    from app import create_app
+    from tests.unit.web.conftest import Browser
+
+    behind_proxy = create_app(web_settings.replace(trusted_proxies=1))
+    behind_proxy.extensions["kho"] = app.extensions["kho"]   # same users and database
+    b = Browser(behind_proxy.test_client())
+    token = b.token("/login")
+    response = b.client.post("/login", headers={"X-Forwarded-Proto": "https"},
+                             data={"username": users["office"],
+                                   "password": "correct-horse-battery", "csrf_token": token})
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    untrusted = Browser(app.test_client())             # the same header is ignored by default
+    token = untrusted.token("/login")
+    plain = untrusted.client.post("/login", headers={"X-Forwarded-Proto": "https"},
+                                  data={"username": users["office"],
+                                        "password": "correct-horse-battery",
+                                        "csrf_token": token})
+    assert "Secure" not in plain.headers["Set-Cookie"]
