@@ -17,7 +17,8 @@ def _limiter():
 
     app = current_app._get_current_object()
     if "kho_login_limiter" not in app.extensions:
-        app.extensions["kho_login_limiter"] = LoginRateLimiter(kho().settings.login_rate_limit)
+        app.extensions["kho_login_limiter"] = LoginRateLimiter(
+            kho(), kho().settings.login_rate_limit)
     return app.extensions["kho_login_limiter"]
 
 

@@ -47,3 +47,14 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[Optional[datetime]]
     revoked_at: Mapped[Optional[datetime]]
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept 15 minutes to rate-limit guessing across all server
+    processes (the key is ``address|username``)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,11 +1,11 @@
 """All catalogue models in one import (for Alembic and callers)."""
-from archive.accounts import ROLES, ApiToken, User
+from archive.accounts import ROLES, ApiToken, LoginFailure, User
 from archive.base import Base, utcnow
 from archive.catalogue import (FILE_STATUSES, PRODUCT_STATUSES, Broadcast, Derivative, Event,
                                IndexBacklog,
                                File, Product, ProductChange)
 from archive.vocabulary import VOCABULARIES, Term, Unit
 
-__all__ = ["ROLES", "ApiToken", "User", "Base", "utcnow", "FILE_STATUSES", "PRODUCT_STATUSES",
+__all__ = ["ROLES", "ApiToken", "LoginFailure", "User", "Base", "utcnow", "FILE_STATUSES", "PRODUCT_STATUSES",
            "Broadcast", "Derivative", "Event", "File", "IndexBacklog", "Product", "ProductChange",
            "VOCABULARIES", "Term", "Unit"]

@@ -1,20 +1,22 @@
 """Sign-in rate limit: at most N failed sign-ins per 15 minutes per address + user name.
 
-Kept in memory per process (a dict guarded by a lock), so it needs no table and no
-server; with several server processes each one counts on its own, which still bounds
-guessing to N × processes attempts per window. Successful sign-ins clear the count.
+Failures are rows in the catalogue database, so every server process (gunicorn
+workers, several machines) counts the same failures. A successful sign-in clears the
+count; rows older than the window are deleted as new failures arrive.
 """
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from sqlalchemy import delete, func, select
+
+from app.bootstrap import Kho
 from archive.errors import KhoError
+from archive.models import LoginFailure
 
 WINDOW_SECONDS = 15 * 60
-MAX_KEYS = 50_000  # forget the oldest keys beyond this many (memory bound)
 
 
 class TooManyAttempts(KhoError):
@@ -24,44 +26,47 @@ class TooManyAttempts(KhoError):
 
 
 class LoginRateLimiter:
-    """Counts failures per (address, username) in a sliding window of 15 minutes."""
+    """Counts failures per (address, username) in a sliding window (seconds)."""
 
-    def __init__(self, limit: int, window: float = WINDOW_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, kho: Kho, limit: int, window: float = WINDOW_SECONDS,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.kho = kho
         self.limit = limit
         self.window = window
         self.clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.get(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), timezone.utc)
+
+    @staticmethod
+    def _key(address: str, username: str) -> str:
+        return f"{address}|{username.strip().lower()}"[:300]
 
     def check(self, address: str, username: str) -> None:
         """Raise TooManyAttempts if this address+user already failed ``limit`` times."""
-        key = (address, username.strip().lower())
-        with self._lock:
-            times = self._recent(key, self.clock())
-            if not times:
-                self._failures.pop(key, None)
-            if len(times) >= self.limit:
-                remaining = times[0] + self.window - self.clock()
-                wait = max(1, -(-int(remaining) // 60))
-                raise TooManyAttempts("too many failed sign-ins; try again in %(minutes)d "
-                                      "minutes", field="password", minutes=wait)
+        now = self._now()
+        since = now - timedelta(seconds=self.window)
+        with self.kho.transaction() as session:
+            count, oldest = session.execute(
+                select(func.count(LoginFailure.id), func.min(LoginFailure.at))
+                .where(LoginFailure.key == self._key(address, username),
+                       LoginFailure.at > since)).one()
+        if count >= self.limit:
+            if oldest.tzinfo is None:
+                oldest = oldest.replace(tzinfo=timezone.utc)
+            remaining = (oldest - since).total_seconds()
+            raise TooManyAttempts("too many failed sign-ins; try again in %(minutes)d "
+                                  "minutes", field="password",
+                                  minutes=max(1, -(-int(remaining) // 60)))
 
     def failed(self, address: str, username: str) -> None:
-        key = (address, username.strip().lower())
-        with self._lock:
-            if key not in self._failures and len(self._failures) >= MAX_KEYS:
-                self._failures.pop(next(iter(self._failures)))
-            times = self._recent(key, self.clock())
-            times.append(self.clock())
-            self._failures[key] = times
+        now = self._now()
+        with self.kho.transaction() as session:
+            session.execute(delete(LoginFailure).where(
+                LoginFailure.at <= now - timedelta(seconds=self.window)))
+            session.add(LoginFailure(key=self._key(address, username), at=now))
 
     def succeeded(self, address: str, username: str) -> None:
-        with self._lock:
-            self._failures.pop((address, username.strip().lower()), None)
+        with self.kho.transaction() as session:
+            session.execute(delete(LoginFailure).where(
+                LoginFailure.key == self._key(address, username)))

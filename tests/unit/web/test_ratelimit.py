@@ -1,4 +1,5 @@
-"""The sign-in rate limiter counts failures per address+user in a 15-minute window."""
+"""The sign-in rate limiter counts failures per address+user in a 15-minute window,
+shared by every server process through the database."""
 from __future__ import annotations
 
 import pytest
@@ -14,9 +15,9 @@ class Clock:
         return self.now
 
 
-def test_blocks_after_limit_and_forgets_after_the_window():
+def test_blocks_after_limit_and_forgets_after_the_window(kho):
     clock = Clock()
-    limiter = LoginRateLimiter(3, clock=clock)
+    limiter = LoginRateLimiter(kho, 3, clock=clock)
     for _ in range(3):
         limiter.check("10.0.0.1", "An")
         limiter.failed("10.0.0.1", "an")
@@ -29,9 +30,20 @@ def test_blocks_after_limit_and_forgets_after_the_window():
     limiter.check("10.0.0.1", "an")
 
 
-def test_success_clears_the_count():
-    limiter = LoginRateLimiter(2, clock=Clock())
+def test_success_clears_the_count(kho):
+    limiter = LoginRateLimiter(kho, 2, clock=Clock())
     limiter.failed("a", "u")
     limiter.succeeded("a", "u")
     limiter.failed("a", "u")
     limiter.check("a", "u")
+
+
+def test_every_server_process_sees_the_same_failures(kho):
+    from app.bootstrap import Kho
+
+    first = LoginRateLimiter(kho, 2)
+    second = LoginRateLimiter(Kho(kho.settings), 2)   # another process: its own engine
+    first.failed("10.0.0.9", "lan")
+    second.failed("10.0.0.9", "lan")
+    with pytest.raises(TooManyAttempts):
+        first.check("10.0.0.9", "lan")
