@@ -4,16 +4,23 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 KHO    := $(VENV)/bin/kho
 STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test install system-deps system-deps-test unit integration browser lint translations bench clean
+.PHONY: run test install install-test system-deps system-deps-test unit integration browser lint translations bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e .
 	touch $(STAMP)
 
+$(TSTAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(TSTAMP)
+
 install: $(STAMP)
+
+install-test: $(TSTAMP)
 
 system-deps:
 	@.ci/system-deps run
@@ -25,31 +32,31 @@ system-deps-test:
 run: install system-deps
 	$(KHO) init
 	$(KHO) user bootstrap-admin
-	@echo "Kho: http://127.0.0.1:8000  (stop with Ctrl+C)"
+	@echo "Kho: http://127.0.0.1:8000 — đăng nhập / sign in: admin (Ctrl+C để dừng / to stop)"
 	$(KHO) serve
 
 ## test: the whole suite (unit, integration, browser) and the import contracts
-test: install system-deps-test
+test: install-test system-deps-test
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q -p no:cacheprovider
 
-unit: install
+unit: install-test
 	$(PY) -m pytest -q tests/unit
 
-integration: install
+integration: install-test
 	$(PY) -m pytest -q tests/integration
 
-browser: install system-deps-test
+browser: install-test system-deps-test
 	$(PY) -m pytest -q tests/browser
 
-lint: install
+lint: install-test
 	$(VENV)/bin/lint-imports
 
 ## translations: rebuild the compiled message catalogues from the .po files
 translations: install
 	$(VENV)/bin/pybabel compile -d app/translations -D messages
 
-bench: install
+bench: install-test
 	@echo "See benchmarks/README.md for each benchmark's command."
 
 clean:
