@@ -35,10 +35,15 @@ class JobQueue:
             self._tasks[name] = self.huey.task(name=name, retries=retries,
                                                retry_delay=retry_delay)(fn)
 
-    def enqueue(self, name: str, *args: Any) -> None:
-        """Queue job ``name``; raises ServiceUnavailable if the queue cannot be reached."""
+    def enqueue(self, name: str, *args: Any, delay: float = 0) -> None:
+        """Queue job ``name`` (to run ``delay`` seconds from now; immediate queues run it
+        at once); raises ServiceUnavailable if the queue cannot be reached."""
         try:
-            self._tasks[name](*args)
+            task = self._tasks[name]
+            if delay and not self.immediate:
+                task.schedule(args, delay=delay)
+            else:
+                task(*args)
         except KeyError:
             raise ServiceUnavailable("no job named %(name)s is registered", name=name) from None
         except (OSError, ConnectionError) as exc:

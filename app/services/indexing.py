@@ -19,6 +19,7 @@ from archive.models import File, IndexBacklog, Product
 from search_index import IndexedProduct
 
 JOB_FLUSH = "index.flush"
+FLUSH_DELAY_SECONDS = 1.0   # index lag accepted to batch writes
 BATCH = 500
 
 
@@ -80,8 +81,11 @@ def mark(session: Session, product_ids: list[int]) -> None:
 
 
 def queue_flush(kho: Kho) -> None:
+    """Queue a flush of the backlog a moment from now, so a burst of changes (a bulk
+    ingest, two workers finishing files) is written by one flush in one commit; the
+    later flushes find the backlog empty and cost one query."""
     register(kho)
-    kho.queue.enqueue(JOB_FLUSH)
+    kho.queue.enqueue(JOB_FLUSH, delay=FLUSH_DELAY_SECONDS)
 
 
 def queue_update(kho: Kho, product_ids: Iterable[int]) -> None:
@@ -94,16 +98,12 @@ def queue_update(kho: Kho, product_ids: Iterable[int]) -> None:
     queue_flush(kho)
 
 
-def queue_delete(kho: Kho, product_ids: Iterable[int]) -> None:
-    """Deletion is an update of products that no longer exist."""
-    queue_update(kho, product_ids)
-
-
 def flush(kho: Kho, limit: int = 5000) -> int:
     """Drain the backlog into the index; returns how many products were written.
 
     A product marked again while this runs keeps its (newer) mark and is written by
-    the next flush, so no change is lost between reading and deleting the backlog.
+    the next round of the loop (or the next flush), so no change is lost between
+    reading and deleting the backlog.
     """
     written = 0
     while True:
@@ -118,8 +118,6 @@ def flush(kho: Kho, limit: int = 5000) -> int:
         with kho.transaction() as session:
             session.execute(delete(IndexBacklog).where(IndexBacklog.product_id.in_(ids),
                                                        IndexBacklog.queued_at <= started))
-        if len(ids) < limit:
-            return written
 
 
 def reindex_all(kho: Kho, progress: Optional[Callable[[int], None]] = None) -> int:

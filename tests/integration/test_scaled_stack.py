@@ -44,6 +44,18 @@ def _wait_ready(kho: Kho, file_id: int, seconds: float = 90) -> File:
     raise AssertionError(f"file {file_id} not processed within {seconds} s")
 
 
+def _wait_found(kho: Kho, query: str, seconds: float = 30) -> list[int]:
+    from app.services import search
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        hits = [h.id for h in search.search(kho, PRODUCER, {"q": query}).hits]
+        if hits:
+            return hits
+        time.sleep(0.3)
+    return []
+
+
 def test_upload_is_processed_by_a_worker_over_redis_into_s3(stack_settings):
     kho = Kho(stack_settings)
     init_instance(kho)
@@ -59,10 +71,12 @@ def test_upload_is_processed_by_a_worker_over_redis_into_s3(stack_settings):
                               stderr=subprocess.STDOUT)
     try:
         f = _wait_ready(kho, got.file_id)
+        found = _wait_found(kho, "anh tu lieu dak koi")   # the worker's delayed index flush
     finally:
         worker.terminate()
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
     assert f.status == "ready", (f.error, output[-2000:])
+    assert found == [pid]
     names = {d.name for d in f.derivatives}
     assert {"thumbnail", "preview"} <= names
     assert kho.storage.local_path(f.storage_key) is None            # really on S3
