@@ -70,7 +70,9 @@ def _baseline_one(args: tuple[Path, Path, bool]) -> None:
     path, out, ocr = args
     with Image.open(path) as image:
         image.draft(image.mode, (1280, 1280))
-        upright = ImageOps.exif_transpose(image).convert("RGB")
+        upright = ImageOps.exif_transpose(image)
+        if upright.mode not in ("L", "RGB"):    # greyscale scans stay greyscale, as in Kho
+            upright = upright.convert("RGB")
     upright.thumbnail((1280, 1280), Image.Resampling.LANCZOS, reducing_gap=3.0)
     upright.save(out / f"{path.stem}-preview.jpg", "JPEG", quality=82, optimize=True)
     upright.thumbnail((320, 320), Image.Resampling.LANCZOS)
