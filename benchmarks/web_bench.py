@@ -1,6 +1,7 @@
 """Web and API search under load (issue 5). From the repository root:
 
     .venv/bin/python benchmarks/web_bench.py [--products 20000] [--seconds 20]
+    .venv/bin/python benchmarks/web_bench.py --upload-gib 2
 
 Builds (once, cached in benchmarks/.cache/web-N/) an instance with N synthetic products
 from benchmarks/corpus.py in the catalogue and the index, starts `kho serve --no-worker`
@@ -8,7 +9,8 @@ from benchmarks/corpus.py in the catalogue and the index, starts `kho serve --no
 process with wrk (Debian package `wrk`): 3-word unaccented queries rotated over 200
 distinct queries against GET /api/v1/search and against the HTML search page, plus
 /api/v1/healthz as the same-run reference for the server's fixed cost. Prints a
-Markdown table (requests/s, p50, p95, p99) for benchmarks/README.md.
+Markdown table (requests/s, p50, p95, p99) for benchmarks/README.md. With --upload-gib
+it instead uploads one file of that size through HTTP and reports the worker's peak RSS.
 """
 from __future__ import annotations
 
@@ -127,12 +129,74 @@ def wait_ready(base: str, seconds: float = 90) -> None:
     raise SystemExit("server did not start")
 
 
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        kids += [int(k) for k in text]
+    return kids
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def upload(gib: float) -> None:
+    """Upload a GIB-sized file through HTTP (curl, multipart) to one gunicorn worker and
+    report that worker's peak RSS next to its RSS before the upload."""
+    from tests.s3server import free_port
+
+    instance, token = build_instance(100)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = _env(instance)
+    env["KHO_MAX_UPLOAD_BYTES"] = str(int(gib * 1024 ** 3) + 1024 ** 2)
+    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--no-worker", "--port",
+                               str(port), "--workers", "1"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(base)
+        [worker] = _children(server.pid)
+        before = _peak_rss_mb(worker)
+        auth = ["-H", f"Authorization: Bearer {token}"]
+        created = subprocess.run(["curl", "-sf", *auth, "-H", "Content-Type: application/json",
+                                  "-d", '{"title": "Tệp lớn"}', base + "/api/v1/products"],
+                                 capture_output=True, check=True, text=True).stdout
+        pid = json.loads(created)["id"]
+        with tempfile.TemporaryDirectory(dir=instance) as tmp:
+            big = Path(tmp) / "lon.bin"
+            with big.open("wb") as fh:
+                block = os.urandom(1024 * 1024)
+                for _ in range(int(gib * 1024)):
+                    fh.write(block)
+            t0 = time.perf_counter()
+            out = subprocess.run(["curl", "-sf", *auth, "-F", f"file=@{big}",
+                                  f"{base}/api/v1/products/{pid}/files"],
+                                 capture_output=True, text=True)
+            took = time.perf_counter() - t0
+        peak = _peak_rss_mb(worker)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    ok = out.returncode == 0 and '"files"' in out.stdout
+    print(f"| HTTP upload of {gib:g} GiB (multipart, curl) | worker peak RSS {peak:.0f} MB | "
+          f"before upload {before:.0f} MB | {took:.1f} s | {'stored' if ok else out.stderr} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="search under load")
     parser.add_argument("--products", type=int, default=20000)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--upload-gib", type=float, default=0,
+                        help="instead of the search load, upload a file of this size")
     args = parser.parse_args()
+    if args.upload_gib:
+        upload(args.upload_gib)
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     from corpus import CorpusGenerator
