@@ -60,25 +60,27 @@ _FOLD_LETTERS = str.maketrans({
 })
 
 
+_ANY_MARK = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_MARK_RUN = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]{2,}")
+
+
+def _sort_run(m: re.Match) -> str:
+    run = m.group()
+    if all(ch in _STACK_ORDER for ch in run):
+        return "".join(sorted(run, key=_STACK_ORDER.__getitem__))
+    return run
+
+
+# After canonical ordering only same-class (230) marks can be out of order:
+# grave, acute, tilde or hook typed before circumflex or breve.
+_TONE_BEFORE_SHAPE = re.compile("[\u0300\u0301\u0303\u0309][\u0302\u0306]")
+
+
 def _reorder_vietnamese_marks(decomposed: str) -> str:
     """Stable-sort runs of Vietnamese shape/tone marks so shape marks come first."""
-    out: list[str] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        if len(run) > 1 and all(m in _STACK_ORDER for m in run):
-            run.sort(key=_STACK_ORDER.__getitem__)
-        out.extend(run)
-        run.clear()
-
-    for ch in decomposed:
-        if unicodedata.combining(ch):
-            run.append(ch)
-        else:
-            flush()
-            out.append(ch)
-    flush()
-    return "".join(out)
+    if not _TONE_BEFORE_SHAPE.search(decomposed):  # the usual case: nothing to repair
+        return decomposed
+    return _MARK_RUN.sub(_sort_run, decomposed)
 
 
 def _compose(s: str) -> str:
@@ -87,10 +89,12 @@ def _compose(s: str) -> str:
     return unicodedata.normalize("NFC", _reorder_vietnamese_marks(unicodedata.normalize("NFD", s)))
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _drop_control_chars(s: str) -> str:
     s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    s = s.replace("\t", " ")
-    return "".join(ch for ch in s if ch == "\n" or unicodedata.category(ch) != "Cc")
+    return _CONTROL.sub("", s.replace("\t", " "))
 
 
 def normalize_text(s: str) -> str:
@@ -133,8 +137,7 @@ def fold(s: str) -> str:
     analyser decides whether to drop them).
     """
     decomposed = unicodedata.normalize("NFD", s.translate(_FOLD_LETTERS))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", bare).casefold()
+    return unicodedata.normalize("NFC", _ANY_MARK.sub("", decomposed)).casefold()
 
 
 # --- Vietnamese alphabetical order -------------------------------------------

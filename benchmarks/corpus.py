@@ -158,7 +158,8 @@ class CorpusGenerator:
 
     # -- queries ---------------------------------------------------------
     def query_texts(self, kind: str, count: int) -> list[str]:
-        """Queries of one type: one_word, three_words, unaccented, phrase, two_words."""
+        """Queries of one type: one_word, two_words, three_words, unaccented, phrase
+        (2-3 words), long_phrase (4-6 words)."""
         from archive.text import fold
         out = []
         for _ in range(count):
@@ -172,6 +173,8 @@ class CorpusGenerator:
                 out.append(fold(self.span(3, 3, noise=0)))
             elif kind == "phrase":
                 out.append('"' + self.span(2, 3, noise=0).lower() + '"')
+            elif kind == "long_phrase":
+                out.append('"' + self.span(4, 6, noise=0).lower() + '"')
             else:
                 raise ValueError(f"unknown query kind {kind!r}")
         return out

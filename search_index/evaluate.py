@@ -18,7 +18,8 @@ import numpy as np
 from whoosh.scoring import BM25F
 
 from search_index.query import ParsedQuery, word_clauses
-from search_index.segments import SegmentData, read_positions
+from search_index.analysis import word_hash
+from search_index.segments import SegmentData, read_sequences
 
 SCORE_DECIMALS = 9
 
@@ -89,24 +90,43 @@ def _score_words(searcher, reader, data: SegmentData, parsed: ParsedQuery,
     return scores
 
 
-def _has_phrase(positions: list[dict[int, list[int]]], doc: int) -> bool:
-    first = positions[0].get(doc)
-    if not first:
-        return False
-    rest = [set(p.get(doc, ())) for p in positions[1:]]
-    return any(all(start + i + 1 in r for i, r in enumerate(rest)) for start in first)
+def _docs_with_sequence(reader, phrase: list[str], candidates: np.ndarray) -> np.ndarray:
+    """Those ``candidates`` whose word-hash sequence holds ``phrase`` consecutively."""
+    seqs, starts = read_sequences(reader, candidates)
+    hashes = [word_hash(w) for w in phrase]
+    hits = np.flatnonzero(seqs[:max(0, len(seqs) - len(phrase) + 1)] == hashes[0])
+    for i, h in enumerate(hashes[1:], start=1):
+        hits = hits[seqs[hits + i] == h]
+    owners = np.searchsorted(starts, hits, side="right") - 1
+    return np.unique(candidates[owners])
 
 
-def _check_phrases(reader, parsed: ParsedQuery, mask: np.ndarray) -> None:
-    """Clear ``mask`` for documents lacking any of the quoted phrases."""
+def _phrase_shingles(phrase: list[str]) -> list[str]:
+    """The shingle terms a document containing ``phrase`` must hold."""
+    if len(phrase) <= 3:
+        return [" ".join(phrase)]
+    return [" ".join(phrase[i:i + 3]) for i in range(len(phrase) - 2)]
+
+
+def _check_phrases(reader, data: SegmentData, parsed: ParsedQuery, mask: np.ndarray) -> None:
+    """Clear ``mask`` for documents lacking any of the quoted phrases.
+
+    Phrases of up to three words are one shingle posting list; longer ones
+    are narrowed by their three-word shingles, then the candidates' word-hash
+    sequences are scanned with numpy (64-bit hashes: a false match needs a
+    hash collision on every word of the phrase in a document that already
+    holds all its three-word runs).
+    """
     for phrase in parsed.phrases:
+        for shingle in _phrase_shingles(phrase):
+            mask &= data.term_mask(reader, "shingle", [shingle])
+        if len(phrase) <= 3:
+            continue
         candidates = np.flatnonzero(mask)
         if not len(candidates):
             return
-        positions = [read_positions(reader, "phrase", w, candidates) for w in phrase]
-        for doc in candidates.tolist():
-            if not _has_phrase(positions, doc):
-                mask[doc] = False
+        mask[candidates] = False
+        mask[_docs_with_sequence(reader, phrase, candidates)] = True
 
 
 def leaves(searcher) -> list[tuple[object, int]]:
@@ -126,7 +146,7 @@ def evaluate(searcher, segment_data, parsed: ParsedQuery, r: Restrictions) -> li
         else:
             scores = _score_words(searcher, reader, data, parsed, mask)
             if parsed.phrases and mask.any():
-                _check_phrases(reader, parsed, mask)
+                _check_phrases(reader, data, parsed, mask)
         out.append(SegmentMatch(reader, data, offset, mask, scores))
     return out
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from html import escape
 
-from search_index.analysis import folded_form, iter_words
+from search_index.analysis import WORD_PATTERN, folded_form
 
-SCAN_CHARS = 20_000
+SCAN_CHARS = 8_000
 SNIPPET_CHARS = 240
 _LEAD_CHARS = 60
 
 
 def _matched_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    return [(s, e) for s, e, w in iter_words(text) if folded_form(w) in terms]
+    return [m.span() for m in WORD_PATTERN.finditer(text) if folded_form(m.group()) in terms]
 
 
 def mark(text: str, terms: set[str], spans: list[tuple[int, int]] | None = None,

@@ -29,22 +29,31 @@ from search_index.highlight import mark, snippet
 from search_index.query import ParsedQuery, parse_query
 from search_index.records import FACET_FIELDS, SORTS, Hit, IndexedProduct, SearchQuery, SearchResult
 from search_index.schema import build_schema, micros_to_datetime, to_document
-from search_index.segments import SegmentData
+from search_index.segments import PostingsCache, SegmentData
 
 MAX_PER_PAGE = 200
+IDF_CACHE_LIMIT = 200_000
 # Bigger posting blocks than Whoosh's default 128: fewer blocks to decode per term.
 POSTING_BLOCK = 1024
+# (Inlining short posting lists, inlinelimit > 1, is broken in whoosh-reloaded
+# 2.7.5: W3PostingsWriter calls a missing TermInfo.set_inline.)
 
 
 class SearchIndex:
-    """Whoosh index folder at ``path``; nothing is opened until first used."""
+    """Whoosh index folder at ``path``; nothing is opened until first used.
+
+    ``lock_timeout``: seconds a writer waits for Whoosh's write lock.
+    ``result_cache_size``: results kept per index generation (0 = off).
+    ``postings_cache_size``: decoded postings kept in memory, about 16 bytes
+    each (the default 4 M is about 64 MB; 0 = decode from disk every time).
+    """
 
     def __init__(self, path: Path, *, lock_timeout: float = 5.0, result_cache_size: int = 256,
-                 postings_cache_size: int = 20_000_000) -> None:
+                 postings_cache_size: int = 4_000_000) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.result_cache_size = result_cache_size
-        self.postings_cache_size = postings_cache_size
+        self._postings = PostingsCache(postings_cache_size)
         self._ix = None
         self._searcher = None
         self._lock = threading.RLock()
@@ -70,6 +79,14 @@ class SearchIndex:
                 raise ServiceUnavailable(f"search index not usable at {self.path}: {exc}") from exc
         return self._ix
 
+    def _schema_is_current(self) -> bool:
+        return sorted(self._index().schema.names()) == sorted(build_schema().names())
+
+    def _require_current_schema(self) -> None:
+        if not self._schema_is_current():
+            raise ServiceUnavailable("the search index was built by another version of Kho; "
+                                     "run `kho reindex` to rebuild it")
+
     def close(self) -> None:
         with self._lock:
             if self._searcher is not None:
@@ -81,26 +98,32 @@ class SearchIndex:
             self._title_ranks = None
 
     # -- writing ---------------------------------------------------------
-    def _writer(self):
+    def _writer(self, check_schema: bool = True):
+        if check_schema:
+            self._require_current_schema()
         try:
-            return self._index().writer(timeout=self.lock_timeout, delay=0.05, limitmb=256,
+            return self._index().writer(timeout=self.lock_timeout, delay=0.05, limitmb=512,
                                         codec=W3Codec(blocklimit=POSTING_BLOCK))
         except LockError as exc:
             raise ServiceUnavailable("search index is busy with another writer; try again") from exc
 
     def upsert(self, products: Iterable[IndexedProduct]) -> int:
-        """Add or replace products (by id) in one commit; returns how many."""
+        """Add or replace products (by id) in one commit; returns how many.
+
+        Raises ServiceUnavailable when another writer holds the index lock
+        for longer than ``lock_timeout``. If the same id appears twice, the
+        last record wins.
+        """
+        latest = {p.id: p for p in products}
         writer = self._writer()
-        count = 0
         try:
-            for product in products:
+            for product in latest.values():
                 writer.update_document(**to_document(product))
-                count += 1
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
-        return count
+        return len(latest)
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove products by id (unknown ids are ignored)."""
@@ -113,14 +136,35 @@ class SearchIndex:
             raise
         writer.commit()
 
+    def optimize(self) -> None:
+        """Merge all segments into one (after a full reindex: faster queries).
+
+        Takes about as long as indexing everything once more; the searcher
+        is refreshed on the next search.
+        """
+        self._writer().commit(optimize=True)
+
     def clear(self) -> None:
-        """Remove every document (used before a full reindex)."""
-        self._writer().commit(mergetype=CLEAR)
+        """Remove every document (used before a full reindex).
+
+        An index built with an older schema is recreated with the current one.
+        """
+        writer = self._writer(check_schema=False)
+        if self._schema_is_current():
+            writer.commit(mergetype=CLEAR)
+            return
+        writer.cancel()
+        with self._lock:
+            self.close()
+            windex.create_in(str(self.path), build_schema())
 
     # -- reading ---------------------------------------------------------
     def _current_searcher(self):
         ix = self._index()
+        if self._searcher is not None and len(self._searcher._idf_cache) > IDF_CACHE_LIMIT:
+            self._searcher._idf_cache.clear()  # Whoosh never trims it
         if self._searcher is None:
+            self._require_current_schema()
             self._searcher = ix.searcher(weighting=BM25F())
         elif not self._searcher.up_to_date():
             # A fresh searcher, not refresh(): refresh() reuses segment readers
@@ -135,7 +179,7 @@ class SearchIndex:
         segid = reader.segment().segment_id()
         data = self._segments.get(segid)
         if data is None:
-            data = self._segments[segid] = SegmentData(reader, self.postings_cache_size)
+            data = self._segments[segid] = SegmentData(reader, self._postings)
         return data
 
     def doc_count(self) -> int:

@@ -13,7 +13,8 @@ test runs through Whoosh's own exhaustive search):
 * a quoted phrase (``"quyền trẻ em"``, also with “smart quotes”) adds the
   condition that its folded words occur consecutively within one text field;
   its words count as ordinary words for the score;
-* repeated words count once; words that fold to nothing are ignored.
+* repeated words count once; words that fold to nothing are ignored; only
+  the first MAX_WORDS distinct words are used (bounds the cost of a query).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from whoosh import query as wq
 from archive.text import normalize_text
 from search_index.analysis import exact_form, folded_form, iter_words
 
+MAX_WORDS = 32
 _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]*)[\"“”„«»]?")
 
 
@@ -60,6 +62,8 @@ def parse_query(text: str) -> ParsedQuery:
         exact = exact_form(word)
         exact_or_none = exact if exact != folded else None
         if folded not in seen:
+            if len(parsed.words) >= MAX_WORDS:
+                return None
             seen[folded] = len(parsed.words)
             parsed.words.append(QueryWord(folded, exact_or_none))
         elif exact_or_none and parsed.words[seen[folded]].exact is None:

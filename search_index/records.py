@@ -49,7 +49,9 @@ class SearchQuery:
     ``text``: words (all must match, with or without diacritics) and quoted
     phrases. ``filters``: facet field -> allowed values (OR within a field, AND
     across fields). Dates are inclusive and apply to ``produced_on``.
-    ``page`` counts from 1.
+    ``page`` counts from 1. Sorts: ``relevance`` (best BM25F first; with no
+    words, the same as ``newest``), ``newest`` (``produced_on`` descending,
+    undated last), ``title`` (Vietnamese alphabetical order).
     """
 
     text: str = ""

@@ -4,11 +4,20 @@ Search fields (all fed with token lists from :mod:`search_index.analysis`):
 
 * ``title`` - folded title words, frequencies only, boosted (TITLE_BOOST);
 * ``body`` - folded words of description, tags, extracted text and filenames;
-* ``exact`` - exact (accented, lower-case) words of all of the above; a query
-  word typed with diacritics also scores here, so exact matches rank first;
-* ``phrase`` - folded words of everything *with positions*, used only to
-  check quoted phrases (positions stay out of the postings the word queries
-  read, which roughly halves their cost).
+* ``exact`` - exact (accented, lower-case) words of all of the above that
+  carry a mark, đ or an apostrophe; a query word typed that way also scores
+  here, so exact matches rank first;
+* ``phrase`` - folded words of everything *with positions* (positions stay
+  out of the postings the word queries read, which roughly halves their
+  cost); the plain Whoosh ``Phrase`` query on it is the reference the
+  agreement test holds the fast path to;
+* ``seq`` (column) - the same word sequence as 64-bit word hashes (0 between
+  fields), so phrases of four words or more are checked with numpy over the
+  candidate documents instead of unpickling positions;
+* ``shingle`` - every run of two and three consecutive folded words within
+  one text field (``"quyen tre"``, ``"quyen tre em"``), so a quoted phrase of
+  up to three words is one posting list, and a longer one is narrowed to
+  documents holding all its three-word runs before positions are checked.
 
 Facet fields are indexed untokenised (one term per value) so their postings
 give each segment's value ordinals; per-document numbers live in columns.
@@ -18,10 +27,13 @@ from __future__ import annotations
 import struct
 from datetime import date, datetime, timedelta, timezone
 
+import numpy as np
 from whoosh import columns, fields, formats
 
 from archive.text import normalize_filename, normalize_text, sort_key
-from search_index.analysis import FIELD_GAP, exact_analyzer, exact_words, folded_analyzer, folded_words
+from search_index.analysis import (
+    FIELD_GAP, exact_analyzer, exact_words, folded_analyzer, folded_form, folded_words, word_hash,
+)
 from search_index.records import FACET_FIELDS, IndexedProduct
 
 TITLE_BOOST = 3.0
@@ -31,7 +43,9 @@ _EPOCH = datetime(1970, 1, 1)
 
 
 def _facet_field() -> fields.KEYWORD:
-    return fields.KEYWORD(stored=False, lowercase=False, commas=False, scorable=False)
+    # scorable only so Whoosh writes a length column: for fields without one its
+    # writer checks the file system once per posting, which dominated indexing
+    return fields.KEYWORD(stored=False, lowercase=False, commas=False, scorable=True)
 
 
 def build_schema() -> fields.Schema:
@@ -42,16 +56,34 @@ def build_schema() -> fields.Schema:
         "title": fields.TEXT(analyzer=fold_ana, phrase=False, field_boost=TITLE_BOOST),
         "body": fields.TEXT(analyzer=fold_ana, phrase=False),
         "exact": fields.TEXT(analyzer=exact_ana, phrase=False),
-        "phrase": fields.FieldType(formats.Positions(), fold_ana, scorable=False),
+        "phrase": fields.FieldType(formats.Positions(), fold_ana, scorable=True),
+        "shingle": fields.FieldType(formats.Existence(), fold_ana, scorable=True),
         "sensitive": _facet_field(),
         "doc": fields.STORED(),
         "pid": fields.COLUMN(columns.NumericColumn("q", default=-1)),
         "produced": fields.COLUMN(columns.NumericColumn("i", default=NO_DATE)),
         "updated": fields.COLUMN(columns.NumericColumn("q", default=-1)),
         "title_key": fields.COLUMN(columns.VarBytesColumn()),
+        "seq": fields.COLUMN(columns.VarBytesColumn()),
     }
     spec.update({name: _facet_field() for name in FACET_FIELDS})
     return fields.Schema(**spec)
+
+
+def marked_words(text: str) -> list[str]:
+    """Exact forms of the words that differ from their folded form.
+
+    Only those are ever looked up in ``exact`` (a query word without marks
+    has no exact clause), so plain words are left out of that field.
+    """
+    return [w for w in exact_words(text) if w != folded_form(w)]
+
+
+def shingles(words: list[str]) -> list[str]:
+    """Runs of two and three consecutive words, joined by one space."""
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:])]
+    triples = [f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:])]
+    return pairs + triples
 
 
 def title_sort_bytes(title: str) -> bytes:
@@ -111,18 +143,20 @@ def to_document(p: IndexedProduct) -> dict:
                   normalize_text(p.text or ""), *(normalize_filename(f) for f in p.filenames)]
     body_parts = [b for b in body_parts if b]
     body_folded = [w for part in body_parts for w in folded_words(part)]
-    phrase: list[str] = folded_words(title)
-    for part in body_parts:
+    parts = [folded_words(title)] + [folded_words(part) for part in body_parts]
+    phrase: list[str] = list(parts[0])
+    for words in parts[1:]:
         phrase.append(FIELD_GAP)
-        phrase.extend(folded_words(part))
+        phrase.extend(words)
     doc = {
         "id": str(p.id), "pid": int(p.id),
         "title": folded_words(title), "body": body_folded,
-        "exact": exact_words(title) + [w for part in body_parts for w in exact_words(part)],
-        "phrase": phrase,
+        "exact": [w for part in [title, *body_parts] for w in marked_words(part)],
+        "phrase": phrase, "shingle": sorted({s for words in parts for s in shingles(words)}),
         "sensitive": ["1" if p.sensitive else "0"],
         "produced": _day_number(p.produced_on), "updated": _micros(p.updated_at),
         "title_key": title_sort_bytes(title),
+        "seq": np.fromiter((word_hash(w) for w in phrase), dtype="<u8", count=len(phrase)).tobytes(),
         "doc": {
             "title": title, "description": normalize_text(p.description or ""),
             "text": normalize_text(p.text or ""), "tags": [normalize_text(t) for t in p.tags],

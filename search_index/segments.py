@@ -6,7 +6,7 @@ decoded posting lists (doc numbers + weights as numpy arrays), field lengths,
 per-document columns and facet-value ordinals.
 
 This module reads private parts of the ``whoosh.codec.whoosh3`` format
-(posting blocks, fixed-size columns). It is pinned to whoosh-reloaded 2.7.5;
+(posting blocks, fixed-size and variable-size columns). It is pinned to whoosh-reloaded 2.7.5;
 the agreement test (exact totals and top 10 vs Whoosh's own exhaustive
 scoring) is the guard if that version ever changes.
 """
@@ -57,29 +57,25 @@ def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
-def read_positions(reader, fieldname: str, text: str, wanted: np.ndarray) -> dict[int, list[int]]:
-    """Positions of a term in the documents listed in sorted ``wanted``."""
-    out: dict[int, list[int]] = {}
-    if len(wanted) == 0:
-        return out
-    try:
-        fmt = reader.schema[fieldname].format
-        matcher = reader._terms.matcher(fieldname, text.encode("utf-8"), fmt)
-    except (TermNotFound, KeyError):
-        return out
-    wanted_list = wanted.tolist()
-    i = 0
-    while matcher.is_active() and i < len(wanted_list):
-        matcher.skip_to(wanted_list[i])
-        if not matcher.is_active():
-            break
-        doc = matcher.id()
-        while i < len(wanted_list) and wanted_list[i] < doc:
-            i += 1
-        if i < len(wanted_list) and wanted_list[i] == doc:
-            out[doc] = fmt.decode_positions(matcher.value())
-            i += 1
-    return out
+def read_sequences(reader, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Word-hash sequences of ``docs`` joined, each followed by a 0; and their starts."""
+    if not reader.has_column("seq") or not len(docs):
+        return np.zeros(0, dtype="<u8"), np.zeros(0, dtype=np.int64)
+    col = reader.column_reader("seq", translate=False)
+    get, base = col._dbfile.get, col._basepos
+    offsets, lengths = col._offsets, col._lengths
+    sentinel = bytes(8)
+    chunks = []
+    for doc in docs.tolist():
+        length = lengths[doc]
+        if length:
+            chunks.append(get(base + offsets[doc], length))
+        chunks.append(sentinel)
+    seqs = np.frombuffer(b"".join(chunks), dtype="<u8")
+    # a document's own field gaps are 0 too, so starts come from the lengths
+    sizes = np.array([lengths[d] // 8 + 1 for d in docs.tolist()], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return seqs, starts
 
 
 def _fixed_column(reader, fieldname: str, column, dtype: str, default: int) -> np.ndarray:
@@ -112,36 +108,55 @@ class FacetOrdinals:
         return {v: int(c) for v, c in zip(self.values, counts) if c}
 
 
+class PostingsCache:
+    """LRU of decoded posting lists shared by all segments, bounded in postings.
+
+    Keys start with the segment id; a segment's entries age out once it is
+    merged away. ``budget`` 0 keeps at most one list (no real caching).
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._lists: OrderedDict = OrderedDict()
+        self._used = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._lists.get(key)
+            if value is not None:
+                self._lists.move_to_end(key)
+            return value
+
+    def put(self, key, value: tuple[np.ndarray, np.ndarray]) -> None:
+        with self._lock:
+            if key in self._lists:
+                return
+            self._lists[key] = value
+            self._used += len(value[0]) + 1
+            while self._used > self.budget and len(self._lists) > 1:
+                _, (docs, _) = self._lists.popitem(last=False)
+                self._used -= len(docs) + 1
+
+
 class SegmentData:
     """Cached numpy views of one immutable segment."""
 
-    def __init__(self, reader, postings_cache_size: int) -> None:
+    def __init__(self, reader, postings_cache: PostingsCache) -> None:
         self.segid = reader.segment().segment_id()
         self.doccount = reader.doc_count_all()
-        self._lock = threading.Lock()
-        self._postings: OrderedDict = OrderedDict()
-        self._postings_budget = postings_cache_size
-        self._postings_used = 0
+        self._cache = postings_cache
         self._lengths: dict[str, np.ndarray] = {}
         self._columns: dict[str, np.ndarray] = {}
         self._facets: dict[str, FacetOrdinals] = {}
         self._alive: tuple[int, np.ndarray] | None = None
 
     def postings(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        key = (fieldname, text)
-        with self._lock:
-            hit = self._postings.get(key)
-            if hit is not None:
-                self._postings.move_to_end(key)
-                return hit
-        value = read_postings(reader, fieldname, text)
-        with self._lock:
-            if key not in self._postings:
-                self._postings[key] = value
-                self._postings_used += len(value[0]) + 1
-                while self._postings_used > self._postings_budget and len(self._postings) > 1:
-                    _, (docs, _) = self._postings.popitem(last=False)
-                    self._postings_used -= len(docs) + 1
+        key = (self.segid, fieldname, text)
+        value = self._cache.get(key)
+        if value is None:
+            value = read_postings(reader, fieldname, text)
+            self._cache.put(key, value)
         return value
 
     def lengths(self, reader, fieldname: str) -> np.ndarray:

@@ -20,6 +20,7 @@ NORMALIZE_TABLE = [
     ("Quye\u0300\u0302n con ngu\u031bo\u031b\u0300i", "Quyền con người", "tone typed before the shape mark"),
     ("e\u0301\u0302", "ế", "acute then circumflex composes to ế"),
     ("a\u0301\u0306", "ắ", "acute then breve composes to ắ"),
+    ("Ti\u00e9\u0302ng Vi\u1ec7t", "Tiếng Việt", "precomposed é followed by a circumflex"),
     ("\u00d0\u0103k T\u01a1 Lung", "Đăk Tơ Lung", "Icelandic eth from a keyboard/OCR"),
     ("\u00f0\u01b0\u1eddng", "đường", "small eth"),
     ("n\u01a1\u0306r", "n\u01a1\u0306r", "ơ̆ has no precomposed form: stays ơ + breve"),

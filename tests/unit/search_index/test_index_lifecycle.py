@@ -50,6 +50,14 @@ def test_upserting_twice_does_not_duplicate(index):
     assert found(index, '"quyền con người"') == [3]
 
 
+def test_same_id_twice_in_one_batch_keeps_the_last(index):
+    first = products()[0]
+    index.upsert([replace(first, title="Bản cũ"), replace(first, title="Bản mới nhất")])
+    assert found(index, "ban moi nhat") == [1]
+    assert found(index, "ban cu") == []
+    assert index.doc_count() == len(products())
+
+
 def test_delete_removes_from_results_and_facets(index):
     before = index.search(SearchQuery(facets=["kind"])).facets["kind"]["poster"]
     index.delete([3, 999])
@@ -96,3 +104,17 @@ def test_readers_see_writes_from_another_index_object(tmp_path):
     assert reader.search(SearchQuery(text="quyen")).total == 2
     writer.delete([1])
     assert reader.search(SearchQuery(text="quyen")).total == 1
+
+
+def test_index_from_another_version_asks_for_reindex_then_rebuilds(tmp_path):
+    from whoosh import fields
+    (tmp_path / "index").mkdir()
+    whoosh_index.create_in(str(tmp_path / "index"), fields.Schema(id=fields.ID(stored=True)))
+    ix = SearchIndex(tmp_path / "index")
+    with pytest.raises(ServiceUnavailable, match="reindex"):
+        ix.search(SearchQuery(text="quyen"))
+    with pytest.raises(ServiceUnavailable, match="reindex"):
+        ix.upsert(products()[:1])
+    ix.clear()  # what `kho reindex` does first
+    ix.upsert(products()[:1])
+    assert found(ix, "quyen") == [1]

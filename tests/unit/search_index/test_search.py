@@ -58,6 +58,14 @@ def test_quoted_phrase_needs_consecutive_syllables_in_one_field(catalogue):
     assert sorted(ids(catalogue, '"trẻ em" học tập')) == [8]
 
 
+def test_long_phrases_match_whole_word_runs_only(catalogue):
+    assert ids(catalogue, '"Phóng sự phát thanh về Công ước"') == [1]
+    assert ids(catalogue, '"quyen tre em trong gia dinh"') == [1]
+    assert ids(catalogue, '"phát thanh về quyền trẻ em"') == []   # "về Công ước quyền": not consecutive
+    assert ids(catalogue, '"hỏi đáp về quyền trẻ em"') == []      # title + description of 13
+    assert ids(catalogue, '"nơ̆r pơma ƀok kră"') == [4]
+
+
 def test_sensitive_products_only_for_allowed_users(catalogue):
     assert ids(catalogue, "lợi dụng") == []
     assert ids(catalogue, "lợi dụng", include_sensitive=True) == [6]
@@ -140,3 +148,13 @@ def test_bad_queries_name_the_field(catalogue, bad):
     with pytest.raises(ValidationError) as err:
         catalogue.search(SearchQuery(**bad))
     assert err.value.field in {"sort", "page", "per_page", "filters"}
+
+
+def test_unclosed_quote_and_repeated_words_still_search(catalogue):
+    assert sorted(ids(catalogue, '"quyền trẻ em')) == [1, 7]
+    assert sorted(ids(catalogue, "quyền quyen QUYỀN trẻ em")) == [1, 7, 8, 13]
+    assert ids(catalogue, '" "') == ids(catalogue, "")  # nothing to match: everything visible
+
+
+def test_query_of_only_punctuation_lists_everything_visible(catalogue):
+    assert catalogue.search(SearchQuery(text="?! -- …")).total == len([p for p in products() if not p.sensitive])
