@@ -8,7 +8,7 @@ burst of changes costs one index commit.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
@@ -20,7 +20,8 @@ from search_index import IndexedProduct
 
 JOB_FLUSH = "index.flush"
 FLUSH_DELAY_SECONDS = 1.0   # index lag accepted to batch writes
-BATCH = 500
+BATCH = 500               # products loaded from the database at a time
+REINDEX_COMMIT = 20_000   # products written in one index commit by a rebuild
 
 
 def to_indexed(p: Product) -> IndexedProduct:
@@ -120,22 +121,39 @@ def flush(kho: Kho, limit: int = 5000) -> int:
                                                        IndexBacklog.queued_at <= started))
 
 
-def reindex_all(kho: Kho, progress: Optional[Callable[[int], None]] = None) -> int:
-    """Rebuild the whole index from the database; ``progress(n)`` after each batch."""
-    started = utcnow()
-    kho.index.clear()
-    done = 0
-    with kho.transaction() as session:
-        ids = list(session.scalars(select(Product.id).order_by(Product.id)))
+def _records(kho: Kho, ids: list[int],
+             progress: Optional[Callable[[int], None]]) -> Iterator[IndexedProduct]:
+    """Index records of ``ids``, loaded from the database 500 at a time."""
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
-        update_now(kho, batch)
-        done += len(batch)
+        with kho.transaction() as session:
+            products = session.scalars(select(Product).where(Product.id.in_(batch))
+                                       .options(*_LOAD)).all()
+            yield from (to_indexed(p) for p in products)
         if progress:
             progress(len(batch))
+
+
+def reindex_all(kho: Kho, progress: Optional[Callable[[int], None]] = None) -> int:
+    """Rebuild the whole index from the database; ``progress(n)`` after each batch.
+
+    Up to REINDEX_COMMIT products go into one commit (one segment); a larger catalogue
+    is written in several commits and then merged, because queries over one segment
+    are markedly faster than over many.
+    """
+    started = utcnow()
+    kho.index.clear()
+    with kho.transaction() as session:
+        ids = list(session.scalars(select(Product.id).order_by(Product.id)))
+    commits = 0
+    for start in range(0, len(ids), REINDEX_COMMIT):
+        kho.index.upsert(_records(kho, ids[start:start + REINDEX_COMMIT], progress))
+        commits += 1
+    if commits > 1:
+        kho.index.optimize()
     with kho.transaction() as session:  # marks older than the rebuild are satisfied
         session.execute(delete(IndexBacklog).where(IndexBacklog.queued_at <= started))
-    return done
+    return len(ids)
 
 
 def check(kho: Kho) -> dict[str, list[int]]:
