@@ -21,7 +21,8 @@ class _KhoServer(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:        # skip settings an older gunicorn lacks
+                self.cfg.set(key, value)
 
     def load(self):
         from app import create_app
@@ -39,5 +40,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 2,
     options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                "worker_class": "gthread", "timeout": timeout, "graceful_timeout": 30,
                "accesslog": "-", "errorlog": "-", "loglevel": "info",
-               "preload_app": False, "proc_name": "kho", "worker_tmp_dir": "/dev/shm"}
+               "preload_app": False, "proc_name": "kho", "worker_tmp_dir": "/dev/shm",
+               # newer gunicorn opens a control socket in ~/.gunicorn, which two Kho
+               # instances on one machine would fight over; Kho does not use it
+               "control_socket_disable": True}
     _KhoServer(settings, options).run()
