@@ -5,7 +5,6 @@ index (derived data) can lag but never points at something the catalogue lacks.
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -143,11 +142,3 @@ def product_history(kho: Kho, actor: Actor, product_id: int) -> list[dict]:
                   "file_id": e.file_id, "at": e.at,
                   "user": e.user.username if e.user else None} for e in events]
     return sorted(rows, key=lambda r: r["at"], reverse=True)
-
-
-def product_year(p: Product) -> int | None:
-    return p.produced_on.year if p.produced_on else (p.created_at.year if p.created_at else None)
-
-
-def today() -> date:
-    return date.today()

@@ -20,13 +20,6 @@ def _rules():
     return tagging.load_rules()
 
 
-def suggest_for_product(kho: Kho, product_id: int) -> list[dict]:
-    """Recompute suggestions from title, description and extracted text."""
-    with kho.transaction() as session:
-        product = session.get(Product, product_id)
-        return suggest_in(product) if product is not None else []
-
-
 def suggest_in(product: Product) -> list[dict]:
     """Recompute ``product.suggestions`` (in the caller's session); confirmed themes and
     conventions are not suggested again."""

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Optional
 
 from sqlalchemy import select
 
@@ -81,7 +80,3 @@ def all_vocabularies(kho: Kho) -> dict[str, list[Entry]]:
 def vocabulary_names() -> list[str]:
     return ["kinds", "themes", "conventions", "languages", "channels", "plan_tasks",
             "communes", "units"]
-
-
-def term_by_code(session, vocabulary: str, code: str) -> Optional[Term]:
-    return session.scalar(select(Term).where(Term.vocabulary == vocabulary, Term.code == code))
