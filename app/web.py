@@ -33,7 +33,6 @@ def register_web(app: Flask) -> None:
     for module in (web_auth, web_search, web_product, web_upload, web_edit, web_broadcast,
                    web_admin):
         app.register_blueprint(module.bp)
-    app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/", "index", index)
     app.register_error_handler(KhoError, _kho_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -214,14 +213,6 @@ def _reject_oversized_body():
 
 
 # --- small routes ------------------------------------------------------------------
-
-def healthz():
-    from app.services import instance
-
-    results = instance.health(kho())
-    ok = all(v == "ok" for v in results.values())
-    return jsonify(status="ok" if ok else "degraded", checks=results), (200 if ok else 503)
-
 
 def index():
     return redirect(url_for("search.search_page") if current_actor() else
