@@ -17,9 +17,9 @@ from datetime import date
 import numpy as np
 from whoosh.scoring import BM25F
 
+from search_index import phrases
 from search_index.query import ParsedQuery, word_clauses
-from search_index.analysis import word_hash
-from search_index.segments import SegmentData, read_sequences
+from search_index.segments import SegmentData, restrict
 
 SCORE_DECIMALS = 9
 
@@ -68,65 +68,52 @@ def _restriction_mask(reader, data: SegmentData, r: Restrictions) -> np.ndarray:
     return mask
 
 
+# Score only the candidate docs (binary search into each posting list) once
+# they are this many times fewer than a list's postings; same values either way.
+SPARSE_FACTOR = 8
+
+
+def _bm25(searcher, reader, data: SegmentData):
+    """``clause(fieldname, term, docs, weights)`` -> BM25F scores of those docs.
+
+    ``idf * w(K1 + 1) / (w + K1(1 - B + B len/avglen))`` with Whoosh's idf,
+    average and byte-encoded field lengths, in Whoosh's operation order.
+    """
+    def clause(fieldname: str, term: str, docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        B, K1 = _bm25_params(searcher, fieldname)
+        idf = searcher.idf(fieldname, term)
+        avgfl = searcher.avg_field_length(fieldname) or 1
+        length = data.lengths(reader, fieldname)[docs]
+        return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * length / avgfl)))
+    return clause
+
+
 def _score_words(searcher, reader, data: SegmentData, parsed: ParsedQuery,
                  mask: np.ndarray) -> np.ndarray:
-    """Add each word's clause scores; clear ``mask`` where a word is missing."""
+    """Add each word's clause scores; clear ``mask`` where a word is missing.
+
+    When ``mask`` already leaves few candidates (a narrow filter), only their
+    postings are looked up; each doc's value comes from the same operations,
+    so scores are bit-identical to the dense path.
+    """
     scores = np.zeros(data.doccount, dtype=np.float64)
+    candidates = np.flatnonzero(mask)
+    bm25 = _bm25(searcher, reader, data)
     for word in parsed.words:
         present = np.zeros(data.doccount, dtype=bool)
         for fieldname, term in word_clauses(word):
             docs, weights = data.postings(reader, fieldname, term)
+            if len(candidates) * SPARSE_FACTOR < len(docs):
+                docs, weights = restrict(docs, weights, candidates)
             if not len(docs):
                 continue
-            B, K1 = _bm25_params(searcher, fieldname)
-            idf = searcher.idf(fieldname, term)
-            avgfl = searcher.avg_field_length(fieldname) or 1
-            length = data.lengths(reader, fieldname)[docs]
-            scores[docs] += idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * length / avgfl)))
+            scores[docs] += bm25(fieldname, term, docs, weights)
             present[docs] = True
         mask &= present
-        if not mask.any():
+        candidates = candidates[present[candidates]]
+        if not len(candidates):
             break
     return scores
-
-
-def _docs_with_sequence(reader, phrase: list[str], candidates: np.ndarray) -> np.ndarray:
-    """Those ``candidates`` whose word-hash sequence holds ``phrase`` consecutively."""
-    seqs, starts = read_sequences(reader, candidates)
-    hashes = [word_hash(w) for w in phrase]
-    hits = np.flatnonzero(seqs[:max(0, len(seqs) - len(phrase) + 1)] == hashes[0])
-    for i, h in enumerate(hashes[1:], start=1):
-        hits = hits[seqs[hits + i] == h]
-    owners = np.searchsorted(starts, hits, side="right") - 1
-    return np.unique(candidates[owners])
-
-
-def _phrase_shingles(phrase: list[str]) -> list[str]:
-    """The shingle terms a document containing ``phrase`` must hold."""
-    if len(phrase) <= 3:
-        return [" ".join(phrase)]
-    return [" ".join(phrase[i:i + 3]) for i in range(len(phrase) - 2)]
-
-
-def _check_phrases(reader, data: SegmentData, parsed: ParsedQuery, mask: np.ndarray) -> None:
-    """Clear ``mask`` for documents lacking any of the quoted phrases.
-
-    Phrases of up to three words are one shingle posting list; longer ones
-    are narrowed by their three-word shingles, then the candidates' word-hash
-    sequences are scanned with numpy (64-bit hashes: a false match needs a
-    hash collision on every word of the phrase in a document that already
-    holds all its three-word runs).
-    """
-    for phrase in parsed.phrases:
-        for shingle in _phrase_shingles(phrase):
-            mask &= data.term_mask(reader, "shingle", [shingle])
-        if len(phrase) <= 3:
-            continue
-        candidates = np.flatnonzero(mask)
-        if not len(candidates):
-            return
-        mask[candidates] = False
-        mask[_docs_with_sequence(reader, phrase, candidates)] = True
 
 
 def leaves(searcher) -> list[tuple[object, int]]:
@@ -143,10 +130,15 @@ def evaluate(searcher, segment_data, parsed: ParsedQuery, r: Restrictions) -> li
         mask = _restriction_mask(reader, data, r)
         if parsed.is_empty:
             scores = np.zeros(data.doccount, dtype=np.float64)
+        elif parsed.phrases:  # first: they leave few candidates to score
+            phrases.check_phrases(reader, data, parsed, mask)
+            if phrases.sequences_are_cheaper(reader, data, parsed, mask):
+                scores = phrases.score_from_sequences(searcher, reader, data, parsed, mask,
+                                                      _bm25(searcher, reader, data))
+            else:
+                scores = _score_words(searcher, reader, data, parsed, mask)
         else:
             scores = _score_words(searcher, reader, data, parsed, mask)
-            if parsed.phrases and mask.any():
-                _check_phrases(reader, data, parsed, mask)
         out.append(SegmentMatch(reader, data, offset, mask, scores))
     return out
 

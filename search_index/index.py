@@ -79,6 +79,15 @@ class SearchIndex:
                 raise ServiceUnavailable(f"search index not usable at {self.path}: {exc}") from exc
         return self._ix
 
+    def is_current(self) -> bool:
+        """False when the index on disk was built by another version of Kho.
+
+        Such an index refuses searches and writes until it is rebuilt
+        (:meth:`clear`, then every product again: ``kho reindex``).
+        """
+        with self._lock:
+            return self._schema_is_current()
+
     def _schema_is_current(self) -> bool:
         return sorted(self._index().schema.names()) == sorted(build_schema().names())
 

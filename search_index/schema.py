@@ -13,7 +13,9 @@ Search fields (all fed with token lists from :mod:`search_index.analysis`):
   agreement test holds the fast path to;
 * ``seq`` (column) - the same word sequence as 64-bit word hashes (0 between
   fields), so phrases of four words or more are checked with numpy over the
-  candidate documents instead of unpickling positions;
+  candidate documents instead of unpickling positions, and the few documents
+  a phrase leaves are scored from it (:mod:`search_index.phrases`);
+* ``xseq`` (column) - hashes of the ``exact`` tokens, for the same scoring;
 * ``shingle`` - every run of two and three consecutive folded words within
   one text field (``"quyen tre"``, ``"quyen tre em"``), so a quoted phrase of
   up to three words is one posting list, and a longer one is narrowed to
@@ -65,6 +67,7 @@ def build_schema() -> fields.Schema:
         "updated": fields.COLUMN(columns.NumericColumn("q", default=-1)),
         "title_key": fields.COLUMN(columns.VarBytesColumn()),
         "seq": fields.COLUMN(columns.VarBytesColumn()),
+        "xseq": fields.COLUMN(columns.VarBytesColumn()),
     }
     spec.update({name: _facet_field() for name in FACET_FIELDS})
     return fields.Schema(**spec)
@@ -136,6 +139,10 @@ def micros_to_datetime(v: int) -> datetime | None:
     return _EPOCH + timedelta(microseconds=int(v))
 
 
+def _hashes(words: list[str]) -> bytes:
+    return np.fromiter((word_hash(w) for w in words), dtype="<u8", count=len(words)).tobytes()
+
+
 def to_document(p: IndexedProduct) -> dict:
     """Whoosh document for one product (text normalised here, once)."""
     title = normalize_text(p.title or "")
@@ -148,15 +155,16 @@ def to_document(p: IndexedProduct) -> dict:
     for words in parts[1:]:
         phrase.append(FIELD_GAP)
         phrase.extend(words)
+    exact = [w for part in [title, *body_parts] for w in marked_words(part)]
     doc = {
         "id": str(p.id), "pid": int(p.id),
         "title": folded_words(title), "body": body_folded,
-        "exact": [w for part in [title, *body_parts] for w in marked_words(part)],
+        "exact": exact,
         "phrase": phrase, "shingle": sorted({s for words in parts for s in shingles(words)}),
         "sensitive": ["1" if p.sensitive else "0"],
         "produced": _day_number(p.produced_on), "updated": _micros(p.updated_at),
         "title_key": title_sort_bytes(title),
-        "seq": np.fromiter((word_hash(w) for w in phrase), dtype="<u8", count=len(phrase)).tobytes(),
+        "seq": _hashes(phrase), "xseq": _hashes(exact),
         "doc": {
             "title": title, "description": normalize_text(p.description or ""),
             "text": normalize_text(p.text or ""), "tags": [normalize_text(t) for t in p.tags],
