@@ -25,6 +25,8 @@ def init_cmd(state: CliState) -> None:
     click.echo(_("Database: %s") % report.database)
     click.echo(_("Storage: %s") % report.storage)
     click.echo(_("Search index: %s") % report.index)
+    if report.reindexed is not None:
+        click.echo(_("Search index rebuilt for this version of Kho: %d products") % report.reindexed)
     added = sum(report.seeded.values())
     click.echo(_("Vocabularies: %d entries added") % added)
     click.echo(_("Kho is ready."))

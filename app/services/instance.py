@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.bootstrap import Kho
+from app.services import indexing
 from archive import db
 from archive.seed import seed_vocabularies
 from config import Settings
@@ -19,6 +20,7 @@ class InitReport:
     index: str
     seeded: dict[str, int] = field(default_factory=dict)
     secret_created: bool = False
+    reindexed: int | None = None  # products, when an index from another version was rebuilt
 
 
 def ensure_secret(settings: Settings) -> bool:
@@ -67,8 +69,11 @@ def init_instance(kho: Kho) -> InitReport:
     kho.index.ensure()
     with kho.transaction() as session:
         seeded = seed_vocabularies(session)
+    # An upgrade that changed the index layout: the old index refuses searches,
+    # so rebuild it now (about 10 ms per product) rather than on the first search.
+    reindexed = None if kho.index.is_current() else indexing.reindex_all(kho)
     return InitReport(database=db.describe(kho.engine), storage=_storage_description(kho),
-                      index=str(s.index_dir), seeded=seeded)
+                      index=str(s.index_dir), seeded=seeded, reindexed=reindexed)
 
 
 def health(kho: Kho) -> dict[str, str]:

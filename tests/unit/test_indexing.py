@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.services import accounts, indexing, products, search
+from app.services.instance import health
 from app.services.actors import Actor
 from archive.models import IndexBacklog
 
@@ -74,3 +75,25 @@ def test_reindex_check_reports_and_reindex_repairs(kho, monkeypatch):
     clean = runner.invoke(main, ["--lang", "en", "reindex", "--check"])
     assert clean.exit_code == 0, clean.output
     assert sorted(ids(kho, PRODUCER, sort="title")) == sorted([first, second])
+
+
+def test_init_after_an_upgrade_rebuilds_an_index_from_another_version(kho, monkeypatch):
+    import shutil
+
+    from whoosh import fields, index as whoosh_index
+
+    pid = products.create_product(kho, PRODUCER, {"title": "Quyền của người khuyết tật"})
+    kho.close()
+    folder = kho.settings.index_dir
+    shutil.rmtree(folder)  # as left by an older Kho whose index had other fields
+    folder.mkdir()
+    whoosh_index.create_in(str(folder), fields.Schema(id=fields.ID(stored=True)))
+    assert "reindex" in health(kho)["index"]          # /api/v1/healthz and kho check say so
+    monkeypatch.setenv("KHO_INSTANCE_PATH", kho.settings.instance_path)
+    monkeypatch.setenv("KHO_QUEUE_URL", "immediate")
+    result = CliRunner().invoke(main, ["--lang", "en", "init"])
+    assert result.exit_code == 0, result.output
+    assert "Search index rebuilt for this version of Kho: 1 products" in result.output
+    assert ids(kho, PRODUCER, q='"quyen cua nguoi khuyet tat"') == [pid]
+    again = CliRunner().invoke(main, ["--lang", "en", "init"])
+    assert "rebuilt" not in again.output
