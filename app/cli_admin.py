@@ -62,6 +62,31 @@ def user_add(state: CliState, name: str, role: str, commune: str | None, display
                                                              "role": info.role} + where)
 
 
+@user_group.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the new password from standard input.")
+@pass_state
+@handle_errors
+def user_password(state: CliState, name: str, password_stdin: bool) -> None:
+    """Set a new password for user NAME (asked at a prompt), e.g. a forgotten one.
+
+    NAME's browser sessions are signed out; their API tokens stay valid.
+    """
+    from app.services import accounts, admin
+    from app.services.actors import SYSTEM
+
+    kho = state.kho()
+    user = accounts.actor_by_name(kho, name)     # an unknown NAME fails before the prompt
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(_("New password"), hide_input=True, confirmation_prompt=True)
+    info = admin.set_password(kho, SYSTEM, user.user_id, password)
+    click.echo(_("New password set for %s; their browser sessions are signed out.")
+               % info.username)
+
+
 @user_group.command("token")
 @click.argument("name")
 @click.option("--label", default="", help="A note to tell tokens apart.")

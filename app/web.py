@@ -53,13 +53,21 @@ def kho():
 
 # --- who is signed in --------------------------------------------------------------
 
+SESSION_STAMP = "stamp"   # session key: stamp of the password the user signed in with
+
+
 def current_actor():
-    """The signed-in Actor or None (a disabled account counts as signed out)."""
+    """The signed-in Actor or None.
+
+    A disabled account counts as signed out, and so does a session opened before the
+    user's password was set again (its stamp no longer matches).
+    """
     if "actor" not in g:
         from app.services import accounts
 
         uid = session.get("uid")
-        g.actor = accounts.actor_by_id(kho(), uid) if isinstance(uid, int) else None
+        g.actor = (accounts.actor_for_session(kho(), uid, session.get(SESSION_STAMP))
+                   if isinstance(uid, int) else None)
     return g.actor
 
 

@@ -1,10 +1,11 @@
 """Administration pages: users, API tokens, vocabularies (labels, active, units)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _
 
-from app.web import current_actor, error_message, kho, signed_in
+from app.web import SESSION_STAMP, current_actor, error_message, kho, signed_in
 from app.web_labels import choices, forget
 from archive.errors import KhoError
 from archive.models import ROLES, VOCABULARIES
@@ -45,8 +46,10 @@ def users():
         else:
             flash(_("User %(name)s added.", name=info.username), "ok")
         return redirect(url_for("admin.users"))
+    communes = [c for c in choices("communes") if c[2]]
     return render_template("admin_users.html", users=admin.list_users(kho(), actor),
-                           roles=ROLES, communes=[c for c in choices("communes") if c[2]])
+                           roles=ROLES, communes=communes,
+                           current_communes={code for code, _name, _current in communes})
 
 
 @bp.route("/users/<int:user_id>", methods=["POST"])
@@ -57,11 +60,30 @@ def update_user(user_id: int):
     form = request.form
     try:
         admin.update_user(kho(), current_actor(), user_id, role=form.get("role") or None,
-                          active=form.get("active") == "on")
+                          active=form.get("active") == "on", commune=form.get("commune"))
     except KhoError as exc:
         _flash_error(exc)
     else:
         flash(_("Saved."), "ok")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@signed_in
+def set_password(user_id: int):
+    """An admin sets a new password; the user's browser sessions are signed out."""
+    from app.services import accounts, admin
+
+    actor = current_actor()
+    try:
+        info = admin.set_password(kho(), actor, user_id, request.form.get("password", ""))
+    except KhoError as exc:
+        _flash_error(exc)
+    else:
+        if user_id == actor.user_id:     # one's own password: keep this session
+            session[SESSION_STAMP] = accounts.session_stamp_of(kho(), user_id)
+        flash(_("New password set for %(name)s. Their browser sessions are signed out; "
+                "their API tokens still work.", name=info.username), "ok")
     return redirect(url_for("admin.users"))
 
 

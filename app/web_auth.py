@@ -6,7 +6,7 @@ from flask import (Blueprint, current_app, g, make_response, redirect, render_te
 
 from app import LOCALE_COOKIE
 from app.i18n import LOCALES
-from app.web import current_actor, error_message, kho, safe_next
+from app.web import SESSION_STAMP, current_actor, error_message, kho, safe_next
 from archive.errors import AuthenticationRequired
 
 bp = Blueprint("auth", __name__)
@@ -37,7 +37,7 @@ def login():
     limiter = _limiter()
     try:
         limiter.check(address, username)
-        actor = accounts.authenticate(kho(), username, request.form.get("password", ""))
+        actor, stamp = accounts.sign_in(kho(), username, request.form.get("password", ""))
     except TooManyAttempts as exc:
         return render_template("login.html", next=target, username=username,
                                error=error_message(exc)), 429
@@ -48,6 +48,7 @@ def login():
     limiter.succeeded(address, username)
     session.clear()
     session["uid"] = actor.user_id
+    session[SESSION_STAMP] = stamp
     g.pop("actor", None)
     return redirect(target)
 

@@ -1,6 +1,7 @@
 """Use cases for users and API tokens."""
 from __future__ import annotations
 
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.passwords import (MIN_PASSWORD_LENGTH, hash_password, new_token,
-                                    token_hash, verify_password)
+                                    session_stamp, token_hash, verify_password)
 from archive.base import utcnow
 from archive.errors import AuthenticationRequired, Conflict, NotFound, ValidationError
 from archive.models import ROLES, ApiToken, Unit, User
@@ -44,7 +45,12 @@ def actor_for(user: User) -> Actor:
     return Actor(user.id, user.username, user.role, user.commune_id)
 
 
-def _commune(session: Session, code: str) -> Unit:
+def find_commune(session: Session, code: str) -> Unit:
+    """The current commune with unit code or GSO code ``code``.
+
+    Raises ValidationError (field ``commune``) for an unknown code, a unit that is not a
+    commune, or a commune that no longer exists (the message names its successor).
+    """
     unit = session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
         unit = session.scalar(select(Unit).where(Unit.gso_code == code, Unit.valid_to.is_(None),
@@ -60,6 +66,13 @@ def _commune(session: Session, code: str) -> Unit:
     return unit
 
 
+def check_new_password(password: str) -> None:
+    """Raise ValidationError (field ``password``) when a new password is too short."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError("password must have at least %(n)d characters",
+                              field="password", n=MIN_PASSWORD_LENGTH)
+
+
 def add_user(kho: Kho, username: str, role: str, password: str, *,
              commune: str | None = None, display_name: str = "") -> UserInfo:
     """Create a user. Raises ValidationError (bad name/role/commune/password), Conflict."""
@@ -72,15 +85,13 @@ def add_user(kho: Kho, username: str, role: str, password: str, *,
                               field="role", role=repr(role), choices=", ".join(ROLES))
     if role == "commune" and not commune:
         raise ValidationError("a commune account needs --commune CODE", field="commune")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError("password must have at least %(n)d characters",
-                              field="password", n=MIN_PASSWORD_LENGTH)
+    check_new_password(password)
     with kho.transaction() as session:
         if session.scalar(select(User.id).where(User.username == username)):
             raise Conflict("user %(name)s already exists", field="username", name=repr(username))
         user = User(username=username, role=role, password_hash=hash_password(password),
                     display_name=normalize_text(display_name) or username,
-                    commune=_commune(session, commune) if commune else None)
+                    commune=find_commune(session, commune) if commune else None)
         session.add(user)
         session.flush()
         return UserInfo.of(user)
@@ -103,13 +114,29 @@ def create_token(kho: Kho, username: str, label: str = "") -> str:
     return token
 
 
+def _signed_in_user(session: Session, username: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.active or not verify_password(password, user.password_hash):
+        raise AuthenticationRequired("wrong user name or password", field="password")
+    return user
+
+
 def authenticate(kho: Kho, username: str, password: str) -> Actor:
     """Check a sign-in; the same message for unknown user and wrong password."""
     with kho.transaction() as session:
-        user = session.scalar(select(User).where(User.username == username.strip().lower()))
-        if user is None or not user.active or not verify_password(password, user.password_hash):
-            raise AuthenticationRequired("wrong user name or password", field="password")
-        return actor_for(user)
+        return actor_for(_signed_in_user(session, username, password))
+
+
+def sign_in(kho: Kho, username: str, password: str) -> tuple[Actor, str]:
+    """Check a browser sign-in: the actor and the stamp its session must keep.
+
+    Raises AuthenticationRequired like :func:`authenticate`. The stamp is checked by
+    :func:`actor_for_session` on every request; it changes when the password is set
+    again, which signs out every browser session opened with the old password.
+    """
+    with kho.transaction() as session:
+        user = _signed_in_user(session, username, password)
+        return actor_for(user), session_stamp(user.password_hash)
 
 
 def actor_for_token(kho: Kho, token: str) -> Actor:
@@ -136,10 +163,26 @@ def actor_by_name(kho: Kho, username: str) -> Actor:
         return actor_for(user)
 
 
-def actor_by_id(kho: Kho, user_id: int) -> Optional[Actor]:
+def actor_for_session(kho: Kho, user_id: int, stamp: object) -> Optional[Actor]:
+    """The actor of a browser session, or None when it must count as signed out.
+
+    None when the user is gone or disabled, or when ``stamp`` (kept in the session at
+    sign-in, see :func:`sign_in`) no longer matches the password: it was set again.
+    """
     with kho.transaction() as session:
         user = session.get(User, user_id)
-        return actor_for(user) if user and user.active else None
+        if user is None or not user.active or not isinstance(stamp, str):
+            return None
+        if not hmac.compare_digest(stamp, session_stamp(user.password_hash)):
+            return None
+        return actor_for(user)
+
+
+def session_stamp_of(kho: Kho, user_id: int) -> Optional[str]:
+    """The current session stamp of a user (to keep one's own session after a reset)."""
+    with kho.transaction() as session:
+        user = session.get(User, user_id)
+        return session_stamp(user.password_hash) if user else None
 
 
 def ensure_admin(kho: Kho) -> tuple[bool, "Path"]:

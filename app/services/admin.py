@@ -3,7 +3,8 @@
 Every function takes the acting user and checks ``user.manage`` or
 ``vocabulary.edit`` first. Vocabulary edits change labels, the active flag and unit
 validity/successors; codes never change (products and the index refer to them).
-Each change adds a provenance Event (``user.*``, ``token.*``, ``vocabulary.edit``).
+Each change adds a provenance Event (``user.*``, ``token.*``, ``vocabulary.edit``);
+a password never goes into an event.
 """
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from sqlalchemy import select
 from app.bootstrap import Kho
 from app.services import accounts
 from app.services.actors import Actor
+from app.services.passwords import hash_password
 from app.services.product_input import parse_date
+from app.services.ratelimit import forget_user
 from app.services.views import iso_datetime
 from archive.base import utcnow
 from archive.errors import Conflict, NotFound, ValidationError
@@ -48,8 +51,16 @@ def add_user(kho: Kho, actor: Actor, username: str, role: str, password: str, *,
 
 
 def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = None,
-                active: Optional[bool] = None) -> accounts.UserInfo:
-    """Change a user's role and/or active flag. An admin cannot lock themself out."""
+                active: Optional[bool] = None, commune: Optional[str] = None
+                ) -> accounts.UserInfo:
+    """Change a user's role, active flag and/or commune; None leaves a value as it is.
+
+    ``commune`` is the unit code or GSO code of a current commune (a commune account
+    moved after communes merged), or "" to remove it. Raises PermissionDenied (not an
+    admin), NotFound (no such user), ValidationError (unknown role; unknown commune or
+    one that no longer exists, field ``commune``; a commune account left without a
+    commune) and Conflict (an admin disabling or demoting their own account).
+    """
     actor.require("user.manage")
     if role is not None and role not in ROLES:
         raise ValidationError("unknown role %(role)s; choose one of %(choices)s",
@@ -60,8 +71,10 @@ def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = N
             raise NotFound("no user %(id)s", field="user", id=user_id)
         if user.id == actor.user_id and (active is False or (role and role != "admin")):
             raise Conflict("you cannot disable or demote your own account", field="user")
-        if role == "commune" and user.commune_id is None:
-            raise ValidationError("a commune account needs a commune", field="role")
+        unit = _new_commune(session, user, commune)
+        if (role or user.role) == "commune" and unit is None:
+            raise ValidationError("a commune account needs a commune",
+                                  field="role" if commune is None else "commune")
         changes = []
         if role is not None and role != user.role:
             changes.append(f"role {user.role}->{role}")
@@ -69,8 +82,52 @@ def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = N
         if active is not None and active != user.active:
             changes.append("enabled" if active else "disabled")
             user.active = active
+        if unit is not user.commune:
+            changes.append(f"commune {_code(user.commune)}->{_code(unit)}")
+            user.commune = unit
         if changes:
             _audit(session, actor, "user.update", f"{user.username}: {', '.join(changes)}")
+        session.flush()
+        return accounts.UserInfo.of(user)
+
+
+def _new_commune(session, user: User, commune: Optional[str]) -> Optional[Unit]:
+    """The commune ``user`` will have: unchanged for None or its own code, else looked up."""
+    if commune is None:
+        return user.commune
+    code = normalize_text(commune)
+    if not code:
+        return None
+    if user.commune is not None and code == user.commune.code:
+        return user.commune          # kept as it is, even a commune that has since merged
+    return accounts.find_commune(session, code)
+
+
+def _code(unit: Optional[Unit]) -> str:
+    return unit.code if unit is not None else "-"
+
+
+def set_password(kho: Kho, actor: Actor, user_id: int, password: str) -> accounts.UserInfo:
+    """Give user ``user_id`` a new password (for a user who forgot theirs).
+
+    The user's signed-in browser sessions stop working at their next request (a session
+    keeps a stamp of the password it was opened with); their API tokens are separate
+    credentials and stay valid (revoke them on the tokens page if they leaked). Failed
+    sign-ins counted for the user name are forgotten so the new password works at once.
+    The audit event never contains the password. Raises PermissionDenied (not an
+    admin), ValidationError (password shorter than the rule for new users, field
+    ``password``) and NotFound (no such user).
+    """
+    actor.require("user.manage")
+    accounts.check_new_password(password)
+    new_hash = hash_password(password)       # slow on purpose: before the transaction
+    with kho.transaction() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("no user %(id)s", field="user", id=user_id)
+        user.password_hash = new_hash
+        forget_user(session, user.username)
+        _audit(session, actor, "user.password", f"{user.username}: new password set")
         session.flush()
         return accounts.UserInfo.of(user)
 

@@ -3,6 +3,10 @@
 Passwords: scrypt (n=2**14, r=8, p=1, 16-byte salt), stored as
 ``scrypt$n$r$p$salt_hex$hash_hex``. API tokens are 256-bit random strings, so a plain
 SHA-256 of the token is enough to store them safely and find them by hash.
+
+A signed-in browser session keeps a short stamp of the password hash
+(:func:`session_stamp`); a new password (new salt, new hash) changes the stamp, so
+sessions opened with the old password stop working.
 """
 from __future__ import annotations
 
@@ -31,6 +35,16 @@ def verify_password(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def session_stamp(stored: str) -> str:
+    """A short fingerprint of a stored password hash, kept in the browser session.
+
+    It changes whenever the password is set again (a new random salt each time). The
+    session cookie is signed but readable; without the salt, which never leaves the
+    database, the stamp tells nothing about the password.
+    """
+    return hashlib.sha256(b"kho-session:" + stored.encode("utf-8")).hexdigest()[:16]
 
 
 def new_token() -> str:

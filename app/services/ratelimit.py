@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from archive.errors import KhoError
@@ -70,3 +71,13 @@ class LoginRateLimiter:
         with self.kho.transaction() as session:
             session.execute(delete(LoginFailure).where(
                 LoginFailure.key == self._key(address, username)))
+
+
+def forget_user(session: Session, username: str) -> None:
+    """Forget the failed sign-ins counted for ``username`` from every address.
+
+    Called when an admin sets a new password, so that the user, often blocked after
+    guessing at the forgotten one, can sign in with the new password at once.
+    """
+    session.execute(delete(LoginFailure).where(
+        LoginFailure.key.endswith("|" + username.strip().lower(), autoescape=True)))

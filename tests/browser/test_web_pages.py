@@ -153,3 +153,20 @@ def test_admin_pages_render(site, sign_in):
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("nav.main-nav").inner_text().startswith("Search")
     screenshot(page, "search-english")
+
+
+def test_admin_moves_a_commune_account_to_another_commune(site, sign_in):
+    # The commune select sits in its own table cell and belongs to the row's form
+    # through the form= attribute, which only a real browser honours.
+    page = sign_in("admin1")
+    page.goto(f"{site.url}/admin/users")
+    row = page.locator("tr", has_text="xa1")
+    select = row.locator('select[name="commune"]')
+    current = select.input_value()
+    other = next(v for v in select.locator("option").evaluate_all("os => os.map(o => o.value)")
+                 if v and v != current)
+    select.select_option(other)
+    row.locator('form[action$="/users/%s"] button' % row.get_attribute("id").split("-")[1]).click()
+    page.wait_for_load_state()
+    assert page.locator(".flash").count() >= 1
+    assert page.locator("tr", has_text="xa1").locator('select[name="commune"]').input_value() == other

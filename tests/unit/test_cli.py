@@ -74,6 +74,63 @@ def test_duplicate_user_exits_1(run):
     assert "lan" in again.stderr
 
 
+def _signs_in(run, name: str, password: str) -> bool:
+    from app.bootstrap import build
+    from app.services import accounts
+    from archive.errors import AuthenticationRequired
+
+    kho = build({"instance_path": str(run.instance)})
+    try:
+        accounts.authenticate(kho, name, password)
+        return True
+    except AuthenticationRequired:
+        return False
+    finally:
+        kho.close()
+
+
+def test_user_password_from_stdin_replaces_the_old_one(run):
+    run("init")
+    run("user", "add", "hoa", "--role", "commune", "--commune", "xa-dak-koi-2025",
+        "--password-stdin", input="mật khẩu cũ dài\n")
+    result = run("--lang", "en", "user", "password", "hoa", "--password-stdin",
+                 input="mật khẩu mới dài\n")
+    assert result.exit_code == 0, result.output
+    assert "New password set for hoa" in result.output
+    assert _signs_in(run, "hoa", "mật khẩu mới dài")
+    assert not _signs_in(run, "hoa", "mật khẩu cũ dài")
+
+
+def test_user_password_prompts_twice_in_vietnamese(run):
+    run("init")
+    run("user", "add", "lan", "--role", "admin", "--password-stdin", input="12345678\n")
+    result = run("user", "password", "lan", input="mật khẩu mới dài\nmật khẩu mới dài\n")
+    assert result.exit_code == 0, result.output
+    assert "Mật khẩu mới" in result.output and "Đã đặt mật khẩu mới cho lan" in result.output
+    assert "mật khẩu mới dài" not in result.output        # hidden input
+    assert _signs_in(run, "lan", "mật khẩu mới dài")
+
+
+def test_user_password_for_an_unknown_user_fails_in_one_line(run):
+    run("init")
+    result = run("--lang", "en", "user", "password", "nobody", "--password-stdin",
+                 input="long enough password\n")
+    assert result.exit_code == 2           # NotFound, as for 'kho user token'
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "username:" in lines[0] and "nobody" in lines[0]
+
+
+def test_user_password_too_short_is_refused_naming_the_field(run):
+    run("init")
+    run("user", "add", "lan", "--role", "office", "--password-stdin", input="12345678\n")
+    result = run("--lang", "en", "user", "password", "lan", "--password-stdin",
+                 input="short\n")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "password:" in lines[0] and "8" in lines[0]
+    assert _signs_in(run, "lan", "12345678")
+
+
 def test_unknown_configuration_key_exits_2_naming_it(run, monkeypatch):
     monkeypatch.setenv("KHO_STORGAE", "s3")
     result = run("--lang", "en", "init")
@@ -104,6 +161,7 @@ def test_vocab_list_shows_communes_with_successors(run):
 
 def test_every_command_has_help(run):
     for args in (["--help"], ["init", "--help"], ["user", "add", "--help"],
-                 ["user", "token", "--help"], ["vocab", "list", "--help"]):
+                 ["user", "token", "--help"], ["user", "password", "--help"],
+                 ["vocab", "list", "--help"]):
         result = run(*args)
         assert result.exit_code == 0 and "Usage:" in result.output

@@ -1,0 +1,124 @@
+"""Admin user care through the service layer: a new password for a user who forgot
+theirs, and moving a commune account to another commune after the 2025 mergers."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.services import accounts, admin
+from app.services.ratelimit import LoginRateLimiter, TooManyAttempts
+from archive.errors import AuthenticationRequired, NotFound, PermissionDenied, ValidationError
+from archive.models import Event
+
+OLD, NEW = "mật-khẩu-cũ-dài", "mật-khẩu-mới-dài"
+
+
+@pytest.fixture
+def people(kho):
+    accounts.add_user(kho, "quantri", "admin", OLD)
+    accounts.add_user(kho, "dakkoi", "commune", OLD, commune="xa-dak-koi-2025")
+    accounts.add_user(kho, "vanphong", "office", OLD)
+    return {name: accounts.actor_by_name(kho, name) for name in ("quantri", "dakkoi",
+                                                                 "vanphong")}
+
+
+def _events(kho, action: str) -> list[str]:
+    with kho.transaction() as session:
+        return list(session.scalars(select(Event.detail).where(Event.action == action)))
+
+
+def test_admin_sets_a_new_password_the_old_one_stops_working(kho, people):
+    admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, NEW)
+    assert accounts.authenticate(kho, "dakkoi", NEW).username == "dakkoi"
+    with pytest.raises(AuthenticationRequired):
+        accounts.authenticate(kho, "dakkoi", OLD)
+    details = _events(kho, "user.password")
+    assert details == ["dakkoi: new password set"]
+    assert all(NEW not in d and OLD not in d for d in details)
+
+
+def test_a_new_password_changes_the_session_stamp_but_keeps_api_tokens(kho, people):
+    uid = people["dakkoi"].user_id
+    _, stamp = accounts.sign_in(kho, "dakkoi", OLD)
+    token = accounts.create_token(kho, "dakkoi")
+    assert accounts.actor_for_session(kho, uid, stamp).username == "dakkoi"
+    admin.set_password(kho, people["quantri"], uid, NEW)
+    assert accounts.actor_for_session(kho, uid, stamp) is None
+    _, new_stamp = accounts.sign_in(kho, "dakkoi", NEW)
+    assert accounts.actor_for_session(kho, uid, new_stamp).username == "dakkoi"
+    assert accounts.actor_for_token(kho, token).username == "dakkoi"
+
+
+def test_a_new_password_lifts_the_sign_in_block(kho, people):
+    limiter = LoginRateLimiter(kho, limit=2)
+    for _ in range(2):
+        limiter.failed("10.0.0.7", "dakkoi")
+    with pytest.raises(TooManyAttempts):
+        limiter.check("10.0.0.7", "dakkoi")
+    admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, NEW)
+    limiter.check("10.0.0.7", "dakkoi")          # no longer blocked
+
+
+def test_only_admins_set_passwords(kho, people):
+    for name in ("dakkoi", "vanphong"):
+        with pytest.raises(PermissionDenied):
+            admin.set_password(kho, people[name], people["quantri"].user_id, NEW)
+    assert accounts.authenticate(kho, "quantri", OLD).username == "quantri"
+    assert _events(kho, "user.password") == []
+
+
+def test_a_short_password_is_refused_naming_the_field(kho, people):
+    with pytest.raises(ValidationError) as err:
+        admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, "ngan")
+    assert err.value.field == "password" and "8" in err.value.message
+    assert accounts.authenticate(kho, "dakkoi", OLD).username == "dakkoi"
+
+
+def test_a_password_for_an_unknown_user_is_not_found(kho, people):
+    with pytest.raises(NotFound) as err:
+        admin.set_password(kho, people["quantri"], 9999, NEW)
+    assert err.value.field == "user"
+
+
+def test_a_commune_account_moves_to_another_current_commune(kho, people):
+    uid = people["dakkoi"].user_id
+    info = admin.update_user(kho, people["quantri"], uid, commune="xa-kon-braih-2025")
+    assert (info.commune_code, info.commune_name) == ("xa-kon-braih-2025", "Xã Kon Braih")
+    by_gso = admin.update_user(kho, people["quantri"], uid, commune="23479")  # Đăk Rve, GSO code
+    assert by_gso.commune_code == "xa-dak-rve-2025"
+    assert accounts.actor_by_name(kho, "dakkoi").commune_id != people["dakkoi"].commune_id
+    assert _events(kho, "user.update") == [
+        "dakkoi: commune xa-dak-koi-2025->xa-kon-braih-2025",
+        "dakkoi: commune xa-kon-braih-2025->xa-dak-rve-2025"]
+
+
+def test_a_merged_commune_is_refused_naming_the_commune_field(kho, people):
+    with pytest.raises(ValidationError) as err:
+        admin.update_user(kho, people["quantri"], people["dakkoi"].user_id,
+                          commune="xa-tan-lap")
+    assert err.value.field == "commune"
+    assert "Tân Lập" in err.value.message and "xa-kon-braih-2025" in err.value.message
+    assert accounts.actor_by_name(kho, "dakkoi").commune_id == people["dakkoi"].commune_id
+
+
+def test_a_commune_account_always_keeps_a_commune(kho, people):
+    with pytest.raises(ValidationError) as err:
+        admin.update_user(kho, people["quantri"], people["dakkoi"].user_id, commune="")
+    assert err.value.field == "commune"
+    with pytest.raises(ValidationError) as err:
+        admin.update_user(kho, people["quantri"], people["vanphong"].user_id, role="commune")
+    assert err.value.field == "role"
+    moved = admin.update_user(kho, people["quantri"], people["vanphong"].user_id,
+                              role="commune", commune="xa-dak-koi-2025")
+    assert (moved.role, moved.commune_code) == ("commune", "xa-dak-koi-2025")
+
+
+def test_an_account_of_a_merged_commune_can_still_be_disabled(kho, people):
+    from archive.models import Unit, User
+
+    with kho.transaction() as session:      # an account made before the 2025 merger
+        user = session.get(User, people["dakkoi"].user_id)
+        user.commune = session.scalar(select(Unit).where(Unit.code == "xa-dak-koi"))
+    info = admin.update_user(kho, people["quantri"], people["dakkoi"].user_id,
+                             role="commune", active=False, commune="xa-dak-koi")
+    assert info.commune_code == "xa-dak-koi" and info.active is False
