@@ -1,6 +1,7 @@
 """Search benchmark: Kho's Whoosh index vs SQLite FTS5 on the same records and queries.
 
     python benchmarks/search_bench.py --products 20000 [100000] [--queries 60]
+        [--workdir DIR [--reuse]] [--check-phrases N]
 
 For each size: generate records (benchmarks/corpus.py, seeded), index them in
 both engines (timed), then for each query type run a warm-up set and a fresh
@@ -117,6 +118,22 @@ QUERY_TYPES = [
 ]
 
 
+def whoosh_agreement(index: SearchIndex, queries: list[str]) -> int:
+    """How many of ``queries`` give Kho the same total as Whoosh's own exhaustive search
+    (positional ``Phrase`` on the reference field; sensitive products hidden)."""
+    from whoosh.scoring import BM25F
+
+    from search_index.query import parse_query, whoosh_filter, whoosh_query
+
+    same = 0
+    with index._index().searcher(weighting=BM25F()) as searcher:
+        for text in queries:
+            want = len(searcher.search(whoosh_query(parse_query(text)), limit=None,
+                                       filter=whoosh_filter({}, False)))
+            same += index.search(SearchQuery(text=text)).total == want
+    return same
+
+
 def timed(fn, queries) -> np.ndarray:
     out = []
     for q in queries:
@@ -130,12 +147,17 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else path.stat().st_size
 
 
-def run_size(count: int, n_queries: int, workdir: Path, seed: int) -> list[str]:
-    gen = CorpusGenerator(seed=seed)
-    records = list(gen.products(count))
+def run_size(count: int, n_queries: int, workdir: Path, seed: int, reuse: bool = False,
+             check_phrases: int = 0) -> list[str]:
     kho_path, fts_path = workdir / f"kho-{count}", workdir / f"fts-{count}.sqlite"
-    index, kho_secs = kho_build(kho_path, records)
-    fts_secs = fts_build(fts_path, records)
+    if reuse and kho_path.is_dir() and fts_path.is_file():
+        index, kho_secs, fts_secs = SearchIndex(kho_path, result_cache_size=0), float("nan"), float("nan")
+    else:
+        shutil.rmtree(kho_path, ignore_errors=True)
+        fts_path.unlink(missing_ok=True)
+        records = list(CorpusGenerator(seed=seed).products(count))
+        index, kho_secs = kho_build(kho_path, records)
+        fts_secs = fts_build(fts_path, records)
     db = sqlite3.connect(fts_path)
     # Same index, no decoded-postings cache: every query reads every posting list.
     uncached = SearchIndex(kho_path, result_cache_size=0, postings_cache_size=0)
@@ -163,6 +185,12 @@ def run_size(count: int, n_queries: int, workdir: Path, seed: int) -> list[str]:
         lines.append(f"| {name} | {k50:.1f} | {k95:.1f} | {c95:.1f} | {f50:.1f} | {f95:.1f} "
                      f"| {k95 / f95:.2f} | {c95 / f95:.2f} | {same}/{len(measured)} |")
         print(lines[-1], flush=True)
+    if check_phrases:
+        for kind in ("phrase", "long_phrase"):
+            texts = qgen.query_texts(kind, check_phrases)
+            lines.append(f"\nPhrase totals equal to Whoosh's positional Phrase query ({kind}): "
+                         f"{whoosh_agreement(index, texts)}/{len(texts)}")
+            print(lines[-1], flush=True)
     db.close()
     index.close()
     uncached.close()
@@ -175,6 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=60, help="measured queries per type")
     parser.add_argument("--seed", type=int, default=20231)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the indexes here")
+    parser.add_argument("--reuse", action="store_true",
+                        help="query the indexes an earlier run left in --workdir (same seed) "
+                             "instead of building them again (indexing times are then not measured)")
+    parser.add_argument("--check-phrases", type=int, default=0, metavar="N",
+                        help="also compare the totals of N short and N long phrase queries "
+                             "with Whoosh's exhaustive positional search")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kho-search-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -182,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
           f"SQLite {sqlite3.sqlite_version}", flush=True)
     try:
         for count in args.products:
-            print("\n".join(run_size(count, args.queries, workdir, args.seed)), flush=True)
+            print("\n".join(run_size(count, args.queries, workdir, args.seed, args.reuse,
+                                      args.check_phrases)), flush=True)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
