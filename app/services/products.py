@@ -62,6 +62,11 @@ def _apply(p: Product, values: dict[str, Any]) -> None:
     for key, value in values.items():
         if key not in multi:
             setattr(p, key, value)
+    task = values.get("plan_task")
+    if task is not None and p.lead_unit is None:
+        # The plan names the unit leading each task: a product filed under a task
+        # without a lead unit of its own gets the task's (web form, API, manifest).
+        p.lead_unit = task.lead_unit
 
 
 def create_product(kho: Kho, actor: Actor, data: dict[str, Any]) -> int:

@@ -98,3 +98,22 @@ def test_labels_are_accepted_beside_codes_with_or_without_diacritics(kho, users)
         assert p.codes_of("language") == ["vie", "bdq"]
         # "Đăk Kôi" names both the pre-2025 commune and the merged one: today's wins
         assert sorted(u.code for u in p.communes) == ["xa-dak-koi-2025", "xa-kon-braih-2025"]
+
+
+def test_a_plan_task_brings_its_lead_unit_when_none_is_given(kho, users):
+    # Task 3.6 of the plan: the district's political-social organisations lead it.
+    pid = products.create_product(kho, PRODUCER, {"title": "Hội nghị tuyên truyền",
+                                                  "plan_task": "3.6"})
+    given = products.create_product(kho, PRODUCER, full_metadata(
+        plan_task="3.6", lead_unit="trung-tam-vhttdltt-kon-ray"))
+    untouched = products.create_product(kho, PRODUCER, {"title": "Không thuộc nhiệm vụ nào"})
+    with kho.transaction() as s:
+        p = s.get(Product, pid)
+        assert p.lead_unit.code == "ldld-kon-ray"
+        assert p.cooperating_units == []               # the product's own, not the plan's list
+        g = s.get(Product, given)
+        assert g.lead_unit.code == "trung-tam-vhttdltt-kon-ray"      # what the user chose stays
+        assert s.get(Product, untouched).lead_unit is None
+    products.update_product(kho, PRODUCER, untouched, {"plan_task": "3.3"})
+    with kho.transaction() as s:
+        assert s.get(Product, untouched).lead_unit.code == "trung-tam-vhttdltt-kon-ray"
