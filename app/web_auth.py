@@ -50,7 +50,11 @@ def login():
     session["uid"] = actor.user_id
     session[SESSION_STAMP] = stamp
     g.pop("actor", None)
-    return redirect(target)
+    response = make_response(redirect(target))
+    chosen = accounts.locale_of(kho(), actor.user_id)
+    if chosen and not request.cookies.get(LOCALE_COOKIE):  # a device without a choice yet
+        _remember_language(response, chosen)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
@@ -61,9 +65,21 @@ def logout():
 
 @bp.route("/lang/<code>")
 def choose_language(code: str):
-    """Remember the chosen language in a cookie and go back."""
+    """Remember the chosen language (cookie; and the account, when signed in); go back.
+
+    The account keeps it so that signing in on another device brings it along.
+    """
+    from app.services import accounts
+
     response = make_response(redirect(safe_next(request.args.get("next"), "/")))
     if code in LOCALES:
-        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
-                            samesite="Lax", secure=request.is_secure)
+        _remember_language(response, code)
+        actor = current_actor()
+        if actor is not None:
+            accounts.set_locale(kho(), actor, code)
     return response
+
+
+def _remember_language(response, code: str) -> None:
+    response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
+                        samesite="Lax", secure=request.is_secure)

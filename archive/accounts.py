@@ -23,7 +23,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     commune_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
     commune: Mapped[Optional[Unit]] = relationship()
-    locale: Mapped[str] = mapped_column(String(5), default="vi")
+    # the UI language the user chose ("vi"/"en"); None: never chose (browser language)
+    locale: Mapped[Optional[str]] = mapped_column(String(5), default=None)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user",

@@ -178,6 +178,28 @@ def actor_for_session(kho: Kho, user_id: int, stamp: object) -> Optional[Actor]:
         return actor_for(user)
 
 
+def set_locale(kho: Kho, actor: Actor, locale: str) -> None:
+    """Remember the UI language ``actor`` chose ("vi" or "en"), for their other devices.
+
+    Raises ValidationError (field ``locale``) for any other code.
+    """
+    from app.i18n import LOCALES
+
+    if locale not in LOCALES:
+        raise ValidationError("unknown language %(code)s", field="locale", code=repr(locale))
+    with kho.transaction() as session:
+        user = session.get(User, actor.user_id)
+        if user is not None:
+            user.locale = locale
+
+
+def locale_of(kho: Kho, user_id: int) -> Optional[str]:
+    """The UI language a user chose, or None if they never chose one."""
+    with kho.transaction() as session:
+        user = session.get(User, user_id)
+        return user.locale if user else None
+
+
 def session_stamp_of(kho: Kho, user_id: int) -> Optional[str]:
     """The current session stamp of a user (to keep one's own session after a reset)."""
     with kho.transaction() as session:

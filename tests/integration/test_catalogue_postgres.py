@@ -2,9 +2,15 @@
 
 The ``kho`` fixture of this folder's conftest gives them a PostgreSQL instance.
 """
+from typing import Iterator
+
+import pytest
+
+from tests.unit import test_migrations as migrations
 from tests.unit.test_accounts import *  # noqa: F401,F403
 from tests.unit.test_products import *  # noqa: F401,F403
 from tests.unit.test_ingest_service import *  # noqa: F401,F403
+from tests.unit.test_migrations import test_migrations_build_exactly_what_the_models_describe  # noqa: F401
 
 
 def test_vietnamese_text_round_trips_and_migrations_are_idempotent(kho):
@@ -17,3 +23,18 @@ def test_vietnamese_text_round_trips_and_migrations_are_idempotent(kho):
     with kho.transaction() as s:
         names = set(s.scalars(select(Unit.name).where(Unit.level == "commune")))
     assert {"Xã Đăk Rve", "Xã Đăk Tơ Lung", "Xã Kon Braih"} <= names
+
+
+@pytest.fixture
+def blank(pg_url, tmp_path) -> Iterator:
+    """A PostgreSQL database with no tables yet."""
+    from app.bootstrap import Kho
+    from tests.conftest import make_settings
+
+    runtime = Kho(make_settings(tmp_path / "instance", database_url=pg_url))
+    yield runtime
+    runtime.close()
+
+
+test_upgrade_to_0004_keeps_users_and_forgets_the_unused_locale = \
+    migrations.test_upgrade_to_0004_keeps_users_and_forgets_the_unused_locale

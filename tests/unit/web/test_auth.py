@@ -80,3 +80,17 @@ def test_browser_language_is_used_without_a_choice(app, users):
     b.login(users["office"])
     page = b.get("/search", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert 'lang="en"' in page.get_data(as_text=True)
+
+
+def test_a_chosen_language_follows_the_user_to_another_device(app, users):
+    phone = Browser(app.test_client())
+    phone.login(users["office"])
+    phone.get("/lang/en?next=/search")
+    laptop = Browser(app.test_client())        # no language cookie there yet
+    laptop.login(users["office"])
+    assert 'lang="en"' in laptop.get("/search", headers={"Accept-Language": "vi"}).get_data(as_text=True)
+    laptop.get("/lang/vi")                      # a choice on this device wins here ...
+    assert 'lang="vi"' in laptop.get("/search").get_data(as_text=True)
+    other = Browser(app.test_client())
+    other.login(users["producer"])              # ... and another user is not affected
+    assert 'lang="vi"' in other.get("/search", headers={"Accept-Language": "vi"}).get_data(as_text=True)
