@@ -36,5 +36,5 @@ def blank(pg_url, tmp_path) -> Iterator:
     runtime.close()
 
 
-test_upgrade_to_0004_keeps_users_and_forgets_the_unused_locale = \
-    migrations.test_upgrade_to_0004_keeps_users_and_forgets_the_unused_locale
+test_upgrade_to_0004_keeps_users_tokens_and_history = \
+    migrations.test_upgrade_to_0004_keeps_users_tokens_and_history

@@ -30,13 +30,26 @@ def test_migrations_build_exactly_what_the_models_describe(kho):
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
 
-def test_upgrade_to_0004_keeps_users_and_forgets_the_unused_locale(blank):
+def test_upgrade_to_0004_keeps_users_tokens_and_history(blank):
+    # 0004 alters users; on SQLite that copies and drops the table, which must not
+    # cascade to the rows that point at users (tokens deleted, authors set to NULL).
     db.upgrade(blank.engine, "0003")
     with blank.engine.begin() as c:
-        c.execute(text("INSERT INTO users (username, display_name, password_hash, role, locale,"
-                       " active, created_at) VALUES ('hoa', 'Hòa', 'x', 'producer', 'vi', :t,"
+        c.execute(text("INSERT INTO users (id, username, display_name, password_hash, role, locale,"
+                       " active, created_at) VALUES (7, 'hoa', 'Hòa', 'x', 'producer', 'vi', :t,"
                        " CURRENT_TIMESTAMP)"), {"t": True})
+        c.execute(text("INSERT INTO api_tokens (user_id, token_hash, prefix, label, created_at)"
+                       " VALUES (7, 'abc', 'kho_ab', 'máy trạm', CURRENT_TIMESTAMP)"))
+        c.execute(text("INSERT INTO events (action, tool, tool_version, outcome, user_id, detail,"
+                       " at) VALUES ('user.add', '', '', 'ok', 7, 'hoa', CURRENT_TIMESTAMP)"))
     db.upgrade(blank.engine)
     with blank.engine.connect() as c:
-        row = c.execute(text("SELECT display_name, locale FROM users WHERE username = 'hoa'")).one()
+        row = c.execute(text("SELECT display_name, locale FROM users WHERE id = 7")).one()
+        tokens = c.execute(text("SELECT label FROM api_tokens WHERE user_id = 7")).all()
+        authors = c.execute(text("SELECT user_id FROM events WHERE action = 'user.add'")).all()
     assert row == ("Hòa", None)   # nobody had chosen a language through this column
+    assert tokens == [("máy trạm",)]
+    assert authors == [(7,)]
+    if blank.engine.dialect.name == "sqlite":   # enforcement is back on afterwards
+        with blank.engine.connect() as c:
+            assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
