@@ -24,9 +24,11 @@ from app.cli import CliState, _, handle_errors, main, pass_state
 def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int, threads: int,
               no_worker: bool) -> None:
     """Serve Kho with a production WSGI server (gunicorn) and a job consumer."""
+    from app.services.instance import require_current_schema
     from app.wsgi_server import serve
 
     kho = state.kho()
+    require_current_schema(kho)      # fail here, not on the first write
     consumer = None
     if not no_worker:
         args = [sys.executable, "-m", "app", "--lang", state.lang]
@@ -57,8 +59,10 @@ def worker_cmd(state: CliState, workers: int | None) -> None:
     On start it re-queues work left unfinished by a consumer that died (kill -9).
     """
     from app.services import jobs
+    from app.services.instance import require_current_schema
 
     kho = state.kho()
+    require_current_schema(kho)
     jobs.register_all(kho)
     recovered = jobs.recover_unfinished(kho)
     if recovered:

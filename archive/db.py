@@ -67,6 +67,24 @@ def check(engine: Engine) -> None:
                                  reason=reason) from None
 
 
+def require_current(engine: Engine) -> None:
+    """Raise ServiceUnavailable unless the schema is at this version's last migration.
+
+    An instance upgraded without ``kho init`` (or one opened by an older Kho) would
+    otherwise fail later on the first write with a constraint error.
+    """
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current != head:
+        raise ServiceUnavailable("database schema is at version %(current)s, this version of Kho "
+                                 "needs %(head)s: run `kho init`", field="database_url",
+                                 current=current or "0", head=head)
+
+
 def _alembic_config(engine: Engine):
     from alembic.config import Config
 

@@ -76,10 +76,16 @@ def init_instance(kho: Kho) -> InitReport:
                       index=str(s.index_dir), seeded=seeded, reindexed=reindexed)
 
 
+def require_current_schema(kho: Kho) -> None:
+    """Raise ServiceUnavailable if the database is unreachable or needs ``kho init``."""
+    db.check(kho.engine)
+    db.require_current(kho.engine)
+
+
 def health(kho: Kho) -> dict[str, str]:
     """Component -> "ok" or a one-line error, for ``/healthz`` and ``kho check``."""
     results: dict[str, str] = {}
-    checks = {"database": lambda: db.check(kho.engine), "storage": kho.storage.check,
+    checks = {"database": lambda: require_current_schema(kho), "storage": kho.storage.check,
               "index": lambda: kho.index.doc_count(), "queue": lambda: kho.queue.check()}
     for name, probe in checks.items():
         try:

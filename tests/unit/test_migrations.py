@@ -53,3 +53,20 @@ def test_upgrade_to_0004_keeps_users_tokens_and_history(blank):
     if blank.engine.dialect.name == "sqlite":   # enforcement is back on afterwards
         with blank.engine.connect() as c:
             assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_an_instance_not_upgraded_is_reported_and_not_served(blank, monkeypatch):
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from app.services.instance import health
+
+    db.upgrade(blank.engine, "0003")   # new code, database left at the previous version
+    assert "kho init" in health(blank)["database"]
+    monkeypatch.setenv("KHO_INSTANCE_PATH", blank.settings.instance_path)
+    monkeypatch.setenv("KHO_QUEUE_URL", "immediate")
+    monkeypatch.setenv("KHO_SECRET_KEY", "x")
+    worker = CliRunner().invoke(main, ["--lang", "en", "worker"])
+    assert worker.exit_code != 0 and "run `kho init`" in worker.output
+    db.upgrade(blank.engine)
+    assert health(blank)["database"] == "ok"
