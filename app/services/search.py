@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from sqlalchemy import select
+
 from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.product_input import parse_date
 from archive.errors import ValidationError
+from archive.models import Unit
 from archive.text import normalize_text
 from search_index import FACET_FIELDS, SORTS, SearchQuery, SearchResult
 
@@ -55,6 +58,39 @@ def build_query(actor: Actor, params: Mapping[str, Any]) -> SearchQuery:
                        facets=list(FACET_FIELDS[:9]))
 
 
+# Facet filters whose values are units; see _units_carried_by.
+UNIT_FILTERS = ("communes", "lead_unit")
+
+
 def search(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> SearchResult:
+    """Run a search for ``actor`` (sensitive products only for those allowed).
+
+    A unit filter (commune, lead unit) given by unit code or GSO code also matches the
+    units it replaced: after the 2025 merger, staff of the new commune find the
+    archive filed under the communes it absorbed.
+    """
     actor.require("product.view")
-    return kho.index.search(build_query(actor, params))
+    query = build_query(actor, params)
+    if any(name in query.filters for name in UNIT_FILTERS):
+        with kho.transaction() as session:
+            units = list(session.scalars(select(Unit)))
+            for name in UNIT_FILTERS:
+                if name in query.filters:
+                    query.filters[name] = _units_carried_by(units, query.filters[name])
+    return kho.index.search(query)
+
+
+def _units_carried_by(units: list[Unit], codes: list[str]) -> list[str]:
+    """``codes`` (unit or current GSO codes) plus every unit whose successors lead to one."""
+    by_code = {u.code: u for u in units}
+    by_gso = {u.gso_code: u for u in units if u.gso_code and u.valid_to is None}
+    wanted = {by_code.get(c) or by_gso.get(c) for c in codes} - {None}
+    out = [c for c in codes if c not in by_code and c not in by_gso]  # unknown: match nothing
+    for unit in units:
+        step, hops = unit, 0
+        while step is not None and hops <= 10:
+            if step in wanted:
+                out.append(unit.code)
+                break
+            step, hops = step.successor, hops + 1
+    return out

@@ -97,3 +97,14 @@ def test_init_after_an_upgrade_rebuilds_an_index_from_another_version(kho, monke
     assert ids(kho, PRODUCER, q='"quyen cua nguoi khuyet tat"') == [pid]
     again = CliRunner().invoke(main, ["--lang", "en", "init"])
     assert "rebuilt" not in again.output
+
+
+def test_a_merged_commune_finds_what_was_filed_under_the_communes_it_replaced(kho):
+    before = products.create_product(kho, PRODUCER, {"title": "Bản tin xã cũ",
+                                                     "communes": "xa-dak-koi"})
+    after = products.create_product(kho, PRODUCER, {"title": "Bản tin xã mới",
+                                                    "communes": "xa-dak-koi-2025"})
+    assert sorted(ids(kho, COMMUNE, communes="xa-dak-koi-2025")) == sorted([before, after])
+    assert sorted(ids(kho, COMMUNE, communes="23485")) == sorted([before, after])  # GSO code
+    assert ids(kho, COMMUNE, communes="xa-dak-koi") == [before]   # the old one: its own only
+    assert ids(kho, COMMUNE, communes="xa-atlantis") == []
