@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
@@ -15,8 +15,8 @@ from app.services import indexing
 from app.services.actors import Actor
 from app.services.product_input import TERM_FIELDS, resolve
 from archive.base import utcnow
-from archive.errors import NotFound, PermissionDenied
-from archive.models import Event, File, Product, ProductChange
+from archive.errors import Conflict, NotFound, PermissionDenied
+from archive.models import Broadcast, Event, File, Product, ProductChange
 
 LOAD = (selectinload(Product.terms), selectinload(Product.communes),
         selectinload(Product.cooperating_units),
@@ -113,13 +113,20 @@ def delete_product(kho: Kho, actor: Actor, product_id: int) -> None:
     """Delete a product (admin only). Keeps an audit record with the last metadata.
 
     Originals stay in storage (content-addressed, possibly shared); only the catalogue
-    rows go.
+    rows go. A product that communes have logged as aired is refused (Conflict): those
+    records count in the yearly report and would go with it.
     """
     if not actor.can("product.delete"):
         raise PermissionDenied("role %(role)s may not delete products", field="role",
                                role=actor.role)
     with kho.transaction() as session:
         product = load_product(session, actor, product_id)
+        aired = session.scalar(select(func.count(Broadcast.id))
+                               .where(Broadcast.product_id == product_id))
+        if aired:
+            raise Conflict("product %(id)s was logged as aired %(n)s times; those records "
+                           "count in the yearly report, so it cannot be deleted",
+                           field="id", id=product_id, n=aired)
         snapshot = _snapshot(product)
         snapshot["files"] = [{"id": f.id, "sha256": f.sha256, "key": f.storage_key,
                               "filename": f.original_filename} for f in product.files]

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.services import accounts, products
 from app.services.actors import Actor
-from archive.errors import NotFound, PermissionDenied, ValidationError
+from archive.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from archive.models import Product, ProductChange
 
 PRODUCER = Actor(1, "sx", "producer")
@@ -117,3 +117,16 @@ def test_a_plan_task_brings_its_lead_unit_when_none_is_given(kho, users):
     products.update_product(kho, PRODUCER, untouched, {"plan_task": "3.3"})
     with kho.transaction() as s:
         assert s.get(Product, untouched).lead_unit.code == "trung-tam-vhttdltt-kon-ray"
+
+
+def test_a_product_logged_as_aired_is_not_deleted_with_its_broadcast_records(kho, users):
+    from app.services import broadcasts
+
+    pid = products.create_product(kho, PRODUCER, full_metadata())
+    broadcasts.log_broadcast(kho, ADMIN, pid, "02/11/2025", commune_code="xa-dak-rve-2025")
+    with pytest.raises(Conflict) as err:
+        products.delete_product(kho, ADMIN, pid)
+    assert "yearly report" in str(err.value.render(lambda s: s))
+    with kho.transaction() as s:
+        assert s.get(Product, pid) is not None
+    assert len(broadcasts.list_broadcasts(kho, ADMIN)) == 1
