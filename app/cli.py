@@ -15,7 +15,7 @@ import click
 
 from app import errors as error_table
 from app.i18n import gettext_for
-from archive.errors import KhoError
+from archive.errors import KhoError, render_message
 
 
 class CliState:
@@ -44,6 +44,14 @@ def _(text: str) -> str:
     ctx = click.get_current_context(silent=True)
     state = ctx.find_object(CliState) if ctx else None
     return state._(text) if state else gettext_for(_default_lang())(text)
+
+
+def message(value: Any) -> str:
+    """A report message (``archive.errors.Message``, or text) in the command's language,
+    numbers written the language's way."""
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(CliState) if ctx else None
+    return render_message(value, gettext_for(state.lang if state else _default_lang()))
 
 
 def _default_lang() -> str:

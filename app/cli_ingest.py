@@ -10,7 +10,7 @@ from typing import Optional
 
 import click
 
-from app.cli import CliState, _, handle_errors, main, pass_state
+from app.cli import CliState, _, handle_errors, main, message, pass_state
 
 MAX_LISTED_FAILURES = 50  # failed rows printed in the summary; the QC report has them all
 QC_COLUMNS = ("level", "row", "title", "file", "outcome", "product_id", "file_id", "sha256",
@@ -77,15 +77,16 @@ def write_qc_report(result, path: Path) -> Path:
         writer = csv.writer(out)
         writer.writerow(QC_COLUMNS)
         for warning in result.warnings:
-            writer.writerow(["manifest", "", "", "", "warning", "", "", "", warning])
+            writer.writerow(["manifest", "", "", "", "warning", "", "", "", message(warning)])
         for r in result.rows:
             writer.writerow(["row", r.number or "", r.title, "", r.outcome, r.product_id or "",
-                             "", "", r.message])
+                             "", "", message(r.message)])
             for f in r.files:
                 writer.writerow(["file", r.number or "", r.title, f.path, f.outcome,
-                                 r.product_id or "", f.file_id or "", f.sha256, f.message])
+                                 r.product_id or "", f.file_id or "", f.sha256,
+                                 message(f.message)])
         for f in result.unlisted:
-            writer.writerow(["file", "", "", f.path, f.outcome, "", "", "", f.message])
+            writer.writerow(["file", "", "", f.path, f.outcome, "", "", "", message(f.message)])
     os.replace(tmp, path)
     return path
 
@@ -101,10 +102,10 @@ def _print_summary(result, report: Path) -> None:
         "ok": result.file_count("ok"), "dup": result.file_count("duplicate"),
         "failed": result.file_count("failed"), "skipped": result.file_count("skipped")})
     for warning in result.warnings:
-        click.echo(_("Warning: %s") % warning)
+        click.echo(_("Warning: %s") % message(warning))
     failed = [r for r in result.rows if r.outcome == "failed"]
     for row in failed[:MAX_LISTED_FAILURES]:
-        click.echo(f"  {row.message}")
+        click.echo(f"  {message(row.message)}")
     if len(failed) > MAX_LISTED_FAILURES:
         click.echo(_("  ... and %d more (see the QC report)") % (len(failed) - MAX_LISTED_FAILURES))
     click.echo(_("QC report: %s") % report)

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).with_name("translations")
@@ -21,6 +22,27 @@ def translations(locale: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="messages")
 
 
+class LocaleGettext:
+    """``gettext`` for one locale, which also writes numbers the locale's way
+    (``number``): ``KhoError.render`` and ``Message.render`` use it for Quantities."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self._gettext = translations(locale).gettext
+
+    def __call__(self, text: str) -> str:
+        return self._gettext(text)
+
+    def number(self, value: int | float) -> str:
+        return format_number(value, self.locale)
+
+
+def format_number(value: int | float, locale: str) -> str:
+    """``200.000`` in Vietnamese, ``200,000`` in English."""
+    return format_decimal(value, locale=locale if locale in LOCALES else "vi")
+
+
+@lru_cache(maxsize=8)
 def gettext_for(locale: str) -> Callable[[str], str]:
-    """A ``gettext`` function for ``locale`` ("vi" or "en")."""
-    return translations(locale if locale in LOCALES else "vi").gettext
+    """A ``gettext`` function for ``locale`` ("vi" or "en"), with ``.number``."""
+    return LocaleGettext(locale if locale in LOCALES else "vi")

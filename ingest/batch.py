@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
+from archive.errors import Message
 from archive.text import normalize_text
 from ingest.manifest import Manifest, ManifestError, ManifestRow, read_manifest
 
@@ -33,7 +34,11 @@ def path_key(path: os.PathLike | str) -> str:
 
 
 class FileProblem(Exception):
-    """A file cell that names no usable file; the message says which and why."""
+    """A file cell that names no usable file; ``message`` (a Message) says which and why."""
+
+    def __init__(self, template: str, cell: str) -> None:
+        self.message = Message(template, cell=cell)
+        super().__init__(str(self.message))
 
 
 @dataclass
@@ -106,19 +111,21 @@ def locate(cell: str, base: Path, found: FoundFiles) -> Path:
         [base / written] + [r / written for r in found.roots if r.is_dir()]
     inside = [path_key(b) for b in bases if found.under_roots(path_key(b))]
     if not inside:
-        raise FileProblem(f"'{cell}' is outside the folders given; refused")
+        raise FileProblem("file '%(cell)s' is outside the folders given; refused", cell)
     for key in inside:
         same_case = found.by_casefold.get(key.casefold(), [])
         match = found.by_key.get(key) or (same_case[0] if len(same_case) == 1 else None)
         if match is None and len(same_case) > 1:
-            raise FileProblem(f"'{cell}' matches several files differing only in case")
+            raise FileProblem("file '%(cell)s' matches several files differing only in case",
+                              cell)
         if match is None and os.path.isfile(key):
             match = Path(key)            # e.g. a hidden file named explicitly
         if match is not None:
             if not found.under_roots(path_key(os.path.realpath(match)), real=True):
-                raise FileProblem(f"'{cell}' links outside the folders given; refused")
+                raise FileProblem("file '%(cell)s' links outside the folders given; refused",
+                                  cell)
             return match
-    raise FileProblem(f"'{cell}' not found under the folders given")
+    raise FileProblem("file '%(cell)s' not found under the folders given", cell)
 
 
 # --- planning: rows and their files ------------------------------------------------
@@ -131,15 +138,17 @@ class PlannedRow:
     key: str
     values: dict[str, Any]
     files: list[tuple[str, Optional[Path]]]
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)      # Messages
     columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
-        return f"row {self.number}" if self.number is not None else f"'{self.files[0][0]}'"
+        return Message("row %(number)s", number=self.number) if self.number is not None \
+            else f"'{self.files[0][0]}'"
 
     def column(self, name: str) -> str:
-        return f"column '{self.columns[name]}'" if name in self.columns else name
+        return Message("column '%(header)s'", header=self.columns[name]) \
+            if name in self.columns else name
 
 
 @dataclass
@@ -176,7 +185,8 @@ def plan_batch(paths: Iterable[Path], manifest_path: Optional[Path] = None, *,
     named = {path_key(p) for row in rows for _, p in row.files if p is not None}
     unlisted = [found.display(f, manifest.path.parent) for f in found.files
                 if path_key(f) not in named]
-    warnings = ([f"unknown column(s) ignored: {', '.join(manifest.unknown_columns)}"]
+    warnings = ([Message("unknown column(s) ignored: %(columns)s",
+                         columns=", ".join(manifest.unknown_columns))]
                 if manifest.unknown_columns else [])
     return Batch(rows, unlisted, warnings, manifest.path)
 
@@ -185,12 +195,12 @@ def _plan_row(manifest: Manifest, source: ManifestRow, found: FoundFiles) -> Pla
     row = PlannedRow(source.number, f"manifest {path_key(manifest.path)} row {source.number}",
                      source.values, [], columns=manifest.columns)
     if not source.files:
-        row.problems.append(f"{row.column('files')}: no file given")
+        row.problems.append(Message("%(column)s: no file given", column=row.column("files")))
     for cell in dict.fromkeys(source.files):
         try:
             path = locate(cell, manifest.path.parent, found)
             row.files.append((found.display(path, manifest.path.parent), path))
         except FileProblem as problem:
             row.files.append((cell, None))
-            row.problems.append(f"file {problem}")
+            row.problems.append(problem.message)
     return row

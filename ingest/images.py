@@ -7,19 +7,23 @@ apps still refuse it. Files: ``thumbnail.jpg`` (longest side ``thumbnail_px``, d
 orientation applied; no metadata copied (orientation would otherwise apply twice).
 
 Safety: a decompression bomb (more pixels than ``image_max_pixels``) is refused from
-the header, before any pixel is decoded, without changing Pillow's global limit (which
-other threads share); truncated or corrupt files give a ProcessingError, never a crash.
+the header, before any pixel is decoded, with a message naming the file, its pixel
+count and the configured limit. Pillow's global guard (``Image.MAX_IMAGE_PIXELS``,
+shared by threads) is only ever raised, to the configured limit, so that it never
+refuses an image the configuration allows nor answers in its own words; truncated or
+corrupt files give a ProcessingError, never a crash.
 """
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
 import PIL
 from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from archive.errors import ProcessingError
+from archive.errors import ProcessingError, Quantity
 from ingest.results import Rendition, json_safe, writing
 
 JPEG_TYPE = "image/jpeg"
@@ -35,6 +39,10 @@ _BASE_TAGS = ("Make", "Model", "Software", "DateTime", "Artist", "Copyright",
 _EXIF_TAGS = ("DateTimeOriginal", "ExposureTime", "FNumber", "ISOSpeedRatings",
               "FocalLength", "LensModel")
 _MAX_TAG_TEXT = 200
+_BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")   # in Pillow's DecompressionBombError
+BOMB_MESSAGE = ("image %(file)s has %(pixels)s pixels (%(width)s × %(height)s), over the "
+                "limit of %(limit)s pixels (image_max_pixels): refused as a possible "
+                "decompression bomb")
 
 
 def tool_version() -> str:
@@ -46,12 +54,23 @@ def open_checked(path: Path, max_pixels: int) -> Image.Image:
     """Open ``path`` lazily (header only) and refuse images over ``max_pixels``.
 
     Raises ProcessingError for unknown formats, corrupt headers and bombs. Pillow's own
-    global guard (``Image.MAX_IMAGE_PIXELS``) still applies on top and is left alone.
+    global guard is raised to ``max_pixels`` when it is lower (never lowered).
     """
+    _raise_pillow_guard(max_pixels)
     try:
         image = Image.open(path)
     except Image.DecompressionBombError as exc:
-        raise ProcessingError(f"image refused as a decompression bomb: {exc}") from None
+        found = _BOMB_PIXELS.search(str(exc))
+        if found is None:
+            raise ProcessingError("image %(file)s has more than %(limit)s pixels "
+                                  "(image_max_pixels): refused as a possible decompression "
+                                  "bomb", field=path.name, file=path.name,
+                                  limit=Quantity(max_pixels)) from None
+        raise ProcessingError("image %(file)s has %(pixels)s pixels, over the limit of "
+                              "%(limit)s pixels (image_max_pixels): refused as a possible "
+                              "decompression bomb", field=path.name, file=path.name,
+                              pixels=Quantity(int(found.group(1))),
+                              limit=Quantity(max_pixels)) from None
     except UnidentifiedImageError:
         raise ProcessingError("not a readable image: format not supported or file corrupt") from None
     except (OSError, SyntaxError, ValueError) as exc:
@@ -59,11 +78,19 @@ def open_checked(path: Path, max_pixels: int) -> Image.Image:
     width, height = image.size
     if width * height > max_pixels:
         image.close()
-        raise ProcessingError(
-            f"image is {width} × {height} px ({width * height / 1e6:.1f} Mpx), over the "
-            f"limit of {max_pixels / 1e6:.1f} Mpx (image_max_pixels): refused as a "
-            "possible decompression bomb")
+        raise ProcessingError(BOMB_MESSAGE, field=path.name, file=path.name,
+                              pixels=Quantity(width * height), width=width, height=height,
+                              limit=Quantity(max_pixels))
     return image
+
+
+def _raise_pillow_guard(max_pixels: int) -> None:
+    """Let Pillow's global guard (a warning above ``MAX_IMAGE_PIXELS``, an error above
+    twice that) never stop an image under ``max_pixels``: our own check, with our own
+    message, decides. Only raised, so no thread ever gets a lower guard than before."""
+    guard = Image.MAX_IMAGE_PIXELS
+    if guard is not None and guard < max_pixels:
+        Image.MAX_IMAGE_PIXELS = max_pixels
 
 
 def decode_upright(image: Image.Image) -> Image.Image:

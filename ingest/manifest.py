@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
 
-from archive.errors import ValidationError
+from archive.errors import Message, ValidationError
 from archive.text import fold, normalize_text
 
 # field name (as app.services.products expects it, plus "files") -> accepted headers,
@@ -187,7 +187,8 @@ def _from_table(path: Path, table: list[list[Any]]) -> Manifest:
         if name is None:
             unknown.append(str(header))
         elif name in columns and name != "files":
-            unknown.append(f"{header} (repeats '{columns[name]}')")
+            unknown.append(Message("%(header)s (repeats '%(other)s')", header=str(header),
+                                   other=columns[name]))
         else:
             columns.setdefault(name, str(header))
             positions[index] = name

@@ -60,8 +60,9 @@ def find_commune(session: Session, code: str) -> Unit:
                               field="commune", code=repr(code))
     if unit.valid_to is not None and unit.valid_to < date.today():
         successor = unit.current()
-        raise ValidationError("commune %(name)s (%(code)s) no longer exists since %(date)s; "
-                              "use %(successor)s", field="commune", name=unit.name, code=code,
+        raise ValidationError("commune %(name)s (%(code)s) was merged into %(successor_name)s "
+                              "after %(date)s; use %(successor)s", field="commune",
+                              name=unit.name, code=code, successor_name=successor.name,
                               date=unit.valid_to.strftime("%d/%m/%Y"), successor=successor.code)
     return unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from archive.errors import PermissionDenied
+from archive.errors import Message, PermissionDenied
 
 # action -> roles allowed
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -22,6 +22,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "vocabulary.edit": frozenset({"admin"}),
 }
 
+# action -> what it is, in words (English; Vietnamese in the message catalogue), as in
+# "commune accounts may not <create products>"
+ACTION_WORDS: dict[str, str] = {
+    "product.view": "view products",
+    "product.view_sensitive": "view restricted products",
+    "product.create": "create products",
+    "product.edit": "edit products",
+    "product.delete": "delete products",
+    "file.upload": "upload files",
+    "file.retry": "retry processing of files",
+    "broadcast.log": "log broadcasts",
+    "report.view": "view reports",
+    "export.run": "run exports",
+    "user.manage": "manage users",
+    "vocabulary.edit": "edit vocabularies",
+}
+ROLE_WORDS = ("admin", "producer", "commune", "office")   # translated role names
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -38,8 +56,9 @@ class Actor:
     def require(self, action: str) -> None:
         """Raise PermissionDenied when this actor may not do ``action``."""
         if not self.can(action):
-            raise PermissionDenied(f"role '{self.role}' may not {action.replace('.', ' ')}",
-                                   field=action)
+            role = Message(self.role) if self.role in ROLE_WORDS else self.role
+            raise PermissionDenied("%(role)s accounts may not %(action)s", field=action,
+                                   role=role, action=Message(ACTION_WORDS[action]))
 
 
 SYSTEM = Actor(user_id=None, username="system", role="system")

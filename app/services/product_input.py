@@ -12,7 +12,7 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.errors import ValidationError
+from archive.errors import Message, ValidationError
 from archive.models import Term, Unit
 from archive.text import fold, normalize_text
 
@@ -74,7 +74,7 @@ def parse_bool(value: Any) -> bool:
 
 
 def _terms(session: Session, vocabulary: str, codes: list[str], name: str,
-           errors: dict[str, str]) -> list[Term]:
+           errors: dict[str, Message]) -> list[Term]:
     """Terms by code, or by their Vietnamese or English label (office staff type
     labels, with or without diacritics); codes win over labels."""
     terms = list(session.scalars(select(Term).where(Term.vocabulary == vocabulary)))
@@ -86,11 +86,11 @@ def _terms(session: Session, vocabulary: str, codes: list[str], name: str,
         term = rows.get(code.lower()) or rows.get(fold(code))
         (found.append(term) if term else unknown.append(code))
     if unknown:
-        errors[name] = f"unknown code(s): {', '.join(unknown)}"
+        errors[name] = Message("unknown code(s): %(codes)s", codes=", ".join(unknown))
     return found
 
 
-def _units(session: Session, codes: list[str], name: str, errors: dict[str, str],
+def _units(session: Session, codes: list[str], name: str, errors: dict[str, Message],
            communes_only: bool = False) -> list[Unit]:
     found, unknown = [], []
     for code in codes:
@@ -105,8 +105,10 @@ def _units(session: Session, codes: list[str], name: str, errors: dict[str, str]
         else:
             found.append(unit)
     if unknown:
-        errors[name] = f"unknown {'commune' if communes_only else 'unit'} code(s): " \
-                       f"{', '.join(unknown)}"
+        codes = ", ".join(unknown)
+        errors[name] = (Message("unknown commune code(s): %(codes)s", codes=codes)
+                        if communes_only else Message("unknown unit code(s): %(codes)s",
+                                                      codes=codes))
     return found
 
 
@@ -120,14 +122,14 @@ def _unit_by_name(session: Session, name: str) -> Optional[Unit]:
     return matches[0] if matches else None
 
 
-def _scalar_values(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _scalar_values(data: dict[str, Any], errors: dict[str, Message]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if "title" in data:
         title = normalize_text(str(data["title"] or ""))
         if not title:
-            errors["title"] = "a title is required"
+            errors["title"] = Message("a title is required")
         elif len(title) > MAX_TITLE:
-            errors["title"] = f"at most {MAX_TITLE} characters"
+            errors["title"] = Message("at most %(n)d characters", n=MAX_TITLE)
         values["title"] = title
     for name in ("description", "rights_note"):
         if name in data:
@@ -136,12 +138,13 @@ def _scalar_values(data: dict[str, Any], errors: dict[str, str]) -> dict[str, An
         try:
             values["produced_on"] = parse_date(data["produced_on"])
         except ValueError:
-            errors["produced_on"] = f"not a date: {data['produced_on']!r} (use dd/mm/yyyy)"
+            errors["produced_on"] = Message("not a date: %(value)s (use dd/mm/yyyy)",
+                                            value=repr(data["produced_on"]))
     if "sensitive" in data:
         try:
             values["sensitive"] = parse_bool(data["sensitive"])
         except ValueError:
-            errors["sensitive"] = f"not yes/no: {data['sensitive']!r}"
+            errors["sensitive"] = Message("not yes/no: %(value)s", value=repr(data["sensitive"]))
     if "tags" in data:
         values["tags"] = split_list(data["tags"])
     return values
@@ -152,9 +155,10 @@ def resolve(session: Session, data: dict[str, Any], *, creating: bool) -> Resolv
 
     Unknown keys are errors too (a misspelt API field must not vanish silently).
     """
-    errors: dict[str, str] = {k: "unknown field" for k in data if k not in ALL_FIELDS}
+    errors: dict[str, Message] = {k: Message("unknown field") for k in data
+                                  if k not in ALL_FIELDS}
     if creating and "title" not in data:
-        errors["title"] = "a title is required"
+        errors["title"] = Message("a title is required")
     values = _scalar_values(data, errors)
     for name in ("kind", "plan_task"):
         if name in data:
@@ -169,7 +173,7 @@ def resolve(session: Session, data: dict[str, Any], *, creating: bool) -> Resolv
             values[name] = _terms(session, TERM_FIELDS[name], split_list(data[name]), name,
                                   errors)
     if "themes" in values and len(values["themes"]) > 5:
-        errors["themes"] = "at most 5 themes"
+        errors["themes"] = Message("at most %(n)d themes", n=5)
     if "communes" in data:
         values["communes"] = _units(session, split_list(data["communes"]), "communes", errors,
                                     communes_only=True)
@@ -179,6 +183,7 @@ def resolve(session: Session, data: dict[str, Any], *, creating: bool) -> Resolv
     if errors:
         first = next(iter(errors))
         raise ValidationError("invalid product metadata: %(detail)s", field=first,
-                              fields=errors, detail="; ".join(f"{k}: {v}"
-                                                              for k, v in errors.items()))
+                              fields=errors, detail=[Message("%(field)s: %(problem)s",
+                                                             field=k, problem=v)
+                                                     for k, v in errors.items()])
     return ResolvedInput(values)

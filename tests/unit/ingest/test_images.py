@@ -106,7 +106,11 @@ def test_decompression_bomb_is_refused_from_the_header(tmp_path, workdir, option
     steps = run(bomb, workdir, options)
     assert list(steps) == ["probe"]
     assert steps["probe"].outcome == "failed"
-    assert "decompression bomb" in steps["probe"].message
+    message = steps["probe"].message
+    assert "decompression bomb" in message
+    # our words and the configured limit, not Pillow's text and its own 178,956,970
+    assert "900,000,000 pixels" in message and "180,000,000 pixels" in message
+    assert "178956970" not in message and "DOS attack" not in message
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
@@ -115,7 +119,33 @@ def test_pixel_limit_comes_from_options(tmp_path, workdir, options):
     big = mf.png_header_only(tmp_path / "big.png", 12_000, 10_000)     # 120 Mpx claimed
     steps = run(big, workdir, replace(options, image_max_pixels=50_000_000))
     assert steps["probe"].outcome == "failed"
-    assert "120.0 Mpx" in steps["probe"].message and "50.0 Mpx" in steps["probe"].message
+    message = steps["probe"].message
+    assert "big.png" in message and "12000 × 10000" in message
+    assert "120,000,000 pixels" in message and "50,000,000 pixels" in message
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_image_under_the_configured_limit_is_not_refused_by_pillow(tmp_path, options):
+    """180 M pixels configured: an image of 179.6 M (over Pillow's own 178,956,970) is
+    read, not refused."""
+    from ingest.images import open_checked
+
+    big = mf.png_header_only(tmp_path / "big.png", 13_400, 13_400)
+    with open_checked(big, options.image_max_pixels) as image:
+        assert image.size == (13_400, 13_400)
+
+
+def test_bomb_message_reads_right_in_vietnamese(tmp_path):
+    from app.i18n import gettext_for
+    from archive.errors import ProcessingError
+    from ingest.images import open_checked
+
+    bomb = mf.png_header_only(tmp_path / "bomb.png", 30_000, 30_000)
+    with pytest.raises(ProcessingError) as err:
+        open_checked(bomb, 180_000_000)
+    vietnamese = err.value.render(gettext_for("vi"))
+    assert "bomb.png" in vietnamese and "900.000.000" in vietnamese
+    assert "180.000.000" in vietnamese and "bom giải nén" in vietnamese
 
 
 def test_large_jpeg_is_drafted_and_still_sharp_enough(tmp_path, workdir, options):

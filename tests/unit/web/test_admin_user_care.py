@@ -108,7 +108,9 @@ def test_a_merged_commune_is_refused_naming_the_commune(as_role, actors, commune
                                           "commune": "xa-tan-lap"},
                   token_from="/admin/users", follow_redirects=True).get_data(as_text=True)
     error = re.search(r'<p class="flash error"[^>]*>([^<]*)</p>', page).group(1)
-    assert "xã Xã Tân Lập (xa-tan-lap) không còn từ ngày 30/06/2025" in error
+    # 30/06/2025 was its last day: it was merged after it, into the commune named
+    assert "Xã Tân Lập (xa-tan-lap) đã sáp nhập vào Xã " in error
+    assert "sau ngày 30/06/2025" in error and "không còn" not in error
     assert "xa-kon-braih-2025" in error
     assert _shown_commune(page, uid) == before
 
