@@ -40,9 +40,16 @@ def reindex_cmd(state: CliState, check_only: bool) -> None:
 @pass_state
 @handle_errors
 def retry_cmd(state: CliState, file_ids: tuple[int, ...]) -> None:
-    """Queue failed files again (FILE_IDS, or every failed file)."""
+    """Queue failed files again (FILE_IDS, or every failed file).
+
+    Files named that are not failed are left as they are; an id that is no file is an
+    error (exit 2) and nothing is queued.
+    """
     from app.services import processing
 
     kho = state.kho()
     ids = processing.retry(kho, list(file_ids) if file_ids else None)
     click.echo(_("Queued %d files for processing") % len(ids))
+    left = sorted(set(file_ids) - set(ids))
+    if left:
+        click.echo(_("Not failed, left as they are: %s") % ", ".join(map(str, left)))

@@ -20,6 +20,17 @@ def make_settings(instance: Path, **overrides):
     return load_settings(values, environ={})
 
 
+def point_cli_at(monkeypatch, kho, folder: Path) -> None:
+    """Make ``kho`` commands run in ``folder`` use the instance of the ``kho`` fixture."""
+    monkeypatch.chdir(folder)
+    for name in ("KHO_LANG", "KHO_DEFAULT_LOCALE", "KHO_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KHO_INSTANCE_PATH", str(kho.settings.instance))
+    monkeypatch.setenv("KHO_QUEUE_URL", "immediate")
+    monkeypatch.setenv("KHO_SECRET_KEY", "test-secret")
+    monkeypatch.setenv("KHO_OCR_ENABLED", "false")
+
+
 @pytest.fixture
 def settings(tmp_path: Path):
     return make_settings(tmp_path / "instance")

@@ -8,10 +8,14 @@ alone, with a message naming its row number and the column or file; the others g
 Re-running is safe and finishes the job. A row is recognised as done when the product a
 previous run created for it (recorded as an ``ingest.bulk`` event whose detail is the
 row's identity: manifest path + row number, or the file's path without a manifest)
-already holds the SHA-256 of every file of the row — or when any one product holds them
-all (the same files ingested another way). Such a row is skipped, and its files whose
-processing failed are queued again. A row that failed before is simply tried again; a
-row whose product lacks some files gets the missing ones.
+already holds the SHA-256 of every file of the row — or when a product holds exactly
+these contents, no more and no fewer (the same files ingested another way), and no other
+row of the batch claims it. Such a row is skipped, and its files whose processing failed
+are queued again. A row that failed before is simply tried again; a row whose product
+lacks some files gets the missing ones. Any other row gets a product of its own: a
+product holding its files among others is not its product, and two rows naming the same
+content make two products; that content is stored once, and its second file is reported
+as ``duplicate``. A dry run predicts the same outcomes.
 """
 from __future__ import annotations
 
@@ -29,7 +33,8 @@ from app.services.actors import Actor
 from app.services.intake import receive
 from app.services.product_input import resolve
 from app.services.products import create_product
-from archive.errors import KhoError, NotFound, ValidationError
+from archive.errors import (KhoError, Message, NotFound, Quantity, ValidationError,
+                            message_of)
 from archive.models import Event, File, Product, User
 from archive.text import normalize_text
 from ingest.batch import Batch, PlannedRow, plan_batch
@@ -130,16 +135,18 @@ def run(kho: Kho, actor: Actor, batch: Batch, *, dry_run: bool = False,
 
     Ctrl-C stops between two steps and returns what was done (``interrupted``); every
     step commits on its own, so the next run picks up where this one stopped."""
-    results, earlier, interrupted = [], _earlier_products(kho), False
+    results, state, interrupted = [], _Run.start(kho, batch), False
     try:
         for row in batch.rows:
-            result = _run_row(kho, actor, row, dry_run, earlier.get(row.key, []))
+            result = _run_row(kho, actor, row, dry_run, state)
+            if result.product_id is not None:
+                state.taken.add(result.product_id)
             results.append(result)
             if on_row:
                 on_row(result)
     except KeyboardInterrupt:
         interrupted = True
-    unlisted = [FileResult(p, "skipped", message="not named in the manifest")
+    unlisted = [FileResult(p, "skipped", message=Message("not named in the manifest"))
                 for p in batch.unlisted]
     return BulkResult(results, unlisted, list(batch.warnings), dry_run, interrupted)
 
@@ -151,41 +158,82 @@ class _Hashed:
     sha256: str
 
 
-def _earlier_products(kho: Kho) -> dict[str, list[int]]:
-    """Row identity -> products earlier runs made for it, newest first (one query)."""
-    earlier: dict[str, list[int]] = {}
-    with kho.transaction() as session:
-        for key, product_id in session.execute(select(Event.detail, Event.product_id).where(
-                Event.action == ROW_EVENT).order_by(Event.id.desc())):
-            earlier.setdefault(key, []).append(product_id)
-    return earlier
+@dataclass
+class _Run:
+    """What one run knows beyond the database: the products earlier runs made for each
+    row identity (newest first) and the identities behind each product, the rows of the
+    batch, the products this run's rows took, the hashes computed so far and, in a dry
+    run, the contents it would have stored (SHA-256 -> which file)."""
+
+    kho: Kho
+    rows: dict[str, PlannedRow]
+    earlier: dict[str, list[int]]
+    made_for: dict[int, list[str]]
+    taken: set[int] = field(default_factory=set)
+    would_store: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, tuple[list[_Hashed], list[str], set[str]]] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, kho: Kho, batch: Batch) -> "_Run":
+        earlier: dict[str, list[int]] = {}
+        with kho.transaction() as session:
+            for key, product_id in session.execute(
+                    select(Event.detail, Event.product_id).where(Event.action == ROW_EVENT)
+                    .order_by(Event.id.desc())):
+                earlier.setdefault(key, []).append(product_id)
+        made_for: dict[int, list[str]] = {}
+        for key, products in earlier.items():
+            for product_id in products:
+                made_for.setdefault(product_id, []).append(key)
+        return cls(kho, {r.key: r for r in batch.rows}, earlier, made_for)
+
+    def hashed(self, row: PlannedRow) -> tuple[list[_Hashed], list[str], set[str]]:
+        """:func:`_hash_files` of ``row``, read from disk once per run."""
+        if row.key not in self.hashes:
+            self.hashes[row.key] = _hash_files(self.kho, row)
+        return self.hashes[row.key]
+
+    def free(self, session, product_id: int, row: PlannedRow) -> bool:
+        """Whether ``row`` may take a product holding exactly its contents: no row of
+        this run took it, and no other row of the batch has it as its own product."""
+        if product_id in self.taken:
+            return False
+        for key in self.made_for.get(product_id, []):
+            other = self.rows.get(key)
+            if other is not None and key != row.key:
+                shas = [h.sha256 for h in self.hashed(other)[0]]
+                if _row_product(session, self.earlier[key], shas) == product_id:
+                    return False
+        return True
 
 
 def _run_row(kho: Kho, actor: Actor, row: PlannedRow, dry_run: bool,
-             earlier: list[int]) -> RowResult:
+             state: _Run) -> RowResult:
     result = RowResult(row.number, str(row.values.get("title", "")))
-    hashed, file_problems, bad = _hash_files(kho, row)
+    hashed, file_problems, bad = state.hashed(row)
     problems = row.problems + _metadata_problems(kho, row) + file_problems
     if problems:
         return _failed(row, result, problems, hashed, bad)
-    product_id, held = _existing(kho, earlier, [h.sha256 for h in hashed])
+    product_id, held = _existing(state, row, [h.sha256 for h in hashed])
     if product_id is not None and all(h.sha256 in held for h in hashed):
         return _already_in(kho, actor, row, result, product_id, hashed, held, dry_run)
     if dry_run:
-        return _would_ingest(kho, row, result, product_id, hashed, held)
+        return _would_ingest(state, row, result, product_id, hashed, held)
     try:
         if product_id is None:
             product_id = _create(kho, actor, row, hashed)
     except KhoError as exc:
-        result.outcome, result.message = "failed", f"{row.label}: {exc}"
+        result.outcome, result.message = "failed", Message(
+            "%(row)s: %(problem)s", row=row.label, problem=message_of(exc))
         return result
     result.product_id = product_id
     result.files = [_receive(kho, actor, product_id, h, held) for h in hashed]
     failed = [f for f in result.files if f.outcome == "failed"]
     result.outcome = "failed" if failed else "ok"
-    verb = "completed" if held else "created"
-    result.message = f"{row.label}: " + ("; ".join(f.message for f in failed) if failed
-                                         else f"{verb} product {product_id}")
+    done = (Message("completed product %(id)s", id=product_id) if held
+            else Message("created product %(id)s", id=product_id))
+    result.message = Message("%(row)s: %(problem)s", row=row.label,
+                             problem=[f.message for f in failed] if failed else done)
     return result
 
 
@@ -193,7 +241,7 @@ def _failed(row: PlannedRow, result: RowResult, problems: list[str], hashed: lis
             bad: set[str]) -> RowResult:
     """A row not ingested: every problem in one message; its files failed or skipped."""
     result.outcome = "failed"
-    result.message = f"{row.label}: " + "; ".join(problems)
+    result.message = Message("%(row)s: %(problem)s", row=row.label, problem=problems)
     sha_of = {h.shown: h.sha256 for h in hashed}
     for shown, path in row.files:
         if path is None or shown in bad:
@@ -202,7 +250,8 @@ def _failed(row: PlannedRow, result: RowResult, problems: list[str], hashed: lis
                                                          if f"'{shown}'" in p), "")))
         else:
             result.files.append(FileResult(shown, "skipped", sha256=sha_of[shown],
-                                           message="not stored: the row has problems"))
+                                           message=Message("not stored: the row has "
+                                                           "problems")))
     return result
 
 
@@ -213,7 +262,8 @@ def _metadata_problems(kho: Kho, row: PlannedRow) -> list[str]:
         resolve(session, row.values, creating=True)
         return []
     except ValidationError as exc:
-        return [f"{row.column(name)}: {message}" for name, message in exc.fields.items()]
+        return [Message("%(column)s: %(problem)s", column=row.column(name), problem=message)
+                for name, message in exc.fields.items()]
     finally:
         session.rollback()
         session.close()
@@ -238,33 +288,32 @@ def _hash_files(kho: Kho, row: PlannedRow) -> tuple[list[_Hashed], list[str], se
             continue
         try:
             if path.stat().st_size > limit:
-                raise ValueError(f"file '{shown}' is larger than the limit of {limit:,} bytes")
+                raise ValueError(Message("file '%(file)s' is larger than the limit of "
+                                         "%(limit)s bytes", file=shown, limit=Quantity(limit)))
             sha, size = sha256_of(path)
             if size == 0:
-                raise ValueError(f"file '{shown}' is empty")
+                raise ValueError(Message("file '%(file)s' is empty", file=shown))
         except OSError as exc:
-            problems.append(f"file '{shown}' cannot be read: {exc.strerror or exc}")
+            problems.append(Message("file '%(file)s' cannot be read: %(reason)s", file=shown,
+                                    reason=exc.strerror or str(exc)))
             bad.add(shown)
         except ValueError as exc:
-            problems.append(str(exc))
+            problems.append(exc.args[0])
             bad.add(shown)
         else:
             hashed.append(_Hashed(shown, path, sha))
     return hashed, problems, bad
 
 
-def _existing(kho: Kho, earlier: list[int], shas: list[str]
+def _existing(state: _Run, row: PlannedRow, shas: list[str]
               ) -> tuple[Optional[int], dict[str, File]]:
-    """The product an earlier run made for this row (or one holding all its files), and
-    its files among ``shas`` by SHA-256."""
-    with kho.transaction() as session:
-        product_id = _row_product(session, earlier, shas)
+    """The row's product — the one an earlier run made for it, else a free one holding
+    exactly ``shas`` (see :meth:`_Run.free`) — and its files among ``shas`` by SHA-256."""
+    with state.kho.transaction() as session:
+        product_id = _row_product(session, state.earlier.get(row.key, []), shas)
         if product_id is None and shas:
-            product_id = session.scalar(
-                select(File.product_id).where(File.sha256.in_(shas))
-                .group_by(File.product_id)
-                .having(func.count(func.distinct(File.sha256)) == len(set(shas)))
-                .order_by(File.product_id))
+            product_id = next((p for p in _holding_exactly(session, set(shas))
+                               if state.free(session, p, row)), None)
         held: dict[str, File] = {}
         if product_id is not None:
             for f in session.scalars(select(File).where(File.product_id == product_id,
@@ -272,6 +321,18 @@ def _existing(kho: Kho, earlier: list[int], shas: list[str]
                 held.setdefault(f.sha256, f)
             session.expunge_all()
         return product_id, held
+
+
+def _holding_exactly(session, shas: set[str]) -> list[int]:
+    """Products whose files have exactly these SHA-256 — all of them and no other."""
+    holding_all = (select(File.product_id).where(File.sha256.in_(shas))
+                   .group_by(File.product_id)
+                   .having(func.count(func.distinct(File.sha256)) == len(shas)))
+    return list(session.scalars(
+        select(File.product_id).where(File.product_id.in_(holding_all))
+        .group_by(File.product_id)
+        .having(func.count(func.distinct(File.sha256)) == len(shas))
+        .order_by(File.product_id)))
 
 
 def _row_product(session, earlier: list[int], shas: list[str]) -> Optional[int]:
@@ -312,25 +373,28 @@ def _receive(kho: Kho, actor: Actor, product_id: int, h: _Hashed,
              held: dict[str, File]) -> FileResult:
     if h.sha256 in held:
         return FileResult(h.shown, "skipped", held[h.sha256].id, h.sha256,
-                          f"already in product {product_id}")
+                          Message("already in product %(id)s", id=product_id))
     try:
         with open(h.path, "rb") as stream:
             got = receive(kho, actor, product_id, stream, h.path.name)
     except (KhoError, OSError) as exc:
         return FileResult(h.shown, "failed", sha256=h.sha256,
-                          message=f"file '{h.shown}' not stored: {exc}")
-    result = FileResult(h.shown, "ok", got.file_id, got.sha256, f"stored as file {got.file_id}")
+                          message=Message("file '%(file)s' not stored: %(reason)s",
+                                          file=h.shown, reason=message_of(exc)))
+    result = FileResult(h.shown, "ok", got.file_id, got.sha256,
+                        Message("stored as file %(id)s", id=got.file_id))
     if got.duplicate:
         result.outcome = "duplicate"
-        result.message = (f"same content as file {got.duplicate_of}, stored once; "
-                          f"linked as file {got.file_id}")
+        result.message = Message("same content as file %(other)s, stored once; linked as "
+                                 "file %(id)s", other=got.duplicate_of, id=got.file_id)
     status, error = _file_status(kho, got.file_id)
     if status in ("queued", "processing"):
-        result.message += "; queued for processing"
+        result.message = Message("%(done)s; queued for processing", done=result.message)
     elif status == "failed":
         result.outcome = "failed"
-        result.message = (f"file '{h.shown}' stored as file {got.file_id} but processing "
-                          f"failed: {error}")
+        result.message = Message("file '%(file)s' stored as file %(id)s but processing "
+                                 "failed: %(reason)s", file=h.shown, id=got.file_id,
+                                 reason=error)
     return result
 
 
@@ -350,46 +414,63 @@ def _already_in(kho: Kho, actor: Actor, row: PlannedRow, result: RowResult, prod
     result.product_id = product_id
     for h in hashed:
         f = held[h.sha256]
-        item = FileResult(h.shown, "skipped", f.id, h.sha256, f"already stored as file {f.id}")
+        item = FileResult(h.shown, "skipped", f.id, h.sha256,
+                          Message("already stored as file %(id)s", id=f.id))
         if f.id in failed_ids and dry_run:
-            item.message += f"; its processing failed ({f.error}) and would be retried"
+            item.message = Message("%(done)s; its processing failed (%(reason)s) and would be "
+                                   "retried", done=item.message, reason=f.error)
         elif f.id in failed_ids:
             status, error = _file_status(kho, f.id)
             item.outcome = "failed" if status == "failed" else "ok"
-            item.message = (f"file '{h.shown}' (file {f.id}) failed processing again: {error}"
+            item.message = (Message("file '%(file)s' (file %(id)s) failed processing again: "
+                                    "%(reason)s", file=h.shown, id=f.id, reason=error)
                             if status == "failed" else
-                            f"processing of file {f.id} retried: {status}")
+                            Message("processing of file %(id)s retried: %(status)s", id=f.id,
+                                    status=status))
         result.files.append(item)
     failed = [f.message for f in result.files if f.outcome == "failed"]
     if failed:
-        result.outcome, result.message = "failed", f"{row.label}: " + "; ".join(failed)
+        result.outcome, result.message = "failed", Message(
+            "%(row)s: %(problem)s", row=row.label, problem=failed)
     elif failed_ids and not dry_run:
         result.outcome = "ok"
-        result.message = f"{row.label}: product {product_id} completed, processing retried"
+        result.message = Message("%(row)s: product %(id)s completed, processing retried",
+                                 row=row.label, id=product_id)
     else:
         result.outcome = "skipped"
-        result.message = f"{row.label}: already ingested as product {product_id}"
+        result.message = Message("%(row)s: already ingested as product %(id)s",
+                                 row=row.label, id=product_id)
     return result
 
 
-def _would_ingest(kho: Kho, row: PlannedRow, result: RowResult, product_id: Optional[int],
-                  hashed: list[_Hashed], held: dict[str, File]) -> RowResult:
-    """Dry run: say what a real run would do with a valid row."""
-    with kho.transaction() as session:
+def _would_ingest(state: _Run, row: PlannedRow, result: RowResult,
+                  product_id: Optional[int], hashed: list[_Hashed],
+                  held: dict[str, File]) -> RowResult:
+    """Dry run: say what a real run would do with a valid row — including files whose
+    content an earlier row of this run would store (the real run links them)."""
+    with state.kho.transaction() as session:
         stored = {sha: fid for sha, fid in session.execute(
             select(File.sha256, func.min(File.id)).where(
                 File.sha256.in_([h.sha256 for h in hashed])).group_by(File.sha256))}
     result.product_id = product_id
-    result.message = (f"{row.label}: dry run, would add files to product {product_id}"
-                      if product_id else f"{row.label}: dry run, would create a product")
+    result.message = (Message("%(row)s: dry run, would add files to product %(id)s",
+                              row=row.label, id=product_id) if product_id else
+                      Message("%(row)s: dry run, would create a product", row=row.label))
     for h in hashed:
         if h.sha256 in held:
             item = FileResult(h.shown, "skipped", held[h.sha256].id, h.sha256,
-                              f"already in product {product_id}")
+                              Message("already in product %(id)s", id=product_id))
         elif h.sha256 in stored:
             item = FileResult(h.shown, "duplicate", None, h.sha256,
-                              f"same content already stored as file {stored[h.sha256]}")
+                              Message("same content already stored as file %(id)s; "
+                                      "would be linked", id=stored[h.sha256]))
+        elif h.sha256 in state.would_store:
+            item = FileResult(h.shown, "duplicate", None, h.sha256,
+                              Message("same content as %(other)s; would be stored once "
+                                      "and linked", other=state.would_store[h.sha256]))
         else:
-            item = FileResult(h.shown, "ok", None, h.sha256, "would be stored")
+            item = FileResult(h.shown, "ok", None, h.sha256, Message("would be stored"))
+            state.would_store[h.sha256] = Message("%(row)s, file '%(file)s'", row=row.label,
+                                                  file=h.shown)
         result.files.append(item)
     return result

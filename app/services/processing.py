@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, update
 from app.bootstrap import Kho
 from app.services import indexing, tagging
 from archive.base import utcnow
+from archive.errors import NotFound
 from archive.models import Derivative, Event, File, Product
 from archive.storage import derivative_key
 from ingest.detect import Detection
@@ -187,11 +188,19 @@ def product_status(product: Product) -> str:
 
 
 def retry(kho: Kho, file_ids: Iterable[int] | None = None) -> list[int]:
-    """Queue failed files again (all failed ones when ``file_ids`` is None)."""
+    """Queue failed files again (all failed ones when ``file_ids`` is None); named
+    files that are not failed are left alone. NotFound, naming them, when some of
+    ``file_ids`` are no file at all; nothing is queued then."""
     with kho.transaction() as session:
         stmt = select(File.id).where(File.status == "failed")
         if file_ids is not None:
-            stmt = stmt.where(File.id.in_(list(file_ids)))
+            file_ids = set(file_ids)
+            unknown = sorted(file_ids - set(session.scalars(
+                select(File.id).where(File.id.in_(file_ids)))))
+            if unknown:
+                raise NotFound("no file %(ids)s", field="file_id",
+                               ids=", ".join(map(str, unknown)))
+            stmt = stmt.where(File.id.in_(file_ids))
         ids = list(session.scalars(stmt.order_by(File.id)))
         if ids:
             session.execute(update(File).where(File.id.in_(ids)).values(status="queued"))

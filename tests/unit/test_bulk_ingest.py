@@ -16,6 +16,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.cli import main
+from tests.conftest import point_cli_at
 from app.cli_ingest import QC_COLUMNS
 from app.services import accounts, bulk
 from archive.errors import StorageError
@@ -69,13 +70,7 @@ def admin(kho):
 @pytest.fixture
 def cli(kho, monkeypatch, tmp_path):
     """Run ``kho`` against the same instance as the ``kho`` fixture (in tmp_path)."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("KHO_LANG", "KHO_DEFAULT_LOCALE", "KHO_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("KHO_INSTANCE_PATH", str(kho.settings.instance))
-    monkeypatch.setenv("KHO_QUEUE_URL", "immediate")
-    monkeypatch.setenv("KHO_SECRET_KEY", "test-secret")
-    monkeypatch.setenv("KHO_OCR_ENABLED", "false")
+    point_cli_at(monkeypatch, kho, tmp_path)
     runner = CliRunner()
 
     def invoke(*args: str):
@@ -381,3 +376,195 @@ def test_ctrl_c_keeps_what_was_done_and_the_next_run_finishes(kho, admin, cli, t
     second = cli("ingest", tmp_path / "lô")
     assert second.exit_code == 0 and "Rows: 2 ok, 0 failed, 1 skipped" in second.stdout
     assert counts(kho) == (3, 3)
+
+
+# --- duplicate content: a row gets its own product unless one holds exactly its files --
+
+def copy_of(source: Path, target: Path) -> Path:
+    target.write_bytes(source.read_bytes())
+    return target
+
+
+def lot_with_a_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """Row 2 holds 1.png and 2.png; row 4 names a copy of 1.png (same bytes)."""
+    lot = tmp_path / "lô trùng"
+    copy_of(png(lot / "1.png", "red"), lot / "copy-of-1.png")
+    png(lot / "2.png", "blue")
+    png(lot / "3.png", "green")
+    manifest = write_csv(lot / "ds.csv", [["Tiêu đề", "Tệp"], ["Bộ ảnh", "1.png; 2.png"],
+                                          ["Ảnh ba", "3.png"], ["Tệp trùng", "copy-of-1.png"]])
+    return lot, manifest
+
+
+def qc_rows(path: Path) -> dict[int, dict]:
+    return {int(r["row"]): r for r in read_qc(path) if r["level"] == "row"}
+
+
+def test_a_copy_of_a_file_inside_another_product_gets_its_own_product(kho, admin, cli,
+                                                                     tmp_path):
+    lot, manifest = lot_with_a_copy(tmp_path)
+    first = cli("ingest", lot, "--manifest", manifest)
+    assert first.exit_code == 0, first.output
+    assert "Rows: 3 ok, 0 failed, 0 skipped" in first.stdout
+    assert "Files: 3 stored, 1 duplicates, 0 failed, 0 skipped" in first.stdout
+    qc = read_qc(lot / "ds.qc.csv")
+    rows = qc_rows(lot / "ds.qc.csv")
+    files = {r["file"]: r for r in qc if r["level"] == "file"}
+    assert rows[4]["outcome"] == "ok"
+    assert rows[4]["message"] == f"row 4: created product {rows[4]['product_id']}"
+    assert len({rows[n]["product_id"] for n in (2, 3, 4)}) == 3
+    assert files["copy-of-1.png"]["outcome"] == "duplicate"
+    assert files["copy-of-1.png"]["sha256"] == files["1.png"]["sha256"]
+    with kho.transaction() as s:
+        copy = s.get(Product, int(rows[4]["product_id"]))
+        assert copy.title == "Tệp trùng"
+        assert [f.original_filename for f in copy.files] == ["copy-of-1.png"]
+    assert counts(kho) == (3, 4)
+    assert len(list(kho.storage.iter_keys("originals/"))) == 3       # the copy stored once
+
+    again = cli("ingest", lot, "--manifest", manifest)
+    assert again.exit_code == 0, again.output
+    assert "Rows: 0 ok, 0 failed, 3 skipped" in again.stdout
+    assert "Files: 0 stored, 0 duplicates, 0 failed, 4 skipped" in again.stdout
+    rerun = qc_rows(lot / "ds.qc.csv")
+    assert {n: r["product_id"] for n, r in rerun.items()} == {
+        n: r["product_id"] for n, r in rows.items()}
+    assert rerun[4]["message"] == f"row 4: already ingested as product {rows[4]['product_id']}"
+    assert counts(kho) == (3, 4)
+
+
+def test_two_rows_with_the_same_content_make_two_products_and_rerun_makes_none(
+        kho, admin, tmp_path):
+    copy_of(png(tmp_path / "bản gốc.png"), tmp_path / "bản sao.png")
+    manifest = write_csv(tmp_path / "m.csv", [["title", "file"], ["Bản gốc", "bản gốc.png"],
+                                              ["Bản sao", "bản sao.png"]])
+    first = ingest(kho, admin, [tmp_path], manifest)
+    assert [r.outcome for r in first.rows] == ["ok", "ok"], [r.message for r in first.rows]
+    original, copy = first.rows
+    assert original.product_id != copy.product_id
+    assert [f.outcome for f in copy.files] == ["duplicate"]
+    assert first.file_count("duplicate") == 1 and first.file_count("ok") == 1
+    again = ingest(kho, admin, [tmp_path], manifest)
+    assert [(r.outcome, r.product_id) for r in again.rows] == [
+        ("skipped", original.product_id), ("skipped", copy.product_id)]
+    assert counts(kho) == (2, 2)
+
+
+def test_folder_without_manifest_skips_only_products_holding_exactly_its_file(
+        kho, admin, cli, tmp_path):
+    lot = tmp_path / "lô 1"
+    png(lot / "a.png", "red")
+    png(lot / "b.png", "blue")
+    png(lot / "d.png", "green")
+    manifest = write_csv(lot / "m.csv", [["title", "file"], ["Cặp ảnh", "a.png; b.png"],
+                                         ["Ảnh lẻ", "d.png"]])
+    made = {r.title: r.product_id for r in ingest(kho, admin, [lot], manifest).rows}
+    folder = tmp_path / "thư mục"
+    folder.mkdir()
+    copy_of(lot / "a.png", folder / "ảnh a.png")     # inside the pair: not that product
+    copy_of(lot / "d.png", folder / "ảnh d.png")     # exactly the single: that product
+    result = cli("ingest", folder, "--report", tmp_path / "qc.csv")
+    assert result.exit_code == 0, result.output
+    assert "Rows: 1 ok, 0 failed, 1 skipped" in result.stdout
+    assert "Files: 0 stored, 1 duplicates, 0 failed, 1 skipped" in result.stdout
+    qc = read_qc(tmp_path / "qc.csv")
+    rows = {r["title"]: r for r in qc if r["level"] == "row"}
+    files = {r["file"]: r for r in qc if r["level"] == "file"}
+    assert rows["ảnh a"]["outcome"] == "ok"
+    assert int(rows["ảnh a"]["product_id"]) not in made.values()
+    assert files["ảnh a.png"]["outcome"] == "duplicate"
+    assert rows["ảnh d"]["outcome"] == "skipped"
+    assert rows["ảnh d"]["message"] == f"'ảnh d.png': already ingested as product {made['Ảnh lẻ']}"
+    assert counts(kho) == (3, 4)
+    again = cli("ingest", folder)
+    assert "Rows: 0 ok, 0 failed, 2 skipped" in again.stdout and counts(kho) == (3, 4)
+
+
+def test_row_fixed_after_its_copy_got_in_gets_its_own_product(kho, admin, tmp_path):
+    copy_of(png(tmp_path / "a.png"), tmp_path / "a-copy.png")
+    rows = [["title", "communes", "file"], ["Bản gốc", "xa-khong-co", "a.png"],
+            ["Bản sao", "", "a-copy.png"]]
+    manifest = write_csv(tmp_path / "m.csv", rows)
+    first = ingest(kho, admin, [tmp_path], manifest)
+    assert [r.outcome for r in first.rows] == ["failed", "ok"]
+    rows[1][1] = "xa-dak-koi"                                     # the bad commune, fixed
+    write_csv(manifest, rows)
+    second = ingest(kho, admin, [tmp_path], manifest)
+    assert [r.outcome for r in second.rows] == ["ok", "skipped"], [r.message
+                                                                  for r in second.rows]
+    assert second.rows[0].product_id != first.rows[1].product_id
+    assert second.rows[1].product_id == first.rows[1].product_id
+    assert [f.outcome for f in second.rows[0].files] == ["duplicate"]
+    assert counts(kho) == (2, 2)
+
+
+def test_rerun_after_a_row_was_deleted_from_the_manifest_makes_nothing(kho, admin,
+                                                                       tmp_path):
+    for name, colour in (("1.png", "red"), ("2.png", "blue"), ("3.png", "green")):
+        png(tmp_path / name, colour)
+    rows = [["title", "file"], ["Một", "1.png"], ["Hai", "2.png"], ["Ba", "3.png"]]
+    manifest = write_csv(tmp_path / "m.csv", rows)
+    made = {r.title: r.product_id for r in ingest(kho, admin, [tmp_path], manifest).rows}
+    write_csv(manifest, [rows[0], rows[2], rows[3]])    # rows below move up by one
+    again = ingest(kho, admin, [tmp_path], manifest)
+    assert [(r.title, r.outcome, r.product_id) for r in again.rows] == [
+        ("Hai", "skipped", made["Hai"]), ("Ba", "skipped", made["Ba"])]
+    assert counts(kho) == (3, 3)
+
+
+def summary_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith(("Rows:", "Files:"))]
+
+
+def test_dry_run_predicts_duplicates_and_skips_like_the_real_run(kho, admin, cli, tmp_path):
+    lot, manifest = lot_with_a_copy(tmp_path)
+    outcomes = {}
+    for run in ("dry", "real", "dry again", "real again"):
+        result = cli("ingest", lot, "--manifest", manifest,
+                     *(["--dry-run"] if run.startswith("dry") else []))
+        assert result.exit_code == 0, result.output
+        qc = read_qc(lot / "ds.qc.csv")
+        outcomes[run] = (summary_lines(result.stdout),
+                         [(r["level"], r["row"], r["file"], r["outcome"]) for r in qc])
+    assert outcomes["dry"] == outcomes["real"]
+    assert outcomes["dry again"] == outcomes["real again"]
+    dry_lines = outcomes["dry"][0]
+    assert dry_lines == ["Rows: 3 ok, 0 failed, 0 skipped",
+                         "Files: 3 stored, 1 duplicates, 0 failed, 0 skipped"]
+    assert outcomes["dry again"][0][0] == "Rows: 0 ok, 0 failed, 3 skipped"
+    assert counts(kho) == (3, 4)
+
+
+def test_dry_run_names_the_row_a_duplicate_repeats(kho, admin, tmp_path):
+    lot, manifest = lot_with_a_copy(tmp_path)
+    result = ingest(kho, admin, [lot], manifest, dry_run=True)
+    [copy] = result.rows[2].files
+    assert copy.outcome == "duplicate"
+    assert copy.message == ("same content as row 2, file '1.png'; would be stored once "
+                            "and linked")
+    assert counts(kho) == (0, 0)
+
+
+def test_retry_of_an_unknown_file_id_fails_naming_it(kho, admin, cli, tmp_path):
+    whole = tmp_path / "src.jpg"
+    Image.effect_noise((400, 300), 60).convert("RGB").save(whole, quality=90)
+    lot = tmp_path / "lô"
+    lot.mkdir()
+    (lot / "cut.jpg").write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    png(lot / "fine.png")
+    result = ingest(kho, admin, [lot])
+    by_name = {r.files[0].path: r.files[0].file_id for r in result.rows}
+    broken, fine = by_name["cut.jpg"], by_name["fine.png"]
+    unknown = cli("retry", broken, 99999, 99998)
+    assert unknown.exit_code == 2
+    assert unknown.stderr.strip().splitlines() == [
+        "kho: error: file_id: no file 99998, 99999"]
+    assert "Queued" not in unknown.stdout
+    with kho.transaction() as s:
+        assert s.get(File, broken).attempts == 1                  # nothing was queued
+    known = cli("retry", broken, fine)
+    assert known.exit_code == 0, known.output
+    assert "Queued 1 files for processing" in known.stdout
+    assert f"Not failed, left as they are: {fine}" in known.stdout
+    with kho.transaction() as s:
+        assert s.get(File, broken).attempts == 2

@@ -165,3 +165,12 @@ def test_every_command_has_help(run):
                  ["vocab", "list", "--help"]):
         result = run(*args)
         assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_retry_of_an_unknown_file_fails_in_one_line_naming_it(run):
+    run("init")
+    result = run("retry", "99999")
+    assert result.exit_code == 2           # NotFound, like the other commands
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["kho: lỗi: file_id: không có tệp 99999"]
+    assert result.stdout == ""
