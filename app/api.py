@@ -28,7 +28,6 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("kho.api")
 
 PUBLIC_ENDPOINTS = frozenset({"api.healthz", "api.openapi"})
-MULTIPART_SLACK = 64 * 1024   # bytes of multipart framing allowed above the file limit
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
 
@@ -80,16 +79,17 @@ def authenticate() -> None:
 
 @blueprint.errorhandler(KhoError)
 def kho_error(err: KhoError) -> Response:
-    return _error(outcome(err).http_status, err.code, err.render(_gettext()), err.fields)
+    gettext = _gettext()
+    return _error(outcome(err).http_status, err.code, err.render(gettext),
+                  err.render_fields(gettext))
 
 
 @blueprint.errorhandler(HTTPException)
 def http_error(err: HTTPException) -> Response:
     status = err.code or 400
     message = err.description or err.name
-    if status == 413:
-        message = _gettext()("the upload is larger than the limit of %(limit)s bytes") % {
-            "limit": f"{_kho().settings.max_upload_bytes:,}"}
+    if status == 413:   # a chunked body grew past the request limit while being read
+        return kho_error(intake.request_too_large(_kho().settings))
     return _error(status, HTTP_CODES.get(status, "error"), message)
 
 
@@ -108,11 +108,38 @@ def add_request_id(response: Response) -> Response:
     return response
 
 
+NOT_TEXT = "not valid text (it contains a lone surrogate, U+D800 to U+DFFF)"
+
+
+def _is_text(value: Any) -> bool:
+    """False if a JSON value holds a string with an unpaired surrogate (``"\\ud800"``
+    is valid JSON but no Unicode text: it cannot be stored or shown)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_is_text(k) and _is_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_text(v) for v in value)
+    return True
+
+
 def _json_object() -> dict[str, Any]:
+    """The request's JSON object; ValidationError naming ``body``, or each field
+    whose value (or name) is not valid text."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError("send a JSON object (Content-Type: application/json)",
                               field="body")
+    bad = [k.encode("utf-8", "backslashreplace").decode("utf-8")
+           for k, v in data.items() if not (_is_text(k) and _is_text(v))]
+    if bad:
+        raise ValidationError("%(names)s: not valid text (it contains a lone surrogate, "
+                              "U+D800 to U+DFFF)", field=bad[0],
+                              fields={name: NOT_TEXT for name in bad}, names=", ".join(bad))
     return data
 
 
@@ -166,17 +193,6 @@ def product_history(product_id: int) -> Response:
 
 # --- files ----------------------------------------------------------------------
 
-def _limit_upload() -> None:
-    """Refuse a body over the limit before reading it, and stop reading one that
-    grows past it (chunked uploads have no Content-Length)."""
-    limit = _kho().settings.max_upload_bytes
-    allowed = limit + MULTIPART_SLACK
-    if request.content_length is not None and request.content_length > allowed:
-        raise TooLarge("the upload is larger than the limit of %(limit)s bytes",
-                       field="file", limit=f"{limit:,}")
-    request.max_content_length = allowed
-
-
 def _receive_one(product_id: int, upload) -> dict[str, Any]:
     name = upload.filename or "file"
     got = intake.receive(_kho(), _actor(), product_id, upload.stream, name)
@@ -191,8 +207,9 @@ def _receive_one(product_id: int, upload) -> dict[str, Any]:
 def upload_files(product_id: int) -> tuple[Response, int]:
     kho, actor = _kho(), _actor()
     actor.require("file.upload")
-    views.require_visible(kho, actor, product_id)   # before reading a large body
-    _limit_upload()
+    # before reading a large body; the whole body is capped by app.web's guard
+    # (intake.request_limit), each file by intake while it is spooled
+    views.require_visible(kho, actor, product_id)
     uploads = [u for u in request.files.getlist("file") if u.filename or u.content_length]
     if not uploads:
         raise ValidationError("send the file(s) as multipart/form-data field 'file'",
@@ -205,7 +222,9 @@ def upload_files(product_id: int) -> tuple[Response, int]:
             failures.append(err)
             results.append({"filename": upload.filename, "error": err.code,
                             "message": err.render(_gettext())})
-    if len(failures) == len(uploads):
+    if len(failures) == len(uploads):   # nothing stored: the first error, naming all
+        for err in failures[1:]:
+            failures[0].fields.update(err.fields)
         raise failures[0]
     return jsonify(files=results, product=_product_json(product_id)), 201
 
@@ -221,7 +240,8 @@ def rendition(product_id: int, file_id: int, rendition: str) -> Response:
     try:
         span = downloads.parse_range(request.headers.get("Range"), found.size)
     except downloads.RangeNotSatisfiable as err:
-        response = _error(416, "range_not_satisfiable", err.render(_gettext()), err.fields)
+        response = _error(416, "range_not_satisfiable", err.render(_gettext()),
+                          err.render_fields(_gettext()))
         response.headers["Content-Range"] = f"bytes */{found.size}"
         return response
     start, end = span or (0, found.size - 1)

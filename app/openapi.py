@@ -222,8 +222,10 @@ def _file_paths() -> dict[str, Any]:
         "/products/{product_id}/files": {"parameters": [PRODUCT_ID], "post": {
             "operationId": "uploadFiles",
             "summary": "Upload one or more originals (multipart field 'file', repeatable)",
-            "description": "The request body may not exceed max_upload_bytes (plus 64 KiB "
-                           "of multipart framing). Processing is queued.",
+            "description": "Each file may have up to max_upload_bytes: a larger one is "
+                           "refused in its own result (error too_large, naming it) and "
+                           "the other files are stored. The whole body may carry at most "
+                           "8 x max_upload_bytes + 64 KiB. Processing is queued.",
             "requestBody": {"required": True, "content": {"multipart/form-data": {
                 "schema": {"type": "object", "properties": {"file": {
                     "type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
@@ -231,7 +233,9 @@ def _file_paths() -> dict[str, Any]:
                 "201": _json({"type": "object", "properties": {
                     "files": {"type": "array", "items": _ref("UploadResult")},
                     "product": _ref("Product")}}, "Received (per-file results)"),
-                "404": missing, "413": _error("Larger than the upload limit; nothing stored"),
+                "404": missing, "413": _error("Every file is over the per-file limit, or "
+                                              "the body is over the request limit; "
+                                              "nothing stored"),
                 "422": _error("No file, or every file was rejected"), **COMMON_ERRORS}}},
         "/products/{product_id}/files/{file_id}/{rendition}": {
             "parameters": [PRODUCT_ID, FILE_ID, _param(

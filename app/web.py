@@ -12,17 +12,20 @@ from datetime import date, datetime
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import (Flask, abort, current_app, g, jsonify, redirect, render_template, request,
+from flask import (Flask, current_app, g, jsonify, redirect, render_template, request,
                    session, url_for)
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from app.errors import UNEXPECTED, outcome
-from archive.errors import AuthenticationRequired, KhoError
+from archive.errors import AuthenticationRequired, KhoError, render_message
 
 log = logging.getLogger("kho.web")
-UPLOAD_SLACK = 64 * 1024  # bytes allowed above the file limit for multipart framing
+# what a browser form posts; any other request body comes from a script (the upload
+# page's, or an API-like client), which gets its errors as JSON
+_FORM_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data",
+                         "text/plain"})
 
 
 def register_web(app: Flask) -> None:
@@ -43,7 +46,7 @@ def register_web(app: Flask) -> None:
                                  can=can, label_of=suggestion_label)
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, number=number,
                                  filesize=filesize, vn_iso=vn_iso, vn_iso_time=vn_iso_time,
-                                 change_value=change_value)
+                                 change_value=change_value, message=message_text)
 
 
 def kho():
@@ -160,12 +163,25 @@ def filesize(value: int | None) -> str:
 # --- errors ------------------------------------------------------------------------
 
 def wants_json() -> bool:
+    """JSON for the API, ``*.json`` routes, clients asking for it, and script-sent
+    bodies (e.g. the raw-body upload), whose other errors are JSON too."""
     return request.path.startswith("/api/") or request.path.endswith(".json") or \
-        request.accept_mimetypes.best == "application/json"
+        request.accept_mimetypes.best == "application/json" or \
+        request.mimetype not in _FORM_TYPES
 
 
 def error_message(error: KhoError) -> str:
-    return error.render(_)
+    return error.render(_, number)
+
+
+def error_fields(error: KhoError) -> dict[str, str]:
+    """The error's per-field messages in the page's language."""
+    return error.render_fields(_, number)
+
+
+def message_text(value: Any) -> str:
+    """A field message (``archive.errors.Message`` or text) in the page's language."""
+    return render_message(value, _, number)
 
 
 def _kho_error(error: KhoError):
@@ -176,7 +192,7 @@ def _kho_error(error: KhoError):
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     message = error_message(error)
     if wants_json():
-        return jsonify(error=error.code, message=message, fields=error.fields), status
+        return jsonify(error=error.code, message=message, fields=error_fields(error)), status
     return render_template("error.html", status=status, message=message), status
 
 
@@ -185,7 +201,6 @@ _HTTP_MESSAGES = {
     403: "You may not do this.",
     404: "This page does not exist, or you may not see it.",
     405: "This action is not allowed here.",
-    413: "The file is larger than the upload limit.",
     416: "The requested byte range is not available.",
 }
 
@@ -194,6 +209,10 @@ def _http_error(error: HTTPException):
     status = error.code or 500
     if status < 400:
         return error
+    if status == 413:   # a chunked body grew past the request limit while being read
+        from app.services.intake import request_too_large
+
+        return _kho_error(request_too_large(kho().settings))
     message = _(_HTTP_MESSAGES.get(status, "Something went wrong."))
     if wants_json():
         return jsonify(error="http_%d" % status, message=message, fields={}), status
@@ -214,10 +233,20 @@ def _unexpected_error(error: Exception):
 
 
 def _reject_oversized_body():
-    """413 before reading a body whose declared size is above the upload limit."""
-    length = request.content_length
-    if length is not None and length > kho().settings.max_upload_bytes + UPLOAD_SLACK:
-        abort(413)
+    """Refuse a body declared larger than one request may carry before reading it, and
+    stop reading a chunked one that grows past that (413).
+
+    The cap (:func:`app.services.intake.request_limit`) is generous: several files at
+    the per-file limit ``max_upload_bytes``, which intake enforces on each file while
+    streaming it, naming the file and keeping the others of the same request.
+    """
+    from app.services.intake import request_limit, request_too_large
+
+    settings = kho().settings
+    limit = request_limit(settings)
+    if request.content_length is not None and request.content_length > limit:
+        raise request_too_large(settings)
+    request.max_content_length = limit
 
 
 # --- small routes ------------------------------------------------------------------

@@ -2,8 +2,6 @@
 serving originals and renditions with HTTP Range support."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -51,7 +49,7 @@ def _broadcast_file(files: list[dict]) -> dict | None:
 @signed_in
 def product_page(product_id: int):
     from app.services.products import product_history
-    from app.services.views import download_name, extension_for
+    from app.services.views import download_name, extension_for, local_today
 
     actor = current_actor()
     product = product_view(product_id)
@@ -68,7 +66,7 @@ def product_page(product_id: int):
         names=names, broadcast_file=_broadcast_file(files), term_label=term_label,
         media_url=media_url, status_label=status_label,
         broadcasts=_broadcasts_of(product_id), communes=_broadcast_communes(actor),
-        today=date.today().strftime("%d/%m/%Y"))
+        today=local_today(kho().settings).strftime("%d/%m/%Y"))
 
 
 def product_view(product_id: int) -> dict:

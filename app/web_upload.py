@@ -13,7 +13,7 @@ from flask import (Blueprint, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 
 from app.errors import outcome
-from app.web import current_actor, error_message, kho, signed_in
+from app.web import current_actor, error_fields, error_message, kho, signed_in
 from app.web_forms import form_values, metadata_from_form, pickers
 from archive.errors import KhoError, ValidationError
 
@@ -54,10 +54,12 @@ def upload_page(product_id: int):
                            max_bytes=kho().settings.max_upload_bytes)
 
 
-def _receive_one(product_id: int, stream, filename: str) -> dict:
+def _receive_one(product_id: int, stream, filename: str,
+                 declared_size: int | None = None) -> dict:
     from app.services.intake import receive
 
-    got = receive(kho(), current_actor(), product_id, stream, filename)
+    got = receive(kho(), current_actor(), product_id, stream, filename,
+                  declared_size=declared_size)
     return {"file_id": got.file_id, "name": filename, "size": got.size,
             "media_type": got.media_type, "type_mismatch": got.type_mismatch,
             "duplicate": got.duplicate, "duplicate_of": got.duplicate_of}
@@ -71,9 +73,10 @@ def add_files(product_id: int):
         return _add_multipart(product_id)
     name = unquote(request.headers.get("X-File-Name", "")) or "file"
     try:
-        received = _receive_one(product_id, request.stream, name)
+        # the body is this one file: a Content-Length over the limit is refused unread
+        received = _receive_one(product_id, request.stream, name, request.content_length)
     except KhoError as exc:
-        return jsonify(error=exc.code, message=error_message(exc), fields=exc.fields), \
+        return jsonify(error=exc.code, message=error_message(exc), fields=error_fields(exc)), \
             outcome(exc).http_status
     received["status_url"] = url_for("product.product_status", product_id=product_id)
     return jsonify(received), 201

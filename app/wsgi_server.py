@@ -12,6 +12,8 @@ from gunicorn.app.base import BaseApplication
 
 from config import Settings
 
+LIMIT_REQUEST_LINE = 8190   # bytes of "GET /path?query HTTP/1.1"; gunicorn's maximum
+
 
 class _KhoServer(BaseApplication):
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
@@ -41,6 +43,9 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 2,
                "worker_class": "gthread", "timeout": timeout, "graceful_timeout": 30,
                "accesslog": "-", "errorlog": "-", "loglevel": "info",
                "preload_app": False, "proc_name": "kho", "worker_tmp_dir": "/dev/shm",
+               # the longest request line gunicorn accepts (default 4094): long search
+               # URLs (many facets, long queries) work instead of a bare 414 page
+               "limit_request_line": LIMIT_REQUEST_LINE,
                # newer gunicorn opens a control socket in ~/.gunicorn, which two Kho
                # instances on one machine would fight over; Kho does not use it
                "control_socket_disable": True}

@@ -17,7 +17,7 @@ from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.product_input import parse_date
 from app.services.products import load_product
-from app.services.views import iso_datetime, unit_view
+from app.services.views import iso_datetime, local_today, unit_view
 from archive.errors import Conflict, PermissionDenied, ValidationError
 from archive.models import Broadcast, Event, Product, Unit
 from archive.text import normalize_text
@@ -93,7 +93,7 @@ def log_broadcast(kho: Kho, actor: Actor, product_id: int, aired_on: Any,
     the same product, commune and day is already logged.
     """
     actor.require("broadcast.log")
-    today = date.today()
+    today = local_today(kho.settings)   # Vietnam's date, not the server clock's
     day = _aired_on(aired_on, today)
     note = normalize_text(str(note or ""))
     if len(note) > MAX_NOTE:

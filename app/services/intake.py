@@ -20,13 +20,39 @@ from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.products import load_product
 from archive.base import utcnow
-from archive.errors import TooLarge, ValidationError
+from archive.errors import Quantity, TooLarge, ValidationError
 from archive.models import Event, File
 from archive.storage import original_key
 from archive.text import normalize_filename
+from config import Settings
 from ingest.detect import detect
 
 CHUNK = 1024 * 1024  # bytes read per step while spooling
+# ``max_upload_bytes`` limits each file. One request (a multipart form or API call with
+# several files) may carry up to REQUEST_FILES files at that limit plus FRAMING_SLACK
+# bytes of multipart framing and form fields; a body above that is refused unread, so
+# a client cannot stream unbounded data.
+REQUEST_FILES = 8
+FRAMING_SLACK = 64 * 1024
+
+
+def request_limit(settings: Settings) -> int:
+    """Bytes one request body may carry: REQUEST_FILES files at the per-file limit."""
+    return settings.max_upload_bytes * REQUEST_FILES + FRAMING_SLACK
+
+
+def request_too_large(settings: Settings) -> TooLarge:
+    """The error for a request body above :func:`request_limit` (no file named: the
+    body is refused before its parts are read)."""
+    return TooLarge("the request is larger than %(limit)s bytes: send at most %(files)s "
+                    "files of up to %(file_limit)s bytes each in one upload",
+                    field="body", limit=Quantity(request_limit(settings)), files=REQUEST_FILES,
+                    file_limit=Quantity(settings.max_upload_bytes))
+
+
+def _too_large(filename: str, limit: int) -> TooLarge:
+    return TooLarge("%(file)s is larger than the limit of %(limit)s bytes",
+                    field=filename, file=filename, limit=Quantity(limit))
 
 
 @dataclass(frozen=True)
@@ -65,8 +91,7 @@ def spool(kho: Kho, stream: BinaryIO, filename: str) -> Spooled:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise TooLarge("%(file)s is larger than the limit of %(limit)s bytes",
-                                   field=filename, file=filename, limit=f"{limit:,}")
+                    raise _too_large(filename, limit)
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
@@ -85,15 +110,20 @@ def _existing(session, product_id: int, sha256: str) -> tuple[Optional[File], Op
 
 
 def receive(kho: Kho, actor: Actor, product_id: int, stream: BinaryIO, filename: str,
-            *, queue: bool = True) -> Received:
+            *, queue: bool = True, declared_size: Optional[int] = None) -> Received:
     """Add an original file to a product and queue its processing.
 
-    Raises PermissionDenied, NotFound (product), TooLarge, ValidationError (empty file).
+    ``declared_size`` (bytes, e.g. a request's Content-Length) refuses a file that
+    says it is over the limit before any of it is read; the limit is enforced while
+    streaming either way. Raises PermissionDenied, NotFound (product), TooLarge
+    (naming the file), ValidationError (empty file).
     """
     actor.require("file.upload")
     with kho.transaction() as session:
         load_product(session, actor, product_id)  # fail before reading a big stream
     clean_name = normalize_filename(filename) or "file"
+    if declared_size is not None and declared_size > kho.settings.max_upload_bytes:
+        raise _too_large(clean_name, kho.settings.max_upload_bytes)
     spooled = spool(kho, stream, clean_name)
     try:
         return _store_and_record(kho, actor, product_id, spooled, clean_name, queue)

@@ -21,16 +21,19 @@ from archive.models import Broadcast, Event, File, Product, ProductChange
 LOAD = (selectinload(Product.terms), selectinload(Product.communes),
         selectinload(Product.cooperating_units),
         selectinload(Product.files).selectinload(File.derivatives))
+MAX_ID = 2 ** 63 - 1   # the largest id any catalogue database holds (SQLite, PostgreSQL)
 
 
 def load_product(session: Session, actor: Actor, product_id: int) -> Product:
     """The product, if it exists and ``actor`` may see it; NotFound otherwise.
 
     A restricted (sensitive) product is reported as not found to roles that may not
-    see it, so its existence does not leak.
+    see it, so its existence does not leak. An id no database can hold (a URL with
+    20 digits) is not found either, rather than an overflow in the driver.
     """
     actor.require("product.view")
-    product = session.get(Product, product_id, options=LOAD)
+    product = session.get(Product, product_id, options=LOAD) \
+        if -MAX_ID <= product_id <= MAX_ID else None
     if product is None or (product.sensitive and not actor.can("product.view_sensitive")):
         raise NotFound("no product %(id)s", field="id", id=product_id)
     return product

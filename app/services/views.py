@@ -7,16 +7,19 @@ plain Python (str, int, bool, list, dict, None): dates and times are ISO 8601 st
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Optional
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.products import load_product
+from archive.base import utcnow
 from archive.models import Derivative, File, Product, Term, Unit
 from archive.text import fold
+from config import Settings
 
 SLUG_MAX = 60          # characters of the title slug in a download name
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -26,6 +29,13 @@ _TYPE_EXT = {"audio/mpeg": "mp3", "audio/wav": "wav", "audio/x-wav": "wav",
              "video/mp4": "mp4", "image/jpeg": "jpg", "image/png": "png",
              "application/pdf": "pdf", "text/plain": "txt", "image/webp": "webp",
              "audio/ogg": "ogg", "video/webm": "webm", "image/tiff": "tif"}
+
+
+def local_today(settings: Settings) -> date:
+    """Today's date where Kho's users are (setting ``timezone``, Asia/Ho_Chi_Minh),
+    whatever the server clock's zone: at 06:00 in Vietnam a UTC server is still on
+    yesterday. Use it wherever "today" matters (future dates, validity of units)."""
+    return utcnow().astimezone(ZoneInfo(settings.timezone)).date()
 
 
 def iso_datetime(value: Optional[datetime]) -> Optional[str]:

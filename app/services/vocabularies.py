@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.bootstrap import Kho
+from app.services.views import local_today
 from archive.errors import ValidationError
 from archive.models import VOCABULARIES, Term, Unit
 from archive.text import sort_key
@@ -42,13 +43,13 @@ def _term_entry(t: Term) -> Entry:
     return Entry(t.code, t.label_vi, t.label_en, flags)
 
 
-def _unit_entry(u: Unit) -> Entry:
+def _unit_entry(u: Unit, today: date) -> Entry:
     succ = u.successor.code if u.successor else None
     return Entry(u.code, u.name, u.name, {
         "level": u.level, "gso_code": u.gso_code, "successor": succ,
         "valid_from": u.valid_from.isoformat() if u.valid_from else None,
         "valid_to": u.valid_to.isoformat() if u.valid_to else None,
-        "current": u.valid_to is None or u.valid_to >= date.today()})
+        "current": u.valid_to is None or u.valid_to >= today})
 
 
 def list_vocabulary(kho: Kho, name: str) -> list[Entry]:
@@ -60,7 +61,8 @@ def list_vocabulary(kho: Kho, name: str) -> list[Entry]:
             if vocabulary == "communes":
                 stmt = stmt.where(Unit.level == "commune")
             units = sorted(session.scalars(stmt), key=lambda u: sort_key(u.name))
-            return [_unit_entry(u) for u in units]
+            today = local_today(kho.settings)   # Vietnam's date, not the server's
+            return [_unit_entry(u, today) for u in units]
         if vocabulary not in VOCABULARIES:
             raise ValidationError("unknown vocabulary %(name)s; choose one of %(choices)s",
                                   field="vocabulary", name=repr(name),
