@@ -15,6 +15,16 @@ NAMING = {
 }
 
 
+# The largest row id any catalogue database holds (SQLite and PostgreSQL BIGINT).
+MAX_ID = 2 ** 63 - 1
+
+
+def fits_id(value: int) -> bool:
+    """Whether ``value`` can be a row id; larger ones (a 20-digit URL) overflow drivers,
+    so callers answer "not found" for them without asking the database."""
+    return -MAX_ID <= value <= MAX_ID
+
+
 def utcnow() -> datetime:
     """Timezone-aware now in UTC; stored as UTC, shown in Asia/Ho_Chi_Minh."""
     return datetime.now(timezone.utc)

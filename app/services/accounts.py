@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.actors import Actor
+from app.services.views import local_today
 from app.services.passwords import (MIN_PASSWORD_LENGTH, hash_password, new_token,
                                     session_stamp, token_hash, verify_password)
 from archive.base import utcnow
@@ -45,8 +46,8 @@ def actor_for(user: User) -> Actor:
     return Actor(user.id, user.username, user.role, user.commune_id)
 
 
-def find_commune(session: Session, code: str) -> Unit:
-    """The current commune with unit code or GSO code ``code``.
+def find_commune(session: Session, code: str, today: date) -> Unit:
+    """The commune with unit code or GSO code ``code``, current on ``today`` (Vietnam).
 
     Raises ValidationError (field ``commune``) for an unknown code, a unit that is not a
     commune, or a commune that no longer exists (the message names its successor).
@@ -58,7 +59,7 @@ def find_commune(session: Session, code: str) -> Unit:
     if unit is None or unit.level != "commune":
         raise ValidationError("unknown commune code %(code)s (see 'kho vocab list communes')",
                               field="commune", code=repr(code))
-    if unit.valid_to is not None and unit.valid_to < date.today():
+    if unit.valid_to is not None and unit.valid_to < today:
         successor = unit.current()
         raise ValidationError("commune %(name)s (%(code)s) was merged into %(successor_name)s "
                               "after %(date)s; use %(successor)s", field="commune",
@@ -92,7 +93,8 @@ def add_user(kho: Kho, username: str, role: str, password: str, *,
             raise Conflict("user %(name)s already exists", field="username", name=repr(username))
         user = User(username=username, role=role, password_hash=hash_password(password),
                     display_name=normalize_text(display_name) or username,
-                    commune=find_commune(session, commune) if commune else None)
+                    commune=find_commune(session, commune, local_today(kho.settings))
+                    if commune else None)
         session.add(user)
         session.flush()
         return UserInfo.of(user)

@@ -19,8 +19,8 @@ from app.services.actors import Actor
 from app.services.passwords import hash_password
 from app.services.product_input import parse_date
 from app.services.ratelimit import forget_user
-from app.services.views import iso_datetime
-from archive.base import utcnow
+from app.services.views import iso_datetime, local_today
+from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, ValidationError
 from archive.models import ROLES, VOCABULARIES, ApiToken, Event, Term, Unit, User
 from archive.text import normalize_text
@@ -66,12 +66,12 @@ def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = N
         raise ValidationError("unknown role %(role)s; choose one of %(choices)s",
                               field="role", role=repr(role), choices=", ".join(ROLES))
     with kho.transaction() as session:
-        user = session.get(User, user_id)
+        user = session.get(User, user_id) if fits_id(user_id) else None
         if user is None:
             raise NotFound("no user %(id)s", field="user", id=user_id)
         if user.id == actor.user_id and (active is False or (role and role != "admin")):
             raise Conflict("you cannot disable or demote your own account", field="user")
-        unit = _new_commune(session, user, commune)
+        unit = _new_commune(session, user, commune, local_today(kho.settings))
         if (role or user.role) == "commune" and unit is None:
             raise ValidationError("a commune account needs a commune",
                                   field="role" if commune is None else "commune")
@@ -91,7 +91,7 @@ def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = N
         return accounts.UserInfo.of(user)
 
 
-def _new_commune(session, user: User, commune: Optional[str]) -> Optional[Unit]:
+def _new_commune(session, user: User, commune: Optional[str], today: date) -> Optional[Unit]:
     """The commune ``user`` will have: unchanged for None or its own code, else looked up."""
     if commune is None:
         return user.commune
@@ -100,7 +100,7 @@ def _new_commune(session, user: User, commune: Optional[str]) -> Optional[Unit]:
         return None
     if user.commune is not None and code == user.commune.code:
         return user.commune          # kept as it is, even a commune that has since merged
-    return accounts.find_commune(session, code)
+    return accounts.find_commune(session, code, today)
 
 
 def _code(unit: Optional[Unit]) -> str:
@@ -122,7 +122,7 @@ def set_password(kho: Kho, actor: Actor, user_id: int, password: str) -> account
     accounts.check_new_password(password)
     new_hash = hash_password(password)       # slow on purpose: before the transaction
     with kho.transaction() as session:
-        user = session.get(User, user_id)
+        user = session.get(User, user_id) if fits_id(user_id) else None
         if user is None:
             raise NotFound("no user %(id)s", field="user", id=user_id)
         user.password_hash = new_hash
@@ -158,7 +158,7 @@ def create_token(kho: Kho, actor: Actor, username: str, label: str = "") -> str:
 def revoke_token(kho: Kho, actor: Actor, token_id: int) -> None:
     actor.require("user.manage")
     with kho.transaction() as session:
-        row = session.get(ApiToken, token_id)
+        row = session.get(ApiToken, token_id) if fits_id(token_id) else None
         if row is None:
             raise NotFound("no API token %(id)s", field="token", id=token_id)
         if row.revoked_at is None:
@@ -236,7 +236,7 @@ def list_units(kho: Kho, actor: Actor, level: Optional[str] = None) -> list[dict
         stmt = select(Unit).order_by(Unit.level, Unit.name)
         if level:
             stmt = stmt.where(Unit.level == level)
-        today = date.today()
+        today = local_today(kho.settings)
         return [{"code": u.code, "name": u.name, "level": u.level, "gso_code": u.gso_code,
                  "valid_from": u.valid_from, "valid_to": u.valid_to,
                  "successor": u.successor.code if u.successor else "",

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 
 from app.bootstrap import Kho
 from app.services import indexing, tagging
-from archive.base import utcnow
+from archive.base import fits_id, utcnow
 from archive.errors import NotFound
 from archive.models import Derivative, Event, File, Product
 from archive.storage import derivative_key
@@ -196,7 +196,7 @@ def retry(kho: Kho, file_ids: Iterable[int] | None = None) -> list[int]:
         if file_ids is not None:
             file_ids = set(file_ids)
             unknown = sorted(file_ids - set(session.scalars(
-                select(File.id).where(File.id.in_(file_ids)))))
+                select(File.id).where(File.id.in_([i for i in file_ids if fits_id(i)])))))
             if unknown:
                 raise NotFound("no file %(ids)s", field="file_id",
                                ids=", ".join(map(str, unknown)))

@@ -14,14 +14,13 @@ from app.bootstrap import Kho
 from app.services import indexing
 from app.services.actors import Actor
 from app.services.product_input import TERM_FIELDS, resolve
-from archive.base import utcnow
+from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, PermissionDenied
 from archive.models import Broadcast, Event, File, Product, ProductChange
 
 LOAD = (selectinload(Product.terms), selectinload(Product.communes),
         selectinload(Product.cooperating_units),
         selectinload(Product.files).selectinload(File.derivatives))
-MAX_ID = 2 ** 63 - 1   # the largest id any catalogue database holds (SQLite, PostgreSQL)
 
 
 def load_product(session: Session, actor: Actor, product_id: int) -> Product:
@@ -32,8 +31,7 @@ def load_product(session: Session, actor: Actor, product_id: int) -> Product:
     20 digits) is not found either, rather than an overflow in the driver.
     """
     actor.require("product.view")
-    product = session.get(Product, product_id, options=LOAD) \
-        if -MAX_ID <= product_id <= MAX_ID else None
+    product = session.get(Product, product_id, options=LOAD) if fits_id(product_id) else None
     if product is None or (product.sensitive and not actor.can("product.view_sensitive")):
         raise NotFound("no product %(id)s", field="id", id=product_id)
     return product

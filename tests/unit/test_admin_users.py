@@ -122,3 +122,18 @@ def test_an_account_of_a_merged_commune_can_still_be_disabled(kho, people):
     info = admin.update_user(kho, people["quantri"], people["dakkoi"].user_id,
                              role="commune", active=False, commune="xa-dak-koi")
     assert info.commune_code == "xa-dak-koi" and info.active is False
+
+
+def test_an_id_no_database_can_hold_is_simply_not_found(kho, people):
+    from app.services import processing
+
+    huge = 10 ** 20                      # a mistyped URL: overflowed the driver (HTTP 500)
+    with pytest.raises(NotFound):
+        admin.update_user(kho, people["quantri"], huge, active=False)
+    with pytest.raises(NotFound):
+        admin.set_password(kho, people["quantri"], huge, "mật khẩu mới 123")
+    with pytest.raises(NotFound):
+        admin.revoke_token(kho, people["quantri"], huge)
+    with pytest.raises(NotFound) as err:
+        processing.retry(kho, [huge])
+    assert str(huge) in err.value.render(lambda s: s)
