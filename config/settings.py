@@ -141,6 +141,19 @@ def _coerce(key: str, value: Any, source: str) -> Any:
     return value
 
 
+def _check_timezone(name: str) -> None:
+    """Raise ConfigError unless ``name`` is an IANA time zone (``Asia/Ho_Chi_Minh``):
+    "today" for broadcasts and unit validity is taken there, so a typo must stop
+    start-up rather than fail the first request that needs the date."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone {name!r} (use a name like 'Asia/Ho_Chi_Minh')",
+                          field="timezone") from None
+
+
 def _build(values: Mapping[str, Any], source: str, require_secret: bool = True) -> Settings:
     clean: dict[str, Any] = {}
     for key, value in values.items():
@@ -151,6 +164,7 @@ def _build(values: Mapping[str, Any], source: str, require_secret: bool = True) 
     settings = Settings(**clean)
     if settings.storage == "s3" and not settings.s3_bucket:
         raise ConfigError("required when storage is 's3'", field="s3_bucket")
+    _check_timezone(settings.timezone)
     if require_secret and settings.env == "production" and not settings.secret_key:
         raise ConfigError("no secret key set: run 'kho init' (it writes one into "
                           "the instance file) or set KHO_SECRET_KEY", field="secret_key")

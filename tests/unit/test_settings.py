@@ -43,7 +43,8 @@ def test_unknown_environment_key_is_named(tmp_path):
 
 
 @pytest.mark.parametrize("key, value", [("port", "eighty"), ("storage", "ftp"),
-                                        ("ocr_enabled", "maybe"), ("broadcast_channels", "3")])
+                                        ("ocr_enabled", "maybe"), ("broadcast_channels", "3"),
+                                        ("timezone", "Asia/Ha_Noi"), ("timezone", "../etc")])
 def test_invalid_values_name_the_key(tmp_path, key, value):
     with pytest.raises(ConfigError) as err:
         load_settings({"instance_path": str(tmp_path), "secret_key": "x"},
