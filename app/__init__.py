@@ -28,6 +28,7 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
 
     settings = settings or load_settings(overrides)
     app = Flask(__name__)
+    app.request_class = _spooling_request(settings.spool_dir)
     app.config.update(SECRET_KEY=settings.secret_key or "testing-only",
                       MAX_CONTENT_LENGTH=None, TESTING=settings.testing,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
@@ -52,6 +53,29 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
         n = settings.trusted_proxies  # X-Forwarded-* set by this many proxies in front
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app
+
+
+def _spooling_request(spool_dir):
+    """A Request class whose multipart files are buffered in Kho's spool folder.
+
+    Werkzeug buffers every uploaded file bigger than 500 kB in a temporary file of
+    the system temp folder, which is often small or in memory; uploads may be 4 GiB,
+    so they go where intake spools them anyway (setting ``spool_path``).
+    """
+    import tempfile
+
+    from flask import Request
+
+    class SpoolingRequest(Request):
+        def _get_file_stream(self, total_content_length, content_type, filename=None,
+                             content_length=None):
+            if total_content_length is not None and total_content_length <= 500 * 1024:
+                return super()._get_file_stream(total_content_length, content_type,
+                                                filename, content_length)
+            spool_dir.mkdir(parents=True, exist_ok=True)
+            return tempfile.TemporaryFile(dir=spool_dir, prefix="upload-")
+
+    return SpoolingRequest
 
 
 def _assign_request_id() -> None:

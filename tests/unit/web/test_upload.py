@@ -97,3 +97,26 @@ def test_duplicate_upload_is_reported(as_role, product_id):
     second = b.client.post(f"/products/{product_id}/files", data=data, headers=headers)
     assert first.get_json()["duplicate"] == ""
     assert second.get_json()["duplicate"] == "same-product"
+
+
+def test_big_multipart_files_are_buffered_in_the_spool_folder(as_role, product_id, tmp_path,
+                                                              monkeypatch):
+    # The system temp folder may be small (or RAM); an upload of up to 4 GiB must not
+    # depend on it. Make it unusable and upload a file above Werkzeug's 500 kB buffer.
+    import io
+    import tempfile
+
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    b = as_role("producer")
+    boundary, body = encode_multipart({
+        "csrf_token": b.token(f"/products/{product_id}/upload"),
+        "files": FileStorage(io.BytesIO(b"\0" * (700 * 1024)), "tài liệu lớn.bin")})
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    response = b.client.post(f"/products/{product_id}/files", data=body,
+                             content_type=f"multipart/form-data; boundary={boundary}")
+    monkeypatch.undo()
+    assert response.status_code == 302
+    page = b.get(response.headers["Location"]).get_data(as_text=True)
+    assert "tài liệu lớn.bin" in page
