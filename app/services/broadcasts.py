@@ -44,12 +44,16 @@ def _aired_on(value: Any, today: date) -> date:
     return day
 
 
-def _find_commune(session: Session, code: str) -> Optional[Unit]:
+def _find_commune(session: Session, code: str, day: Optional[date] = None) -> Optional[Unit]:
+    """A commune by unit code, or by GSO code: the one holding it on ``day`` if any
+    (old and new communes may share a GSO code), else today's."""
     unit = session.scalar(select(Unit).where(Unit.code == code, Unit.level == "commune"))
     if unit is None and code.isdigit():
-        unit = session.scalar(select(Unit).where(Unit.gso_code == code,
-                                                 Unit.level == "commune",
-                                                 Unit.valid_to.is_(None)))
+        units = list(session.scalars(select(Unit).where(Unit.gso_code == code,
+                                                        Unit.level == "commune")))
+        on_day = [u for u in units if day is not None and u.valid_on(day)]
+        current = [u for u in units if u.valid_to is None]
+        unit = (on_day or current or [None])[0]
     return unit
 
 
@@ -67,9 +71,13 @@ def _commune_for(session: Session, actor: Actor, code: Optional[str], day: date,
         return own if own.valid_on(day) else own.current()
     if not code:
         raise ValidationError("name the commune that aired the product", field="commune")
-    unit = _find_commune(session, code)
+    unit = _find_commune(session, code, day)
     if unit is None:
         raise ValidationError("unknown commune code %(code)s", field="commune", code=code)
+    if unit.valid_from is not None and day < unit.valid_from:
+        raise ValidationError("commune %(name)s (%(code)s) did not exist yet on %(day)s",
+                              field="commune", name=unit.name, code=unit.code,
+                              day=day.strftime("%d/%m/%Y"))
     if not (unit.valid_on(today) or unit.valid_on(day)):
         raise ValidationError("commune %(name)s no longer exists; use %(successor)s",
                               field="commune", name=unit.name, successor=unit.current().code)
@@ -100,6 +108,10 @@ def log_broadcast(kho: Kho, actor: Actor, product_id: int, aired_on: Any,
         raise ValidationError("at most %(n)d characters", field="note", n=MAX_NOTE)
     with kho.transaction() as session:
         product = load_product(session, actor, product_id)
+        if product.produced_on is not None and day < product.produced_on:
+            raise ValidationError("%(day)s is before the product was made (%(made)s)",
+                                  field="aired_on", day=day.strftime("%d/%m/%Y"),
+                                  made=product.produced_on.strftime("%d/%m/%Y"))
         commune = _commune_for(session, actor, commune_code, day, today)
         if session.scalar(select(Broadcast.id).where(
                 Broadcast.product_id == product.id, Broadcast.commune_id == commune.id,

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive.base import utcnow
 from archive.errors import Message, ValidationError
 from archive.models import Term, Unit
 from archive.text import fold, normalize_text
@@ -122,8 +123,24 @@ def _unit_by_name(session: Session, name: str) -> Optional[Unit]:
     return matches[0] if matches else None
 
 
+MAX_TAGS, MAX_TAG = 50, 100
+EARLIEST_YEAR = 1900   # produced_on: archive material, but not a typo like 0001
+
+
+def _not_text(value: Any) -> bool:
+    """JSON objects/lists where one text is expected (numbers from a spreadsheet are fine)."""
+    return value is not None and not isinstance(value, (str, int, float))
+
+
 def _scalar_values(data: dict[str, Any], errors: dict[str, Message]) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    for name in ("title", "description", "rights_note", "kind", "plan_task", "lead_unit",
+                 "produced_on", "sensitive"):
+        if name in data and _not_text(data[name]) and not (
+                isinstance(data[name], (list, tuple)) and len(data[name]) <= 1
+                and name in ("kind", "plan_task", "lead_unit")):
+            errors[name] = Message("one value expected, not a list or object")
+    data = {k: v for k, v in data.items() if k not in errors}
     if "title" in data:
         title = normalize_text(str(data["title"] or ""))
         if not title:
@@ -136,17 +153,30 @@ def _scalar_values(data: dict[str, Any], errors: dict[str, Message]) -> dict[str
             values[name] = normalize_text(str(data[name] or ""))
     if "produced_on" in data:
         try:
-            values["produced_on"] = parse_date(data["produced_on"])
+            produced = values["produced_on"] = parse_date(data["produced_on"])
         except ValueError:
             errors["produced_on"] = Message("not a date: %(value)s (use dd/mm/yyyy)",
                                             value=repr(data["produced_on"]))
+        else:
+            latest = utcnow().year + 1
+            if produced is not None and not EARLIEST_YEAR <= produced.year <= latest:
+                errors["produced_on"] = Message("the year must be between %(first)d and "
+                                                "%(last)d", first=EARLIEST_YEAR, last=latest)
     if "sensitive" in data:
         try:
             values["sensitive"] = parse_bool(data["sensitive"])
         except ValueError:
             errors["sensitive"] = Message("not yes/no: %(value)s", value=repr(data["sensitive"]))
     if "tags" in data:
-        values["tags"] = split_list(data["tags"])
+        raw = data["tags"]
+        items = raw if isinstance(raw, (list, tuple)) else [raw]
+        if any(_not_text(t) for t in items):
+            errors["tags"] = Message("tags must be words or short phrases")
+        else:
+            tags = values["tags"] = split_list(raw)
+            if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG for t in tags):
+                errors["tags"] = Message("at most %(n)d tags of at most %(chars)d characters",
+                                         n=MAX_TAGS, chars=MAX_TAG)
     return values
 
 
@@ -160,14 +190,17 @@ def resolve(session: Session, data: dict[str, Any], *, creating: bool) -> Resolv
     if creating and "title" not in data:
         errors["title"] = Message("a title is required")
     values = _scalar_values(data, errors)
-    for name in ("kind", "plan_task"):
-        if name in data:
-            codes = split_list(data[name])
-            terms = _terms(session, TERM_FIELDS[name], codes[:1], name, errors)
+    single = {name: split_list(data[name]) for name in ("kind", "plan_task", "lead_unit")
+              if name in data and name not in errors}
+    for name, codes in single.items():
+        if len(codes) > 1:
+            errors[name] = Message("one value expected, not a list or object")
+        elif name == "lead_unit":
+            units = _units(session, codes, name, errors)
+            values[name] = units[0] if units else None
+        else:
+            terms = _terms(session, TERM_FIELDS[name], codes, name, errors)
             values[name] = terms[0] if terms else None
-    if "lead_unit" in data:
-        units = _units(session, split_list(data["lead_unit"])[:1], "lead_unit", errors)
-        values["lead_unit"] = units[0] if units else None
     for name in ("languages", "themes", "conventions", "channels"):
         if name in data:
             values[name] = _terms(session, TERM_FIELDS[name], split_list(data[name]), name,

@@ -130,3 +130,17 @@ def test_a_product_logged_as_aired_is_not_deleted_with_its_broadcast_records(kho
     with kho.transaction() as s:
         assert s.get(Product, pid) is not None
     assert len(broadcasts.list_broadcasts(kho, ADMIN)) == 1
+
+
+@pytest.mark.parametrize("field, value", [
+    ("produced_on", "0001-01-01"), ("produced_on", "01/01/2099"),
+    ("kind", ["photo", "video"]), ("kind", "photo; video"),
+    ("tags", {"a": 1}), ("description", {"a": 1}), ("title", ["Một", "Hai"]),
+    ("tags", [f"thẻ {n}" for n in range(60)]),
+])
+def test_implausible_values_are_refused_naming_the_field(kho, users, field, value):
+    with pytest.raises(ValidationError) as err:
+        products.create_product(kho, PRODUCER, full_metadata(**{field: value}))
+    assert field in err.value.fields
+    with kho.transaction() as s:
+        assert s.scalar(select(Product.id)) is None

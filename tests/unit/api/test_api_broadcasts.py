@@ -86,11 +86,26 @@ def test_lists_filter_by_commune_and_year(api):
     product = api.create()
     _log(api, "commune", product["id"], aired_on="2024-12-30")
     _log(api, "commune", product["id"], aired_on="2025-01-02")
-    _log(api, "admin", product["id"], aired_on="2025-01-03", commune=OTHER_COMMUNE)
+    _log(api, "admin", product["id"], aired_on="2025-07-03", commune=OTHER_COMMUNE)
     assert len(api.call("office", "GET", "/broadcasts").get_json()["broadcasts"]) == 3
     mine = api.call("commune", "GET", "/broadcasts?year=2025").get_json()["broadcasts"]
     assert [b["aired_on"] for b in mine] == ["2025-01-02"]
     theirs = api.call("office", "GET", f"/broadcasts?commune={OTHER_COMMUNE}").get_json()
-    assert [b["aired_on"] for b in theirs["broadcasts"]] == ["2025-01-03"]
+    assert [b["aired_on"] for b in theirs["broadcasts"]] == ["2025-07-03"]
     bad = api.call("office", "GET", "/broadcasts?year=last")
     assert bad.status_code == 422 and "year" in bad.get_json()["fields"]
+
+
+def test_a_broadcast_goes_to_the_commune_that_existed_that_day(api):
+    product = api.create()
+    early = _log(api, "admin", product["id"], aired_on="2025-06-20", commune=OTHER_COMMUNE)
+    assert early.status_code == 422 and "commune" in early.get_json()["fields"]
+    assert "20/06/2025" in early.get_json()["fields"]["commune"]
+    later = _log(api, "admin", product["id"], aired_on="2025-07-20", commune=OTHER_COMMUNE)
+    assert later.status_code == 201
+
+
+def test_a_broadcast_cannot_predate_the_product(api):
+    product = api.create(produced_on="01/03/2025")
+    response = _log(api, "commune", product["id"], aired_on="28/02/2025")
+    assert response.status_code == 422 and "aired_on" in response.get_json()["fields"]
