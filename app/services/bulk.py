@@ -15,11 +15,11 @@ are queued again. A row that failed before is simply tried again; a row whose pr
 lacks some files gets the missing ones. Any other row gets a product of its own: a
 product holding its files among others is not its product, and two rows naming the same
 content make two products; that content is stored once, and its second file is reported
-as ``duplicate``. A dry run predicts the same outcomes.
+as ``duplicate``. A dry run predicts the same outcomes. The matching itself lives in
+:mod:`app.services.bulk_matching`.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -30,17 +30,14 @@ from app.bootstrap import Kho
 from app.services import processing
 from app.services.accounts import actor_for
 from app.services.actors import Actor
+from app.services.bulk_matching import ROW_EVENT, Hashed, RunState, existing_product
 from app.services.intake import receive
 from app.services.product_input import resolve
 from app.services.products import create_product
-from archive.errors import (KhoError, Message, NotFound, Quantity, ValidationError,
-                            message_of)
-from archive.models import Event, File, Product, User
+from archive.errors import KhoError, Message, NotFound, ValidationError, message_of
+from archive.models import Event, File, User
 from archive.text import normalize_text
 from ingest.batch import Batch, PlannedRow, plan_batch
-
-ROW_EVENT = "ingest.bulk"
-HASH_CHUNK = 1024 * 1024  # bytes read per step while hashing
 
 
 @dataclass
@@ -135,7 +132,7 @@ def run(kho: Kho, actor: Actor, batch: Batch, *, dry_run: bool = False,
 
     Ctrl-C stops between two steps and returns what was done (``interrupted``); every
     step commits on its own, so the next run picks up where this one stopped."""
-    results, state, interrupted = [], _Run.start(kho, batch), False
+    results, state, interrupted = [], RunState.start(kho, batch), False
     try:
         for row in batch.rows:
             result = _run_row(kho, actor, row, dry_run, state)
@@ -151,70 +148,14 @@ def run(kho: Kho, actor: Actor, batch: Batch, *, dry_run: bool = False,
     return BulkResult(results, unlisted, list(batch.warnings), dry_run, interrupted)
 
 
-@dataclass
-class _Hashed:
-    shown: str
-    path: Path
-    sha256: str
-
-
-@dataclass
-class _Run:
-    """What one run knows beyond the database: the products earlier runs made for each
-    row identity (newest first) and the identities behind each product, the rows of the
-    batch, the products this run's rows took, the hashes computed so far and, in a dry
-    run, the contents it would have stored (SHA-256 -> which file)."""
-
-    kho: Kho
-    rows: dict[str, PlannedRow]
-    earlier: dict[str, list[int]]
-    made_for: dict[int, list[str]]
-    taken: set[int] = field(default_factory=set)
-    would_store: dict[str, str] = field(default_factory=dict)
-    hashes: dict[str, tuple[list[_Hashed], list[str], set[str]]] = field(default_factory=dict)
-
-    @classmethod
-    def start(cls, kho: Kho, batch: Batch) -> "_Run":
-        earlier: dict[str, list[int]] = {}
-        with kho.transaction() as session:
-            for key, product_id in session.execute(
-                    select(Event.detail, Event.product_id).where(Event.action == ROW_EVENT)
-                    .order_by(Event.id.desc())):
-                earlier.setdefault(key, []).append(product_id)
-        made_for: dict[int, list[str]] = {}
-        for key, products in earlier.items():
-            for product_id in products:
-                made_for.setdefault(product_id, []).append(key)
-        return cls(kho, {r.key: r for r in batch.rows}, earlier, made_for)
-
-    def hashed(self, row: PlannedRow) -> tuple[list[_Hashed], list[str], set[str]]:
-        """:func:`_hash_files` of ``row``, read from disk once per run."""
-        if row.key not in self.hashes:
-            self.hashes[row.key] = _hash_files(self.kho, row)
-        return self.hashes[row.key]
-
-    def free(self, session, product_id: int, row: PlannedRow) -> bool:
-        """Whether ``row`` may take a product holding exactly its contents: no row of
-        this run took it, and no other row of the batch has it as its own product."""
-        if product_id in self.taken:
-            return False
-        for key in self.made_for.get(product_id, []):
-            other = self.rows.get(key)
-            if other is not None and key != row.key:
-                shas = [h.sha256 for h in self.hashed(other)[0]]
-                if _row_product(session, self.earlier[key], shas) == product_id:
-                    return False
-        return True
-
-
 def _run_row(kho: Kho, actor: Actor, row: PlannedRow, dry_run: bool,
-             state: _Run) -> RowResult:
+             state: RunState) -> RowResult:
     result = RowResult(row.number, str(row.values.get("title", "")))
     hashed, file_problems, bad = state.hashed(row)
     problems = row.problems + _metadata_problems(kho, row) + file_problems
     if problems:
         return _failed(row, result, problems, hashed, bad)
-    product_id, held = _existing(state, row, [h.sha256 for h in hashed])
+    product_id, held = existing_product(state, row, [h.sha256 for h in hashed])
     if product_id is not None and all(h.sha256 in held for h in hashed):
         return _already_in(kho, actor, row, result, product_id, hashed, held, dry_run)
     if dry_run:
@@ -237,7 +178,7 @@ def _run_row(kho: Kho, actor: Actor, row: PlannedRow, dry_run: bool,
     return result
 
 
-def _failed(row: PlannedRow, result: RowResult, problems: list[str], hashed: list[_Hashed],
+def _failed(row: PlannedRow, result: RowResult, problems: list[str], hashed: list[Hashed],
             bad: set[str]) -> RowResult:
     """A row not ingested: every problem in one message; its files failed or skipped."""
     result.outcome = "failed"
@@ -269,85 +210,6 @@ def _metadata_problems(kho: Kho, row: PlannedRow) -> list[str]:
         session.close()
 
 
-def sha256_of(path: Path) -> tuple[str, int]:
-    """Hex SHA-256 and size in bytes, reading one chunk at a time. Raises OSError."""
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def _hash_files(kho: Kho, row: PlannedRow) -> tuple[list[_Hashed], list[str], set[str]]:
-    """Hash the row's files: (usable files, problems, names of the unusable ones)."""
-    hashed, problems, bad = [], [], set()
-    limit = kho.settings.max_upload_bytes
-    for shown, path in row.files:
-        if path is None:
-            continue
-        try:
-            if path.stat().st_size > limit:
-                raise ValueError(Message("file '%(file)s' is larger than the limit of "
-                                         "%(limit)s bytes", file=shown, limit=Quantity(limit)))
-            sha, size = sha256_of(path)
-            if size == 0:
-                raise ValueError(Message("file '%(file)s' is empty", file=shown))
-        except OSError as exc:
-            problems.append(Message("file '%(file)s' cannot be read: %(reason)s", file=shown,
-                                    reason=exc.strerror or str(exc)))
-            bad.add(shown)
-        except ValueError as exc:
-            problems.append(exc.args[0])
-            bad.add(shown)
-        else:
-            hashed.append(_Hashed(shown, path, sha))
-    return hashed, problems, bad
-
-
-def _existing(state: _Run, row: PlannedRow, shas: list[str]
-              ) -> tuple[Optional[int], dict[str, File]]:
-    """The row's product — the one an earlier run made for it, else a free one holding
-    exactly ``shas`` (see :meth:`_Run.free`) — and its files among ``shas`` by SHA-256."""
-    with state.kho.transaction() as session:
-        product_id = _row_product(session, state.earlier.get(row.key, []), shas)
-        if product_id is None and shas:
-            product_id = next((p for p in _holding_exactly(session, set(shas))
-                               if state.free(session, p, row)), None)
-        held: dict[str, File] = {}
-        if product_id is not None:
-            for f in session.scalars(select(File).where(File.product_id == product_id,
-                                                        File.sha256.in_(shas))):
-                held.setdefault(f.sha256, f)
-            session.expunge_all()
-        return product_id, held
-
-
-def _holding_exactly(session, shas: set[str]) -> list[int]:
-    """Products whose files have exactly these SHA-256 — all of them and no other."""
-    holding_all = (select(File.product_id).where(File.sha256.in_(shas))
-                   .group_by(File.product_id)
-                   .having(func.count(func.distinct(File.sha256)) == len(shas)))
-    return list(session.scalars(
-        select(File.product_id).where(File.product_id.in_(holding_all))
-        .group_by(File.product_id)
-        .having(func.count(func.distinct(File.sha256)) == len(shas))
-        .order_by(File.product_id)))
-
-
-def _row_product(session, earlier: list[int], shas: list[str]) -> Optional[int]:
-    """The row's earlier product, if it still exists and holds some of its files (or
-    none at all: a run stopped between creating it and storing the first file)."""
-    for product_id in earlier:
-        product = session.get(Product, product_id)
-        if product is None:
-            continue
-        held = {f.sha256 for f in product.files}
-        if not held or held & set(shas):
-            return product_id
-    return None
-
-
 def _kind_for(path: Path) -> Optional[str]:
     """Product kind from the detected media category (None for other content)."""
     from ingest.detect import detect
@@ -356,7 +218,7 @@ def _kind_for(path: Path) -> Optional[str]:
     return kind_for(detect(path, path.name).category)
 
 
-def _create(kho: Kho, actor: Actor, row: PlannedRow, hashed: list[_Hashed]) -> int:
+def _create(kho: Kho, actor: Actor, row: PlannedRow, hashed: list[Hashed]) -> int:
     values = dict(row.values)
     if row.number is None and hashed:
         kind = _kind_for(hashed[0].path)
@@ -369,7 +231,7 @@ def _create(kho: Kho, actor: Actor, row: PlannedRow, hashed: list[_Hashed]) -> i
     return product_id
 
 
-def _receive(kho: Kho, actor: Actor, product_id: int, h: _Hashed,
+def _receive(kho: Kho, actor: Actor, product_id: int, h: Hashed,
              held: dict[str, File]) -> FileResult:
     if h.sha256 in held:
         return FileResult(h.shown, "skipped", held[h.sha256].id, h.sha256,
@@ -405,7 +267,7 @@ def _file_status(kho: Kho, file_id: int) -> tuple[str, str]:
 
 
 def _already_in(kho: Kho, actor: Actor, row: PlannedRow, result: RowResult, product_id: int,
-                hashed: list[_Hashed], held: dict[str, File], dry_run: bool) -> RowResult:
+                hashed: list[Hashed], held: dict[str, File], dry_run: bool) -> RowResult:
     """Skip a row that is in; queue its files whose processing failed once more."""
     failed_ids = {held[h.sha256].id for h in hashed if held[h.sha256].status == "failed"}
     if failed_ids and not dry_run:
@@ -443,8 +305,8 @@ def _already_in(kho: Kho, actor: Actor, row: PlannedRow, result: RowResult, prod
     return result
 
 
-def _would_ingest(state: _Run, row: PlannedRow, result: RowResult,
-                  product_id: Optional[int], hashed: list[_Hashed],
+def _would_ingest(state: RunState, row: PlannedRow, result: RowResult,
+                  product_id: Optional[int], hashed: list[Hashed],
                   held: dict[str, File]) -> RowResult:
     """Dry run: say what a real run would do with a valid row — including files whose
     content an earlier row of this run would store (the real run links them)."""
