@@ -196,7 +196,7 @@ def product_history(product_id: int) -> Response:
 def _receive_one(product_id: int, upload) -> dict[str, Any]:
     name = upload.filename or "file"
     got = intake.receive(_kho(), _actor(), product_id, upload.stream, name)
-    return {"filename": name, "file_id": got.file_id, "sha256": got.sha256,
+    return {"filename": got.filename, "file_id": got.file_id, "sha256": got.sha256,
             "size": got.size, "media_type": got.media_type,
             "type_mismatch": got.type_mismatch, "duplicate": got.duplicate or None,
             "duplicate_of": got.duplicate_of,

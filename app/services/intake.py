@@ -74,6 +74,7 @@ class Received:
     type_mismatch: bool
     duplicate: str = ""
     duplicate_of: Optional[int] = None
+    filename: str = ""   # the name as the catalogue keeps it (NFC, no folders)
 
 
 def spool(kho: Kho, stream: BinaryIO, filename: str) -> Spooled:
@@ -142,7 +143,8 @@ def _store_and_record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled,
         same, earlier = _existing(session, product_id, spooled.sha256)
         if same is not None:
             return Received(same.id, product_id, same.sha256, same.size, same.media_type,
-                            same.type_mismatch, duplicate="same-product", duplicate_of=same.id)
+                            same.type_mismatch, duplicate="same-product", duplicate_of=same.id,
+                            filename=same.original_filename)
         row = File(product=product, sha256=spooled.sha256, size=spooled.size,
                    media_type=detection.media_type, category=detection.category,
                    declared_type=detection.declared_type, type_mismatch=detection.mismatch,
@@ -158,7 +160,8 @@ def _store_and_record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled,
                           detail=detail, user_id=actor.user_id))
         received = Received(row.id, product_id, row.sha256, row.size, row.media_type,
                             row.type_mismatch, duplicate="stored-before" if earlier else "",
-                            duplicate_of=earlier.id if earlier else None)
+                            duplicate_of=earlier.id if earlier else None,
+                            filename=row.original_filename)
     if queue:
         from app.services import processing
 

@@ -237,3 +237,14 @@ def test_one_bad_file_does_not_sink_the_others(api):
     only_bad = _upload(api, product["id"], ("rong.png", b""))
     assert only_bad.status_code == 422
     assert "rong.png" in only_bad.get_json()["fields"]
+
+
+def test_the_upload_answer_gives_the_name_the_catalogue_keeps(api):
+    import unicodedata
+
+    product = api.create()
+    nfd = unicodedata.normalize("NFD", "../../áp phích.png")
+    body = _upload(api, product["id"], (nfd, png_bytes())).get_json()
+    assert body["files"][0]["filename"] == "áp phích.png"      # NFC, no folders
+    listed = api.call("producer", "GET", f"/products/{product['id']}").get_json()["files"]
+    assert listed[0]["original_filename"] == body["files"][0]["filename"]
