@@ -206,6 +206,8 @@ def _product_paths() -> dict[str, Any]:
                                     **COMMON_ERRORS}},
             "delete": {"operationId": "deleteProduct", "summary": "Delete (admin; audited)",
                        "responses": {"204": {"description": "Deleted"}, "404": missing,
+                                     "409": _error("Logged as aired by communes: kept for "
+                                                   "the yearly report"),
                                      **COMMON_ERRORS}}},
     }
 

@@ -109,3 +109,11 @@ def test_a_broadcast_cannot_predate_the_product(api):
     product = api.create(produced_on="01/03/2025")
     response = _log(api, "commune", product["id"], aired_on="28/02/2025")
     assert response.status_code == 422 and "aired_on" in response.get_json()["fields"]
+
+
+def test_deleting_an_aired_product_is_409_and_keeps_the_record(api):
+    product = api.create()
+    assert _log(api, "commune", product["id"], aired_on="02/03/2025").status_code == 201
+    refused = api.call("admin", "DELETE", f"/products/{product['id']}")
+    assert refused.status_code == 409
+    assert len(api.call("office", "GET", "/broadcasts").get_json()["broadcasts"]) == 1
