@@ -81,14 +81,18 @@ class Unit(Base):
         return ((self.valid_from is None or self.valid_from <= day)
                 and (self.valid_to is None or day <= self.valid_to))
 
-    def current(self, max_hops: int = 10) -> "Unit":
+    def lineage(self, max_hops: int = 10) -> list["Unit"]:
+        """This unit and its successors in order (at most ``max_hops`` links: a bad
+        edit that makes a cycle cannot loop forever)."""
+        chain = [self]
+        while len(chain) <= max_hops and chain[-1].successor is not None \
+                and chain[-1].successor not in chain:
+            chain.append(chain[-1].successor)
+        return chain
+
+    def current(self) -> "Unit":
         """Follow successor links to the unit that carries this one on today."""
-        unit = self
-        for _ in range(max_hops):
-            if unit.successor is None or unit.successor is unit:
-                return unit
-            unit = unit.successor
-        return unit
+        return self.lineage()[-1]
 
     def label(self, locale: str = "vi") -> str:
         return self.name

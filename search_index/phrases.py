@@ -15,7 +15,7 @@ pickled Python tuples) cost most of a long-phrase query. So when the
 candidates' sequences are small enough, each word's term frequencies are
 counted in them instead - title words before the first field gap, body words
 after it, exact (accented) forms in the ``xseq`` column - and put through the
-same BM25F expression as :func:`search_index.evaluate.score_words`. The
+same BM25F expression as the evaluator's (:func:`search_index.evaluate._bm25`). The
 frequencies are the ones Whoosh stored (the columns hold exactly the tokens
 given to those fields), so scores are bit-identical; the agreement test runs
 both paths against Whoosh.

@@ -86,11 +86,5 @@ def _units_carried_by(units: list[Unit], codes: list[str]) -> list[str]:
     by_gso = {u.gso_code: u for u in units if u.gso_code and u.valid_to is None}
     wanted = {by_code.get(c) or by_gso.get(c) for c in codes} - {None}
     out = [c for c in codes if c not in by_code and c not in by_gso]  # unknown: match nothing
-    for unit in units:
-        step, hops = unit, 0
-        while step is not None and hops <= 10:
-            if step in wanted:
-                out.append(unit.code)
-                break
-            step, hops = step.successor, hops + 1
+    out += [unit.code for unit in units if wanted.intersection(unit.lineage())]
     return out
