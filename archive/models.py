@@ -6,6 +6,12 @@ from archive.catalogue import (FILE_STATUSES, PRODUCT_STATUSES, Broadcast, Deriv
                                File, Product, ProductChange)
 from archive.vocabulary import VOCABULARIES, Term, Unit
 
+# modules whose tables register on import (their classes are imported from them directly)
+import archive.exports  # noqa: E402,F401
+import archive.harvests  # noqa: E402,F401
+import archive.preservation  # noqa: E402,F401
+import archive.usage  # noqa: E402,F401
+
 __all__ = ["ROLES", "ApiToken", "LoginFailure", "User", "Base", "utcnow", "FILE_STATUSES", "PRODUCT_STATUSES",
            "Broadcast", "Derivative", "Event", "File", "IndexBacklog", "Product", "ProductChange",
            "VOCABULARIES", "Term", "Unit"]

@@ -66,6 +66,23 @@ class Settings:
     trusted_proxies: int = 0                # reverse proxies whose X-Forwarded-* to trust
     report_deadline: str = "25/11"          # dd/mm, yearly report due before
     report_recipient: str = "Sở Văn hóa, Thể thao và Du lịch"
+    report_issuer: str = "Phòng Văn hóa và Thông tin huyện Kon Rẫy"  # issuing body of the report
+    target_band_min: float = 0.15           # combined ethnic/foreign/digital share, Decision 1079
+    target_band_max: float = 0.20
+    public_url: str = ""                    # base URL of product pages in exports; default http://host:port
+    oai_repository_identifier: str = "kho.local"  # oai:<this>:<id>; a domain name you control
+    oai_repository_name: str = "Kho — kho lưu trữ sản phẩm truyền thông"
+    oai_admin_email: str = "admin@kho.local"
+    oai_page_size: int = 100                # records per OAI-PMH list response
+    fixity_interval_days: int = 90          # every original re-checked at least this often
+    fixity_rate_mb_s: float = 50.0          # I/O bound of the rolling fixity audit
+    replica_storage: str = ""               # "" none | local | s3: the second copy of originals
+    replica_storage_path: str = ""
+    replica_s3_bucket: str = ""
+    replica_s3_endpoint_url: str = ""
+    replica_s3_region: str = ""
+    replica_s3_profile: str = ""            # its own AWS credentials profile
+    log_format: str = "text"                # text | json
 
     # --- derived paths -------------------------------------------------
     @property
@@ -109,6 +126,8 @@ _CHOICES = {
     "s3_addressing_style": {"auto", "path", "virtual"},
     "default_locale": {"vi", "en"},
     "broadcast_channels": {1, 2},
+    "replica_storage": {"", "local", "s3"},
+    "log_format": {"text", "json"},
 }
 
 
