@@ -14,6 +14,7 @@ from typing import Iterator, Optional
 from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.products import load_product
+from app.services.usage import record_download
 from app.services.views import download_name, extension_for
 from archive.errors import NotFound, ValidationError
 from archive.storage import Storage
@@ -57,12 +58,15 @@ class Download:
 
 
 def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
-                   rendition: str, *, presign: bool = True) -> Download:
+                   rendition: str, *, presign: bool = True, record: bool = True) -> Download:
     """The original (``rendition="original"``) or a named derivative of a file.
 
     Raises NotFound when the product is missing or hidden from the actor (sensitive),
     the file is not part of the product, or the rendition does not exist.
-    ``presign=False`` skips asking the store for a direct URL.
+    ``presign=False`` skips asking the store for a direct URL. The request is recorded
+    as a download of the actor (:func:`app.services.usage.record_download`, coalesced
+    per day) unless ``record=False``: a page reading a rendition for itself (the text
+    excerpt on the product page) or a ``HEAD`` request is no download.
     """
     with kho.transaction() as session:
         product = load_product(session, actor, product_id)
@@ -85,6 +89,8 @@ def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
         sha256 = original.sha256
     url = kho.storage.presigned_url(key, filename=name, content_type=media_type) \
         if presign else None
+    if record:
+        record_download(kho, actor, product_id, file_id, rendition)
     return Download(key, size, media_type, name, sha256, url, kho.storage)
 
 

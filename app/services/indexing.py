@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
+from app.services.sql_upsert import upsert
 from archive.base import utcnow
 from archive.models import File, IndexBacklog, Product
 from search_index import IndexedProduct
@@ -70,15 +71,9 @@ def mark(session: Session, product_ids: list[int]) -> None:
     transaction, so the mark commits with the change it stands for."""
     if not product_ids:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     now = utcnow()
-    stmt = insert(IndexBacklog).values([{"product_id": i, "queued_at": now}
-                                        for i in product_ids])
-    session.execute(stmt.on_conflict_do_update(index_elements=["product_id"],
-                                               set_={"queued_at": now}))
+    upsert(session, IndexBacklog, [{"product_id": i, "queued_at": now} for i in product_ids],
+           ("product_id",), {"queued_at": now})
 
 
 def queue_flush(kho: Kho) -> None:

@@ -1,0 +1,38 @@
+"""One atomic "insert, or update the row that is already there" for SQLite and PostgreSQL.
+
+Both dialects spell it ``INSERT … ON CONFLICT (key) DO UPDATE``; the database decides
+under its own locking whether the row exists, so concurrent writers (threads, gunicorn
+workers, machines) never raise a unique-constraint error and never lose an update —
+what a read-then-write in Python cannot promise.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence, Union
+
+from sqlalchemy.orm import Session
+
+Updates = Union[Mapping[str, Any], Callable[[Any], Mapping[str, Any]]]
+
+
+def upsert(session: Session, model: type, rows: Sequence[Mapping[str, Any]],
+           key: Sequence[str], updates: Updates) -> None:
+    """Insert ``rows`` into ``model``'s table; where a row with the same ``key``
+    columns (a unique constraint or primary key) exists, apply ``updates`` to it.
+
+    ``updates`` maps column names to values or SQL expressions over the existing row
+    (``Model.count + 1``); pass a callable to get the statement and use its
+    ``excluded`` (the values that were to be inserted). Runs in ``session``'s
+    transaction. Raises ValueError for a dialect other than SQLite or PostgreSQL.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise ValueError(f"no atomic upsert for the {dialect} dialect")
+    stmt = insert(model).values(list(rows))
+    values = updates(stmt) if callable(updates) else updates
+    session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=dict(values)))
