@@ -1,0 +1,155 @@
+"""Writing a BagIt bag (RFC 8493) from catalogue objects, streaming.
+
+Payload files are copied from storage (local folder or S3) one chunk at a time while
+their SHA-256 is computed in the same pass, so each object is read once and never held
+whole in memory; the digest is checked against the catalogue's own SHA-256 of the
+original (a mismatch stops the export naming the object: a bag must not carry a copy
+that has lost its fixity). ``manifest-sha256.txt`` is written from those digests; the
+``bagit`` library (``Bag.save``) then writes ``bag-info.txt`` and
+``tagmanifest-sha256.txt``, and ``bagit.Bag(path).validate()`` passes on the result.
+
+Layout (paths inside the bag)::
+
+    bagit.txt  bag-info.txt  manifest-sha256.txt  tagmanifest-sha256.txt
+    data/metadata/records.jsonl           one native record per line (= kho export --format jsonl)
+    data/metadata/records.dc.xml          the same products as oai_dc records
+    data/metadata/files.jsonl             one line per original: where it is in the bag, its
+                                          catalogue facts, its derivatives
+    data/originals/ab/cd/<sha256>         originals, content addressed (stored once)
+    data/derivatives/ab/cd/<sha256>/<name>.<ext>   with --with-derivatives
+
+The bagit library offers no way to hand it digests already computed, and ``make_bag``
+would read every payload file a second time; hence the manifest is written here and
+only the tag files are left to the library.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator, Optional
+
+from app.services.export_output import HashingWriter
+from archive.errors import StorageError
+from archive.storage import CHUNK_BYTES, Storage
+
+BAGIT_VERSION = "1.0"
+EXPORT_VERSION = "1"          # Kho-Export-Version: layout of the metadata files above
+MANIFEST = "manifest-sha256.txt"
+TAGMANIFEST = "tagmanifest-sha256.txt"
+
+
+@dataclass(frozen=True)
+class PayloadEntry:
+    path: str        # inside the bag, e.g. "data/originals/ab/cd/<sha256>"
+    sha256: str
+    size: int        # bytes
+
+
+class BagWriter:
+    """Builds a bag in ``root`` (an empty folder, normally a partial name).
+
+    Call :meth:`copy_object` and :meth:`metadata_file` for the payload, then
+    :meth:`finish` once; it returns the SHA-256 of ``tagmanifest-sha256.txt``, the
+    digest that fixes the whole bag (the receipt's package digest).
+    """
+
+    def __init__(self, root: Path, storage: Storage) -> None:
+        self.root = Path(root)
+        self.storage = storage
+        self.entries: dict[str, PayloadEntry] = {}
+        (self.root / "data").mkdir(parents=True, exist_ok=True)
+
+    @property
+    def payload_bytes(self) -> int:
+        return sum(e.size for e in self.entries.values())
+
+    def _target(self, bag_path: str) -> Path:
+        target = self.root / bag_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def copy_object(self, key: str, bag_path: str, expected_sha256: Optional[str] = None,
+                    label: str = "") -> PayloadEntry:
+        """Copy storage object ``key`` to ``bag_path``, hashing while copying.
+
+        A path added before (the same content in two products) is not copied again.
+        Raises StorageError naming ``label`` (or the key) when the object is missing,
+        unreadable, or its bytes do not match ``expected_sha256``.
+        """
+        if bag_path in self.entries:
+            return self.entries[bag_path]
+        digest, size = hashlib.sha256(), 0
+        target = self._target(bag_path)
+        try:
+            with self._source(key) as source, open(target, "wb") as out:
+                while chunk := source.read(CHUNK_BYTES):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            raise StorageError("cannot copy %(file)s into the bag: %(reason)s",
+                               field=label or key, file=label or key,
+                               reason=exc.strerror or str(exc)) from None
+        found = digest.hexdigest()
+        if expected_sha256 and found != expected_sha256:
+            target.unlink(missing_ok=True)
+            raise StorageError("%(file)s in storage does not match its SHA-256 (expected "
+                               "%(expected)s, found %(found)s): the export stops",
+                               field=label or key, file=label or key,
+                               expected=expected_sha256, found=found)
+        entry = PayloadEntry(bag_path, found, size)
+        self.entries[bag_path] = entry
+        return entry
+
+    @contextlib.contextmanager
+    def _source(self, key: str) -> Iterator[BinaryIO]:
+        local = self.storage.local_path(key)
+        handle = open(local, "rb") if local is not None else self.storage.open(key)
+        try:
+            yield handle
+        finally:
+            handle.close()
+
+    @contextlib.contextmanager
+    def metadata_file(self, bag_path: str) -> Iterator[HashingWriter]:
+        """A binary file at ``bag_path`` whose digest goes into the manifest."""
+        target = self._target(bag_path)
+        with open(target, "wb") as handle:
+            hashed = HashingWriter(handle)
+            yield hashed
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.entries[bag_path] = PayloadEntry(bag_path, hashed.hexdigest(), hashed.size)
+
+    def finish(self, bag_info: dict[str, str]) -> str:
+        """Write the manifest and the tag files; return the tagmanifest's SHA-256."""
+        import bagit
+
+        with open(self.root / MANIFEST, "w", encoding="utf-8", newline="\n") as manifest:
+            for path in sorted(self.entries):
+                manifest.write(f"{self.entries[path].sha256}  {path}\n")
+        with open(self.root / "bagit.txt", "w", encoding="utf-8", newline="\n") as tag:
+            tag.write(f"BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n")
+        info = dict(bag_info)
+        info["Payload-Oxum"] = f"{self.payload_bytes}.{len(self.entries)}"
+        (self.root / "bag-info.txt").write_text("", encoding="utf-8")
+        bag = bagit.Bag(str(self.root))
+        bag.info = info
+        bag.save(manifests=False)          # bag-info.txt and tagmanifest-sha256.txt
+        with open(self.root / TAGMANIFEST, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+
+
+def original_bag_path(sha256: str) -> str:
+    return f"data/originals/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def derivative_bag_path(storage_key: str) -> str:
+    """``derivatives/ab/cd/<sha>/<name>.<ext>`` in storage -> the same under data/."""
+    tail = storage_key.split("derivatives/", 1)[-1]
+    return f"data/derivatives/{tail}"
