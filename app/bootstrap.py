@@ -7,7 +7,8 @@ once per Kho: one SQLAlchemy engine, one boto3 client, one Whoosh index handle.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any, Mapping, Optional
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,16 +38,20 @@ class Kho:
 
     @cached_property
     def storage(self) -> Storage:
+        """The primary object store (``storage`` settings)."""
         s = self.settings
-        if s.storage == "s3":
-            from archive.s3 import S3Storage
+        return make_storage(s, s.storage, path=s.objects_dir, bucket=s.s3_bucket,
+                            endpoint_url=s.s3_endpoint_url, region=s.s3_region)
 
-            return S3Storage(s.s3_bucket, endpoint_url=s.s3_endpoint_url or None,
-                             region=s.s3_region or None,
-                             addressing_style=s.s3_addressing_style, prefix=s.s3_prefix,
-                             multipart_threshold=s.s3_multipart_threshold,
-                             presign_seconds=s.s3_presign_seconds)
-        return LocalStorage(s.objects_dir)
+    @cached_property
+    def replica(self) -> Optional[Storage]:
+        """The second copy of originals (``replica_*`` settings), or None if not set."""
+        s = self.settings
+        if not s.replica_storage:
+            return None
+        return make_storage(s, s.replica_storage, path=s.replica_dir,
+                            bucket=s.replica_s3_bucket, endpoint_url=s.replica_s3_endpoint_url,
+                            region=s.replica_s3_region, profile=s.replica_s3_profile)
 
     @cached_property
     def index(self):
@@ -66,6 +71,21 @@ class Kho:
             self.engine.dispose()
         if "index" in self.__dict__:
             self.index.close()
+
+
+def make_storage(s: Settings, kind: str, *, path: Path, bucket: str, endpoint_url: str,
+                 region: str, profile: str = "") -> Storage:
+    """A store of ``kind`` (``local`` folder ``path`` or ``s3`` ``bucket``); the S3
+    addressing style, key prefix, multipart threshold and link lifetime are shared by
+    the primary store and the replica. Nothing is contacted until first use."""
+    if kind == "s3":
+        from archive.s3 import S3Storage
+
+        return S3Storage(bucket, endpoint_url=endpoint_url or None, region=region or None,
+                         addressing_style=s.s3_addressing_style, prefix=s.s3_prefix,
+                         multipart_threshold=s.s3_multipart_threshold,
+                         presign_seconds=s.s3_presign_seconds, profile=profile or None)
+    return LocalStorage(path)
 
 
 def build(overrides: Mapping[str, Any] | None = None, *, require_secret: bool = True,

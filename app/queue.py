@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
 from archive.errors import ServiceUnavailable
@@ -34,6 +34,14 @@ class JobQueue:
         if name not in self._tasks:
             self._tasks[name] = self.huey.task(name=name, retries=retries,
                                                retry_delay=retry_delay)(fn)
+
+    def register_periodic(self, name: str, fn: Callable[[], Any], *, every_minutes: int) -> None:
+        """Register ``fn`` to run every ``every_minutes`` minutes in consumers
+        (idempotent per name). Every consumer schedules it, so ``fn`` must be safe
+        to run concurrently (the preservation audit takes a database lease)."""
+        if name not in self._tasks:
+            self._tasks[name] = self.huey.periodic_task(crontab(minute=f"*/{every_minutes}"),
+                                                        name=name, retries=0)(fn)
 
     def enqueue(self, name: str, *args: Any, delay: float = 0) -> None:
         """Queue job ``name`` (to run ``delay`` seconds from now; immediate queues run it
@@ -66,7 +74,7 @@ class JobQueue:
     def consumer(self, workers: int, worker_type: str = "thread"):
         """A huey consumer for this queue (``kho worker`` runs it)."""
         return self.huey.create_consumer(workers=workers, worker_type=worker_type,
-                                         periodic=False, check_worker_health=True)
+                                         periodic=True, check_worker_health=True)
 
 
 def make_queue(settings: Settings) -> JobQueue:

@@ -22,7 +22,7 @@ from boto3.s3.transfer import TransferConfig
 from boto3.session import Session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, \
-    PartialCredentialsError
+    PartialCredentialsError, ProfileNotFound
 
 from archive.errors import NotFound, StorageError, ValidationError
 from archive.storage import CHUNK_BYTES, check_range, content_disposition, validate_key, \
@@ -46,13 +46,14 @@ class S3Storage:
     ``endpoint_url`` None means AWS's own endpoint; ``addressing_style`` is
     ``auto | path | virtual`` (MinIO usually needs ``path``); ``prefix`` lets several
     instances share a bucket; ``multipart_threshold`` is in bytes; ``presign_seconds``
-    is the default lifetime of presigned URLs.
+    is the default lifetime of presigned URLs; ``profile`` names an AWS credentials
+    profile (``~/.aws``) for this store alone, e.g. a replica in another account.
     """
 
     def __init__(self, bucket: str, *, endpoint_url: str | None = None,
                  region: str | None = None, addressing_style: str = "auto",
                  prefix: str = "", multipart_threshold: int = 64 * MIB,
-                 presign_seconds: int = 3600) -> None:
+                 presign_seconds: int = 3600, profile: str | None = None) -> None:
         if not bucket:
             raise ValidationError("an S3 bucket name is required", field="s3_bucket")
         if addressing_style not in {"auto", "path", "virtual"}:
@@ -67,6 +68,7 @@ class S3Storage:
         self.prefix = prefix
         self.multipart_threshold = multipart_threshold
         self.presign_seconds = presign_seconds
+        self.profile = profile or None
         self._client: Any = None
         self._client_lock = threading.Lock()
 
@@ -92,7 +94,7 @@ class S3Storage:
                         read_timeout=READ_TIMEOUT,
                         retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
                     )
-                    session = Session()
+                    session = Session(profile_name=self.profile)
                     self._client = session.client("s3", endpoint_url=self.endpoint_url,
                                                   region_name=self.region, config=config)
         return self._client
@@ -174,14 +176,18 @@ class S3Storage:
             self._fail(exc, key)
         return self._stream(response["Body"], key)
 
-    def _stream(self, body: Any, key: str) -> Iterator[bytes]:
+    def _stream(self, body: Any, key: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
         try:
-            for chunk in body.iter_chunks(CHUNK_BYTES):
+            for chunk in body.iter_chunks(chunk_bytes):
                 yield chunk
         except (BotoCoreError, ClientError) as exc:
             self._fail(exc, key)
         finally:
             body.close()
+
+    def stream(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+        """One GET of the whole object, read in chunks; errors midway are StorageError."""
+        return self._stream(self.open(key), key, chunk_bytes)
 
     def exists(self, key: str) -> bool:
         try:
@@ -253,6 +259,8 @@ def translate_error(exc: BaseException, *, bucket: str, where: str,
                     key: str | None = None) -> Exception:
     """The one-line Kho error for a boto3/botocore failure (see module docstring)."""
     there = f"S3 bucket '{bucket}' at {where}"
+    if isinstance(exc, ProfileNotFound):
+        return StorageError(f"{there}: {exc}", field="s3_profile")
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return StorageError(f"no usable S3 credentials for {there}: set AWS_ACCESS_KEY_ID "
                             "and AWS_SECRET_ACCESS_KEY, ~/.aws or an instance role",

@@ -15,18 +15,21 @@ be used (missing folder or bucket, no permission, unreachable) raises
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import tempfile
 import unicodedata
 import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, Protocol, runtime_checkable
+from typing import BinaryIO, Callable, Iterator, Optional, Protocol, runtime_checkable
 
 from archive.errors import NotFound, StorageError, ValidationError
 
 CHUNK_BYTES = 1024 * 1024          # read/copy buffer for streaming, 1 MiB
+DIGEST_CHUNK_BYTES = 4 * 1024 * 1024  # read size when re-hashing a whole object, 4 MiB
 MAX_KEY_BYTES = 1024               # S3's limit on a key
 MAX_SEGMENT_BYTES = 255            # common filesystem limit on one path component
 
@@ -138,6 +141,10 @@ class Storage(Protocol):
 
     def read_range(self, key: str, start: int, end_inclusive: int) -> Iterator[bytes]:
         """Chunks of bytes ``start..end_inclusive`` (end clamped to the last byte)."""
+
+    def stream(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+        """The whole object in chunks of at most ``chunk_bytes`` (an empty object
+        yields nothing). Raises NotFound, or StorageError when reading fails midway."""
 
     def exists(self, key: str) -> bool: ...
 
@@ -261,6 +268,10 @@ class LocalStorage:
         handle.seek(start)
         return _read_span(handle, end - start + 1)
 
+    def stream(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+        handle = open(self._existing(key), "rb")
+        return _read_span(handle, None, chunk_bytes)
+
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
@@ -311,15 +322,17 @@ class LocalStorage:
             self._write_atomically(source, path)
 
 
-def _read_span(handle: BinaryIO, length: int) -> Iterator[bytes]:
-    """Yield ``length`` bytes from ``handle`` in chunks, then close it."""
+def _read_span(handle: BinaryIO, length: Optional[int],
+               chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Yield ``length`` bytes (None: all) from ``handle`` in chunks, then close it."""
     try:
         remaining = length
-        while remaining > 0:
-            chunk = handle.read(min(CHUNK_BYTES, remaining))
+        while remaining is None or remaining > 0:
+            chunk = handle.read(chunk_bytes if remaining is None else min(chunk_bytes, remaining))
             if not chunk:
                 break
-            remaining -= len(chunk)
+            if remaining is not None:
+                remaining -= len(chunk)
             yield chunk
     finally:
         handle.close()

@@ -98,6 +98,11 @@ class Settings:
         return Path(self.storage_path).resolve() if self.storage_path else self.instance / "objects"
 
     @property
+    def replica_dir(self) -> Path:
+        """Folder of the local replica (``replica_storage_path``; required for ``local``)."""
+        return Path(self.replica_storage_path).resolve()
+
+    @property
     def index_dir(self) -> Path:
         return Path(self.index_path).resolve() if self.index_path else self.instance / "index"
 
@@ -173,6 +178,25 @@ def _check_timezone(name: str) -> None:
                           field="timezone") from None
 
 
+def _check_replica(settings: Settings) -> None:
+    """A replica must name its own folder or bucket, not the primary's: two names for
+    one place would be one copy counted twice."""
+    if settings.replica_storage == "local":
+        if not settings.replica_storage_path:
+            raise ConfigError("required when replica_storage is 'local'",
+                              field="replica_storage_path")
+        if settings.storage == "local" and settings.replica_dir == settings.objects_dir:
+            raise ConfigError("must be another folder than storage_path",
+                              field="replica_storage_path")
+    if settings.replica_storage == "s3":
+        if not settings.replica_s3_bucket:
+            raise ConfigError("required when replica_storage is 's3'", field="replica_s3_bucket")
+        same_place = (settings.storage == "s3" and settings.replica_s3_bucket == settings.s3_bucket
+                      and settings.replica_s3_endpoint_url == settings.s3_endpoint_url)
+        if same_place:
+            raise ConfigError("must be another bucket than s3_bucket", field="replica_s3_bucket")
+
+
 def _build(values: Mapping[str, Any], source: str, require_secret: bool = True) -> Settings:
     clean: dict[str, Any] = {}
     for key, value in values.items():
@@ -183,6 +207,7 @@ def _build(values: Mapping[str, Any], source: str, require_secret: bool = True) 
     settings = Settings(**clean)
     if settings.storage == "s3" and not settings.s3_bucket:
         raise ConfigError("required when storage is 's3'", field="s3_bucket")
+    _check_replica(settings)
     _check_timezone(settings.timezone)
     if require_secret and settings.env == "production" and not settings.secret_key:
         raise ConfigError("no secret key set: run 'kho init' (it writes one into "

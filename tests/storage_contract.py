@@ -131,10 +131,30 @@ class StorageContract:
         assert set(storage.iter_keys(thumb.removesuffix("umb.jpg"))) == {thumb}
         assert list(storage.iter_keys("nothing/here")) == []
 
-    @pytest.mark.parametrize("action", ["open", "size", "read_range", "download_to"])
+    def test_stream_gives_the_whole_object_in_bounded_chunks(self, storage, tmp_path):
+        data = os.urandom(3 * 65536 + 17)
+        key = key_for(data)
+        storage.put_file(key, write_file(tmp_path / "in", data))
+        chunks = list(storage.stream(key, 65536))
+        assert b"".join(chunks) == data and max(len(c) for c in chunks) <= 65536
+
+    def test_digest_of_an_object_finds_changed_and_missing_bytes(self, storage, tmp_path):
+        from archive.object_fixity import digest_object
+
+        data = os.urandom(10_000)
+        key = key_for(data)
+        storage.put_file(key, write_file(tmp_path / "in", data))
+        assert digest_object(storage, key).sha256 == hashlib.sha256(data).hexdigest()
+        storage.put_file(key, write_file(tmp_path / "bad", data[:5000]))   # truncated
+        assert digest_object(storage, key).size == 5000
+        storage.delete(key)
+        assert digest_object(storage, key).missing
+
+    @pytest.mark.parametrize("action", ["open", "size", "read_range", "download_to", "stream"])
     def test_missing_key_raises_not_found_naming_the_key(self, storage, tmp_path, action):
         key = original_key("0" * 64)
         calls = {"open": lambda: storage.open(key), "size": lambda: storage.size(key),
+                 "stream": lambda: list(storage.stream(key)),
                  "read_range": lambda: storage.read_range(key, 0, 10),
                  "download_to": lambda: storage.download_to(key, tmp_path / "out")}
         with pytest.raises(NotFound) as caught:

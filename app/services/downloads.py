@@ -7,6 +7,7 @@ Nothing here reads the object until the door asks for bytes.
 """
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
@@ -47,6 +48,17 @@ class Download:
     sha256: str
     presigned_url: Optional[str] = None
     storage: Optional[Storage] = field(default=None, repr=False, compare=False)
+    content_sha256: Optional[str] = None   # hex SHA-256 of the whole object, when known
+
+    @property
+    def digest_headers(self) -> dict[str, str]:
+        """``Repr-Digest`` (RFC 9530) and the older ``Digest`` (RFC 3230) with the
+        SHA-256 of the whole object, so a client can verify it; empty when the
+        digest is not known (renditions: only originals are hashed by Kho)."""
+        if not self.content_sha256:
+            return {}
+        value = base64.b64encode(bytes.fromhex(self.content_sha256)).decode("ascii")
+        return {"Repr-Digest": f"sha-256=:{value}:", "Digest": f"sha-256={value}"}
 
     def iter_range(self, start: int, end: int) -> Iterator[bytes]:
         """Chunks of bytes ``start..end`` (inclusive). Raises NotFound if the object
@@ -91,7 +103,8 @@ def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
         if presign else None
     if record:
         record_download(kho, actor, product_id, file_id, rendition)
-    return Download(key, size, media_type, name, sha256, url, kho.storage)
+    return Download(key, size, media_type, name, sha256, url, kho.storage,
+                    content_sha256=sha256 if rendition == ORIGINAL else None)
 
 
 def parse_range(header: Optional[str], size: int) -> Optional[tuple[int, int]]:

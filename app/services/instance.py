@@ -63,6 +63,8 @@ def init_instance(kho: Kho) -> InitReport:
     db.check(kho.engine)           # both engines answer before anything is written
     kho.storage.ensure()
     kho.storage.check()
+    if kho.replica is not None:    # the second copy must be usable from the start
+        kho.replica.ensure()
     s.instance.mkdir(parents=True, exist_ok=True)
     s.spool_dir.mkdir(parents=True, exist_ok=True)
     db.upgrade(kho.engine)
@@ -83,7 +85,9 @@ def require_current_schema(kho: Kho) -> None:
 
 
 def health(kho: Kho) -> dict[str, str]:
-    """Component -> "ok" or a one-line error, for ``/healthz`` and ``kho check``."""
+    """Component -> "ok" or a one-line error, for ``/healthz`` and ``kho check``; the
+    ``fixity`` and ``replica`` lines say "degraded: …" when a copy of an original is
+    faulty or the replica lags (see ``app.services.preservation.overall``)."""
     results: dict[str, str] = {}
     checks = {"database": lambda: require_current_schema(kho), "storage": kho.storage.check,
               "index": lambda: kho.index.doc_count(), "queue": lambda: kho.queue.check()}
@@ -93,4 +97,8 @@ def health(kho: Kho) -> dict[str, str]:
             results[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - every failure becomes a status line
             results[name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if results["database"] == "ok":     # fixity and replica lag are read from it
+        from app.services import preservation
+
+        results.update(preservation.checks(kho))
     return results

@@ -1,8 +1,11 @@
 """Receiving an original: stream -> spool (SHA-256 in the same pass) -> storage -> row.
 
-Order of effects keeps the data rules: the object is written before the database row
-that points at it is committed, and processing is queued only after the commit. The
-same content is stored once; a second upload links to the existing object and says so.
+Order of effects keeps the data rules: the object is written (to the primary store and
+the replica, see ``app.services.replication``) before the database row that points at
+it is committed, and processing is queued only after the commit. The same content is
+stored once; a second upload links to the existing object and says so — after
+re-reading it: an object whose SHA-256 is wrong is replaced by the new upload's
+verified bytes and the repair is recorded.
 Nothing of the stream is held in memory beyond one chunk.
 """
 from __future__ import annotations
@@ -17,11 +20,15 @@ from typing import BinaryIO, Optional
 from sqlalchemy import select
 
 from app.bootstrap import Kho
+from app.services import replication
 from app.services.actors import Actor
+from app.services.fixity import Target, record_state
 from app.services.products import load_product
 from archive.base import utcnow
 from archive.errors import Quantity, TooLarge, ValidationError
 from archive.models import Event, File
+from archive.object_fixity import Digest
+from archive.preservation import OK
 from archive.storage import original_key
 from archive.text import normalize_filename
 from config import Settings
@@ -34,6 +41,7 @@ CHUNK = 1024 * 1024  # bytes read per step while spooling
 # a client cannot stream unbounded data.
 REQUEST_FILES = 8
 FRAMING_SLACK = 64 * 1024
+DRAIN_RETRY_SECONDS = 60   # a replica that did not answer is tried again this much later
 
 
 def request_limit(settings: Settings) -> int:
@@ -136,10 +144,11 @@ def _store_and_record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled,
                       filename: str, queue: bool) -> Received:
     detection = detect(spooled.path, filename)
     key = original_key(spooled.sha256)
-    if not kho.storage.exists(key):
-        kho.storage.put_file(key, spooled.path, content_type=detection.media_type)
+    written = replication.write_original(kho, key, spooled.sha256, spooled.path,
+                                         detection.media_type)
     with kho.transaction() as session:
         product = load_product(session, actor, product_id)
+        _record_copies(session, key, spooled, written, actor)
         same, earlier = _existing(session, product_id, spooled.sha256)
         if same is not None:
             return Received(same.id, product_id, same.sha256, same.size, same.media_type,
@@ -162,8 +171,32 @@ def _store_and_record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled,
                             row.type_mismatch, duplicate="stored-before" if earlier else "",
                             duplicate_of=earlier.id if earlier else None,
                             filename=row.original_filename)
+    if written.deferred:
+        replication.queue_drain(kho, delay=DRAIN_RETRY_SECONDS)
     if queue:
         from app.services import processing
 
         processing.queue_file(kho, received.file_id)
     return received
+
+
+def _record_copies(session, key: str, spooled: Spooled, written: replication.Written,
+                   actor: Actor) -> None:
+    """In the row's transaction: a repair Event (and an ok state) for each copy whose
+    object was replaced by this upload's verified bytes, on every file of that
+    object; the replica copy queued in the outbox when the replica did not answer."""
+    target = Target(key, spooled.sha256, spooled.size)
+    refs = session.execute(select(File.id, File.product_id)
+                           .where(File.storage_key == key)).all()
+    for copy, before in written.replaced.items():
+        if before.missing and not refs:
+            continue             # a new original, not a repair
+        found = "missing" if before.missing else f"sha256={before.sha256} size={before.size}"
+        for file_id, product_id in refs:
+            session.add(Event(product_id=product_id, file_id=file_id, action="fixity.repair",
+                              tool="kho intake", detail=f"{copy}: object was {found}; replaced "
+                              f"by a new upload's verified bytes (sha256={spooled.sha256})",
+                              user_id=actor.user_id))
+        record_state(session, target, copy, OK, Digest(spooled.sha256, spooled.size))
+    if written.deferred:
+        replication.defer_copy(session, key, spooled.sha256, written.deferred)

@@ -5,10 +5,12 @@ from app.bootstrap import Kho
 
 
 def register_all(kho: Kho) -> None:
-    from app.services import indexing, processing
+    from app.services import audit, indexing, processing, replication
 
     indexing.register(kho)
     processing.register(kho)
+    replication.register(kho)
+    audit.register(kho)
 
 
 def recover_unfinished(kho: Kho) -> int:
@@ -27,4 +29,20 @@ def recover_unfinished(kho: Kho) -> int:
     if backlog is not None:      # a flush may have died with the last consumer
         kho.queue.enqueue(indexing.JOB_FLUSH)
         count += 1
+    count += _recover_outbox(kho)
     return count
+
+
+def _recover_outbox(kho: Kho) -> int:
+    """Queue a drain when originals still wait for their replica copy."""
+    from sqlalchemy import select
+
+    from app.services import replication
+    from archive.preservation import ReplicaOutbox
+
+    with kho.transaction() as session:
+        waiting = session.scalar(select(ReplicaOutbox.storage_key).limit(1))
+    if waiting is None or kho.replica is None:
+        return 0
+    replication.queue_drain(kho)
+    return 1

@@ -1,0 +1,197 @@
+"""The second copy on the embedded defaults: written at intake, queued when the replica
+is down and copied when it is back, brought up to date by ``replicate_all``; intake
+repairs a corrupt object it would otherwise link to; the rolling audit."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from app.services import audit, fixity, jobs, preservation, replication
+from app.services.downloads import open_rendition
+from archive.models import Event
+from archive.preservation import OK, PRIMARY, REPLICA, CopyFixity, ReplicaOutbox
+from tests.unit.test_fixity import PRODUCER, flip_byte, make_kho, object_path, replicated, \
+    truncate, upload  # noqa: F401 (fixture)
+
+
+def take_down(store) -> None:
+    """Make a local replica unusable: its folder becomes a plain file."""
+    shutil.rmtree(store.root)
+    store.root.write_text("not a folder")
+
+
+def bring_back(store) -> None:
+    store.root.unlink()
+    store.root.mkdir()
+
+
+def outbox(kho) -> list[str]:
+    with kho.transaction() as s:
+        return list(s.scalars(select(ReplicaOutbox.storage_key)))
+
+
+def test_intake_writes_both_copies_before_the_row(replicated):
+    data = os.urandom(10_000)
+    got = upload(replicated, data)
+    key = f"originals/{got.sha256[:2]}/{got.sha256[2:4]}/{got.sha256}"
+    assert object_path(replicated.storage, key).read_bytes() == data
+    assert object_path(replicated.replica, key).read_bytes() == data
+    assert outbox(replicated) == []
+
+
+def test_replica_down_during_intake_then_back_is_drained(replicated):
+    take_down(replicated.replica)
+    data = os.urandom(20_000)
+    got = upload(replicated, data)          # intake does not stop
+    key = fixity.select_targets(replicated)[0].storage_key
+    assert object_path(replicated.storage, key).read_bytes() == data
+    assert outbox(replicated) == [key]
+    health = preservation.checks(replicated)
+    assert health["replica"].startswith("degraded")
+    assert replication.drain_outbox(replicated).copied == 0      # still down
+    with replicated.transaction() as s:
+        row = s.get(ReplicaOutbox, key)
+        assert row.attempts == 2 and row.last_error   # the drain queued by intake, and this one
+    bring_back(replicated.replica)
+    assert preservation.checks(replicated)["replica"].startswith("degraded")  # the lag
+    assert preservation.replica_lag(replicated).waiting == 1
+    report = replication.drain_outbox(replicated)
+    assert report.copied == 1 and outbox(replicated) == []
+    assert object_path(replicated.replica, key).read_bytes() == data
+    assert preservation.checks(replicated)["replica"] == "ok"
+    with replicated.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Event).where(
+            Event.file_id == got.file_id, Event.action == "replica.copy")) == 1
+
+
+def test_worker_start_queues_a_drain_for_waiting_copies(replicated):
+    take_down(replicated.replica)
+    upload(replicated, os.urandom(1000))
+    bring_back(replicated.replica)
+    assert jobs.recover_unfinished(replicated) >= 1     # the immediate queue runs it
+    assert outbox(replicated) == []
+
+
+def test_intake_replaces_a_corrupt_object_with_the_new_uploads_verified_bytes(replicated):
+    data = os.urandom(50_000)
+    first = upload(replicated, data, title="Một")
+    key = fixity.select_targets(replicated)[0].storage_key
+    flip_byte(object_path(replicated.storage, key))
+    truncate(object_path(replicated.replica, key))
+    again = upload(replicated, data, title="Hai")          # the same content, re-uploaded
+    assert again.duplicate == "stored-before"
+    assert object_path(replicated.storage, key).read_bytes() == data
+    assert object_path(replicated.replica, key).read_bytes() == data
+    with replicated.transaction() as s:
+        repairs = s.scalars(select(Event).where(Event.action == "fixity.repair")).all()
+        states = {c.copy: c.verdict for c in s.scalars(select(CopyFixity))}
+    assert {e.file_id for e in repairs} == {first.file_id}    # the file that pointed at it
+    assert {e.detail.split(":")[0] for e in repairs} == {PRIMARY, REPLICA}
+    assert states == {PRIMARY: OK, REPLICA: OK}
+    report = fixity.run(replicated, fixity.select_targets(replicated))
+    assert not report.faulty
+
+
+def test_intake_restores_a_lost_object(kho):
+    from app.services import accounts
+
+    accounts.add_user(kho, "sx", "producer", "12345678")
+    data = os.urandom(3000)
+    upload(kho, data, title="Một")
+    key = fixity.select_targets(kho)[0].storage_key
+    object_path(kho.storage, key).unlink()
+    upload(kho, data, title="Hai")
+    assert object_path(kho.storage, key).read_bytes() == data
+    with kho.transaction() as s:
+        [detail] = s.scalars(select(Event.detail).where(Event.action == "fixity.repair")).all()
+    assert "object was missing" in detail
+
+
+def test_original_downloads_carry_their_sha256_digest(replicated):
+    import base64
+    import hashlib
+
+    data = os.urandom(777)
+    got = upload(replicated, data)
+    download = open_rendition(replicated, PRODUCER, got.product_id, got.file_id, "original",
+                              record=False)
+    value = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    assert download.digest_headers == {"Repr-Digest": f"sha-256=:{value}:",
+                                       "Digest": f"sha-256={value}"}
+
+
+def test_replicate_all_copies_what_the_replica_lacks_and_resumes(tmp_path):
+    plain = make_kho(tmp_path)                   # an archive without a replica
+    blobs = [os.urandom(1000 + i) for i in range(3)]
+    for i, data in enumerate(blobs):
+        upload(plain, data, title=f"Sản phẩm {i}")
+    plain.close()
+    from app.bootstrap import Kho
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "instance", replica_storage="local",
+                             replica_storage_path=str(tmp_path / "replica"))
+    later = Kho(settings)
+    first_key = fixity.select_targets(later)[0].storage_key
+    later.replica.ensure()
+    object_path(later.replica, first_key).parent.mkdir(parents=True)
+    shutil.copy(object_path(later.storage, first_key), object_path(later.replica, first_key))
+    seen = []
+    report = replication.replicate_all(later, progress=seen.append)
+    assert (report.objects, report.copied, report.present) == (3, 2, 1)
+    assert len(seen) == 3
+    again = replication.replicate_all(later)
+    assert (again.copied, again.present) == (0, 3)
+    assert not fixity.run(later, fixity.select_targets(later)).faulty
+    later.close()
+
+
+def test_replicate_refuses_to_spread_a_corrupt_primary(replicated):
+    upload(replicated, os.urandom(900))
+    key = fixity.select_targets(replicated)[0].storage_key
+    object_path(replicated.replica, key).unlink()
+    flip_byte(object_path(replicated.storage, key))
+    report = replication.replicate_all(replicated)
+    assert report.refused == [key] and not object_path(replicated.replica, key).exists()
+
+
+def test_audit_tick_checks_due_originals_and_resumes_where_it_stopped(replicated):
+    for i in range(3):
+        upload(replicated, os.urandom(500 + i), title=f"Sản phẩm {i}")
+    first = audit.audit_tick(replicated, slice_seconds=0)       # no time: nothing checked
+    assert first.objects == 0
+    report = audit.audit_tick(replicated)
+    assert report.objects == 3 and len(report.checks) == 6
+    assert audit.audit_tick(replicated).objects == 0            # nothing due any more
+
+
+def test_audit_goes_on_with_the_primary_while_the_replica_is_down(replicated):
+    upload(replicated, os.urandom(500))
+    take_down(replicated.replica)
+    report = audit.audit_tick(replicated)
+    assert [c.copy for c in report.checks] == [PRIMARY]
+    assert audit.audit_tick(replicated).objects == 0            # primary checked: not due
+
+
+def test_one_audit_at_a_time(replicated):
+    assert audit.acquire_lease(replicated, "x", 60)
+    assert not audit.acquire_lease(replicated, "x", 60)
+    audit.release_lease(replicated, "x")
+    assert audit.acquire_lease(replicated, "x", -1)              # expired at once
+    assert audit.acquire_lease(replicated, "x", 60)
+
+
+def test_a_replica_folder_equal_to_the_primary_is_refused(tmp_path):
+    from config.settings import ConfigError
+    from tests.conftest import make_settings
+
+    with pytest.raises(ConfigError) as err:
+        make_settings(tmp_path / "i", replica_storage="local",
+                      replica_storage_path=str(tmp_path / "i" / "objects"))
+    assert err.value.field == "replica_storage_path"
+    with pytest.raises(ConfigError) as err:
+        make_settings(tmp_path / "i", replica_storage="local")
+    assert err.value.field == "replica_storage_path"
