@@ -35,9 +35,10 @@ run: install system-deps
 	@echo "Kho: http://127.0.0.1:8000 — đăng nhập / sign in: admin (Ctrl+C để dừng / to stop)"
 	$(KHO) serve
 
-## test: the whole suite (unit, integration, browser) and the import contracts
+## test: the whole suite (unit, integration, browser), the import contracts and the circle check
 test: install-test system-deps-test
 	$(VENV)/bin/lint-imports
+	$(PY) tools/import_cycles.py
 	$(PY) -m pytest -q -p no:cacheprovider
 
 unit: install-test
@@ -51,6 +52,7 @@ browser: install-test system-deps-test
 
 lint: install-test
 	$(VENV)/bin/lint-imports
+	$(PY) tools/import_cycles.py
 
 ## translations: rebuild the compiled message catalogues from the .po files
 translations: install

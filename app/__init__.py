@@ -8,8 +8,6 @@ from urllib.parse import urlsplit
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 
-LOCALE_COOKIE = "kho_lang"
-
 
 class _SessionCookies(SecureCookieSessionInterface):
     """Session cookie marked Secure when the request came over HTTPS (or settings say so)."""
@@ -85,7 +83,7 @@ def _assign_request_id() -> None:
 
 
 def _select_locale() -> str:
-    from app.i18n import LOCALES
+    from app.i18n import LOCALE_COOKIE, LOCALES
 
     chosen = request.args.get("lang") or request.cookies.get(LOCALE_COOKIE)
     if chosen in LOCALES:

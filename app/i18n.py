@@ -15,6 +15,7 @@ from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).with_name("translations")
 LOCALES = ("vi", "en")
+LOCALE_COOKIE = "kho_lang"   # the browser cookie holding a visitor's language choice
 
 
 @lru_cache(maxsize=8)

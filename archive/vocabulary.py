@@ -73,10 +73,6 @@ class Unit(Base):
         remote_side=[id], foreign_keys=[successor_id])
     parent: Mapped[Optional["Unit"]] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
-    @property
-    def is_commune(self) -> bool:
-        return self.level == "commune"
-
     def valid_on(self, day: date) -> bool:
         return ((self.valid_from is None or self.valid_from <= day)
                 and (self.valid_to is None or day <= self.valid_to))

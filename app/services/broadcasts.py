@@ -164,3 +164,12 @@ def list_broadcasts(kho: Kho, actor: Actor, commune_code: Optional[str] = None,
             stmt = stmt.where(Product.sensitive.is_(False))
         rows = session.scalars(stmt.order_by(Broadcast.aired_on.desc(), Broadcast.id.desc()))
         return [broadcast_view(b) for b in rows]
+
+
+def names_commune(actor: Actor) -> bool:
+    """Whether ``actor`` names the commune when logging or listing broadcasts.
+
+    Commune staff are tied to their own commune; admins (who may log) and the centre and
+    office (who may list) choose one. The pages show a commune picker only then.
+    """
+    return actor.role != "commune"

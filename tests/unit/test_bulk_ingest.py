@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app.cli import main
 from tests.conftest import point_cli_at
-from app.cli_ingest import QC_COLUMNS
+from app.cli.ingest import QC_COLUMNS
 from app.services import accounts, bulk
 from archive.errors import StorageError
 from archive.models import File, Product

@@ -20,7 +20,7 @@ def _catalog():
 
 
 def _used_messages() -> set[str]:
-    method_map = [("app/web*.py", "python"), ("app/cli*.py", "python"),
+    method_map = [("app/web/**.py", "python"), ("app/cli/**.py", "python"),
                   ("app/templates/**.html", "jinja2")]
     found = set()
     for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, keywords=KEYWORDS):

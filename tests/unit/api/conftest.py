@@ -49,10 +49,6 @@ def build_api(settings) -> Iterator[Api]:
     from app.services.instance import init_instance
 
     app = create_app(settings)
-    if "api" not in app.blueprints:  # until create_app registers the API itself
-        from app import api
-
-        app.register_blueprint(api.blueprint)
     kho = app.extensions["kho"]
     init_instance(kho)
     _add_users(kho)

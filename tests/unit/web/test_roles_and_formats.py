@@ -49,7 +49,7 @@ def test_unknown_page_is_a_friendly_404(as_role):
 
 
 def test_vietnamese_and_english_formats(app):
-    from app.web import filesize, number, vn_date
+    from app.web.formatting import filesize, number, vn_date
 
     with app.test_request_context("/", headers={"Accept-Language": "vi"}):
         assert vn_date(date(2024, 5, 31)) == "31/05/2024"

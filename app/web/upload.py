@@ -13,8 +13,9 @@ from flask import (Blueprint, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 
 from app.errors import outcome
-from app.web import current_actor, error_fields, error_message, kho, signed_in
-from app.web_forms import form_values, metadata_from_form, pickers
+from app.web.common import current_actor, error_fields, error_message, kho, signed_in
+from app.web.forms import form_values, metadata_from_form, pickers
+from app.web.views import product_view, status_label, term_label
 from archive.errors import KhoError, ValidationError
 
 bp = Blueprint("upload", __name__)
@@ -44,9 +45,6 @@ def new_product():
 @bp.route("/products/<int:product_id>/upload")
 @signed_in
 def upload_page(product_id: int):
-    from app.web_product import product_view, term_label
-    from app.web_search import status_label
-
     current_actor().require("file.upload")
     product = product_view(product_id)
     return render_template("upload.html", p=product, status_label=status_label,

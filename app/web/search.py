@@ -5,8 +5,9 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from app.web import current_actor, error_message, kho, signed_in
-from app.web_labels import label
+from app.web.common import current_actor, error_message, kho, signed_in
+from app.web.labels import label
+from app.web.views import status_label
 from archive.errors import ValidationError
 
 bp = Blueprint("search", __name__)
@@ -16,13 +17,7 @@ FACET_TITLES = {
     "plan_task": "Plan task", "lead_unit": "Lead unit", "communes": "Commune",
     "channels": "Channel", "year": "Year", "status": "Status",
 }
-STATUS_LABELS = {"draft": "Draft", "processing": "Processing", "ready": "Ready",
-                 "failed": "Failed"}
 FACETS_SHOWN = 8  # values per facet before "more"
-
-
-def status_label(code: str) -> str:
-    return _(STATUS_LABELS.get(code, code))
 
 
 def _facet_label(field: str, value: str) -> str:

@@ -5,10 +5,10 @@ import sys
 
 import click
 
-from app.cli import CliState, _, handle_errors, main, pass_state
+from app.cli.base import CliState, _, handle_errors, pass_state
 
 
-@main.command("reindex")
+@click.command("reindex")
 @click.option("--check", "check_only", is_flag=True,
               help="Only report products missing from or stale in the index.")
 @pass_state
@@ -35,7 +35,7 @@ def reindex_cmd(state: CliState, check_only: bool) -> None:
     click.echo(_("Indexed %d products") % done)
 
 
-@main.command("retry")
+@click.command("retry")
 @click.argument("file_ids", nargs=-1, type=int)
 @pass_state
 @handle_errors

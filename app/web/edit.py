@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.web import current_actor, kho, signed_in
-from app.web_forms import form_values, metadata_from_form, pickers
+from app.web.common import current_actor, kho, signed_in
+from app.web.forms import form_values, metadata_from_form, pickers
+from app.web.views import product_view
 from archive.errors import ValidationError
 
 bp = Blueprint("edit", __name__)
@@ -16,7 +17,6 @@ bp = Blueprint("edit", __name__)
 @signed_in
 def edit_product(product_id: int):
     from app.services.products import update_product
-    from app.web_product import product_view
 
     actor = current_actor()
     actor.require("product.edit")
@@ -41,7 +41,6 @@ def edit_product(product_id: int):
 def delete_product(product_id: int):
     """GET asks for confirmation; POST with ``confirm=yes`` deletes."""
     from app.services.products import delete_product as delete
-    from app.web_product import product_view
 
     actor = current_actor()
     actor.require("product.delete")

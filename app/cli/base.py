@@ -1,4 +1,4 @@
-"""The ``kho`` command: a thin door onto app.services.
+"""Plumbing of the ``kho`` command: its state, language and error handling.
 
 Every command parses its arguments, calls one service and prints the outcome. Expected
 errors print one line (translated) and exit 1 (failed work) or 2 (usage/config error);
@@ -43,7 +43,7 @@ def _(text: str) -> str:
     """Translate ``text`` for the current command's language."""
     ctx = click.get_current_context(silent=True)
     state = ctx.find_object(CliState) if ctx else None
-    return state._(text) if state else gettext_for(_default_lang())(text)
+    return state._(text) if state else gettext_for(default_lang())(text)
 
 
 def message(value: Any) -> str:
@@ -51,10 +51,10 @@ def message(value: Any) -> str:
     numbers written the language's way."""
     ctx = click.get_current_context(silent=True)
     state = ctx.find_object(CliState) if ctx else None
-    return render_message(value, gettext_for(state.lang if state else _default_lang()))
+    return render_message(value, gettext_for(state.lang if state else default_lang()))
 
 
-def _default_lang() -> str:
+def default_lang() -> str:
     lang = os.environ.get("KHO_LANG") or os.environ.get("KHO_DEFAULT_LOCALE") or "vi"
     return "en" if lang.lower().startswith("en") else "vi"
 
@@ -68,7 +68,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except KhoError as exc:
-            message = exc.render(gettext_for(state.lang if state else _default_lang()))
+            message = exc.render(gettext_for(state.lang if state else default_lang()))
             where = f"{exc.field}: " if exc.field else ""
             click.echo(f"kho: {_('error')}: {where}{message}", err=True)
             sys.exit(error_table.outcome(exc).exit_code)
@@ -84,25 +84,5 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--lang", type=click.Choice(["vi", "en"]), default=_default_lang,
-              help="Language of messages (vi or en; default from KHO_LANG).")
-@click.option("--instance", metavar="PATH", default=None,
-              help="Instance folder (default ./instance or KHO_INSTANCE_PATH).")
-@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
-@click.pass_context
-def main(ctx: click.Context, lang: str, instance: str | None, debug: bool) -> None:
-    """Kho — catalogue and digitisation archive of communication products."""
-    ctx.obj = CliState(lang, instance, debug)
-
-
-def register_commands() -> None:
-    """Attach the command modules (kept in separate files by topic)."""
-    from app import cli_admin, cli_media  # noqa: F401  (decorators register on `main`)
-
-
 pass_state = click.make_pass_decorator(CliState)
 
-
-# Command modules register themselves on `main` when imported.
-from app import cli_admin, cli_index, cli_ingest, cli_server  # noqa: E402,F401

@@ -2,24 +2,18 @@
 serving originals and renditions with HTTP Range support."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 
-from app.web import current_actor, kho, locale_code, signed_in
-from app.web_labels import suggestion_label
-from app.web_search import status_label
+from app.web.common import current_actor, kho, signed_in
+from app.web.labels import suggestion_label
+from app.web.views import (broadcasts_of_product, communes_for, media_url, product_view,
+                           status_label, term_label)
 
 bp = Blueprint("product", __name__)
 
 TEXT_PREVIEW_BYTES = 20_000  # bytes of extracted text shown on the page
 CATEGORY_ORDER = {"video": 0, "audio": 1, "image": 2, "pdf": 3, "text": 4}
-
-
-def term_label(term: dict | None) -> str:
-    if not term:
-        return ""
-    return (term.get("label_en") if locale_code() == "en" else "") or term.get("label_vi") \
-        or term.get("code", "")
 
 
 def _text_excerpt(product_id: int, file: dict) -> str:
@@ -33,11 +27,6 @@ def _text_excerpt(product_id: int, file: dict) -> str:
     data = b"".join(download.iter_range(0, min(download.size, TEXT_PREVIEW_BYTES) - 1)) \
         if download.size else b""
     return data.decode("utf-8", errors="replace")
-
-
-def media_url(product_id: int, file_id: int, rendition: str, download: bool = False) -> str:
-    return url_for("product.file_bytes", product_id=product_id, file_id=file_id,
-                   rendition=rendition, **({"download": 1} if download else {}))
 
 
 def _broadcast_file(files: list[dict]) -> dict | None:
@@ -65,26 +54,8 @@ def product_page(product_id: int):
         "product.html", p=product, files=files, texts=texts, history=history,
         names=names, broadcast_file=_broadcast_file(files), term_label=term_label,
         media_url=media_url, status_label=status_label,
-        broadcasts=_broadcasts_of(product_id), communes=_broadcast_communes(actor),
+        broadcasts=broadcasts_of_product(product_id), communes=communes_for(actor),
         today=local_today(kho().settings).strftime("%d/%m/%Y"))
-
-
-def product_view(product_id: int) -> dict:
-    from app.services.views import product_view as view
-
-    return view(kho(), current_actor(), product_id)
-
-
-def _broadcasts_of(product_id: int) -> list:
-    from app.web_broadcast import broadcasts_of_product
-
-    return broadcasts_of_product(product_id)
-
-
-def _broadcast_communes(actor) -> list:
-    from app.web_broadcast import communes_for
-
-    return communes_for(actor)
 
 
 @bp.route("/products/<int:product_id>/status.json")

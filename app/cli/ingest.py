@@ -10,14 +10,14 @@ from typing import Optional
 
 import click
 
-from app.cli import CliState, _, handle_errors, main, message, pass_state
+from app.cli.base import CliState, _, handle_errors, message, pass_state
 
 MAX_LISTED_FAILURES = 50  # failed rows printed in the summary; the QC report has them all
 QC_COLUMNS = ("level", "row", "title", "file", "outcome", "product_id", "file_id", "sha256",
               "message")
 
 
-@main.command("ingest")
+@click.command("ingest")
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--manifest", "manifest", type=click.Path(exists=True, dir_okay=False,

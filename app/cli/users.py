@@ -1,38 +1,14 @@
-"""``kho init``, ``kho user ...``, ``kho vocab list``, ``kho check``."""
+"""``kho user ...``: accounts, passwords and API tokens."""
 from __future__ import annotations
 
 import sys
 
 import click
 
-from app.cli import CliState, _, handle_errors, main, pass_state
+from app.cli.base import CliState, _, handle_errors, pass_state
 
 
-@main.command("init")
-@pass_state
-@handle_errors
-def init_cmd(state: CliState) -> None:
-    """Create or upgrade the instance: secret, schema, storage, index, vocabularies.
-
-    Safe to run again: it only adds what is missing.
-    """
-    from app.services import instance
-
-    kho = state.kho(require_secret=False)
-    if instance.ensure_secret(kho.settings):
-        click.echo(_("Wrote a new secret key to %s") % (kho.settings.instance / "kho.toml"))
-    report = instance.init_instance(kho)
-    click.echo(_("Database: %s") % report.database)
-    click.echo(_("Storage: %s") % report.storage)
-    click.echo(_("Search index: %s") % report.index)
-    if report.reindexed is not None:
-        click.echo(_("Search index rebuilt for this version of Kho: %d products") % report.reindexed)
-    added = sum(report.seeded.values())
-    click.echo(_("Vocabularies: %d entries added") % added)
-    click.echo(_("Kho is ready."))
-
-
-@main.group("user")
+@click.group("user")
 def user_group() -> None:
     """Manage user accounts and API tokens."""
 
@@ -112,46 +88,6 @@ def user_list(state: CliState) -> None:
         commune = info.commune_code or "-"
         active = "" if info.active else " " + _("(disabled)")
         click.echo(f"{info.username}\t{info.role}\t{commune}\t{info.display_name}{active}")
-
-
-@main.group("vocab")
-def vocab_group() -> None:
-    """Show the controlled vocabularies."""
-
-
-@vocab_group.command("list")
-@click.argument("kind", required=False)
-@pass_state
-@handle_errors
-def vocab_list(state: CliState, kind: str | None) -> None:
-    """List entries of vocabulary KIND, or the names of all vocabularies.
-
-    KIND: kinds, themes, conventions, languages, channels, plan_tasks, communes, units.
-    """
-    from app.services import vocabularies
-
-    if not kind:
-        for name in vocabularies.vocabulary_names():
-            click.echo(name)
-        return
-    for entry in vocabularies.list_vocabulary(state.kho(), kind):
-        flags = " ".join(f"{k}={v}" for k, v in entry.flags.items()
-                         if v not in (None, False, [], ""))
-        click.echo(f"{entry.code}\t{entry.label(state.lang)}" + (f"\t{flags}" if flags else ""))
-
-
-@main.command("check")
-@pass_state
-@handle_errors
-def check_cmd(state: CliState) -> None:
-    """Check that the database, storage, index and queue answer."""
-    from app.services import instance
-
-    results = instance.health(state.kho())
-    for name, status in results.items():
-        click.echo(f"{name}: {status}")
-    if any(v != "ok" for v in results.values()):
-        sys.exit(1)
 
 
 @user_group.command("bootstrap-admin")

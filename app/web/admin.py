@@ -5,8 +5,8 @@ from flask import (Blueprint, flash, redirect, render_template, request, session
                    url_for)
 from flask_babel import gettext as _
 
-from app.web import SESSION_STAMP, current_actor, error_message, kho, signed_in
-from app.web_labels import choices, forget
+from app.web.common import SESSION_STAMP, current_actor, error_message, kho, signed_in
+from app.web.labels import choices, forget
 from archive.errors import KhoError
 from archive.models import ROLES, VOCABULARIES
 

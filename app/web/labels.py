@@ -10,7 +10,8 @@ import time
 
 from flask import current_app
 
-from app.web import kho, locale_code
+from app.web.common import kho
+from app.web.formatting import locale_code
 
 TTL_SECONDS = 60.0
 # facet / form field -> vocabulary name of app.services.vocabularies

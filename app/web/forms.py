@@ -6,7 +6,7 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from app.web_labels import choices
+from app.web.labels import choices
 
 MULTI_FIELDS = ("languages", "themes", "conventions", "channels", "communes",
                 "cooperating_units")

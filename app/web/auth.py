@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import (Blueprint, current_app, g, make_response, redirect, render_template,
                    request, session, url_for)
 
-from app import LOCALE_COOKIE
-from app.i18n import LOCALES
-from app.web import SESSION_STAMP, current_actor, error_message, kho, safe_next
+from app.i18n import LOCALE_COOKIE, LOCALES
+from app.web.common import SESSION_STAMP, current_actor, error_message, kho, safe_next
 from archive.errors import AuthenticationRequired
 
 bp = Blueprint("auth", __name__)
@@ -83,3 +82,9 @@ def choose_language(code: str):
 def _remember_language(response, code: str) -> None:
     response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
                         samesite="Lax", secure=request.is_secure)
+
+
+def index():
+    """``/``: the search page for a signed-in user, else the sign-in page."""
+    return redirect(url_for("search.search_page") if current_actor() else
+                    url_for("auth.login"))

@@ -6,25 +6,12 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.web import current_actor, error_message, kho, signed_in
-from app.web_labels import choices
+from app.web.common import current_actor, error_message, kho, signed_in
+from app.web.formatting import vn_date
+from app.web.labels import choices
 from archive.errors import KhoError, ValidationError
 
 bp = Blueprint("broadcast", __name__)
-
-
-def broadcasts_of_product(product_id: int) -> list[dict]:
-    """Logs of one product the signed-in user may see (commune staff: their own)."""
-    from app.services.broadcasts import list_broadcasts
-
-    return list_broadcasts(kho(), current_actor(), product_id=product_id)
-
-
-def communes_for(actor) -> list[tuple[str, str, bool]]:
-    """Communes an admin may pick when logging; commune staff log for their own."""
-    if actor is None or actor.role != "admin":
-        return []
-    return [c for c in choices("communes") if c[2]]
 
 
 @bp.route("/products/<int:product_id>/broadcasts", methods=["POST"])
@@ -48,8 +35,6 @@ def log(product_id: int):
 
 
 def _vn(iso: str) -> str:
-    from app.web import vn_date
-
     return vn_date(date.fromisoformat(iso))
 
 
@@ -57,7 +42,7 @@ def _vn(iso: str) -> str:
 @signed_in
 def list_page():
     """Broadcast logs per commune (commune staff: their own), filter by year."""
-    from app.services.broadcasts import list_broadcasts
+    from app.services.broadcasts import list_broadcasts, names_commune
 
     actor = current_actor()
     commune = request.args.get("commune") or None
@@ -72,6 +57,6 @@ def list_page():
         error, rows = error_message(exc), []
     for row in rows:
         row["aired_on_date"] = date.fromisoformat(row["aired_on"])
-    communes = choices("communes") if actor.role != "commune" else []
+    communes = choices("communes") if names_commune(actor) else []
     return render_template("broadcasts.html", rows=rows, communes=communes,
                            commune=commune or "", year=year_text, error=error)

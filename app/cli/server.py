@@ -7,10 +7,10 @@ import sys
 
 import click
 
-from app.cli import CliState, _, handle_errors, main, pass_state
+from app.cli.base import CliState, _, handle_errors, pass_state
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default from settings).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
 @click.option("--workers", type=int, default=2, show_default=True,
@@ -49,7 +49,7 @@ def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int,
                 consumer.kill()
 
 
-@main.command("worker")
+@click.command("worker")
 @click.option("--workers", type=int, default=None, help="Parallel jobs (default: settings).")
 @pass_state
 @handle_errors

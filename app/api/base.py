@@ -1,0 +1,166 @@
+"""Plumbing of the JSON API under ``/api/v1``: the blueprint, bearer-token sign-in,
+JSON errors and request parsing shared by the resource modules. No rules here.
+
+Every route except ``/healthz`` and ``/openapi.json`` needs ``Authorization: Bearer
+<token>`` (tokens from ``kho user token NAME``). Errors are JSON objects
+``{"error": code, "message": text, "fields": {field: text}}`` with the status from
+:mod:`app.errors`; an unexpected error answers 500 with a ``request_id`` that is also
+in the log next to the traceback. Messages follow ``Accept-Language`` (vi or en,
+English by default).
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from app.errors import UNEXPECTED, outcome
+from app.i18n import gettext_for
+from app.services import accounts, downloads, intake, views
+from archive.errors import AuthenticationRequired, KhoError, ValidationError
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger("kho.api")
+
+PUBLIC_ENDPOINTS = frozenset({"api.healthz", "api.openapi"})
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+
+
+# --- plumbing -------------------------------------------------------------------
+
+def kho():
+    return current_app.extensions["kho"]
+
+
+def actor():
+    return g.api_actor
+
+
+def gettext():
+    locale = request.accept_languages.best_match(["vi", "en"]) or "en"
+    return gettext_for(locale)
+
+
+def error(status: int, code: str, message: str, fields: dict | None = None,
+           **extra: Any) -> Response:
+    response = jsonify(error=code, message=message, fields=fields or {}, **extra)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="kho"'
+    return response
+
+
+@blueprint.record_once
+def _exempt_from_csrf(state) -> None:
+    """Bearer-token requests carry no cookie, so form CSRF tokens do not apply."""
+    csrf = state.app.extensions.get("csrf")
+    if csrf is not None:
+        csrf.exempt(blueprint)
+
+
+@blueprint.before_request
+def authenticate() -> None:
+    if not getattr(g, "request_id", None):   # create_app may have given one already
+        g.request_id = uuid.uuid4().hex[:16]
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationRequired("send the header Authorization: Bearer <API token>",
+                                     field="Authorization")
+    g.api_actor = accounts.actor_for_token(kho(), token.strip())
+
+
+@blueprint.errorhandler(KhoError)
+def kho_error(err: KhoError) -> Response:
+    translate = gettext()
+    return error(outcome(err).http_status, err.code, err.render(translate),
+                 err.render_fields(translate))
+
+
+@blueprint.errorhandler(HTTPException)
+def http_error(err: HTTPException) -> Response:
+    status = err.code or 400
+    message = err.description or err.name
+    if status == 413:   # a chunked body grew past the request limit while being read
+        return kho_error(intake.request_too_large(kho().settings))
+    return error(status, HTTP_CODES.get(status, "error"), message)
+
+
+@blueprint.errorhandler(Exception)
+def unexpected_error(err: Exception) -> Response:
+    request_id = getattr(g, "request_id", None) or uuid.uuid4().hex[:16]
+    log.exception("request %s %s %s failed", request_id, request.method, request.path)
+    message = gettext()("unexpected error; quote request id %(id)s") % {"id": request_id}
+    return error(UNEXPECTED.http_status, "internal", message, request_id=request_id)
+
+
+@blueprint.after_request
+def add_request_id(response: Response) -> Response:
+    if getattr(g, "request_id", None):
+        response.headers.setdefault("X-Request-ID", g.request_id)
+    return response
+
+
+NOT_TEXT = "not valid text (it contains a lone surrogate, U+D800 to U+DFFF)"
+
+
+def _is_text(value: Any) -> bool:
+    """False if a JSON value holds a string with an unpaired surrogate (``"\\ud800"``
+    is valid JSON but no Unicode text: it cannot be stored or shown)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_is_text(k) and _is_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_text(v) for v in value)
+    return True
+
+
+def json_object() -> dict[str, Any]:
+    """The request's JSON object; ValidationError naming ``body``, or each field
+    whose value (or name) is not valid text."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError("send a JSON object (Content-Type: application/json)",
+                              field="body")
+    bad = [k.encode("utf-8", "backslashreplace").decode("utf-8")
+           for k, v in data.items() if not (_is_text(k) and _is_text(v))]
+    if bad:
+        raise ValidationError("%(names)s: not valid text (it contains a lone surrogate, "
+                              "U+D800 to U+DFFF)", field=bad[0],
+                              fields={name: NOT_TEXT for name in bad}, names=", ".join(bad))
+    return data
+
+
+def rendition_url(product_id: int, file_id: int, name: str) -> str:
+    return url_for("api.rendition", product_id=product_id, file_id=file_id, rendition=name)
+
+
+def product_json(product_id: int) -> dict[str, Any]:
+    """The product view with a ``url`` on the product, each file (its original) and
+    each rendition."""
+    data = views.product_view(kho(), actor(), product_id)
+    data["url"] = url_for("api.product", product_id=product_id)
+    for f in data["files"]:
+        f["url"] = rendition_url(product_id, f["id"], downloads.ORIGINAL)
+        for r in f["renditions"]:
+            r["url"] = rendition_url(product_id, f["id"], r["name"])
+    return data
+
+
+def year_arg() -> int | None:
+    raw = request.args.get("year", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationError("not a year: %(value)s", field="year", value=raw)
+    return int(raw)

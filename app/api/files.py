@@ -1,0 +1,74 @@
+"""Files of a product: upload (multipart, several at once) and downloads of originals
+and renditions with HTTP byte ranges (or a redirect to a presigned S3 URL)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, redirect, request
+
+from app.api.base import actor, blueprint, error, gettext, kho, product_json, rendition_url
+from app.services import downloads, intake, views
+from archive.errors import TooLarge, ValidationError
+from archive.storage import content_disposition
+
+
+def _receive_one(product_id: int, upload) -> dict[str, Any]:
+    name = upload.filename or "file"
+    got = intake.receive(kho(), actor(), product_id, upload.stream, name)
+    return {"filename": got.filename, "file_id": got.file_id, "sha256": got.sha256,
+            "size": got.size, "media_type": got.media_type,
+            "type_mismatch": got.type_mismatch, "duplicate": got.duplicate or None,
+            "duplicate_of": got.duplicate_of,
+            "url": rendition_url(product_id, got.file_id, downloads.ORIGINAL)}
+
+
+@blueprint.post("/products/<int:product_id>/files")
+def upload_files(product_id: int) -> tuple[Response, int]:
+    runtime, who = kho(), actor()
+    who.require("file.upload")
+    # before reading a large body; the whole body is capped by app.web's guard
+    # (intake.request_limit), each file by intake while it is spooled
+    views.require_visible(runtime, who, product_id)
+    uploads = [u for u in request.files.getlist("file") if u.filename or u.content_length]
+    if not uploads:
+        raise ValidationError("send the file(s) as multipart/form-data field 'file'",
+                              field="file")
+    results, failures = [], []
+    for upload in uploads:
+        try:
+            results.append(_receive_one(product_id, upload))
+        except (TooLarge, ValidationError) as err:
+            failures.append(err)
+            results.append({"filename": upload.filename, "error": err.code,
+                            "message": err.render(gettext())})
+    if len(failures) == len(uploads):   # nothing stored: the first error, naming all
+        for err in failures[1:]:
+            failures[0].fields.update(err.fields)
+        raise failures[0]
+    return jsonify(files=results, product=product_json(product_id)), 201
+
+
+@blueprint.get("/products/<int:product_id>/files/<int:file_id>/<rendition>")
+def rendition(product_id: int, file_id: int, rendition: str) -> Response:
+    found = downloads.open_rendition(kho(), actor(), product_id, file_id, rendition)
+    if found.presigned_url:
+        return redirect(found.presigned_url, 302)
+    headers = {"Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff",
+               "Content-Disposition": content_disposition(found.filename),
+               "Cache-Control": "private, max-age=3600"}
+    try:
+        span = downloads.parse_range(request.headers.get("Range"), found.size)
+    except downloads.RangeNotSatisfiable as err:
+        response = error(416, "range_not_satisfiable", err.render(gettext()),
+                          err.render_fields(gettext()))
+        response.headers["Content-Range"] = f"bytes */{found.size}"
+        return response
+    start, end = span or (0, found.size - 1)
+    status = 206 if span else 200
+    if span:
+        headers["Content-Range"] = f"bytes {start}-{end}/{found.size}"
+    body = found.iter_range(start, end) if found.size and request.method != "HEAD" else []
+    response = Response(body, status=status, headers=headers, content_type=found.media_type,
+                        direct_passthrough=True)
+    response.content_length = max(0, end - start + 1)
+    return response

@@ -1,0 +1,50 @@
+"""Search (one query string, facet filters) and the controlled vocabularies."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request, url_for
+
+from app.api.base import actor, blueprint, kho, rendition_url
+from app.services import search as search_service, views, vocabularies
+from archive.errors import ValidationError
+
+
+def _hit_json(hit, thumbnail_file: int | None) -> dict[str, Any]:
+    return {"id": hit.id, "title": hit.title, "title_html": hit.title_html,
+            "snippet": hit.snippet, "kind": hit.kind or None, "languages": hit.languages,
+            "year": hit.year, "status": hit.status or None,
+            "produced_on": hit.produced_on.isoformat() if hit.produced_on else None,
+            "url": url_for("api.product", product_id=hit.id),
+            "thumbnail_url": (rendition_url(hit.id, thumbnail_file, "thumbnail")
+                              if thumbnail_file else None)}
+
+
+@blueprint.get("/search")
+def search() -> Response:
+    result = search_service.search(kho(), actor(), request.args)
+    thumbs = views.thumbnails(kho(), [h.id for h in result.hits])
+    return jsonify(total=result.total, page=result.page, per_page=result.per_page,
+                   hits=[_hit_json(h, thumbs.get(h.id)) for h in result.hits],
+                   facets=result.facets)
+
+
+def _entry_json(entry) -> dict[str, Any]:
+    return {"code": entry.code, "label_vi": entry.label_vi, "label_en": entry.label_en,
+            **entry.flags}
+
+
+@blueprint.get("/vocabularies")
+def vocabulary_lists() -> Response:
+    lists = vocabularies.all_vocabularies(kho())
+    return jsonify({name: [_entry_json(e) for e in entries] for name, entries in lists.items()})
+
+
+@blueprint.get("/vocabularies/<name>")
+def vocabulary(name: str) -> Response:
+    if name not in vocabularies.vocabulary_names():
+        raise ValidationError("unknown vocabulary %(name)s; choose one of %(choices)s",
+                              field="name", name=repr(name),
+                              choices=", ".join(vocabularies.vocabulary_names()))
+    entries = vocabularies.list_vocabulary(kho(), name)
+    return jsonify(name=name, entries=[_entry_json(e) for e in entries])

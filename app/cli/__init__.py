@@ -1,0 +1,31 @@
+"""The ``kho`` command: the group and its topic modules, assembled here.
+
+Each topic module (``instance``, ``users``, ``vocab``, ``ingest``, ``index``,
+``server``…) defines plain click commands on top of :mod:`app.cli.base`; this module
+only builds the group and adds them. Commands are thin: they parse arguments, call one
+service and print the outcome.
+"""
+from __future__ import annotations
+
+import click
+
+from app.cli import index, ingest, instance, server, users, vocab
+from app.cli.base import CliState, default_lang
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=default_lang,
+              help="Language of messages (vi or en; default from KHO_LANG).")
+@click.option("--instance", metavar="PATH", default=None,
+              help="Instance folder (default ./instance or KHO_INSTANCE_PATH).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.pass_context
+def main(ctx: click.Context, lang: str, instance: str | None, debug: bool) -> None:
+    """Kho — catalogue and digitisation archive of communication products."""
+    ctx.obj = CliState(lang, instance, debug)
+
+
+for _command in (instance.init_cmd, instance.check_cmd, users.user_group, vocab.vocab_group,
+                 ingest.ingest_cmd, index.reindex_cmd, index.retry_cmd, server.serve_cmd,
+                 server.worker_cmd):
+    main.add_command(_command)

@@ -1,0 +1,29 @@
+"""Server-rendered pages, assembled: each area module holds one blueprint (sign-in,
+search, product, upload, edit, broadcasts, admin); this module registers them with the
+error pages and the template helpers. Nothing else lives here.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.web import admin, auth, broadcasts, edit, product, search, upload
+from app.web.common import can, current_actor, message_text
+from app.web.errors import register_error_pages
+from app.web.formatting import (change_value, filesize, locale_code, number, vn_date,
+                                vn_datetime, vn_iso, vn_iso_time)
+from app.web.labels import suggestion_label
+
+AREAS = (auth, search, product, upload, edit, broadcasts, admin)
+
+
+def register_web(app: Flask) -> None:
+    """Register every page area, the error pages and the Jinja globals and filters."""
+    register_error_pages(app)   # the early upload-size check runs before CSRF
+    for area in AREAS:
+        app.register_blueprint(area.bp)
+    app.add_url_rule("/", "index", auth.index)
+    app.jinja_env.globals.update(current_actor=current_actor, locale_code=locale_code,
+                                 can=can, label_of=suggestion_label)
+    app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, number=number,
+                                 filesize=filesize, vn_iso=vn_iso, vn_iso_time=vn_iso_time,
+                                 change_value=change_value, message=message_text)

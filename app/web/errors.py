@@ -1,0 +1,88 @@
+"""Error pages: domain errors, HTTP errors and unexpected ones as a page in the
+reader's language (or JSON for scripts), and the early refusal of oversized bodies."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from app.errors import UNEXPECTED, outcome
+from app.web.common import current_actor, error_fields, error_message, kho, wants_json
+from archive.errors import AuthenticationRequired, KhoError
+
+log = logging.getLogger("kho.web")
+
+
+def register_error_pages(app: Flask) -> None:
+    """Install the body-size guard and the error handlers on ``app``."""
+    app.before_request(_reject_oversized_body)
+    app.register_error_handler(KhoError, _kho_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _kho_error(error: KhoError):
+    if isinstance(error, AuthenticationRequired) and not wants_json():
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    status = outcome(error).http_status
+    if error.code == "forbidden" and current_actor() is None and not wants_json():
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    message = error_message(error)
+    if wants_json():
+        return jsonify(error=error.code, message=message, fields=error_fields(error)), status
+    return render_template("error.html", status=status, message=message), status
+
+
+_HTTP_MESSAGES = {
+    400: "The request could not be understood (the form may have expired: reload the page).",
+    403: "You may not do this.",
+    404: "This page does not exist, or you may not see it.",
+    405: "This action is not allowed here.",
+    416: "The requested byte range is not available.",
+}
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    if status < 400:
+        return error
+    if status == 413:   # a chunked body grew past the request limit while being read
+        from app.services.intake import request_too_large
+
+        return _kho_error(request_too_large(kho().settings))
+    message = _(_HTTP_MESSAGES.get(status, "Something went wrong."))
+    if wants_json():
+        return jsonify(error="http_%d" % status, message=message, fields={}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    request_id = getattr(g, "request_id", "-")
+    log.exception("unexpected error (request %s)", request_id)
+    status = UNEXPECTED.http_status
+    message = _("An unexpected error happened. Please tell the administrator the "
+                "request number %(id)s.", id=request_id)
+    if wants_json():
+        return jsonify(error="unexpected", message=message, fields={}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _reject_oversized_body():
+    """Refuse a body declared larger than one request may carry before reading it, and
+    stop reading a chunked one that grows past that (413).
+
+    The cap (:func:`app.services.intake.request_limit`) is generous: several files at
+    the per-file limit ``max_upload_bytes``, which intake enforces on each file while
+    streaming it, naming the file and keeping the others of the same request.
+    """
+    from app.services.intake import request_limit, request_too_large
+
+    settings = kho().settings
+    limit = request_limit(settings)
+    if request.content_length is not None and request.content_length > limit:
+        raise request_too_large(settings)
+    request.max_content_length = limit

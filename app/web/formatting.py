@@ -1,0 +1,68 @@
+"""How values read on a page: dates, times, numbers and sizes the Vietnamese way
+(``dd/mm/yyyy``, ``1.234,5``) or the English way; registered as Jinja filters."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+
+
+def locale_code() -> str:
+    return str(get_locale() or "vi")
+
+
+def vn_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy in Vietnamese, d MMM yyyy in English."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, "dd/MM/yyyy" if locale_code() == "vi" else "d MMM yyyy")
+
+
+def vn_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    pattern = "HH:mm dd/MM/yyyy" if locale_code() == "vi" else "d MMM yyyy HH:mm"
+    return format_datetime(value, pattern)
+
+
+def vn_iso(value: str | None) -> str:
+    """An ISO date (or date-time) string shown as :func:`vn_date`."""
+    return vn_date(date.fromisoformat(value[:10])) if value else ""
+
+
+def vn_iso_time(value: str | None) -> str:
+    return vn_datetime(datetime.fromisoformat(value)) if value else ""
+
+
+def number(value: float | int | None, pattern: str | None = None) -> str:
+    """1.234,5 in Vietnamese; 1,234.5 in English."""
+    return "" if value is None else format_decimal(value, pattern)
+
+
+def change_value(value: Any) -> str:
+    """One side of an audited change, readable: lists joined, empty as ∅."""
+    if value in (None, "", [], False):
+        return "∅" if value is not False else _("no")
+    if value is True:
+        return _("yes")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return vn_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def filesize(value: int | None) -> str:
+    if value is None:
+        return ""
+    for unit, size in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("kB", 1024)):
+        if value >= size:
+            return f"{format_decimal(value / size, '#,##0.0')} {unit}"
+    return f"{format_decimal(value)} B"
