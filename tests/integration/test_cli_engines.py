@@ -31,7 +31,8 @@ def test_init_on_postgres_and_s3_then_check(monkeypatch, tmp_path, pg_url, s3_en
     assert again.exit_code == 0 and "0 entries added" in again.output
     check = _run(monkeypatch, tmp_path, env, "check")
     assert check.exit_code == 0
-    assert check.output.splitlines() == ["database: ok", "storage: ok", "index: ok", "queue: ok"]
+    assert check.output.splitlines() == ["database: ok", "storage: ok", "index: ok", "queue: ok",
+                                     "fixity: ok"]
 
 
 def test_missing_bucket_stops_init_before_any_table_is_created(monkeypatch, tmp_path, pg_url,

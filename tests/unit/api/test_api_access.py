@@ -95,7 +95,7 @@ def test_healthz_reports_each_component_without_a_token(api):
     response = api.client.get("/api/v1/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "checks": {
-        "database": "ok", "storage": "ok", "index": "ok", "queue": "ok"}}
+        "database": "ok", "storage": "ok", "index": "ok", "queue": "ok", "fixity": "ok"}}
 
 
 def test_healthz_answers_503_naming_a_missing_storage_folder(api):
