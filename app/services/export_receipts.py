@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
+from app.services.sql_upsert import upsert
 from archive.errors import ValidationError
 from archive.exports import ExportReceipt
 from archive.harvests import Publication
@@ -160,20 +161,15 @@ def _publish(session: Session, log: ExportedLog, receipt_id: int, at: datetime) 
 
 
 def _upsert(session: Session, rows: list[dict]) -> None:
-    """Insert or refresh publications; an older version never replaces a newer one."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = Publication.__table__
-    statement = insert(table).values(rows)
-    newer = statement.excluded.version_at >= table.c.version_at
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.product_id],
-        set_={"version_at": statement.excluded.version_at, "via": statement.excluded.via,
-              "receipt_id": statement.excluded.receipt_id, "at": statement.excluded.at},
-        where=newer)
-    session.execute(statement)
+    """Insert or refresh publications; an older version never replaces a newer one
+    (a harvester may have fetched a newer version meanwhile)."""
+    def updates(statement) -> dict:
+        newer = statement.excluded.version_at >= Publication.version_at
+        return {name: case((newer, getattr(statement.excluded, name)),
+                           else_=getattr(Publication, name))
+                for name in ("version_at", "via", "receipt_id", "at")}
+
+    upsert(session, Publication, rows, ("product_id",), updates)
 
 
 def list_receipts(kho: Kho, limit: int = 200) -> list[ExportReceipt]:

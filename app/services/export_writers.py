@@ -15,7 +15,7 @@ from app.services.dublin_core import oai_dc_xml
 from app.services.export_formats import CellFormat, CsvWriter, iso_datetime, jsonl_line
 from app.services.export_output import PartialFile, PartialFolder
 from app.services.export_receipts import ExportedLog
-from app.services.records import record_of
+from app.services.records import as_utc, record_of
 from app.services.xml_text import attr
 from archive.base import utcnow
 from archive.models import File, Product
@@ -193,7 +193,8 @@ def _file_line(f: File, path: str, derivatives: list[dict[str, Any]]) -> dict[st
             "file_name": f.original_filename, "status": f.status, "error": f.error,
             "error_detail": f.error_detail, "attempts": f.attempts,
             "technical": f.technical or {}, "text": f.text or "",
-            "created_at": iso_datetime(f.created_at), "updated_at": iso_datetime(f.updated_at),
+            "created_at": as_utc(f.created_at).isoformat(),
+            "updated_at": as_utc(f.updated_at).isoformat(),
             "derivatives": derivatives}
 
 
