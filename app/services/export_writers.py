@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 from zoneinfo import ZoneInfo
 
 from app.bootstrap import Kho
@@ -14,15 +14,13 @@ from app.services.bag_export import BagWriter, derivative_bag_path, original_bag
 from app.services.dublin_core import oai_dc_xml
 from app.services.export_formats import CellFormat, CsvWriter, iso_datetime, jsonl_line
 from app.services.export_output import PartialFile, PartialFolder
+from app.services.export_plan import ExportPlan
 from app.services.export_receipts import ExportedLog
-from app.services.records import as_utc, record_of
+from app.services.records import as_utc, iter_products, record_of
 from app.services.xml_text import attr
 from archive.base import utcnow
 from archive.models import File, Product
 from archive.storage import original_key
-
-if TYPE_CHECKING:
-    from app.services.exports import ExportPlan
 
 EXPORT_NS = "urn:kho:export:1.0"
 RECORDS_JSONL = "data/metadata/records.jsonl"
@@ -56,22 +54,21 @@ class _Counter:
             self.pending = 0
 
 
-def _records(kho: Kho, plan: "ExportPlan", log: ExportedLog,
+def _records(kho: Kho, plan: ExportPlan, log: ExportedLog,
              progress: Callable[[int], None]) -> Iterator[tuple[Product, dict[str, Any]]]:
     """(product, native record) of the window, logging each for receipt and publications."""
-    from app.services.exports import iter_window
-
     counter = _Counter(progress)
     ready_only = plan.request.scope == "public"
-    for product in iter_window(kho, plan):
-        record = record_of(product, kho.settings, ready_only=ready_only)
-        yield product, record
-        log.add(record["id"], datetime.fromisoformat(record["updated_at"]))
-        counter.tick()
+    with kho.transaction() as session:
+        for product in iter_products(session, plan.query):
+            record = record_of(product, kho.settings, ready_only=ready_only)
+            yield product, record
+            log.add(record["id"], datetime.fromisoformat(record["updated_at"]))
+            counter.tick()
     counter.flush()
 
 
-def write(kho: Kho, plan: "ExportPlan", log: ExportedLog,
+def write(kho: Kho, plan: ExportPlan, log: ExportedLog,
           progress: Callable[[int], None]) -> Package:
     """Write the package of ``plan`` (its format) and return what was written."""
     writer = {"jsonl": _jsonl, "csv": _csv, "dc-xml": _dc_xml, "bagit": _bagit}
@@ -85,7 +82,7 @@ def _file_package(target: Path, body: Callable[[Any], None]) -> Package:
     return Package(package.target, package.sha256, package.size)
 
 
-def _jsonl(kho: Kho, plan: "ExportPlan", log: ExportedLog, progress) -> Package:
+def _jsonl(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
     def body(out) -> None:
         for _product, record in _records(kho, plan, log, progress):
             out.write(jsonl_line(record))
@@ -146,7 +143,7 @@ CSV_COLUMNS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 
 
-def _csv(kho: Kho, plan: "ExportPlan", log: ExportedLog, progress) -> Package:
+def _csv(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
     cells = CellFormat(plan.dates, ZoneInfo(kho.settings.timezone))
 
     def body(out) -> None:
@@ -174,7 +171,7 @@ def dc_record(kho: Kho, record: dict[str, Any]) -> bytes:
 DC_CONTAINER_END = b"</export>\n"
 
 
-def _dc_xml(kho: Kho, plan: "ExportPlan", log: ExportedLog, progress) -> Package:
+def _dc_xml(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
     def body(out) -> None:
         out.write(dc_container_start(kho))
         for _product, record in _records(kho, plan, log, progress):
@@ -218,7 +215,7 @@ def _copy_files(bag: BagWriter, product: Product, record: dict[str, Any],
         yield _file_line(f, entry.path, derivatives)
 
 
-def bag_info(kho: Kho, plan: "ExportPlan", count: int) -> dict[str, str]:
+def bag_info(kho: Kho, plan: ExportPlan, count: int) -> dict[str, str]:
     """bag-info.txt: source, count, date and what the export selected."""
     s, request = kho.settings, plan.request
     info = {
@@ -242,7 +239,7 @@ def bag_info(kho: Kho, plan: "ExportPlan", count: int) -> dict[str, str]:
     return info
 
 
-def _bagit(kho: Kho, plan: "ExportPlan", log: ExportedLog, progress) -> Package:
+def _bagit(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
     import json
 
     with PartialFolder(plan.request.out) as folder:

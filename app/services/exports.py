@@ -26,51 +26,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Optional
 
 from app.bootstrap import Kho
 from app.services import export_receipts as receipts
+from app.services import export_writers
 from app.services.actors import Actor
-from app.services.export_formats import parse_dates_option
+from app.services.export_plan import (OPERATOR_ACTOR, ExportPlan, ExportRequest, Progress,
+                                      no_progress, plan_export)
 from app.services.export_receipts import Since
-from app.services.records import RecordQuery, count_products, parse_set
-from archive.base import MAX_ID, utcnow
-from archive.errors import PermissionDenied, ValidationError
-from archive.exports import EXPORT_FORMATS, EXPORT_SCOPES, OPERATOR, ExportReceipt
+from archive.base import utcnow
+from archive.exports import OPERATOR, ExportReceipt
 
-# the machine's operator running ``kho export`` on the command line
-OPERATOR_ACTOR = Actor(user_id=None, username=OPERATOR, role="system")
-
-Progress = Callable[[int], None]
-
-
-def _no_progress(_done: int) -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class ExportRequest:
-    """What the user asked for (raw option values, checked by :func:`plan_export`)."""
-
-    format: str
-    out: Path
-    scope: str = "public"
-    since: Optional[str] = None
-    set_spec: str = ""
-    with_derivatives: bool = False
-    dates: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class ExportPlan:
-    """A checked request: the window, the set and how many products it holds."""
-
-    request: ExportRequest
-    query: RecordQuery
-    since: Since
-    dates: str
-    total: int                     # products in the window now (progress bar length)
-    started_at: datetime
+__all__ = ["OPERATOR_ACTOR", "ExportPlan", "ExportRequest", "ExportResult", "export",
+           "plan_export", "receipt_rows", "run_export"]
 
 
 @dataclass(frozen=True)
@@ -85,48 +54,10 @@ class ExportResult:
     since: Since = field(default_factory=lambda: Since(None))
 
 
-def _check_request(actor: Actor, request: ExportRequest) -> None:
-    actor.require("export.run")
-    if request.format not in EXPORT_FORMATS:
-        raise ValidationError("unknown format %(format)s (use jsonl, csv, dc-xml or bagit)",
-                              field="format", format=request.format)
-    if request.scope not in EXPORT_SCOPES:
-        raise ValidationError("unknown scope %(scope)s (use public or all)", field="scope",
-                              scope=request.scope)
-    if request.scope == "all" and actor.role not in ("admin", "system"):
-        raise PermissionDenied("only admins may export everything (scope all)",
-                               field="scope")
-    if request.with_derivatives and request.format != "bagit":
-        raise ValidationError("--with-derivatives goes with --format bagit",
-                              field="with_derivatives")
-
-
-def plan_export(kho: Kho, actor: Actor, request: ExportRequest) -> ExportPlan:
-    """Check the request and resolve its window. Raises ValidationError naming the
-    option (format, scope, since, set, dates, out), PermissionDenied for scope all."""
-    _check_request(actor, request)
-    started_at = utcnow()
-    dates = parse_dates_option(request.dates)
-    spec = parse_set(request.set_spec) if request.set_spec else None
-    since = receipts.parse_since(kho, request.since, fmt=request.format,
-                                 scope=request.scope, set_spec=request.set_spec)
-    if since.at is None:
-        query = RecordQuery(scope=request.scope, set=spec)
-    elif since.exclusive:
-        query = RecordQuery(scope=request.scope, set=spec, after=(since.at, MAX_ID))
-    else:
-        query = RecordQuery(scope=request.scope, set=spec, since=since.at)
-    with kho.transaction() as session:
-        total = count_products(session, query)
-    return ExportPlan(request, query, since, dates, total, started_at)
-
-
 def run_export(kho: Kho, actor: Actor, plan: ExportPlan,
-               progress: Progress = _no_progress) -> ExportResult:
+               progress: Progress = no_progress) -> ExportResult:
     """Write the package of ``plan``, then its receipt; ``progress(n)`` is called
     after each product with the number done since the last call."""
-    from app.services import export_writers
-
     request = plan.request
     log = receipts.spool_log(kho)
     try:
@@ -160,7 +91,7 @@ def _previous_mark(kho: Kho, plan: ExportPlan) -> Optional[datetime]:
 
 
 def export(kho: Kho, actor: Actor, request: ExportRequest,
-           progress: Progress = _no_progress) -> ExportResult:
+           progress: Progress = no_progress) -> ExportResult:
     """:func:`plan_export` then :func:`run_export`."""
     return run_export(kho, actor, plan_export(kho, actor, request), progress)
 
@@ -173,12 +104,3 @@ def receipt_rows(kho: Kho, actor: Actor, limit: int = 200) -> list[dict[str, Any
              "count": r.count, "objects": r.objects, "size": r.size, "sha256": r.sha256,
              "high_water": r.high_water, "path": r.path, "started_at": r.started_at,
              "finished_at": r.finished_at} for r in receipts.list_receipts(kho, limit)]
-
-
-def iter_window(kho: Kho, plan: ExportPlan) -> Iterator[Any]:
-    """The Product rows of the plan's window, loaded for records, in keyset order
-    (a generator holding one read transaction open while it is consumed)."""
-    from app.services.records import iter_products
-
-    with kho.transaction() as session:
-        yield from iter_products(session, plan.query)
