@@ -73,7 +73,28 @@ class ImportReport:
 
 def _require(actor: Actor) -> None:
     if actor.role not in ("admin", "system"):
-        raise PermissionDenied("only admins may import", field="as")
+        raise PermissionDenied("only admins may import", field="--as")
+
+
+def import_actor(kho: Kho, username: Optional[str]) -> Actor:
+    """The admin named by ``--as`` (recorded as creator of what comes in), or the
+    machine's operator. NotFound / PermissionDenied naming ``--as`` otherwise."""
+    from app.services.accounts import actor_for
+    from app.services.export_plan import OPERATOR_ACTOR
+    from archive.errors import NotFound
+    from archive.models import User
+    from archive.text import normalize_text
+
+    if not username:
+        return OPERATOR_ACTOR
+    with kho.transaction() as session:
+        user = session.scalar(select(User).where(
+            User.username == normalize_text(username).strip().lower()))
+        if user is None or not user.active:
+            raise NotFound("no active user %(name)s", field="--as", name=repr(username))
+        actor = actor_for(user)
+    _require(actor)
+    return actor
 
 
 class _FileGroups:

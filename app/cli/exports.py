@@ -1,0 +1,146 @@
+"""``kho export`` and ``kho import``: packages for the national shared database,
+backups, migrations and merges (see docs/EXPORT.md)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from app.cli.base import CliState, _, handle_errors, pass_state
+
+MAX_LISTED = 50          # conflicts / vocabulary entries printed; the rest are counted
+
+
+@click.command("export")
+@click.option("--format", "fmt", required=True, metavar="jsonl|csv|dc-xml|bagit",
+              help="Package format: jsonl, csv, dc-xml or bagit.")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="File to write (jsonl, csv, dc-xml) or new folder (bagit).")
+@click.option("--scope", default="public", show_default=True, metavar="public|all",
+              help="public: what OAI-PMH shows (no sensitive products); all: everything.")
+@click.option("--since", metavar="DATETIME|last",
+              help="Only products changed since then; 'last': since the previous export "
+                   "of the same format, scope and set.")
+@click.option("--set", "set_spec", default="", metavar="SPEC",
+              help="Only one set, e.g. kind:radio-feature, language:sed, unit:CODE, year:2024.")
+@click.option("--with-derivatives", is_flag=True,
+              help="bagit: also carry the derivatives (thumbnails, broadcast MP3 …).")
+@click.option("--dates", default="vn", show_default=True, metavar="vn|iso",
+              help="csv: dates as dd/mm/yyyy (vn) or ISO 8601 (iso).")
+@pass_state
+@handle_errors
+def export_cmd(state: CliState, fmt: str, out: Path, scope: str, since: Optional[str],
+               set_spec: str, with_derivatives: bool, dates: str) -> None:
+    """Write the catalogue (or part of it) as a package and record a receipt.
+
+    The package appears under OUT only when it is complete. Exit code: 0 written,
+    1 failed, 2 bad option.
+    """
+    from app.services import exports
+
+    kho = state.kho()
+    request = exports.ExportRequest(format=fmt.strip().lower(), out=out, scope=scope,
+                                    since=since, set_spec=set_spec.strip(),
+                                    with_derivatives=with_derivatives, dates=dates)
+    plan = exports.plan_export(kho, exports.OPERATOR_ACTOR, request)
+    with click.progressbar(length=plan.total, label=_("Exporting"), file=sys.stderr) as bar:
+        result = exports.run_export(kho, exports.OPERATOR_ACTOR, plan, progress=bar.update)
+    _print_export(result)
+
+
+def _print_export(result) -> None:
+    since = result.since
+    if since.asked == "last" and since.previous is None:
+        click.echo(_("No earlier export of this format, scope and set: everything was "
+                     "exported."))
+    elif since.previous is not None:
+        click.echo(_("Continuing receipt %(id)s: products changed after %(at)s.")
+                   % {"id": since.previous, "at": since.at.isoformat() if since.at else "-"})
+    click.echo(_("Exported %(count)s products to %(path)s")
+               % {"count": result.count, "path": result.path})
+    if result.objects:
+        click.echo(_("Bag: %(files)s files, %(size)s bytes of payload")
+                   % {"files": result.objects, "size": result.size})
+    click.echo(_("Receipt %(id)s, SHA-256 %(sha)s") % {"id": result.receipt_id,
+                                                       "sha": result.sha256})
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the bag and report; write nothing.")
+@click.option("--as", "username", metavar="USER",
+              help="Admin recorded as creator of what comes in (default: the operator).")
+@pass_state
+@handle_errors
+def import_cmd(state: CliState, path: Path, dry_run: bool, username: Optional[str]) -> None:
+    """Import a BagIt folder written by 'kho export --format bagit'.
+
+    The whole bag is verified first; nothing is written if any file is missing,
+    truncated or altered. Products already here are matched, never duplicated;
+    conflicting ones are reported and left as they are. Exit code: 0 imported,
+    1 some products were not imported (conflicts), 2 bad or damaged bag.
+    """
+    from app.services import imports
+
+    kho = state.kho()
+    actor = imports.import_actor(kho, username)
+    total = _bag_count(path)
+    label = _("Checking") if dry_run else _("Importing")
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        report = imports.import_bag(kho, actor, path, dry_run=dry_run, progress=bar.update)
+    _print_import(report)
+    if report.conflicts:
+        sys.exit(1)
+
+
+def _bag_count(path: Path) -> int:
+    """Kho-Record-Count of bag-info.txt, for the progress bar (0 when unreadable: the
+    import itself then says what is wrong)."""
+    try:
+        for line in (path / "bag-info.txt").read_text(encoding="utf-8").splitlines():
+            if line.startswith("Kho-Record-Count:"):
+                return int(line.split(":", 1)[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _listed(title: str, items: list[str]) -> None:
+    if not items:
+        return
+    shown = ", ".join(items[:MAX_LISTED])
+    more = len(items) - MAX_LISTED
+    click.echo(f"{title}: {shown}" + (f" … (+{more})" if more > 0 else ""))
+
+
+def _print_import(report) -> None:
+    if report.dry_run:
+        click.echo(_("Dry run: nothing was written."))
+    click.echo(_("Products in the bag: %(n)s; created %(created)s (%(kept)s with their "
+                 "ids), already here %(same)s, completed with missing files %(completed)s, "
+                 "conflicts %(conflicts)s")
+               % {"n": report.products, "created": report.created, "kept": report.kept_ids,
+                  "same": report.unchanged, "completed": report.completed,
+                  "conflicts": len(report.conflicts)})
+    click.echo(_("Originals: %(n)s, derivatives: %(d)s, queued for processing: %(q)s")
+               % {"n": report.originals, "d": report.derivatives, "q": report.queued})
+    vocabulary = report.vocabulary
+    _listed(_("Terms created"), vocabulary.created_terms)
+    _listed(_("Terms mapped"), vocabulary.mapped_terms)
+    _listed(_("Units created"), vocabulary.created_units)
+    _listed(_("Units mapped"), vocabulary.mapped_units)
+    for conflict in report.conflicts[:MAX_LISTED]:
+        if conflict.deleted:
+            click.echo(_("Conflict: product %(source)s “%(title)s” was deleted here "
+                         "(product %(id)s); not brought back")
+                       % {"source": conflict.source_id, "title": conflict.title,
+                          "id": conflict.product_id})
+        else:
+            click.echo(_("Conflict: product %(source)s “%(title)s” matches product %(id)s "
+                         "here, which differs in %(fields)s; not overwritten")
+                       % {"source": conflict.source_id, "title": conflict.title,
+                          "id": conflict.product_id, "fields": ", ".join(conflict.fields)})
+    if len(report.conflicts) > MAX_LISTED:
+        click.echo(_("… and %d more conflicts") % (len(report.conflicts) - MAX_LISTED))
