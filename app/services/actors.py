@@ -18,6 +18,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "broadcast.log": frozenset({"admin", "commune"}),
     "report.view": frozenset({"admin", "office", "producer"}),
     "export.run": frozenset({"admin", "office"}),
+    "stats.view": frozenset({"admin", "office"}),
     "user.manage": frozenset({"admin"}),
     "vocabulary.edit": frozenset({"admin"}),
 }
@@ -35,6 +36,7 @@ ACTION_WORDS: dict[str, str] = {
     "broadcast.log": "log broadcasts",
     "report.view": "view reports",
     "export.run": "run exports",
+    "stats.view": "view the targets dashboard",
     "user.manage": "manage users",
     "vocabulary.edit": "edit vocabularies",
 }
