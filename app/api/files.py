@@ -50,7 +50,8 @@ def upload_files(product_id: int) -> tuple[Response, int]:
 
 @blueprint.get("/products/<int:product_id>/files/<int:file_id>/<rendition>")
 def rendition(product_id: int, file_id: int, rendition: str) -> Response:
-    found = downloads.open_rendition(kho(), actor(), product_id, file_id, rendition)
+    found = downloads.open_rendition(kho(), actor(), product_id, file_id, rendition,
+                                     record=request.method != "HEAD")
     if found.presigned_url:
         return redirect(found.presigned_url, 302)
     headers = {"Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff",

@@ -23,7 +23,7 @@ def _text_excerpt(product_id: int, file: dict) -> str:
     if not any(r["name"] == "text" for r in file["renditions"]):
         return ""
     download = open_rendition(kho(), current_actor(), product_id, file["id"], "text",
-                              presign=False)
+                              presign=False, record=False)    # the page's own read
     data = b"".join(download.iter_range(0, min(download.size, TEXT_PREVIEW_BYTES) - 1)) \
         if download.size else b""
     return data.decode("utf-8", errors="replace")
@@ -86,7 +86,8 @@ def file_bytes(product_id: int, file_id: int, rendition: str):
     from app.services.downloads import RangeNotSatisfiable, open_rendition, parse_range
     from archive.storage import content_disposition
 
-    download = open_rendition(kho(), current_actor(), product_id, file_id, rendition)
+    download = open_rendition(kho(), current_actor(), product_id, file_id, rendition,
+                              record=request.method != "HEAD")
     as_attachment = request.args.get("download") == "1"
     if download.presigned_url:
         return redirect(download.presigned_url)

@@ -204,3 +204,30 @@ def _admin(site: Site):
 
     add_user(site.kho, "quantri", "admin", PASSWORD)
     return actor_by_name(site.kho, "quantri")
+
+
+def test_viewing_a_product_page_with_text_is_no_download(site, tmp_path):
+    from app.services.intake import receive
+    from app.services.products import create_product
+    from tests.unit.ingest.media_factory import text_pdf
+
+    pid = create_product(site.kho, site.producer, {"title": "Tài liệu pháp luật"})
+    pdf = text_pdf(tmp_path / "tai-lieu.pdf", ["Quyen tre em " * 5])
+    with pdf.open("rb") as stream:
+        fid = receive(site.kho, site.producer, pid, stream, "tai-lieu.pdf").file_id
+    page = site.browser("commune").get(f"/products/{pid}").get_data(as_text=True)
+    assert "Quyen tre em" in page                      # the text excerpt was read
+    assert site.records() == []
+    assert site.browser("commune").get(f"/products/{pid}/files/{fid}/text").status_code == 200
+    assert [r["rendition"] for r in site.records()] == ["text"]
+
+
+def test_head_requests_are_no_download(site):
+    pid, fid = site.product_with_image()
+    client = site.app.test_client()
+    answer = client.head(f"/api/v1/products/{pid}/files/{fid}/original",
+                         headers={"Authorization": f"Bearer {site.tokens['commune']}"})
+    assert answer.status_code == 200
+    assert site.browser("office").client.head(
+        f"/products/{pid}/files/{fid}/original").status_code == 200
+    assert site.records() == []
