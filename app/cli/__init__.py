@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from app.cli import index, ingest, instance, server, users, vocab
+from app.cli import exports, index, ingest, instance, preservation, server, users, vocab
 from app.cli.base import CliState, default_lang
 
 
@@ -27,5 +27,7 @@ def main(ctx: click.Context, lang: str, instance: str | None, debug: bool) -> No
 
 for _command in (instance.init_cmd, instance.check_cmd, users.user_group, vocab.vocab_group,
                  ingest.ingest_cmd, index.reindex_cmd, index.retry_cmd, server.serve_cmd,
-                 server.worker_cmd):
+                 server.worker_cmd, preservation.fixity_cmd, preservation.replicate_cmd,
+                 preservation.backup_cmd, preservation.restore_cmd, exports.export_cmd,
+                 exports.import_cmd):
     main.add_command(_command)

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from app.cli.base import CliState, _, handle_errors, pass_state
+from app.cli.base import CliState, _, handle_errors, message, pass_state
 
 
 @click.command("init")
@@ -36,11 +36,12 @@ def init_cmd(state: CliState) -> None:
 @pass_state
 @handle_errors
 def check_cmd(state: CliState) -> None:
-    """Check that the database, storage, index and queue answer."""
+    """Check that the database, storage, index and queue answer, and report faulty
+    copies of originals and the replica's lag ("degraded"; exit 1)."""
     from app.services import instance
 
     results = instance.health(state.kho())
     for name, status in results.items():
-        click.echo(f"{name}: {status}")
+        click.echo(f"{name}: {message(status)}")
     if any(v != "ok" for v in results.values()):
         sys.exit(1)
