@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from archive.base import Base, utcnow
@@ -27,3 +27,20 @@ class Publication(Base):
     via: Mapped[str] = mapped_column(String(20))           # "oai" | "export"
     receipt_id: Mapped[Optional[int]]                      # export receipt, when via export
     at: Mapped[datetime] = mapped_column(default=utcnow)   # when it was sent
+
+
+class Tombstone(Base):
+    """A record harvesters must be told is gone (OAI-PMH deletedRecord ``persistent``).
+
+    Written when a product that was public is deleted (``reason`` "deleted") or becomes
+    sensitive ("sensitive"; removed again if it is made public). ``sets`` keeps the
+    setSpecs the record was in, space-separated with a leading and trailing space
+    (`` kind:video language:vie ``), so selective harvests by set still see it.
+    """
+
+    __tablename__ = "oai_tombstones"
+
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    datestamp: Mapped[datetime] = mapped_column(index=True)   # when it went
+    sets: Mapped[str] = mapped_column(Text, default=" ")
+    reason: Mapped[str] = mapped_column(String(20))            # deleted | sensitive

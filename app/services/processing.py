@@ -163,8 +163,12 @@ def _record_crash(kho: Kho, file_id: int, exc: Exception) -> None:
 
 def _follow_files(session, product: Product) -> None:
     """After a file changed: product status, suggestions and index mark, all in the
-    same transaction as the file's own record (one commit per processed file)."""
+    same transaction as the file's own record (one commit per processed file).
+
+    The product's datestamp moves on whether or not its status changed: a finished
+    file changes what its record lists (OAI-PMH harvests by that datestamp)."""
     product_status(product)
+    product.updated_at = utcnow()
     tagging.suggest_in(product)
     indexing.mark(session, [product.id])
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
-from app.services import indexing
+from app.services import indexing, tombstones
 from app.services.actors import Actor
 from app.services.product_input import TERM_FIELDS, resolve
 from archive.base import fits_id, utcnow
@@ -102,6 +102,7 @@ def update_product(kho: Kho, actor: Actor, product_id: int, data: dict[str, Any]
         if changes:
             product.updated_at = utcnow()
             product.updated_by_id = actor.user_id
+            tombstones.on_sensitivity(session, product, before["sensitive"], after["sensitive"])
             session.add(ProductChange(product_id=product.id, action="update", changes=changes,
                                       user_id=actor.user_id))
             indexing.mark(session, [product_id])
@@ -114,7 +115,8 @@ def delete_product(kho: Kho, actor: Actor, product_id: int) -> None:
     """Delete a product (admin only). Keeps an audit record with the last metadata.
 
     Originals stay in storage (content-addressed, possibly shared); only the catalogue
-    rows go. A product that communes have logged as aired is refused (Conflict): those
+    rows go; a product harvesters could see leaves an OAI-PMH tombstone (deleted
+    record). A product that communes have logged as aired is refused (Conflict): those
     records count in the yearly report and would go with it.
     """
     if not actor.can("product.delete"):
@@ -135,6 +137,7 @@ def delete_product(kho: Kho, actor: Actor, product_id: int) -> None:
                                   changes={"deleted": snapshot}, user_id=actor.user_id))
         session.add(Event(product_id=product_id, action="product.delete",
                           user_id=actor.user_id, detail=product.title))
+        tombstones.on_delete(session, product, was_public=not product.sensitive)
         session.delete(product)
         indexing.mark(session, [product_id])       # the flush removes it from the index
     indexing.queue_flush(kho)

@@ -23,7 +23,6 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.services.views import iso_datetime, term_view
 from archive.errors import ValidationError
 from archive.models import Derivative, File, Product, Term, Unit
 from config import Settings
@@ -93,7 +92,7 @@ def as_utc(value: datetime) -> datetime:
         else value.astimezone(timezone.utc)
 
 
-def _hasterm_view(vocabulary: str, code: Optional[str]) -> ColumnElement[bool]:
+def _has_term(vocabulary: str, code: Optional[str]) -> ColumnElement[bool]:
     condition = [Term.vocabulary == vocabulary]
     if code is not None:
         condition.append(Term.code == code)
@@ -106,7 +105,7 @@ def set_condition(spec: SetSpec) -> ColumnElement[bool]:
         return Product.kind_id.is_not(None) if spec.value is None else \
             Product.kind.has(Term.code == spec.value)
     if spec.family == "language":
-        return _hasterm_view("language", spec.value)
+        return _has_term("language", spec.value)
     if spec.family == "unit":
         return Product.lead_unit_id.is_not(None) if spec.value is None else \
             Product.lead_unit.has(Unit.code == spec.value)
@@ -180,6 +179,16 @@ def rendition_url(settings: Settings, product_id: int, file_id: int, name: str) 
     return f"{base_url(settings)}/products/{product_id}/files/{file_id}/{name}?download=1"
 
 
+def _term(term: Optional[Term]) -> Optional[dict[str, str]]:
+    if term is None:
+        return None
+    return {"code": term.code, "label_vi": term.label_vi, "label_en": term.label_en or ""}
+
+
+def _iso(value: Optional[datetime]) -> Optional[str]:
+    return None if value is None else as_utc(value).isoformat()
+
+
 def _unit(unit: Optional[Unit]) -> Optional[dict[str, Any]]:
     if unit is None:
         return None
@@ -196,7 +205,7 @@ def file_record(settings: Settings, f: File) -> dict[str, Any]:
     renditions with download URLs."""
     return {"id": f.id, "file_name": f.original_filename, "sha256": f.sha256,
             "size": f.size, "media_type": f.media_type, "category": f.category,
-            "status": f.status, "created_at": iso_datetime(f.created_at),
+            "status": f.status, "created_at": _iso(f.created_at),
             "renditions": [_rendition(settings, f, d) for d in f.derivatives]}
 
 
@@ -212,19 +221,19 @@ def record_of(product: Product, settings: Settings, *, ready_only: bool = True
     return {
         "id": product.id, "url": product_url(settings, product.id),
         "title": product.title, "description": product.description or "",
-        "kind": term_view(product.kind),
-        "languages": [term_view(t) for t in product.terms_of("language")],
-        "themes": [term_view(t) for t in product.terms_of("theme")],
-        "conventions": [term_view(t) for t in product.terms_of("convention")],
-        "channels": [term_view(t) for t in product.terms_of("channel")],
-        "plan_task": term_view(product.plan_task), "lead_unit": _unit(product.lead_unit),
+        "kind": _term(product.kind),
+        "languages": [_term(t) for t in product.terms_of("language")],
+        "themes": [_term(t) for t in product.terms_of("theme")],
+        "conventions": [_term(t) for t in product.terms_of("convention")],
+        "channels": [_term(t) for t in product.terms_of("channel")],
+        "plan_task": _term(product.plan_task), "lead_unit": _unit(product.lead_unit),
         "cooperating_units": [_unit(u) for u in sorted(product.cooperating_units,
                                                        key=lambda u: u.code)],
         "communes": [_unit(u) for u in sorted(product.communes, key=lambda u: u.code)],
         "produced_on": product.produced_on.isoformat() if product.produced_on else None,
         "tags": list(product.tags or []), "rights": product.rights_note or "",
         "sensitive": product.sensitive, "status": product.status,
-        "created_at": iso_datetime(product.created_at), "updated_at": iso_datetime(product.updated_at),
+        "created_at": _iso(product.created_at), "updated_at": _iso(product.updated_at),
         "sets": set_specs(product), "metadata_only": not files,
         "files": [file_record(settings, f) for f in files],
     }
