@@ -35,6 +35,7 @@ from app.services.stats_figures import (PLAN_FIRST_YEAR, SHARES, TARGET_YEAR, VE
                                         EMPTY, CommuneMonthRow, CountRow, Deadline, GroupRow,
                                         MonthRow, Projection, Ratio, Scope, Stats, Tally,
                                         Target, YearRow)
+from app.services.stats_scope import resolve_unit
 from app.services.views import local_today
 from archive.errors import ValidationError
 from archive.text import normalize_text
@@ -81,15 +82,14 @@ def parse_scope(kho: Kho, params: Mapping[str, Any]) -> Scope:
     except ValueError:
         raise ValidationError("not yes or no: %(value)s", field="rollup",
                               value=str(raw_rollup)) from None
-    found = {}
+    found: dict[str, tuple[Optional[str], Optional[str]]] = {}
     for name, commune in (("unit", False), ("commune", True)):
         code = normalize_text(str(params.get(name) or ""))
-        found[name] = stats_breakdowns.resolve_unit(kho, code, commune=commune, field=name) if code else None
+        found[name] = resolve_unit(kho, code, commune=commune, field=name) if code \
+            else (None, None)
     return Scope(date_from=date_from, date_to=date_to, rollup=rollup,
-                 unit=found["unit"][0] if found["unit"] else None,
-                 unit_label=found["unit"][1] if found["unit"] else None,
-                 commune=found["commune"][0] if found["commune"] else None,
-                 commune_label=found["commune"][1] if found["commune"] else None)
+                 unit=found["unit"][0], unit_label=found["unit"][1],
+                 commune=found["commune"][0], commune_label=found["commune"][1])
 
 
 def year_scope(kho: Kho, year: int, unit: Optional[str] = None,

@@ -1,0 +1,7 @@
+"""The known-answer statistics tests of the unit suite, run unchanged on PostgreSQL.
+
+The ``kho`` fixture of this folder's conftest gives them a PostgreSQL instance, so every
+indicator, breakdown, filter and to-do list is checked with the same exact numbers on
+both databases (the SQL differs: the Vietnam year of creation, grouping, CTEs).
+"""
+from tests.unit.test_stats import *  # noqa: F401,F403
