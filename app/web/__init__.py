@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.web import admin, auth, broadcasts, edit, product, search, upload
+from app.web import admin, admin_exports, auth, broadcasts, edit, product, search, upload
 from app.web.common import can, current_actor, message_text
 from app.web.errors import register_error_pages
 from app.web.formatting import (change_value, filesize, locale_code, number, vn_date,
                                 vn_datetime, vn_iso, vn_iso_time)
 from app.web.labels import suggestion_label
 
-AREAS = (auth, search, product, upload, edit, broadcasts, admin)
+AREAS = (auth, search, product, upload, edit, broadcasts, admin, admin_exports)
 
 
 def register_web(app: Flask) -> None:
