@@ -53,10 +53,12 @@ def rendition(product_id: int, file_id: int, rendition: str) -> Response:
     found = downloads.open_rendition(kho(), actor(), product_id, file_id, rendition,
                                      record=request.method != "HEAD")
     if found.presigned_url:
-        return redirect(found.presigned_url, 302)
+        moved = redirect(found.presigned_url, 302)
+        moved.headers.update(found.digest_headers)   # the client can verify S3's bytes
+        return moved
     headers = {"Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff",
                "Content-Disposition": content_disposition(found.filename),
-               "Cache-Control": "private, max-age=3600"}
+               "Cache-Control": "private, max-age=3600", **found.digest_headers}
     try:
         span = downloads.parse_range(request.headers.get("Range"), found.size)
     except downloads.RangeNotSatisfiable as err:

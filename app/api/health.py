@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from app.api.base import blueprint, kho
-from app.services import instance
+from app.services import instance, preservation
 
 
 @blueprint.get("/openapi.json")
@@ -16,6 +16,8 @@ def openapi() -> Response:
 
 @blueprint.get("/healthz")
 def healthz() -> tuple[Response, int]:
+    """``ok`` or ``degraded`` (a copy of an original is faulty, the replica lags: still
+    serving) answer 200; ``unavailable`` (a component does not answer) 503."""
     checks = instance.health(kho())
-    ok = all(v == "ok" for v in checks.values())
-    return jsonify(status="ok" if ok else "unavailable", checks=checks), (200 if ok else 503)
+    status = preservation.overall(checks)
+    return jsonify(status=status, checks=checks), (503 if status == "unavailable" else 200)

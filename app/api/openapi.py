@@ -175,9 +175,13 @@ def _broadcast_schemas() -> dict[str, Any]:
             "logged_by": _nullable("string"),
             "created_at": {"type": "string", "format": "date-time"}}},
         "Health": {"type": "object", "properties": {
-            "status": {"type": "string", "enum": ["ok", "unavailable"]},
+            "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"],
+                       "description": "degraded: every component answers but a copy of "
+                                      "an original is faulty or the replica lags"},
             "checks": {"type": "object", "additionalProperties": {"type": "string"},
-                       "description": "database, storage, index, queue -> ok or a reason"}}},
+                       "description": "database, storage, index, queue, fixity (and "
+                                      "replica when configured) -> ok, 'degraded: …' "
+                                      "with the count, or a reason"}}},
     }
 
 
@@ -304,7 +308,7 @@ def _other_paths() -> dict[str, Any]:
                                   "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         "/healthz": {"get": {"operationId": "health", "security": [],
                              "summary": "Database, storage, index and queue",
-                             "responses": {"200": _json(_ref("Health"), "All answer"),
+                             "responses": {"200": _json(_ref("Health"), "All answer (ok, or degraded)"),
                                            "503": _json(_ref("Health"), "Something is down")}}},
     }
 
@@ -335,6 +339,81 @@ def _broadcast_paths(commune: dict[str, Any], year: dict[str, Any]) -> dict[str,
     }
 
 
+def _stats_paths() -> dict[str, Any]:
+    text = {"type": "string"}
+    return {"/stats": {"get": {
+        "operationId": "stats", "summary": "The office's figures: targets of Decision 1079",
+        "description": "Office and admin tokens only. Fractions are 0..1, computed from the "
+                       "exact counts in `counts`. See docs/DASHBOARD.md for definitions.",
+        "parameters": [
+            _param("from", "query", {"type": "string", "format": "date"},
+                   "Produced on or after (ISO date); undated products by their day of "
+                   "creation in Vietnam"),
+            _param("to", "query", {"type": "string", "format": "date"},
+                   "Produced on or before (ISO date)"),
+            _param("unit", "query", text, "Lead unit code (units it replaced included)"),
+            _param("commune", "query", text, "Commune code or GSO code (communes it "
+                                             "absorbed in 2025 included)"),
+            _param("rollup", "query", {"type": "boolean", "default": True},
+                   "false: show old communes as they were instead of their successors")],
+        "responses": {"200": _json(_ref("Stats"), "Indicators, target verdicts, breakdowns"),
+                      "422": _error("Bad date, unit, commune or unknown parameter"),
+                      **COMMON_ERRORS}}}}
+
+
+def _stats_schemas() -> dict[str, Any]:
+    share = {"type": "number", "minimum": 0, "maximum": 1}
+    counts = {name: {"type": "integer"} for name in (
+        "total", "digitised", "ethnic_language", "foreign_language", "digital_platform",
+        "combined", "online")}
+    rates = {name: share for name in (
+        "digitisation_rate", "online_rate", "ethnic_language_share",
+        "foreign_language_share", "digital_platform_share", "combined_share")}
+    labelled = {"code": _nullable("string", description="null: not set / no commune"),
+                "label_vi": {"type": "string"}, "label_en": {"type": "string"}}
+    row = {"type": "object", "properties": {**labelled, **counts, **rates}}
+    year_row = {"type": "object", "properties": {"year": {"type": "integer"}, **counts, **rates}}
+    count_row = {"type": "object", "properties": {**labelled, "count": {"type": "integer"}}}
+    month_row = {"type": "object", "properties": {"year": {"type": "integer"},
+                                                  "month": {"type": "integer"},
+                                                  "count": {"type": "integer"}}}
+    verdict = {"type": "string", "enum": ["below", "within", "above", "no_data"]}
+    rows = {name: {"type": "array", "items": _ref("StatsRow")} for name in (
+        "by_unit", "by_commune", "by_kind", "by_language", "by_channel", "by_theme",
+        "by_plan_task")}
+    return {"StatsRow": row, "StatsCount": count_row, "Stats": {
+        "type": "object",
+        "required": ["total", "digitised", "digitisation_rate", "online_rate",
+                     "ethnic_language_share", "foreign_language_share",
+                     "digital_platform_share", "combined_share", "target", "by_year",
+                     "by_unit", "by_commune", "by_kind", "by_language", "by_channel",
+                     "broadcasts_by_commune", "downloads_by_commune"],
+        "properties": {
+            "scope": {"type": "object", "properties": {
+                "from": _nullable("string"), "to": _nullable("string"),
+                "unit": _nullable("string"), "commune": _nullable("string"),
+                "rollup": {"type": "boolean"}}},
+            "today": {"type": "string", "format": "date"},
+            "total": {"type": "integer"}, "digitised": {"type": "integer"}, **rates,
+            "counts": {"type": "object", "properties": counts},
+            "target": {"type": "object", "properties": {
+                "band_min": share, "band_max": share, "verdict": verdict}},
+            "verdicts": {"type": "object", "additionalProperties": verdict},
+            "by_year": {"type": "array", "items": year_row}, **rows,
+            "broadcasts_by_commune": {"type": "array", "items": _ref("StatsCount")},
+            "downloads_by_commune": {"type": "array", "items": _ref("StatsCount")},
+            "broadcasts_by_month": {"type": "array", "items": month_row},
+            "broadcasts_by_commune_month": {"type": "array", "items": {
+                "type": "object", "properties": {**labelled, **month_row["properties"]}}},
+            "projection": {"type": "object", "properties": {
+                "year": {"type": "integer"}, "combined_share": _nullable("number"),
+                "digitisation_rate": _nullable("number"),
+                "basis_years": {"type": "array", "items": {"type": "integer"}}}},
+            "deadline": {"type": "object", "properties": {
+                "date": {"type": "string", "format": "date"},
+                "days_left": {"type": "integer"}}}}}}
+
+
 def document(server_url: str = "/api/v1") -> dict[str, Any]:
     """The OpenAPI document as a JSON-ready dict (built on each call; it is small)."""
     return {
@@ -344,10 +423,10 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
                                 "Errors: {error, message, fields}."},
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
-        "paths": {**_product_paths(), **_file_paths(), **_other_paths()},
+        "paths": {**_product_paths(), **_file_paths(), **_other_paths(), **_stats_paths()},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "API token (kho token create)"}},
             "schemas": {**_catalogue_schemas(), **_exchange_schemas(),
-                        **_broadcast_schemas()}},
+                        **_broadcast_schemas(), **_stats_schemas()}},
     }

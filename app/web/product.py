@@ -90,13 +90,15 @@ def file_bytes(product_id: int, file_id: int, rendition: str):
                               record=request.method != "HEAD")
     as_attachment = request.args.get("download") == "1"
     if download.presigned_url:
-        return redirect(download.presigned_url)
+        moved = redirect(download.presigned_url)
+        moved.headers.update(download.digest_headers)   # the client can verify S3's bytes
+        return moved
     disposition = content_disposition(download.filename)
     if not as_attachment:
         disposition = disposition.replace("attachment", "inline", 1)
     headers = {"Accept-Ranges": "bytes", "Content-Disposition": disposition,
                "ETag": f'"{download.sha256[:32]}-{rendition}"',
-               "Cache-Control": "private, max-age=3600"}
+               "Cache-Control": "private, max-age=3600", **download.digest_headers}
     try:
         selected = parse_range(request.headers.get("Range"), download.size)
     except RangeNotSatisfiable:
