@@ -59,3 +59,21 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class BrowserSession(Base):
+    """A signed-in browser: the cookie holds a random token, only its SHA-256 is here.
+
+    Signing out deletes the row, so a copy of the cookie replayed later is refused;
+    disabling the account deletes all of its rows. A password set again also ends the
+    user's sessions (the cookie's password stamp no longer matches).
+    """
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+

@@ -1,9 +1,9 @@
 """Use cases for users and API tokens."""
 from __future__ import annotations
 
-import hmac
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Optional
@@ -117,9 +117,18 @@ def create_token(kho: Kho, username: str, label: str = "") -> str:
     return token
 
 
+@lru_cache(maxsize=1)
+def _stand_in_hash() -> str:
+    """A hash to check passwords of unknown users against, so that an unknown user
+    name answers as slowly as a wrong password and cannot be told from it."""
+    return hash_password(new_token())
+
+
 def _signed_in_user(session: Session, username: str, password: str) -> User:
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+    stored = user.password_hash if user is not None else _stand_in_hash()
+    matches = verify_password(password, stored)      # always one scrypt run
+    if user is None or not user.active or not matches:
         raise AuthenticationRequired("wrong user name or password", field="password")
     return user
 
@@ -134,7 +143,7 @@ def sign_in(kho: Kho, username: str, password: str) -> tuple[Actor, str]:
     """Check a browser sign-in: the actor and the stamp its session must keep.
 
     Raises AuthenticationRequired like :func:`authenticate`. The stamp is checked by
-    :func:`actor_for_session` on every request; it changes when the password is set
+    :func:`app.services.browser_sessions.actor_for_session` on every request; it changes when the password is set
     again, which signs out every browser session opened with the old password.
     """
     with kho.transaction() as session:
@@ -163,21 +172,6 @@ def actor_by_name(kho: Kho, username: str) -> Actor:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound("no user %(name)s", field="username", name=repr(username))
-        return actor_for(user)
-
-
-def actor_for_session(kho: Kho, user_id: int, stamp: object) -> Optional[Actor]:
-    """The actor of a browser session, or None when it must count as signed out.
-
-    None when the user is gone or disabled, or when ``stamp`` (kept in the session at
-    sign-in, see :func:`sign_in`) no longer matches the password: it was set again.
-    """
-    with kho.transaction() as session:
-        user = session.get(User, user_id)
-        if user is None or not user.active or not isinstance(stamp, str):
-            return None
-        if not hmac.compare_digest(stamp, session_stamp(user.password_hash)):
-            return None
         return actor_for(user)
 
 

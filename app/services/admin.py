@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.bootstrap import Kho
 from app.services import accounts
 from app.services.actors import Actor
+from app.services.browser_sessions import end_user_sessions
 from app.services.passwords import hash_password
 from app.services.product_input import parse_date
 from app.services.ratelimit import forget_user
@@ -82,6 +83,8 @@ def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = N
         if active is not None and active != user.active:
             changes.append("enabled" if active else "disabled")
             user.active = active
+            if not active:      # signed out everywhere; enabling again does not revive
+                end_user_sessions(session, user.id)
         if unit is not user.commune:
             changes.append(f"commune {_code(user.commune)}->{_code(unit)}")
             user.commune = unit

@@ -3,6 +3,14 @@
 Failures are rows in the catalogue database, so every server process (gunicorn
 workers, several machines) counts the same failures. A successful sign-in clears the
 count; rows older than the window are deleted as new failures arrive.
+
+Counting is atomic: :meth:`LoginRateLimiter.attempt` first *commits* a row for the
+attempt and only then counts the rows of the window. Of any number of parallel
+attempts, the one counted last sees every attempt let through before it, so at most
+``limit`` password checks run per window, however many requests arrive at once (a
+check-then-insert would let all parallel requests pass the check). A refused attempt
+removes its own row; a let-through one keeps it as the failure unless the sign-in
+succeeds, which clears the count.
 """
 from __future__ import annotations
 
@@ -43,22 +51,51 @@ class LoginRateLimiter:
     def _key(address: str, username: str) -> str:
         return f"{address}|{username.strip().lower()}"[:300]
 
+    def _window(self, session: Session, key: str, since: datetime) -> tuple[int, datetime]:
+        return session.execute(
+            select(func.count(LoginFailure.id), func.min(LoginFailure.at))
+            .where(LoginFailure.key == key, LoginFailure.at > since)).one()
+
+    def _refuse(self, oldest: datetime, since: datetime) -> TooManyAttempts:
+        if oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=timezone.utc)
+        remaining = (oldest - since).total_seconds()
+        return TooManyAttempts("too many failed sign-ins; try again in %(minutes)d "
+                               "minutes", field="password",
+                               minutes=max(1, -(-int(remaining) // 60)))
+
     def check(self, address: str, username: str) -> None:
-        """Raise TooManyAttempts if this address+user already failed ``limit`` times."""
+        """Raise TooManyAttempts if this address+user already failed ``limit`` times.
+
+        Read-only; a sign-in uses :meth:`attempt`, which also counts the attempt.
+        """
         now = self._now()
         since = now - timedelta(seconds=self.window)
         with self.kho.transaction() as session:
-            count, oldest = session.execute(
-                select(func.count(LoginFailure.id), func.min(LoginFailure.at))
-                .where(LoginFailure.key == self._key(address, username),
-                       LoginFailure.at > since)).one()
+            count, oldest = self._window(session, self._key(address, username), since)
         if count >= self.limit:
-            if oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=timezone.utc)
-            remaining = (oldest - since).total_seconds()
-            raise TooManyAttempts("too many failed sign-ins; try again in %(minutes)d "
-                                  "minutes", field="password",
-                                  minutes=max(1, -(-int(remaining) // 60)))
+            raise self._refuse(oldest, since)
+
+    def attempt(self, address: str, username: str) -> None:
+        """Count one sign-in attempt before its password is checked.
+
+        Raises TooManyAttempts (and counts nothing) when ``limit`` attempts already
+        failed in the window. Otherwise the attempt stays counted as a failure until
+        :meth:`succeeded` clears the count.
+        """
+        now = self._now()
+        since = now - timedelta(seconds=self.window)
+        key = self._key(address, username)
+        with self.kho.transaction() as session:
+            session.execute(delete(LoginFailure).where(
+                LoginFailure.at <= now - timedelta(seconds=self.window)))
+            row = LoginFailure(key=key, at=now)
+            session.add(row)
+        with self.kho.transaction() as session:      # after the commit: sees all others
+            count, oldest = self._window(session, key, since)
+            if count > self.limit:
+                session.execute(delete(LoginFailure).where(LoginFailure.id == row.id))
+                raise self._refuse(oldest, since)
 
     def failed(self, address: str, username: str) -> None:
         now = self._now()

@@ -5,7 +5,8 @@ from flask import (Blueprint, current_app, g, make_response, redirect, render_te
                    request, session, url_for)
 
 from app.i18n import LOCALE_COOKIE, LOCALES
-from app.web.common import SESSION_STAMP, current_actor, error_message, kho, safe_next
+from app.web.common import (SESSION_STAMP, SESSION_TOKEN, current_actor, error_message, kho,
+                            safe_next)
 from archive.errors import AuthenticationRequired
 
 bp = Blueprint("auth", __name__)
@@ -35,19 +36,21 @@ def login():
     address = request.remote_addr or "-"
     limiter = _limiter()
     try:
-        limiter.check(address, username)
+        limiter.attempt(address, username)     # counted before the password is checked
         actor, stamp = accounts.sign_in(kho(), username, request.form.get("password", ""))
     except TooManyAttempts as exc:
         return render_template("login.html", next=target, username=username,
                                error=error_message(exc)), 429
-    except AuthenticationRequired as exc:
-        limiter.failed(address, username)
+    except AuthenticationRequired as exc:      # the attempt stays counted as a failure
         return render_template("login.html", next=target, username=username,
                                error=error_message(exc)), 401
     limiter.succeeded(address, username)
+    from app.services.browser_sessions import open_session
+
     session.clear()
     session["uid"] = actor.user_id
     session[SESSION_STAMP] = stamp
+    session[SESSION_TOKEN] = open_session(kho(), actor.user_id)
     g.pop("actor", None)
     response = make_response(redirect(target))
     chosen = accounts.locale_of(kho(), actor.user_id)
@@ -58,6 +61,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Sign out: the server forgets this browser session, so its cookie is worthless."""
+    from app.services.browser_sessions import close_session
+
+    close_session(kho(), session.get(SESSION_TOKEN))
     session.clear()
     return redirect(url_for("auth.login"))
 

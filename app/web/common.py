@@ -28,20 +28,21 @@ def kho():
 # --- who is signed in --------------------------------------------------------------
 
 SESSION_STAMP = "stamp"   # session key: stamp of the password the user signed in with
+SESSION_TOKEN = "sid"     # session key: the browser-session token kept server-side
 
 
 def current_actor():
     """The signed-in Actor or None.
 
-    A disabled account counts as signed out, and so does a session opened before the
-    user's password was set again (its stamp no longer matches).
+    A signed-out session (even a replayed copy of its cookie) and a disabled account
+    count as signed out, and so does a session opened before the user's password was
+    set again (its stamp no longer matches).
     """
     if "actor" not in g:
-        from app.services import accounts
+        from app.services.browser_sessions import actor_for_session
 
-        uid = session.get("uid")
-        g.actor = (accounts.actor_for_session(kho(), uid, session.get(SESSION_STAMP))
-                   if isinstance(uid, int) else None)
+        g.actor = actor_for_session(kho(), session.get("uid"), session.get(SESSION_STAMP),
+                                    session.get(SESSION_TOKEN))
     return g.actor
 
 

@@ -38,3 +38,9 @@ def blank(pg_url, tmp_path) -> Iterator:
 
 test_upgrade_to_0004_keeps_users_tokens_and_history = \
     migrations.test_upgrade_to_0004_keeps_users_tokens_and_history
+
+
+# the sign-in limit counts parallel attempts atomically on PostgreSQL too
+from tests.unit.web.test_sessions import (  # noqa: E402,F401
+    test_an_unknown_user_name_costs_one_password_check_like_a_known_one,
+    test_parallel_wrong_passwords_get_no_more_tries_than_the_limit)

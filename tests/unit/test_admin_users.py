@@ -39,13 +39,16 @@ def test_admin_sets_a_new_password_the_old_one_stops_working(kho, people):
 
 def test_a_new_password_changes_the_session_stamp_but_keeps_api_tokens(kho, people):
     uid = people["dakkoi"].user_id
+    from app.services.browser_sessions import actor_for_session, open_session
+
     _, stamp = accounts.sign_in(kho, "dakkoi", OLD)
+    browser = open_session(kho, uid)
     token = accounts.create_token(kho, "dakkoi")
-    assert accounts.actor_for_session(kho, uid, stamp).username == "dakkoi"
+    assert actor_for_session(kho, uid, stamp, browser).username == "dakkoi"
     admin.set_password(kho, people["quantri"], uid, NEW)
-    assert accounts.actor_for_session(kho, uid, stamp) is None
+    assert actor_for_session(kho, uid, stamp, browser) is None
     _, new_stamp = accounts.sign_in(kho, "dakkoi", NEW)
-    assert accounts.actor_for_session(kho, uid, new_stamp).username == "dakkoi"
+    assert actor_for_session(kho, uid, new_stamp, open_session(kho, uid)).username == "dakkoi"
     assert accounts.actor_for_token(kho, token).username == "dakkoi"
 
 
