@@ -44,6 +44,9 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
     web.register_web(app)  # registers the early upload-size check before CSRF
     csrf = _setup_csrf(app)
     _register_api(app, csrf)
+    from app.oai import register_oai
+
+    register_oai(app, csrf)
     app.after_request(_security_headers)
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

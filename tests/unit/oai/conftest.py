@@ -84,3 +84,34 @@ def oai_call(kho) -> Callable[..., etree._Element]:
 def error_code(doc: etree._Element) -> str | None:
     found = doc.find("o:error", NS)
     return None if found is None else found.get("code")
+
+
+class served:
+    """``with served(settings) as url:`` Kho's WSGI app under waitress (a real HTTP
+    server) in a thread on a free loopback port; ``url`` is the OAI base URL."""
+
+    def __init__(self, settings, threads: int = 4) -> None:
+        self.settings = settings
+        self.threads = threads
+
+    def __enter__(self) -> str:
+        import threading
+
+        from waitress import create_server
+
+        from app import create_app
+
+        self.app = create_app(self.settings)
+        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=self.threads)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.effective_port}/oai"
+
+    def __exit__(self, *_exc) -> None:
+        # closed from inside the server's own loop, which then ends (closing it from
+        # here would pull the sockets out from under a running select())
+        self.server.trigger.pull_trigger(self.server.close)
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive(), "the test server did not stop"
+        self.server.task_dispatcher.shutdown()
+        self.app.extensions["kho"].close()
