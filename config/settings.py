@@ -17,6 +17,9 @@ from typing import Any, Mapping
 from archive.errors import KhoError
 
 ENV_PREFIX = "KHO_"
+# KHO_* variables that are not settings: the command line's message language
+# (``kho --lang``), and the switch that skips reading the environment in tests
+NOT_SETTINGS = frozenset({"KHO_LANG", "KHO_CONFIG_SKIP"})
 GIB = 1024 ** 3
 
 
@@ -47,6 +50,7 @@ class Settings:
     queue_url: str = ""                     # empty: SQLite file; redis://... for Redis
     queue_path: str = ""                    # default <instance>/queue.sqlite3
     queue_workers: int = 2                  # consumer threads/processes
+    job_lease_seconds: int = 30             # a processing claim lasts this long unless renewed
     spool_path: str = ""                    # default <instance>/spool
     max_upload_bytes: int = 4 * GIB
     tool_timeout: int = 3600                # per ffmpeg/tesseract call
@@ -243,7 +247,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None, *,
     overrides = dict(overrides or {})
     env_values: dict[str, Any] = {}
     for name, value in environ.items():
-        if name.startswith(ENV_PREFIX) and name != "KHO_CONFIG_SKIP":
+        if name.startswith(ENV_PREFIX) and name not in NOT_SETTINGS:
             env_values[name[len(ENV_PREFIX):].lower()] = value
     for key in env_values:
         if key not in _FIELDS:

@@ -72,6 +72,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             where = f"{exc.field}: " if exc.field else ""
             click.echo(f"kho: {_('error')}: {where}{message}", err=True)
             sys.exit(error_table.outcome(exc).exit_code)
+        except BrokenPipeError:
+            _end_quietly_on_closed_pipe()
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
@@ -82,6 +84,19 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(error_table.UNEXPECTED.exit_code)
 
     return wrapper
+
+
+def _end_quietly_on_closed_pipe() -> None:
+    """The reader of our output went away (``kho vocab list communes | head``): stop
+    without a traceback and with status 0, as it got all it asked for.
+
+    Standard output is pointed at /dev/null first, so that Python's final flush of the
+    unwritten rest cannot raise again at exit.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    sys.exit(0)
 
 
 pass_state = click.make_pass_decorator(CliState)

@@ -71,3 +71,8 @@ def test_switching_engines_is_configuration_only(tmp_path):
     s = load_settings({"instance_path": str(tmp_path)}, environ=env)
     assert (s.database, s.storage, s.s3_bucket, s.queue_url) == (
         "postgresql://kho@db/kho", "s3", "kho-archive", "redis://cache:6379/0")
+
+
+def test_the_command_line_language_variable_is_not_a_setting(tmp_path):
+    env = {"KHO_LANG": "en", "KHO_INSTANCE_PATH": str(tmp_path), "KHO_SECRET_KEY": "x"}
+    assert load_settings(environ=env).default_locale == "vi"
