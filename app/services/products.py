@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
@@ -16,7 +16,7 @@ from app.services.actors import Actor
 from app.services.product_input import TERM_FIELDS, resolve
 from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, PermissionDenied
-from archive.models import Broadcast, Event, File, Product, ProductChange
+from archive.models import Broadcast, Event, File, Product, ProductChange, Unit
 
 LOAD = (selectinload(Product.terms), selectinload(Product.communes),
         selectinload(Product.cooperating_units),
@@ -144,13 +144,19 @@ def delete_product(kho: Kho, actor: Actor, product_id: int) -> None:
 
 
 def product_history(kho: Kho, actor: Actor, product_id: int) -> list[dict]:
-    """Edits and provenance events of a product, newest first."""
+    """Edits and provenance events of a product, newest first.
+
+    Commune staff see the broadcast logs of their own commune only (who logged what in
+    another commune is that commune's business, as on the broadcast list).
+    """
     with kho.transaction() as session:
         load_product(session, actor, product_id)
         changes = session.scalars(select(ProductChange).where(
             ProductChange.product_id == product_id).order_by(ProductChange.id.desc()))
-        events = session.scalars(select(Event).where(Event.product_id == product_id)
-                                 .order_by(Event.id.desc()))
+        stmt = select(Event).where(Event.product_id == product_id)
+        if actor.role == "commune":
+            stmt = stmt.where(_own_broadcasts_only(session, actor))
+        events = session.scalars(stmt.order_by(Event.id.desc()))
         rows = [{"type": "change", "action": c.action, "changes": c.changes, "at": c.at,
                  "user": c.user.username if c.user else None} for c in changes]
         rows += [{"type": "event", "action": e.action, "tool": e.tool,
@@ -158,3 +164,13 @@ def product_history(kho: Kho, actor: Actor, product_id: int) -> list[dict]:
                   "file_id": e.file_id, "at": e.at,
                   "user": e.user.username if e.user else None} for e in events]
     return sorted(rows, key=lambda r: r["at"], reverse=True)
+
+
+def _own_broadcasts_only(session: Session, actor: Actor):
+    """Condition on events: anything but a ``broadcast.log`` of another commune (its
+    detail ends ``"... by <unit code>"``); no broadcast log at all without a commune."""
+    own = session.get(Unit, actor.commune_id) if actor.commune_id else None
+    others = Event.action != "broadcast.log"
+    if own is None:
+        return others
+    return or_(others, Event.detail.endswith(f" by {own.code}", autoescape=True))

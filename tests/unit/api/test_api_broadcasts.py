@@ -117,3 +117,16 @@ def test_deleting_an_aired_product_is_409_and_keeps_the_record(api):
     refused = api.call("admin", "DELETE", f"/products/{product['id']}")
     assert refused.status_code == 409
     assert len(api.call("office", "GET", "/broadcasts").get_json()["broadcasts"]) == 1
+
+
+def test_commune_staff_see_only_their_own_communes_logs_in_a_products_history(api):
+    product = api.create()
+    assert _log(api, "commune", product["id"], aired_on="2026-03-02").status_code == 201
+    assert _log(api, "admin", product["id"], aired_on="2026-03-03",
+                commune=OTHER_COMMUNE).status_code == 201
+    seen = api.call("commune", "GET", f"/products/{product['id']}/history").get_json()
+    logs = [h for h in seen["history"] if h["action"] == "broadcast.log"]
+    assert [h["detail"] for h in logs] == [f"aired on 2026-03-02 by {COMMUNE}"]
+    assert all(h["user"] != "admin" for h in seen["history"] if h["type"] == "event")
+    office = api.call("office", "GET", f"/products/{product['id']}/history").get_json()
+    assert len([h for h in office["history"] if h["action"] == "broadcast.log"]) == 2
