@@ -43,6 +43,16 @@ def format_number(value: int | float, locale: str) -> str:
     return format_decimal(value, locale=locale if locale in LOCALES else "vi")
 
 
+def format_percent(fraction: float | None, locale: str) -> str:
+    """A fraction 0..1 as a percentage with one decimal: ``18,5 %`` in Vietnamese (comma,
+    a space before the sign), ``18.5%`` in English; ``""`` for None."""
+    if fraction is None:
+        return ""
+    vi = locale not in LOCALES or locale == "vi"
+    digits = format_decimal(fraction * 100, format="#,##0.0", locale="vi" if vi else "en")
+    return f"{digits} %" if vi else f"{digits}%"
+
+
 @lru_cache(maxsize=8)
 def gettext_for(locale: str) -> Callable[[str], str]:
     """A ``gettext`` function for ``locale`` ("vi" or "en"), with ``.number``."""

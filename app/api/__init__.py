@@ -4,7 +4,7 @@ does. The OpenAPI document describing them is :mod:`app.api.openapi`.
 """
 from __future__ import annotations
 
-from app.api import broadcasts, files, health, products, search  # noqa: F401 (routes attach)
+from app.api import broadcasts, files, health, products, search, stats  # noqa: F401 (routes attach)
 from app.api.base import blueprint
 
 __all__ = ["blueprint"]

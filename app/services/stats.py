@@ -43,7 +43,8 @@ from archive.text import normalize_text
 __all__ = ["PLAN_FIRST_YEAR", "SHARES", "TARGET_YEAR", "VERDICTS", "EMPTY", "CommuneMonthRow",
            "CountRow", "Deadline", "GroupRow", "MonthRow", "Projection", "Ratio", "Scope",
            "Stats", "Tally", "Target", "YearRow", "compute_stats", "parse_scope",
-           "projection", "report_deadline", "stats_json", "verdict", "year_scope"]
+           "projection", "report_deadline", "request_stats", "stats_json", "verdict",
+           "year_scope"]
 
 
 def verdict(ratio: Ratio, band_min: float, band_max: float) -> str:
@@ -157,6 +158,22 @@ def compute_stats(kho: Kho, actor: Actor, scope: Scope) -> Stats:
                                verdicts["combined_share"]),
                  verdicts=verdicts, projection=projection(parts["by_year"], today),
                  deadline=report_deadline(kho), **parts)
+
+
+PARAMS = ("from", "to", "unit", "commune", "rollup")
+
+
+def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
+    """Figures for request parameters (see :func:`parse_scope`), the role checked first
+    (PermissionDenied before any parameter is looked at); an unknown parameter is a
+    ValidationError naming it (a typo never silently widens the scope)."""
+    actor.require("stats.view")
+    unknown = sorted(set(params) - set(PARAMS))
+    if unknown:
+        raise ValidationError("unknown parameter(s): %(names)s; use %(choices)s",
+                              field=unknown[0], names=", ".join(unknown),
+                              choices=", ".join(PARAMS))
+    return compute_stats(kho, actor, parse_scope(kho, params))
 
 
 def _ratio_json(ratio: Ratio) -> float:

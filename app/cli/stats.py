@@ -1,0 +1,121 @@
+"""``kho stats``: the office's figures as a readable table, or the API's JSON."""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Optional
+
+import click
+
+from app.cli.base import CliState, _, handle_errors, pass_state
+
+VERDICT_WORDS = {"below": "below the band", "within": "within the band",
+                 "above": "above the band", "no_data": "no products"}
+INDICATORS = (("digitisation_rate", "Digitisation rate"), ("online_rate", "Online rate"),
+              ("ethnic_language_share", "Ethnic-language share"),
+              ("foreign_language_share", "Foreign-language share"),
+              ("digital_platform_share", "Digital-platform share"),
+              ("combined_share", "Combined share (Decision 1079)"))
+BREAKDOWNS = (("by_unit", "By lead unit"), ("by_commune", "By commune"),
+              ("by_kind", "By kind"), ("by_language", "By language"),
+              ("by_channel", "By channel"), ("by_theme", "By theme"),
+              ("by_plan_task", "By plan task"))
+
+
+def _table(headers: list[str], rows: Iterable[list[str]]) -> list[str]:
+    """Aligned columns: the first left-aligned, the others (numbers) right-aligned."""
+    rows = [headers] + [list(r) for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(headers))]
+    return ["  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+                      for i, cell in enumerate(row)).rstrip() for row in rows]
+
+
+def render(figures: Any, lang: str) -> list[str]:
+    """The lines of the readable report (numbers and percentages the ``lang`` way)."""
+    from app.i18n import format_number, format_percent
+
+    def num(n: int) -> str:
+        return format_number(n, lang)
+
+    def pct(ratio: Any) -> str:
+        return format_percent(ratio.value, lang)
+
+    band = f"{format_percent(figures.target.band_min, lang)} – " \
+           f"{format_percent(figures.target.band_max, lang)}"
+    lines = [_("Products in scope: %(n)s") % {"n": num(figures.total)}, ""]
+    rows = []
+    for name, label in INDICATORS:
+        ratio = getattr(figures, name)
+        verdict = figures.verdicts.get(name)
+        rows.append([_(label), pct(ratio), f"{num(ratio.numerator)}/{num(ratio.denominator)}",
+                     _(VERDICT_WORDS[verdict]) if verdict else ""])
+    lines += _table([_("Indicator"), "%", _("Products"), _("Band %(band)s") % {"band": band}],
+                    rows)
+    p = figures.projection
+    if p.combined_share is not None:
+        lines += ["", _("At this pace in %(year)s: combined share %(combined)s, "
+                        "digitisation %(digitised)s") % {
+            "year": p.year, "combined": format_percent(p.combined_share, lang),
+            "digitised": format_percent(p.digitisation_rate, lang)}]
+    d = figures.deadline
+    lines += [_("Report due %(date)s: %(days)s days left") % {
+        "date": d.on.strftime("%d/%m/%Y"), "days": num(d.days_left)}, ""]
+    heads = [_("Products"), _("Digitised"), _("Digitisation rate"), _("Combined share")]
+    lines += [_("By year")] + _table([_("Year")] + heads, (
+        [str(r.year), num(r.total), num(r.digitised), pct(r.digitisation_rate),
+         pct(r.combined_share)] for r in figures.by_year))
+    for name, title in BREAKDOWNS:
+        rows = getattr(figures, name)
+        if rows:
+            lines += ["", _(title)] + _table([""] + heads, (
+                [r.label(lang), num(r.total), num(r.digitised), pct(r.digitisation_rate),
+                 pct(r.combined_share)] for r in rows))
+    lines += ["", _("Broadcasts and downloads per commune")] + _table(
+        [_("Commune"), _("Broadcasts"), _("Downloads")], _usage_rows(figures, lang))
+    return lines
+
+
+def _usage_rows(figures: Any, lang: str) -> list[list[str]]:
+    from app.i18n import format_number
+
+    downloads = {r.code: r.count for r in figures.downloads_by_commune}
+    labels = {r.code: r.label(lang) for r in figures.downloads_by_commune}
+    broadcasts = {r.code: r.count for r in figures.broadcasts_by_commune}
+    labels.update({r.code: r.label(lang) for r in figures.broadcasts_by_commune})
+    codes = sorted(labels, key=lambda c: (c is None, labels[c]))
+    return [[labels[c], format_number(broadcasts.get(c, 0), lang),
+             format_number(downloads.get(c, 0), lang)] for c in codes]
+
+
+@click.command("stats")
+@click.option("--from", "date_from", metavar="DATE", default=None,
+              help="Products made on or after DATE (dd/mm/yyyy or ISO).")
+@click.option("--to", "date_to", metavar="DATE", default=None,
+              help="Products made on or before DATE.")
+@click.option("--unit", metavar="CODE", default=None, help="Only one lead unit's products.")
+@click.option("--commune", metavar="CODE", default=None,
+              help="Only one commune's products (unit code or GSO code).")
+@click.option("--as-filed", is_flag=True,
+              help="Show old communes as they were, not rolled up into their successors.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of GET /api/v1/stats.")
+@pass_state
+@handle_errors
+def stats_cmd(state: CliState, date_from: Optional[str], date_to: Optional[str],
+              unit: Optional[str], commune: Optional[str], as_filed: bool,
+              as_json: bool) -> None:
+    """The plan's indicators against their targets, with breakdowns.
+
+    Exit code: 0 shown, 2 bad option (the message names it).
+    """
+    from app.services import stats
+    from app.services.actors import SYSTEM
+
+    params = {k: v for k, v in (("from", date_from), ("to", date_to), ("unit", unit),
+                                ("commune", commune)) if v}
+    if as_filed:
+        params["rollup"] = "false"
+    figures = stats.request_stats(state.kho(), SYSTEM, params)
+    if as_json:
+        click.echo(json.dumps(stats.stats_json(figures), ensure_ascii=False, indent=2))
+        return
+    for line in render(figures, state.lang):
+        click.echo(line)
