@@ -38,6 +38,9 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
     app.session_interface = _SessionCookies()
     app.extensions["kho"] = Kho(settings)
     app.before_request(_assign_request_id)
+    from app.ops import register_ops
+
+    register_ops(app)              # request clock, log line, metrics, /metrics
     _setup_babel(app)
     from app import web
 

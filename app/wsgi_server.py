@@ -32,6 +32,13 @@ class _KhoServer(BaseApplication):
         return create_app(self.settings)
 
 
+def _child_exit(_server, worker) -> None:
+    """A worker ended: drop its live metric samples (multiprocess mode)."""
+    from app.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)
+
+
 def serve(settings: Settings, *, host: str, port: int, workers: int = 2,
           threads: int = 4, timeout: int = 120) -> None:
     """Block serving HTTP on ``host:port`` until interrupted (SIGINT/SIGTERM).
@@ -41,7 +48,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 2,
     """
     options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                "worker_class": "gthread", "timeout": timeout, "graceful_timeout": 30,
-               "accesslog": "-", "errorlog": "-", "loglevel": "info",
+               # Kho writes its own line per request (request id, user, route,
+               # status, duration; text or JSON): gunicorn's access log would repeat it
+               "accesslog": None, "errorlog": "-", "loglevel": "info",
+               "child_exit": _child_exit,
                "preload_app": False, "proc_name": "kho", "worker_tmp_dir": "/dev/shm",
                # the longest request line gunicorn accepts (default 4094): long search
                # URLs (many facets, long queries) work instead of a bare 414 page

@@ -29,6 +29,9 @@ def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int,
 
     kho = state.kho()
     require_current_schema(kho)      # fail here, not on the first write
+    from app.metrics import prepare_multiprocess
+
+    prepare_multiprocess(kho.settings.instance / "metrics")   # one /metrics for all workers
     consumer = None
     if not no_worker:
         args = [sys.executable, "-m", "app", "--lang", state.lang]
