@@ -43,6 +43,7 @@ class Restrictions:
     date_from: date | None
     date_to: date | None
     include_sensitive: bool
+    exclude_ids: frozenset[int] = frozenset()
 
 
 def _bm25_params(searcher, fieldname: str) -> tuple[float, float]:
@@ -56,6 +57,8 @@ def _restriction_mask(reader, data: SegmentData, r: Restrictions) -> np.ndarray:
     mask = data.alive(reader).copy()
     if not r.include_sensitive:
         mask &= ~data.term_mask(reader, "sensitive", ["1"])
+    if r.exclude_ids:
+        mask &= ~np.isin(data.column(reader, "pid"), np.fromiter(r.exclude_ids, np.int64))
     for name, values in r.filters.items():
         if values:
             mask &= data.term_mask(reader, name, [str(v) for v in values])

@@ -63,6 +63,9 @@ class SearchQuery:
     per_page: int = 20
     include_sensitive: bool = False
     facets: list[str] = field(default_factory=lambda: list(DEFAULT_FACETS))
+    # products left out whatever their index entry says: the catalogue knows better
+    # until the index catches up (made sensitive or deleted a moment ago)
+    exclude_ids: frozenset[int] = frozenset()
 
 
 @dataclass

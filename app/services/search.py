@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.product_input import parse_date
 from archive.errors import ValidationError
-from archive.models import Unit
+from archive.models import IndexBacklog, Product, Unit
 from archive.text import normalize_text
 from search_index import FACET_FIELDS, SORTS, SearchQuery, SearchResult
 
@@ -71,13 +72,32 @@ def search(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> SearchResult:
     """
     actor.require("product.view")
     query = build_query(actor, params)
-    if any(name in query.filters for name in UNIT_FILTERS):
-        with kho.transaction() as session:
+    with kho.transaction() as session:
+        if any(name in query.filters for name in UNIT_FILTERS):
             units = list(session.scalars(select(Unit)))
             for name in UNIT_FILTERS:
                 if name in query.filters:
                     query.filters[name] = _units_carried_by(units, query.filters[name])
+        query.exclude_ids = _not_yet_hidden(session, query.include_sensitive)
     return kho.index.search(query)
+
+
+def _not_yet_hidden(session: Session, include_sensitive: bool) -> frozenset[int]:
+    """Products the index may still show but the reader must not see right now.
+
+    A change reaches the index after the commit (the worker drains ``index_backlog``),
+    and not at all while the worker is down. Until then the catalogue is the truth:
+    a product waiting there that was deleted, or made sensitive (for readers who may
+    not see sensitive products), is left out of hits, totals and facet counts. The
+    backlog is small (it is drained in seconds), so this costs one indexed query.
+    """
+    gone_or_hidden = Product.id.is_(None)
+    if not include_sensitive:
+        gone_or_hidden = or_(gone_or_hidden, Product.sensitive.is_(True))
+    return frozenset(session.scalars(
+        select(IndexBacklog.product_id)
+        .outerjoin(Product, Product.id == IndexBacklog.product_id)
+        .where(gone_or_hidden)))
 
 
 def _units_carried_by(units: list[Unit], codes: list[str]) -> list[str]:

@@ -69,3 +69,30 @@ def test_one_vocabulary_and_an_unknown_one(api):
     response = api.call("office", "GET", "/vocabularies/colours")
     assert response.status_code == 422
     assert "name" in response.get_json()["fields"]
+
+
+def test_a_product_made_sensitive_vanishes_from_search_before_the_index_catches_up(
+        api, monkeypatch):
+    from app.services import indexing
+
+    secret = api.create(title="Hồ sơ nhạy cảm về khiếu nại", kind="video")
+    api.create(title="Hồ sơ công khai về khiếu nại", kind="video")
+    assert api.call("commune", "GET", "/search?q=khieu+nai").get_json()["total"] == 2
+    monkeypatch.setattr(indexing, "queue_flush", lambda kho: False)   # the worker is down
+    assert api.call("admin", "PATCH", f"/products/{secret['id']}",
+                    json={"sensitive": True}).status_code == 200
+    body = api.call("commune", "GET", "/search?q=khieu+nai").get_json()
+    assert [h["id"] for h in body["hits"]] != [] and secret["id"] not in [h["id"] for h in body["hits"]]
+    assert body["total"] == 1 and body["facets"]["kind"] == {"video": 1}
+    assert "nhạy cảm" not in str(body)
+    office = api.call("office", "GET", "/search?q=khieu+nai").get_json()
+    assert office["total"] == 2          # the office may see sensitive products
+
+
+def test_a_deleted_product_is_gone_from_search_at_once(api, monkeypatch):
+    from app.services import indexing
+
+    gone = api.create(title="Bản tin đã xoá", kind="video")
+    monkeypatch.setattr(indexing, "queue_flush", lambda kho: False)
+    assert api.call("admin", "DELETE", f"/products/{gone['id']}").status_code == 204
+    assert api.call("office", "GET", "/search?q=ban+tin+da+xoa").get_json()["total"] == 0
