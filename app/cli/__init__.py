@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import click
 
-from app.cli import exports, index, ingest, instance, preservation, server, stats, users, vocab
+from app.cli import (exports, index, ingest, instance, preservation, report, server, stats, users,
+                     vocab)
 from app.cli.base import CliState, default_lang
 
 
@@ -29,5 +30,5 @@ for _command in (instance.init_cmd, instance.check_cmd, users.user_group, vocab.
                  ingest.ingest_cmd, index.reindex_cmd, index.retry_cmd, server.serve_cmd,
                  server.worker_cmd, preservation.fixity_cmd, preservation.replicate_cmd,
                  preservation.backup_cmd, preservation.restore_cmd, exports.export_cmd,
-                 exports.import_cmd, stats.stats_cmd):
+                 exports.import_cmd, report.report_cmd, stats.stats_cmd):
     main.add_command(_command)

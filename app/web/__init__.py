@@ -7,14 +7,14 @@ from __future__ import annotations
 from flask import Flask
 
 from app.web import (admin, admin_exports, admin_preservation, auth, broadcasts, edit,
-                     product, search, upload)
+                     product, report, search, upload)
 from app.web.common import can, current_actor, message_text
 from app.web.errors import register_error_pages
 from app.web.formatting import (change_value, filesize, locale_code, number, vn_date,
                                 vn_datetime, vn_iso, vn_iso_time)
 from app.web.labels import suggestion_label
 
-AREAS = (auth, search, product, upload, edit, broadcasts, admin, admin_exports,
+AREAS = (auth, search, product, upload, edit, broadcasts, admin, admin_exports, report,
          admin_preservation)
 
 

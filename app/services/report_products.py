@@ -1,0 +1,143 @@
+"""The yearly report's product list: one line per product in scope, streamed.
+
+The products in scope and their ``digitised`` flag come from the statistics' own
+conditions (:func:`app.services.stats_scope.scope_condition`, ``digitised_condition``),
+so the list and the figures can never disagree. Rows are read ``yield_per`` in batches; for each batch
+four keyed queries fetch its languages and channels, communes, broadcasts and
+downloads, so memory stays bounded by the batch whatever the catalogue's size.
+Sensitive products are listed only to actors who may see them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from app.bootstrap import Kho
+from app.services.actors import Actor
+from app.services.stats import Scope
+from app.services.stats_scope import (Catalogue, digitised_condition, load_catalogue,
+                                      scope_condition)
+from archive.catalogue import product_communes, product_terms
+from archive.models import Broadcast, Product
+from archive.usage import DownloadRecord
+
+BATCH = 1000    # products per streamed batch (and per keyed lookup)
+P = Product.__table__
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    """One product as the report lists it (labels in Vietnamese).
+
+    ``broadcasts``: times it was logged as aired in the period (any commune);
+    ``downloads``: downloads in the period (a user's requests for one file and
+    rendition on one day are one download).
+    """
+
+    id: int
+    title: str
+    kind: str
+    languages: tuple[str, ...]
+    channels: tuple[str, ...]
+    plan_task: str
+    lead_unit: str
+    communes: tuple[str, ...]
+    digitised: bool
+    broadcasts: int
+    downloads: int
+
+
+def _grouped(session: Session, stmt: Any) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for owner, value in session.execute(stmt):
+        out.setdefault(owner, []).append(value)
+    return out
+
+
+def _period(column: Any, scope: Scope) -> list[Any]:
+    where = []
+    if scope.date_from:
+        where.append(column >= scope.date_from)
+    if scope.date_to:
+        where.append(column <= scope.date_to)
+    return where
+
+
+class _Labels:
+    """Vietnamese labels of terms and units; a merged commune names its successor."""
+
+    def __init__(self, cat: Catalogue, rollup: bool) -> None:
+        self.cat, self.rollup = cat, rollup
+
+    def term(self, term_id: Optional[int]) -> str:
+        found = self.cat.terms.get(term_id) if term_id is not None else None
+        return found.label_vi if found else ""
+
+    def coded(self, term_id: Optional[int]) -> str:
+        """``3.3 – Sản xuất …`` for a plan task: its code, then its label."""
+        found = self.cat.terms.get(term_id) if term_id is not None else None
+        return f"{found.code} – {found.label_vi}" if found else ""
+
+    def terms(self, ids: list[int], vocabulary: str) -> tuple[str, ...]:
+        found = sorted((self.cat.terms[i] for i in ids
+                        if i in self.cat.terms and self.cat.terms[i].vocabulary == vocabulary),
+                       key=lambda t: (t.position, t.label_vi))
+        return tuple(t.label_vi for t in found)
+
+    def unit(self, unit_id: Optional[int]) -> str:
+        unit = self.cat.units.get(unit_id) if unit_id is not None else None
+        if unit is None:
+            return ""
+        now = self.cat.current.get(unit.id, unit.id)
+        if self.rollup and now != unit.id:
+            return f"{unit.name} (nay là {self.cat.units[now].name})"
+        return unit.name
+
+
+def product_lines(kho: Kho, actor: Actor, scope: Scope, *,
+                  batch: int = BATCH) -> Iterator[ProductLine]:
+    """The products in ``scope`` by id, as a generator holding one read transaction
+    until it is exhausted or closed. PermissionDenied unless the actor may see
+    statistics; sensitive products are skipped for actors who may not see them."""
+    actor.require("stats.view")
+    with kho.transaction() as session:
+        cat = load_catalogue(session)
+        labels = _Labels(cat, scope.rollup)
+        digitised = case((digitised_condition(), 1), else_=0).label("digitised")
+        stmt = select(P.c.id, P.c.title, P.c.kind_id, P.c.plan_task_id, P.c.lead_unit_id,
+                      digitised).where(scope_condition(kho, scope)).order_by(P.c.id)
+        if not actor.can("product.view_sensitive"):
+            stmt = stmt.where(P.c.sensitive.is_(False))
+        result = session.execute(stmt.execution_options(yield_per=batch))
+        for part in result.partitions():
+            yield from _lines(session, part, labels, scope)
+
+
+def _lines(session: Session, part: list[Any], labels: _Labels,
+           scope: Scope) -> Iterator[ProductLine]:
+    ids = [row.id for row in part]
+    terms = _grouped(session, select(product_terms.c.product_id, product_terms.c.term_id)
+                     .where(product_terms.c.product_id.in_(ids)))
+    communes = _grouped(session, select(product_communes.c.product_id,
+                                        product_communes.c.unit_id)
+                        .where(product_communes.c.product_id.in_(ids)))
+    aired = dict(session.execute(
+        select(Broadcast.product_id, func.count()).where(
+            Broadcast.product_id.in_(ids), *_period(Broadcast.aired_on, scope))
+        .group_by(Broadcast.product_id)).all())
+    fetched = dict(session.execute(
+        select(DownloadRecord.product_id, func.count()).where(
+            DownloadRecord.product_id.in_(ids), *_period(DownloadRecord.day, scope))
+        .group_by(DownloadRecord.product_id)).all())
+    for row in part:
+        own = terms.get(row.id, [])
+        yield ProductLine(
+            id=row.id, title=row.title, kind=labels.term(row.kind_id),
+            languages=labels.terms(own, "language"), channels=labels.terms(own, "channel"),
+            plan_task=labels.coded(row.plan_task_id), lead_unit=labels.unit(row.lead_unit_id),
+            communes=tuple(sorted(labels.unit(u) for u in communes.get(row.id, []))),
+            digitised=bool(row.digitised), broadcasts=int(aired.get(row.id, 0)),
+            downloads=int(fetched.get(row.id, 0)))
