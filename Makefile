@@ -6,17 +6,31 @@ KHO    := $(VENV)/bin/kho
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test system-deps system-deps-test unit integration browser lint translations bench clean
+.PHONY: run test install constraints install-test system-deps system-deps-test unit integration browser lint translations bench clean
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -c constraints.txt -e .
 	touch $(STAMP)
 
 $(TSTAMP): $(STAMP)
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 	touch $(TSTAMP)
+
+## constraints: re-resolve the newest versions setup.cfg allows into constraints.txt
+## (in a scratch venv); then run make test with them and commit the file if it passes
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install -q --upgrade pip
+	.venv-constraints/bin/python -m pip install -q -e '.[test]'
+	{ echo "# Versions CI tested (make test passed with exactly these). Used by make run and make test"; \
+	  echo "# through pip's -c. Refresh: make constraints (see docs/PRESERVATION.md)."; \
+	  .venv-constraints/bin/python -m pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .venv-constraints
+	@echo "constraints.txt refreshed: now run 'make test' (it reinstalls from it) and commit it if green"
 
 install: $(STAMP)
 
