@@ -73,6 +73,54 @@ def replica_lag(kho: Kho) -> ReplicaLag:
     return ReplicaLag(int(waiting or 0), oldest)
 
 
+@dataclass(frozen=True)
+class Overview:
+    """The admins' preservation page: originals (distinct objects) and how recently
+    their copies were checked, the faulty files and the replica's lag."""
+
+    originals: int
+    checked_within_interval: int   # every configured copy checked in fixity_interval_days
+    never_checked: int
+    oldest_check: Optional[datetime]
+    interval_days: int
+    copies: tuple[str, ...]
+    faulty: list[FaultyFile]
+    lag: Optional[ReplicaLag]      # None when no replica is configured
+
+
+def overview(kho: Kho) -> Overview:
+    from datetime import timedelta
+
+    from app.services.fixity import copies
+    from archive.base import utcnow
+
+    names = tuple(copies(kho))
+    cutoff = utcnow() - timedelta(days=kho.settings.fixity_interval_days)
+    with kho.transaction() as session:
+        keys = select(File.storage_key).distinct().subquery()
+        originals = session.scalar(select(func.count()).select_from(keys)) or 0
+        per_key = (select(CopyFixity.storage_key, func.count().label("n"),
+                          func.min(CopyFixity.checked_at).label("oldest"))
+                   .where(CopyFixity.copy.in_(names),
+                          CopyFixity.storage_key.in_(select(File.storage_key)))
+                   .group_by(CopyFixity.storage_key).subquery())
+        fresh = session.scalar(select(func.count()).select_from(per_key).where(
+            per_key.c.n == len(names), per_key.c.oldest >= cutoff)) or 0
+        seen = session.scalar(select(func.count()).select_from(per_key)) or 0
+        oldest = session.scalar(select(func.min(per_key.c.oldest)))
+    return Overview(originals, fresh, originals - seen, oldest,
+                    kho.settings.fixity_interval_days, names, faulty_files(kho),
+                    replica_lag(kho) if kho.replica is not None else None)
+
+
+def alert(kho: Kho) -> Optional[dict[str, int]]:
+    """What the admins' banner says: faulty copies and originals waiting for the
+    replica, or None when there is nothing to say."""
+    faulty = faulty_count(kho)
+    waiting = replica_lag(kho).waiting if kho.replica is not None else 0
+    return {"faulty": faulty, "waiting": waiting} if faulty or waiting else None
+
+
 def checks(kho: Kho) -> dict[str, str]:
     """``fixity`` and (when configured) ``replica`` lines for the health report:
     "ok", or "degraded: …" with the counts (a Message, so doors can translate it)."""
