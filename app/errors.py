@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archive.errors import KhoError
+from archive.errors import KhoError, MissingObject, ServiceUnavailable, StorageError
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ TABLE: dict[str, Outcome] = {
     "too_large": Outcome(413, 2),
     "storage_error": Outcome(503, 1),
     "unavailable": Outcome(503, 1),
+    "stale": Outcome(412, 1),
+    "insufficient_storage": Outcome(507, 1),
     "too_many_requests": Outcome(429, 1),
     "processing_failed": Outcome(422, 1),
     "error": Outcome(400, 1),
@@ -37,3 +39,48 @@ def outcome(error: KhoError) -> Outcome:
 
 
 UNEXPECTED = Outcome(500, 1)
+
+
+def public_error(error: KhoError) -> KhoError:
+    """The error as a remote reader (web page, API client) may see it.
+
+    Errors marked ``private`` name storage folders, object keys or endpoints; those
+    stay in the log (the door logs the original with the request id) and the reader
+    gets the same code and status with a plain message. Others pass unchanged.
+    """
+    if not error.private:
+        return error
+    if isinstance(error, MissingObject):
+        return MissingObject("this file is missing from the archive's storage; the "
+                             "administrator can see which one in the log")
+    if isinstance(error, StorageError):
+        return StorageError("the archive's storage cannot be reached right now; try again "
+                            "later, or tell the administrator")
+    return ServiceUnavailable("a service Kho needs is not available right now; try again "
+                              "later")
+
+
+
+def outage(exc: BaseException) -> KhoError | None:
+    """The domain error an unexpected exception stands for when it is an outage the
+    reader should be told about plainly (503, 507) rather than a bug (500): the
+    database unreachable mid-run (SQLAlchemy OperationalError/InterfaceError: refused
+    connection, server gone, SQLite file locked or unreadable) or a full disk under
+    the spool. None for anything else. Doors log the original with the request id."""
+    import errno
+
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from archive.errors import InsufficientStorage
+
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return ServiceUnavailable("the catalogue database is not reachable right now; try "
+                                  "again in a few minutes (kho check shows the cause)",
+                                  field="database")
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InsufficientStorage(SPOOL_FULL, field="spool_path")
+    return None
+
+
+SPOOL_FULL = ("the server's disk for uploads in transit (setting spool_path) is full; "
+              "nothing was stored: try again later, or ask the administrator to free space")

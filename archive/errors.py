@@ -105,9 +105,15 @@ def render_message(value: object, gettext: Gettext,
 
 
 class KhoError(Exception):
-    """Base of every expected, user-facing error."""
+    """Base of every expected, user-facing error.
+
+    ``private`` errors speak of the machine (storage folders, object keys, endpoints):
+    their text is for the operator's log and command line, and the web and API doors
+    show a plain message instead (:func:`app.errors.public_error`).
+    """
 
     code = "error"
+    private = False
 
     def __init__(self, message: str, *, field: str | None = None,
                  fields: dict[str, str] | None = None, **params: object) -> None:
@@ -177,6 +183,26 @@ class StorageError(KhoError):
     """Object storage unreachable, misconfigured or refusing (bucket, credentials)."""
 
     code = "storage_error"
+    private = True
+
+
+class MissingObject(NotFound):
+    """A stored object the catalogue points at cannot be found (names its key)."""
+
+    private = True
+
+
+class PreconditionFailed(KhoError):
+    """A write sent with the version it was based on (``If-Match``, the edit form's
+    hidden version) finds the record changed since: nothing was written."""
+
+    code = "stale"
+
+
+class InsufficientStorage(KhoError):
+    """The disk under the spool (uploads in transit) is full; names the setting."""
+
+    code = "insufficient_storage"
 
 
 class ServiceUnavailable(KhoError):

@@ -24,7 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, \
     PartialCredentialsError, ProfileNotFound
 
-from archive.errors import NotFound, StorageError, ValidationError
+from archive.errors import MissingObject, NotFound, StorageError, ValidationError
 from archive.storage import CHUNK_BYTES, check_range, content_disposition, validate_key, \
     validate_prefix
 
@@ -279,7 +279,7 @@ def translate_error(exc: BaseException, *, bucket: str, where: str,
         return StorageError(f"S3 bucket '{bucket}' does not exist at {where}",
                             field="s3_bucket")
     if key is not None and (code in _MISSING_KEY_CODES or status == 404):
-        return NotFound(f"object '{key}' not found in {there}", field="key")
+        return MissingObject(f"object '{key}' not found in {there}", field="key")
     if code == "InvalidRange" or status == 416:
         return ValidationError(f"byte range is outside object '{key}'", field="range")
     if code in _CREDENTIAL_CODES:

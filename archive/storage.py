@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Optional, Protocol, runtime_checkable
 
-from archive.errors import NotFound, StorageError, ValidationError
+from archive.errors import MissingObject, StorageError, ValidationError
 
 CHUNK_BYTES = 1024 * 1024          # read/copy buffer for streaming, 1 MiB
 DIGEST_CHUNK_BYTES = 4 * 1024 * 1024  # read size when re-hashing a whole object, 4 MiB
@@ -206,8 +206,8 @@ class LocalStorage:
     def _existing(self, key: str) -> Path:
         path = self._path(key)
         if not path.is_file():
-            raise NotFound(f"object '{key}' not found in storage folder {self.root}",
-                           field="key")
+            raise MissingObject(f"object '{key}' not found in storage folder {self.root}",
+                                field="key")
         return path
 
     def check(self) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from app.errors import UNEXPECTED, outcome
+from app.errors import UNEXPECTED, outcome, public_error
 from app.i18n import gettext_for
 from app.services import accounts, downloads, intake, views
 from archive.errors import AuthenticationRequired, KhoError, ValidationError
@@ -78,8 +78,17 @@ def authenticate() -> None:
 @blueprint.errorhandler(KhoError)
 def kho_error(err: KhoError) -> Response:
     translate = gettext()
-    return error(outcome(err).http_status, err.code, err.render(translate),
-                 err.render_fields(translate))
+    shown = public(err)
+    return error(outcome(err).http_status, err.code, shown.render(translate),
+                 shown.render_fields(translate))
+
+
+def public(err: KhoError) -> KhoError:
+    """``err`` as a client may see it: one about the machine (storage folder, object
+    key, endpoint) is logged with the request id and answered in plain words."""
+    if err.private:
+        log.warning("request %s: %s", getattr(g, "request_id", "-"), err)
+    return public_error(err)
 
 
 @blueprint.errorhandler(HTTPException)

@@ -17,7 +17,7 @@ from app.services.actors import Actor
 from app.services.products import load_product
 from app.services.usage import record_download
 from app.services.views import download_name, extension_for
-from archive.errors import NotFound, ValidationError
+from archive.errors import MissingObject, NotFound, ValidationError
 from archive.storage import Storage
 
 ORIGINAL = "original"
@@ -64,8 +64,8 @@ class Download:
         """Chunks of bytes ``start..end`` (inclusive). Raises NotFound if the object
         vanished, ValidationError for a range outside the object."""
         if self.storage is None:
-            raise NotFound("object %(key)s is not readable here", field="key",
-                           key=self.storage_key)
+            raise MissingObject("object %(key)s is not readable here", field="key",
+                                key=self.storage_key)
         return self.storage.read_range(self.storage_key, start, end)
 
 

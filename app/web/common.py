@@ -5,6 +5,7 @@ role rules live in the services (``Actor.require``), never here.
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 from app.web.formatting import number
 from archive.errors import KhoError, render_message
 
+log = logging.getLogger("kho.web")
 # what a browser form posts; any other request body comes from a script (the upload
 # page's, or an API-like client), which gets its errors as JSON
 _FORM_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data",
@@ -82,12 +84,22 @@ def wants_json() -> bool:
 
 
 def error_message(error: KhoError) -> str:
-    return error.render(_, number)
+    """The error in the page's language; one about the machine (a storage folder, an
+    object key) is logged with the request id and shown in plain words."""
+    return _shown(error).render(_, number)
 
 
 def error_fields(error: KhoError) -> dict[str, str]:
     """The error's per-field messages in the page's language."""
-    return error.render_fields(_, number)
+    return _shown(error).render_fields(_, number)
+
+
+def _shown(error: KhoError) -> KhoError:
+    from app.errors import public_error
+
+    if error.private:
+        log.warning("request %s: %s", getattr(g, "request_id", "-"), error)
+    return public_error(error)
 
 
 def message_text(value: Any) -> str:

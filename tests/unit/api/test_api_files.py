@@ -248,3 +248,35 @@ def test_the_upload_answer_gives_the_name_the_catalogue_keeps(api):
     assert body["files"][0]["filename"] == "áp phích.png"      # NFC, no folders
     listed = api.call("producer", "GET", f"/products/{product['id']}").get_json()["files"]
     assert listed[0]["original_filename"] == body["files"][0]["filename"]
+
+
+def test_a_missing_object_is_404_without_server_paths_or_keys(api, stored):
+    product_id, file_id, _ = stored
+    key = next(iter(_stored_originals(api)))
+    (api.kho.settings.objects_dir / key).unlink()
+    response = api.call("commune", "GET", f"/products/{product_id}/files/{file_id}/original")
+    body = response.get_json()
+    assert response.status_code == 404 and body["error"] == "not_found"
+    shown = str(body)
+    assert str(api.kho.settings.instance) not in shown and key not in shown
+    assert "/" not in body["message"] and "missing" in body["message"]
+
+
+def test_storage_that_refuses_writes_is_503_without_server_paths(api, monkeypatch):
+    from archive.errors import StorageError
+
+    def refuse(*args, **kwargs):
+        raise StorageError(f"cannot write 'originals/ab' in storage folder "
+                           f"{api.kho.settings.objects_dir}: No space left on device",
+                           field="key")
+
+    monkeypatch.setattr(type(api.kho.storage), "put_file", refuse)
+    product = api.create(title="Phóng sự")
+    response = _upload(api, product["id"], ("a.png", png_bytes()))
+    body = response.get_json()
+    assert response.status_code == 503, body
+    assert str(api.kho.settings.instance) not in str(body) and "originals/" not in str(body)
+    vi = api.call("producer", "POST", f"/products/{product['id']}/files",
+                  data={"file": [(io.BytesIO(png_bytes()), "a.png")]},
+                  content_type="multipart/form-data", headers={"Accept-Language": "vi"})
+    assert "kho lưu trữ" in vi.get_json()["message"].lower()
