@@ -195,3 +195,15 @@ def test_a_replica_folder_equal_to_the_primary_is_refused(tmp_path):
     with pytest.raises(ConfigError) as err:
         make_settings(tmp_path / "i", replica_storage="local")
     assert err.value.field == "replica_storage_path"
+
+
+def test_the_consumer_schedules_the_audit_every_few_minutes(replicated):
+    from datetime import datetime
+
+    jobs.register_all(replicated)
+    periodic = {t.name: t for t in replicated.queue.huey._registry.periodic_tasks}
+    task = periodic[audit.JOB_AUDIT]
+    assert task.validate_datetime(datetime(2026, 12, 1, 8, audit.AUDIT_EVERY_MINUTES))
+    assert not task.validate_datetime(datetime(2026, 12, 1, 8, 1))
+    consumer = replicated.queue.consumer(1)
+    assert consumer.periodic
