@@ -77,15 +77,14 @@ def _jsonl(path: Path, name: str) -> Iterator[dict[str, Any]]:
             yield value
 
 
-def _bag_error(path: Path, reason: str) -> ValidationError:
-    return ValidationError("%(path)s is not a BagIt bag: %(reason)s", field=str(path),
-                           path=str(path), reason=reason)
+def _bag_error(path: Path, reason: object) -> ValidationError:
+    return ValidationError("not a BagIt bag: %(reason)s", field=str(path), reason=reason)
 
 
-def _not_kho(path: Path, reason: str) -> ValidationError:
-    return ValidationError("%(path)s is a BagIt bag but not a Kho export (%(reason)s): "
-                           "kho import takes a folder written by kho export --format bagit",
-                           field=str(path), path=str(path), reason=reason)
+def _not_kho(path: Path, reason: object) -> ValidationError:
+    return ValidationError("a BagIt bag but not a Kho export (%(reason)s): kho import takes "
+                           "a folder written by kho export --format bagit", field=str(path),
+                           reason=reason)
 
 
 def _damaged(path: Path, problems: list[Problem]) -> ValidationError:
@@ -104,24 +103,26 @@ def open_kho_bag(path: Path) -> KhoBag:
 
     path = Path(path)
     if not path.is_dir():
-        raise _bag_error(path, "not a folder")
+        raise _bag_error(path, Message("it is not a folder"))
+    if not (path / "bagit.txt").is_file():
+        raise _bag_error(path, Message("it has no bagit.txt"))
     try:
         bag = bagit.Bag(str(path))
     except bagit.BagError as exc:
         raise _bag_error(path, str(exc) or type(exc).__name__) from None
     version = bag.info.get("Kho-Export-Version")
     if version is None:
-        raise _not_kho(path, "bag-info.txt has no Kho-Export-Version")
+        raise _not_kho(path, Message("bag-info.txt has no Kho-Export-Version"))
     if version != EXPORT_VERSION:
-        raise ValidationError("%(path)s was written by a Kho export of version %(version)s; "
-                              "this Kho reads version %(supported)s", field="Kho-Export-Version",
-                              path=str(path), version=version, supported=EXPORT_VERSION)
+        raise ValidationError("the bag was written by a Kho export of version %(version)s; "
+                              "this Kho reads version %(supported)s", field=str(path),
+                              version=version, supported=EXPORT_VERSION)
     _verify(bag, path)
     entries = {name.replace(os.sep, "/"): hashes.get("sha256", "")
                for name, hashes in bag.payload_entries().items()}
     for required in (RECORDS, FILES):
         if required not in entries:
-            raise _not_kho(path, f"{required} is missing")
+            raise _not_kho(path, Message("%(file)s is missing", file=required))
     return KhoBag(path, dict(bag.info), entries)
 
 
@@ -129,7 +130,7 @@ def _verify(bag, path: Path) -> None:
     import bagit
 
     if "sha256" not in bag.algorithms:
-        raise _not_kho(path, "it has no SHA-256 manifest")
+        raise _not_kho(path, Message("it has no SHA-256 manifest"))
     try:
         bag.validate(processes=1)
     except bagit.BagValidationError as exc:

@@ -11,15 +11,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional
 
+from sqlalchemy import select
+
 from app.bootstrap import Kho
 from app.services import export_receipts as receipts
 from app.services.actors import Actor
 from app.services.export_formats import parse_dates_option
 from app.services.export_receipts import Since
-from app.services.records import RecordQuery, count_products, parse_set
+from app.services.records import RecordQuery, SetSpec, count_products, parse_set
 from archive.base import MAX_ID, utcnow
 from archive.errors import PermissionDenied, ValidationError
 from archive.exports import EXPORT_FORMATS, EXPORT_SCOPES, OPERATOR
+from archive.models import Term, Unit
 
 # the machine's operator running ``kho export`` on the command line
 OPERATOR_ACTOR = Actor(user_id=None, username=OPERATOR, role="system")
@@ -72,13 +75,31 @@ def _check_request(actor: Actor, request: ExportRequest) -> None:
                               field="with_derivatives")
 
 
+def _known_set(kho: Kho, text: str) -> SetSpec:
+    """The set of ``--set``; ValidationError naming ``set`` when its kind, language or
+    unit code is not in this catalogue's vocabularies (it would select nothing)."""
+    spec = parse_set(text)
+    if spec.value is None or spec.family == "year":
+        return spec
+    with kho.transaction() as session:
+        if spec.family == "unit":
+            found = session.scalar(select(Unit.id).where(Unit.code == spec.value))
+        else:
+            found = session.scalar(select(Term.id).where(Term.vocabulary == spec.family,
+                                                         Term.code == spec.value))
+    if found is None:
+        raise ValidationError("unknown set %(set)s: no %(family)s has the code %(code)s",
+                              field="set", set=text, family=spec.family, code=spec.value)
+    return spec
+
+
 def plan_export(kho: Kho, actor: Actor, request: ExportRequest) -> ExportPlan:
     """Check the request and resolve its window. Raises ValidationError naming the
     option (format, scope, since, set, dates, out), PermissionDenied for scope all."""
     _check_request(actor, request)
     started_at = utcnow()
     dates = parse_dates_option(request.dates)
-    spec = parse_set(request.set_spec) if request.set_spec else None
+    spec = _known_set(kho, request.set_spec) if request.set_spec else None
     since = receipts.parse_since(kho, request.since, fmt=request.format,
                                  scope=request.scope, set_spec=request.set_spec)
     if since.at is None:

@@ -24,7 +24,6 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
-from app.services.sql_upsert import upsert
 from archive.errors import ValidationError
 from archive.exports import ExportReceipt
 from archive.harvests import Publication
@@ -162,14 +161,21 @@ def _publish(session: Session, log: ExportedLog, receipt_id: int, at: datetime) 
 
 def _upsert(session: Session, rows: list[dict]) -> None:
     """Insert or refresh publications; an older version never replaces a newer one
-    (a harvester may have fetched a newer version meanwhile)."""
-    def updates(statement) -> dict:
-        newer = statement.excluded.version_at >= Publication.version_at
-        return {name: case((newer, getattr(statement.excluded, name)),
-                           else_=getattr(Publication, name))
-                for name in ("version_at", "via", "receipt_id", "at")}
-
-    upsert(session, Publication, rows, ("product_id",), updates)
+    (a harvester may have fetched a newer version meanwhile). One statement compiled
+    once and run for all ``rows`` (executemany): a multi-row VALUES of 1,000 rows costs
+    more to compile than to run."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(Publication)
+    newer = statement.excluded.version_at >= Publication.version_at
+    statement = statement.on_conflict_do_update(
+        index_elements=["product_id"],
+        set_={name: case((newer, getattr(statement.excluded, name)),
+                         else_=getattr(Publication, name))
+              for name in ("version_at", "via", "receipt_id", "at")})
+    session.execute(statement, rows)
 
 
 def list_receipts(kho: Kho, limit: int = 200) -> list[ExportReceipt]:

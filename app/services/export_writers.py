@@ -16,10 +16,10 @@ from app.services.export_formats import CellFormat, CsvWriter, iso_datetime, jso
 from app.services.export_output import PartialFile, PartialFolder
 from app.services.export_plan import ExportPlan
 from app.services.export_receipts import ExportedLog
-from app.services.records import as_utc, iter_products, record_of
+from app.services.export_rows import ProductView, iter_views
+from app.services.records import as_utc, record_of
 from app.services.xml_text import attr
 from archive.base import utcnow
-from archive.models import File, Product
 from archive.storage import original_key
 
 EXPORT_NS = "urn:kho:export:1.0"
@@ -55,12 +55,12 @@ class _Counter:
 
 
 def _records(kho: Kho, plan: ExportPlan, log: ExportedLog,
-             progress: Callable[[int], None]) -> Iterator[tuple[Product, dict[str, Any]]]:
+             progress: Callable[[int], None]) -> Iterator[tuple[ProductView, dict[str, Any]]]:
     """(product, native record) of the window, logging each for receipt and publications."""
     counter = _Counter(progress)
     ready_only = plan.request.scope == "public"
     with kho.transaction() as session:
-        for product in iter_products(session, plan.query):
+        for product in iter_views(session, plan.query):
             record = record_of(product, kho.settings, ready_only=ready_only)
             yield product, record
             log.add(record["id"], datetime.fromisoformat(record["updated_at"]))
@@ -182,7 +182,7 @@ def _dc_xml(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
 
 # --- BagIt ---------------------------------------------------------------------------
 
-def _file_line(f: File, path: str, derivatives: list[dict[str, Any]]) -> dict[str, Any]:
+def _file_line(f: Any, path: str, derivatives: list[dict[str, Any]]) -> dict[str, Any]:
     """What a restore needs about an original beyond the native record."""
     return {"product_id": f.product_id, "file_id": f.id, "path": path, "sha256": f.sha256,
             "size": f.size, "media_type": f.media_type, "category": f.category,
@@ -195,7 +195,7 @@ def _file_line(f: File, path: str, derivatives: list[dict[str, Any]]) -> dict[st
             "derivatives": derivatives}
 
 
-def _copy_files(bag: BagWriter, product: Product, record: dict[str, Any],
+def _copy_files(bag: BagWriter, product: ProductView, record: dict[str, Any],
                 with_derivatives: bool) -> Iterator[dict[str, Any]]:
     listed = {f["id"] for f in record["files"]}
     for f in product.files:

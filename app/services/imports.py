@@ -120,9 +120,9 @@ def _check_record(record: dict[str, Any], number: int) -> None:
     for name, kind in (("id", int), ("title", str), ("files", list), ("created_at", str),
                        ("updated_at", str)):
         if not isinstance(record.get(name), kind):
-            raise ValidationError("%(file)s record %(n)s: %(field)s is missing or not a "
+            raise ValidationError("%(file)s record %(n)s: %(name)s is missing or not a "
                                   "%(kind)s", field=RECORDS, file=RECORDS, n=number,
-                                  kind=kind.__name__, **{"field": name})
+                                  kind=kind.__name__, name=name)
 
 
 def _check_files(bag: KhoBag, record: dict[str, Any], lines: list[dict[str, Any]]) -> None:
@@ -154,11 +154,11 @@ def import_bag(kho: Kho, actor: Actor, path: Path, *, dry_run: bool = False,
     _require(actor)
     bag = open_kho_bag(Path(path))
     if not bag.source:
-        raise ValidationError("%(path)s: bag-info.txt has no Kho-Repository-Identifier",
-                              field="Kho-Repository-Identifier", path=str(path))
+        raise ValidationError("bag-info.txt has no Kho-Repository-Identifier",
+                              field=str(path))
     with kho.transaction() as session:
         empty = not session.scalar(select(func.count(Product.id)))
-    planned = _pass(kho, actor, bag, empty, write=False, progress=None)
+    planned = _pass(kho, actor, bag, empty, write=False, progress=progress if dry_run else None)
     if dry_run:
         return planned
     return _pass(kho, actor, bag, empty, write=True, progress=progress)

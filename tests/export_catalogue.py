@@ -1,0 +1,69 @@
+"""A small catalogue for the export and import tests: what a district archive holds.
+
+* a poster with a PNG original (processed: thumbnail and preview), two languages,
+  a theme, a convention, a channel, a lead unit, a commune, a tag and a title and
+  description that start like spreadsheet formulas;
+* a radio feature with no file yet (a metadata-only record);
+* a sensitive photo with a JPEG original (never in a public export).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from app.services import accounts, products
+from app.services.intake import receive
+
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    poster: int
+    radio: int
+    secret: int
+    poster_sha: str
+    secret_sha: str
+
+
+def image_bytes(colour: str, fmt: str = "PNG", size=(320, 200)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, fmt)
+    return buf.getvalue()
+
+
+def build(kho) -> Catalogue:
+    accounts.add_user(kho, "sx", "producer", PASSWORD)
+    producer = accounts.actor_by_name(kho, "sx")
+    poster = products.create_product(kho, producer, {
+        "title": "=HYPERLINK(\"http://x\")Quyền trẻ em", "kind": "poster",
+        "description": "+1 dòng một\ndòng hai", "languages": "vie;bdq",
+        "themes": "abuse-cases", "conventions": "CRC", "channels": "commune-radio",
+        "lead_unit": "phong-vhtt-kon-ray", "communes": "xa-dak-rve-2025",
+        "produced_on": "31/05/2024", "tags": "@lệnh;-2", "rights_note": "CC BY 4.0"})
+    png = image_bytes("red")
+    receive(kho, producer, poster, io.BytesIO(png), "tranh cổ động.png")
+    radio = products.create_product(kho, producer, {
+        "title": "Phóng sự: Quyền của người dân tộc thiểu số", "kind": "radio-feature",
+        "languages": "sed", "produced_on": "01/02/2023"})
+    secret = products.create_product(kho, producer, {
+        "title": "Ảnh nội bộ", "kind": "photo", "sensitive": True})
+    jpeg = image_bytes("blue", "JPEG")
+    receive(kho, producer, secret, io.BytesIO(jpeg), "ảnh.jpg")
+    return Catalogue(poster, radio, secret, hashlib.sha256(png).hexdigest(),
+                     hashlib.sha256(jpeg).hexdigest())
+
+
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def manifest(bag: Path) -> dict[str, str]:
+    """path -> SHA-256 of the bag's payload manifest."""
+    lines = (bag / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
+    return {path: digest for digest, path in (line.split(None, 1) for line in lines)}

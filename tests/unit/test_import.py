@@ -1,0 +1,234 @@
+"""kho import: restore, merge, conflicts, vocabularies, dry run and damaged bags
+(embedded defaults: SQLite + local folder for both instances)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import bagit
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from app.bootstrap import Kho
+from app.services import exports, imports, products
+from app.services.instance import init_instance
+from archive.errors import ValidationError
+from archive.exports import ImportedProduct
+from archive.models import Derivative, File, Product, Term
+from tests import export_catalogue
+from tests.conftest import make_settings, point_cli_at
+from tests.export_catalogue import jsonl, manifest
+
+OPERATOR = exports.OPERATOR_ACTOR
+
+
+@pytest.fixture
+def catalogue(kho):
+    return export_catalogue.build(kho)
+
+
+@pytest.fixture
+def bag(kho, catalogue, tmp_path) -> Path:
+    """A full backup of the ``kho`` instance: every product, originals and derivatives."""
+    out = tmp_path / "backup"
+    exports.export(kho, OPERATOR, exports.ExportRequest(format="bagit", out=out, scope="all",
+                                                        with_derivatives=True))
+    return out
+
+
+def new_instance(tmp_path: Path, name: str, **settings) -> Kho:
+    runtime = Kho(make_settings(tmp_path / name, **settings))
+    init_instance(runtime)
+    return runtime
+
+
+@pytest.fixture
+def other(tmp_path):
+    runtime = new_instance(tmp_path, "other")
+    yield runtime
+    runtime.close()
+
+
+def counts(kho) -> tuple[int, int, int]:
+    with kho.transaction() as s:
+        return (s.scalar(select(func.count(Product.id))), s.scalar(select(func.count(File.id))),
+                s.scalar(select(func.count(Derivative.id))))
+
+
+def export_all(kho, out: Path) -> list[dict]:
+    exports.export(kho, OPERATOR, exports.ExportRequest(format="jsonl", out=out, scope="all"))
+    return jsonl(out)
+
+
+def test_restore_into_an_empty_instance_gives_back_the_same_records_and_objects(
+        kho, catalogue, bag, other, tmp_path):
+    report = imports.import_bag(other, OPERATOR, bag)
+    assert (report.created, report.kept_ids, report.conflicts) == (3, 3, [])
+    assert report.originals == 2 and report.queued == 0          # derivatives came along
+    assert export_all(other, tmp_path / "b.jsonl") == export_all(kho, tmp_path / "a.jsonl")
+    for key in kho.storage.iter_keys():
+        assert other.storage.exists(key) and other.storage.size(key) == kho.storage.size(key)
+    with other.transaction() as s:
+        source = s.scalar(select(ImportedProduct.source).limit(1))
+    assert source == "kho.local"
+
+
+def test_importing_twice_duplicates_nothing(kho, catalogue, bag, other):
+    imports.import_bag(other, OPERATOR, bag)
+    before = counts(other)
+    again = imports.import_bag(other, OPERATOR, bag)
+    assert (again.created, again.unchanged, again.originals) == (0, 3, 0)
+    assert counts(other) == before
+    assert imports.import_bag(kho, OPERATOR, bag).unchanged == 3   # its own bag: matched by id
+
+
+def test_merge_keeps_local_products_and_reports_conflicts_without_overwriting(
+        kho, catalogue, bag, tmp_path):
+    other = new_instance(tmp_path, "merge", oai_repository_identifier="kho.dakha.gov.vn")
+    try:
+        local = products.create_product(other, OPERATOR, {"title": "Sản phẩm của huyện khác"})
+        first = imports.import_bag(other, OPERATOR, bag)
+        assert first.created == 3 and first.kept_ids == 0            # new ids beside the local one
+        with other.transaction() as s:
+            ids = {i.source_id: i.product_id for i in s.scalars(select(ImportedProduct))}
+        assert local not in ids.values() and len(set(ids.values())) == 3
+        products.update_product(other, OPERATOR, ids[catalogue.radio], {"title": "Sửa ở đây"})
+        second = imports.import_bag(other, OPERATOR, bag)
+        [conflict] = second.conflicts
+        assert conflict.source_id == catalogue.radio and conflict.fields == ("title",)
+        assert second.unchanged == 2 and counts(other)[0] == 4
+        with other.transaction() as s:
+            assert s.get(Product, ids[catalogue.radio]).title == "Sửa ở đây"   # not overwritten
+        products.delete_product(other, OPERATOR, ids[catalogue.poster])
+        third = imports.import_bag(other, OPERATOR, bag)
+        assert any(c.deleted and c.source_id == catalogue.poster for c in third.conflicts)
+        assert counts(other)[0] == 3                                  # not brought back
+    finally:
+        other.close()
+
+
+def test_vocabularies_are_mapped_by_label_or_created(kho, catalogue, other, tmp_path):
+    with kho.transaction() as s:
+        s.add(Term(vocabulary="theme", code="tre-em-vung-cao", label_vi="Trẻ em vùng cao"))
+        s.add(Term(vocabulary="channel", code="loa-keo", label_vi="Loa kéo di động"))
+    products.update_product(kho, OPERATOR, catalogue.radio,
+                            {"themes": ["tre-em-vung-cao"], "channels": ["loa-keo"]})
+    with other.transaction() as s:                      # the same channel under another code
+        s.add(Term(vocabulary="channel", code="mobile-speaker", label_vi="Loa kéo di động"))
+    out = tmp_path / "bag2"
+    exports.export(kho, OPERATOR, exports.ExportRequest(format="bagit", out=out, scope="all"))
+    dry = imports.import_bag(other, OPERATOR, out, dry_run=True)
+    assert dry.vocabulary.created_terms == ["theme:tre-em-vung-cao"]
+    assert dry.vocabulary.mapped_terms == ["channel:loa-keo -> mobile-speaker"]
+    imports.import_bag(other, OPERATOR, out)
+    with other.transaction() as s:
+        radio = s.get(Product, catalogue.radio)
+        assert radio.codes_of("theme") == ["tre-em-vung-cao"]
+        assert radio.codes_of("channel") == ["mobile-speaker"]
+
+
+def test_a_dry_run_writes_nothing_and_says_what_would_happen(kho, catalogue, bag, other):
+    report = imports.import_bag(other, OPERATOR, bag, dry_run=True)
+    assert report.dry_run and report.created == 3 and report.originals == 2
+    assert counts(other) == (0, 0, 0) and list(other.storage.iter_keys()) == []
+
+
+def test_a_bag_without_derivatives_is_processed_after_import(kho, catalogue, other, tmp_path):
+    out = tmp_path / "public"
+    exports.export(kho, OPERATOR, exports.ExportRequest(format="bagit", out=out))
+    report = imports.import_bag(other, OPERATOR, out)
+    assert report.created == 2 and report.queued == 1            # queue is immediate in tests
+    with other.transaction() as s:
+        [f] = s.scalars(select(File))
+        assert f.status == "ready" and {d.name for d in f.derivatives} >= {"thumbnail"}
+
+
+def _original(bag: Path, sha: str) -> Path:
+    return bag / "data/originals" / sha[:2] / sha[2:4] / sha
+
+
+@pytest.mark.parametrize("damage,expected", [
+    ("tamper", "does not match its SHA-256"),
+    ("truncate", "does not match its SHA-256"),
+    ("remove", "is listed in the manifest but missing"),
+    ("add", "is in the bag but not in its manifest"),
+])
+def test_a_damaged_bag_is_refused_naming_the_file_and_nothing_is_imported(
+        kho, catalogue, bag, other, damage, expected):
+    original = _original(bag, catalogue.poster_sha)
+    if damage == "tamper":
+        data = bytearray(original.read_bytes())
+        data[100] ^= 0xFF
+        original.write_bytes(bytes(data))
+    elif damage == "truncate":
+        with open(original, "r+b") as handle:
+            handle.truncate(original.stat().st_size // 2)
+    elif damage == "remove":
+        original.unlink()
+    else:
+        (bag / "data/originals/extra.bin").write_bytes(b"not listed")
+    with pytest.raises(ValidationError) as error:
+        imports.import_bag(other, OPERATOR, bag)
+    named = "extra.bin" if damage == "add" else catalogue.poster_sha
+    assert expected in str(error.value) and named in str(error.value)
+    assert named in error.value.field
+    assert counts(other) == (0, 0, 0) and list(other.storage.iter_keys()) == []
+
+
+def test_edited_metadata_in_a_bag_is_caught_by_the_tag_manifest(kho, catalogue, bag, other):
+    records = bag / "data/metadata/records.jsonl"
+    records.write_text(records.read_text(encoding="utf-8").replace("Quyền", "Quyen"),
+                       encoding="utf-8")
+    with pytest.raises(ValidationError, match="records.jsonl does not match"):
+        imports.import_bag(other, OPERATOR, bag)
+    assert counts(other) == (0, 0, 0)
+
+
+def test_folders_that_are_not_kho_bags_are_refused(other, tmp_path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.txt").write_text("xin chào", encoding="utf-8")
+    with pytest.raises(ValidationError, match="not a BagIt bag"):
+        imports.import_bag(other, OPERATOR, plain)
+    bagit.make_bag(str(plain), {"Source-Organization": "Thư viện"})
+    with pytest.raises(ValidationError, match="not a Kho export"):
+        imports.import_bag(other, OPERATOR, plain)
+    with pytest.raises(ValidationError, match="not a BagIt bag"):
+        imports.import_bag(other, OPERATOR, tmp_path / "missing")
+    assert counts(other) == (0, 0, 0)
+
+
+def test_only_admins_import(kho, bag, other):
+    from archive.errors import PermissionDenied
+    from app.services.actors import Actor
+
+    with pytest.raises(PermissionDenied):
+        imports.import_bag(other, Actor(3, "sx", "producer"), bag)
+
+
+def test_kho_export_and_import_commands(kho, catalogue, other, tmp_path, monkeypatch):
+    from app.cli import main
+
+    point_cli_at(monkeypatch, kho, tmp_path)
+    runner = CliRunner()          # .output holds stdout and stderr as a terminal shows them
+    done = runner.invoke(main, ["--lang", "en", "export", "--format", "bagit", "--out", "bag",
+                                "--scope", "all", "--with-derivatives"])
+    assert done.exit_code == 0, done.output
+    assert "Exported 3 products" in done.output and "Receipt 1, SHA-256" in done.output
+    bad = runner.invoke(main, ["export", "--format", "pdf", "--out", "x"])
+    assert bad.exit_code == 2 and "định dạng pdf không hợp lệ" in bad.output
+    bad_since = runner.invoke(main, ["--lang", "en", "export", "--format", "csv", "--out", "x",
+                                     "--since", "tomorrow"])
+    assert bad_since.exit_code == 2 and "since" in bad_since.output
+    monkeypatch.setenv("KHO_INSTANCE_PATH", str(other.settings.instance))
+    dry = runner.invoke(main, ["--lang", "en", "import", "bag", "--dry-run"])
+    assert dry.exit_code == 0 and "Dry run" in dry.output and "created 3" in dry.output
+    assert counts(other)[0] == 0
+    real = runner.invoke(main, ["import", "bag"])
+    assert real.exit_code == 0 and "tạo mới 3" in real.output
+    original = _original(tmp_path / "bag", catalogue.secret_sha)
+    os.truncate(original, 10)
+    broken = runner.invoke(main, ["--lang", "en", "import", "bag"])
+    assert broken.exit_code == 2
+    assert catalogue.secret_sha in broken.output
