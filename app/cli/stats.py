@@ -76,14 +76,10 @@ def render(figures: Any, lang: str) -> list[str]:
 
 def _usage_rows(figures: Any, lang: str) -> list[list[str]]:
     from app.i18n import format_number
+    from app.services.stats import usage_by_commune
 
-    downloads = {r.code: r.count for r in figures.downloads_by_commune}
-    labels = {r.code: r.label(lang) for r in figures.downloads_by_commune}
-    broadcasts = {r.code: r.count for r in figures.broadcasts_by_commune}
-    labels.update({r.code: r.label(lang) for r in figures.broadcasts_by_commune})
-    codes = sorted(labels, key=lambda c: (c is None, labels[c]))
-    return [[labels[c], format_number(broadcasts.get(c, 0), lang),
-             format_number(downloads.get(c, 0), lang)] for c in codes]
+    return [[r.label(lang), format_number(r.broadcasts, lang), format_number(r.downloads, lang)]
+            for r in usage_by_commune(figures)]
 
 
 @click.command("stats")

@@ -32,7 +32,8 @@ from app.services import stats_breakdowns
 from app.services.actors import Actor
 from app.services.product_input import parse_bool, parse_date
 from app.services.stats_figures import (PLAN_FIRST_YEAR, SHARES, TARGET_YEAR, VERDICTS,
-                                        EMPTY, CommuneMonthRow, CountRow, Deadline, GroupRow,
+                                        EMPTY, CommuneMonthRow, CommuneUse, CountRow, Deadline,
+                                        GroupRow,
                                         MonthRow, Projection, Ratio, Scope, Stats, Tally,
                                         Target, YearRow)
 from app.services.stats_scope import resolve_unit
@@ -41,10 +42,10 @@ from archive.errors import ValidationError
 from archive.text import normalize_text
 
 __all__ = ["PLAN_FIRST_YEAR", "SHARES", "TARGET_YEAR", "VERDICTS", "EMPTY", "CommuneMonthRow",
-           "CountRow", "Deadline", "GroupRow", "MonthRow", "Projection", "Ratio", "Scope",
-           "Stats", "Tally", "Target", "YearRow", "compute_stats", "parse_scope",
-           "projection", "report_deadline", "request_stats", "stats_json", "verdict",
-           "year_scope"]
+           "CommuneUse", "CountRow", "Deadline", "GroupRow", "MonthRow", "Projection", "Ratio",
+           "Scope", "Stats", "Tally", "Target", "YearRow", "compute_stats", "parse_scope",
+           "projection", "report_deadline", "request_stats", "stats_json", "usage_by_commune",
+           "verdict", "year_scope"]
 
 
 def verdict(ratio: Ratio, band_min: float, band_max: float) -> str:
@@ -174,6 +175,18 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
                               field=unknown[0], names=", ".join(unknown),
                               choices=", ".join(PARAMS))
     return compute_stats(kho, actor, parse_scope(kho, params))
+
+
+def usage_by_commune(stats: Stats) -> list[CommuneUse]:
+    """Broadcasts and downloads per commune in one list, in the order of the broadcasts
+    list (Vietnamese alphabetical, "no commune" last)."""
+    rows: dict[Optional[str], list] = {}
+    for r in stats.broadcasts_by_commune:
+        rows[r.code] = [r.label_vi, r.label_en, r.count, 0]
+    for r in stats.downloads_by_commune:
+        rows.setdefault(r.code, [r.label_vi, r.label_en, 0, 0])[3] = r.count
+    ordered = sorted(rows.items(), key=lambda item: item[0] is None)
+    return [CommuneUse(code, *values) for code, values in ordered]
 
 
 def _ratio_json(ratio: Ratio) -> float:

@@ -188,3 +188,17 @@ class Stats(Tally):
     downloads_by_commune: list[CountRow]
     projection: Projection
     deadline: Deadline
+
+
+@dataclass(frozen=True)
+class CommuneUse:
+    """Broadcasts and downloads of one commune side by side (which communes use Kho)."""
+
+    code: Optional[str]
+    label_vi: str
+    label_en: str
+    broadcasts: int
+    downloads: int
+
+    def label(self, locale: str = "vi") -> str:
+        return self.label_en if locale == "en" and self.label_en else self.label_vi

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.web import (admin, admin_exports, admin_preservation, auth, broadcasts, edit,
-                     product, report, search, upload)
+from app.web import (admin, admin_exports, admin_preservation, auth, broadcasts, dashboard,
+                     edit, product, report, search, upload)
 from app.web.common import can, current_actor, message_text
 from app.web.errors import register_error_pages
-from app.web.formatting import (change_value, filesize, locale_code, number, vn_date,
-                                vn_datetime, vn_iso, vn_iso_time)
+from app.web.formatting import (change_value, filesize, locale_code, number, percent,
+                                vn_date, vn_datetime, vn_iso, vn_iso_time)
 from app.web.labels import suggestion_label
 
 AREAS = (auth, search, product, upload, edit, broadcasts, admin, admin_exports, report,
-         admin_preservation)
+         admin_preservation, dashboard)
 
 
 def register_web(app: Flask) -> None:
@@ -29,4 +29,5 @@ def register_web(app: Flask) -> None:
                                  preservation_alert=admin_preservation.alert)
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, number=number,
                                  filesize=filesize, vn_iso=vn_iso, vn_iso_time=vn_iso_time,
-                                 change_value=change_value, message=message_text)
+                                 change_value=change_value, message=message_text,
+                                 percent=percent)

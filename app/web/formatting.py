@@ -8,6 +8,8 @@ from typing import Any
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 
+from app.i18n import format_percent
+
 
 def locale_code() -> str:
     return str(get_locale() or "vi")
@@ -41,6 +43,11 @@ def vn_iso_time(value: str | None) -> str:
 def number(value: float | int | None, pattern: str | None = None) -> str:
     """1.234,5 in Vietnamese; 1,234.5 in English."""
     return "" if value is None else format_decimal(value, pattern)
+
+
+def percent(fraction: float | None) -> str:
+    """A fraction 0..1 as ``18,5 %`` in Vietnamese, ``18.5%`` in English."""
+    return format_percent(fraction, locale_code())
 
 
 def change_value(value: Any) -> str:
