@@ -185,6 +185,14 @@ def _broadcast_schemas() -> dict[str, Any]:
     }
 
 
+# Originals only: the SHA-256 of the whole file, so a client can verify what it got.
+DIGEST_HEADERS = {
+    "Repr-Digest": {"description": "sha-256=:<base64>: of the whole original (RFC 9530)",
+                    "schema": {"type": "string"}},
+    "Digest": {"description": "sha-256=<base64> of the whole original (RFC 3230)",
+               "schema": {"type": "string"}}}
+
+
 def _codes() -> dict[str, Any]:
     return {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
 
@@ -254,12 +262,15 @@ def _file_paths() -> dict[str, Any]:
                     "responses": {
                         "200": {"description": "The whole file, Content-Disposition "
                                                "attachment <id>-<slug>.<ext>",
+                                "headers": DIGEST_HEADERS,
                                 "content": {"*/*": {"schema": {"type": "string",
                                                                "format": "binary"}}}},
                         "206": {"description": "Partial Content (Content-Range)",
+                                "headers": DIGEST_HEADERS,
                                 "content": {"*/*": {"schema": {"type": "string",
                                                                "format": "binary"}}}},
-                        "302": {"description": "Redirect to a presigned URL (S3 storage)"},
+                        "302": {"description": "Redirect to a presigned URL (S3 storage)",
+                                "headers": DIGEST_HEADERS},
                         "404": _error("No such product, file or rendition"),
                         "416": _error("Range Not Satisfiable (Content-Range: bytes */size)"),
                         **COMMON_ERRORS}}},
