@@ -38,9 +38,9 @@ def gauge(value: float, band: Optional[tuple[float, float]] = None,
 class Trend:
     """A per-year line chart of fractions (0..1), with the band and a projection."""
 
-    width: int = 640
-    height: int = 260
-    left: int = 46
+    width: int = 480
+    height: int = 240
+    left: int = 48
     right: int = 16
     top: int = 14
     bottom: int = 30
@@ -73,7 +73,7 @@ def trend(years: Sequence[int], lines: Sequence[tuple[str, str, Sequence[tuple[i
     value, year), each drawn from that line's last point."""
     chart = Trend(years=sorted(years))
     chart.x_ticks = [{"x": chart.x(y), "label": str(y)} for y in chart.years]
-    chart.y_ticks = [{"y": chart.y(v / 100), "value": v / 100} for v in (0, 25, 50, 75, 100)]
+    chart.y_ticks = [{"y": chart.y(v / 100), "percent": v} for v in (0, 25, 50, 75, 100)]
     for css, label, values in lines:
         points = [(chart.x(y), chart.y(v)) for y, v in values]
         chart.series.append({"css": css, "label": label, "points": points,

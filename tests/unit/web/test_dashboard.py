@@ -78,7 +78,7 @@ def test_breakdowns_and_usage_tables(as_role, catalogue):
 def test_filters_live_in_the_url_and_match_the_service(as_role, catalogue, kho_rt):
     html = page(as_role("office"),
                 "/dashboard?from=2024-01-01&to=2024-12-31&commune=23497&rollup=false")
-    assert 'name="from" value="2024-01-01"' in html and 'name="rollup" value="false" checked' in html
+    assert 'name="from" inputmode="numeric" placeholder="dd/mm/yyyy" value="01/01/2024"' in html and 'name="rollup" value="false" checked' in html
     assert '<option value="xa-kon-braih-2025" selected>' in html
     expected = stats.compute_stats(kho_rt, Actor(None, "o", "office"), stats.parse_scope(
         kho_rt, {"from": "2024-01-01", "to": "2024-12-31", "commune": "23497",
