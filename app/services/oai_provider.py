@@ -22,7 +22,6 @@ from app.services import dublin_core, kho_xml, oai, oai_tokens, oai_xml, tombsto
 from app.services.oai_answers import Answer, Entry, Header, ListPage
 from app.services.records import (RECORD_LOAD, RecordQuery, SET_PART, as_utc, count_products,
                                   iter_products, parse_set, record_of, set_specs)
-from app.services.sql_upsert import upsert
 from archive.base import fits_id, utcnow
 from archive.errors import ValidationError
 from archive.harvests import Publication, Tombstone
@@ -209,17 +208,27 @@ def identify(kho: Kho) -> Answer:
 
 
 def record_publications(kho: Kho, published: Sequence[tuple[int, datetime]]) -> None:
-    """Note that these records' versions were sent over OAI-PMH (one statement)."""
+    """Note that these records' versions were sent over OAI-PMH: one upsert statement
+    executed with the page's rows (a prepared statement, not a page-sized SQL text)."""
     if not published:
         return
     at = utcnow()
     rows = list({pid: {"product_id": pid, "version_at": stamp, "via": "oai",
                        "receipt_id": None, "at": at} for pid, stamp in published}.values())
     with kho.transaction() as session:
-        upsert(session, Publication, rows, key=["product_id"],
-               updates=lambda stmt: {"version_at": stmt.excluded.version_at,
-                                     "via": stmt.excluded.via, "receipt_id": None,
-                                     "at": stmt.excluded.at})
+        session.execute(_publication_upsert(session.get_bind().dialect.name), rows)
+
+
+def _publication_upsert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(Publication)
+    return stmt.on_conflict_do_update(
+        index_elements=["product_id"],
+        set_={"version_at": stmt.excluded.version_at, "via": stmt.excluded.via,
+              "receipt_id": None, "at": stmt.excluded.at})
 
 
 def _answer(kho: Kho, parsed: oai.Parsed, now: datetime) -> Answer:

@@ -20,7 +20,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterator, Optional
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from archive.errors import ValidationError
@@ -33,11 +33,15 @@ SET_KINDS = ("kind", "language", "unit", "year")
 SET_PART = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
 BATCH = 500    # products loaded per round trip while streaming
 
+# what a record needs, loaded in one query per relation; big columns a record does not
+# show (OCR text of files, technical metadata, suggestions) stay in the database
 RECORD_LOAD = (
-    selectinload(Product.terms), selectinload(Product.communes),
-    selectinload(Product.cooperating_units), selectinload(Product.kind),
-    selectinload(Product.plan_task), selectinload(Product.lead_unit),
-    selectinload(Product.files).selectinload(File.derivatives),
+    defer(Product.suggestions),
+    selectinload(Product.terms).defer(Term.media), selectinload(Product.communes),
+    selectinload(Product.cooperating_units), selectinload(Product.kind).defer(Term.media),
+    selectinload(Product.plan_task).defer(Term.media), selectinload(Product.lead_unit),
+    selectinload(Product.files).defer(File.text).defer(File.technical)
+    .defer(File.error_detail).selectinload(File.derivatives).defer(Derivative.params),
 )
 
 
@@ -128,8 +132,8 @@ def conditions(query: RecordQuery) -> list[ColumnElement[bool]]:
         where.append(set_condition(query.set))
     if query.after is not None:
         stamp, last_id = as_utc(query.after[0]), query.after[1]
-        where.append(or_(Product.updated_at > stamp,
-                         and_(Product.updated_at == stamp, Product.id > last_id)))
+        where += [Product.updated_at >= stamp,      # a range the datestamp index serves
+                  or_(Product.updated_at > stamp, Product.id > last_id)]
     return where
 
 

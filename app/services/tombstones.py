@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterator, Optional
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from app.services.records import RecordQuery, as_utc, set_specs
@@ -72,8 +72,8 @@ def conditions(query: RecordQuery) -> list:
         where.append(Tombstone.sets.like(pattern, escape="\\"))
     if query.after is not None:
         stamp, last_id = as_utc(query.after[0]), query.after[1]
-        where.append(or_(Tombstone.datestamp > stamp,
-                         and_(Tombstone.datestamp == stamp, Tombstone.product_id > last_id)))
+        where += [Tombstone.datestamp >= stamp,      # a range the datestamp index serves
+                  or_(Tombstone.datestamp > stamp, Tombstone.product_id > last_id)]
     return where
 
 
