@@ -7,7 +7,7 @@ so a bad option fails at once naming it and the progress bar knows its length.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -19,7 +19,7 @@ from app.services.actors import Actor
 from app.services.export_formats import parse_dates_option
 from app.services.export_receipts import Since
 from app.services.records import RecordQuery, SetSpec, count_products, parse_set
-from archive.base import MAX_ID, utcnow
+from archive.base import utcnow
 from archive.errors import PermissionDenied, ValidationError
 from archive.exports import EXPORT_FORMATS, EXPORT_SCOPES, OPERATOR
 from archive.models import Term, Unit
@@ -104,8 +104,9 @@ def plan_export(kho: Kho, actor: Actor, request: ExportRequest) -> ExportPlan:
                                  scope=request.scope, set_spec=request.set_spec)
     if since.at is None:
         query = RecordQuery(scope=request.scope, set=spec)
-    elif since.exclusive:
-        query = RecordQuery(scope=request.scope, set=spec, after=(since.at, MAX_ID))
+    elif since.exclusive:      # strictly after: both databases keep microseconds
+        query = RecordQuery(scope=request.scope, set=spec,
+                            since=since.at + timedelta(microseconds=1))
     else:
         query = RecordQuery(scope=request.scope, set=spec, since=since.at)
     with kho.transaction() as session:
