@@ -168,3 +168,18 @@ def test_post_needs_no_csrf_token_and_answers_like_get(kho, make, small_pages):
     for doc in (by_get, by_post):
         assert doc.find("o:error", NS) is None
         assert doc.findtext(".//kho:title", namespaces=NS) == "Quyền trẻ em"
+
+
+def test_kho_serves_the_versioned_schema_of_its_format(kho, make, small_pages):
+    from lxml import etree
+
+    pid = make("Quyền trẻ em", image=True, kind="photo")
+    pairs = [("verb", "GetRecord"), ("identifier", f"oai:kho.local:{pid}"),
+             ("metadataPrefix", "kho")]
+    with served(small_pages) as url:
+        body = urllib.request.urlopen(url.replace("/oai", "/static/schemas/kho-record-1.0.xsd"),
+                                      timeout=30).read()
+        record = valid(fetch(url, pairs)).find(".//kho:record", NS)
+    served_schema = etree.XMLSchema(etree.fromstring(body))
+    assert etree.fromstring(body).get("targetNamespace") == "urn:kho:record:1.0"
+    assert served_schema.validate(etree.ElementTree(record)), served_schema.error_log
