@@ -34,6 +34,27 @@ TABLE: dict[str, Outcome] = {
 }
 
 
+# HTTP errors raised by the routing itself (no such URL, wrong method…), as the API's
+# error codes; the status when a code is missing here: "http_<status>"
+HTTP_ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden",
+                    404: "not_found", 405: "method_not_allowed", 413: "too_large",
+                    415: "unsupported_media_type", 416: "range_not_satisfiable"}
+
+
+# what a reader is told for them (English templates; each door translates)
+HTTP_MESSAGES = {
+    400: "The request could not be understood (the form may have expired: reload the page).",
+    403: "You may not do this.",
+    404: "This page does not exist, or you may not see it.",
+    405: "This action is not allowed here.",
+    416: "The requested byte range is not available.",
+}
+
+
+def http_error_code(status: int) -> str:
+    return HTTP_ERROR_CODES.get(status, f"http_{status}")
+
+
 def outcome(error: KhoError) -> Outcome:
     return TABLE.get(error.code, TABLE["error"])
 

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from app.errors import UNEXPECTED, outcome, public_error
+from app.errors import HTTP_MESSAGES, UNEXPECTED, http_error_code, outage, outcome, public_error
 from app.i18n import gettext_for
 from app.services import accounts, downloads, intake, views
 from archive.errors import AuthenticationRequired, KhoError, ValidationError
@@ -26,8 +26,6 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("kho.api")
 
 PUBLIC_ENDPOINTS = frozenset({"api.healthz", "api.openapi"})
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
 
 
 # --- plumbing -------------------------------------------------------------------
@@ -94,15 +92,24 @@ def public(err: KhoError) -> KhoError:
 @blueprint.errorhandler(HTTPException)
 def http_error(err: HTTPException) -> Response:
     status = err.code or 400
-    message = err.description or err.name
+    message = gettext()(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else \
+        (err.description or err.name)
     if status == 413:   # a chunked body grew past the request limit while being read
         return kho_error(intake.request_too_large(kho().settings))
-    return error(status, HTTP_CODES.get(status, "error"), message)
+    response = error(status, http_error_code(status), message)
+    if getattr(err, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(sorted(err.valid_methods))
+    return response
 
 
 @blueprint.errorhandler(Exception)
 def unexpected_error(err: Exception) -> Response:
     request_id = getattr(g, "request_id", None) or uuid.uuid4().hex[:16]
+    known = outage(err)            # database gone, spool disk full: 503/507, not 500
+    if known is not None:
+        log.error("request %s %s %s: %s: %s", request_id, request.method, request.path,
+                  known.code, err)
+        return kho_error(known)
     log.exception("request %s %s %s failed", request_id, request.method, request.path)
     message = gettext()("unexpected error; quote request id %(id)s") % {"id": request_id}
     return error(UNEXPECTED.http_status, "internal", message, request_id=request_id)
@@ -137,7 +144,10 @@ def _is_text(value: Any) -> bool:
 def json_object() -> dict[str, Any]:
     """The request's JSON object; ValidationError naming ``body``, or each field
     whose value (or name) is not valid text."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:       # [[[[…]]]] 100,000 deep: Python's parser gives up
+        raise ValidationError("the JSON body is nested too deeply", field="body") from None
     if not isinstance(data, dict):
         raise ValidationError("send a JSON object (Content-Type: application/json)",
                               field="body")

@@ -8,17 +8,19 @@ from flask import Response, jsonify, redirect, request
 
 from app.api.base import actor, blueprint, error, gettext, kho, product_json, rendition_url
 from app.services import downloads, intake, views
+from app.uploads import sent_filename
 from archive.errors import TooLarge, ValidationError
 from archive.storage import content_disposition
+from archive.text import normalize_filename
 
 
 def _receive_one(product_id: int, upload) -> dict[str, Any]:
-    name = upload.filename or "file"
+    name = sent_filename(upload.headers, upload.filename) or "file"
     got = intake.receive(kho(), actor(), product_id, upload.stream, name)
     return {"filename": got.filename, "file_id": got.file_id, "sha256": got.sha256,
             "size": got.size, "media_type": got.media_type,
             "type_mismatch": got.type_mismatch, "duplicate": got.duplicate or None,
-            "duplicate_of": got.duplicate_of,
+            "duplicate_of": got.duplicate_of, "processing": got.processing,
             "url": rendition_url(product_id, got.file_id, downloads.ORIGINAL)}
 
 
@@ -39,7 +41,9 @@ def upload_files(product_id: int) -> tuple[Response, int]:
             results.append(_receive_one(product_id, upload))
         except (TooLarge, ValidationError) as err:
             failures.append(err)
-            results.append({"filename": upload.filename, "error": err.code,
+            results.append({"filename": normalize_filename(sent_filename(upload.headers,
+                                                                         upload.filename)),
+                            "error": err.code,
                             "message": err.render(gettext())})
     if len(failures) == len(uploads):   # nothing stored: the first error, naming all
         for err in failures[1:]:

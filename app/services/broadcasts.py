@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.actors import Actor
-from app.services.product_input import parse_date
+from app.services.product_input import EARLIEST_YEAR, parse_date
 from app.services.products import load_product
 from app.services.views import iso_datetime, local_today, unit_view
 from archive.errors import Conflict, PermissionDenied, ValidationError
@@ -41,6 +41,10 @@ def _aired_on(value: Any, today: date) -> date:
     if day > today:
         raise ValidationError("%(day)s is in the future", field="aired_on",
                               day=day.strftime("%d/%m/%Y"))
+    if day.year < EARLIEST_YEAR:         # 01/01/0001: a typo, not an airing
+        raise ValidationError("%(day)s is before %(first)d: check the year",
+                              field="aired_on", first=EARLIEST_YEAR,
+                              day=f"{day.day:02d}/{day.month:02d}/{day.year:04d}")
     return day
 
 

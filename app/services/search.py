@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.product_input import parse_date
-from archive.errors import ValidationError
+from archive.errors import Quantity, ValidationError
 from archive.models import IndexBacklog, Product, Unit
 from archive.text import normalize_text
 from search_index import FACET_FIELDS, SORTS, SearchQuery, SearchResult
@@ -37,7 +37,10 @@ def build_query(actor: Actor, params: Mapping[str, Any]) -> SearchQuery:
             n = int(got[0]) if got else default
         except ValueError:
             raise ValidationError("not a number: %(value)s", field=name, value=got[0]) from None
-        return max(low, min(high, n))
+        if not low <= n <= high:
+            raise ValidationError("must be a whole number from %(low)s to %(high)s",
+                                  field=name, low=Quantity(low), high=Quantity(high))
+        return n
 
     sort = (values("sort") or ["relevance"])[0]
     if sort not in SORTS:

@@ -64,8 +64,13 @@ def signed_in(view: Callable) -> Callable:
 
 
 def safe_next(target: str | None, default: str = "/search") -> str:
-    """A local path to go back to (never another site)."""
-    if not target:
+    """A local path to go back to (never another site, never a broken header).
+
+    Control characters (a newline would split the ``Location`` header) and
+    backslashes (browsers read ``/\\evil.example`` as ``//evil.example``) fall back
+    to ``default``.
+    """
+    if not target or any(ord(c) < 32 or c in "\x7f\\" for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

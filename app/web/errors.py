@@ -8,7 +8,7 @@ from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from app.errors import UNEXPECTED, outcome
+from app.errors import HTTP_MESSAGES, UNEXPECTED, http_error_code, outage, outcome
 from app.web.common import current_actor, error_fields, error_message, kho, wants_json
 from archive.errors import AuthenticationRequired, KhoError
 
@@ -35,13 +35,6 @@ def _kho_error(error: KhoError):
     return render_template("error.html", status=status, message=message), status
 
 
-_HTTP_MESSAGES = {
-    400: "The request could not be understood (the form may have expired: reload the page).",
-    403: "You may not do this.",
-    404: "This page does not exist, or you may not see it.",
-    405: "This action is not allowed here.",
-    416: "The requested byte range is not available.",
-}
 
 
 def _http_error(error: HTTPException):
@@ -52,16 +45,25 @@ def _http_error(error: HTTPException):
         from app.services.intake import request_too_large
 
         return _kho_error(request_too_large(kho().settings))
-    message = _(_HTTP_MESSAGES.get(status, "Something went wrong."))
+    message = _(HTTP_MESSAGES.get(status, "Something went wrong."))
+    headers = {"Allow": ", ".join(sorted(error.valid_methods))} \
+        if getattr(error, "valid_methods", None) else {}
     if wants_json():
-        return jsonify(error="http_%d" % status, message=message, fields={}), status
-    return render_template("error.html", status=status, message=message), status
+        return jsonify(error=http_error_code(status), message=message, fields={}), status, \
+            headers
+    return render_template("error.html", status=status, message=message), status, headers
 
 
 def _unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return _http_error(error)
     request_id = getattr(g, "request_id", "-")
+    known = outage(error)          # database gone, spool disk full: 503/507, not 500
+    if known is not None:
+        log.error("request %s: %s: %s", request_id, known.code, error)
+        if "actor" not in g:       # the page header must not ask the database again
+            g.actor = None
+        return _kho_error(known)
     log.exception("unexpected error (request %s)", request_id)
     status = UNEXPECTED.http_status
     message = _("An unexpected error happened. Please tell the administrator the "

@@ -13,10 +13,12 @@ from flask import (Blueprint, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 
 from app.errors import outcome
+from app.uploads import sent_filename
 from app.web.common import current_actor, error_fields, error_message, kho, signed_in
 from app.web.forms import form_values, metadata_from_form, pickers
 from app.web.views import product_view, status_label, term_label
 from archive.errors import KhoError, ValidationError
+from archive.text import normalize_filename
 
 bp = Blueprint("upload", __name__)
 
@@ -58,9 +60,13 @@ def _receive_one(product_id: int, stream, filename: str,
 
     got = receive(kho(), current_actor(), product_id, stream, filename,
                   declared_size=declared_size)
-    return {"file_id": got.file_id, "name": filename, "size": got.size,
+    return {"file_id": got.file_id, "name": got.filename, "size": got.size,
             "media_type": got.media_type, "type_mismatch": got.type_mismatch,
-            "duplicate": got.duplicate, "duplicate_of": got.duplicate_of}
+            "duplicate": got.duplicate, "duplicate_of": got.duplicate_of,
+            "processing": got.processing,
+            "notice": _("The file is kept, but the job queue is not reachable right now: "
+                        "its processing starts as soon as the queue is back.")
+            if got.processing == "pending" else ""}
 
 
 @bp.route("/products/<int:product_id>/files", methods=["POST"])
@@ -87,14 +93,18 @@ def _add_multipart(product_id: int):
         flash(_("Choose at least one file."), "error")
     for upload in uploads:
         try:
-            got = _receive_one(product_id, upload.stream, upload.filename)
+            got = _receive_one(product_id, upload.stream,
+                               sent_filename(upload.headers, upload.filename))
         except KhoError as exc:
             if exc.code not in ("invalid", "too_large"):
                 raise  # forbidden / not found: the error page with its status
-            flash(f"{upload.filename}: {error_message(exc)}", "error")
+            shown = normalize_filename(sent_filename(upload.headers, upload.filename))
+            flash(f"{shown}: {error_message(exc)}", "error")
         else:
             note = _(" (already stored before)") if got["duplicate"] else ""
-            flash(_("Received %(name)s", name=upload.filename) + note, "ok")
+            flash(_("Received %(name)s", name=got["name"]) + note, "ok")
+            if got["notice"]:
+                flash(got["notice"], "warning")
     return redirect(url_for("upload.upload_page", product_id=product_id))
 
 

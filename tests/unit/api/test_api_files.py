@@ -280,3 +280,15 @@ def test_storage_that_refuses_writes_is_503_without_server_paths(api, monkeypatc
                   data={"file": [(io.BytesIO(png_bytes()), "a.png")]},
                   content_type="multipart/form-data", headers={"Accept-Language": "vi"})
     assert "kho lưu trữ" in vi.get_json()["message"].lower()
+
+
+def test_a_windows_path_sent_as_the_file_name_keeps_a_readable_name(api):
+    product = api.create(title="Áp phích")
+    body = (b'--B\r\nContent-Disposition: form-data; name="file"; '
+            b'filename="..\\..\\windows\\win.ini"\r\n'
+            b'Content-Type: application/octet-stream\r\n\r\n' + png_bytes() + b'\r\n--B--\r\n')
+    response = api.client.post(f"/api/v1/products/{product['id']}/files", data=body, headers={
+        "Authorization": "Bearer " + api.tokens["producer"],
+        "Content-Type": "multipart/form-data; boundary=B"})
+    assert response.status_code == 201
+    assert response.get_json()["files"][0]["filename"] == "win.ini"

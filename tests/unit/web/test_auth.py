@@ -94,3 +94,12 @@ def test_a_chosen_language_follows_the_user_to_another_device(app, users):
     other = Browser(app.test_client())
     other.login(users["producer"])              # ... and another user is not affected
     assert 'lang="vi"' in other.get("/search", headers={"Accept-Language": "vi"}).get_data(as_text=True)
+
+
+def test_a_next_address_with_a_newline_or_backslash_goes_to_a_safe_page(browser, users):
+    assert browser.get("/lang/en?next=/search%0d%0aSet-Cookie:x=1").headers["Location"] == "/"
+    data = {"username": users["office"], "password": PASSWORD, "next": "/search\nX-Evil: 1"}
+    assert browser.post("/login", data).headers["Location"] == "/search"
+    other = Browser(browser.client.application.test_client())
+    data["next"] = "/\\evil.example/x"
+    assert other.post("/login", data).headers["Location"] == "/search"

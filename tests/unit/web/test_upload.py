@@ -120,3 +120,23 @@ def test_big_multipart_files_are_buffered_in_the_spool_folder(as_role, product_i
     assert response.status_code == 302
     page = b.get(response.headers["Location"]).get_data(as_text=True)
     assert "tài liệu lớn.bin" in page
+
+
+def test_a_name_with_windows_folders_reads_as_the_file_name_only(as_role, product_id):
+    import io
+
+    b = as_role("producer")
+    raw = b.client.post(f"/products/{product_id}/files", data=png_bytes(text="win"),
+                        headers={"Content-Type": "application/octet-stream",
+                                 "X-CSRFToken": b.token("/search"),
+                                 "X-File-Name": "..%5C..%5Cwindows%5Cwin.ini",
+                                 "Accept": "application/json"})
+    assert raw.status_code == 201 and raw.get_json()["name"] == "win.ini"
+    form = b.client.post(f"/products/{product_id}/files", data={
+        "csrf_token": b.token(f"/products/{product_id}/upload"),
+        "files": [(io.BytesIO(png_bytes(text="other")), "..\\..\\Tài liệu\\áp phích.png")]},
+        content_type="multipart/form-data")
+    page = b.get(form.headers["Location"]).get_data(as_text=True)
+    import re
+    shown = " ".join(re.findall(r'class="flash[^"]*"[^>]*>([^<]*)<', page))
+    assert "áp phích.png" in shown and "Tài liệu" not in shown and "\\" not in shown, shown
