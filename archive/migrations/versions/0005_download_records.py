@@ -34,8 +34,10 @@ def upgrade() -> None:
                             name=op.f("uq_download_records_user_id")),
     )
     op.create_index(op.f("ix_download_records_commune_id"), "download_records", ["commune_id"])
-    op.create_index(op.f("ix_download_records_product_id"), "download_records", ["product_id"])
-    op.create_index(op.f("ix_download_records_day"), "download_records", ["day"])
+    op.create_index("ix_download_records_product_day", "download_records",
+                    ["product_id", "day"])
+    op.create_index("ix_download_records_day_commune", "download_records",
+                    ["day", "commune_id"])
 
 
 def downgrade() -> None:
