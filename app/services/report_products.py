@@ -2,9 +2,10 @@
 
 The products in scope and their ``digitised`` flag come from the statistics' own
 conditions (:func:`app.services.stats_scope.scope_condition`, ``digitised_condition``),
-so the list and the figures can never disagree. Rows are read ``yield_per`` in batches; for each batch
-four keyed queries fetch its languages and channels, communes, broadcasts and
-downloads, so memory stays bounded by the batch whatever the catalogue's size.
+so the list and the figures can never disagree. Rows are read ``yield_per`` in
+batches; for each batch four keyed queries fetch its languages and channels,
+communes, broadcasts and downloads (index lookups), so memory stays bounded by the
+batch whatever the catalogue's size.
 Sensitive products are listed only to actors who may see them.
 """
 from __future__ import annotations
