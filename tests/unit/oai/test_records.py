@@ -172,3 +172,15 @@ def test_both_xml_formats_validate_and_survive_hostile_text(kho, make):
     assert title == "Tiêu đề <b>&amp;</b> \"trích\""
     description = kho_doc.find("{urn:kho:record:1.0}description").text
     assert description.startswith("dòng 1\ndòng 2") and "\x0b" not in description
+
+
+def test_a_set_refusal_reads_in_vietnamese():
+    from app.i18n import gettext_for
+
+    with pytest.raises(ValidationError) as err:
+        parse_set("mau:do")
+    assert err.value.render(gettext_for("vi")) == \
+        "không có tập mau:do (dùng kind:, language:, unit: hoặc year:)"
+    with pytest.raises(ValidationError) as err:
+        parse_set("year:24")
+    assert err.value.render(gettext_for("vi")) == "không có tập year:24 (năm phải có bốn chữ số)"
