@@ -28,7 +28,7 @@ from fractions import Fraction
 from typing import Any, Mapping, Optional
 
 from app.bootstrap import Kho
-from app.services import stats_breakdowns
+from app.services import stats_breakdowns, stats_cache
 from app.services.actors import Actor
 from app.services.product_input import parse_bool, parse_date
 from app.services.stats_figures import (PLAN_FIRST_YEAR, SHARES, TARGET_YEAR, VERDICTS,
@@ -167,14 +167,18 @@ PARAMS = ("from", "to", "unit", "commune", "rollup")
 def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
     """Figures for request parameters (see :func:`parse_scope`), the role checked first
     (PermissionDenied before any parameter is looked at); an unknown parameter is a
-    ValidationError naming it (a typo never silently widens the scope)."""
+    ValidationError naming it (a typo never silently widens the scope).
+
+    The front doors call this one: the result is reused while the catalogue's
+    fingerprint is unchanged (:mod:`app.services.stats_cache`)."""
     actor.require("stats.view")
     unknown = sorted(set(params) - set(PARAMS))
     if unknown:
         raise ValidationError("unknown parameter(s): %(names)s; use %(choices)s",
                               field=unknown[0], names=", ".join(unknown),
                               choices=", ".join(PARAMS))
-    return compute_stats(kho, actor, parse_scope(kho, params))
+    scope = parse_scope(kho, params)
+    return stats_cache.cached(kho, ("stats", scope), lambda: compute_stats(kho, actor, scope))
 
 
 def usage_by_commune(stats: Stats) -> list[CommuneUse]:

@@ -19,6 +19,7 @@ from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
+from app.services import stats_cache
 from app.services.actors import Actor
 from app.services.stats_figures import CountRow, Scope
 from app.services.stats_scope import (PT, P, Catalogue, digitised_condition, labels,
@@ -155,4 +156,14 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT)
                      silent, today.year)
 
 
-__all__ = ["NextSteps", "TodoCommune", "TodoFile", "TodoProduct", "next_steps"]
+def request_next_steps(kho: Kho, actor: Actor, scope: Scope,
+                       limit: int = DEFAULT_LIMIT) -> NextSteps:
+    """:func:`next_steps`, reused while the catalogue's fingerprint is unchanged (what a
+    role may see is part of the key)."""
+    actor.require("stats.view")
+    key = ("next_steps", scope, limit, actor.can("product.view_sensitive"))
+    return stats_cache.cached(kho, key, lambda: next_steps(kho, actor, scope, limit))
+
+
+__all__ = ["NextSteps", "TodoCommune", "TodoFile", "TodoProduct", "next_steps",
+           "request_next_steps"]

@@ -73,7 +73,7 @@ def _cards(figures: Any) -> list[dict[str, Any]]:
 def dashboard_page():
     """The dashboard for the filters in the query string."""
     from app.services.stats import request_stats, usage_by_commune
-    from app.services.stats_actions import next_steps
+    from app.services.stats_actions import request_next_steps
 
     actor = current_actor()
     actor.require("stats.view")          # 403 page for producer and commune accounts
@@ -84,7 +84,7 @@ def dashboard_page():
     except ValidationError as exc:
         error = error_message(exc)
     if figures is not None:
-        todo = next_steps(kho(), actor, figures.scope)
+        todo = request_next_steps(kho(), actor, figures.scope)
     return render_template(
         "dashboard.html", figures=figures, todo=todo, error=error, params=params,
         cards=_cards(figures) if figures else [], breakdowns=BREAKDOWNS,

@@ -5,3 +5,4 @@ indicator, breakdown, filter and to-do list is checked with the same exact numbe
 both databases (the SQL differs: the Vietnam year of creation, grouping, CTEs).
 """
 from tests.unit.test_stats import *  # noqa: F401,F403
+from tests.unit.test_stats_cache import *  # noqa: F401,F403,E402

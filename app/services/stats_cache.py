@@ -1,0 +1,82 @@
+"""Reuse the office's figures while nothing they count has changed.
+
+Counting 100,000 products takes the database about a second; the dashboard and
+``/api/v1/stats`` are read far more often than the catalogue changes. Each server
+process keeps the last :data:`SIZE` results, keyed by the scope and a *fingerprint* of
+the catalogue read in one cheap statement on every request (index lookups and two
+small counts), so a result is reused only while every input is unchanged:
+
+- products: count, newest ``updated_at`` and newest id (every change of metadata, terms,
+  files or processing moves ``updated_at`` — the datestamp OAI-PMH harvests by — and
+  a deletion changes the count);
+- files that failed processing (a retry changes it);
+- broadcasts and download records: newest id (rows are only ever added; a product
+  with broadcasts is never deleted);
+- publications: count and newest ``at`` (each publication rewrites its row);
+- the vocabularies: every term's flags and labels, every unit's validity and successor
+  (an admin edit of a flag or a merger changes the figures without touching products);
+- Vietnam's date (this year, the deadline, the projection's basis).
+
+Nothing is stale across processes: each one compares the fingerprint with the database.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any, Callable, Hashable, TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import func, select
+
+from app.bootstrap import Kho
+from app.services.views import local_today
+from archive.harvests import Publication
+from archive.models import Broadcast, File, Product, Term, Unit
+from archive.usage import DownloadRecord
+
+SIZE = 32          # results kept per process (a few kilobytes each)
+T = TypeVar("T")
+
+_caches: "WeakKeyDictionary[Kho, OrderedDict[Hashable, Any]]" = WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def fingerprint(kho: Kho) -> tuple:
+    """What the figures depend on, read in one statement plus the two small tables."""
+    def one(stmt):
+        return stmt.scalar_subquery()
+    with kho.transaction() as session:
+        row = session.execute(select(
+            one(select(func.count()).select_from(Product)),
+            one(select(func.max(Product.updated_at))),
+            one(select(func.max(Product.id))),
+            one(select(func.count()).select_from(File).where(File.status == "failed")),
+            one(select(func.max(Broadcast.id))),
+            one(select(func.max(DownloadRecord.id))),
+            one(select(func.count()).select_from(Publication)),
+            one(select(func.max(Publication.at))),
+        )).one()
+        terms = tuple(session.execute(select(
+            Term.id, Term.vocabulary, Term.code, Term.label_vi, Term.label_en, Term.position,
+            Term.ethnic_minority, Term.foreign, Term.digital_platform).order_by(Term.id)))
+        units = tuple(session.execute(select(
+            Unit.id, Unit.code, Unit.name, Unit.level, Unit.gso_code, Unit.valid_from,
+            Unit.valid_to, Unit.successor_id).order_by(Unit.id)))
+    return tuple(row) + (hash(terms), hash(units), local_today(kho.settings))
+
+
+def cached(kho: Kho, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``'s result for ``key`` under the current fingerprint, reused while
+    the fingerprint stays the same (the fingerprint is read on every call)."""
+    full_key = (key, fingerprint(kho))
+    with _lock:
+        cache = _caches.setdefault(kho, OrderedDict())
+        if full_key in cache:
+            cache.move_to_end(full_key)
+            return cache[full_key]
+    value = compute()
+    with _lock:
+        cache[full_key] = value
+        while len(cache) > SIZE:
+            cache.popitem(last=False)
+    return value

@@ -1,0 +1,95 @@
+"""The front doors' figures are reused only while nothing they count has changed: each
+kind of change (a product, a file's processing, a broadcast, a download, a publication,
+a vocabulary flag, a merger, the day) gives new figures on the very next request."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.services import accounts, admin, stats, stats_cache
+from app.services.actors import SYSTEM, Actor
+from app.services.broadcasts import log_broadcast
+from app.services.products import create_product
+from app.services.stats_actions import request_next_steps
+from app.services.usage import record_download
+from archive.base import utcnow
+from archive.harvests import Publication
+from archive.models import File, Product, Term
+from tests.unit.test_stats import _build
+
+OFFICE = Actor(None, "vanphong", "office")
+
+
+@pytest.fixture
+def catalogue(kho):
+    return _build(kho)
+
+
+def figures(kho, **params):
+    return stats.request_stats(kho, OFFICE, params)
+
+
+def test_nothing_changed_the_same_figures_are_reused(kho, catalogue):
+    first = figures(kho)
+    assert figures(kho) is first
+    assert figures(kho, commune="xa-kon-braih-2025") is not first      # another scope
+    todo = request_next_steps(kho, OFFICE, first.scope)
+    assert request_next_steps(kho, OFFICE, first.scope) is todo
+
+
+def test_a_new_product_counts_at_once(kho, catalogue):
+    assert figures(kho).total == 7
+    create_product(kho, SYSTEM, {"title": "Tranh mới", "languages": "sed"})
+    again = figures(kho)
+    assert (again.total, again.ethnic_language) == (8, 3)
+
+
+def test_a_file_finishing_processing_counts_at_once(kho, catalogue):
+    assert figures(kho).digitised == 4
+    with kho.transaction() as s:     # what processing does: the file, then the datestamp
+        row = s.scalar(select(File).where(File.product_id == catalogue["P6"]))
+        row.status = "ready"
+        s.get(Product, catalogue["P6"]).updated_at = utcnow()
+    assert figures(kho).digitised == 5
+
+
+def test_a_retried_file_leaves_the_failed_list(kho, catalogue):
+    assert request_next_steps(kho, OFFICE, stats.Scope()).failed_files_total == 2
+    with kho.transaction() as s:
+        s.scalar(select(File).where(File.product_id == catalogue["P2"])).status = "queued"
+    assert request_next_steps(kho, OFFICE, stats.Scope()).failed_files_total == 1
+
+
+def test_broadcasts_downloads_and_publications_count_at_once(kho, catalogue):
+    accounts.add_user(kho, "xa", "commune", "12345678", commune="xa-dak-koi-2025")
+    staff = accounts.actor_by_name(kho, "xa")
+    before = figures(kho)
+    log_broadcast(kho, staff, catalogue["P4"], date.today() - timedelta(days=1))
+    record_download(kho, staff, catalogue["P4"], 1, "broadcast")
+    with kho.transaction() as s:
+        s.add(Publication(product_id=catalogue["P4"], version_at=utcnow(), via="oai"))
+    after = figures(kho)
+    koi = {r.code: r.count for r in after.broadcasts_by_commune}["xa-dak-koi-2025"]
+    assert koi == {r.code: r.count for r in before.broadcasts_by_commune}["xa-dak-koi-2025"] + 1
+    assert {r.code: r.count for r in after.downloads_by_commune}["xa-dak-koi-2025"] == 1
+    assert (before.online, after.online) == (1, 2)
+
+
+def test_an_edited_vocabulary_flag_or_merger_counts_at_once(kho, catalogue):
+    assert figures(kho).foreign_language == 1
+    with kho.transaction() as s:     # an admin re-flags a language (as a vocabulary edit can)
+        english = s.scalar(select(Term).where(Term.code == "eng"))
+        english.foreign, english.ethnic_minority = False, True
+    again = figures(kho)
+    assert (again.foreign_language, again.ethnic_language) == (0, 3)
+    admin.update_unit(kho, SYSTEM, "xa-dak-koi-2025", name="Xã Đăk Kôi",
+                      valid_from="01/07/2025", valid_to="", successor="xa-kon-braih-2025")
+    assert "xa-dak-koi-2025" not in {r.code for r in figures(kho).by_commune}
+
+
+def test_a_new_day_gives_new_figures(kho, catalogue, monkeypatch):
+    first = figures(kho)
+    monkeypatch.setattr(stats_cache, "local_today", lambda settings: date(2030, 1, 1))
+    assert figures(kho) is not first
