@@ -9,9 +9,10 @@ in ``oai_dc`` following the resumption tokens (page size: the setting, default 1
 
 Baselines, same data, same run:
 
-* ``serialise``: the records streamed by ``app.services.records.iter_records`` and
-  written with the same ``oai_dc`` writer in one process, with no HTTP, no protocol,
-  no paging and no XML parsing by a client: what the harvest costs without OAI-PMH.
+* ``serialise``: the same rows read with the same bulk loader the provider uses
+  (``export_rows.iter_views``), mapped by ``records.record_of`` and written with the
+  same ``oai_dc`` writer, in one process and one pass: no HTTP, no protocol, no pages,
+  no tokens, no client parsing — what the harvest costs without OAI-PMH.
 * ``row scan``: ``SELECT`` of the same product rows (no relations), the floor.
 
 Reported: records/s of each, the ratios, and the peak RSS (VmHWM) of the gunicorn
@@ -104,7 +105,7 @@ def harvest(instance: Path) -> dict:
         for record in Sickle(f"http://127.0.0.1:{port}/oai").ListRecords(metadataPrefix="oai_dc"):
             count += 1 if record.metadata.get("title") else 0
         seconds = time.perf_counter() - started
-        workers = _children(server.pid)
+        workers = _children(server.pid)          # gunicorn's worker process
         rss = max(_peak_rss_kib(pid) for pid in workers)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -115,11 +116,13 @@ def harvest(instance: Path) -> dict:
 def serialise(kho) -> dict:
     """The same records, same oai_dc writer, one process, no protocol."""
     from app.services import dublin_core
-    from app.services.records import iter_records
+    from app.services.export_rows import iter_views
+    from app.services.records import RecordQuery, record_of
 
     started, count, size = time.perf_counter(), 0, 0
     with kho.transaction() as session:
-        for record in iter_records(session, kho.settings):
+        for product in iter_views(session, RecordQuery()):
+            record = record_of(product, kho.settings)
             size += len(dublin_core.oai_dc_xml(record, kho.settings.report_issuer))
             count += 1
     seconds = time.perf_counter() - started

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from itertools import islice
 from datetime import datetime, timezone
 from typing import Iterator, Optional, Sequence
 
@@ -19,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services import dublin_core, kho_xml, oai, oai_tokens, oai_xml, tombstones
+from app.services.export_rows import iter_views
 from app.services.oai_answers import Answer, Entry, Header, ListPage
 from app.services.records import (RECORD_LOAD, RecordQuery, SET_PART, as_utc, count_products,
-                                  iter_products, parse_set, record_of, set_specs)
+                                  parse_set, record_of, set_specs)
 from archive.base import fits_id, utcnow
 from archive.errors import ValidationError
 from archive.harvests import Publication, Tombstone
@@ -51,7 +53,7 @@ def formats(settings: Settings) -> list[tuple[str, str, str]]:
             ("kho", kho_xml.schema_url(settings), kho_xml.KHO_NS)]
 
 
-def _metadata(settings: Settings, prefix: str, product: Product) -> str:
+def _metadata(settings: Settings, prefix: str, product) -> str:
     record = record_of(product, settings)
     if prefix == "kho":
         return kho_xml.kho_xml(record, settings)
@@ -64,7 +66,8 @@ def _check_prefix(settings: Settings, prefix: str) -> None:
                            f"metadataPrefix {prefix!r} is not disseminated (use oai_dc or kho)")
 
 
-def _product_entry(settings: Settings, product: Product, prefix: Optional[str]) -> Entry:
+def _product_entry(settings: Settings, product, prefix: Optional[str]) -> Entry:
+    """``product``: a Product, or an export_rows view of one (same attributes)."""
     header = Header(identifier_of(settings, product.id), as_utc(product.updated_at),
                     set_specs(product), product_id=product.id)
     return Entry(header, _metadata(settings, prefix, product) if prefix else None)
@@ -78,13 +81,14 @@ def _tombstone_entry(settings: Settings, stone: Tombstone) -> Entry:
 def _page(session: Session, settings: Settings, query: RecordQuery, size: int,
           prefix: Optional[str]) -> tuple[list[Entry], bool]:
     """Up to ``size`` entries after ``query.after``, and whether more follow."""
-    products = [(as_utc(p.updated_at), p.id, p)
-                for p in iter_products(session, query, limit=size + 1, batch=size + 1)]
+    # plain SELECTs per relation (export_rows), not ORM objects: a third of the cost
+    views = islice(iter_views(session, query, batch=size + 1), size + 1)
+    products = [(as_utc(p.updated_at), p.id, p) for p in views]
     stones = [(as_utc(t.datestamp), t.product_id, t)
               for t in tombstones.iter_tombstones(session, query, limit=size + 1)]
     merged = list(heapq.merge(products, stones, key=lambda row: row[:2]))
-    entries = [_product_entry(settings, row[2], prefix) if isinstance(row[2], Product)
-               else _tombstone_entry(settings, row[2]) for row in merged[:size]]
+    entries = [_tombstone_entry(settings, row[2]) if isinstance(row[2], Tombstone)
+               else _product_entry(settings, row[2], prefix) for row in merged[:size]]
     return entries, len(merged) > size
 
 

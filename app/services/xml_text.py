@@ -45,6 +45,8 @@ def attr(value: object) -> str:
 def element(name: str, value: object, lang: Optional[str] = None, **attrs: object) -> str:
     """``<name attr="…">value</name>``; ``lang`` becomes ``xml:lang``. Attributes
     whose value is None are left out."""
+    if not lang and not attrs:
+        return f"<{name}>{_clean(value).translate(_TEXT)}</{name}>"
     parts = [name]
     if lang:
         parts.append(f'xml:lang="{attr(lang)}"')
