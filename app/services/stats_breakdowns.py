@@ -23,7 +23,7 @@ from app.bootstrap import Kho
 from app.services.stats_figures import PLAN_FIRST_YEAR, TARGET_YEAR, GroupRow, Scope, \
     Tally, YearRow
 from app.services.stats_scope import NOT_SET, PC, PT, P, Catalogue, created_year, labels, \
-    load_catalogue, product_filters, rolled, unit_label, unit_order
+    load_catalogue, product_filters, ready_original, rolled, unit_label, unit_order
 from app.services.stats_usage import usage_rows
 from app.services.views import local_today
 from archive.harvests import Publication
@@ -54,7 +54,7 @@ def scoped_products(kho: Kho, scope: Scope, cat: Catalogue):
     terms = select(PT.c.product_id, *[_flag(ids).label(name) for name, ids in flags.items()]) \
         .where(*in_scope).group_by(PT.c.product_id).subquery("term_flags")
     ready = select(File.product_id).where(
-        File.status == "ready", File.sha256 != "",
+        *ready_original(),
         *([File.product_id.in_(select(P.c.id).where(*where))] if where else [])) \
         .distinct().subquery("ready_files")
     pub = Publication.__table__

@@ -184,8 +184,13 @@ def scope_condition(kho: Kho, scope: Scope) -> ColumnElement:
     return and_(*where) if where else true()
 
 
+def ready_original() -> list[ColumnElement]:
+    """Conditions over ``files``: an original that makes its product digitised (stored,
+    its SHA-256 recorded, processing finished)."""
+    return [File.status == "ready", File.sha256 != ""]
+
+
 def digitised_condition() -> ColumnElement:
     """SQL boolean over ``Product``: at least one original stored, its SHA-256
     recorded and its processing finished (file status ``ready``)."""
-    return exists().where(File.product_id == P.c.id, File.status == "ready",
-                          File.sha256 != "")
+    return exists().where(File.product_id == P.c.id, *ready_original())
