@@ -4,11 +4,12 @@ Counting 100,000 products takes the database about a second; the dashboard and
 ``/api/v1/stats`` are read far more often than the catalogue changes. Each server
 process keeps the last :data:`SIZE` results, keyed by the scope and a *fingerprint* of
 the catalogue read in one cheap statement on every request (index lookups and two
-small counts), so a result is reused only while every input is unchanged:
+small count), so a result is reused only while every input is unchanged:
 
-- products: count, newest ``updated_at`` and newest id (every change of metadata, terms,
-  files or processing moves ``updated_at`` — the datestamp OAI-PMH harvests by — and
-  a deletion changes the count);
+- products: newest ``updated_at``, newest id and newest audit entry (every change of
+  metadata, terms, files or processing moves ``updated_at`` — the datestamp OAI-PMH
+  harvests by — and every deletion is audited in ``product_changes``; a count of the
+  products would cost a table scan on PostgreSQL);
 - files that failed processing (a retry changes it);
 - broadcasts and download records: newest id (rows are only ever added; a product
   with broadcasts is never deleted);
@@ -31,7 +32,7 @@ from sqlalchemy import func, select
 from app.bootstrap import Kho
 from app.services.views import local_today
 from archive.harvests import Publication
-from archive.models import Broadcast, File, Product, Term, Unit
+from archive.models import Broadcast, File, Product, ProductChange, Term, Unit
 from archive.usage import DownloadRecord
 
 SIZE = 32          # results kept per process (a few kilobytes each)
@@ -42,12 +43,13 @@ _lock = threading.Lock()
 
 
 def fingerprint(kho: Kho) -> tuple:
-    """What the figures depend on, read in one statement plus the two small tables."""
+    """What the figures depend on: one statement of index lookups plus the two small
+    vocabulary tables (about 1 ms at 100,000 products)."""
     def one(stmt):
         return stmt.scalar_subquery()
     with kho.transaction() as session:
         row = session.execute(select(
-            one(select(func.count()).select_from(Product)),
+            one(select(func.max(ProductChange.id))),
             one(select(func.max(Product.updated_at))),
             one(select(func.max(Product.id))),
             one(select(func.count()).select_from(File).where(File.status == "failed")),

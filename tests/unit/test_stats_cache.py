@@ -93,3 +93,11 @@ def test_a_new_day_gives_new_figures(kho, catalogue, monkeypatch):
     first = figures(kho)
     monkeypatch.setattr(stats_cache, "local_today", lambda settings: date(2030, 1, 1))
     assert figures(kho) is not first
+
+
+def test_a_deleted_product_leaves_at_once(kho, catalogue):
+    from app.services.products import delete_product
+
+    assert figures(kho).total == 7
+    delete_product(kho, SYSTEM, catalogue["P1"])       # not the newest one
+    assert figures(kho).total == 6
