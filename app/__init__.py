@@ -26,7 +26,7 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
 
     settings = settings or load_settings(overrides)
     app = Flask(__name__)
-    app.request_class = _spooling_request(settings.spool_dir)
+    app.request_class = _spooling_request(settings.spool_dir, settings.max_upload_bytes)
     app.config.update(SECRET_KEY=settings.secret_key or "testing-only",
                       MAX_CONTENT_LENGTH=None, TESTING=settings.testing,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
@@ -59,16 +59,18 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
     return app
 
 
-def _spooling_request(spool_dir):
+def _spooling_request(spool_dir, limit: int):
     """A Request class whose multipart files are buffered in Kho's spool folder.
 
     Werkzeug buffers every uploaded file bigger than 500 kB in a temporary file of
     the system temp folder, which is often small or in memory; uploads may be 4 GiB,
-    so they go where intake spools them anyway (setting ``spool_path``).
+    so they go where intake spools them anyway (setting ``spool_path``), into a
+    :class:`~app.services.spooling.SpoolFile` that hashes and counts them as they
+    arrive and that intake then takes over: each file is written to disk once.
     """
-    import tempfile
-
     from flask import Request
+
+    from app.services.spooling import SpoolFile
 
     class SpoolingRequest(Request):
         def _get_file_stream(self, total_content_length, content_type, filename=None,
@@ -76,8 +78,7 @@ def _spooling_request(spool_dir):
             if total_content_length is not None and total_content_length <= 500 * 1024:
                 return super()._get_file_stream(total_content_length, content_type,
                                                 filename, content_length)
-            spool_dir.mkdir(parents=True, exist_ok=True)
-            return tempfile.TemporaryFile(dir=spool_dir, prefix="upload-")
+            return SpoolFile(spool_dir, limit, filename or "")
 
     return SpoolingRequest
 

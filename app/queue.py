@@ -7,6 +7,7 @@ synchronously in the caller (used by tests and ``--sync`` CLI runs).
 """
 from __future__ import annotations
 
+import sqlite3
 from typing import Any, Callable
 
 from huey import RedisHuey, SqliteHuey, crontab
@@ -14,6 +15,21 @@ from huey.api import Huey
 
 from archive.errors import ServiceUnavailable
 from config import Settings
+
+
+def _unreachable_errors() -> tuple[type[BaseException], ...]:
+    """What huey's storages raise when the queue cannot be reached: socket errors,
+    redis-py's own ConnectionError/TimeoutError (not the built-in ones) and SQLite's
+    OperationalError (queue file locked, unreadable, disk full)."""
+    errors: tuple[type[BaseException], ...] = (OSError, ConnectionError, sqlite3.Error)
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - redis is a dependency of huey's RedisHuey
+        return errors
+    return errors + (RedisError,)
+
+
+UNREACHABLE = _unreachable_errors()
 
 
 class JobQueue:
@@ -45,7 +61,9 @@ class JobQueue:
 
     def enqueue(self, name: str, *args: Any, delay: float = 0) -> None:
         """Queue job ``name`` (to run ``delay`` seconds from now; immediate queues run it
-        at once); raises ServiceUnavailable if the queue cannot be reached."""
+        at once); raises ServiceUnavailable if the queue cannot be reached — callers
+        that already committed a write stage the job in the outbox instead
+        (``app.services.outbox``) so the job is not lost."""
         try:
             task = self._tasks[name]
             if delay and not self.immediate:
@@ -54,10 +72,22 @@ class JobQueue:
                 task(*args)
         except KeyError:
             raise ServiceUnavailable("no job named %(name)s is registered", name=name) from None
-        except (OSError, ConnectionError) as exc:
-            raise ServiceUnavailable("job queue %(where)s unreachable: %(reason)s",
-                                     field="queue_url", where=self.description,
-                                     reason=str(exc)) from None
+        except UNREACHABLE as exc:
+            raise self._unreachable(exc) from None
+
+    def _unreachable(self, exc: BaseException) -> ServiceUnavailable:
+        return ServiceUnavailable("job queue %(where)s unreachable: %(reason)s",
+                                  field="queue_url", where=self.description,
+                                  reason=(str(exc) or type(exc).__name__).splitlines()[0])
+
+    def waiting_args(self, name: str) -> list[tuple]:
+        """Arguments of the jobs ``name`` waiting in the queue (pending or scheduled
+        for a retry); ServiceUnavailable when the queue does not answer."""
+        try:
+            tasks = list(self.huey.pending()) + list(self.huey.scheduled())
+        except UNREACHABLE as exc:
+            raise self._unreachable(exc) from None
+        return [tuple(t.args or ()) for t in tasks if t.name == name]
 
     def pending_count(self) -> int:
         return self.huey.pending_count()
@@ -67,9 +97,7 @@ class JobQueue:
         try:
             self.huey.pending_count()
         except Exception as exc:  # noqa: BLE001 - redis/sqlite raise their own types
-            raise ServiceUnavailable("job queue %(where)s unreachable: %(reason)s",
-                                     field="queue_url", where=self.description,
-                                     reason=str(exc).splitlines()[0]) from None
+            raise self._unreachable(exc) from None
 
     def consumer(self, workers: int, worker_type: str = "thread"):
         """A huey consumer for this queue (``kho worker`` runs it)."""

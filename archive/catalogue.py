@@ -68,6 +68,9 @@ class Product(Base):
     updated_by: Mapped[Optional[User]] = relationship(foreign_keys=[updated_by_id])
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # metadata version: +1 on each edit, under the product's write lock
+    # (app.services.product_lock); the API's ETag and the edit form carry it
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     files: Mapped[list["File"]] = relationship(back_populates="product", order_by="File.id",
                                               cascade="all, delete-orphan")
 
@@ -87,6 +90,9 @@ class File(Base):
     """An original file as received. Immutable content; status tracks processing."""
 
     __tablename__ = "files"
+    # one row per content and product: parallel uploads of the same bytes cannot both
+    # insert (the loser is answered as the duplicate it is, see app.services.intake)
+    __table_args__ = (UniqueConstraint("product_id", "sha256", name="uq_files_product_sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
@@ -106,6 +112,11 @@ class File(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     error_detail: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(default=0)
+    # the consumer processing the file and until when its claim holds (renewed by a
+    # heartbeat while it works; app.services.leases): another consumer may take the
+    # file only after that
+    claimed_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    lease_expires_at: Mapped[Optional[datetime]]
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence
 import ffmpeg
 
 from archive.errors import ProcessingError
+from ingest.children import die_with_parent
 
 STDERR_TAIL_BYTES = 2048
 _GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-nostats")
@@ -40,8 +41,10 @@ def run_tool(args: Sequence[str], timeout: float, *, what: str,
     Raises ProcessingError with the stderr tail as ``detail``.
     """
     try:
+        # the tool dies with the consumer that runs it (kill -9 of a worker)
         done = subprocess.run(list(args), stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=timeout, check=False, env=env)
+                              timeout=timeout, check=False, env=env,
+                              preexec_fn=die_with_parent())
     except subprocess.TimeoutExpired as exc:
         raise ProcessingError(f"{what}: {Path(args[0]).name} timed out after {timeout:g} s",
                               detail=stderr_tail(exc.stderr)) from None

@@ -34,9 +34,14 @@ def _param(name: str, where: str, schema: dict[str, Any], description: str,
 
 PRODUCT_ID = _param("product_id", "path", {"type": "integer"}, "Product id")
 FILE_ID = _param("file_id", "path", {"type": "integer"}, "File id (an original of the product)")
+IF_MATCH = _param("If-Match", "header", {"type": "string"},
+                  "Optional: the ETag of the product as the client last read it; a "
+                  "changed product answers 412 instead of being overwritten")
 COMMON_ERRORS = {"401": _error("Missing, unknown or revoked bearer token"),
                  "403": _error("The role may not do this"),
-                 "500": _error("Unexpected error; the body carries a request_id")}
+                 "500": _error("Unexpected error; the body carries a request_id"),
+                 "503": _error("The catalogue database (or the storage) is not reachable "
+                               "right now; try again later")}
 
 
 def _catalogue_schemas() -> dict[str, Any]:
@@ -86,6 +91,8 @@ def _product_schema() -> dict[str, Any]:
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "created_by": _nullable("string"), "updated_by": _nullable("string"),
+        "version": {"type": "integer", "description": "metadata version, +1 per edit; "
+                    "the ETag header is this number in quotes"},
         "files": {"type": "array", "items": _ref("File")}}}
 
 
@@ -122,6 +129,9 @@ def _exchange_schemas() -> dict[str, Any]:
             "duplicate": {"type": ["string", "null"],
                           "enum": ["same-product", "stored-before", None]},
             "duplicate_of": _nullable("integer"), "url": {"type": "string"},
+            "processing": {"type": "string", "enum": ["queued", "pending", ""],
+                           "description": "pending: the job queue did not answer; the "
+                           "file is kept and processing starts when the queue is back"},
             "error": {"type": "string", "description": "only when this file failed"},
             "message": {"type": "string"}}},
         "Hit": {"type": "object", "properties": {
@@ -202,6 +212,10 @@ def _product_paths() -> dict[str, Any]:
     body = {"required": True, "content": {"application/json": {"schema": _ref("ProductInput")}}}
     invalid = _error("Invalid metadata; fields names each bad field")
     missing = _error("No such product (or hidden from this role)")
+    versioned = {**product, "headers": {"ETag": {"schema": {"type": "string"}, "description":
+                                                 "the product's version, for If-Match"}}}
+    stale = _error("If-Match names another version: the product changed since the "
+                   "client read it; nothing was written (GET it again)")
     return {
         "/products": {"post": {
             "operationId": "createProduct", "summary": "Create a product from metadata",
@@ -211,16 +225,17 @@ def _product_paths() -> dict[str, Any]:
         "/products/{product_id}": {
             "parameters": [PRODUCT_ID],
             "get": {"operationId": "getProduct", "summary": "Metadata, status and files",
-                    "responses": {"200": product, "404": missing, **COMMON_ERRORS}},
+                    "responses": {"200": versioned, "404": missing, **COMMON_ERRORS}},
             "patch": {"operationId": "updateProduct", "summary": "Change some fields "
-                      "(audited)", "requestBody": body,
-                      "responses": {"200": product, "404": missing, "422": invalid,
-                                    **COMMON_ERRORS}},
+                      "(audited)", "requestBody": body, "parameters": [IF_MATCH],
+                      "responses": {"200": versioned, "404": missing, "412": stale,
+                                    "422": invalid, **COMMON_ERRORS}},
             "delete": {"operationId": "deleteProduct", "summary": "Delete (admin; audited)",
+                       "parameters": [IF_MATCH],
                        "responses": {"204": {"description": "Deleted"}, "404": missing,
                                      "409": _error("Logged as aired by communes: kept for "
                                                    "the yearly report"),
-                                     **COMMON_ERRORS}}},
+                                     "412": stale, **COMMON_ERRORS}}},
     }
 
 
@@ -250,7 +265,9 @@ def _file_paths() -> dict[str, Any]:
                 "404": missing, "413": _error("Every file is over the per-file limit, or "
                                               "the body is over the request limit; "
                                               "nothing stored"),
-                "422": _error("No file, or every file was rejected"), **COMMON_ERRORS}}},
+                "422": _error("No file, or every file was rejected"),
+                "507": _error("The server's disk for uploads in transit is full; nothing "
+                              "stored"), **COMMON_ERRORS}}},
         "/products/{product_id}/files/{file_id}/{rendition}": {
             "parameters": [PRODUCT_ID, FILE_ID, _param(
                 "rendition", "path", {"type": "string"},

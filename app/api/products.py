@@ -1,33 +1,61 @@
 """Products: create, read, edit, delete, history."""
 from __future__ import annotations
 
-from flask import Response, jsonify, url_for
+from typing import Optional
+
+from flask import Response, jsonify, request, url_for
 
 from app.api.base import actor, blueprint, json_object, kho, product_json
 from app.services import products, views
+from archive.errors import PreconditionFailed
+
+
+def _versioned(data: dict) -> Response:
+    """The product JSON with its version as ETag (for If-Match on PATCH/DELETE)."""
+    response = jsonify(data)
+    response.headers["ETag"] = f'"{data["version"]}"'
+    return response
+
+
+def if_match() -> Optional[frozenset[int]]:
+    """Versions the client's ``If-Match`` accepts; None without the header or with
+    ``*``. A header naming no version of ours (a weak or foreign tag, which never
+    matches under RFC 9110's strong comparison) answers 412 at once."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    versions = frozenset(int(tag[1:-1]) for tag in (t.strip() for t in raw.split(","))
+                         if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit()
+                         and len(tag) < 20)
+    if not versions:
+        raise PreconditionFailed("If-Match %(value)s names no version of this product "
+                                 "(send the ETag of a GET, e.g. \"3\")", field="If-Match",
+                                 value=raw.strip()[:80])
+    return versions
 
 
 @blueprint.post("/products")
-def create_product() -> tuple[Response, int, dict]:
+def create_product() -> tuple[Response, int]:
     product_id = products.create_product(kho(), actor(), json_object())
-    return jsonify(product_json(product_id)), 201, {
-        "Location": url_for("api.product", product_id=product_id)}
+    response = _versioned(product_json(product_id))
+    response.headers["Location"] = url_for("api.product", product_id=product_id)
+    return response, 201
 
 
 @blueprint.get("/products/<int:product_id>")
 def product(product_id: int) -> Response:
-    return jsonify(product_json(product_id))
+    return _versioned(product_json(product_id))
 
 
 @blueprint.patch("/products/<int:product_id>")
 def update_product(product_id: int) -> Response:
-    products.update_product(kho(), actor(), product_id, json_object())
-    return jsonify(product_json(product_id))
+    products.update_product(kho(), actor(), product_id, json_object(), if_version=if_match())
+    return _versioned(product_json(product_id))
 
 
 @blueprint.delete("/products/<int:product_id>")
 def delete_product(product_id: int) -> tuple[str, int]:
-    products.delete_product(kho(), actor(), product_id)
+    products.delete_product(kho(), actor(), product_id, if_version=if_match())
     return "", 204
 
 

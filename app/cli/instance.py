@@ -29,6 +29,17 @@ def init_cmd(state: CliState) -> None:
         click.echo(_("Search index rebuilt for this version of Kho: %d products") % report.reindexed)
     added = sum(report.seeded.values())
     click.echo(_("Vocabularies: %d entries added") % added)
+    from app.services import jobs
+
+    from app.services import leftovers
+
+    removed = leftovers.clean(kho)   # spool and partial files of killed processes
+    if removed.count:
+        click.echo(_("Removed %(n)d leftovers of stopped processes (%(size)d bytes)")
+                   % {"n": removed.count, "size": removed.size})
+    sent = jobs.send_waiting(kho)    # jobs a queue outage left in the outbox
+    if sent:
+        click.echo(_("Re-queued %d unfinished jobs") % sent)
     click.echo(_("Kho is ready."))
 
 
@@ -40,8 +51,26 @@ def check_cmd(state: CliState) -> None:
     copies of originals and the replica's lag ("degraded"; exit 1)."""
     from app.services import instance
 
-    results = instance.health(state.kho())
+    kho = state.kho()
+    results = instance.health(kho)
     for name, status in results.items():
         click.echo(f"{name}: {message(status)}")
+    if results.get("database") == "ok":
+        _report_left_behind(kho)
     if any(v != "ok" for v in results.values()):
         sys.exit(1)
+
+
+def _report_left_behind(kho) -> None:
+    """Leftovers of killed processes and jobs waiting for the queue: reported, not
+    failures (start-up of init, serve and worker deals with them)."""
+    from app.services import leftovers, outbox
+
+    found = leftovers.find(kho)
+    click.echo(_("leftovers: %(n)d files of stopped processes older than an hour "
+                 "(%(size)d bytes); kho init, serve and worker remove them")
+               % {"n": found.count, "size": found.size} if found.count else
+               _("leftovers: none"))
+    waiting = outbox.waiting(kho)
+    if waiting:
+        click.echo(_("outbox: %d jobs wait for the job queue") % waiting)

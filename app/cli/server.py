@@ -59,18 +59,39 @@ def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int,
 def worker_cmd(state: CliState, workers: int | None) -> None:
     """Run a job consumer: processes uploads and index updates until stopped.
 
-    On start it re-queues work left unfinished by a consumer that died (kill -9).
+    On start, and every few seconds while it runs, it sends jobs that waited for the
+    queue and re-queues work of a consumer that died (kill -9): a file whose claim
+    was not renewed for ``job_lease_seconds``.
     """
     from app.services import jobs
     from app.services.instance import require_current_schema
 
+    from app.services.sweeper import Sweeper
+
     kho = state.kho()
     require_current_schema(kho)
     jobs.register_all(kho)
-    recovered = jobs.recover_unfinished(kho)
-    if recovered:
-        click.echo(_("Re-queued %d unfinished jobs") % recovered)
+    _clean_leftovers(kho)
+    _report_recovered(jobs.recover_unfinished(kho))
     consumer = kho.queue.consumer(workers or kho.settings.queue_workers)
     click.echo(_("Worker started on %s") % kho.queue.description)
-    consumer.run()
+    sweeper = Sweeper(kho).start()   # outbox, dead consumers' files, lost flushes
+    try:
+        consumer.run()
+    finally:
+        sweeper.stop()
+
+
+def _clean_leftovers(kho) -> None:
+    from app.services import leftovers
+
+    removed = leftovers.clean(kho)
+    if removed.count:
+        click.echo(_("Removed %(n)d leftovers of stopped processes (%(size)d bytes)")
+                   % {"n": removed.count, "size": removed.size})
+
+
+def _report_recovered(count: int) -> None:
+    if count:
+        click.echo(_("Re-queued %d unfinished jobs") % count)
 

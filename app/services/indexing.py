@@ -76,12 +76,19 @@ def mark(session: Session, product_ids: list[int]) -> None:
            ("product_id",), {"queued_at": now})
 
 
-def queue_flush(kho: Kho) -> None:
+def queue_flush(kho: Kho) -> bool:
     """Queue a flush of the backlog a moment from now, so a burst of changes (a bulk
     ingest, two workers finishing files) is written by one flush in one commit; the
-    later flushes find the backlog empty and cost one query."""
+    later flushes find the backlog empty and cost one query.
+
+    Called after the marks committed: a queue that does not answer is logged, not
+    raised — the marks stay in the backlog and a consumer's sweep queues the flush
+    (``app.services.sweeper``), so the write the user made still succeeds."""
+    from app.services.outbox import best_effort
+
     register(kho)
-    kho.queue.enqueue(JOB_FLUSH, delay=FLUSH_DELAY_SECONDS)
+    return best_effort(kho, lambda: kho.queue.enqueue(JOB_FLUSH, delay=FLUSH_DELAY_SECONDS),
+                "the index flush")
 
 
 def queue_update(kho: Kho, product_ids: Iterable[int]) -> None:

@@ -6,26 +6,27 @@ it is committed, and processing is queued only after the commit. The same conten
 stored once; a second upload links to the existing object and says so — after
 re-reading it: an object whose SHA-256 is wrong is replaced by the new upload's
 verified bytes and the repair is recorded.
-Nothing of the stream is held in memory beyond one chunk.
+Nothing of the stream is held in memory beyond one chunk, and it is written to disk
+once (``app.services.spooling``). Parallel uploads of the same bytes to one product
+make one row: the schema refuses a second (product, SHA-256) and the loser of that
+race is answered as the duplicate it is.
 """
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import BinaryIO, Optional
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.bootstrap import Kho
-from app.services import replication
+from app.services import outbox, replication, spooling
 from app.services.actors import Actor
 from app.services.fixity import Target, record_state
 from app.services.products import load_product
+from app.services.spooling import Spooled, SpoolFile, too_large
 from archive.base import utcnow
-from archive.errors import Quantity, TooLarge, ValidationError
+from archive.errors import Quantity, TooLarge
 from archive.models import Event, File
 from archive.object_fixity import Digest
 from archive.preservation import OK
@@ -34,7 +35,6 @@ from archive.text import normalize_filename
 from config import Settings
 from ingest.detect import detect
 
-CHUNK = 1024 * 1024  # bytes read per step while spooling
 # ``max_upload_bytes`` limits each file. One request (a multipart form or API call with
 # several files) may carry up to REQUEST_FILES files at that limit plus FRAMING_SLACK
 # bytes of multipart framing and form fields; a body above that is refused unread, so
@@ -42,6 +42,7 @@ CHUNK = 1024 * 1024  # bytes read per step while spooling
 REQUEST_FILES = 8
 FRAMING_SLACK = 64 * 1024
 DRAIN_RETRY_SECONDS = 60   # a replica that did not answer is tried again this much later
+RECORD_ATTEMPTS = 3        # a lost insert race is answered by the next attempt
 
 
 def request_limit(settings: Settings) -> int:
@@ -58,18 +59,6 @@ def request_too_large(settings: Settings) -> TooLarge:
                     file_limit=Quantity(settings.max_upload_bytes))
 
 
-def _too_large(filename: str, limit: int) -> TooLarge:
-    return TooLarge("%(file)s is larger than the limit of %(limit)s bytes",
-                    field=filename, file=filename, limit=Quantity(limit))
-
-
-@dataclass(frozen=True)
-class Spooled:
-    path: Path
-    sha256: str
-    size: int
-
-
 @dataclass(frozen=True)
 class Received:
     """Outcome of an upload. ``duplicate``: "" | "same-product" | "stored-before"."""
@@ -83,32 +72,19 @@ class Received:
     duplicate: str = ""
     duplicate_of: Optional[int] = None
     filename: str = ""   # the name as the catalogue keeps it (NFC, no folders)
+    # "queued" (job sent), "pending" (the queue did not answer: the job waits in the
+    # outbox and is sent when it is back) or "" (a duplicate, or not queued)
+    processing: str = ""
 
 
 def spool(kho: Kho, stream: BinaryIO, filename: str) -> Spooled:
-    """Copy ``stream`` to a spool file, hashing as it goes; enforce the size limit.
-
-    Raises TooLarge (naming the file and the limit) as soon as the limit is passed,
-    and ValidationError for an empty file. The spool file is removed on any error.
-    """
-    limit = kho.settings.max_upload_bytes
-    kho.settings.spool_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="upload-", dir=kho.settings.spool_dir)
-    digest, size = hashlib.sha256(), 0
-    try:
-        with os.fdopen(fd, "wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise _too_large(filename, limit)
-                digest.update(chunk)
-                out.write(chunk)
-        if size == 0:
-            raise ValidationError("%(file)s is empty", field=filename, file=filename)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Spooled(Path(name), digest.hexdigest(), size)
+    """``stream`` in a spool file of this instance, hashed and counted (see
+    :func:`app.services.spooling.spool`); a :class:`SpoolFile` the web framework
+    already filled (multipart forms) is taken over, not copied again."""
+    if isinstance(stream, SpoolFile):
+        return stream.take(filename)
+    return spooling.spool(kho.settings.spool_dir, stream, filename,
+                          kho.settings.max_upload_bytes)
 
 
 def _existing(session, product_id: int, sha256: str) -> tuple[Optional[File], Optional[File]]:
@@ -132,7 +108,7 @@ def receive(kho: Kho, actor: Actor, product_id: int, stream: BinaryIO, filename:
         load_product(session, actor, product_id)  # fail before reading a big stream
     clean_name = normalize_filename(filename) or "file"
     if declared_size is not None and declared_size > kho.settings.max_upload_bytes:
-        raise _too_large(clean_name, kho.settings.max_upload_bytes)
+        raise too_large(clean_name, kho.settings.max_upload_bytes)
     spooled = spool(kho, stream, clean_name)
     try:
         return _store_and_record(kho, actor, product_id, spooled, clean_name, queue)
@@ -142,10 +118,41 @@ def receive(kho: Kho, actor: Actor, product_id: int, stream: BinaryIO, filename:
 
 def _store_and_record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled,
                       filename: str, queue: bool) -> Received:
+    """Write the object, then record the row (and its processing job, in the outbox)
+    in one transaction.
+
+    Parallel uploads of the same bytes to one product all pass the "already here?"
+    read before any of them commits; the unique constraint on (product, SHA-256)
+    lets exactly one insert win, and each loser's transaction is run again, finding
+    the winner's row: it is answered ``same-product`` and queues nothing.
+    """
     detection = detect(spooled.path, filename)
     key = original_key(spooled.sha256)
     written = replication.write_original(kho, key, spooled.sha256, spooled.path,
                                          detection.media_type)
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            received, job = _record(kho, actor, product_id, spooled, filename, queue,
+                                    detection, key, written)
+            break
+        except IntegrityError:
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+    if written.deferred:      # the outbox row is committed; a sweep queues it otherwise
+        outbox.best_effort(kho, lambda: replication.queue_drain(kho, delay=DRAIN_RETRY_SECONDS),
+                           "the replica copy")
+    if job is not None and not outbox.send(kho, [job]):
+        received = replace(received, processing="pending")
+    return received
+
+
+def _record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled, filename: str,
+            queue: bool, detection, key: str,
+            written: replication.Written) -> tuple[Received, Optional[int]]:
+    """One attempt at recording the upload; IntegrityError when a parallel upload of
+    the same bytes to the same product committed first."""
+    from app.services import processing
+
     with kho.transaction() as session:
         product = load_product(session, actor, product_id)
         _record_copies(session, key, spooled, written, actor)
@@ -153,7 +160,7 @@ def _store_and_record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled,
         if same is not None:
             return Received(same.id, product_id, same.sha256, same.size, same.media_type,
                             same.type_mismatch, duplicate="same-product", duplicate_of=same.id,
-                            filename=same.original_filename)
+                            filename=same.original_filename), None
         row = File(product=product, sha256=spooled.sha256, size=spooled.size,
                    media_type=detection.media_type, category=detection.category,
                    declared_type=detection.declared_type, type_mismatch=detection.mismatch,
@@ -161,23 +168,19 @@ def _store_and_record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled,
         session.add(row)
         product.status = "processing"
         product.updated_at = utcnow()
-        session.flush()
+        session.flush()          # the unique constraint answers here
         detail = f"sha256={spooled.sha256} size={spooled.size} type={detection.media_type}"
         if detection.mismatch:
             detail += f" (name says {detection.declared_type})"
         session.add(Event(product_id=product_id, file_id=row.id, action="file.receive",
                           detail=detail, user_id=actor.user_id))
+        job = processing.stage_file(kho, session, row.id) if queue else None
         received = Received(row.id, product_id, row.sha256, row.size, row.media_type,
                             row.type_mismatch, duplicate="stored-before" if earlier else "",
                             duplicate_of=earlier.id if earlier else None,
-                            filename=row.original_filename)
-    if written.deferred:
-        replication.queue_drain(kho, delay=DRAIN_RETRY_SECONDS)
-    if queue:
-        from app.services import processing
-
-        processing.queue_file(kho, received.file_id)
-    return received
+                            filename=row.original_filename,
+                            processing="queued" if job is not None else "")
+    return received, job
 
 
 def _record_copies(session, key: str, spooled: Spooled, written: replication.Written,

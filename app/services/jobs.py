@@ -14,35 +14,22 @@ def register_all(kho: Kho) -> None:
 
 
 def recover_unfinished(kho: Kho) -> int:
-    """Re-queue work a killed consumer left behind (see processing.recover_unfinished)."""
-    from app.services import processing
+    """Send what a killed process or a queue outage left behind: jobs waiting in the
+    outbox, files whose consumer died (lease run out), queued files the queue lost,
+    a pending index flush and replica copies (see ``app.services.sweeper``).
+    Returns how many jobs were queued."""
+    from app.services import sweeper
 
-    from sqlalchemy import select
-
-    from app.services import indexing
-    from archive.models import IndexBacklog
-
-    single = not kho.settings.queue_url.startswith(("redis", "rediss", "unix"))
-    count = processing.recover_unfinished(kho, single_consumer=single)
-    with kho.transaction() as session:
-        backlog = session.scalar(select(IndexBacklog.product_id).limit(1))
-    if backlog is not None:      # a flush may have died with the last consumer
-        kho.queue.enqueue(indexing.JOB_FLUSH)
-        count += 1
-    count += _recover_outbox(kho)
-    return count
+    register_all(kho)
+    return sweeper.sweep(kho, look_for_lost=True).queued
 
 
-def _recover_outbox(kho: Kho) -> int:
-    """Queue a drain when originals still wait for their replica copy."""
-    from sqlalchemy import select
+def send_waiting(kho: Kho) -> int:
+    """At start-up of a process that runs no consumer (``kho init``, ``kho serve
+    --no-worker``): send the jobs the outbox holds, and nothing else (taking over
+    files is a consumer's task). Returns how many were sent; 0 when the queue still
+    does not answer."""
+    from app.services import outbox
 
-    from app.services import replication
-    from archive.preservation import ReplicaOutbox
-
-    with kho.transaction() as session:
-        waiting = session.scalar(select(ReplicaOutbox.storage_key).limit(1))
-    if waiting is None or kho.replica is None:
-        return 0
-    replication.queue_drain(kho)
-    return 1
+    register_all(kho)
+    return outbox.drain(kho).sent

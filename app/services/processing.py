@@ -1,22 +1,25 @@
 """The processing job: run the ingest steps on one original and record the results.
 
-Safe to run twice or after a crash: a file is claimed with a conditional UPDATE, the
-work folder is recreated, derivative objects have fixed content-addressed keys and
-derivative rows are replaced, not added — so a retry after ``kill -9`` ends complete
-with no duplicates. The original is never modified; a failing tool marks the file
+Safe to run twice or after a crash: a file is claimed with a conditional UPDATE and a
+short lease renewed while the work runs (``app.services.leases``), so two consumers
+never work on one file at once and a dead consumer's file is free within one lease;
+each attempt has its own work folder, derivative objects have fixed content-addressed
+keys and derivative rows are replaced, not added — so a retry after ``kill -9`` ends
+complete with no duplicates. Jobs go through the outbox (``app.services.outbox``):
+a file is never left "queued" with no job, even when the queue was down. The original is never modified; a failing tool marks the file
 failed with the tool's own error tail and can be retried (``kho retry``).
 """
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
-from app.services import indexing, tagging
+from app.services import indexing, leases, outbox, tagging
 from archive.base import fits_id, utcnow
 from archive.errors import NotFound
 from archive.models import Derivative, Event, File, Product
@@ -26,6 +29,7 @@ from ingest.results import FAILED, OK, ProcessingOptions, StepResult
 from ingest.steps import process
 
 JOB_PROCESS = "file.process"
+WORK_PREFIX = "work-"      # spool/work-<file id>-<attempt>: one folder per attempt
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp",
               "video/mp4": "mp4", "audio/mpeg": "mp3", "text/plain": "txt"}
 
@@ -46,54 +50,54 @@ def register(kho: Kho) -> None:
                        retries=1, retry_delay=30)
 
 
-def queue_file(kho: Kho, file_id: int, *, force: bool = False) -> None:
+def stage_file(kho: Kho, session: Session, file_id: int, *, force: bool = False) -> int:
+    """Stage the processing job of ``file_id`` in ``session``'s transaction (the outbox);
+    send it with ``outbox.send`` after the commit."""
     register(kho)
-    kho.queue.enqueue(JOB_PROCESS, file_id, force)
+    return outbox.stage(session, JOB_PROCESS, file_id, force)
 
 
-def _claim(kho: Kho, file_id: int, force: bool) -> bool:
-    """Mark the file processing if it is waiting (or stuck past its lease)."""
-    lease = utcnow() - timedelta(seconds=kho.settings.tool_timeout * 2)
-    waiting = or_(File.status == "queued",
-                  (File.status == "processing") & (File.updated_at < lease))
-    if force:  # rebuild derivatives of any file, e.g. after a tool upgrade
-        waiting = File.id == file_id
+def queue_file(kho: Kho, file_id: int, *, force: bool = False) -> bool:
+    """Queue processing of a file already committed; False when the queue did not
+    answer (the job then waits in the outbox and is sent later)."""
     with kho.transaction() as session:
-        claimed = session.execute(
-            update(File).where(File.id == file_id, waiting)
-            .values(status="processing", attempts=File.attempts + 1, updated_at=utcnow(),
-                    error="", error_detail="")).rowcount
-    return bool(claimed)
+        job = stage_file(kho, session, file_id, force=force)
+    return outbox.send(kho, [job])
 
 
-def _workdir(kho: Kho, file_id: int) -> Path:
-    path = kho.settings.spool_dir / f"work-{file_id}"
+def _workdir(kho: Kho, held: leases.Claim) -> Path:
+    """A fresh work folder for this attempt only (``work-<file id>-<attempt>``): an
+    attempt taken over after a lease ran out never shares files with the first."""
+    path = kho.settings.spool_dir / f"{WORK_PREFIX}{held.file_id}-{held.suffix}"
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
 
 
 def process_file(kho: Kho, file_id: int, *, force: bool = False) -> str:
-    """Process one file; returns its final status ("ready", "failed") or "skipped"."""
-    if not _claim(kho, file_id, force):
+    """Process one file; returns its final status ("ready", "failed"), "skipped" (not
+    waiting, or claimed by another consumer) or "superseded" (our lease ran out and
+    another consumer took the file: our results are discarded)."""
+    held = leases.claim(kho, file_id, force=force)
+    if held is None:
         return "skipped"
     with kho.transaction() as session:
         row = session.get(File, file_id)
         key, sha, filename = row.storage_key, row.sha256, row.original_filename
         detection = Detection(row.media_type, row.category, row.declared_type, row.type_mismatch)
-    work = _workdir(kho, file_id)
+    work = _workdir(kho, held)
     try:
-        source = kho.storage.local_path(key)
-        if source is None:
-            source = work / "original"
-            kho.storage.download_to(key, source)
-        results = process(source, detection, work / "out", options_from(kho))
-        _hide_paths(results, {str(source): filename, str(work): "…"})
-        stored = _store_renditions(kho, sha, results)
-        return _record(kho, file_id, results, stored)
+        with leases.Heartbeat(kho, held):
+            source = kho.storage.local_path(key)
+            if source is None:
+                source = work / "original"
+                kho.storage.download_to(key, source)
+            results = process(source, detection, work / "out", options_from(kho))
+            _hide_paths(results, {str(source): filename, str(work): "…"})
+            stored = _store_renditions(kho, sha, results)
+        return _record(kho, held, results, stored)
     except Exception as exc:  # noqa: BLE001 - any crash becomes a failed, retryable file
-        _record_crash(kho, file_id, exc)
-        return "failed"
+        return _record_crash(kho, held, exc)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -119,9 +123,13 @@ def _store_renditions(kho: Kho, sha: str, results: list[StepResult]) -> list[dic
     return stored
 
 
-def _record(kho: Kho, file_id: int, results: list[StepResult], stored: list[dict]) -> str:
+def _record(kho: Kho, held: leases.Claim, results: list[StepResult],
+            stored: list[dict]) -> str:
     failed = [r for r in results if r.outcome == FAILED]
+    file_id = held.file_id
     with kho.transaction() as session:
+        if not leases.release(session, held):
+            return "superseded"
         row = session.get(File, file_id)
         technical, texts = dict(row.technical or {}), []
         for r in results:
@@ -148,9 +156,12 @@ def _record(kho: Kho, file_id: int, results: list[StepResult], stored: list[dict
     return status
 
 
-def _record_crash(kho: Kho, file_id: int, exc: Exception) -> None:
+def _record_crash(kho: Kho, held: leases.Claim, exc: Exception) -> str:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    file_id = held.file_id
     with kho.transaction() as session:
+        if not leases.release(session, held):
+            return "superseded"
         row = session.get(File, file_id)
         row.status, row.error = "failed", f"processing stopped: {message}"
         row.error_detail = getattr(exc, "detail", "")[-4000:]
@@ -159,6 +170,7 @@ def _record_crash(kho: Kho, file_id: int, exc: Exception) -> None:
                           outcome=FAILED, detail=message))
         _follow_files(session, row.product)
     indexing.queue_flush(kho)
+    return "failed"
 
 
 def _follow_files(session, product: Product) -> None:
@@ -192,11 +204,12 @@ def product_status(product: Product) -> str:
 
 
 def retry(kho: Kho, file_ids: Iterable[int] | None = None) -> list[int]:
-    """Queue failed files again (all failed ones when ``file_ids`` is None); named
-    files that are not failed are left alone. NotFound, naming them, when some of
-    ``file_ids`` are no file at all; nothing is queued then."""
+    """Queue failed files again, and files left "processing" by a consumer that died
+    (their lease ran out), all such files when ``file_ids`` is None; named files in
+    another state (a live claim included) are left alone. NotFound, naming them, when
+    some of ``file_ids`` are no file at all; nothing is queued then."""
     with kho.transaction() as session:
-        stmt = select(File.id).where(File.status == "failed")
+        stmt = select(File.id).where(or_(File.status == "failed", leases.expired(utcnow())))
         if file_ids is not None:
             file_ids = set(file_ids)
             unknown = sorted(file_ids - set(session.scalars(
@@ -206,25 +219,18 @@ def retry(kho: Kho, file_ids: Iterable[int] | None = None) -> list[int]:
                                ids=", ".join(map(str, unknown)))
             stmt = stmt.where(File.id.in_(file_ids))
         ids = list(session.scalars(stmt.order_by(File.id)))
-        if ids:
-            session.execute(update(File).where(File.id.in_(ids)).values(status="queued"))
-    for file_id in ids:
-        queue_file(kho, file_id)
+        jobs = [i for i in ids if requeue(kho, session, i, retrying=True)]
+    outbox.send(kho, jobs)
     return ids
 
 
-def recover_unfinished(kho: Kho, *, single_consumer: bool) -> int:
-    """Re-queue files left queued or processing by a consumer that died.
-
-    With one consumer (the SQLite queue) every such file is re-queued at start-up;
-    with several (Redis) only those whose lease (2 × tool_timeout) has run out.
-    """
-    with kho.transaction() as session:
-        stmt = select(File.id).where(File.status.in_(("queued", "processing")))
-        ids = list(session.scalars(stmt))
-        if single_consumer and ids:
-            session.execute(update(File).where(File.id.in_(ids), File.status == "processing")
-                            .values(status="queued"))
-    for file_id in ids:
-        queue_file(kho, file_id)
-    return len(ids)
+def requeue(kho: Kho, session: Session, file_id: int, *, retrying: bool = False) -> Optional[int]:
+    """In ``session``: put a file whose lease ran out (or, ``retrying``, a failed one)
+    back to "queued" with its job staged; None if another session did first."""
+    free = leases.expired(utcnow())
+    if retrying:
+        free = or_(free, File.status == "failed")
+    moved = session.execute(update(File).where(File.id == file_id, free)
+                            .values(status="queued", claimed_by="", lease_expires_at=None,
+                                    updated_at=utcnow())).rowcount
+    return stage_file(kho, session, file_id) if moved else None

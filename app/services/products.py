@@ -5,9 +5,9 @@ index (derived data) can lag but never points at something the catalogue lacks.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection, Optional
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
@@ -15,7 +15,7 @@ from app.services import indexing, tombstones
 from app.services.actors import Actor
 from app.services.product_input import TERM_FIELDS, resolve
 from archive.base import fits_id, utcnow
-from archive.errors import Conflict, NotFound, PermissionDenied
+from archive.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
 from archive.models import Broadcast, Event, File, Product, ProductChange, Unit
 
 LOAD = (selectinload(Product.terms), selectinload(Product.communes),
@@ -35,6 +35,47 @@ def load_product(session: Session, actor: Actor, product_id: int) -> Product:
     if product is None or (product.sensitive and not actor.can("product.view_sensitive")):
         raise NotFound("no product %(id)s", field="id", id=product_id)
     return product
+
+
+def lock_for_edit(session: Session, actor: Actor, product_id: int,
+                  if_version: Optional[int | Collection[int]] = None) -> Product:
+    """Take the product's write lock for this transaction, then load it (as
+    :func:`load_product`); PreconditionFailed when ``if_version`` is given and the
+    product is at another version.
+
+    Writers of one product are serialised, so each reads what the one before it
+    wrote: the audit's "old" values are right and two term-list rewrites cannot both
+    insert the same ``product_terms`` row. PostgreSQL: ``SELECT … FOR UPDATE`` on the
+    product row (other products stay writable). SQLite has no row locks: a no-op
+    UPDATE of the row as the transaction's first statement takes the database's
+    write lock (what ``BEGIN IMMEDIATE`` would, for this transaction only); SQLite
+    has one writer at a time anyway, so nothing is lost by it.
+    """
+    if fits_id(product_id):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(Product.id).where(Product.id == product_id)
+                            .with_for_update())
+        else:
+            session.execute(update(Product).where(Product.id == product_id)
+                            .values(version=Product.version)
+                            .execution_options(synchronize_session=False))
+    product = load_product(session, actor, product_id)
+    allowed = {if_version} if isinstance(if_version, int) else if_version
+    if allowed is not None and product.version not in allowed:
+        raise PreconditionFailed("product %(id)s was changed by someone else since you "
+                                 "opened it (it is at version %(current)s, yours is "
+                                 "%(yours)s): nothing was saved; look at the current "
+                                 "values and make your change again", field="version",
+                                 id=product_id, current=product.version,
+                                 yours=", ".join(map(str, sorted(allowed))))
+    return product
+
+
+def touch(product: Product, actor: Actor) -> None:
+    """Record an edit on a locked product: next version, new datestamp, who."""
+    product.version = (product.version or 0) + 1
+    product.updated_at = utcnow()
+    product.updated_by_id = actor.user_id
 
 
 def _snapshot(p: Product) -> dict[str, Any]:
@@ -89,19 +130,24 @@ def create_product(kho: Kho, actor: Actor, data: dict[str, Any]) -> int:
     return product_id
 
 
-def update_product(kho: Kho, actor: Actor, product_id: int, data: dict[str, Any]) -> dict:
-    """Apply a partial update; records field -> [old, new] for what really changed."""
+def update_product(kho: Kho, actor: Actor, product_id: int, data: dict[str, Any],
+                   *, if_version: Optional[int | Collection[int]] = None) -> dict:
+    """Apply a partial update; records field -> [old, new] for what really changed.
+
+    ``if_version`` (the version the client's copy shows: API ``If-Match``, the edit
+    form) refuses the update with PreconditionFailed (412) when the product changed
+    since; without it the update applies to the current state, serialised with any
+    other writer of the product (:func:`lock_for_edit`)."""
     actor.require("product.edit")
     with kho.transaction() as session:
-        product = load_product(session, actor, product_id)
+        product = lock_for_edit(session, actor, product_id, if_version)
         resolved = resolve(session, data, creating=False)
         before = _snapshot(product)
         _apply(product, resolved.values)
         after = _snapshot(product)
         changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         if changes:
-            product.updated_at = utcnow()
-            product.updated_by_id = actor.user_id
+            touch(product, actor)
             tombstones.on_sensitivity(session, product, before["sensitive"], after["sensitive"])
             session.add(ProductChange(product_id=product.id, action="update", changes=changes,
                                       user_id=actor.user_id))
@@ -111,7 +157,8 @@ def update_product(kho: Kho, actor: Actor, product_id: int, data: dict[str, Any]
     return changes
 
 
-def delete_product(kho: Kho, actor: Actor, product_id: int) -> None:
+def delete_product(kho: Kho, actor: Actor, product_id: int,
+                   *, if_version: Optional[int | Collection[int]] = None) -> None:
     """Delete a product (admin only). Keeps an audit record with the last metadata.
 
     Originals stay in storage (content-addressed, possibly shared); only the catalogue
@@ -123,7 +170,7 @@ def delete_product(kho: Kho, actor: Actor, product_id: int) -> None:
         raise PermissionDenied("role %(role)s may not delete products", field="role",
                                role=actor.role)
     with kho.transaction() as session:
-        product = load_product(session, actor, product_id)
+        product = lock_for_edit(session, actor, product_id, if_version)
         aired = session.scalar(select(func.count(Broadcast.id))
                                .where(Broadcast.product_id == product_id))
         if aired:

@@ -6,8 +6,7 @@ from functools import lru_cache
 
 from app.bootstrap import Kho
 from app.services.actors import Actor
-from app.services.products import load_product
-from archive.base import utcnow
+from app.services.products import lock_for_edit, touch
 from archive.errors import ValidationError
 from archive.models import Product, ProductChange, Term
 from ingest import tagging
@@ -40,7 +39,7 @@ def confirm(kho: Kho, actor: Actor, product_id: int, kind: str, code: str) -> No
     if kind not in VOCABULARY:
         raise ValidationError("unknown suggestion kind %(kind)s", field="kind", kind=kind)
     with kho.transaction() as session:
-        product = load_product(session, actor, product_id)
+        product = lock_for_edit(session, actor, product_id)
         term = session.query(Term).filter_by(vocabulary=VOCABULARY[kind], code=code).one_or_none()
         if term is None:
             raise ValidationError("unknown code %(code)s", field=kind, code=code)
@@ -48,8 +47,7 @@ def confirm(kho: Kho, actor: Actor, product_id: int, kind: str, code: str) -> No
             product.terms.append(term)
         product.suggestions = [s for s in product.suggestions or []
                                if (s["kind"], s["code"]) != (kind, code)]
-        product.updated_at = utcnow()
-        product.updated_by_id = actor.user_id
+        touch(product, actor)
         session.add(ProductChange(product_id=product_id, action="update",
                                   changes={f"{kind}s": [None, f"+{code} (confirmed)"]},
                                   user_id=actor.user_id))

@@ -91,6 +91,7 @@ def product_data(p: Product) -> dict[str, Any]:
         "created_at": iso_datetime(p.created_at), "updated_at": iso_datetime(p.updated_at),
         "created_by": p.created_by.username if p.created_by else None,
         "updated_by": p.updated_by.username if p.updated_by else None,
+        "version": p.version,
         "files": [file_view(f) for f in p.files],
     }
 

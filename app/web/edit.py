@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.web.common import current_actor, kho, signed_in
 from app.web.forms import form_values, metadata_from_form, pickers
 from app.web.views import product_view
-from archive.errors import ValidationError
+from archive.errors import PreconditionFailed, ValidationError
 
 bp = Blueprint("edit", __name__)
 
@@ -22,18 +22,34 @@ def edit_product(product_id: int):
     actor.require("product.edit")
     product = product_view(product_id)
     errors: dict = {}
+    stale = False
     if request.method == "POST":
         try:
-            changes = update_product(kho(), actor, product_id, metadata_from_form(request.form))
+            changes = update_product(kho(), actor, product_id, metadata_from_form(request.form),
+                                     if_version=_form_version())
         except ValidationError as exc:
             errors = exc.fields
+        except PreconditionFailed:
+            stale = True         # someone saved first: show what is there now
+            product = product_view(product_id)
         else:
             flash(_("Saved %(n)d change(s).", n=len(changes)) if changes
                   else _("Nothing changed."), "ok")
             return redirect(url_for("product.product_page", product_id=product_id))
-    values = form_values(product, request.form if request.method == "POST" else None)
+    values = form_values(product, request.form if errors else None)
+    status = 409 if stale else 422 if errors else 200
+    # after a refused field the form keeps the version it was opened at, so the next
+    # save still notices an edit made meanwhile
+    version = _form_version() if errors and _form_version() is not None else product["version"]
     return render_template("product_edit.html", p=product, v=values, errors=errors,
-                           pickers=pickers()), (422 if errors else 200)
+                           stale=stale, version=version, pickers=pickers()), status
+
+
+def _form_version() -> int | None:
+    """The product version the form was opened at (hidden field ``version``); a form
+    without one (an old page) saves over whatever is there, as before."""
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
 
 @bp.route("/products/<int:product_id>/delete", methods=["GET", "POST"])

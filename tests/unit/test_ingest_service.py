@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 import os
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from app.services import accounts, processing, products
+from app.services import accounts, jobs, processing, products
 from app.services.actors import Actor
 from app.services.intake import receive
+from archive.base import utcnow
 from archive.errors import PermissionDenied, TooLarge, ValidationError
 from archive.models import Derivative, Event, File, Product
 from tests.conftest import make_settings
@@ -109,11 +111,16 @@ def test_interrupted_processing_is_recovered_without_duplicates(kho, product_id,
     wav = media_factory.tone(tmp_path / "tin.wav", seconds=2)
     with wav.open("rb") as fh:
         got = receive(kho, PRODUCER, product_id, fh, "tin.wav")
-    with kho.transaction() as s:    # as if a worker died mid-way after recording
+    with kho.transaction() as s:    # as if a worker were mid-way, renewing its claim
         f = s.get(File, got.file_id)
         assert f.status == "ready"
-        f.status = "processing"
-    assert processing.recover_unfinished(kho, single_consumer=True) == 1
+        f.status, f.claimed_by = "processing", "other-host:1:abc"
+        f.lease_expires_at = utcnow() + timedelta(seconds=30)
+    assert jobs.recover_unfinished(kho) == 0          # a live claim is not taken
+    assert processing.retry(kho, [got.file_id]) == []
+    with kho.transaction() as s:    # ... then it died: its lease runs out
+        s.get(File, got.file_id).lease_expires_at = utcnow() - timedelta(seconds=1)
+    assert jobs.recover_unfinished(kho) == 1
     with kho.transaction() as s:
         f = s.get(File, got.file_id)
         assert f.status == "ready"
