@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, any_, bindparam, case, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
@@ -56,6 +57,14 @@ def _grouped(session: Session, stmt: Any) -> dict[int, list[int]]:
     for owner, value in session.execute(stmt):
         out.setdefault(owner, []).append(value)
     return out
+
+
+def _among(column: Any, ids: list[int], dialect: str) -> Any:
+    """``column IN ids``; on PostgreSQL ``= ANY(array)``: one parameter instead of a
+    thousand, which psycopg would otherwise parse in every batch's four queries."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def _period(column: Any, scope: Scope) -> list[Any]:
@@ -120,18 +129,20 @@ def product_lines(kho: Kho, actor: Actor, scope: Scope, *,
 def _lines(session: Session, part: list[Any], labels: _Labels,
            scope: Scope) -> Iterator[ProductLine]:
     ids = [row.id for row in part]
+    dialect = session.get_bind().dialect.name
     terms = _grouped(session, select(product_terms.c.product_id, product_terms.c.term_id)
-                     .where(product_terms.c.product_id.in_(ids)))
+                     .where(_among(product_terms.c.product_id, ids, dialect)))
     communes = _grouped(session, select(product_communes.c.product_id,
                                         product_communes.c.unit_id)
-                        .where(product_communes.c.product_id.in_(ids)))
+                        .where(_among(product_communes.c.product_id, ids, dialect)))
     aired = dict(session.execute(
         select(Broadcast.product_id, func.count()).where(
-            Broadcast.product_id.in_(ids), *_period(Broadcast.aired_on, scope))
+            _among(Broadcast.product_id, ids, dialect), *_period(Broadcast.aired_on, scope))
         .group_by(Broadcast.product_id)).all())
     fetched = dict(session.execute(
         select(DownloadRecord.product_id, func.count()).where(
-            DownloadRecord.product_id.in_(ids), *_period(DownloadRecord.day, scope))
+            _among(DownloadRecord.product_id, ids, dialect),
+            *_period(DownloadRecord.day, scope))
         .group_by(DownloadRecord.product_id)).all())
     for row in part:
         own = terms.get(row.id, [])

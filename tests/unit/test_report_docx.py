@@ -3,26 +3,23 @@ Nghị định 30/2020/NĐ-CP (issuing body, Quốc hiệu, Tiêu ngữ, number 
 title, recipient, sections, signature) with the figures filled in."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from docx import Document
 from docx.shared import Pt
 
-from tests.conftest import make_settings
 from tests.unit import report_catalogue
 
 
 @pytest.fixture
-def settings(tmp_path):
-    return make_settings(tmp_path / "instance",
-                         report_issuer="UBND xã Đăk Rve | Phòng Văn hóa - Xã hội",
-                         report_recipient="Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ngãi")
-
-
-@pytest.fixture
-def document(kho, tmp_path):
+def document(kho, tmp_path, monkeypatch):
     from app.services.accounts import actor_by_name
     from app.services.reports import write_report
 
+    monkeypatch.setattr(kho, "settings", replace(
+        kho.settings, report_issuer="UBND xã Đăk Rve | Phòng Văn hóa - Xã hội",
+        report_recipient="Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ngãi"))
     catalogue = report_catalogue.build(kho)
     out = tmp_path / "bao-cao.docx"
     written = write_report(kho, actor_by_name(kho, "vanphong"), catalogue.year, out)
