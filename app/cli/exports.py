@@ -9,6 +9,7 @@ from typing import Optional
 import click
 
 from app.cli.base import CliState, _, handle_errors, pass_state
+from app.i18n import format_number
 
 MAX_LISTED = 50          # conflicts / vocabulary entries printed; the rest are counted
 
@@ -47,10 +48,10 @@ def export_cmd(state: CliState, fmt: str, out: Path, scope: str, since: Optional
     plan = exports.plan_export(kho, exports.OPERATOR_ACTOR, request)
     with click.progressbar(length=plan.total, label=_("Exporting"), file=sys.stderr) as bar:
         result = exports.run_export(kho, exports.OPERATOR_ACTOR, plan, progress=bar.update)
-    _print_export(result)
+    _print_export(result, state.lang)
 
 
-def _print_export(result) -> None:
+def _print_export(result, lang: str) -> None:
     since = result.since
     if since.asked == "last" and since.previous is None:
         click.echo(_("No earlier export of this format, scope and set: everything was "
@@ -59,10 +60,11 @@ def _print_export(result) -> None:
         click.echo(_("Continuing receipt %(id)s: products changed after %(at)s.")
                    % {"id": since.previous, "at": since.at.isoformat() if since.at else "-"})
     click.echo(_("Exported %(count)s products to %(path)s")
-               % {"count": result.count, "path": result.path})
+               % {"count": format_number(result.count, lang), "path": result.path})
     if result.objects:
         click.echo(_("Bag: %(files)s files, %(size)s bytes of payload")
-                   % {"files": result.objects, "size": result.size})
+                   % {"files": format_number(result.objects, lang),
+                      "size": format_number(result.size, lang)})
     click.echo(_("Receipt %(id)s, SHA-256 %(sha)s") % {"id": result.receipt_id,
                                                        "sha": result.sha256})
 
@@ -90,7 +92,7 @@ def import_cmd(state: CliState, path: Path, dry_run: bool, username: Optional[st
     label = _("Checking") if dry_run else _("Importing")
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         report = imports.import_bag(kho, actor, path, dry_run=dry_run, progress=bar.update)
-    _print_import(report)
+    _print_import(report, state.lang)
     if report.conflicts:
         sys.exit(1)
 
@@ -115,17 +117,20 @@ def _listed(title: str, items: list[str]) -> None:
     click.echo(f"{title}: {shown}" + (f" … (+{more})" if more > 0 else ""))
 
 
-def _print_import(report) -> None:
+def _print_import(report, lang: str) -> None:
+    def n(value: int) -> str:
+        return format_number(value, lang)
+
     if report.dry_run:
         click.echo(_("Dry run: nothing was written."))
     click.echo(_("Products in the bag: %(n)s; created %(created)s (%(kept)s with their "
                  "ids), already here %(same)s, completed with missing files %(completed)s, "
                  "conflicts %(conflicts)s")
-               % {"n": report.products, "created": report.created, "kept": report.kept_ids,
-                  "same": report.unchanged, "completed": report.completed,
-                  "conflicts": len(report.conflicts)})
+               % {"n": n(report.products), "created": n(report.created),
+                  "kept": n(report.kept_ids), "same": n(report.unchanged),
+                  "completed": n(report.completed), "conflicts": n(len(report.conflicts))})
     click.echo(_("Originals: %(n)s, derivatives: %(d)s, queued for processing: %(q)s")
-               % {"n": report.originals, "d": report.derivatives, "q": report.queued})
+               % {"n": n(report.originals), "d": n(report.derivatives), "q": n(report.queued)})
     vocabulary = report.vocabulary
     _listed(_("Terms created"), vocabulary.created_terms)
     _listed(_("Terms mapped"), vocabulary.mapped_terms)

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import date, datetime, timezone, tzinfo
 from typing import Any, Callable, Iterable, Optional
+
+import msgspec
 
 BOM = "\ufeff"
 LIST_SEPARATOR = ";"
@@ -43,10 +44,15 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+# msgspec writes the same bytes as json.dumps(ensure_ascii=False, separators=(",", ":"))
+# for records (str, int, bool, None, lists, dicts), about 4 times faster: with the
+# standard library, encoding took a third of an export's time (benchmarks/export_bench.py).
+_ENCODER = msgspec.json.Encoder(enc_hook=_json_default)
+
+
 def jsonl_line(record: dict[str, Any]) -> bytes:
-    """One JSON Lines line (UTF-8, ends with ``\\n``) for ``record``."""
-    return (json.dumps(record, ensure_ascii=False, separators=(",", ":"),
-                       default=_json_default) + "\n").encode("utf-8")
+    """One JSON Lines line (UTF-8, letters as they are, ends with ``\\n``) for ``record``."""
+    return _ENCODER.encode(record) + b"\n"
 
 
 def iso_datetime(value: datetime) -> str:

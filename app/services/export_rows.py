@@ -5,7 +5,9 @@ about 0.3 ms per product (measured in benchmarks/export_bench.py), which keeps a
 export of 100,000 products under 5,000 records/s. Here each batch of BATCH products
 is read with one plain SELECT per table (products, their terms, communes and
 cooperating units, files, derivatives) and handed to ``record_of`` as light read-only
-views with the attributes it reads; vocabularies are loaded once. The record mapping
+views with the attributes it reads (plain attributes, not ORM descriptors: reading an
+ORM attribute costs about 1 µs, and a record reads a few dozen); vocabularies are
+loaded once, as views too. The record mapping
 stays the one in :mod:`app.services.records` (tests/unit/test_exports.py checks that
 both paths give identical records).
 
@@ -43,25 +45,34 @@ class ProductView(RowView):
 
     def __init__(self, values: dict[str, Any]) -> None:
         super().__init__(values)
-        grouped: dict[str, list[Term]] = defaultdict(list)
+        grouped: dict[str, list[RowView]] = defaultdict(list)
         for term in sorted(self.terms, key=lambda t: (t.position, t.code)):
             grouped[term.vocabulary].append(term)
         self._grouped = grouped
 
-    def terms_of(self, vocabulary: str) -> list[Term]:
+    def terms_of(self, vocabulary: str) -> list[RowView]:
         return list(self._grouped.get(vocabulary, ()))
 
 
-def _rows(session: Session, table, column, ids: list[int]) -> list[dict[str, Any]]:
-    return [dict(row._mapping) for row in session.execute(select(table).where(column.in_(ids)))]
+# file columns only a bag needs (extracted text can be long): left out of other formats
+BAG_ONLY_FILE_COLUMNS = ("technical", "text", "error", "error_detail", "declared_type",
+                         "type_mismatch", "attempts", "updated_at", "created_by_id")
+# product columns no record reads (JSON decoded for nothing otherwise)
+UNUSED_PRODUCT_COLUMNS = ("suggestions",)
 
 
-def _files(session: Session, product_ids: list[int]) -> dict[int, list[RowView]]:
-    files = _rows(session, File.__table__, File.__table__.c.product_id, product_ids)
+def _rows(session: Session, columns, where) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in session.execute(select(*columns).where(where))]
+
+
+def _files(session: Session, product_ids: list[int], full: bool) -> dict[int, list[RowView]]:
+    table = File.__table__
+    columns = [c for c in table.c if full or c.name not in BAG_ONLY_FILE_COLUMNS]
+    files = _rows(session, columns, table.c.product_id.in_(product_ids))
     derivatives: dict[int, list[RowView]] = defaultdict(list)
     if files:
-        table = Derivative.__table__
-        found = _rows(session, table, table.c.file_id, [f["id"] for f in files])
+        derivative = Derivative.__table__
+        found = _rows(session, derivative.c, derivative.c.file_id.in_([f["id"] for f in files]))
         for d in sorted(found, key=lambda d: d["name"]):       # File.derivatives order
             derivatives[d["file_id"]].append(RowView(d))
     by_product: dict[int, list[RowView]] = defaultdict(list)
@@ -79,12 +90,18 @@ def _links(session: Session, table, ids: list[int], target: str) -> dict[int, li
     return out
 
 
-def iter_views(session: Session, query: RecordQuery, batch: int = BATCH
-               ) -> Iterator[ProductView]:
-    """Product views of ``query`` in (datestamp, id) order, ``batch`` at a time."""
-    terms = {t.id: t for t in session.scalars(select(Term))}
-    units = {u.id: u for u in session.scalars(select(Unit))}
-    stmt = (select(Product.__table__).where(*conditions(query))
+def _vocabulary(session: Session, model) -> dict[int, RowView]:
+    return {row["id"]: RowView(row) for row in _rows(session, model.__table__.c, True)}
+
+
+def iter_views(session: Session, query: RecordQuery, batch: int = BATCH, *,
+               full_files: bool = False) -> Iterator[ProductView]:
+    """Product views of ``query`` in (datestamp, id) order, ``batch`` at a time.
+    ``full_files``: also every file column a bag carries (technical data, text…)."""
+    terms = _vocabulary(session, Term)
+    units = _vocabulary(session, Unit)
+    columns = [c for c in Product.__table__.c if c.name not in UNUSED_PRODUCT_COLUMNS]
+    stmt = (select(*columns).where(*conditions(query))
             .order_by(Product.updated_at, Product.id))
     result = session.execute(stmt, execution_options={"yield_per": batch})
     for rows in result.partitions(batch):
@@ -93,7 +110,7 @@ def iter_views(session: Session, query: RecordQuery, batch: int = BATCH
         term_links = _links(session, product_terms, ids, "term_id")
         commune_links = _links(session, product_communes, ids, "unit_id")
         cooperating_links = _links(session, product_cooperating, ids, "unit_id")
-        files = _files(session, ids)
+        files = _files(session, ids, full_files)
         for p in products:
             pid = p["id"]
             p["kind"] = terms.get(p["kind_id"])

@@ -60,7 +60,8 @@ def _records(kho: Kho, plan: ExportPlan, log: ExportedLog,
     counter = _Counter(progress)
     ready_only = plan.request.scope == "public"
     with kho.transaction() as session:
-        for product in iter_views(session, plan.query):
+        for product in iter_views(session, plan.query,
+                                  full_files=plan.request.format == "bagit"):
             record = record_of(product, kho.settings, ready_only=ready_only)
             yield product, record
             log.add(record["id"], datetime.fromisoformat(record["updated_at"]))
@@ -240,8 +241,6 @@ def bag_info(kho: Kho, plan: ExportPlan, count: int) -> dict[str, str]:
 
 
 def _bagit(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
-    import json
-
     with PartialFolder(plan.request.out) as folder:
         bag = BagWriter(folder.partial, kho.storage)
         with bag.metadata_file(RECORDS_JSONL) as records, \
@@ -251,7 +250,7 @@ def _bagit(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
                 records.write(jsonl_line(record))
                 dc.write(dc_record(kho, record))
                 for line in _copy_files(bag, product, record, plan.request.with_derivatives):
-                    files.write((json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
+                    files.write(jsonl_line(line))
             dc.write(DC_CONTAINER_END)
         digest = bag.finish(bag_info(kho, plan, log.count))
         size = bag.payload_bytes
