@@ -16,7 +16,7 @@ def upload(api, data: bytes):
     body = api.call("producer", "POST", f"/products/{product['id']}/files",
                     data={"file": (io.BytesIO(data), "ban-tin.bin")},
                     content_type="multipart/form-data").get_json()
-    return product["id"], body["files"][0]["id"]
+    return product["id"], body["files"][0]["file_id"]
 
 
 def test_healthz_is_degraded_with_the_count_until_the_copy_is_repaired(api):
