@@ -183,3 +183,31 @@ def test_kho_serves_the_versioned_schema_of_its_format(kho, make, small_pages):
     served_schema = etree.XMLSchema(etree.fromstring(body))
     assert etree.fromstring(body).get("targetNamespace") == "urn:kho:record:1.0"
     assert served_schema.validate(etree.ElementTree(record)), served_schema.error_log
+
+
+def test_parallel_harvests_note_each_product_once(kho, make, small_pages):
+    from sqlalchemy import select
+
+    from archive.harvests import Publication
+    from archive.models import Product
+
+    ids = [make(f"Sản phẩm {n}") for n in range(20)]
+    counts, errors = [], []
+
+    def harvest(url: str) -> None:
+        try:
+            counts.append(len(list(Sickle(url).ListRecords(metadataPrefix="kho"))))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    with served(small_pages, threads=6) as url:
+        harvesters = [threading.Thread(target=harvest, args=(url,)) for _ in range(4)]
+        for t in harvesters:
+            t.start()
+        for t in harvesters:
+            t.join()
+    assert errors == [] and counts == [len(ids)] * 4
+    with kho.transaction() as s:
+        rows = {p.product_id: p.version_at for p in s.scalars(select(Publication))}
+        stamps = {p.id: p.updated_at for p in s.scalars(select(Product))}
+    assert rows == stamps                      # one row per product, its current version

@@ -268,3 +268,15 @@ def test_post_arguments_are_the_same_request(kho, make, oai_call):
     make()
     doc = oai_call(pairs=[("metadataPrefix", "oai_dc"), ("verb", "ListIdentifiers")])
     assert error_code(doc) is None and len(identifiers(doc)) == 1
+
+
+def test_a_response_the_harvester_did_not_take_to_the_end_is_not_counted(kho, make):
+    from app.services.oai_provider import respond
+
+    make(), make()
+    chunks = respond(kho, "http://kho.test/oai", [("verb", "ListRecords"),
+                                                  ("metadataPrefix", "oai_dc")])
+    next(chunks), next(chunks)       # the envelope and the first record went out…
+    chunks.close()                   # …then the connection dropped
+    with kho.transaction() as s:
+        assert s.scalars(select(Publication)).all() == []
