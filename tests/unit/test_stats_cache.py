@@ -101,3 +101,31 @@ def test_a_deleted_product_leaves_at_once(kho, catalogue):
     assert figures(kho).total == 7
     delete_product(kho, SYSTEM, catalogue["P1"])       # not the newest one
     assert figures(kho).total == 6
+
+
+def test_readers_in_threads_while_products_are_added_see_whole_figures(kho, catalogue):
+    """Eight threads ask while another adds products: every answer is one consistent
+    snapshot (the total equals the sum over the years) and the last equals a fresh count."""
+    import threading
+
+    answers, errors = [], []
+
+    def read() -> None:
+        try:
+            for _ in range(5):
+                answers.append(figures(kho))
+        except Exception as exc:          # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(8)]
+    for t in readers:
+        t.start()
+    for n in range(5):
+        create_product(kho, SYSTEM, {"title": f"Sản phẩm {n}", "languages": "vie"})
+    for t in readers:
+        t.join()
+    assert errors == []
+    assert all(a.total == sum(r.total for r in a.by_year) for a in answers)
+    assert {a.total for a in answers} <= set(range(7, 13))
+    fresh = stats.compute_stats(kho, OFFICE, stats.Scope())
+    assert figures(kho).counts() == fresh.counts() and fresh.total == 12
