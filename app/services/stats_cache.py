@@ -10,6 +10,9 @@ small count), so a result is reused only while every input is unchanged:
   metadata, terms, files or processing moves ``updated_at`` — the datestamp OAI-PMH
   harvests by — and every deletion is audited in ``product_changes``; a count of the
   products would cost a table scan on PostgreSQL);
+- the newest provenance event (every upload, processing step and broadcast adds one:
+  an id from the database's sequence, so it moves even when the clocks of two servers
+  disagree about ``updated_at``);
 - files that failed processing (a retry changes it);
 - broadcasts and download records: newest id (rows are only ever added; a product
   with broadcasts is never deleted);
@@ -32,7 +35,7 @@ from sqlalchemy import func, select
 from app.bootstrap import Kho
 from app.services.views import local_today
 from archive.harvests import Publication
-from archive.models import Broadcast, File, Product, ProductChange, Term, Unit
+from archive.models import Broadcast, Event, File, Product, ProductChange, Term, Unit
 from archive.usage import DownloadRecord
 
 SIZE = 32          # results kept per process (a few kilobytes each)
@@ -50,6 +53,7 @@ def fingerprint(kho: Kho) -> tuple:
     with kho.transaction() as session:
         row = session.execute(select(
             one(select(func.max(ProductChange.id))),
+            one(select(func.max(Event.id))),
             one(select(func.max(Product.updated_at))),
             one(select(func.max(Product.id))),
             one(select(func.count()).select_from(File).where(File.status == "failed")),
