@@ -1,8 +1,9 @@
 """The rows and objects of one imported product (see :mod:`app.services.imports`).
 
 Order of effects as in intake: an original (and its derivatives) is stored under its
-content-addressed key before the row pointing at it is committed; files without
-derivatives are queued for processing only after the commit.
+content-addressed key before the row pointing at it is committed; a file without
+derivatives has its processing job staged in the same transaction (the outbox) and
+sent after the commit, so a killed import leaves no file "queued" without a job.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ class Context:
     vocabularies: Vocabularies
     empty: bool                      # the instance had no product when the import began
     write: bool
-    to_queue: list[int] = field(default_factory=list)
+    jobs: list[int] = field(default_factory=list)      # processing jobs staged, not yet sent
     touched: bool = False
 
     @property
@@ -51,11 +52,13 @@ class Context:
         return self.bag.source == self.kho.settings.oai_repository_identifier
 
     def after_commit(self) -> None:
-        from app.services import processing
+        """Send the processing jobs staged with the product's rows (the outbox: a job
+        not sent now, the queue being down or the process killed, is sent later)."""
+        from app.services import outbox
 
-        for file_id in self.to_queue:
-            processing.queue_file(self.kho, file_id)
-        self.to_queue = []
+        if self.jobs:
+            outbox.send(self.kho, self.jobs)
+        self.jobs = []
 
     def finish(self) -> None:
         if self.write and self.touched:
@@ -177,7 +180,9 @@ def _add_file(session: Session, context: Context, product: Product, line: dict[s
                       detail=f"sha256={sha} size={row.size} from {context.bag.source}",
                       user_id=context.actor.user_id))
     if queue:
-        context.to_queue.append(row.id)
+        from app.services import processing
+
+        context.jobs.append(processing.stage_file(context.kho, session, row.id))
     return Stored(1, len(derivatives), int(queue))
 
 

@@ -232,3 +232,44 @@ def test_kho_export_and_import_commands(kho, catalogue, other, tmp_path, monkeyp
     broken = runner.invoke(main, ["--lang", "en", "import", "bag"])
     assert broken.exit_code == 2
     assert catalogue.secret_sha in broken.output
+
+
+def test_kill_9_half_way_through_an_import_then_again_duplicates_nothing(kho, catalogue,
+                                                                         tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import time
+
+    from tests.unit.test_exports import many_originals
+
+    many_originals(kho, 80, 256 * 1024)
+    source_counts = counts(kho)
+    exports.export(kho, OPERATOR, exports.ExportRequest(format="bagit", out=tmp_path / "bag",
+                                                        scope="all"))
+    target = new_instance(tmp_path, "target")
+    point_cli_at(monkeypatch, target, tmp_path)
+    monkeypatch.setenv("KHO_DATABASE_URL", target.settings.database)
+    command = [sys.executable, "-m", "app", "import", "bag"]
+    process = subprocess.Popen(command, env=dict(os.environ), cwd=tmp_path,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, seen = time.monotonic() + 120, 0
+    while time.monotonic() < deadline and process.poll() is None and seen < 10:
+        seen = counts(target)[0]
+        time.sleep(0.01)
+    process.kill()
+    process.wait()
+    assert 10 <= seen < source_counts[0], "the import was not caught half-way"
+    again = subprocess.run(command, env=dict(os.environ), cwd=tmp_path, capture_output=True)
+    assert again.returncode == 0, again.stderr.decode()
+    assert counts(target)[:2] == source_counts[:2]              # every product and file, once
+    with target.transaction() as s:
+        shas = list(s.scalars(select(File.sha256)))
+        identities = s.scalar(select(func.count(ImportedProduct.id)))
+    assert len(shas) == len(set(shas)) and identities == source_counts[0]
+    from app.services.jobs import recover_unfinished
+
+    recover_unfinished(target)           # what a worker does when it starts
+    with target.transaction() as s:
+        statuses = set(s.scalars(select(File.status)))
+    assert statuses <= {"ready", "failed"}, statuses            # no file stuck "queued"
+    target.close()
