@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 
-from app.i18n import format_percent
+from app.i18n import format_int, format_percent
 
 
 def locale_code() -> str:
@@ -42,7 +42,11 @@ def vn_iso_time(value: str | None) -> str:
 
 def number(value: float | int | None, pattern: str | None = None) -> str:
     """1.234,5 in Vietnamese; 1,234.5 in English."""
-    return "" if value is None else format_decimal(value, pattern)
+    if value is None:
+        return ""
+    if pattern is None and isinstance(value, int) and not isinstance(value, bool):
+        return format_int(value, locale_code())      # the common case, without Babel
+    return format_decimal(value, pattern)
 
 
 def percent(fraction: float | None) -> str:
