@@ -64,27 +64,9 @@ def digest_object(storage: Storage, key: str, on_bytes: OnBytes = None) -> Diges
     return Digest(digest.hexdigest(), size)
 
 
+# spool files of verified copies; those a killed run left are removed by
+# app.services.leftovers once they are an hour old
 SPOOL_PREFIX = "copy-"
-STALE_SPOOL_SECONDS = 3600   # a copy's spool file untouched this long was left by a killed run
-
-
-def remove_stale_spool(spool_dir: Path, older_than: float = STALE_SPOOL_SECONDS) -> int:
-    """Delete spool files of copies that a killed process left behind; return how many.
-
-    Only files not written for ``older_than`` seconds go, so a copy still running in
-    another process keeps its file.
-    """
-    import time
-
-    removed = 0
-    for path in Path(spool_dir).glob(SPOOL_PREFIX + "*"):
-        try:
-            if time.time() - path.stat().st_mtime > older_than:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue
-    return removed
 
 
 def copy_verified(source: Storage, target: Storage, key: str, expected_sha256: str,

@@ -29,8 +29,7 @@ from app.services.sql_upsert import upsert
 from archive.base import utcnow
 from archive.errors import NotFound, StorageError, ValidationError
 from archive.models import Event, File, Product
-from archive.object_fixity import CopyRefused, Digest, copy_verified, digest_object, \
-    remove_stale_spool
+from archive.object_fixity import CopyRefused, Digest, copy_verified, digest_object
 from archive.preservation import MISMATCH, MISSING, OK, PRIMARY, REPLICA, CopyFixity
 from archive.storage import Storage
 
@@ -234,8 +233,10 @@ def run(kho: Kho, targets: Iterable[Target], *, rate_mb_s: Optional[float] = Non
     """
     report, pacer = FixityReport(), Pacer(rate_mb_s, progress)
     stores = stores or copies(kho)
-    if repair_faulty:
-        remove_stale_spool(kho.settings.spool_dir)
+    if repair_faulty:            # spool files of a repair killed earlier (older than an hour)
+        from app.services import leftovers
+
+        leftovers.clean(kho)
     for target in targets:
         if should_stop is not None and should_stop():
             break

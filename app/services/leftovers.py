@@ -1,5 +1,6 @@
-"""Files a killed process left behind: spool files of uploads in transit, work
-folders of processing attempts and ``.kho-partial-*`` objects of interrupted writes.
+"""Files a killed process left behind: spool files of uploads in transit and of
+verified copies between stores (repair, replica), work folders of processing attempts
+and ``.kho-partial-*`` objects of interrupted writes.
 
 None of them is ever read again (an upload is retried from the start, an attempt
 gets a new work folder, an object write is retried under a new temporary name), but
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from app.bootstrap import Kho
 from app.services.processing import WORK_PREFIX
 from app.services.spooling import PREFIX as UPLOAD_PREFIX
+from archive.object_fixity import SPOOL_PREFIX as COPY_PREFIX
 from archive.models import File
 from archive.storage import LocalStorage
 
@@ -60,7 +62,8 @@ def _candidates(kho: Kho) -> Iterator[Path]:
     spool = kho.settings.spool_dir
     if spool.is_dir():
         yield from (p for p in spool.iterdir()
-                    if p.name.startswith((UPLOAD_PREFIX, WORK_PREFIX, PARTIAL_PREFIX)))
+                    if p.name.startswith((UPLOAD_PREFIX, WORK_PREFIX, PARTIAL_PREFIX,
+                                          COPY_PREFIX)))
     for store in (kho.storage, kho.replica):
         if isinstance(store, LocalStorage) and store.root.is_dir():
             yield from store.root.rglob(f"{PARTIAL_PREFIX}*")

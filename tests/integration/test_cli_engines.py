@@ -32,7 +32,7 @@ def test_init_on_postgres_and_s3_then_check(monkeypatch, tmp_path, pg_url, s3_en
     check = _run(monkeypatch, tmp_path, env, "check")
     assert check.exit_code == 0
     assert check.output.splitlines() == ["database: ok", "storage: ok", "index: ok", "queue: ok",
-                                     "fixity: ok"]
+                                     "fixity: ok", "leftovers: none"]
 
 
 def test_missing_bucket_stops_init_before_any_table_is_created(monkeypatch, tmp_path, pg_url,
