@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
@@ -38,6 +39,7 @@ from archive.storage import CHUNK_BYTES, Storage
 BAGIT_VERSION = "1.0"
 EXPORT_VERSION = "1"          # Kho-Export-Version: layout of the metadata files above
 MANIFEST = "manifest-sha256.txt"
+_SAVE_LOCK = threading.Lock()
 TAGMANIFEST = "tagmanifest-sha256.txt"
 
 
@@ -136,7 +138,16 @@ class BagWriter:
         (self.root / "bag-info.txt").write_text("", encoding="utf-8")
         bag = bagit.Bag(str(self.root))
         bag.info = info
-        bag.save(manifests=False)          # bag-info.txt and tagmanifest-sha256.txt
+        # Bag.save writes bag-info.txt and tagmanifest-sha256.txt from inside the bag:
+        # it changes the process's working folder, and does not change it back if it
+        # fails. The lock keeps two exports of one process from writing into each
+        # other's bag; the finally restores the folder.
+        with _SAVE_LOCK:
+            cwd = os.getcwd()
+            try:
+                bag.save(manifests=False)
+            finally:
+                os.chdir(cwd)
         with open(self.root / TAGMANIFEST, "rb") as handle:
             digest = hashlib.sha256(handle.read()).hexdigest()
         # Everything written reaches the disk before the bag gets its final name: one

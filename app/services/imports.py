@@ -135,10 +135,10 @@ def _check_files(bag: KhoBag, record: dict[str, Any], lines: list[dict[str, Any]
                                   id=record["id"])
     for line in lines:
         path = str(line.get("path", ""))
-        bag.file(path)                                 # listed in the manifest
-        if bag.entries[path] != line.get("sha256"):
-            raise ValidationError("%(file)s: the SHA-256 of %(path)s differs from the "
-                                  "manifest's", field=path, file=FILES, path=path)
+        local = bag.file(path)                         # listed in the manifest
+        if bag.entries[path] != line.get("sha256") or local.stat().st_size != line.get("size"):
+            raise ValidationError("%(file)s: the SHA-256 or size of %(path)s differs from "
+                                  "the bag's", field=path, file=FILES, path=path)
         for derivative in line.get("derivatives") or []:
             bag.file(str(derivative.get("path", "")))
 
