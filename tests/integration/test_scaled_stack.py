@@ -59,7 +59,8 @@ def _wait_found(kho: Kho, query: str, seconds: float = 30) -> list[int]:
 def test_upload_is_processed_by_a_worker_over_redis_into_s3(stack_settings):
     kho = Kho(stack_settings)
     init_instance(kho)
-    assert health(kho) == {"database": "ok", "storage": "ok", "index": "ok", "queue": "ok"}
+    assert health(kho) == {"database": "ok", "storage": "ok", "index": "ok", "queue": "ok",
+                           "fixity": "ok"}
     accounts.add_user(kho, "sx", "producer", "12345678")
     pid = products.create_product(kho, PRODUCER, {"title": "Ảnh tư liệu Đăk Kôi"})
     buf = io.BytesIO()
