@@ -23,11 +23,17 @@ from tests.unit.test_fixity import PRODUCER, flip_byte
 @pytest.fixture
 def operator(tmp_path, monkeypatch):
     """Runs ``kho`` commands on an instance with a local replica; ``.kho()`` is the runtime."""
+    yield from make_operator(tmp_path, monkeypatch)
+
+
+def make_operator(tmp_path, monkeypatch, **extra_env: str):
+    """The ``operator`` fixture's body; ``extra_env`` adds KHO_* variables (a database)."""
     for name in ("KHO_LANG", "KHO_DEFAULT_LOCALE", "KHO_DATABASE_URL", "KHO_STORAGE"):
         monkeypatch.delenv(name, raising=False)
     env = {"KHO_INSTANCE_PATH": str(tmp_path / "instance"), "KHO_QUEUE_URL": "immediate",
            "KHO_SECRET_KEY": "test-secret", "KHO_OCR_ENABLED": "false",
-           "KHO_REPLICA_STORAGE": "local", "KHO_REPLICA_STORAGE_PATH": str(tmp_path / "replica")}
+           "KHO_REPLICA_STORAGE": "local", "KHO_REPLICA_STORAGE_PATH": str(tmp_path / "replica"),
+           **extra_env}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     runner = CliRunner()
