@@ -100,17 +100,27 @@ def harvest(instance: Path) -> dict:
     port = _free_port()
     server = _serve(instance, port)
     try:
+        worker = _children(server.pid)[0]        # gunicorn's one worker process
+        server_cpu, client_cpu = _cpu_seconds(worker), time.process_time()
         started = time.perf_counter()
         count = 0
         for record in Sickle(f"http://127.0.0.1:{port}/oai").ListRecords(metadataPrefix="oai_dc"):
             count += 1 if record.metadata.get("title") else 0
         seconds = time.perf_counter() - started
-        workers = _children(server.pid)          # gunicorn's worker process
-        rss = max(_peak_rss_kib(pid) for pid in workers)
+        server_cpu, client_cpu = _cpu_seconds(worker) - server_cpu, \
+            time.process_time() - client_cpu
+        rss = _peak_rss_kib(worker)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
-    return {"records": count, "seconds": seconds, "rate": count / seconds, "rss_kib": rss}
+    return {"records": count, "seconds": seconds, "rate": count / seconds, "rss_kib": rss,
+            "server_cpu": server_cpu, "client_cpu": client_cpu}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (from /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def serialise(kho) -> dict:
@@ -154,13 +164,14 @@ def run(size: int, work: Path) -> dict:
 
 def table(results: list[dict]) -> str:
     lines = ["| products (public) | sickle harvest rec/s | serialise only rec/s | row scan rec/s | "
-             "harvest / serialise | harvest / scan | worker peak RSS |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+             "harvest / serialise | harvest / scan | CPU s: server / sickle | worker peak RSS |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         h, s, c = r["harvest"], r["serialise"], r["scan"]
         lines.append(f"| {h['records']:,} | **{h['rate']:,.0f}** | {s['rate']:,.0f} | "
                      f"{c['rate']:,.0f} | {h['rate'] / s['rate']:.2f} | "
-                     f"{h['rate'] / c['rate']:.3f} | {h['rss_kib'] / 1024:.0f} MB |")
+                     f"{h['rate'] / c['rate']:.3f} | {h['server_cpu']:.1f} / "
+                     f"{h['client_cpu']:.1f} | {h['rss_kib'] / 1024:.0f} MB |")
     if len(results) > 1:
         first, last = results[0]["harvest"], results[-1]["harvest"]
         lines.append("")
