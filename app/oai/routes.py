@@ -1,7 +1,6 @@
 """``GET`` and ``POST /oai``: the arguments go to the data provider service and its
 XML comes back streamed (records written as they are made, sent in ~64 KiB blocks).
-Protocol errors are answered inside the
-XML with HTTP 200, as OAI-PMH asks."""
+Protocol errors are answered inside the XML with HTTP 200, as OAI-PMH asks."""
 from __future__ import annotations
 
 from typing import Iterator
