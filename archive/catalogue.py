@@ -41,8 +41,15 @@ product_cooperating = Table(
 )
 
 
+# Product and file ids are public and permanent (OAI identifiers, page and download
+# URLs, tombstones of deleted products): on SQLite they are AUTOINCREMENT, so the id
+# of a deleted newest row is never handed out again (PostgreSQL sequences never are).
+NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
+
+
 class Product(Base):
     __tablename__ = "products"
+    __table_args__ = NEVER_REUSED_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(500))
@@ -92,7 +99,8 @@ class File(Base):
     __tablename__ = "files"
     # one row per content and product: parallel uploads of the same bytes cannot both
     # insert (the loser is answered as the duplicate it is, see app.services.intake)
-    __table_args__ = (UniqueConstraint("product_id", "sha256", name="uq_files_product_sha256"),)
+    __table_args__ = (UniqueConstraint("product_id", "sha256", name="uq_files_product_sha256"),
+                      NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),

@@ -127,17 +127,24 @@ NOT_TEXT = "not valid text (it contains a lone surrogate, U+D800 to U+DFFF)"
 
 def _is_text(value: Any) -> bool:
     """False if a JSON value holds a string with an unpaired surrogate (``"\\ud800"``
-    is valid JSON but no Unicode text: it cannot be stored or shown)."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(_is_text(k) and _is_text(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_is_text(v) for v in value)
+    is valid JSON but no Unicode text: it cannot be stored or shown).
+
+    Walks with an explicit stack: a body nested hundreds deep parses, and must not
+    then exhaust Python's recursion limit here.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return True
 
 

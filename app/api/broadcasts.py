@@ -5,19 +5,11 @@ from flask import Response, jsonify, request
 
 from app.api.base import actor, blueprint, json_object, kho, year_arg
 from app.services import broadcasts, views
-from archive.errors import ValidationError
 
 
 @blueprint.post("/products/<int:product_id>/broadcasts")
 def log_broadcast(product_id: int) -> tuple[Response, int]:
-    data = json_object()
-    unknown = sorted(set(data) - {"aired_on", "commune", "note"})
-    if unknown:
-        raise ValidationError("unknown field(s): %(names)s", field=unknown[0],
-                              fields={k: "unknown field" for k in unknown},
-                              names=", ".join(unknown))
-    row = broadcasts.log_broadcast(kho(), actor(), product_id, data.get("aired_on"),
-                                   data.get("commune"), data.get("note") or "")
+    row = broadcasts.log_broadcast_data(kho(), actor(), product_id, json_object())
     return jsonify(row), 201
 
 

@@ -7,7 +7,6 @@ from flask import Response, jsonify, request, url_for
 
 from app.api.base import actor, blueprint, kho, rendition_url
 from app.services import search as search_service, views, vocabularies
-from archive.errors import ValidationError
 
 
 def _hit_json(hit, thumbnail_file: int | None) -> dict[str, Any]:
@@ -42,9 +41,5 @@ def vocabulary_lists() -> Response:
 
 @blueprint.get("/vocabularies/<name>")
 def vocabulary(name: str) -> Response:
-    if name not in vocabularies.vocabulary_names():
-        raise ValidationError("unknown vocabulary %(name)s; choose one of %(choices)s",
-                              field="name", name=repr(name),
-                              choices=", ".join(vocabularies.vocabulary_names()))
     entries = vocabularies.list_vocabulary(kho(), name)
     return jsonify(name=name, entries=[_entry_json(e) for e in entries])

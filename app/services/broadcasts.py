@@ -96,6 +96,22 @@ def broadcast_view(b: Broadcast) -> dict[str, Any]:
             "created_at": iso_datetime(b.created_at)}
 
 
+LOG_FIELDS = ("aired_on", "commune", "note")
+
+
+def log_broadcast_data(kho: Kho, actor: Actor, product_id: int,
+                       data: dict[str, Any]) -> dict[str, Any]:
+    """:func:`log_broadcast` from a request's fields (``aired_on``, ``commune``,
+    ``note``); ValidationError naming each unknown field, so a typo is never ignored."""
+    unknown = sorted(set(data) - set(LOG_FIELDS))
+    if unknown:
+        raise ValidationError("unknown field(s): %(names)s", field=unknown[0],
+                              fields={k: "unknown field" for k in unknown},
+                              names=", ".join(unknown))
+    return log_broadcast(kho, actor, product_id, data.get("aired_on"), data.get("commune"),
+                         data.get("note") or "")
+
+
 def log_broadcast(kho: Kho, actor: Actor, product_id: int, aired_on: Any,
                   commune_code: Optional[str] = None, note: str = "") -> dict[str, Any]:
     """Record that ``product_id`` was aired on ``aired_on`` by a commune's radio.

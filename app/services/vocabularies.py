@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.bootstrap import Kho
 from app.services.views import local_today
 from archive.errors import ValidationError
-from archive.models import VOCABULARIES, Term, Unit
+from archive.models import Term, Unit
 from archive.text import sort_key
 
 # names accepted on the command line / API -> vocabulary (or "units"/"communes")
@@ -53,7 +53,14 @@ def _unit_entry(u: Unit, today: date) -> Entry:
 
 
 def list_vocabulary(kho: Kho, name: str) -> list[Entry]:
-    """Entries of one vocabulary, in seed order (terms) or Vietnamese order (units)."""
+    """Entries of one vocabulary, in seed order (terms) or Vietnamese order (units).
+
+    Raises ValidationError (field ``name``) for a name not in :func:`vocabulary_names`.
+    """
+    if name not in vocabulary_names():
+        raise ValidationError("unknown vocabulary %(name)s; choose one of %(choices)s",
+                              field="name", name=repr(name),
+                              choices=", ".join(vocabulary_names()))
     vocabulary = NAMES.get(name, name)
     with kho.transaction() as session:
         if vocabulary in ("units", "communes"):
@@ -63,10 +70,6 @@ def list_vocabulary(kho: Kho, name: str) -> list[Entry]:
             units = sorted(session.scalars(stmt), key=lambda u: sort_key(u.name))
             today = local_today(kho.settings)   # Vietnam's date, not the server's
             return [_unit_entry(u, today) for u in units]
-        if vocabulary not in VOCABULARIES:
-            raise ValidationError("unknown vocabulary %(name)s; choose one of %(choices)s",
-                                  field="vocabulary", name=repr(name),
-                                  choices=", ".join(vocabulary_names()))
         terms = session.scalars(select(Term).where(Term.vocabulary == vocabulary,
                                                    Term.active.is_(True))
                                 .order_by(Term.position, Term.code))

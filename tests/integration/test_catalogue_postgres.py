@@ -44,3 +44,5 @@ test_upgrade_to_0004_keeps_users_tokens_and_history = \
 from tests.unit.web.test_sessions import (  # noqa: E402,F401
     test_an_unknown_user_name_costs_one_password_check_like_a_known_one,
     test_parallel_wrong_passwords_get_no_more_tries_than_the_limit)
+from tests.unit.test_migrations import (  # noqa: E402,F401
+    test_ids_of_deleted_products_and_files_are_never_handed_out_again)

@@ -70,3 +70,38 @@ def test_an_instance_not_upgraded_is_reported_and_not_served(blank, monkeypatch)
     assert worker.exit_code != 0 and "run `kho init`" in worker.output
     db.upgrade(blank.engine)
     assert health(blank)["database"] == "ok"
+
+
+def test_ids_of_deleted_products_and_files_are_never_handed_out_again(kho):
+    from sqlalchemy import delete, insert
+
+    from archive.models import File, Product
+
+    with kho.transaction() as s:
+        first = s.execute(insert(Product).values(title="một", status="draft")
+                          .returning(Product.id)).scalar_one()
+        second = s.execute(insert(Product).values(title="hai", status="draft")
+                           .returning(Product.id)).scalar_one()
+        s.execute(delete(Product).where(Product.id == second))
+    with kho.transaction() as s:
+        third = s.execute(insert(Product).values(title="ba", status="draft")
+                          .returning(Product.id)).scalar_one()
+    assert first < second < third
+
+
+def test_upgrade_to_0011_starts_ids_above_every_deleted_product(blank):
+    db.upgrade(blank.engine, "0010")
+    with blank.engine.begin() as c:
+        c.execute(text("INSERT INTO products (id, title, description, tags, suggestions, "
+                       "rights_note, sensitive, status, created_at, updated_at, version) VALUES "
+                       "(1, 'một', '', '[]', '[]', '', :f, 'draft', CURRENT_TIMESTAMP, "
+                       "CURRENT_TIMESTAMP, 1)"), {"f": False})
+        c.execute(text("INSERT INTO product_changes (product_id, action, changes, at) VALUES "
+                       "(7, 'delete', '{}', CURRENT_TIMESTAMP)"))
+    db.upgrade(blank.engine, "head")
+    with blank.engine.begin() as c:
+        c.execute(text("INSERT INTO products (title, description, tags, suggestions, "
+                       "rights_note, sensitive, status, created_at, updated_at, version) VALUES "
+                       "('mới', '', '[]', '[]', '', :f, 'draft', CURRENT_TIMESTAMP, "
+                       "CURRENT_TIMESTAMP, 1)"), {"f": False})
+        assert c.execute(text("SELECT MAX(id) FROM products")).scalar() == 8

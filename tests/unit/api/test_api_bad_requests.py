@@ -15,6 +15,14 @@ def test_json_nested_100000_deep_is_422_naming_the_body(api):
     assert response.get_json()["fields"] == {"body": "the JSON body is nested too deeply"}
 
 
+@pytest.mark.parametrize("depth", [300, 600, 900])
+def test_json_that_parses_but_nests_deeply_is_checked_without_a_server_error(api, depth):
+    body = '{"title": "Phóng sự", "tags": ' + "[" * depth + "]" * depth + "}"
+    response = api.call("producer", "POST", "/products", data=body,
+                        content_type="application/json")
+    assert response.status_code < 500, response.get_json()
+
+
 @pytest.mark.parametrize("query,field", [("per_page=0", "per_page"), ("per_page=101", "per_page"),
                                          ("page=0", "page"),
                                          ("page=99999999999999999999", "page")])
