@@ -69,8 +69,8 @@ def _print_summary(state: CliState, report, copies: int, seconds: float) -> None
     from archive.preservation import MISMATCH, MISSING, OK
 
     click.echo(_("Checked %(objects)s originals (%(copies)s copies each), %(mb)s MB read in "
-                 "%(seconds)s s: %(ok)s ok, %(mismatch)s mismatch, %(missing)s missing, "
-                 "%(errors)s unreadable") % {
+                 "%(seconds)s s; copies: %(ok)s ok, %(mismatch)s mismatch, %(missing)s "
+                 "missing, %(errors)s unreadable") % {
         "objects": format_number(report.objects, state.lang), "copies": copies,
         "mb": _mb(state, report.bytes_read),
         "seconds": format_number(round(seconds, 1), state.lang),
@@ -81,7 +81,7 @@ def _print_summary(state: CliState, report, copies: int, seconds: float) -> None
     if report.faulty:
         click.echo(_("Faulty files:"))
         for check in report.faulty:
-            for line in _file_lines(check):
+            for line in _file_lines(state, check):
                 click.echo(line)
     for check in report.errors:
         click.echo(_("  %(copy)s copy of %(key)s could not be read: %(reason)s")
@@ -95,10 +95,10 @@ def _print_summary(state: CliState, report, copies: int, seconds: float) -> None
                      "was written)") % {"key": target.storage_key})
 
 
-def _file_lines(check) -> list[str]:
+def _file_lines(state: CliState, check) -> list[str]:
     found = (_("missing") if check.found.missing else
-             _("found sha256 %(sha)s, %(size)s bytes") % {"sha": check.found.sha256,
-                                                          "size": check.found.size})
+             _("found sha256 %(sha)s, %(size)s bytes") % {
+                 "sha": check.found.sha256, "size": format_number(check.found.size, state.lang)})
     lines = []
     for ref in check.target.files or [None]:
         where = (_("product %(id)s «%(title)s», file %(file)s %(name)s") % {
