@@ -46,16 +46,29 @@ def _env(instance: Path) -> dict[str, str]:
 
 
 def _run(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int, float]:
-    """Wall seconds, peak RSS (KiB) and CPU seconds (user + system) of one child."""
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user + system) of one child.
+
+    The peak is taken by GNU time (``/usr/bin/time -f %M``) when there is one: the
+    ``ru_maxrss`` of a child forked from this process counts the moment between fork
+    and exec, when the child still has this (large) process's pages.
+    """
+    gnu_time = Path("/usr/bin/time")
+    peak_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"kho-bench-rss-{os.getpid()}"
+    command = ([str(gnu_time), "-f", "%M", "-o", str(peak_file)] + args
+               if gnu_time.exists() else args)
     started = time.perf_counter()
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(args)} failed: {process.stderr.read().decode()[-2000:]}")
     process.stderr.close()
-    return seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    peak = usage.ru_maxrss
+    if gnu_time.exists():
+        peak = int(peak_file.read_text().split()[-1])
+        peak_file.unlink()
+    return seconds, peak, usage.ru_utime + usage.ru_stime
 
 
 def _instance(folder: Path):

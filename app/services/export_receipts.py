@@ -168,14 +168,15 @@ def _upsert(session: Session, rows: list[dict]) -> None:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(Publication)
-    newer = statement.excluded.version_at >= Publication.version_at
+    table = Publication.__table__
+    statement = insert(table)
+    newer = statement.excluded.version_at >= table.c.version_at
     statement = statement.on_conflict_do_update(
         index_elements=["product_id"],
-        set_={name: case((newer, getattr(statement.excluded, name)),
-                         else_=getattr(Publication, name))
+        set_={name: case((newer, getattr(statement.excluded, name)), else_=table.c[name])
               for name in ("version_at", "via", "receipt_id", "at")})
-    session.execute(statement, rows)
+    # on the table, not the ORM class: the ORM's bulk path costs more than the insert
+    session.connection().execute(statement, rows)
 
 
 def list_receipts(kho: Kho, limit: int = 200) -> list[ExportReceipt]:
