@@ -70,6 +70,9 @@ def worker_cmd(state: CliState, workers: int | None) -> None:
 
     kho = state.kho()
     require_current_schema(kho)
+    from app.logs import setup_logging
+
+    setup_logging(kho.settings.log_format)   # the audit's and the jobs' log lines
     jobs.register_all(kho)
     _clean_leftovers(kho)
     _report_recovered(jobs.recover_unfinished(kho))

@@ -12,7 +12,7 @@ import time
 
 from flask import Flask, Response, current_app, g, request
 
-from app.ops.logs import log_request, setup_logging
+from app.logs import log_request, setup_logging
 
 LOOPBACK = {"127.0.0.1", "::1"}
 

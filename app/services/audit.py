@@ -12,6 +12,7 @@ at a time. The audit never repairs: an operator runs ``kho fixity --repair``.
 """
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -32,6 +33,7 @@ LEASE_SECONDS = 1800         # longer than a slice plus one large object at a sl
 DUE_FRACTION = 0.9
 BATCH = 100                  # due originals selected at a time
 LEASE_NAME = "fixity-audit"
+log = logging.getLogger("kho.audit")
 
 
 def register(kho: Kho) -> None:
@@ -105,7 +107,21 @@ def audit_tick(kho: Kho, slice_seconds: float = SLICE_SECONDS) -> fixity.FixityR
             report.objects += part.objects
             report.bytes_read += part.bytes_read
             report.checks.extend(part.checks)
-        replication.drain_outbox(kho)
+        drained = replication.drain_outbox(kho)
     finally:
         release_lease(kho)
+    _log(report, drained)
     return report
+
+
+def _log(report: fixity.FixityReport, drained: replication.DrainReport) -> None:
+    """A line per run that did something; a warning per faulty copy (an operator's log
+    alert can fire on ``kho.audit`` warnings)."""
+    for check in report.faulty:
+        log.warning("fixity audit: %s copy of %s is %s (found %s)", check.copy,
+                    check.target.storage_key, check.verdict, check.found.sha256 or "nothing")
+    if report.objects or drained.copied or drained.failed:
+        log.info("fixity audit: %d originals checked, %d bytes read, %d faulty, %d "
+                 "unreadable; replica outbox: %d copied, %d failed", report.objects,
+                 report.bytes_read, len(report.faulty), len(report.errors), drained.copied,
+                 drained.failed)

@@ -81,7 +81,7 @@ def test_one_json_log_line_per_request_with_id_user_route_status_duration(app, c
 
 def test_text_log_lines_by_default(tmp_path, capsys):
     from app import create_app
-    from app.ops.logs import setup_logging
+    from app.logs import setup_logging
 
     application = create_app(make_settings(tmp_path / "i"))
     application.test_client().get("/login")

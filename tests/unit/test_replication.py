@@ -207,3 +207,16 @@ def test_the_consumer_schedules_the_audit_every_few_minutes(replicated):
     assert not task.validate_datetime(datetime(2026, 12, 1, 8, 1))
     consumer = replicated.queue.consumer(1)
     assert consumer.periodic
+
+
+def test_the_audit_logs_a_warning_per_faulty_copy(replicated, caplog):
+    import logging
+
+    upload(replicated, os.urandom(700))
+    key = fixity.select_targets(replicated)[0].storage_key
+    flip_byte(object_path(replicated.replica, key))
+    with caplog.at_level(logging.INFO, logger="kho.audit"):
+        audit.audit_tick(replicated)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and f"replica copy of {key} is mismatch" in warnings[0]
+    assert any("1 originals checked" in r.getMessage() for r in caplog.records)
