@@ -45,6 +45,7 @@ class Context:
     write: bool
     jobs: list[int] = field(default_factory=list)      # processing jobs staged, not yet sent
     touched: bool = False
+    replica_waits: bool = False                        # copies left in the replica outbox
 
     @property
     def own(self) -> bool:
@@ -61,8 +62,13 @@ class Context:
         self.jobs = []
 
     def finish(self) -> None:
+        from app.services import outbox, replication
+
         if self.write and self.touched:
             indexing.queue_flush(self.kho)
+        if self.replica_waits:
+            outbox.best_effort(self.kho, lambda: replication.queue_drain(self.kho),
+                               "the replica copy")
 
 
 @dataclass(frozen=True)
@@ -139,9 +145,26 @@ def _derivative_key(sha256: str, path: str) -> str:
 
 
 def _store(context: Context, key: str, bag_path: str, media_type: str) -> None:
+    """A derivative (reproducible, one copy like processing writes it)."""
     storage = context.kho.storage
     if not storage.exists(key):
         storage.put_file(key, context.bag.file(bag_path), content_type=media_type)
+
+
+def _store_original(session: Session, context: Context, key: str, sha256: str,
+                    line: dict[str, Any]) -> None:
+    """An original as intake stores one: the primary store and the replica, each
+    checked against the SHA-256 (an object already there is kept when whole); a
+    replica that does not answer gets the copy through its outbox, in this
+    transaction."""
+    from app.services import replication
+
+    written = replication.write_original(
+        context.kho, key, sha256, context.bag.file(str(line["path"])),
+        line.get("media_type") or "application/octet-stream")
+    if written.deferred:
+        replication.defer_copy(session, key, sha256, written.deferred)
+        context.replica_waits = True
 
 
 def _add_file(session: Session, context: Context, product: Product, line: dict[str, Any],
@@ -152,7 +175,7 @@ def _add_file(session: Session, context: Context, product: Product, line: dict[s
     keys = [_derivative_key(sha, str(d["path"])) for d in derivatives]
     if not context.write:
         return Stored(1, len(derivatives), 0 if derivatives else 1)
-    _store(context, key, line["path"], line.get("media_type") or "application/octet-stream")
+    _store_original(session, context, key, sha, line)
     for d, d_key in zip(derivatives, keys):
         _store(context, d_key, d["path"], d.get("media_type") or "application/octet-stream")
     file_id = line.get("file_id") if keep_ids and session.get(File, line.get("file_id")) is None \

@@ -273,3 +273,17 @@ def test_kill_9_half_way_through_an_import_then_again_duplicates_nothing(kho, ca
         statuses = set(s.scalars(select(File.status)))
     assert statuses <= {"ready", "failed"}, statuses            # no file stuck "queued"
     target.close()
+
+
+def test_imported_originals_reach_the_replica_as_uploads_do(kho, catalogue, bag, tmp_path):
+    replica = tmp_path / "replica"
+    replica.mkdir()
+    target = new_instance(tmp_path, "copied", replica_storage="local",
+                          replica_storage_path=str(replica))
+    try:
+        imports.import_bag(target, OPERATOR, bag)
+        for sha in (catalogue.poster_sha, catalogue.secret_sha):
+            key = f"originals/{sha[:2]}/{sha[2:4]}/{sha}"
+            assert target.storage.exists(key) and target.replica.exists(key)
+    finally:
+        target.close()
