@@ -30,6 +30,9 @@ def open_session(kho: Kho, user_id: int) -> str:
     """Record a new signed-in browser for ``user_id``; the token goes into its cookie."""
     token = new_token()
     with kho.transaction() as session:
+        # sessions idle too long are over; forget them as new ones begin
+        session.execute(delete(BrowserSession).where(
+            BrowserSession.last_seen_at < utcnow() - timedelta(days=IDLE_DAYS)))
         session.add(BrowserSession(user_id=user_id, token_hash=token_hash(token)))
     return token
 

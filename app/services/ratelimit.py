@@ -64,18 +64,6 @@ class LoginRateLimiter:
                                "minutes", field="password",
                                minutes=max(1, -(-int(remaining) // 60)))
 
-    def check(self, address: str, username: str) -> None:
-        """Raise TooManyAttempts if this address+user already failed ``limit`` times.
-
-        Read-only; a sign-in uses :meth:`attempt`, which also counts the attempt.
-        """
-        now = self._now()
-        since = now - timedelta(seconds=self.window)
-        with self.kho.transaction() as session:
-            count, oldest = self._window(session, self._key(address, username), since)
-        if count >= self.limit:
-            raise self._refuse(oldest, since)
-
     def attempt(self, address: str, username: str) -> None:
         """Count one sign-in attempt before its password is checked.
 
@@ -96,13 +84,6 @@ class LoginRateLimiter:
             if count > self.limit:
                 session.execute(delete(LoginFailure).where(LoginFailure.id == row.id))
                 raise self._refuse(oldest, since)
-
-    def failed(self, address: str, username: str) -> None:
-        now = self._now()
-        with self.kho.transaction() as session:
-            session.execute(delete(LoginFailure).where(
-                LoginFailure.at <= now - timedelta(seconds=self.window)))
-            session.add(LoginFailure(key=self._key(address, username), at=now))
 
     def succeeded(self, address: str, username: str) -> None:
         with self.kho.transaction() as session:

@@ -55,11 +55,11 @@ def test_a_new_password_changes_the_session_stamp_but_keeps_api_tokens(kho, peop
 def test_a_new_password_lifts_the_sign_in_block(kho, people):
     limiter = LoginRateLimiter(kho, limit=2)
     for _ in range(2):
-        limiter.failed("10.0.0.7", "dakkoi")
+        limiter.attempt("10.0.0.7", "dakkoi")
     with pytest.raises(TooManyAttempts):
-        limiter.check("10.0.0.7", "dakkoi")
+        limiter.attempt("10.0.0.7", "dakkoi")
     admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, NEW)
-    limiter.check("10.0.0.7", "dakkoi")          # no longer blocked
+    limiter.attempt("10.0.0.7", "dakkoi")          # no longer blocked
 
 
 def test_only_admins_set_passwords(kho, people):

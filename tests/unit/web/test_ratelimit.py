@@ -19,23 +19,22 @@ def test_blocks_after_limit_and_forgets_after_the_window(kho):
     clock = Clock()
     limiter = LoginRateLimiter(kho, 3, clock=clock)
     for _ in range(3):
-        limiter.check("10.0.0.1", "An")
-        limiter.failed("10.0.0.1", "an")
+        limiter.attempt("10.0.0.1", "An")  # three failed tries
     with pytest.raises(TooManyAttempts) as caught:
-        limiter.check("10.0.0.1", "AN")
+        limiter.attempt("10.0.0.1", "AN")
     assert "15 minutes" in str(caught.value)
-    limiter.check("10.0.0.2", "an")       # another address
-    limiter.check("10.0.0.1", "binh")     # another user
+    limiter.attempt("10.0.0.2", "an")       # another address
+    limiter.attempt("10.0.0.1", "binh")     # another user
     clock.now += 15 * 60 + 1
-    limiter.check("10.0.0.1", "an")
+    limiter.attempt("10.0.0.1", "an")
 
 
 def test_success_clears_the_count(kho):
     limiter = LoginRateLimiter(kho, 2, clock=Clock())
-    limiter.failed("a", "u")
+    limiter.attempt("a", "u")
     limiter.succeeded("a", "u")
-    limiter.failed("a", "u")
-    limiter.check("a", "u")
+    limiter.attempt("a", "u")
+    limiter.attempt("a", "u")              # the success cleared the first try
 
 
 def test_every_server_process_sees_the_same_failures(kho):
@@ -43,7 +42,7 @@ def test_every_server_process_sees_the_same_failures(kho):
 
     first = LoginRateLimiter(kho, 2)
     second = LoginRateLimiter(Kho(kho.settings), 2)   # another process: its own engine
-    first.failed("10.0.0.9", "lan")
-    second.failed("10.0.0.9", "lan")
+    first.attempt("10.0.0.9", "lan")
+    second.attempt("10.0.0.9", "lan")
     with pytest.raises(TooManyAttempts):
-        first.check("10.0.0.9", "lan")
+        first.attempt("10.0.0.9", "lan")

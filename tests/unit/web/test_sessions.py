@@ -95,3 +95,29 @@ def test_an_unknown_user_name_costs_one_password_check_like_a_known_one(kho, mon
         except AuthenticationRequired as exc:
             assert exc.field == "password"
     assert len(checked) == 2 and all(h.startswith("scrypt$") for h in checked)
+
+
+def test_sessions_idle_for_a_month_are_over_and_forgotten(kho):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select, update
+
+    from app.services import accounts
+    from app.services.browser_sessions import IDLE_DAYS, actor_for_session, open_session
+    from app.services.passwords import session_stamp
+    from archive.base import utcnow
+    from archive.models import BrowserSession, User
+
+    accounts.add_user(kho, "thuha", "producer", PASSWORD)
+    with kho.transaction() as s:
+        user = s.scalar(select(User).where(User.username == "thuha"))
+        uid, stamp = user.id, session_stamp(user.password_hash)
+    old = open_session(kho, uid)
+    with kho.transaction() as s:
+        s.execute(update(BrowserSession).values(
+            last_seen_at=utcnow() - timedelta(days=IDLE_DAYS + 1)))
+    assert actor_for_session(kho, uid, stamp, old) is None
+    fresh = open_session(kho, uid)
+    assert actor_for_session(kho, uid, stamp, fresh).username == "thuha"
+    with kho.transaction() as s:
+        assert s.scalar(select(func.count(BrowserSession.id))) == 1
