@@ -1,8 +1,9 @@
 """The preservation state as operators see it: faulty copies and the replica's lag.
 
 Read by ``kho check``, ``/api/v1/healthz``, the admins' banner and page, and
-``/metrics``. Only copies of objects the catalogue still points at count: the
-originals of a deleted product stay in storage but no longer need a whole copy.
+``/metrics``. Only copies of objects the catalogue still points at count (the
+originals of a deleted product stay in storage but no longer need a whole copy), and
+only the copies configured now (states of a replica that was removed are kept, unused).
 """
 from __future__ import annotations
 
@@ -35,6 +36,13 @@ class FaultyFile:
     checked_at: datetime
 
 
+def _copy_names(kho: Kho) -> list[str]:
+    """The copies that count: a replica no longer configured does not."""
+    from app.services.fixity import copies
+
+    return list(copies(kho))
+
+
 def faulty_files(kho: Kho, limit: int = 1000) -> list[FaultyFile]:
     """Files whose latest check found a copy mismatching or missing, newest first."""
     with kho.transaction() as session:
@@ -44,7 +52,7 @@ def faulty_files(kho: Kho, limit: int = 1000) -> list[FaultyFile]:
                    CopyFixity.found_sha256, CopyFixity.checked_at)
             .join(CopyFixity, CopyFixity.storage_key == File.storage_key)
             .join(Product, Product.id == File.product_id)
-            .where(CopyFixity.verdict != OK)
+            .where(CopyFixity.verdict != OK, CopyFixity.copy.in_(_copy_names(kho)))
             .order_by(CopyFixity.checked_at.desc(), File.id).limit(limit)).all()
     return [FaultyFile(*row) for row in rows]
 
@@ -54,7 +62,7 @@ def faulty_count(kho: Kho) -> int:
     with kho.transaction() as session:
         return session.scalar(
             select(func.count()).select_from(CopyFixity)
-            .where(CopyFixity.verdict != OK,
+            .where(CopyFixity.verdict != OK, CopyFixity.copy.in_(_copy_names(kho)),
                    CopyFixity.storage_key.in_(select(File.storage_key)))) or 0
 
 

@@ -220,3 +220,18 @@ def test_the_audit_logs_a_warning_per_faulty_copy(replicated, caplog):
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and f"replica copy of {key} is mismatch" in warnings[0]
     assert any("1 originals checked" in r.getMessage() for r in caplog.records)
+
+
+def test_a_replica_no_longer_configured_does_not_keep_the_archive_degraded(replicated, tmp_path):
+    from app.bootstrap import Kho
+    from tests.conftest import make_settings
+
+    upload(replicated, os.urandom(600))
+    key = fixity.select_targets(replicated)[0].storage_key
+    object_path(replicated.replica, key).unlink()
+    fixity.run(replicated, fixity.select_targets(replicated))
+    assert preservation.faulty_count(replicated) == 1
+    single = Kho(make_settings(tmp_path / "instance"))       # replica_storage removed
+    assert preservation.faulty_count(single) == 0
+    assert preservation.checks(single) == {"fixity": "ok"}
+    single.close()
