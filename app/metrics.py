@@ -84,7 +84,9 @@ class _StateCollector:
                   "index_backlog": "Products whose search entry waits to be rewritten",
                   "replica_waiting": "Originals not yet copied to the replica",
                   "replica_lag_seconds": "Age of the oldest original waiting for the replica",
-                  "originals": "Distinct original objects in the catalogue"}
+                  "originals": "Distinct original objects in the catalogue",
+                  "fixity_never_checked": "Originals no fixity check has read yet",
+                  "fixity_oldest_check_seconds": "Age of the oldest fixity verdict"}
         for name, text in simple.items():
             if data.get(name) is not None:
                 yield GaugeMetricFamily(f"kho_{name}", text, value=data[name])

@@ -16,7 +16,9 @@ from archive.preservation import CopyFixity
 def figures(kho: Kho) -> dict[str, Any]:
     """``queue_pending``, ``index_backlog``, ``originals``, ``files_by_status``
     {status: n}, ``fixity`` {(copy, verdict): n} for objects the catalogue points at,
-    and with a replica ``replica_waiting`` and ``replica_lag_seconds``."""
+    ``fixity_never_checked`` (originals), ``fixity_oldest_check_seconds`` (age of the
+    oldest verdict: the audit is stalled when it nears the interval), and with a
+    replica ``replica_waiting`` and ``replica_lag_seconds``."""
     from app.services.preservation import replica_lag
 
     data: dict[str, Any] = {}
@@ -35,6 +37,15 @@ def figures(kho: Kho) -> dict[str, Any]:
             .where(CopyFixity.storage_key.in_(select(File.storage_key)))
             .group_by(CopyFixity.copy, CopyFixity.verdict)).all()
         data["fixity"] = {(copy, verdict): count for copy, verdict, count in rows}
+        checked = session.scalar(
+            select(func.count()).select_from(
+                select(CopyFixity.storage_key).distinct()
+                .where(CopyFixity.storage_key.in_(select(File.storage_key))).subquery()))
+        oldest = session.scalar(select(func.min(CopyFixity.checked_at)).where(
+            CopyFixity.storage_key.in_(select(File.storage_key))))
+    data["fixity_never_checked"] = (data["originals"] or 0) - (checked or 0)
+    data["fixity_oldest_check_seconds"] = \
+        (utcnow() - _aware(oldest)).total_seconds() if oldest else None
     if kho.replica is not None:
         lag = replica_lag(kho)
         data["replica_waiting"] = lag.waiting

@@ -47,6 +47,7 @@ def test_metrics_report_requests_files_and_fixity(app):
     assert 'kho_fixity_copies{copy="primary",verdict="mismatch"} 1.0' in text
     assert 'kho_files{status="queued"} 1.0' in text
     assert "kho_queue_pending" in text and "kho_index_backlog" in text
+    assert "kho_fixity_never_checked 0.0" in text and "kho_fixity_oldest_check_seconds" in text
 
 
 def test_metrics_are_hidden_from_other_machines_unless_an_admin_token(app):
