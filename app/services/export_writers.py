@@ -26,6 +26,7 @@ EXPORT_NS = "urn:kho:export:1.0"
 RECORDS_JSONL = "data/metadata/records.jsonl"
 RECORDS_DC = "data/metadata/records.dc.xml"
 FILES_JSONL = "data/metadata/files.jsonl"
+DELETED_JSONL = "data/metadata/deleted.jsonl"
 PROGRESS_EVERY = 50          # products between progress callbacks
 
 
@@ -240,6 +241,21 @@ def bag_info(kho: Kho, plan: ExportPlan, count: int) -> dict[str, str]:
     return info
 
 
+def _deleted(kho: Kho, plan: ExportPlan, bag: BagWriter) -> None:
+    """deleted.jsonl: the records of the window that the public no longer sees (deleted,
+    or made sensitive), as OAI-PMH reports them, so an incremental public bag tells
+    the receiver what to remove. ``kho import`` reads it but removes nothing."""
+    from app.services.tombstones import iter_tombstones
+
+    source = kho.settings.oai_repository_identifier
+    with kho.transaction() as session, bag.metadata_file(DELETED_JSONL) as out:
+        for stone in iter_tombstones(session, plan.query):
+            out.write(jsonl_line({"id": stone.product_id,
+                                  "identifier": f"oai:{source}:{stone.product_id}",
+                                  "datestamp": iso_datetime(stone.datestamp),
+                                  "reason": stone.reason}))
+
+
 def _bagit(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
     with PartialFolder(plan.request.out) as folder:
         bag = BagWriter(folder.partial, kho.storage)
@@ -252,6 +268,8 @@ def _bagit(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
                 for line in _copy_files(bag, product, record, plan.request.with_derivatives):
                     files.write(jsonl_line(line))
             dc.write(DC_CONTAINER_END)
+        if plan.request.scope == "public":
+            _deleted(kho, plan, bag)
         digest = bag.finish(bag_info(kho, plan, log.count))
         size = bag.payload_bytes
         objects = len(bag.entries)

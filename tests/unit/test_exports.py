@@ -144,7 +144,7 @@ def test_bagit_bag_validates_and_carries_originals_metadata_and_derivatives(kho,
     assert result.sha256 == hashlib.sha256(tagmanifest).hexdigest() == receipts(kho)[0].sha256
     plain = run(kho, "bagit", tmp_path / "plain")
     assert not any(p.startswith("data/derivatives/") for p in manifest(tmp_path / "plain"))
-    assert plain.objects == 4                   # one original + three metadata files
+    assert plain.objects == 5          # one original + four metadata files (with deleted.jsonl)
 
 
 def _age_everything(kho, hours: float = 1, receipts_too: bool = True) -> None:
@@ -323,3 +323,15 @@ def _wait_for_partial_payload(folder: Path, process, files: int, seconds: float 
                 return True
         time.sleep(0.005)
     return False
+
+
+def test_a_public_bag_lists_what_the_public_no_longer_sees(kho, catalogue, tmp_path):
+    products.update_product(kho, OPERATOR, catalogue.radio, {"sensitive": True})
+    products.delete_product(kho, OPERATOR, catalogue.poster)
+    run(kho, "bagit", tmp_path / "bag")
+    gone = jsonl(tmp_path / "bag/data/metadata/deleted.jsonl")
+    assert {(g["id"], g["reason"]) for g in gone} == {(catalogue.poster, "deleted"),
+                                                     (catalogue.radio, "sensitive")}
+    assert gone[0]["identifier"].startswith("oai:kho.local:")
+    assert jsonl(tmp_path / "bag/data/metadata/records.jsonl") == []
+    assert bagit.Bag(str(tmp_path / "bag")).validate()
