@@ -146,10 +146,15 @@ def projection(by_year: list[YearRow], today: date) -> Projection:
 
 
 def compute_stats(kho: Kho, actor: Actor, scope: Scope) -> Stats:
-    """All figures for ``scope``; PermissionDenied unless office or admin."""
+    """All figures for ``scope``, counted now; PermissionDenied unless office or admin."""
     actor.require("stats.view")
+    return _stats(kho, scope, stats_breakdowns.aggregate(kho, scope))
+
+
+def _stats(kho: Kho, scope: Scope, counted: Mapping[str, Any]) -> Stats:
+    """Stats from the counts of :func:`app.services.stats_breakdowns.aggregate`."""
     today = local_today(kho.settings)
-    parts = stats_breakdowns.aggregate(kho, scope)
+    parts = dict(counted)
     total: Tally = parts.pop("total")
     s = kho.settings
     verdicts = {name: verdict(getattr(total, name), s.target_band_min, s.target_band_max)
@@ -169,8 +174,9 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
     (PermissionDenied before any parameter is looked at); an unknown parameter is a
     ValidationError naming it (a typo never silently widens the scope).
 
-    The front doors call this one: the result is reused while the catalogue's
-    fingerprint is unchanged (:mod:`app.services.stats_cache`)."""
+    The front doors call this one: counts are reused while what they count is
+    unchanged (:mod:`app.services.stats_cache`); a new download recounts only the
+    downloads."""
     actor.require("stats.view")
     unknown = sorted(set(params) - set(PARAMS))
     if unknown:
@@ -178,7 +184,12 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
                               field=unknown[0], names=", ".join(unknown),
                               choices=", ".join(PARAMS))
     scope = parse_scope(kho, params)
-    return stats_cache.cached(kho, ("stats", scope), lambda: compute_stats(kho, actor, scope))
+    marks = stats_cache.fingerprint(kho)
+    catalogue = stats_cache.cached(kho, ("catalogue", scope), marks.catalogue,
+                                   lambda: stats_breakdowns.catalogue_part(kho, scope))
+    downloads = stats_cache.cached(kho, ("downloads", scope), marks.everything,
+                                   lambda: stats_breakdowns.downloads_part(kho, scope))
+    return _stats(kho, scope, {**catalogue, **downloads})
 
 
 def usage_by_commune(stats: Stats) -> list[CommuneUse]:

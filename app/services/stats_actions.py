@@ -162,7 +162,8 @@ def request_next_steps(kho: Kho, actor: Actor, scope: Scope,
     role may see is part of the key)."""
     actor.require("stats.view")
     key = ("next_steps", scope, limit, actor.can("product.view_sensitive"))
-    return stats_cache.cached(kho, key, lambda: next_steps(kho, actor, scope, limit))
+    return stats_cache.cached(kho, key, stats_cache.fingerprint(kho).catalogue,
+                              lambda: next_steps(kho, actor, scope, limit))
 
 
 __all__ = ["NextSteps", "TodoCommune", "TodoFile", "TodoProduct", "next_steps",

@@ -24,7 +24,7 @@ from app.services.stats_figures import PLAN_FIRST_YEAR, TARGET_YEAR, GroupRow, S
     Tally, YearRow
 from app.services.stats_scope import NOT_SET, PC, PT, P, Catalogue, created_year, labels, \
     load_catalogue, product_filters, ready_original, rolled, unit_label, unit_order
-from app.services.stats_usage import usage_rows
+from app.services.stats_usage import broadcast_rows, download_rows
 from app.services.views import local_today
 from archive.harvests import Publication
 from archive.models import File
@@ -165,11 +165,23 @@ def assemble(rows: list[tuple], cat: Catalogue, today) -> dict[str, Any]:
     return out
 
 
-def aggregate(kho: Kho, scope: Scope) -> dict[str, Any]:
-    """Every count for ``scope``: ``total`` (a Tally) and the breakdown lists."""
+def catalogue_part(kho: Kho, scope: Scope) -> dict[str, Any]:
+    """The counts of products (``total``, a Tally, and the breakdowns) and of broadcasts
+    for ``scope``: what changes with the catalogue and the broadcast log."""
     with kho.transaction() as session:
         cat = load_catalogue(session)
         rows = product_rows(kho, session, scope, cat)
         out = assemble(rows, cat, local_today(kho.settings))
-        out.update(usage_rows(kho, session, scope, cat))
+        out.update(broadcast_rows(kho, session, scope, cat))
     return out
+
+
+def downloads_part(kho: Kho, scope: Scope) -> dict[str, Any]:
+    """``downloads_by_commune`` for ``scope``: what changes with every download."""
+    with kho.transaction() as session:
+        return download_rows(kho, session, scope, load_catalogue(session))
+
+
+def aggregate(kho: Kho, scope: Scope) -> dict[str, Any]:
+    """Every count for ``scope``: ``total`` (a Tally) and the breakdown lists."""
+    return {**catalogue_part(kho, scope), **downloads_part(kho, scope)}

@@ -39,21 +39,15 @@ def _usage_filters(scope: Scope, cat: Catalogue, day_col, commune_col,
     return where
 
 
-def usage_rows(kho: Kho, session: Session, scope: Scope, cat: Catalogue) -> dict[str, Any]:
-    """Broadcasts per commune, per month and per commune and month; downloads per
-    commune (one DownloadRecord row is one download: a user's requests for one file
-    and rendition on one day are already coalesced into it)."""
-    b_where = _usage_filters(scope, cat, Broadcast.aired_on, Broadcast.commune_id,
-                             Broadcast.product_id)
-    b_commune = rolled(Broadcast.commune_id, cat, scope.rollup)
+def broadcast_rows(kho: Kho, session: Session, scope: Scope,
+                   cat: Catalogue) -> dict[str, Any]:
+    """Broadcasts per commune, per month and per commune and month."""
+    where = _usage_filters(scope, cat, Broadcast.aired_on, Broadcast.commune_id,
+                           Broadcast.product_id)
+    commune = rolled(Broadcast.commune_id, cat, scope.rollup)
     year, month = extract("year", Broadcast.aired_on), extract("month", Broadcast.aired_on)
-    per_month = session.execute(select(b_commune, year, month, func.count())
-                                .where(*b_where).group_by(b_commune, year, month)).all()
-    d_where = _usage_filters(scope, cat, DownloadRecord.day, DownloadRecord.commune_id,
-                             DownloadRecord.product_id)
-    d_commune = rolled(DownloadRecord.commune_id, cat, scope.rollup)
-    downloads = dict(session.execute(select(d_commune, func.count()).where(*d_where)
-                                     .group_by(d_commune)).all())
+    per_month = session.execute(select(commune, year, month, func.count())
+                                .where(*where).group_by(commune, year, month)).all()
     broadcasts: dict[Optional[int], int] = {}
     months: dict[tuple[int, int], int] = {}
     commune_months = []
@@ -62,20 +56,34 @@ def usage_rows(kho: Kho, session: Session, scope: Scope, cat: Catalogue) -> dict
         months[(int(y), int(m))] = months.get((int(y), int(m)), 0) + n
         commune_months.append(CommuneMonthRow(**labels(unit_label(cat, commune_id)),
                                               year=int(y), month=int(m), count=n))
-    shown = _communes_shown(kho, cat, scope) | set(broadcasts) | set(downloads)
-    order = unit_order
     return {
-        "broadcasts_by_commune": sorted(
-            (CountRow(**labels(unit_label(cat, c)), count=broadcasts.get(c, 0))
-             for c in shown if c is not None or broadcasts.get(c)), key=order),
-        "downloads_by_commune": sorted(
-            (CountRow(**labels(unit_label(cat, c)), count=downloads.get(c, 0))
-             for c in shown if c is not None or downloads.get(c)), key=order),
+        "broadcasts_by_commune": _per_commune(kho, cat, scope, broadcasts),
         "broadcasts_by_month": [MonthRow(y, m, n) for (y, m), n in sorted(months.items())],
         "broadcasts_by_commune_month": sorted(
             commune_months, key=lambda r: (r.year, r.month, r.code is None,
                                            sort_key(r.label_vi))),
     }
+
+
+def download_rows(kho: Kho, session: Session, scope: Scope,
+                  cat: Catalogue) -> dict[str, Any]:
+    """Downloads per commune (one DownloadRecord row is one download: a user's requests
+    for one file and rendition on one day are already coalesced into it)."""
+    where = _usage_filters(scope, cat, DownloadRecord.day, DownloadRecord.commune_id,
+                           DownloadRecord.product_id)
+    commune = rolled(DownloadRecord.commune_id, cat, scope.rollup)
+    counts = dict(session.execute(select(commune, func.count()).where(*where)
+                                  .group_by(commune)).all())
+    return {"downloads_by_commune": _per_commune(kho, cat, scope, counts)}
+
+
+def _per_commune(kho: Kho, cat: Catalogue, scope: Scope,
+                 counts: dict[Optional[int], int]) -> list[CountRow]:
+    """Rows for today's communes (0 included) and every commune with a count; the row
+    of "no commune" only when it has one."""
+    shown = _communes_shown(kho, cat, scope) | set(counts)
+    return sorted((CountRow(**labels(unit_label(cat, c)), count=counts.get(c, 0))
+                   for c in shown if c is not None or counts.get(c)), key=unit_order)
 
 
 def _communes_shown(kho: Kho, cat: Catalogue, scope: Scope) -> set[Optional[int]]:
