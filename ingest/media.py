@@ -1,8 +1,9 @@
 """ffmpeg and ffprobe, with a timeout on every call — the only ffmpeg-python importer.
 
 ffmpeg-python builds the command line (``ffmpeg.compile``); we run it ourselves with
-``subprocess.run(timeout=...)`` because ffmpeg-python's ``.run()`` cannot time out.
-On a timeout ``subprocess.run`` kills the child and we raise
+a timeout (ffmpeg-python's ``.run()`` cannot time out) and under ``ingest.children``,
+so a tool never outlives the consumer that started it. On a timeout the tool's
+process group is killed and we raise
 :class:`archive.errors.ProcessingError` saying so. Every failure keeps the tool's own
 stderr tail (last ~2 KB) in ``ProcessingError.detail`` so a person can see why.
 """
@@ -18,7 +19,7 @@ from typing import Any, Mapping, Sequence
 import ffmpeg
 
 from archive.errors import ProcessingError
-from ingest.children import die_with_parent
+from ingest import children
 
 STDERR_TAIL_BYTES = 2048
 _GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-nostats")
@@ -41,15 +42,24 @@ def run_tool(args: Sequence[str], timeout: float, *, what: str,
     Raises ProcessingError with the stderr tail as ``detail``.
     """
     try:
-        # the tool dies with the consumer that runs it (kill -9 of a worker)
-        done = subprocess.run(list(args), stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=timeout, check=False, env=env,
-                              preexec_fn=die_with_parent())
-    except subprocess.TimeoutExpired as exc:
-        raise ProcessingError(f"{what}: {Path(args[0]).name} timed out after {timeout:g} s",
-                              detail=stderr_tail(exc.stderr)) from None
+        # the tool ends with the consumer that runs it, kill -9 included
+        child = children.start(list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env)
     except FileNotFoundError:
         raise ProcessingError(f"{what}: {args[0]} is not installed") from None
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        children.stop(child)
+        _, stderr = child.communicate()
+        raise ProcessingError(f"{what}: {Path(args[0]).name} timed out after {timeout:g} s",
+                              detail=stderr_tail(stderr)) from None
+    finally:
+        if child.poll() is None:     # interrupted while waiting: take the tool along
+            children.stop(child)
+            child.wait()
+        children.ended(child)
+    done = subprocess.CompletedProcess(list(args), child.returncode, stdout, stderr)
     if done.returncode != 0:
         tail = stderr_tail(done.stderr)
         last = tail.splitlines()[-1] if tail else f"exit status {done.returncode}"

@@ -24,8 +24,10 @@ from app.cli.base import CliState, _, handle_errors, pass_state
 def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int, threads: int,
               no_worker: bool) -> None:
     """Serve Kho with a production WSGI server (gunicorn) and a job consumer."""
+    from app.services import jobs
     from app.services.instance import require_current_schema
     from app.wsgi_server import serve
+    from ingest import children
 
     kho = state.kho()
     require_current_schema(kho)      # fail here, not on the first write
@@ -37,7 +39,12 @@ def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int,
         args = [sys.executable, "-m", "app", "--lang", state.lang]
         if state.instance:
             args += ["--instance", state.instance]
-        consumer = subprocess.Popen(args + ["worker"])
+        # the consumer ends with this process, even on kill -9 (no orphan consumer
+        # beside the next server's); it recovers what was left itself
+        consumer = children.start(args + ["worker"])
+    else:
+        _clean_leftovers(kho)
+        _report_recovered(jobs.send_waiting(kho))
     host = host or kho.settings.host
     port = port or kho.settings.port
     click.echo(_("Serving on http://%(host)s:%(port)s") % {"host": host, "port": port})
@@ -49,7 +56,8 @@ def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int,
             try:
                 consumer.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                consumer.kill()
+                children.stop(consumer)
+            children.ended(consumer)
 
 
 @click.command("worker")

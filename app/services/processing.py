@@ -68,8 +68,12 @@ def queue_file(kho: Kho, file_id: int, *, force: bool = False) -> bool:
 def _workdir(kho: Kho, held: leases.Claim) -> Path:
     """A fresh work folder for this attempt only (``work-<file id>-<attempt>``): an
     attempt taken over after a lease ran out never shares files with the first."""
-    path = kho.settings.spool_dir / f"{WORK_PREFIX}{held.file_id}-{held.suffix}"
-    shutil.rmtree(path, ignore_errors=True)
+    spool = kho.settings.spool_dir
+    path = spool / f"{WORK_PREFIX}{held.file_id}-{held.suffix}"
+    # folders of earlier attempts at this file died with their consumer: this claim
+    # is the only live one, so nobody writes there any more
+    for earlier in spool.glob(f"{WORK_PREFIX}{held.file_id}-*"):
+        shutil.rmtree(earlier, ignore_errors=True)
     path.mkdir(parents=True)
     return path
 

@@ -1,80 +1,97 @@
-"""A worker killed with SIGKILL mid-job: the next worker finishes the file, once."""
+"""Consumers killed with SIGKILL mid-transcode: nothing duplicated, stuck or lost.
+
+- a worker killed and started again finishes the file, once;
+- ``kho serve`` killed takes its consumer and the consumer's ffmpeg along (no orphan
+  consumer beside the next server's), and the next worker finishes the file;
+- of two live workers, the one holding the file is killed: the other takes the file
+  over when the dead one's lease runs out, without any restart.
+
+On the SQLite queue here; tests/integration/test_worker_recovery_redis.py runs the
+same tests on Redis and PostgreSQL.
+"""
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
-from sqlalchemy import func, select
+import pytest
 
-from app.bootstrap import Kho
-from app.services import accounts, products
-from app.services.actors import Actor
-from app.services.instance import init_instance
-from app.services.intake import receive
-from archive.models import Derivative, File
 from tests.conftest import make_settings
-from tests.unit.ingest import media_factory
-
-PRODUCER = Actor(1, "sx", "producer")
+from tests.unit import worker_processes as wp
 
 
-def _worker(settings) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KHO_")}
-    env.update({"KHO_INSTANCE_PATH": settings.instance_path, "KHO_ENV": "testing",
-                "KHO_SECRET_KEY": "x", "KHO_OCR_ENABLED": "false"})
-    return subprocess.Popen([sys.executable, "-m", "app", "worker", "--workers", "1"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+@pytest.fixture
+def worker_settings(tmp_path):
+    return make_settings(tmp_path / "instance", queue_url="",
+                         job_lease_seconds=wp.LEASE_SECONDS)
 
 
-def _status(kho: Kho, file_id: int) -> str:
-    with kho.transaction() as s:
-        return s.get(File, file_id).status
+def _kill_mid_transcode(kho, file_id: int, process) -> None:
+    wp.wait_until(lambda: wp.status(kho, file_id)[0] == "processing", 90, "processing")
+    time.sleep(0.5)                                   # let ffmpeg get going
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
-def _wait_for(kho: Kho, file_id: int, wanted: set[str], seconds: float) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        status = _status(kho, file_id)
-        if status in wanted:
-            return status
-        time.sleep(0.1)
-    raise AssertionError(f"file {file_id} still {status!r} after {seconds} s")
-
-
-def test_kill_9_mid_processing_then_restart_completes_without_duplicates(tmp_path):
-    settings = make_settings(tmp_path / "instance", queue_url="")   # SQLite job queue
-    kho = Kho(settings)
-    init_instance(kho)
-    accounts.add_user(kho, "sx", "producer", "12345678")
-    pid = products.create_product(kho, PRODUCER, {"title": "Phóng sự truyền hình"})
-    clip = media_factory.video(tmp_path / "clip.avi", seconds=12, size="1280x720",
-                               video_args=("-c:v", "mpeg4", "-q:v", "5"),
-                               audio_args=("-c:a", "mp2"))
-    with clip.open("rb") as fh:
-        got = receive(kho, PRODUCER, pid, fh, "phóng sự.avi")
-    first = _worker(settings)
+def _finish_with_a_new_worker(settings, kho, file_id: int) -> None:
+    """The file was interrupted; a worker started now finishes it, once."""
+    assert wp.status(kho, file_id)[0] == "processing"     # really interrupted
+    worker = wp.start(settings, "worker", "--workers", "1")
     try:
-        _wait_for(kho, got.file_id, {"processing"}, 60)
-        time.sleep(0.5)                                  # let ffmpeg get going
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(timeout=10)
+        wp.wait_until(lambda: wp.status(kho, file_id)[0] in ("ready", "failed"), 180,
+                      "finished")
     finally:
-        if first.poll() is None:
-            first.kill()
-    assert _status(kho, got.file_id) == "processing"    # really interrupted
-    second = _worker(settings)
+        wp.stop(worker)
+    wp.assert_complete_once(kho, file_id, attempts=2)
+
+
+def test_kill_9_mid_processing_then_restart_completes_without_duplicates(worker_settings,
+                                                                         tmp_path):
+    kho, file_id = wp.video_upload(worker_settings, tmp_path)
+    first = wp.start(worker_settings, "worker", "--workers", "1")
     try:
-        assert _wait_for(kho, got.file_id, {"ready", "failed"}, 180) == "ready"
+        _kill_mid_transcode(kho, file_id, first)
     finally:
-        second.terminate()
-        second.wait(timeout=30)
-    with kho.transaction() as s:
-        names = list(s.scalars(select(Derivative.name).where(Derivative.file_id == got.file_id)))
-        assert sorted(names) == sorted(set(names)) and "proxy" in names and "poster" in names
-        assert s.scalar(select(func.count(File.id))) == 1
-        assert s.get(File, got.file_id).attempts == 2
-    keys = list(kho.storage.iter_keys("derivatives/"))
-    assert len(keys) == len(set(keys)) == len(names)
+        wp.stop(first)
+    _finish_with_a_new_worker(worker_settings, kho, file_id)
+
+
+def test_kill_9_of_serve_ends_its_consumer_and_tools(worker_settings, tmp_path):
+    kho, file_id = wp.video_upload(worker_settings, tmp_path)
+    server = wp.start(worker_settings, "serve", "--port", str(wp.free_port()), "--workers", "1")
+    try:
+        wp.wait_until(lambda: wp.status(kho, file_id)[0] == "processing", 90, "processing")
+        wp.wait_until(lambda: any(wp.alive(p) for p in wp.children(wp.holder_pid(kho, file_id))),
+                      30, "transcoding")
+        consumer = wp.holder_pid(kho, file_id)
+        family = wp.children(server.pid)              # consumer, its ffmpeg, gunicorn
+        assert consumer in family
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+        wp.wait_until(lambda: not any(wp.alive(p) for p in family), 30,
+                      lambda: "gone with the server: "
+                      f"{wp.described(p for p in family if wp.alive(p))}")
+    finally:
+        wp.stop(server)
+    _finish_with_a_new_worker(worker_settings, kho, file_id)
+
+
+def test_a_dead_workers_file_is_taken_over_by_a_live_one(worker_settings, tmp_path):
+    kho, file_id = wp.video_upload(worker_settings, tmp_path)
+    workers = [wp.start(worker_settings, "worker", "--workers", "1") for _ in range(2)]
+    try:
+        wp.wait_until(lambda: wp.status(kho, file_id)[0] == "processing", 90, "processing")
+        holder = wp.holder_pid(kho, file_id)
+        [dead] = [w for w in workers if w.pid == holder]
+        time.sleep(0.5)
+        os.kill(dead.pid, signal.SIGKILL)
+        dead.wait(timeout=10)
+        wp.wait_until(lambda: wp.status(kho, file_id)[0] in ("ready", "failed"), 180,
+                      "finished by the live worker")
+        [live] = [w for w in workers if w.pid != holder]
+        assert live.poll() is None
+    finally:
+        for w in workers:
+            wp.stop(w)
+    wp.assert_complete_once(kho, file_id, attempts=2)

@@ -1,0 +1,11 @@
+"""Migration 0009's merge of duplicate file rows, on PostgreSQL."""
+import pytest
+
+from tests.conftest import make_settings
+from tests.unit.test_migration_0009 import at_0008  # noqa: F401 - fixture
+from tests.unit.test_migration_0009 import test_duplicates_are_merged_into_the_oldest_row  # noqa: F401
+
+
+@pytest.fixture
+def settings(tmp_path, pg_url):
+    return make_settings(tmp_path / "instance", database_url=pg_url)
