@@ -60,6 +60,21 @@ def test_the_recovery_drill_brings_back_catalogue_search_and_originals(tmp_path)
     report = fixity.run(new, fixity.select_targets(new))
     assert report.objects == 3 and not report.faulty
     assert accounts.authenticate(new, "sx", "12345678").username == "sx"
+    # the queue was not backed up: a starting worker queues the waiting files again
+    # (once they have waited a while, as files restored from a backup have)
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from app.services import jobs
+    from archive.base import utcnow
+    from archive.models import File
+
+    with new.transaction() as session:
+        session.execute(update(File).values(updated_at=utcnow() - timedelta(days=1)))
+    assert jobs.recover_unfinished(new) >= 3
+    with new.transaction() as session:
+        assert set(session.scalars(select(File.status))) == {"ready"}
     old.close()
     new.close()
 
