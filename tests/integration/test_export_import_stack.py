@@ -5,8 +5,8 @@
   same set has the same metadata and the same checksums (its bag streams every object
   back from S3 and validates).
 * The export tests of the unit suite, rerun with the ``kho`` fixture of this folder
-  (a PostgreSQL catalogue): receipts, --since last, publications, concurrent bags and a
-  kill -9 half-way.
+  (a PostgreSQL catalogue): receipts, --since last, edits during an export,
+  publications, concurrent bags and a kill -9 half-way.
 """
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from tests.conftest import make_settings
 from tests.export_catalogue import jsonl, manifest
 from tests.s3server import new_s3_storage
 from tests.unit.test_exports import (  # noqa: F401  (rerun on PostgreSQL)
-    catalogue, test_jsonl_has_one_native_record_per_public_product_and_a_receipt,
+    catalogue, test_edits_during_an_export_are_in_it_once_or_in_the_next_one,
+    test_jsonl_has_one_native_record_per_public_product_and_a_receipt,
     test_kill_9_half_way_leaves_no_package_and_no_receipt,
     test_public_exports_record_publications_for_the_online_rate,
     test_since_last_exports_only_what_changed_after_the_previous_receipt,
