@@ -58,7 +58,10 @@ def verdict(ratio: Ratio, band_min: float, band_max: float) -> str:
 
 
 def _date_param(params: Mapping[str, Any], name: str) -> Optional[date]:
+    """A date; a bare year is its first day for ``from`` and its last day for ``to``."""
     raw = normalize_text(str(params.get(name) or ""))
+    if name == "to" and raw.isdigit() and len(raw) == 4:
+        raw = f"{raw}-12-31"
     try:
         return parse_date(raw) if raw else None
     except ValueError:

@@ -213,6 +213,7 @@ def test_period_filter_uses_produced_on_or_the_vietnam_day_of_creation(kho, cata
         "xa-kon-braih-2025": 2}
     assert figures(kho, **{"from": "2025-06-01"}).total == 3        # P5, P6, P7
     assert figures(kho, to="2024-03-01").total == 2                  # P1, P2
+    assert figures(kho, **{"from": "2024", "to": "2024"}).total == 2  # the whole year
 
 
 def test_unit_and_commune_filters_by_code_or_gso_code(kho, catalogue):
