@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Optional
 
 from app.bootstrap import Kho
-from app.services import stats_cache
 from app.services.actors import Actor
 from app.services.report_docx import write_document
 from app.services.report_products import product_lines
@@ -76,11 +75,9 @@ def write_report(kho: Kho, actor: Actor, year: Optional[int], out: Path, *,
     if not out.parent.is_dir():
         raise ValidationError("folder %(folder)s does not exist", field="out",
                               folder=str(out.parent))
-    actor.require("stats.view")
     year = year or default_year(kho)
     scope = scope or year_scope(kho, year, unit, commune)
-    # the dashboard's cache: the workbook and the document of a year count once
-    stats = stats_cache.cached(kho, ("stats", scope), lambda: compute_stats(kho, actor, scope))
+    stats = compute_stats(kho, actor, scope)      # exact and fresh, never a cached copy
     listed: Optional[int] = None
     with writing(out) as part:
         if fmt == "xlsx":
