@@ -115,6 +115,16 @@ def measure_pages(kho, repeat: int) -> dict[str, dict]:
     out = {}
     changes = iter(range(1, 10**6))
 
+    def product_edit() -> None:
+        """A product's metadata changes: every product count is redone."""
+        from sqlalchemy import update
+
+        from archive.base import utcnow
+        from archive.models import Product
+
+        with kho.transaction() as s:
+            s.execute(update(Product).where(Product.id == 1).values(updated_at=utcnow()))
+
     def new_download() -> None:
         """One more download row: the figures change, so no cached result applies."""
         from datetime import date, timedelta
@@ -142,6 +152,8 @@ def measure_pages(kho, repeat: int) -> dict[str, dict]:
         out[f"GET /api/v1/stats ({label})"] = _timed(get_api, repeat)
         out[f"GET /api/v1/stats ({label}, after a new download: not cached)"] = \
             _timed(lambda: (new_download(), get_api()), max(3, repeat // 3), warm=0)
+        out[f"GET /api/v1/stats ({label}, after a product edit: not cached)"] = \
+            _timed(lambda: (product_edit(), get_api()), 3, warm=0)
         if page.get("/dashboard").status_code == 404:
             print("(no /dashboard page in this tree: not measured)")
             continue
@@ -221,9 +233,12 @@ def child_report(out: str, whole: bool) -> None:
         years = Counter(dict(s.execute(select(produced, func.count())
                                        .group_by(produced)).all()))
     busiest = int(max((y for y in years if y), key=lambda y: years[y]))
+    started = time.perf_counter()
     written = write_report(kho, actor_by_name(kho, "vanphong"), busiest, Path(out),
                            scope=Scope() if whole else None)
+    report_seconds = time.perf_counter() - started
     print(json.dumps({"year": busiest, "rows": written.listed, "peak_mb": _peak_rss_mb(),
+                      "report_seconds": report_seconds,
                       "bytes": Path(out).stat().st_size}))
 
 
@@ -267,13 +282,13 @@ def _print_figures(kho, repeat: int) -> None:
 
 
 def _print_reports(kho, db: str) -> None:
-    print("\n| XLSX report | rows listed | seconds | peak RSS MB | target |"
-          "\n|---|---:|---:|---:|---|")
+    print("\n| XLSX report | rows listed | write_report s | process wall s | peak RSS MB "
+          "| target |\n|---|---:|---:|---:|---:|---|")
     for label, whole in (("year", False), ("whole", True)):
         r = measure_report(kho, f"{db}-{label}", whole)
         what = f"year {r['year']}" if not whole else "whole catalogue (no period)"
-        print(f"| {what} | {r['rows']:,} | **{r['seconds']:.1f}** | **{r['peak_mb']:.0f}** "
-              f"| ≤ 10 s, ≤ 300 MB |")
+        print(f"| {what} | {r['rows']:,} | **{r['report_seconds']:.1f}** | {r['seconds']:.1f} "
+              f"| **{r['peak_mb']:.0f}** | ≤ 10 s, ≤ 300 MB |")
 
 
 if __name__ == "__main__":
