@@ -26,7 +26,7 @@ from app.services.stats_scope import (PT, P, Catalogue, digitised_condition, lab
                                       load_catalogue, product_filters, rolled, unit_label,
                                       unit_order)
 from app.services.views import local_today
-from archive.models import Broadcast, File
+from archive.models import Broadcast, File, Term
 from archive.text import sort_key
 
 DEFAULT_LIMIT = 50
@@ -69,9 +69,11 @@ class NextSteps:
     year: int                             # the year of ``silent_communes``
 
 
-def _has(cat: Catalogue, vocabulary: str):
-    ids = cat.term_ids(vocabulary)
-    return exists().where(PT.c.product_id == P.c.id, PT.c.term_id.in_(ids or [-1]))
+def _has(vocabulary: str):
+    """EXISTS a term of ``vocabulary`` for the product: one index range over its terms
+    (a list of term ids would make SQLite probe the index once per id)."""
+    return exists().where(PT.c.product_id == P.c.id, Term.id == PT.c.term_id,
+                          Term.vocabulary == vocabulary)
 
 
 def _product(cat: Catalogue, row, missing: tuple[str, ...] = ()) -> TodoProduct:
@@ -112,7 +114,7 @@ def _failed(session: Session, where: list, actor: Actor,
 
 def _unclassified(session: Session, cat: Catalogue, where: list, actor: Actor,
                   limit: int) -> tuple[int, list[TodoProduct]]:
-    language, channel = _has(cat, "language"), _has(cat, "channel")
+    language, channel = _has("language"), _has("channel")
     cond = where + [or_(not_(language), not_(channel))]
     total = session.scalar(select(func.count()).select_from(P).where(*cond)) or 0
     rows = session.execute(select(P.c.id, P.c.title, P.c.lead_unit_id,
@@ -126,16 +128,22 @@ def _unclassified(session: Session, cat: Catalogue, where: list, actor: Actor,
 
 def _silent_communes(session: Session, cat: Catalogue, scope: Scope,
                      today: date) -> list[TodoCommune]:
-    commune = rolled(Broadcast.commune_id, cat, True)
-    heard = set(session.scalars(select(commune).where(
-        Broadcast.aired_on >= date(today.year, 1, 1), Broadcast.aired_on <= today)
-        .group_by(commune)))
+    """Today's communes (within the commune filter) with no broadcast this year, theirs
+    or of the communes they absorbed: one EXISTS per commune, each walking this year's
+    broadcasts by date until it meets one of that commune."""
     wanted = None
     if scope.commune:
         target = next(u for u in cat.units.values() if u.code == scope.commune)
         wanted = cat.current[target.id]
-    silent = [u for i, u in cat.units.items() if u.level == "commune" and u.valid_on(today)
-              and i not in heard and (wanted is None or i == wanted)]
+    current = [u for i, u in cat.units.items() if u.level == "commune" and u.valid_on(today)
+               and (wanted is None or i == wanted)]
+    if not current:
+        return []
+    this_year = (Broadcast.aired_on >= date(today.year, 1, 1), Broadcast.aired_on <= today)
+    heard = session.execute(select(*[
+        exists().where(*this_year, Broadcast.commune_id.in_(
+            [i for i, c in cat.current.items() if c == u.id])) for u in current])).one()
+    silent = [u for u, aired in zip(current, heard) if not aired]
     return [TodoCommune(u.code, u.name) for u in sorted(silent, key=lambda u: sort_key(u.name))]
 
 

@@ -104,8 +104,10 @@ def product_rows(kho: Kho, session: Session, scope: Scope, cat: Catalogue) -> li
         _branch(10, None, s, where=[~exists().where(PC.c.product_id == s.c.id)]),
     ]
     if shown_terms:
-        branches.append(_branch(5, PT.c.term_id, s, source=s.join(PT, PT.c.product_id == s.c.id),
-                                where=[PT.c.term_id.in_(shown_terms)]))
+        # every term of the product (one index range per product); rows of other
+        # vocabularies (conventions) are dropped in assemble(). Filtering on the term
+        # ids here would make SQLite probe the index once per id and product.
+        branches.append(_branch(5, PT.c.term_id, s, source=s.join(PT, PT.c.product_id == s.c.id)))
     return [tuple(row) for row in session.execute(union_all(*branches))]
 
 
@@ -148,7 +150,7 @@ def assemble(rows: list[tuple], cat: Catalogue, today) -> dict[str, Any]:
         elif dim in (3, 4):
             out["by_kind" if dim == 3 else "by_plan_task"].append(
                 GroupRow(**counts, **labels(_term_label(cat, key))))
-        elif dim == 5:
+        elif dim == 5 and cat.terms[key].vocabulary in vocab_list:
             out[vocab_list[cat.terms[key].vocabulary]].append(
                 GroupRow(**counts, **labels(_term_label(cat, key))))
         elif dim in none_rows and counts["total"]:
