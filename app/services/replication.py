@@ -13,6 +13,8 @@ each copy is atomic and objects already there with the right size are skipped.
 """
 from __future__ import annotations
 
+import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -53,23 +55,38 @@ def _put_checked(store: Storage, key: str, sha256: str, path: Path,
     return found
 
 
+# After the replica fails, uploads in the next BACKOFF_SECONDS go straight to the
+# outbox: a replica that hangs (connect timeouts) must not make every upload wait.
+BACKOFF_SECONDS = 30.0
+_backoff: "weakref.WeakKeyDictionary[object, tuple[float, str]]" = weakref.WeakKeyDictionary()
+
+
 def write_original(kho: Kho, key: str, sha256: str, path: Path,
                    content_type: Optional[str]) -> Written:
     """Write a received original (``path``, hashed to ``sha256`` while spooled) to the
     primary store and the replica. Raises StorageError when the primary fails; a
-    failing replica is reported in ``deferred`` instead."""
+    failing replica is reported in ``deferred`` instead (and not tried again for
+    BACKOFF_SECONDS by this process)."""
     written = Written()
     before = _put_checked(kho.storage, key, sha256, path, content_type)
     if before is not None:
         written.replaced[PRIMARY] = before
-    if kho.replica is not None:
-        try:
-            before = _put_checked(kho.replica, key, sha256, path, content_type)
-        except StorageError as exc:
-            written.deferred = str(exc).splitlines()[0]
-        else:
-            if before is not None:
-                written.replaced[REPLICA] = before
+    replica = kho.replica
+    if replica is None:
+        return written
+    until, error = _backoff.get(replica, (0.0, ""))
+    if time.monotonic() < until:
+        written.deferred = error
+        return written
+    try:
+        before = _put_checked(replica, key, sha256, path, content_type)
+    except StorageError as exc:
+        written.deferred = str(exc).splitlines()[0]
+        _backoff[replica] = (time.monotonic() + BACKOFF_SECONDS, written.deferred)
+    else:
+        _backoff.pop(replica, None)
+        if before is not None:
+            written.replaced[REPLICA] = before
     return written
 
 

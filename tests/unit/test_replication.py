@@ -235,3 +235,23 @@ def test_a_replica_no_longer_configured_does_not_keep_the_archive_degraded(repli
     assert preservation.faulty_count(single) == 0
     assert preservation.checks(single) == {"fixity": "ok"}
     single.close()
+
+
+def test_after_a_replica_failure_uploads_do_not_wait_for_it_again_at_once(replicated,
+                                                                          monkeypatch):
+    take_down(replicated.replica)
+    upload(replicated, os.urandom(800), title="Một")            # tries, fails, queues
+    tried = []
+    real = replication._put_checked
+
+    def counting(store, *args):
+        tried.append(store)
+        return real(store, *args)
+
+    monkeypatch.setattr(replication, "_put_checked", counting)
+    upload(replicated, os.urandom(801), title="Hai")            # within the back-off
+    assert replicated.replica not in tried and len(outbox(replicated)) == 2
+    bring_back(replicated.replica)
+    replication._backoff.clear()                                # the back-off has passed
+    upload(replicated, os.urandom(802), title="Ba")
+    assert replicated.replica in tried
