@@ -233,12 +233,12 @@ def child_report(out: str, whole: bool) -> None:
         years = Counter(dict(s.execute(select(produced, func.count())
                                        .group_by(produced)).all()))
     busiest = int(max((y for y in years if y), key=lambda y: years[y]))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     written = write_report(kho, actor_by_name(kho, "vanphong"), busiest, Path(out),
                            scope=Scope() if whole else None)
-    report_seconds = time.perf_counter() - started
+    report_seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(json.dumps({"year": busiest, "rows": written.listed, "peak_mb": _peak_rss_mb(),
-                      "report_seconds": report_seconds,
+                      "report_seconds": report_seconds, "cpu_seconds": cpu,
                       "bytes": Path(out).stat().st_size}))
 
 
@@ -282,12 +282,13 @@ def _print_figures(kho, repeat: int) -> None:
 
 
 def _print_reports(kho, db: str) -> None:
-    print("\n| XLSX report | rows listed | write_report s | process wall s | peak RSS MB "
-          "| target |\n|---|---:|---:|---:|---:|---|")
+    print("\n| XLSX report | rows listed | write_report s | its CPU s | process wall s "
+          "| peak RSS MB | target |\n|---|---:|---:|---:|---:|---:|---|")
     for label, whole in (("year", False), ("whole", True)):
         r = measure_report(kho, f"{db}-{label}", whole)
         what = f"year {r['year']}" if not whole else "whole catalogue (no period)"
-        print(f"| {what} | {r['rows']:,} | **{r['report_seconds']:.1f}** | {r['seconds']:.1f} "
+        print(f"| {what} | {r['rows']:,} | **{r['report_seconds']:.1f}** "
+              f"| {r.get('cpu_seconds', 0):.1f} | {r['seconds']:.1f} "
               f"| **{r['peak_mb']:.0f}** | ≤ 10 s, ≤ 300 MB |")
 
 
