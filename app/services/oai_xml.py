@@ -7,6 +7,7 @@ and badArgument, where the protocol asks for the base URL alone.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Iterator
 
@@ -18,7 +19,9 @@ from config import Settings
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+OAI_ID_NS = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 NO_ECHO = ("badVerb", "badArgument")
+_DOMAIN = re.compile(r"[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+")
 
 
 def datestamp(value: datetime) -> str:
@@ -70,7 +73,20 @@ def _identify(base_url: str, earliest: datetime, settings: Settings) -> Iterator
            + xml_text.element("adminEmail", settings.oai_admin_email)
            + f"<earliestDatestamp>{datestamp(earliest)}</earliestDatestamp>"
            "<deletedRecord>persistent</deletedRecord>"
-           "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity></Identify>")
+           "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>"
+           + _oai_identifier(settings.oai_repository_identifier) + "</Identify>")
+
+
+def _oai_identifier(repository: str) -> str:
+    """The oai-identifier description harvesters use to parse identifiers; only when
+    the setting is a domain name, as that scheme requires."""
+    if not _DOMAIN.fullmatch(repository):
+        return ""
+    return (f'<description><oai-identifier xmlns="{OAI_ID_NS}" xsi:schemaLocation='
+            f'"{OAI_ID_NS} {OAI_ID_NS}.xsd"><scheme>oai</scheme>'
+            f"<repositoryIdentifier>{repository}</repositoryIdentifier><delimiter>:</delimiter>"
+            f"<sampleIdentifier>oai:{repository}:1</sampleIdentifier></oai-identifier>"
+            "</description>")
 
 
 def _formats(formats: list[tuple[str, str, str]]) -> Iterator[str]:

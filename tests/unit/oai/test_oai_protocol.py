@@ -32,6 +32,14 @@ def test_identify(kho, make, oai_call):
     assert doc.findtext(".//o:baseURL", namespaces=NS) == "http://kho.test/oai"
     assert doc.findtext(".//o:earliestDatestamp", namespaces=NS).startswith(
         str(datetime.now(timezone.utc).year))
+    oai_id = "{http://www.openarchives.org/OAI/2.0/oai-identifier}"
+    assert doc.findtext(f".//{oai_id}sampleIdentifier") == "oai:kho.local:1"
+
+
+def test_identify_leaves_out_the_identifier_scheme_for_a_name_that_is_no_domain(kho, oai_call):
+    kho.settings = kho.settings.replace(oai_repository_identifier="kho_konray")
+    doc = oai_call(verb="Identify")
+    assert doc.find(".//o:description", NS) is None
 
 
 def test_identify_of_an_empty_repository(kho, oai_call):
