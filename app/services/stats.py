@@ -177,9 +177,10 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
     (PermissionDenied before any parameter is looked at); an unknown parameter is a
     ValidationError naming it (a typo never silently widens the scope).
 
-    The front doors call this one: counts are reused while what they count is
-    unchanged (:mod:`app.services.stats_cache`); a new download recounts only the
-    downloads."""
+    The front doors call this one: the counts of products, of broadcasts and of
+    downloads are each reused while what they count is unchanged
+    (:mod:`app.services.stats_cache`): a new download recounts only the downloads, an
+    edited product only the products."""
     actor.require("stats.view")
     unknown = sorted(set(params) - set(PARAMS))
     if unknown:
@@ -188,11 +189,12 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
                               choices=", ".join(PARAMS))
     scope = parse_scope(kho, params)
     marks = stats_cache.fingerprint(kho)
-    catalogue = stats_cache.cached(kho, ("catalogue", scope), marks.catalogue,
-                                   lambda: stats_breakdowns.catalogue_part(kho, scope))
-    downloads = stats_cache.cached(kho, ("downloads", scope), marks.everything,
-                                   lambda: stats_breakdowns.downloads_part(kho, scope))
-    return _stats(kho, scope, {**catalogue, **downloads})
+    counted: dict[str, Any] = {}
+    for part in ("products", "broadcasts", "downloads"):
+        compute = getattr(stats_breakdowns, f"{part}_part")
+        counted.update(stats_cache.cached(kho, (part, scope), marks.of(part, scope),
+                                          lambda compute=compute: compute(kho, scope)))
+    return _stats(kho, scope, counted)
 
 
 def usage_by_commune(stats: Stats) -> list[CommuneUse]:

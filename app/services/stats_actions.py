@@ -170,7 +170,7 @@ def request_next_steps(kho: Kho, actor: Actor, scope: Scope,
     role may see is part of the key)."""
     actor.require("stats.view")
     key = ("next_steps", scope, limit, actor.can("product.view_sensitive"))
-    return stats_cache.cached(kho, key, stats_cache.fingerprint(kho).catalogue,
+    return stats_cache.cached(kho, key, stats_cache.fingerprint(kho).of("next_steps", scope),
                               lambda: next_steps(kho, actor, scope, limit))
 
 

@@ -167,15 +167,18 @@ def assemble(rows: list[tuple], cat: Catalogue, today) -> dict[str, Any]:
     return out
 
 
-def catalogue_part(kho: Kho, scope: Scope) -> dict[str, Any]:
-    """The counts of products (``total``, a Tally, and the breakdowns) and of broadcasts
-    for ``scope``: what changes with the catalogue and the broadcast log."""
+def products_part(kho: Kho, scope: Scope) -> dict[str, Any]:
+    """The counts of products for ``scope``: ``total`` (a Tally) and the breakdowns."""
     with kho.transaction() as session:
         cat = load_catalogue(session)
-        rows = product_rows(kho, session, scope, cat)
-        out = assemble(rows, cat, local_today(kho.settings))
-        out.update(broadcast_rows(kho, session, scope, cat))
-    return out
+        return assemble(product_rows(kho, session, scope, cat), cat,
+                        local_today(kho.settings))
+
+
+def broadcasts_part(kho: Kho, scope: Scope) -> dict[str, Any]:
+    """Broadcasts per commune, per month, per commune and month for ``scope``."""
+    with kho.transaction() as session:
+        return broadcast_rows(kho, session, scope, load_catalogue(session))
 
 
 def downloads_part(kho: Kho, scope: Scope) -> dict[str, Any]:
@@ -186,4 +189,5 @@ def downloads_part(kho: Kho, scope: Scope) -> dict[str, Any]:
 
 def aggregate(kho: Kho, scope: Scope) -> dict[str, Any]:
     """Every count for ``scope``: ``total`` (a Tally) and the breakdown lists."""
-    return {**catalogue_part(kho, scope), **downloads_part(kho, scope)}
+    return {**products_part(kho, scope), **broadcasts_part(kho, scope),
+            **downloads_part(kho, scope)}

@@ -21,9 +21,13 @@ small count), so a result is reused only while every input is unchanged:
   (an admin edit of a flag or a merger changes the figures without touching products);
 - Vietnam's date (this year, the deadline, the projection's basis).
 
-Downloads are the most frequent change (every commune fetching a copy), so they are
-kept apart: the newest download record id is only in :attr:`Marks.everything`, and a
-new download recounts the downloads (tens of milliseconds) but not the catalogue.
+The figures are counted in three parts, each reused while its own inputs stay the same
+(:meth:`Marks.of`): the products (everything above but the broadcast log), the
+broadcasts (broadcast rows, units, the day) and the downloads (download rows, units,
+the day) — with a lead-unit filter, the broadcasts and downloads of that unit's products
+also follow the products. Downloads are the most frequent change (every commune
+fetching a copy): a new one recounts the downloads (milliseconds), not the catalogue;
+an edited product does not recount a million broadcast rows.
 Nothing is stale across processes: each one compares the fingerprint with the database.
 """
 from __future__ import annotations
@@ -51,10 +55,21 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True)
 class Marks:
-    """The fingerprint: ``catalogue`` for everything but downloads, ``everything``."""
+    """The fingerprint of one request, in the pieces each part of the figures uses."""
 
-    catalogue: tuple
-    everything: tuple
+    products: tuple
+    broadcasts: tuple
+    downloads: tuple
+    common: tuple              # vocabularies and the day: every part uses them
+
+    def of(self, part: str, scope: Any) -> tuple:
+        """The mark of ``part`` ("products", "broadcasts", "downloads", "next_steps")."""
+        if part == "products":
+            return self.products + self.common
+        if part == "next_steps":      # products, and the broadcasts of silent communes
+            return self.products + self.broadcasts + self.common
+        own = self.broadcasts if part == "broadcasts" else self.downloads
+        return own + self.common + (self.products if scope.unit else ())
 
 
 def fingerprint(kho: Kho) -> Marks:
@@ -69,9 +84,9 @@ def fingerprint(kho: Kho) -> Marks:
             one(select(func.max(Product.updated_at))),
             one(select(func.max(Product.id))),
             one(select(func.count()).select_from(File).where(File.status == "failed")),
-            one(select(func.max(Broadcast.id))),
             one(select(func.count()).select_from(Publication)),
             one(select(func.max(Publication.at))),
+            one(select(func.max(Broadcast.id))),
             one(select(func.max(DownloadRecord.id))),
         )).one()
         terms = tuple(session.execute(select(
@@ -80,8 +95,8 @@ def fingerprint(kho: Kho) -> Marks:
         units = tuple(session.execute(select(
             Unit.id, Unit.code, Unit.name, Unit.level, Unit.gso_code, Unit.valid_from,
             Unit.valid_to, Unit.successor_id).order_by(Unit.id)))
-    catalogue = tuple(row[:-1]) + (hash(terms), hash(units), local_today(kho.settings))
-    return Marks(catalogue=catalogue, everything=catalogue + (row[-1],))
+    return Marks(products=tuple(row[:7]), broadcasts=(row[7],), downloads=(row[8],),
+                 common=(hash(terms), hash(units), local_today(kho.settings)))
 
 
 def cached(kho: Kho, key: Hashable, mark: tuple, compute: Callable[[], T]) -> T:

@@ -36,7 +36,7 @@ def counted(monkeypatch):
     """How often each part was counted in the database."""
     from app.services import stats_breakdowns
 
-    calls = {"catalogue": 0, "downloads": 0}
+    calls = {"products": 0, "broadcasts": 0, "downloads": 0}
     for part in calls:
         real = getattr(stats_breakdowns, f"{part}_part")
 
@@ -49,9 +49,10 @@ def counted(monkeypatch):
 
 def test_nothing_changed_the_same_figures_are_reused(kho, catalogue, counted):
     first = figures(kho)
-    assert figures(kho) == first and counted == {"catalogue": 1, "downloads": 1}
+    assert figures(kho) == first
+    assert counted == {"products": 1, "broadcasts": 1, "downloads": 1}
     assert figures(kho, commune="xa-kon-braih-2025") != first          # another scope
-    assert counted == {"catalogue": 2, "downloads": 2}
+    assert counted == {"products": 2, "broadcasts": 2, "downloads": 2}
     todo = request_next_steps(kho, OFFICE, first.scope)
     assert request_next_steps(kho, OFFICE, first.scope) is todo
 
@@ -61,16 +62,22 @@ def test_a_new_download_recounts_only_the_downloads(kho, catalogue, counted):
     before = figures(kho)
     record_download(kho, accounts.actor_by_name(kho, "xa"), catalogue["P4"], 1, "original")
     after = figures(kho)
-    assert counted == {"catalogue": 1, "downloads": 2}
+    assert counted == {"products": 1, "broadcasts": 1, "downloads": 2}
     assert {r.code: r.count for r in after.downloads_by_commune}["xa-dak-koi-2025"] == 1
     assert after.counts() == before.counts() and after.by_year == before.by_year
 
 
-def test_a_new_product_counts_at_once(kho, catalogue):
+def test_a_new_product_counts_at_once(kho, catalogue, counted):
     assert figures(kho).total == 7
     create_product(kho, SYSTEM, {"title": "Tranh mới", "languages": "sed"})
     again = figures(kho)
     assert (again.total, again.ethnic_language) == (8, 3)
+    # the broadcast and download logs did not change: not counted again
+    assert counted == {"products": 2, "broadcasts": 1, "downloads": 1}
+    figures(kho, unit="trung-tam-vhttdltt-kon-ray")
+    create_product(kho, SYSTEM, {"title": "Tranh nữa", "lead_unit": "trung-tam-vhttdltt-kon-ray"})
+    figures(kho, unit="trung-tam-vhttdltt-kon-ray")   # a unit's broadcasts follow its products
+    assert counted == {"products": 4, "broadcasts": 3, "downloads": 3}
 
 
 def test_a_file_finishing_processing_counts_at_once(kho, catalogue):
@@ -120,7 +127,7 @@ def test_a_new_day_gives_new_figures(kho, catalogue, monkeypatch, counted):
     figures(kho)
     monkeypatch.setattr(stats_cache, "local_today", lambda settings: date(2030, 1, 1))
     figures(kho)
-    assert counted == {"catalogue": 2, "downloads": 2}
+    assert counted == {"products": 2, "broadcasts": 2, "downloads": 2}
 
 
 def test_a_deleted_product_leaves_at_once(kho, catalogue):
