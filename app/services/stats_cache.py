@@ -29,12 +29,17 @@ also follow the products. Downloads are the most frequent change (every commune
 fetching a copy): a new one recounts the downloads (milliseconds), not the catalogue;
 an edited product does not recount a million broadcast rows.
 Nothing is stale across processes: each one compares the fingerprint with the database.
+One gap remains: on PostgreSQL two inserts can commit out of id order, so a row with a
+smaller id than the newest may appear after the fingerprint was read; such a row counts
+from the next change or, at the latest, :data:`MAX_AGE` seconds later, when every
+result is counted again.
 """
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any, Callable, Hashable, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -47,6 +52,7 @@ from archive.models import Broadcast, Event, File, Product, ProductChange, Term,
 from archive.usage import DownloadRecord
 
 SIZE = 32          # results kept per process (a few kilobytes each)
+MAX_AGE = 300.0    # seconds a result is reused at most, whatever the fingerprint
 T = TypeVar("T")
 
 _caches: "WeakKeyDictionary[Kho, OrderedDict[Hashable, Any]]" = WeakKeyDictionary()
@@ -104,14 +110,17 @@ def cached(kho: Kho, key: Hashable, mark: tuple, compute: Callable[[], T]) -> T:
     :func:`fingerprint` read for this request) stays the same. Callers must not change
     the result: it is shared."""
     full_key = (key, mark)
+    now = monotonic()
     with _lock:
         cache = _caches.setdefault(kho, OrderedDict())
-        if full_key in cache:
+        hit = cache.get(full_key)
+        if hit is not None and now - hit[0] < MAX_AGE:
             cache.move_to_end(full_key)
-            return cache[full_key]
+            return hit[1]
     value = compute()
     with _lock:
-        cache[full_key] = value
+        cache[full_key] = (now, value)
+        cache.move_to_end(full_key)
         while len(cache) > SIZE:
             cache.popitem(last=False)
     return value

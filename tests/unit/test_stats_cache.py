@@ -164,3 +164,11 @@ def test_readers_in_threads_while_products_are_added_see_whole_figures(kho, cata
     assert {a.total for a in answers} <= set(range(7, 13))
     fresh = stats.compute_stats(kho, OFFICE, stats.Scope())
     assert figures(kho).counts() == fresh.counts() and fresh.total == 12
+
+
+def test_a_result_is_counted_again_after_max_age(kho, catalogue, counted, monkeypatch):
+    figures(kho)
+    later = stats_cache.monotonic() + stats_cache.MAX_AGE + 1
+    monkeypatch.setattr(stats_cache, "monotonic", lambda: later)
+    figures(kho)
+    assert counted == {"products": 2, "broadcasts": 2, "downloads": 2}
