@@ -71,8 +71,13 @@ def _files(session: Session, product_ids: list[int], full: bool) -> dict[int, li
     files = _rows(session, columns, table.c.product_id.in_(product_ids))
     derivatives: dict[int, list[RowView]] = defaultdict(list)
     if files:
+        # by product ids, as every other query of the batch: an IN list of file ids would
+        # have another length each batch, and SQLite keeps a prepared statement per
+        # distinct text (up to 128 of them, ~0.2 MB each for 2,000 parameters)
         derivative = Derivative.__table__
-        found = _rows(session, derivative.c, derivative.c.file_id.in_([f["id"] for f in files]))
+        found = _rows(session, derivative.c,
+                      derivative.c.file_id.in_(select(table.c.id).where(
+                          table.c.product_id.in_(product_ids))))
         for d in sorted(found, key=lambda d: d["name"]):       # File.derivatives order
             derivatives[d["file_id"]].append(RowView(d))
     by_product: dict[int, list[RowView]] = defaultdict(list)
