@@ -22,9 +22,9 @@ from app.bootstrap import Kho
 from app.services import stats_cache
 from app.services.actors import Actor
 from app.services.stats_figures import CountRow, Scope
-from app.services.stats_scope import (PT, P, Catalogue, digitised_condition, labels,
-                                      load_catalogue, product_filters, rolled, unit_label,
-                                      unit_order)
+from app.services.stats_scope import (PT, P, Catalogue, digitised_condition, for_counting,
+                                      labels, load_catalogue, product_filters, rolled,
+                                      unit_label, unit_order)
 from app.services.views import local_today
 from archive.models import Broadcast, File, Term
 from archive.text import sort_key
@@ -154,7 +154,7 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT)
     actor.require("stats.view")
     today = local_today(kho.settings)
     with kho.transaction() as session:
-        cat = load_catalogue(session)
+        cat = load_catalogue(for_counting(session))
         where = product_filters(kho, scope, cat)
         nd_total, nd_items, nd_units = _not_digitised(session, cat, scope, where, actor, limit)
         f_total, f_items = _failed(session, where, actor, limit)

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from app.bootstrap import Kho
 from app.services.stats_figures import PLAN_FIRST_YEAR, TARGET_YEAR, GroupRow, Scope, \
     Tally, YearRow
-from app.services.stats_scope import NOT_SET, PC, PT, P, Catalogue, created_year, labels, \
-    load_catalogue, product_filters, ready_original, rolled, unit_label, unit_order
+from app.services.stats_scope import (NOT_SET, PC, PT, P, Catalogue, created_year,
+                                      for_counting, labels, load_catalogue, product_filters,
+                                      ready_original, rolled, unit_label, unit_order)
 from app.services.stats_usage import broadcast_rows, download_rows
 from app.services.views import local_today
 from archive.harvests import Publication
@@ -170,7 +171,7 @@ def assemble(rows: list[tuple], cat: Catalogue, today) -> dict[str, Any]:
 def products_part(kho: Kho, scope: Scope) -> dict[str, Any]:
     """The counts of products for ``scope``: ``total`` (a Tally) and the breakdowns."""
     with kho.transaction() as session:
-        cat = load_catalogue(session)
+        cat = load_catalogue(for_counting(session))
         return assemble(product_rows(kho, session, scope, cat), cat,
                         local_today(kho.settings))
 
@@ -178,13 +179,13 @@ def products_part(kho: Kho, scope: Scope) -> dict[str, Any]:
 def broadcasts_part(kho: Kho, scope: Scope) -> dict[str, Any]:
     """Broadcasts per commune, per month, per commune and month for ``scope``."""
     with kho.transaction() as session:
-        return broadcast_rows(kho, session, scope, load_catalogue(session))
+        return broadcast_rows(kho, session, scope, load_catalogue(for_counting(session)))
 
 
 def downloads_part(kho: Kho, scope: Scope) -> dict[str, Any]:
     """``downloads_by_commune`` for ``scope``: what changes with every download."""
     with kho.transaction() as session:
-        return download_rows(kho, session, scope, load_catalogue(session))
+        return download_rows(kho, session, scope, load_catalogue(for_counting(session)))
 
 
 def aggregate(kho: Kho, scope: Scope) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, extract, func, \
-    literal_column, or_, select, true
+    literal_column, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
@@ -67,6 +67,17 @@ def _term_flags(t: Term) -> frozenset[str]:
     if t.vocabulary == "channel" and t.digital_platform:
         flags.add("digital")
     return frozenset(flags)
+
+
+def for_counting(session: Session) -> Session:
+    """Prepare ``session``'s transaction for the statistics statements. On PostgreSQL:
+    no JIT compilation (the planner's cost of these aggregates triggers it, and
+    compiling took 1.5 s of a 3.5 s count at 100,000 products, saving nothing), and
+    32 MB per sort or hash so the grouping of 100,000 rows stays in memory."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL work_mem = '32MB'"))
+    return session
 
 
 def load_catalogue(session: Session) -> Catalogue:
