@@ -74,3 +74,24 @@ def test_the_report_file_name_and_default_year(kho):
 
     assert report_filename(2026, "xlsx") == "bao-cao-2026.xlsx"
     assert default_year(kho) == local_today(kho.settings).year
+
+
+def test_unit_and_commune_filters_narrow_figures_and_list(kho, catalogue, tmp_path):
+    from app.services.accounts import actor_by_name
+    from app.services.reports import write_report
+
+    office = actor_by_name(kho, "vanphong")
+
+    def listed(**filters):
+        out = tmp_path / "loc.xlsx"
+        written = write_report(kho, office, catalogue.year, out, **filters)
+        rows = load_workbook(out)["Danh sách sản phẩm"].iter_rows(min_row=2, values_only=True)
+        return written.products, [r[0] for r in rows]
+
+    assert listed(unit="trung-tam-vhttdltt-kon-ray") == (1, [catalogue.feature])
+    # Đăk Rve by its GSO code: the feature filed under Đăk Pne, merged into it in 2025
+    assert listed(commune="23479") == (1, [catalogue.feature])
+    assert listed(commune="xa-kon-braih-2025") == (1, [catalogue.poster])
+    with pytest.raises(ValidationError) as caught:
+        listed(commune="khong-co")
+    assert "commune" in caught.value.fields
