@@ -114,7 +114,16 @@ def _window(args: dict[str, str]) -> tuple[Optional[datetime], Optional[datetime
             raise OaiError("badArgument", "from and until must have the same granularity")
         if since[0] > until[0]:
             raise OaiError("badArgument", "from is after until")
-    return (since[0] if since else None), (until[0] + until[1] if until else None)
+    return (since[0] if since else None), (_end_of(until) if until else None)
+
+
+def _end_of(until: tuple[datetime, timedelta]) -> Optional[datetime]:
+    """The exclusive end of an ``until`` granule; None (no end) for the last one a
+    datetime can hold (``until=9999-12-31``)."""
+    try:
+        return until[0] + until[1]
+    except OverflowError:
+        return None
 
 
 def _single_values(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:

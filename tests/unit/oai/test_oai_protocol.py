@@ -180,6 +180,13 @@ def test_from_and_until_are_inclusive_at_their_granularity(kho, make, oai_call):
                                **{"from": later})) == "noRecordsMatch"
 
 
+def test_the_last_possible_until_means_no_upper_bound(kho, make, oai_call):
+    pid = make()
+    for until in ("9999-12-31", "9999-12-31T23:59:59Z"):
+        doc = oai_call(verb="ListIdentifiers", metadataPrefix="oai_dc", until=until)
+        assert identifiers(doc) == [f"oai:kho.local:{pid}"], until
+
+
 def test_pages_follow_resumption_tokens_to_the_end(kho, make, oai_call, monkeypatch):
     kho.settings = kho.settings.replace(oai_page_size=3)
     ids = [make(f"sản phẩm {n}") for n in range(8)]
