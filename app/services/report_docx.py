@@ -99,19 +99,6 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _indicator_rows(stats: Stats) -> list[list[Any]]:
-    band = f"{words.percent_words(stats.target.band_min)} – " \
-           f"{words.percent_words(stats.target.band_max)}"
-    rows = []
-    for name, (label, _definition) in words.INDICATORS.items():
-        ratio = getattr(stats, name)
-        target = band if name in words.SHARE_NAMES else \
-            words.DIGITISATION_TARGET if name == "digitisation_rate" else ""
-        verdict = words.VERDICTS[stats.verdicts[name]] if name in words.SHARE_NAMES else ""
-        rows.append([label, ratio.numerator, ratio.denominator, ratio.value, target, verdict])
-    return rows
-
-
 def _group_rows(rows: Sequence[GroupRow]) -> list[list[Any]]:
     return [[r.label_vi if r.code is not None else words.NOT_SET, r.total, r.digitised,
              r.digitisation_rate.value, r.combined_share.value] for r in rows]
@@ -125,7 +112,9 @@ def _figures(document: Any, stats: Stats) -> None:
           f" ({words.percent_words(stats.digitisation_rate.value)}).", align=JUSTIFY)
     _para(document, "1. Các chỉ tiêu so với mục tiêu của Kế hoạch", bold=True)
     _table(document, ("Chỉ tiêu", "Số sản phẩm", "Trên tổng số", "Tỷ lệ", "Mục tiêu",
-                      "Đánh giá"), _indicator_rows(stats))
+                      "Đánh giá"), [[line.label, line.numerator, line.denominator, line.value,
+                                     line.target, line.verdict]
+                                    for line in words.indicator_lines(stats)])
     for label, definition in words.INDICATORS.values():
         paragraph = _para(document, align=JUSTIFY)
         paragraph.add_run(f"{label}: ").italic = True

@@ -8,7 +8,9 @@ in the message catalogue. The definitions say in words what
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
@@ -83,3 +85,37 @@ def percent_words(value: float) -> str:
 def number_words(value: int) -> str:
     """``12.345``: Vietnamese thousands separator."""
     return f"{value:,}".replace(",", ".")
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    """One indicator as both report files show it."""
+
+    label: str
+    numerator: int
+    denominator: int
+    value: float          # fraction 0..1
+    target: str
+    verdict: str
+    definition: str
+
+
+def indicator_lines(stats: Any) -> list[IndicatorLine]:
+    """Each indicator of :data:`INDICATORS` from a :class:`app.services.stats.Stats`:
+    its counts, the target in words and the verdict (the shares against the band as
+    the statistics judge them; digitisation against 100 %; the online rate has none)."""
+    band = f"{percent_words(stats.target.band_min)} – {percent_words(stats.target.band_max)}"
+    lines = []
+    for name, (label, definition) in INDICATORS.items():
+        ratio = getattr(stats, name)
+        if name in SHARE_NAMES:
+            target, verdict = band, VERDICTS[stats.verdicts[name]]
+        elif name == "digitisation_rate":
+            target = DIGITISATION_TARGET
+            verdict = VERDICTS["no_data" if not ratio.denominator else "within"
+                               if ratio.numerator == ratio.denominator else "below"]
+        else:
+            target, verdict = "", ""
+        lines.append(IndicatorLine(label, ratio.numerator, ratio.denominator, ratio.value,
+                                   target, verdict, definition))
+    return lines

@@ -120,24 +120,12 @@ def _tally_cells(row: Tally) -> list[Any]:
 def _summary(book: Workbook, stats: Stats) -> None:
     sheet = _Sheet(book, "Tổng hợp", ("Chỉ tiêu", "Số sản phẩm", "Trên tổng số", "Tỷ lệ",
                                       "Mục tiêu", "Đánh giá", "Cách tính"))
-    band = f"{words.percent_words(stats.target.band_min)} – " \
-           f"{words.percent_words(stats.target.band_max)}"
-    sheet.add("Tổng số sản phẩm trong phạm vi", stats.total, stats.total, _Fmt(1.0 if
-              stats.total else 0.0), "", "", words.period_words(stats.scope.date_from,
-                                                                  stats.scope.date_to))
-    for name, (label, definition) in words.INDICATORS.items():
-        ratio = getattr(stats, name)
-        if name in words.SHARE_NAMES:
-            target, verdict = band, words.VERDICTS[stats.verdicts[name]]
-        elif name == "digitisation_rate":
-            target = words.DIGITISATION_TARGET
-            verdict = words.VERDICTS["no_data" if not ratio.denominator else
-                                     "within" if ratio.numerator == ratio.denominator
-                                     else "below"]
-        else:
-            target, verdict = "", ""
-        sheet.add(label, ratio.numerator, ratio.denominator, _Fmt(ratio.value), target,
-                  verdict, definition)
+    sheet.add("Tổng số sản phẩm trong phạm vi", stats.total, stats.total,
+              _Fmt(1.0 if stats.total else 0.0), "", "",
+              words.period_words(stats.scope.date_from, stats.scope.date_to))
+    for line in words.indicator_lines(stats):
+        sheet.add(line.label, line.numerator, line.denominator, _Fmt(line.value), line.target,
+                  line.verdict, line.definition)
     sheet.close()
 
 

@@ -67,7 +67,9 @@ def test_figures_are_filled_in_with_vietnamese_formats(document):
     assert "Tổng số sản phẩm truyền thông về quyền con người: 4; đã số hóa: 2 (50,0 %)" in body
     indicators = {row.cells[0].text: [c.text for c in row.cells[1:]]
                   for row in doc.tables[1].rows[1:]}
-    assert indicators["Tỷ lệ số hóa"][:3] == ["2", "4", "50,0 %"]
+    assert indicators["Tỷ lệ số hóa"] == ["2", "4", "50,0 %",
+                                          "100 % sản phẩm được số hóa (đến năm 2028)",
+                                          "Dưới mục tiêu"]
     assert indicators["Tỷ lệ chung (dân tộc thiểu số, nước ngoài, nền tảng số)"] == \
         ["2", "4", "50,0 %", "15,0 % – 20,0 %", "Vượt mục tiêu"]
     assert indicators["Tỷ lệ sản phẩm bằng tiếng nước ngoài"][:3] == ["1", "4", "25,0 %"]
