@@ -12,6 +12,7 @@ from typing import Any, Optional
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
+from app.services.stats_figures import FULL_TARGETS
 from app.web.charts import gauge, trend
 from app.web.common import current_actor, error_message, kho, signed_in
 from app.web.labels import choices
@@ -62,7 +63,7 @@ def _cards(figures: Any) -> list[dict[str, Any]]:
     cards = []
     for name in INDICATORS:
         ratio = getattr(figures, name)
-        target: Optional[float] = 1.0 if name in ("digitisation_rate", "online_rate") else None
+        target: Optional[float] = FULL_TARGETS.get(name)
         cards.append({"name": name, "ratio": ratio, "verdict": figures.verdicts.get(name),
                       "gauge": gauge(ratio.value, None if target else band, target)})
     return cards
