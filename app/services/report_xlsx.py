@@ -61,6 +61,8 @@ class _Sheet:
 
     def _cell(self, value: Any, header: bool = False) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws, value=value.value if isinstance(value, _Fmt) else value)
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"        # a title "=HYPERLINK(…)" is text, never a formula
         if header:
             cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
         elif isinstance(value, _Fmt):
@@ -85,10 +87,20 @@ class _Sheet:
         self._prepare(widths)
         count = 0
         for row in rows:
-            self.ws.append(row)
+            self.ws.append([self._text(v) for v in row])
             count += 1
         self._filter(count)
         return count
+
+
+    def _text(self, value: Any) -> Any:
+        """``value`` as written by :meth:`stream`: text that openpyxl would take for a
+        formula (it starts with ``=``; producers type titles) stays text."""
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(self.ws, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
 
 
 class _Fmt:

@@ -145,3 +145,16 @@ def test_an_empty_year_is_a_report_with_zeros(kho, catalogue, tmp_path):
     assert rows["Tỷ lệ số hóa"][3].value == 0.0
     assert rows["Tỷ lệ chung (dân tộc thiểu số, nước ngoài, nền tảng số)"][5].value == \
         "Chưa có dữ liệu"
+
+
+def test_a_title_that_looks_like_a_formula_stays_text(kho, catalogue, tmp_path):
+    from app.services.accounts import actor_by_name
+    from app.services.products import create_product
+
+    hostile = '=HYPERLINK("http://example.invalid","Bấm vào đây")'
+    pid = create_product(kho, actor_by_name(kho, "sx"),
+                         {"title": hostile, "produced_on": f"02/03/{catalogue.year}"})
+    _, book = _write(kho, catalogue, tmp_path)
+    cells = {row[0].value: row for row in book["Danh sách sản phẩm"].iter_rows(min_row=2)}
+    title = cells[pid][1]
+    assert title.value == hostile and title.data_type == "s"
