@@ -236,14 +236,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/kho-export-bench"))
     parser.add_argument("--readme", action="store_true")
+    parser.add_argument("--only", choices=("jsonl", "bagit"), help="run one of the two")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    small = jsonl_bench(args.work, args.small, args.repeat)
-    print("jsonl", small, flush=True)
-    large = jsonl_bench(args.work, args.products, args.repeat)
-    print("jsonl", large, flush=True)
-    bag = bagit_bench(args.work, args.originals, args.repeat)
-    print("bagit", bag, flush=True)
+    if args.only != "bagit":
+        small = jsonl_bench(args.work, args.small, args.repeat)
+        print("jsonl", small, flush=True)
+        large = jsonl_bench(args.work, args.products, args.repeat)
+        print("jsonl", large, flush=True)
+    if args.only != "jsonl":
+        bag = bagit_bench(args.work, args.originals, args.repeat)
+        print("bagit", bag, flush=True)
+    if args.only:
+        shutil.rmtree(args.work, ignore_errors=True)
+        return
     table = _table(small, large, bag)
     print(table)
     if args.readme:

@@ -40,10 +40,10 @@ def export_cmd(state: CliState, fmt: str, out: Path, scope: str, since: Optional
     1 failed, 2 bad option.
     """
     from app.services import exports
-    from app.services.instance import require_current_schema
+    from archive.db import require_current
 
     kho = state.kho()
-    require_current_schema(kho)      # an instance not upgraded: say "run kho init"
+    require_current(kho.engine)      # an instance not upgraded: say "run kho init"
     request = exports.ExportRequest(format=fmt.strip().lower(), out=out, scope=scope,
                                     since=since, set_spec=set_spec.strip(),
                                     with_derivatives=with_derivatives, dates=dates)
@@ -87,10 +87,10 @@ def import_cmd(state: CliState, path: Path, dry_run: bool, username: Optional[st
     1 some products were not imported (conflicts), 2 bad or damaged bag.
     """
     from app.services import imports
-    from app.services.instance import require_current_schema
+    from archive.db import require_current
 
     kho = state.kho()
-    require_current_schema(kho)
+    require_current(kho.engine)
     actor = imports.import_actor(kho, username)
     total = _bag_count(path)
     label = _("Checking") if dry_run else _("Importing")
