@@ -65,7 +65,7 @@ def _allowed() -> bool:
         actor = accounts.actor_for_token(current_app.extensions["kho"], header[7:].strip())
     except KhoError:
         return False
-    return actor.role == "admin"
+    return actor.can("metrics.view")
 
 
 def metrics_page() -> Response:

@@ -21,6 +21,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stats.view": frozenset({"admin", "office"}),
     "user.manage": frozenset({"admin"}),
     "vocabulary.edit": frozenset({"admin"}),
+    "preservation.view": frozenset({"admin"}),
+    "metrics.view": frozenset({"admin"}),
 }
 
 # action -> what it is, in words (English; Vietnamese in the message catalogue), as in
@@ -39,6 +41,8 @@ ACTION_WORDS: dict[str, str] = {
     "stats.view": "view the targets dashboard",
     "user.manage": "manage users",
     "vocabulary.edit": "edit vocabularies",
+    "preservation.view": "see the preservation state of the archive",
+    "metrics.view": "read the operations metrics",
 }
 ROLE_WORDS = ("admin", "producer", "commune", "office")   # translated role names
 

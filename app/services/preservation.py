@@ -14,6 +14,7 @@ from typing import Optional
 from sqlalchemy import func, select
 
 from app.bootstrap import Kho
+from app.services.actors import Actor
 from archive.errors import Message, Quantity
 from archive.models import File, Product
 from archive.preservation import OK, CopyFixity, ReplicaOutbox
@@ -96,12 +97,15 @@ class Overview:
     lag: Optional[ReplicaLag]      # None when no replica is configured
 
 
-def overview(kho: Kho) -> Overview:
+def overview(kho: Kho, actor: Actor) -> Overview:
+    """Faulty copies, audit coverage and replica lag; PermissionDenied unless ``actor``
+    may see the preservation state (admins)."""
     from datetime import timedelta
 
     from app.services.fixity import copies
     from archive.base import utcnow
 
+    actor.require("preservation.view")
     names = tuple(copies(kho))
     cutoff = utcnow() - timedelta(days=kho.settings.fixity_interval_days)
     with kho.transaction() as session:
@@ -121,9 +125,11 @@ def overview(kho: Kho) -> Overview:
                     replica_lag(kho) if kho.replica is not None else None)
 
 
-def alert(kho: Kho) -> Optional[dict[str, int]]:
+def alert(kho: Kho, actor: Optional[Actor]) -> Optional[dict[str, int]]:
     """What the admins' banner says: faulty copies and originals waiting for the
-    replica, or None when there is nothing to say."""
+    replica, or None when there is nothing to say (or ``actor`` may not see it)."""
+    if actor is None or not actor.can("preservation.view"):
+        return None
     faulty = faulty_count(kho)
     waiting = replica_lag(kho).waiting if kho.replica is not None else 0
     return {"faulty": faulty, "waiting": waiting} if faulty or waiting else None

@@ -6,7 +6,7 @@ from typing import Optional
 
 from flask import Blueprint, render_template
 
-from app.web.common import can, current_actor, kho, signed_in
+from app.web.common import current_actor, kho, signed_in
 
 bp = Blueprint("admin_preservation", __name__, url_prefix="/admin/preservation")
 
@@ -17,17 +17,15 @@ def overview():
     """Faulty files first (product, file, copy, what was found); 403 for non-admins."""
     from app.services import preservation
 
-    current_actor().require("user.manage")
-    return render_template("admin_preservation.html", view=preservation.overview(kho()))
+    return render_template("admin_preservation.html",
+                           view=preservation.overview(kho(), current_actor()))
 
 
 def alert() -> Optional[dict[str, int]]:
     """For base.html: the banner's counts for an admin, None for everyone else."""
     from app.services import preservation
 
-    if current_actor() is None or not can("user.manage"):
-        return None
     try:
-        return preservation.alert(kho())
+        return preservation.alert(kho(), current_actor())
     except Exception:  # noqa: BLE001 - an error page must render even when the database is down
         return None
