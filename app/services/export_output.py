@@ -131,10 +131,16 @@ class PartialFolder:
     def commit(self) -> None:
         """Rename the finished folder to its final name (refused if that appeared)."""
         fsync_folder(self.partial)
+        taken = ValidationError("%(path)s already exists: a bag is written to a new folder",
+                                field="out", path=str(self.target))
         if self.target.exists():
-            raise ValidationError("%(path)s already exists: a bag is written to a new folder",
-                                  field="out", path=str(self.target))
-        os.rename(self.partial, self.target)
+            raise taken
+        try:
+            os.rename(self.partial, self.target)   # refused if another bag got there first
+        except OSError:
+            if self.target.exists():
+                raise taken from None
+            raise
         fsync_folder(self.target.parent)
 
     def __exit__(self, kind, value, traceback) -> None:
