@@ -41,7 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from race_counts import patch_race, stale_olds  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from tests import services  # noqa: E402
@@ -141,19 +143,6 @@ def bench_uploads(tmp: Path, kind: str, rounds: int) -> None:
                  f"(ratio {parallel / serial:.2f})")
 
 
-def _patch_all(api, pid: int, bodies: list[dict]) -> list[int]:
-    barrier = threading.Barrier(len(bodies))
-    auth = {"Authorization": f"Bearer {api.tokens['producer']}"}
-
-    def patch(body: dict) -> int:
-        client = api.app.test_client()
-        barrier.wait(timeout=60)
-        return client.patch(f"/api/v1/products/{pid}", json=body, headers=auth).status_code
-
-    with ThreadPoolExecutor(len(bodies)) as pool:
-        return list(pool.map(patch, bodies))
-
-
 def _stale_olds(kho, pid: int) -> tuple[int, int]:
     """(records whose "old" differs from the new value of the record before, records)."""
     from archive.models import ProductChange
@@ -163,13 +152,7 @@ def _stale_olds(kho, pid: int) -> tuple[int, int]:
             select(ProductChange).where(ProductChange.product_id == pid,
                                         ProductChange.action == "update")
             .order_by(ProductChange.id))]
-    stale, last = 0, {}
-    for change in changes:
-        for field, (old, new) in change.items():
-            if field in last and last[field] != old:
-                stale += 1
-            last[field] = new
-    return stale, len(changes)
+    return stale_olds(changes), len(changes)
 
 
 def bench_edits(tmp: Path, kind: str) -> None:
@@ -180,10 +163,10 @@ def bench_edits(tmp: Path, kind: str) -> None:
         product = api.create(title="Tiêu đề 0")
         pid = product["id"]
         started = time.perf_counter()
-        statuses = _patch_all(api, pid, [{"title": f"Tiêu đề {i}"} for i in range(1, 51)])
+        statuses = patch_race(api, pid, [{"title": f"Tiêu đề {i}"} for i in range(1, 51)])
         languages = [["vie"], ["vie", "bdq"], ["sed"], ["bdq", "sed"], ["vie", "sed"]]
         themes = [["intl-law"], ["policy-law", "achievements"], []]
-        statuses += _patch_all(api, pid, [{"languages": languages[i % 5],
+        statuses += patch_race(api, pid, [{"languages": languages[i % 5],
                                            "themes": themes[i % 3]} for i in range(TERM_EDITS)])
         parallel = time.perf_counter() - started
         stale, records = _stale_olds(api.kho, pid)

@@ -19,15 +19,32 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-TREE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".")
-sys.path.insert(0, TREE)
-os.chdir(TREE)
+from sqlalchemy import select
 
-from sqlalchemy import select  # noqa: E402
 
-from tests import services  # noqa: E402
-from tests.conftest import make_settings  # noqa: E402
-from tests.unit.api.conftest import build_api  # noqa: E402
+def patch_race(api, pid: int, bodies: list[dict]) -> list[int]:
+    """PATCH ``bodies`` to product ``pid`` from as many threads at once; statuses."""
+    barrier = threading.Barrier(len(bodies))
+    auth = {"Authorization": f"Bearer {api.tokens['producer']}"}
+
+    def patch(body: dict) -> int:
+        client = api.app.test_client()
+        barrier.wait(timeout=60)
+        return client.patch(f"/api/v1/products/{pid}", json=body, headers=auth).status_code
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(patch, bodies))
+
+
+def stale_olds(changes: list[dict]) -> int:
+    """Audit records (``changes`` dicts, oldest first) whose "old" value of a field is
+    not the "new" value the record before wrote."""
+    stale, last = 0, {}
+    for change in changes:
+        for field, (old, new) in change.items():
+            stale += field in last and last[field] != old
+            last[field] = new
+    return stale
 
 
 def uploads(api) -> int:
@@ -55,18 +72,9 @@ def edits(api) -> tuple[int, int]:
     from archive.models import ProductChange
 
     pid = api.create(title="T0")["id"]
-    auth = {"Authorization": f"Bearer {api.tokens['producer']}"}
 
     def race(bodies: list[dict]) -> list[int]:
-        barrier = threading.Barrier(len(bodies))
-
-        def patch(body: dict) -> int:
-            client = api.app.test_client()
-            barrier.wait(timeout=60)
-            return client.patch(f"/api/v1/products/{pid}", json=body, headers=auth).status_code
-
-        with ThreadPoolExecutor(len(bodies)) as pool:
-            return list(pool.map(patch, bodies))
+        return patch_race(api, pid, bodies)
 
     languages = [["vie"], ["vie", "bdq"], ["sed"], ["bdq", "sed"], ["vie", "sed"]]
     themes = [["intl-law"], ["policy-law", "achievements"], []]
@@ -77,16 +85,18 @@ def edits(api) -> tuple[int, int]:
         changes = [c.changes for c in s.scalars(select(ProductChange).where(
             ProductChange.product_id == pid, ProductChange.action == "update")
             .order_by(ProductChange.id))]
-    stale, last = 0, {}
-    for change in changes:
-        for field, (old, new) in change.items():
-            stale += field in last and last[field] != old
-            last[field] = new
-    return sum(s >= 500 for s in statuses), stale
+    return sum(s >= 500 for s in statuses), stale_olds(changes)
 
 
 def main() -> None:
-    print(f"tree {TREE}")
+    tree = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".")
+    sys.path.insert(0, tree)
+    os.chdir(tree)
+    from tests import services
+    from tests.conftest import make_settings
+    from tests.unit.api.conftest import build_api
+
+    print(f"tree {tree}")
     print("| database | extra File rows (60 uploads) | answers >= 500 (80 PATCHes) | stale audit olds |")
     print("|---|---:|---:|---:|")
     for kind in ("sqlite", "postgresql"):
