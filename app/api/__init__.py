@@ -4,7 +4,8 @@ does. The OpenAPI document describing them is :mod:`app.api.openapi`.
 """
 from __future__ import annotations
 
-from app.api import broadcasts, files, health, products, search, stats  # noqa: F401 (routes attach)
+from app.api import (broadcasts, files, guard, health, products, search,  # noqa: F401
+                     stats)  # (routes and checks attach to the blueprint)
 from app.api.base import blueprint
 
 __all__ = ["blueprint"]

@@ -63,13 +63,19 @@ def parse_date(value: Any) -> Optional[date]:
     raise ValueError(text)
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on", "có", "co", "x"})
+FALSE_WORDS = frozenset({"", "0", "false", "no", "off", "không", "khong"})
+
+
 def parse_bool(value: Any) -> bool:
+    """True/False from JSON booleans, 1/0 and the yes/no words manifests use
+    (:data:`TRUE_WORDS`, :data:`FALSE_WORDS`, any case); ValueError for anything else."""
     if isinstance(value, bool):
         return value
     text = str(value or "").strip().lower()
-    if text in ("1", "true", "yes", "on", "có", "co", "x"):
+    if text in TRUE_WORDS:
         return True
-    if text in ("", "0", "false", "no", "off", "không", "khong"):
+    if text in FALSE_WORDS:
         return False
     raise ValueError(text)
 
@@ -140,6 +146,8 @@ def _scalar_values(data: dict[str, Any], errors: dict[str, Message]) -> dict[str
                 isinstance(data[name], (list, tuple)) and len(data[name]) <= 1
                 and name in ("kind", "plan_task", "lead_unit")):
             errors[name] = Message("one value expected, not a list or object")
+        elif name != "sensitive" and isinstance(data.get(name), bool):
+            errors[name] = Message("text expected, not true or false")
     data = {k: v for k, v in data.items() if k not in errors}
     if "title" in data:
         title = normalize_text(str(data["title"] or ""))

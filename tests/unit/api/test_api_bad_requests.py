@@ -55,3 +55,22 @@ def test_unknown_urls_and_methods_answer_with_the_usual_codes_and_allow(api):
     vi = api.client.delete("/api/v1/products", headers={"Accept-Language": "vi"})
     assert vi.status_code == 405 and "POST" in vi.headers["Allow"]
     assert vi.get_json()["message"] == "Không được phép thao tác này ở đây."
+
+
+def test_an_unknown_query_parameter_is_named_not_ignored(api):
+    response = api.call("commune", "GET", "/search?q=quyen&langauges=sed")
+    assert response.status_code == 422
+    assert response.get_json()["fields"] == {"langauges": "unknown parameter"}
+    assert api.call("commune", "GET", "/search?q=quyen&languages=sed").status_code == 200
+
+
+def test_a_control_character_in_a_parameter_is_refused(api):
+    response = api.call("office", "GET", "/stats?to=%C2%84")
+    assert response.status_code == 422 and "to" in response.get_json()["fields"]
+
+
+def test_true_or_false_for_a_text_field_is_refused_naming_it(api):
+    response = api.call("producer", "POST", "/products",
+                        json={"title": "Phóng sự", "rights_note": True})
+    assert response.status_code == 422
+    assert "rights_note" in response.get_json()["fields"]

@@ -1,0 +1,244 @@
+"""The data shapes of the OpenAPI document (``components/schemas``): products, files,
+errors, upload results, search hits, vocabularies, broadcasts, statistics."""
+from __future__ import annotations
+
+from typing import Any
+
+from app.api.openapi_parts import codes, nullable, ref
+from app.services.product_input import FALSE_WORDS, TRUE_WORDS
+
+BOOLEAN_WORDS = sorted(TRUE_WORDS | FALSE_WORDS)
+
+
+def _catalogue_schemas() -> dict[str, Any]:
+    term = {"type": "object", "required": ["code", "label_vi", "label_en"], "properties": {
+        "code": {"type": "string"}, "label_vi": {"type": "string"},
+        "label_en": {"type": "string"}}}
+    unit = {"type": "object", "required": ["code", "name"], "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"}}}
+    rendition = {"type": "object", "required": ["name", "media_type", "size", "url"],
+                 "properties": {
+                     "name": {"type": "string", "examples": ["thumbnail", "broadcast"]},
+                     "media_type": {"type": "string"},
+                     "size": {"type": "integer", "description": "bytes"},
+                     "url": {"type": "string", "description": "download (Range supported)"}}}
+    file = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "original_filename": {"type": "string"},
+        "media_type": {"type": "string"}, "category": {"type": "string"},
+        "sha256": {"type": "string"}, "size": {"type": "integer", "description": "bytes"},
+        "status": {"type": "string", "enum": ["queued", "processing", "ready", "failed"]},
+        "error": nullable("string"), "type_mismatch": {"type": "boolean"},
+        "declared_type": nullable("string"), "technical": {"type": "object"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "url": {"type": "string", "description": "download of the original"},
+        "renditions": {"type": "array", "items": ref("Rendition")}}}
+    return {"Term": term, "Unit": unit, "Rendition": rendition, "File": file,
+            "Product": _product_schema(), "ProductInput": _product_input_schema()}
+
+
+def _product_schema() -> dict[str, Any]:
+    return {"type": "object", "properties": {
+        "id": {"type": "integer"}, "url": {"type": "string"},
+        "title": {"type": "string"}, "description": {"type": "string"},
+        "kind": {"oneOf": [ref("Term"), {"type": "null"}]},
+        "languages": {"type": "array", "items": ref("Term")},
+        "themes": {"type": "array", "items": ref("Term")},
+        "conventions": {"type": "array", "items": ref("Term")},
+        "channels": {"type": "array", "items": ref("Term")},
+        "plan_task": {"oneOf": [ref("Term"), {"type": "null"}]},
+        "lead_unit": {"oneOf": [ref("Unit"), {"type": "null"}]},
+        "cooperating_units": {"type": "array", "items": ref("Unit")},
+        "communes": {"type": "array", "items": ref("Unit")},
+        "produced_on": nullable("string", format="date"),
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "suggestions": {"type": "array", "items": {"type": "object"}},
+        "rights_note": {"type": "string"}, "sensitive": {"type": "boolean"},
+        "status": {"type": "string", "enum": ["draft", "processing", "ready", "failed"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "created_by": nullable("string"), "updated_by": nullable("string"),
+        "version": {"type": "integer", "description": "metadata version, +1 per edit; "
+                    "the ETag header is this number in quotes"},
+        "files": {"type": "array", "items": ref("File")}}}
+
+
+def _product_input_schema() -> dict[str, Any]:
+    return {
+        "type": "object", "additionalProperties": False,
+        "description": "List fields take a list of codes or a ';'-separated string. "
+                       "Dates: ISO or dd/mm/yyyy. Unknown fields are rejected (422). "
+                       "null clears a field (as an empty value does); a title cannot be "
+                       "cleared.",
+        "properties": _or_null({
+            "title": {"type": "string", "minLength": 1, "maxLength": 500,
+                      "pattern": "\\S", "description": "required when creating"},
+            "description": {"type": "string"}, "kind": {"type": "string"},
+            "languages": codes(), "themes": codes(), "conventions": codes(),
+            "channels": codes(), "communes": codes(), "cooperating_units": codes(),
+            "tags": codes(), "plan_task": {"type": "string"},
+            "lead_unit": {"type": "string"}, "produced_on": {"type": "string"},
+            "rights_note": {"type": "string"},
+            "sensitive": {"anyOf": [
+                {"type": ["boolean", "null"]}, {"type": "integer", "enum": [0, 1]},
+                {"type": "string", "enum": BOOLEAN_WORDS}],
+                "description": "true/false; also 1/0 and the yes/no words of manifests; "
+                               "null: not sensitive"}})}
+
+
+def _or_null(properties: dict[str, Any]) -> dict[str, Any]:
+    """Each text property also accepting a number (spreadsheet cells: written as text),
+    and each but the title and the flag also JSON null (the service reads it as empty)."""
+    def widened(schema: dict[str, Any]) -> dict[str, Any]:
+        return {**schema, "type": ["string", "number"]} if schema.get("type") == "string" \
+            else schema
+
+    return {name: widened(schema) if name in ("title", "sensitive")
+            else {"anyOf": [widened(schema), {"type": "null"}], **(
+                {"description": schema["description"]} if "description" in schema else {})}
+            for name, schema in properties.items()}
+
+
+def _exchange_schemas() -> dict[str, Any]:
+    """Errors, upload results, search hits, vocabulary entries."""
+    return {
+        "Error": {"type": "object", "required": ["error", "message", "fields"], "properties": {
+            "error": {"type": "string", "description": "stable machine code",
+                      "examples": ["invalid", "not_found", "forbidden", "unauthorized",
+                                   "too_large", "conflict", "internal"]},
+            "message": {"type": "string", "description": "human text (Accept-Language)"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "field or file name -> what is wrong with it"},
+            "request_id": {"type": "string", "description": "only on 500"}}},
+        "UploadResult": {"type": "object", "properties": {
+            "filename": {"type": "string"}, "file_id": {"type": "integer"},
+            "sha256": {"type": "string"}, "size": {"type": "integer"},
+            "media_type": {"type": "string"}, "type_mismatch": {"type": "boolean"},
+            "duplicate": {"type": ["string", "null"],
+                          "enum": ["same-product", "stored-before", None]},
+            "duplicate_of": nullable("integer"), "url": {"type": "string"},
+            "processing": {"type": "string", "enum": ["queued", "pending", ""],
+                           "description": "pending: the job queue did not answer; the "
+                           "file is kept and processing starts when the queue is back"},
+            "error": {"type": "string", "description": "only when this file failed"},
+            "message": {"type": "string"}}},
+        "Hit": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "title": {"type": "string"},
+            "title_html": {"type": "string"},
+            "snippet": {"type": "string", "description": "HTML; matches in <mark>"},
+            "kind": nullable("string"), "languages": {"type": "array",
+                                                       "items": {"type": "string"}},
+            "year": nullable("integer"), "status": nullable("string"),
+            "produced_on": nullable("string", format="date"), "url": {"type": "string"},
+            "thumbnail_url": nullable("string")}},
+        "SearchResult": {"type": "object", "properties": {
+            "total": {"type": "integer"}, "page": {"type": "integer"},
+            "per_page": {"type": "integer"}, "hits": {"type": "array", "items": ref("Hit")},
+            "facets": {"type": "object", "description": "facet -> value -> count",
+                       "additionalProperties": {"type": "object", "additionalProperties":
+                                                {"type": "integer"}}}}},
+        "Entry": {"type": "object", "required": ["code", "label_vi", "label_en"],
+                  "additionalProperties": True,
+                  "description": "Plus flags of the vocabulary (ethnic_minority, foreign, "
+                                 "digital_platform, media, level, successor, current…)",
+                  "properties": {"code": {"type": "string"}, "label_vi": {"type": "string"},
+                                 "label_en": {"type": "string"}}},
+    }
+
+
+def _broadcast_schemas() -> dict[str, Any]:
+    """Broadcast logs, history entries and the health report."""
+    return {
+        "HistoryEntry": {"type": "object", "required": ["type", "action", "at"], "properties": {
+            "type": {"type": "string", "enum": ["change", "event"]},
+            "action": {"type": "string", "examples": ["create", "update", "file.receive",
+                                                      "broadcast.log"]},
+            "at": {"type": "string", "format": "date-time"}, "user": nullable("string"),
+            "changes": {"type": "object", "description": "field -> [old, new] (changes)"},
+            "tool": {"type": "string"}, "tool_version": {"type": "string"},
+            "outcome": {"type": "string"}, "detail": {"type": "string"},
+            "file_id": nullable("integer")}},
+        "BroadcastInput": {"type": "object", "required": ["aired_on"],
+                           "additionalProperties": False, "properties": {
+                               "aired_on": {"type": "string", "minLength": 1,
+                                            "description": "ISO or dd/mm/yyyy; not future"},
+                               "commune": {"type": "string",
+                                           "description": "admin: required; commune "
+                                                          "staff: their own (default)"},
+                               "note": {"type": "string", "maxLength": 1000}}},
+        "Broadcast": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "product_id": {"type": "integer"},
+            "product_title": {"type": "string"}, "commune": ref("Unit"),
+            "aired_on": {"type": "string", "format": "date"}, "note": {"type": "string"},
+            "logged_by": nullable("string"),
+            "created_at": {"type": "string", "format": "date-time"}}},
+        "Health": {"type": "object", "properties": {
+            "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"],
+                       "description": "degraded: every component answers but a copy of "
+                                      "an original is faulty or the replica lags"},
+            "checks": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "database, storage, index, queue, fixity (and "
+                                      "replica when configured) -> ok, 'degraded: …' "
+                                      "with the count, or a reason"}}},
+    }
+
+
+# Originals only: the SHA-256 of the whole file, so a client can verify what it got.
+def _stats_schemas() -> dict[str, Any]:
+    share = {"type": "number", "minimum": 0, "maximum": 1}
+    counts = {name: {"type": "integer"} for name in (
+        "total", "digitised", "ethnic_language", "foreign_language", "digital_platform",
+        "combined", "online")}
+    rates = {name: share for name in (
+        "digitisation_rate", "online_rate", "ethnic_language_share",
+        "foreign_language_share", "digital_platform_share", "combined_share")}
+    labelled = {"code": nullable("string", description="null: not set / no commune"),
+                "label_vi": {"type": "string"}, "label_en": {"type": "string"}}
+    row = {"type": "object", "properties": {**labelled, **counts, **rates}}
+    year_row = {"type": "object", "properties": {"year": {"type": "integer"}, **counts, **rates}}
+    count_row = {"type": "object", "properties": {**labelled, "count": {"type": "integer"}}}
+    month_row = {"type": "object", "properties": {"year": {"type": "integer"},
+                                                  "month": {"type": "integer"},
+                                                  "count": {"type": "integer"}}}
+    verdict = {"type": "string", "enum": ["below", "within", "above", "no_data"]}
+    rows = {name: {"type": "array", "items": ref("StatsRow")} for name in (
+        "by_unit", "by_commune", "by_kind", "by_language", "by_channel", "by_theme",
+        "by_plan_task")}
+    return {"StatsRow": row, "StatsCount": count_row, "Stats": {
+        "type": "object",
+        "required": ["total", "digitised", "digitisation_rate", "online_rate",
+                     "ethnic_language_share", "foreign_language_share",
+                     "digital_platform_share", "combined_share", "target", "by_year",
+                     "by_unit", "by_commune", "by_kind", "by_language", "by_channel",
+                     "broadcasts_by_commune", "downloads_by_commune"],
+        "properties": {
+            "scope": {"type": "object", "properties": {
+                "from": nullable("string"), "to": nullable("string"),
+                "unit": nullable("string"), "commune": nullable("string"),
+                "rollup": {"type": "boolean"}}},
+            "today": {"type": "string", "format": "date"},
+            "total": {"type": "integer"}, "digitised": {"type": "integer"}, **rates,
+            "counts": {"type": "object", "properties": counts},
+            "target": {"type": "object", "properties": {
+                "band_min": share, "band_max": share, "verdict": verdict}},
+            "verdicts": {"type": "object", "additionalProperties": verdict},
+            "by_year": {"type": "array", "items": year_row}, **rows,
+            "broadcasts_by_commune": {"type": "array", "items": ref("StatsCount")},
+            "downloads_by_commune": {"type": "array", "items": ref("StatsCount")},
+            "broadcasts_by_month": {"type": "array", "items": month_row},
+            "broadcasts_by_commune_month": {"type": "array", "items": {
+                "type": "object", "properties": {**labelled, **month_row["properties"]}}},
+            "projection": {"type": "object", "properties": {
+                "year": {"type": "integer"}, "combined_share": nullable("number"),
+                "digitisation_rate": nullable("number"),
+                "basis_years": {"type": "array", "items": {"type": "integer"}}}},
+            "deadline": {"type": "object", "properties": {
+                "date": {"type": "string", "format": "date"},
+                "days_left": {"type": "integer"}}}}}}
+
+
+
+
+def components() -> dict[str, Any]:
+    """Every named schema of the document."""
+    return {**_catalogue_schemas(), **_exchange_schemas(), **_broadcast_schemas(),
+            **_stats_schemas()}
