@@ -97,10 +97,14 @@ def export(kho: Kho, actor: Actor, request: ExportRequest,
 
 
 def receipt_rows(kho: Kho, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
-    """Receipts for the admin page, newest first (admins and office staff)."""
+    """Receipts for the admin page, newest first (admins and office staff).
+
+    ``package`` is the package's own name: where it was written on the server is the
+    operator's business (the receipt row keeps it), not the page's."""
     actor.require("export.run")
     return [{"id": r.id, "format": r.format, "scope": r.scope, "set": r.set_spec,
              "since": r.since, "options": r.options or {}, "actor": r.actor,
              "count": r.count, "objects": r.objects, "size": r.size, "sha256": r.sha256,
-             "high_water": r.high_water, "path": r.path, "started_at": r.started_at,
+             "high_water": r.high_water, "package": Path(r.path).name if r.path else "",
+             "started_at": r.started_at,
              "finished_at": r.finished_at} for r in receipts.list_receipts(kho, limit)]

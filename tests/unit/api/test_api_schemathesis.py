@@ -58,8 +58,8 @@ schema = schemathesis.openapi.from_dict(_document(), config=CONFIG)
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
+          database=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_keeps_its_documented_promises(case, fuzzed):
     case.operation.schema.app = fuzzed.app      # also for the checks' own requests
     for role in ROLES:       # the same request as each role: what it may do differs

@@ -14,6 +14,7 @@ def test_receipts_page_lists_exports_in_vietnamese_and_english(app, kho_rt, as_r
     page = b.get("/admin/exports/").get_data(as_text=True)
     assert "Biên nhận xuất dữ liệu" in page
     assert result.sha256[:16] in page and "jsonl" in page
+    assert "a.jsonl" in page and str(tmp_path) not in page      # no server path shown
     assert "người vận hành (dòng lệnh)" in page and "toàn bộ danh mục" in page
     assert 'href="/admin/exports/"' in b.get("/admin/users").get_data(as_text=True)
     b.get("/lang/en")
