@@ -1,7 +1,10 @@
-"""Migration 0009's merge of duplicate file rows, on PostgreSQL."""
+"""Migration 0009's merge of duplicate file rows and the API's ETag / If-Match, on
+PostgreSQL (the unit suite runs them on SQLite)."""
 import pytest
 
 from tests.conftest import make_settings
+from tests.unit.api.conftest import api  # noqa: F401 - fixture, on this module's settings
+from tests.unit.api.test_api_versions import *  # noqa: F401,F403
 from tests.unit.test_migration_0009 import at_0008  # noqa: F401 - fixture
 from tests.unit.test_migration_0009 import test_duplicates_are_merged_into_the_oldest_row  # noqa: F401
 
