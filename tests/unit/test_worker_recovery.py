@@ -28,10 +28,15 @@ def worker_settings(tmp_path):
 
 
 def _kill_mid_transcode(kho, file_id: int, process) -> None:
+    """SIGKILL ``process`` while it runs a tool on the file; its tools end with it."""
     wp.wait_until(lambda: wp.status(kho, file_id)[0] == "processing", 90, "processing")
-    time.sleep(0.5)                                   # let ffmpeg get going
+    wp.wait_until(lambda: any(wp.alive(p) for p in wp.children(process.pid)), 30,
+                  "transcoding")
+    family = wp.children(process.pid)                 # ffmpeg and the watchdog
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
+    wp.wait_until(lambda: not any(wp.alive(p) for p in family), 30,
+                  lambda: f"gone with the worker: {wp.described(family)}")
 
 
 def _finish_with_a_new_worker(settings, kho, file_id: int) -> None:
