@@ -11,6 +11,8 @@ failed with the tool's own error tail and can be retried (``kho retry``).
 """
 from __future__ import annotations
 
+import logging
+import re
 import shutil
 from pathlib import Path
 from typing import Iterable, Optional
@@ -21,12 +23,14 @@ from sqlalchemy.orm import Session
 from app.bootstrap import Kho
 from app.services import indexing, leases, outbox, tagging
 from archive.base import fits_id, utcnow
-from archive.errors import NotFound
+from archive.errors import KhoError, NotFound
 from archive.models import Derivative, Event, File, Product
 from archive.storage import derivative_key
 from ingest.detect import Detection
 from ingest.results import FAILED, OK, ProcessingOptions, StepResult
 from ingest.steps import process
+
+log = logging.getLogger("kho.processing")
 
 JOB_PROCESS = "file.process"
 WORK_PREFIX = "work-"      # spool/work-<file id>-<attempt>: one folder per attempt
@@ -89,21 +93,25 @@ def process_file(kho: Kho, file_id: int, *, force: bool = False) -> str:
         row = session.get(File, file_id)
         key, sha, filename = row.storage_key, row.sha256, row.original_filename
         detection = Detection(row.media_type, row.category, row.declared_type, row.type_mismatch)
-    work = _workdir(kho, held)
+    work: Optional[Path] = None
     try:
+        work = _workdir(kho, held)     # a full or unwritable spool fails the file, too
         with leases.Heartbeat(kho, held):
             source = kho.storage.local_path(key)
             if source is None:
-                source = work / "original"
+                source = work / sha       # named by content, like the stored object
                 kho.storage.download_to(key, source)
             results = process(source, detection, work / "out", options_from(kho))
-            _hide_paths(results, {str(source): filename, str(work): "…"})
+            # tools and steps name the path, or just the object's name (its SHA-256,
+            # e.g. "image <sha> has 200,000,000 pixels"): users read their file's name
+            _hide_paths(results, {str(source): filename, str(work): "…", sha: filename})
             stored = _store_renditions(kho, sha, results)
         return _record(kho, held, results, stored)
     except Exception as exc:  # noqa: BLE001 - any crash becomes a failed, retryable file
         return _record_crash(kho, held, exc)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _hide_paths(results: list[StepResult], replacements: dict[str, str]) -> None:
@@ -160,15 +168,35 @@ def _record(kho: Kho, held: leases.Claim, results: list[StepResult],
     return status
 
 
+def public_reason(exc: BaseException) -> str:
+    """Why processing stopped, in words a producer may read: never a server path.
+
+    Storage errors (they name folders and keys) become one plain sentence; an OSError
+    gives its reason without its file name; any other text loses its absolute paths
+    (each becomes its last component). The full text goes to the log.
+    """
+    if isinstance(exc, KhoError) and exc.private:
+        return "the archive's storage could not be read or written"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return _ABSOLUTE_PATH.sub(lambda m: Path(m.group()).name or "…", text)
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s'\"/:]+/)*[^\s'\":]*")
+
+
 def _record_crash(kho: Kho, held: leases.Claim, exc: Exception) -> str:
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    log.warning("processing file %s stopped: %s", held.file_id, exc)
+    message = public_reason(exc)
     file_id = held.file_id
     with kho.transaction() as session:
         if not leases.release(session, held):
             return "superseded"
         row = session.get(File, file_id)
         row.status, row.error = "failed", f"processing stopped: {message}"
-        row.error_detail = getattr(exc, "detail", "")[-4000:]
+        row.error_detail = _ABSOLUTE_PATH.sub(lambda m: Path(m.group()).name or "…",
+                                              getattr(exc, "detail", "") or "")[-4000:]
         row.updated_at = utcnow()
         session.add(Event(product_id=row.product_id, file_id=file_id, action="file.process",
                           outcome=FAILED, detail=message))

@@ -127,3 +127,52 @@ def test_interrupted_processing_is_recovered_without_duplicates(kho, product_id,
         names = [d.name for d in s.scalars(select(Derivative).where(Derivative.file_id == f.id))]
         assert sorted(names) == sorted(set(names)) and "broadcast" in names
         assert s.scalar(select(func.count(File.id))) == 1
+
+
+def test_a_storage_failure_while_processing_fails_the_file_without_server_paths(
+        kho, product_id, monkeypatch):
+    from archive.errors import StorageError
+
+    got = receive(kho, PRODUCER, product_id, io.BytesIO(png_bytes()), "áp phích.png",
+                  queue=False)
+
+    def refuse(*args, **kwargs):
+        raise StorageError(f"cannot write 'derivatives/ab' in storage folder "
+                           f"{kho.settings.objects_dir}: No space left on device", field="key")
+
+    monkeypatch.setattr(type(kho.storage), "put_file", refuse)
+    assert processing.process_file(kho, got.file_id) == "failed"
+    with kho.transaction() as s:
+        f = s.get(File, got.file_id)
+        shown = f.error + f.error_detail + " ".join(
+            e.detail for e in s.scalars(select(Event).where(Event.file_id == f.id)))
+    assert f.status == "failed" and "storage" in f.error
+    assert str(kho.settings.instance) not in shown and "derivatives/" not in shown
+
+
+def test_a_spool_that_cannot_hold_a_work_folder_fails_the_file_instead_of_sticking(
+        kho, product_id, monkeypatch):
+    got = receive(kho, PRODUCER, product_id, io.BytesIO(png_bytes()), "áp phích.png",
+                  queue=False)
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(kho.settings.spool_dir / "work-1-1"))
+
+    monkeypatch.setattr(processing, "_workdir", full)
+    assert processing.process_file(kho, got.file_id) == "failed"
+    with kho.transaction() as s:
+        f = s.get(File, got.file_id)
+        assert f.status == "failed" and "No space left on device" in f.error
+        assert str(kho.settings.instance) not in f.error
+    assert processing.retry(kho) == [got.file_id]          # and can be retried
+
+
+def test_a_decompression_bomb_is_named_by_its_file_name_not_its_checksum(kho, product_id,
+                                                                         tmp_path):
+    bomb = media_factory.png_header_only(tmp_path / "bomb.png", 30_000, 30_000)
+    got = receive(kho, PRODUCER, product_id, io.BytesIO(bomb.read_bytes()),
+                  "áp phích khổ lớn.png")
+    with kho.transaction() as s:
+        f = s.get(File, got.file_id)
+        assert f.status == "failed" and "decompression bomb" in f.error
+        assert "áp phích khổ lớn.png" in f.error and f.sha256 not in f.error + f.error_detail
