@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
+from huey.exceptions import HueyException
 
 from archive.errors import ServiceUnavailable
 from config import Settings
@@ -82,11 +83,16 @@ class JobQueue:
 
     def waiting_args(self, name: str) -> list[tuple]:
         """Arguments of the jobs ``name`` waiting in the queue (pending or scheduled
-        for a retry); ServiceUnavailable when the queue does not answer."""
+        for a retry); ServiceUnavailable when the queue does not answer or holds a job
+        it cannot read (every job name must be registered first)."""
         try:
             tasks = list(self.huey.pending()) + list(self.huey.scheduled())
         except UNREACHABLE as exc:
             raise self._unreachable(exc) from None
+        except HueyException as exc:   # a job of a name this version does not register
+            raise ServiceUnavailable("job queue %(where)s holds jobs this version cannot "
+                                     "read: %(reason)s", field="queue_url",
+                                     where=self.description, reason=str(exc)) from None
         return [tuple(t.args or ()) for t in tasks if t.name == name]
 
     def pending_count(self) -> int:
