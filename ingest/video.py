@@ -45,6 +45,11 @@ def _probe(path: Path, options: ProcessingOptions, state: dict[str, Any]) -> Ste
     meta = media.describe(media.probe(path, options.tool_timeout))
     if meta["video"] is None:
         raise StepSkipped("no video stream")
+    width, height = meta["video"].get("display_width"), meta["video"].get("display_height")
+    if not (width and height and width > 0 and height > 0):
+        # random or damaged bytes can pass for a stream with no picture size
+        raise ProcessingError("the video stream has no picture size: the file is damaged "
+                              "or not a video")
     state["meta"] = meta
     return StepOutput(metadata=meta)
 

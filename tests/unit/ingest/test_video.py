@@ -120,3 +120,23 @@ def test_rotated_phone_video_gives_portrait_poster_and_proxy(tmp_path, workdir, 
     assert Image.open(workdir / "poster.jpg").size == (360, 640)
     proxy = streams_of(workdir / "proxy.mp4")["video"]
     assert (proxy["width"], proxy["height"]) == (360, 640)   # turned upright when encoding
+
+
+def test_a_stream_without_a_picture_size_fails_clearly_instead_of_crashing(
+        tmp_path, workdir, options, monkeypatch):
+    # random bytes sometimes probe as a "video" with a 0 x 0 picture
+    from ingest import media
+
+    source = mf.video(tmp_path / "clip.mp4", seconds=1, size="320x240")
+    real = media.describe
+
+    def no_size(probed):
+        meta = real(probed)
+        meta["video"] = {**meta["video"], "display_width": 0, "display_height": 0}
+        return meta
+
+    monkeypatch.setattr(media, "describe", no_size)
+    steps = run(source, workdir, options)
+    assert steps["probe"].outcome == "failed"
+    assert "no picture size" in steps["probe"].message
+    assert all(r.outcome != "ok" for r in steps.values() if r.step in ("poster", "proxy"))
