@@ -251,8 +251,8 @@ def retry(kho: Kho, file_ids: Iterable[int] | None = None) -> list[int]:
                                ids=", ".join(map(str, unknown)))
             stmt = stmt.where(File.id.in_(file_ids))
         ids = list(session.scalars(stmt.order_by(File.id)))
-        jobs = [i for i in ids if requeue(kho, session, i, retrying=True)]
-    outbox.send(kho, jobs)
+        staged = [requeue(kho, session, i, retrying=True) for i in ids]
+    outbox.send(kho, [job for job in staged if job is not None])   # outbox rows, not files
     return ids
 
 

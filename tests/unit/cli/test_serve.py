@@ -41,7 +41,8 @@ def test_serve_answers_health_checks_then_stops_on_sigterm(tmp_path):
         checks = json.loads(body)["checks"]
         assert set(checks.values()) == {"ok"} and "queue" in checks
         # a long search URL (6 kB, over gunicorn's default 4,094-byte request line)
-        long_status, long_body = _get(f"http://127.0.0.1:{port}/api/v1/healthz?q="
+        # (the sign-in page keeps it as where to go back to)
+        long_status, long_body = _get(f"http://127.0.0.1:{port}/login?next=/search%3Fq%3D"
                                       + "quyen+tre+em+" * 460)
         assert long_status == 200, long_body[:300]
     finally:

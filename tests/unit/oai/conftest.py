@@ -110,7 +110,10 @@ class served:
     def __exit__(self, *_exc) -> None:
         # closed from inside the server's own loop, which then ends (closing it from
         # here would pull the sockets out from under a running select())
-        self.server.trigger.pull_trigger(self.server.close)
+        try:
+            self.server.trigger.pull_trigger(self.server.close)
+        except OSError:     # the loop already ended and closed its trigger pipe
+            pass
         self.thread.join(timeout=10)
         assert not self.thread.is_alive(), "the test server did not stop"
         self.server.task_dispatcher.shutdown()
