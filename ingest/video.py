@@ -48,8 +48,8 @@ def _probe(path: Path, options: ProcessingOptions, state: dict[str, Any]) -> Ste
     width, height = meta["video"].get("display_width"), meta["video"].get("display_height")
     if not (width and height and width > 0 and height > 0):
         # random or damaged bytes can pass for a stream with no picture size
-        raise ProcessingError("the video stream has no picture size: the file is damaged "
-                              "or not a video")
+        raise ProcessingError(f"{path.name}: the video stream has no picture size: the "
+                              "file is damaged or not a video")
     state["meta"] = meta
     return StepOutput(metadata=meta)
 
