@@ -5,6 +5,9 @@ PY     := $(VENV)/bin/python
 KHO    := $(VENV)/bin/kho
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+# make test runs the suite on this many processes (pytest-xdist; a file's tests stay together)
+TEST_WORKERS ?= 2
+NSTAMP := node_modules/.installed
 
 .PHONY: run test install constraints install-test system-deps system-deps-test unit integration browser lint translations bench clean
 
@@ -14,9 +17,15 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e .
 	touch $(STAMP)
 
-$(TSTAMP): $(STAMP)
+$(TSTAMP): $(STAMP) $(NSTAMP)
 	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 	touch $(TSTAMP)
+
+# axe-core for the browser tests' accessibility checks, exactly as package-lock.json pins it
+$(NSTAMP): package.json package-lock.json
+	@.ci/system-deps node
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NSTAMP)
 
 ## constraints: re-resolve the newest versions setup.cfg allows into constraints.txt
 ## (in a scratch venv); then run make test with them and commit the file if it passes
@@ -53,7 +62,7 @@ run: install system-deps
 test: install-test system-deps-test
 	$(VENV)/bin/lint-imports
 	$(PY) tools/import_cycles.py
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 unit: install-test
 	$(PY) -m pytest -q tests/unit

@@ -14,7 +14,19 @@ from typing import Iterator
 import pytest
 
 PG_HOST, PG_PORT = os.environ.get("KHO_TEST_PG_HOST", "127.0.0.1"), 5432
-REDIS_URL = os.environ.get("KHO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# One Redis database per pytest-xdist worker (the tests flush theirs); 14 is the benchmarks'.
+_REDIS_DBS = (15, 13, 12, 11, 10, 9, 8, 7)
+
+
+def _worker_number() -> int:
+    """0 for gw0 (or no xdist), 1 for gw1, … (PYTEST_XDIST_WORKER names the worker)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker[2:]) if worker[2:].isdigit() else 0
+
+
+REDIS_URL = os.environ.get(
+    "KHO_TEST_REDIS_URL",
+    f"redis://127.0.0.1:6379/{_REDIS_DBS[_worker_number() % len(_REDIS_DBS)]}")
 
 
 def in_ci() -> bool:

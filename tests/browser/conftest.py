@@ -75,9 +75,10 @@ def sign_in(site, chromium):
     """sign_in("producer1", width=1280) -> a Page signed in as that user."""
     contexts = []
 
-    def open_as(username: str, width: int = 1280):
+    def open_as(username: str, width: int = 1280, **options):
+        """options go to new_context, e.g. bypass_csp=True to inject a test script."""
         context = chromium.new_context(viewport={"width": width, "height": 900},
-                                       accept_downloads=True, locale="vi-VN")
+                                       accept_downloads=True, locale="vi-VN", **options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
