@@ -1,8 +1,12 @@
 """What a file is, from its content — never from its name.
 
-Order: magic bytes (the ``filetype`` package), then a PDF header search (``%PDF-`` may
-follow some junk bytes), then ffprobe for audio/video containers ``filetype`` does not
-know (MPEG-TS, raw AAC/AC-3, ...). ffprobe also sorts audio-only MP4/Matroska/WebM
+Order: magic bytes (the ``filetype`` package; a ZIP is opened to tell a Word ``.docx``
+by its ``[Content_Types].xml`` and ``word/document.xml``, an OpenDocument ``.odt`` by
+its ``mimetype`` entry, from any other archive), then a PDF header search (``%PDF-`` may
+follow some junk bytes), then plain text (:mod:`ingest.plaintext`: UTF-8, UTF-16 with a
+BOM, Windows-1258; binary bytes are not text), then ffprobe for audio/video containers
+``filetype`` does not know (MPEG-TS, raw AAC/AC-3, ...). Text is tried before ffprobe,
+which takes many a text file for some raw stream. ffprobe also sorts audio-only MP4/Matroska/WebM
 files (which start like video) into ``audio``. The filename's extension only gives the
 ``declared_type``; when it disagrees with the content the Detection says ``mismatch``
 so the catalogue can show it instead of silently trusting the name.
@@ -17,9 +21,9 @@ from pathlib import Path
 import filetype
 
 from archive.errors import ProcessingError
-from ingest import media
+from ingest import documents, media
 
-CATEGORIES = ("image", "video", "audio", "pdf", "other")
+CATEGORIES = ("image", "video", "audio", "pdf", "text", "other")
 UNKNOWN_TYPE = "application/octet-stream"
 PDF_HEADER_WINDOW = 1024          # PDF readers accept the header within the first 1 KB
 DETECT_PROBE_TIMEOUT = 60.0       # seconds; ffprobe reads only the start of the file
@@ -34,6 +38,7 @@ _EXTRA_TYPES = {
     ".mts": "video/mp2t", ".m2ts": "video/mp2t", ".heic": "image/heic",
     ".heif": "image/heif", ".avif": "image/avif", ".webp": "image/webp",
     ".jfif": "image/jpeg", ".flv": "video/x-flv", ".aac": "audio/aac",
+    ".docx": documents.DOCX_TYPE, ".odt": documents.ODT_TYPE, ".md": "text/markdown",
 }
 # MIME names that mean the same content (container families, vendor aliases).
 _FAMILIES = {
@@ -45,7 +50,11 @@ _FAMILIES = {
     "application/ogg": "ogg", "audio/x-flac": "flac", "audio/flac": "flac",
     "audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/x-aac": "aac", "audio/aac": "aac",
     "image/jpg": "image/jpeg", "image/x-ms-bmp": "image/bmp", "image/heif": "image/heic",
+    "application/json": "text", "application/xml": "text",   # text/* are "text" too
 }
+# filetype's answers that are ZIP packages: opened to see what they really hold
+_ZIP_KINDS = {"application/zip", "application/epub+zip", documents.DOCX_TYPE,
+              documents.ODT_TYPE} | set(documents.PACKAGE_TYPES)
 # ffprobe format names -> MIME type, for containers found only by ffprobe.
 _FFPROBE_TYPES = {
     "mpegts": "video/mp2t", "mpeg": "video/mpeg", "mp3": "audio/mpeg", "aac": "audio/aac",
@@ -59,7 +68,7 @@ _NOT_MEDIA_FORMATS = {"tty", "image2", "lrc", "srt", "ass", "webvtt", "subviewer
 
 @dataclass
 class Detection:
-    """The content's type. ``category``: image | video | audio | pdf | other."""
+    """The content's type. ``category``: image | video | audio | pdf | text | other."""
 
     media_type: str
     category: str
@@ -73,9 +82,12 @@ class Detection:
 
 
 def category_of(media_type: str) -> str:
-    """Media category of a MIME type."""
+    """Media category of a MIME type: ``text`` is a Word, OpenDocument or plain-text
+    document (other ``text/*`` types, e.g. CSV or HTML, are ``other``)."""
     if media_type == "application/pdf":
         return "pdf"
+    if media_type in documents.TEXT_TYPES:
+        return "text"
     head = media_type.split("/", 1)[0]
     return head if head in ("image", "video", "audio") else "other"
 
@@ -108,12 +120,17 @@ def detect(path: Path, filename: str, *, probe_timeout: float = DETECT_PROBE_TIM
 
 def _sniff(path: Path, probe_timeout: float) -> str:
     kind = filetype.guess(str(path))
+    if kind is not None and kind.mime in _ZIP_KINDS:
+        return documents.sniff_zip(path)
     if kind is not None:
         if kind.mime.startswith("video/"):
             return _refine_video(path, kind.mime, probe_timeout)
         return kind.mime
     if _has_pdf_header(path):
         return "application/pdf"
+    text = documents.sniff_text(path)
+    if text is not None:
+        return text
     return _probe_type(path, probe_timeout) or UNKNOWN_TYPE
 
 
@@ -161,6 +178,8 @@ def _probe_type(path: Path, timeout: float) -> str | None:
 
 
 def _family(media_type: str) -> str:
+    if media_type.startswith("text/"):
+        return "text"      # plain text under a .csv, .srt or .md name is what it says
     return _FAMILIES.get(media_type, media_type)
 
 

@@ -12,6 +12,7 @@ Step names and renditions by category:
   video: probe, poster (poster, thumbnail), proxy (proxy)
   audio: probe, broadcast (broadcast), lowband (lowband), waveform (waveform)
   pdf:   probe, text (text), derivatives (thumbnail, preview), ocr (text; image-only PDFs)
+  text:  probe, text (text) — .docx, .odt and plain text (ingest/documents.py)
   other: probe (skipped) — unless the name claims a media type, then that category's
          steps run and the probe fails with the tool's own message (a corrupt "video").
 """
@@ -20,7 +21,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest import audio, images, ocr, pdf, video
+from archive import problems
+from ingest import audio, documents, images, ocr, pdf, video
 from ingest.detect import Detection
 from ingest.results import (FAILED, OK, SKIPPED, ProcessingOptions, Rendition, StepOutput,
                             StepResult, StepSkipped, run_step, write_text)
@@ -47,13 +49,21 @@ def process(path: Path, detection: Detection, workdir: Path,
     category = detection.category
     if category == "other":
         category = detection.declared_category       # try, so the tool says what is wrong
+    if category == "text":       # the content's type, else the one the name claims
+        media_type = detection.media_type if detection.category == "text" \
+            else detection.declared_type or ""
+        return documents.process(path, workdir, options, media_type)
     runners = {"image": process_image, "video": video.process, "audio": audio.process,
                "pdf": pdf.process}
     runner = runners.get(category)
     if runner is None:
         return [StepResult(step="probe", tool="kho", tool_version="", outcome=SKIPPED,
                            message=f"no processing for {detection.media_type}")]
-    return runner(path, workdir, options)
+    results = runner(path, workdir, options)
+    for r in results:           # "media.truncated" on a video is "video.truncated"
+        if r.problem:
+            r.problem = problems.for_category(r.problem, category)
+    return results
 
 
 def clear_outputs(workdir: Path) -> None:

@@ -24,7 +24,7 @@ TEXT_LIMIT = 200_000            # characters of extracted text scanned (topics s
 FIELDS = ("title", "description", "text")
 _NOT_WORD = re.compile(r"[\W_]+")
 _DEFAULT_KINDS = {"audio": "radio-feature", "video": "video", "image": "photo",
-                  "pdf": "publication"}
+                  "pdf": "publication", "text": "web-article"}
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,8 @@ def kind_for(category: str) -> str | None:
     """Default product kind for a media category (the manifest or a person may change it).
 
     audio -> radio-feature, video -> video, image -> photo (most digitised pictures are
-    documentary photos; posters are usually named in the manifest), pdf -> publication;
+    documentary photos; posters are usually named in the manifest), pdf -> publication,
+    text (a .docx/.odt/.txt: mostly news articles for the website) -> web-article;
     None for ``other`` content, where any guess would be a coin toss.
     """
     return _DEFAULT_KINDS.get(category)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 
 from PIL import Image
 
@@ -62,8 +63,18 @@ def test_random_bytes_named_mp4_are_unknown_and_flagged(tmp_path):
     assert found.declared_category == "video"
 
 
-def test_unknown_content_with_plain_name_is_no_mismatch(tmp_path):
+def test_plain_text_is_a_text_document_under_any_text_name(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("Ghi chú cuộc họp", encoding="utf-8")
     found = detect(path, "notes.txt")
+    assert (found.media_type, found.category, found.mismatch) == ("text/plain", "text", False)
+    assert detect(path, "phu-de.srt").mismatch is False       # text under a text name
+    assert detect(path, "bang.csv").mismatch is False
+
+
+def test_unknown_content_with_plain_name_is_no_mismatch(tmp_path):
+    path = tmp_path / "notes.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("a.txt", "Ghi chú")
+    found = detect(path, "notes.dat")
     assert found.category == "other" and found.mismatch is False
