@@ -11,6 +11,7 @@ import archive.exports  # noqa: E402,F401
 import archive.harvests  # noqa: E402,F401
 import archive.outbox  # noqa: E402,F401
 import archive.preservation  # noqa: E402,F401
+import archive.suggestions  # noqa: E402,F401
 import archive.usage  # noqa: E402,F401
 
 __all__ = ["ROLES", "ApiToken", "BrowserSession", "LoginFailure", "User", "Base", "utcnow", "FILE_STATUSES", "PRODUCT_STATUSES",

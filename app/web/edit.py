@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 
 from app.web.common import current_actor, kho, signed_in
 from app.web.forms import form_values, metadata_from_form, pickers
-from app.web.views import product_view
-from archive.errors import PreconditionFailed, ValidationError
+from app.web.views import broadcasts_of_product, product_view
+from archive.errors import Conflict, PreconditionFailed, ValidationError
 
 bp = Blueprint("edit", __name__)
 
@@ -55,15 +55,48 @@ def _form_version() -> int | None:
 @bp.route("/products/<int:product_id>/delete", methods=["GET", "POST"])
 @signed_in
 def delete_product(product_id: int):
-    """GET asks for confirmation; POST with ``confirm=yes`` deletes."""
+    """GET asks for confirmation; POST with ``confirm=yes`` deletes.
+
+    A product logged as aired cannot be deleted (its broadcasts count in the yearly
+    report): the page says so before anyone tries, without a delete button, and a
+    POST refused for that reason (a log added meanwhile) shows the same page (409).
+    """
     from app.services.products import delete_product as delete
 
     actor = current_actor()
     actor.require("product.delete")
     product = product_view(product_id)
-    if request.method == "POST" and request.form.get("confirm") == "yes":
-        delete(kho(), actor, product_id)
-        flash(_("Deleted product %(id)d “%(title)s”. An audit record was kept.",
-                id=product_id, title=product["title"]), "ok")
-        return redirect(url_for("search.search_page"))
-    return render_template("product_delete.html", p=product)
+    aired = len(broadcasts_of_product(product_id))
+    if request.method == "POST" and request.form.get("confirm") == "yes" and not aired:
+        try:
+            delete(kho(), actor, product_id)
+        except Conflict as exc:
+            aired = int(exc.params.get("n") or 0) or 1
+        else:
+            flash(_("Deleted product %(id)d “%(title)s”. An audit record was kept.",
+                    id=product_id, title=product["title"]), "ok")
+            return redirect(url_for("search.search_page"))
+    return render_template("product_delete.html", p=product, aired=aired), \
+        (409 if aired and request.method == "POST" else 200)
+
+
+@bp.route("/products/<int:product_id>/suggestions/dismiss", methods=["POST"])
+@signed_in
+def dismiss_suggestion(product_id: int):
+    """Dismiss one suggested theme/convention (``dismiss=theme:code``) for good: it is
+    not suggested again for this product, even after its files are processed again."""
+    from app.services.tagging import dismiss
+    from app.web.common import error_message
+    from app.web.labels import suggestion_label
+
+    kind, _sep, code = request.form.get("dismiss", "").partition(":")
+    try:
+        dismiss(kho(), current_actor(), product_id, kind, code)
+    except ValidationError as exc:
+        flash(error_message(exc), "error")
+    else:
+        flash(_("Dismissed the suggestion %(label)s: it will not be suggested again for "
+                "this product.", label=suggestion_label(kind, code)), "ok")
+    endpoint = "upload.upload_page" if request.form.get("back") == "upload" \
+        else "product.product_page"
+    return redirect(url_for(endpoint, product_id=product_id))
