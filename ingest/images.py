@@ -64,21 +64,24 @@ def open_checked(path: Path, max_pixels: int) -> Image.Image:
         if found is None:
             raise ProcessingError("image %(file)s has more than %(limit)s pixels "
                                   "(image_max_pixels): refused as a possible decompression "
-                                  "bomb", field=path.name, file=path.name,
-                                  limit=Quantity(max_pixels)) from None
+                                  "bomb", problem="image.bomb", field=path.name,
+                                  file=path.name, limit=Quantity(max_pixels)) from None
         raise ProcessingError("image %(file)s has %(pixels)s pixels, over the limit of "
                               "%(limit)s pixels (image_max_pixels): refused as a possible "
-                              "decompression bomb", field=path.name, file=path.name,
-                              pixels=Quantity(int(found.group(1))),
+                              "decompression bomb", problem="image.bomb", field=path.name,
+                              file=path.name, pixels=Quantity(int(found.group(1))),
                               limit=Quantity(max_pixels)) from None
     except UnidentifiedImageError:
-        raise ProcessingError("not a readable image: format not supported or file corrupt") from None
+        raise ProcessingError("not a readable image: format not supported or file corrupt",
+                              problem="image.unreadable") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ProcessingError(f"file is truncated or corrupt: {exc}") from None
+        raise ProcessingError(f"file is truncated or corrupt: {exc}",
+                              problem="image.truncated") from None
     width, height = image.size
     if width * height > max_pixels:
         image.close()
-        raise ProcessingError(BOMB_MESSAGE, field=path.name, file=path.name,
+        raise ProcessingError(BOMB_MESSAGE, problem="image.bomb", field=path.name,
+                              file=path.name,
                               pixels=Quantity(width * height), width=width, height=height,
                               limit=Quantity(max_pixels))
     return image
@@ -99,7 +102,8 @@ def decode_upright(image: Image.Image) -> Image.Image:
         upright = ImageOps.exif_transpose(image)
         upright.load()
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ProcessingError(f"file is truncated or corrupt: {exc}") from None
+        raise ProcessingError(f"file is truncated or corrupt: {exc}",
+                              problem="image.truncated") from None
     return upright
 
 
@@ -288,3 +292,12 @@ def save_ocr_page(image: Image.Image, target: Path) -> None:
     gray = gray if gray.mode == "L" else gray.convert("L")
     with writing(target) as part:
         gray.save(part, format="PNG", compress_level=1)
+
+
+def save_page(image: Image.Image, target: Path) -> dict[str, int]:
+    """Write a rendered document page (a PDF page from :mod:`ingest.pdf`) as baseline
+    JPEG at ``PREVIEW_QUALITY`` to ``target`` (atomically); returns its pixel size."""
+    ready = display_ready(image)
+    with writing(target) as part:
+        ready.save(part, format="JPEG", quality=PREVIEW_QUALITY, optimize=True)
+    return {"width": ready.width, "height": ready.height}

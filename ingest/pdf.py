@@ -1,5 +1,5 @@
 """PDF publication steps: probe, text layer, first-page derivatives, OCR of image-only
-PDFs — the only pypdfium2 importer.
+PDFs, and one page rendered for reading on a screen — the only pypdfium2 importer.
 
 Renditions: ``thumbnail.jpg``/``preview.jpg`` of page 1 (rendered here, encoded by
 :mod:`ingest.images`) and ``text.txt`` (text/plain, UTF-8, pages separated by form
@@ -30,6 +30,7 @@ OCR_DPI = 300
 OCR_MAX_PAGE_PIXELS = 40_000_000   # big posters are rendered below OCR_DPI to stay in memory
 MIN_CHARS_PER_PAGE = 20            # fewer non-blank characters per page: image-only
 POINTS_PER_INCH = 72
+PAGE_MAX_HEIGHT_PX = 4000         # a reading page of a tall, narrow sheet stops here
 _PASSWORD_ERRORS = {4, 6}          # FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
 _PDFIUM_LOCK = threading.Lock()
 _METADATA_KEYS = ("Title", "Author", "Subject", "Keywords", "Creator", "Producer",
@@ -50,8 +51,10 @@ def opened(path: Path) -> Iterator[pdfium.PdfDocument]:
         except pdfium.PdfiumError as exc:
             if getattr(exc, "err_code", None) in _PASSWORD_ERRORS:
                 raise ProcessingError("PDF is encrypted (needs a password or an unsupported "
-                                      "security handler): cannot read it", detail=str(exc)) from None
-            raise ProcessingError(f"PDF is corrupt or unreadable: {exc}", detail=str(exc)) from None
+                                      "security handler): cannot read it", detail=str(exc),
+                                      problem="pdf.encrypted") from None
+            raise ProcessingError(f"PDF is corrupt or unreadable: {exc}", detail=str(exc),
+                                  problem="pdf.corrupt") from None
         try:
             yield document
         finally:
@@ -76,7 +79,7 @@ def _probe(path: Path, state: dict[str, Any]) -> StepOutput:
     with opened(path) as document:
         pages = len(document)
         if pages == 0:
-            raise ProcessingError("PDF has no pages")
+            raise ProcessingError("PDF has no pages", problem="pdf.empty")
         width, height = document[0].get_size()
         info = document.get_metadata_dict(skip_empty=True)
     state["pages"] = pages
@@ -162,3 +165,26 @@ def _ocr(path: Path, workdir: Path, options: ProcessingOptions,
                       renditions=[Rendition("text", workdir / "text.txt",
                                             "text/plain; charset=utf-8", params)],
                       text=text)
+
+
+def render_page(path: Path, page: int, width_px: int, target: Path) -> dict[str, int]:
+    """Page ``page`` (1-based) of the PDF at ``path`` written to ``target`` as JPEG for
+    reading on a screen: ``width_px`` wide, or narrower when the page is so tall that
+    it would pass ``PAGE_MAX_HEIGHT_PX``. Returns the image's ``width`` and ``height``
+    in pixels (plus ``pages``, the document's page count).
+
+    Raises ProcessingError for an unreadable or encrypted PDF and for a page number
+    outside ``1..pages`` (naming both).
+    """
+    with opened(path) as document:
+        pages = len(document)
+        if not 1 <= page <= pages:
+            raise ProcessingError("the PDF has %(pages)s pages: there is no page %(page)s",
+                                  field="page", pages=pages, page=page)
+        sheet = document[page - 1]
+        width, height = sheet.get_size()
+        sheet.close()
+        scale = min(width_px / width, PAGE_MAX_HEIGHT_PX / height)
+        image = _render(document, page - 1, max(width, height) * scale)
+    size = images.save_page(image, target)
+    return {**size, "pages": pages}

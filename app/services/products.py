@@ -16,7 +16,7 @@ from app.services.actors import Actor
 from app.services.product_input import TERM_FIELDS, resolve
 from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
-from archive.models import Broadcast, Event, File, Product, ProductChange, Unit
+from archive.models import Broadcast, Event, File, Product, ProductChange, Unit, User
 
 LOAD = (selectinload(Product.terms), selectinload(Product.communes),
         selectinload(Product.cooperating_units),
@@ -171,8 +171,9 @@ def delete_product(kho: Kho, actor: Actor, product_id: int,
                                role=actor.role)
     with kho.transaction() as session:
         product = lock_for_edit(session, actor, product_id, if_version)
-        aired = session.scalar(select(func.count(Broadcast.id))
-                               .where(Broadcast.product_id == product_id))
+        aired = session.scalar(select(func.count(Broadcast.id))       # withdrawn: not
+                               .where(Broadcast.product_id == product_id,
+                                      Broadcast.in_force()))
         if aired:
             raise Conflict("product %(id)s was logged as aired %(n)s times; those records "
                            "count in the yearly report, so it cannot be deleted",
@@ -191,7 +192,8 @@ def delete_product(kho: Kho, actor: Actor, product_id: int,
 
 
 def product_history(kho: Kho, actor: Actor, product_id: int) -> list[dict]:
-    """Edits and provenance events of a product, newest first.
+    """Edits and provenance events of a product, newest first; ``user`` is the login
+    name, ``user_name`` the person's full name (their login name when none is set).
 
     Commune staff see the broadcast logs of their own commune only (who logged what in
     another commune is that commune's business, as on the broadcast list).
@@ -205,19 +207,29 @@ def product_history(kho: Kho, actor: Actor, product_id: int) -> list[dict]:
             stmt = stmt.where(_own_broadcasts_only(session, actor))
         events = session.scalars(stmt.order_by(Event.id.desc()))
         rows = [{"type": "change", "action": c.action, "changes": c.changes, "at": c.at,
-                 "user": c.user.username if c.user else None} for c in changes]
+                 "user": c.user.username if c.user else None,
+                 "user_name": person_name(c.user)} for c in changes]
         rows += [{"type": "event", "action": e.action, "tool": e.tool,
                   "tool_version": e.tool_version, "outcome": e.outcome, "detail": e.detail,
                   "file_id": e.file_id, "at": e.at,
-                  "user": e.user.username if e.user else None} for e in events]
+                  "user": e.user.username if e.user else None,
+                  "user_name": person_name(e.user)} for e in events]
     return sorted(rows, key=lambda r: r["at"], reverse=True)
 
 
+def person_name(user: Optional[User]) -> Optional[str]:
+    """How a person is named to others: their display (full) name, else their login."""
+    if user is None:
+        return None
+    return (user.display_name or "").strip() or user.username
+
+
 def _own_broadcasts_only(session: Session, actor: Actor):
-    """Condition on events: anything but a ``broadcast.log`` of another commune (its
-    detail ends ``"... by <unit code>"``); no broadcast log at all without a commune."""
+    """Condition on events: anything but a ``broadcast.log`` or ``broadcast.withdraw``
+    of another commune (its detail ends ``"... by <unit code>"``); no broadcast log at
+    all without a commune."""
     own = session.get(Unit, actor.commune_id) if actor.commune_id else None
-    others = Event.action != "broadcast.log"
+    others = Event.action.not_in(("broadcast.log", "broadcast.withdraw"))
     if own is None:
         return others
     return or_(others, Event.detail.endswith(f" by {own.code}", autoescape=True))

@@ -15,12 +15,13 @@ from sqlalchemy import select
 
 from app.bootstrap import Kho
 from app.services.actors import Actor
-from app.services.products import load_product
+from app.services.products import load_product, person_name
 from archive.base import utcnow
-from archive.models import Derivative, File, Product, Term, Unit
+from archive.models import Derivative, File, Product, Term, Unit, User
 from archive.text import fold
 from config import Settings
 
+TECHNICAL_DETAILS_HIDDEN_FROM = frozenset({"commune"})   # roles
 SLUG_MAX = 60          # characters of the title slug in a download name
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _EXT = re.compile(r"[a-z0-9]{1,10}")
@@ -66,11 +67,22 @@ def file_view(f: File) -> dict[str, Any]:
     return {
         "id": f.id, "original_filename": f.original_filename, "media_type": f.media_type,
         "category": f.category, "sha256": f.sha256, "size": f.size, "status": f.status,
-        "error": f.error or None, "type_mismatch": f.type_mismatch,
+        "error": f.error or None, "problem": problem_view(f),
+        "type_mismatch": f.type_mismatch,
         "declared_type": f.declared_type, "technical": dict(f.technical or {}),
         "created_at": iso_datetime(f.created_at),
         "renditions": [rendition_view(d) for d in f.derivatives],
     }
+
+
+def problem_view(f: File) -> Optional[dict[str, Any]]:
+    """A failed file's problem: its code, values, the sentence (an English
+    :class:`archive.errors.Message` each door renders in its reader's language) and
+    the tool's own output; None when the file has none."""
+    if not f.problem:
+        return None
+    return {"code": f.problem, "params": dict(f.problem_params or {}), "message": f.error,
+            "tool_output": f.error_detail or ""}
 
 
 def product_data(p: Product) -> dict[str, Any]:
@@ -88,9 +100,13 @@ def product_data(p: Product) -> dict[str, Any]:
         "produced_on": p.produced_on.isoformat() if p.produced_on else None,
         "tags": list(p.tags or []), "suggestions": list(p.suggestions or []),
         "rights_note": p.rights_note or "", "sensitive": p.sensitive, "status": p.status,
+        # failed files beside the status: "ready" with warnings is "ready, with a warning"
+        "warnings": sum(1 for f in p.files if f.status == "failed"),
         "created_at": iso_datetime(p.created_at), "updated_at": iso_datetime(p.updated_at),
         "created_by": p.created_by.username if p.created_by else None,
         "updated_by": p.updated_by.username if p.updated_by else None,
+        "created_by_name": person_name(p.created_by),
+        "updated_by_name": person_name(p.updated_by),
         "version": p.version,
         "files": [file_view(f) for f in p.files],
     }
@@ -104,6 +120,23 @@ def product_view(kho: Kho, actor: Actor, product_id: int) -> dict[str, Any]:
     """
     with kho.transaction() as session:
         return product_data(load_product(session, actor, product_id))
+
+
+def shows_technical_details(actor: Optional[Actor]) -> bool:
+    """Whether pages show ``actor`` the technical side of files and processing (SHA-256,
+    MIME types, tool names and versions, step output). Commune radio staff choose and
+    air programmes: those details only get in their way, so they never see them."""
+    return actor is not None and actor.role not in TECHNICAL_DETAILS_HIDDEN_FROM
+
+
+def display_name(kho: Kho, actor: Optional[Actor]) -> str:
+    """The signed-in person's full name for the page header (login name if unset)."""
+    if actor is None:
+        return ""
+    if actor.user_id is None:
+        return actor.username
+    with kho.transaction() as session:
+        return person_name(session.get(User, actor.user_id)) or actor.username
 
 
 def require_visible(kho: Kho, actor: Actor, product_id: int) -> None:

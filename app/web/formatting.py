@@ -1,12 +1,15 @@
-"""How values read on a page: dates, times, numbers and sizes the Vietnamese way
-(``dd/mm/yyyy``, ``1.234,5``) or the English way; registered as Jinja filters."""
+"""How values read on a page: dates, times, numbers, sizes and durations the Vietnamese
+way (``dd/mm/yyyy``, ``1.234,5``, ``4 phút 05 giây``) or the English way; registered as
+Jinja filters. Also text with its paragraphs kept (still escaped)."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from app.i18n import format_int, format_percent
 
@@ -77,3 +80,34 @@ def filesize(value: int | None) -> str:
         if value >= size:
             return f"{format_decimal(value / size, '#,##0.0')} {unit}"
     return f"{format_decimal(value)} B"
+
+
+def duration(seconds: float | int | None) -> str:
+    """A length of time in seconds as ``4 phút 05 giây`` / ``1 giờ 02 phút 05 giây``
+    (``4 min 05 s`` in English); whole seconds, at least 1 for anything above 0."""
+    if seconds is None or seconds < 0:
+        return ""
+    total = max(1, round(seconds)) if seconds > 0 else 0
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return _("%(h)s h %(m)s min %(s)s s", h=hours, m="%02d" % minutes, s="%02d" % secs)
+    if minutes:
+        return _("%(m)s min %(s)s s", m=minutes, s="%02d" % secs)
+    return _("%(s)s s", s=secs)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+def paragraphs(text: str | None) -> Markup:
+    """Plain text as HTML paragraphs: a blank line starts a new ``<p>``, a single line
+    break becomes ``<br>``. Everything else is escaped (``<script>`` stays text)."""
+    if not text:
+        return Markup("")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    parts = [p for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
+    return Markup("").join(
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line)
+                                                          for line in part.split("\n")))
+        for part in parts)

@@ -1,16 +1,24 @@
-"""The product page, its processing status (JSON for polling) and the byte route
-serving originals and renditions with HTTP Range support."""
+"""The product page, its processing status (JSON for polling), the byte route
+serving originals and renditions with HTTP Range support, and the page-by-page
+reader of PDFs (one rendered page image per page, links to the previous and next)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request
+import re
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.web.common import current_actor, kho, signed_in
+from app.web.common import current_actor, kho, message_text, signed_in
+from app.web.formatting import paragraphs
+from app.web.history import history_entries
 from app.web.labels import suggestion_label
+from app.web.technical import downloads, file_facts, technical_rows
 from app.web.views import (broadcasts_of_product, communes_for, media_url, product_view,
-                           status_label, term_label)
+                           signed_in_name, status_label, term_label)
 
 bp = Blueprint("product", __name__)
+bp.add_app_template_global(signed_in_name)      # the header's "who is signed in"
+_PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 TEXT_PREVIEW_BYTES = 20_000  # bytes of extracted text shown on the page
 CATEGORY_ORDER = {"video": 0, "audio": 1, "image": 2, "pdf": 3, "text": 4}
@@ -38,14 +46,20 @@ def _broadcast_file(files: list[dict]) -> dict | None:
 @signed_in
 def product_page(product_id: int):
     from app.services.products import product_history
-    from app.services.views import download_name, extension_for, local_today
+    from app.services.search import hides_draft
+    from app.services.views import (download_name, extension_for, local_today,
+                                    shows_technical_details)
+    from archive.errors import NotFound
 
     actor = current_actor()
     product = product_view(product_id)
+    if hides_draft(actor, product["status"], bool(product["files"])):
+        raise NotFound("no product %(id)s", field="id", id=product_id)   # as search does
     files = sorted(product["files"], key=lambda f: (CATEGORY_ORDER.get(f["category"], 9),
                                                     f["id"]))
     texts = {f["id"]: _text_excerpt(product_id, f) for f in files}
-    history = product_history(kho(), actor, product_id)
+    history = history_entries(product_history(kho(), actor, product_id),
+                              {f["id"]: f["original_filename"] for f in files})
     names = {(f["id"], "original"): download_name(product_id, product["title"], "original",
                                                   extension_for(f["original_filename"],
                                                                 f["media_type"]))
@@ -53,7 +67,9 @@ def product_page(product_id: int):
     return render_template(
         "product.html", p=product, files=files, texts=texts, history=history,
         names=names, broadcast_file=_broadcast_file(files), term_label=term_label,
-        media_url=media_url, status_label=status_label,
+        media_url=media_url, status_label=status_label, paragraphs=paragraphs,
+        downloads=downloads, file_facts=file_facts, technical_rows=technical_rows,
+        technical=shows_technical_details(actor),
         broadcasts=broadcasts_of_product(product_id), communes=communes_for(actor),
         today=local_today(kho().settings).strftime("%d/%m/%Y"))
 
@@ -64,12 +80,14 @@ def product_status(product_id: int):
     """Processing status for the polling script: product and per-file status."""
     product = product_view(product_id)
     return jsonify(
-        id=product["id"], status=product["status"], status_label=status_label(product["status"]),
+        id=product["id"], status=product["status"], warnings=product["warnings"],
+        status_label=status_label(product["status"], product["warnings"]),
         done=product["status"] in ("ready", "failed", "draft"),
         files=[{"id": f["id"], "name": f["original_filename"], "status": f["status"],
                 "status_label": status_label(f["status"] if f["status"] != "queued"
                                              else "processing"),
-                "error": f["error"]} for f in product["files"]],
+                "error": message_text(f["error"]) if f["error"] else None}
+               for f in product["files"]],
         suggestions=[dict(s, label=suggestion_label(s["kind"], s["code"]),
                           kind_label=_("theme") if s["kind"] == "theme" else _("convention"))
                      for s in product["suggestions"]])
@@ -114,3 +132,47 @@ def file_bytes(product_id: int, file_id: int, rendition: str):
     body = download.iter_range(start, end) if download.size else iter(())
     return Response(body, status, headers=headers, mimetype=download.media_type,
                     direct_passthrough=True)
+
+
+def _page_number(text: str) -> int:
+    from archive.errors import NotFound
+
+    if not _PAGE_NUMBER.fullmatch(text):
+        raise NotFound("%(page)s is not a page number", field="page", page=text[:20])
+    return int(text)
+
+
+@bp.route("/products/<int:product_id>/files/<int:file_id>/pages/<page>")
+@signed_in
+def pdf_page(product_id: int, file_id: int, page: str):
+    """One page of a PDF to read on a phone: its image, "Trang 3/12", links to the
+    previous and next page (plain links: no script needed). A page that does not exist
+    answers 404 with the page count and a link to the first page."""
+    from app.services.pdf_pages import check_page, pdf_pages
+    from archive.errors import NotFound
+
+    doc = pdf_pages(kho(), current_actor(), product_id, file_id)
+    try:
+        number = _page_number(page)
+        check_page(doc, number)
+    except NotFound as problem:
+        return render_template("product_pdf_page.html", doc=doc, page=None,
+                               problem=problem), 404
+    return render_template("product_pdf_page.html", doc=doc, page=number, problem=None,
+                           image_url=url_for("product.pdf_page_image",
+                                             product_id=product_id, file_id=file_id,
+                                             page=number))
+
+
+@bp.route("/products/<int:product_id>/files/<int:file_id>/pages/<page>/image")
+@signed_in
+def pdf_page_image(product_id: int, file_id: int, page: str):
+    """The JPEG of one PDF page (rendered on first request, then kept in storage)."""
+    from app.services.pdf_pages import page_image
+
+    image = page_image(kho(), current_actor(), product_id, file_id, _page_number(page))
+    headers = {"Cache-Control": "private, max-age=86400", "Content-Length": str(image.size),
+               "ETag": f'"{image.sha256[:32]}-page-{page}"',
+               "Content-Disposition": f'inline; filename="{image.filename}"'}
+    return Response(image.iter_range(0, image.size - 1), 200, headers=headers,
+                    mimetype=image.media_type, direct_passthrough=True)

@@ -1,0 +1,238 @@
+"""A product's history as sentences in the reader's language.
+
+:func:`app.services.products.product_history` gives audited edits (field ->
+[old, new] with vocabulary and unit *codes*) and provenance events (step names such as
+``broadcast`` or ``probe``, tools, outcomes, raw detail). Here each becomes one plain
+sentence: "Nguyễn Thu Hà đã sửa: Ngôn ngữ: Tiếng Việt → Tiếng Việt, Tiếng Xơ Đăng",
+"Đã tạo bản MP3 phát thanh". Codes become their labels, fields their names, people
+their full names; what a tool printed stays in ``technical`` for the folded
+"Chi tiết kỹ thuật" (shown to producers and admins only). Values typed by people are
+escaped: a sentence is Markup built from escaped parts.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any, Iterable
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from markupsafe import Markup, escape
+
+from app.web.formatting import vn_date
+from app.web.labels import label
+
+VALUE_MAX = 160        # characters of a long text (a description) shown in a sentence
+
+FIELD_NAMES = {
+    "title": lazy_gettext("Title"), "description": lazy_gettext("Description"),
+    "kind": lazy_gettext("Kind"), "languages": lazy_gettext("Languages"),
+    "themes": lazy_gettext("Themes"), "conventions": lazy_gettext("Conventions"),
+    "channels": lazy_gettext("Channels"), "plan_task": lazy_gettext("Plan task"),
+    "lead_unit": lazy_gettext("Lead unit"),
+    "cooperating_units": lazy_gettext("Cooperating units"),
+    "communes": lazy_gettext("Communes"), "produced_on": lazy_gettext("Produced on"),
+    "tags": lazy_gettext("Tags"), "rights_note": lazy_gettext("Rights note"),
+    "sensitive": lazy_gettext("Restricted"), "source": lazy_gettext("Source"),
+}
+# processing step -> (sentence when it worked, sentence when it failed)
+STEPS = {
+    "probe": (lazy_gettext("Read the technical facts of the file"),
+              lazy_gettext("The file could not be read")),
+    "broadcast": (lazy_gettext("Made the broadcast MP3"),
+                  lazy_gettext("The broadcast MP3 could not be made")),
+    "lowband": (lazy_gettext("Made the web preview MP3"),
+                lazy_gettext("The web preview MP3 could not be made")),
+    "waveform": (lazy_gettext("Drew the waveform of the sound"),
+                 lazy_gettext("The waveform could not be drawn")),
+    "poster": (lazy_gettext("Took a poster image from the video"),
+               lazy_gettext("No poster image could be taken from the video")),
+    "proxy": (lazy_gettext("Made the web preview video"),
+              lazy_gettext("The web preview video could not be made")),
+    "derivatives": (lazy_gettext("Made the preview image"),
+                    lazy_gettext("The preview image could not be made")),
+    "text": (lazy_gettext("Read the text of the document"),
+             lazy_gettext("The text of the document could not be read")),
+    "ocr": (lazy_gettext("Recognised the text in the pictures (OCR)"),
+            lazy_gettext("The text in the pictures could not be recognised (OCR)")),
+    "file.process": (lazy_gettext("Processed the file"),
+                     lazy_gettext("Processing of the file stopped")),
+}
+_AIRED = re.compile(r"aired on (\d{4}-\d{2}-\d{2}) by (\S+)")
+_NO_TEXT_LAYER = "no text layer"
+# a confirmed tag suggestion is audited as field -> [None, "+<code> (confirmed)"]
+_SUGGESTION = re.compile(r"([+-])(\S+) \((\w+)\)")
+
+
+def _say(template: str, **values: Any) -> Markup:
+    """A translated template filled with escaped values (Markup values pass as is)."""
+    return Markup(escape(template)) % {k: v if isinstance(v, Markup) else escape(v)
+                                         for k, v in values.items()}
+
+
+def _code_labels(field: str, codes: Iterable[str]) -> str:
+    return ", ".join(label(field, c) for c in codes)
+
+
+def value_text(field: str, value: Any) -> str:
+    """One side of an edit, as the reader knows it: labels for vocabulary and unit
+    codes, dd/mm/yyyy dates, yes/no, "(empty)", long texts cut at VALUE_MAX."""
+    if value in (None, "", []):
+        return _("(empty)")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if field == "produced_on" and isinstance(value, str):
+        try:
+            return vn_date(date.fromisoformat(value[:10]))
+        except ValueError:
+            return value
+    if isinstance(value, (list, tuple)):
+        if field in ("tags",):
+            return ", ".join(str(v) for v in value)
+        return _code_labels(field, [str(v) for v in value])
+    text = str(value)
+    if field not in ("title", "description", "rights_note", "source", "tags"):
+        text = label(field, text)
+    text = " ".join(text.split())
+    return text if len(text) <= VALUE_MAX else text[:VALUE_MAX - 1].rstrip() + "…"
+
+
+def field_name(field: str) -> str:
+    found = FIELD_NAMES.get(field)
+    return str(found) if found is not None else field.replace("_", " ").capitalize()
+
+
+def changes_text(changes: dict[str, Any]) -> Markup:
+    """``Ngôn ngữ: Tiếng Việt → Tiếng Việt, Tiếng Xơ Đăng; Tiêu đề: …``."""
+    parts = []
+    for field, pair in changes.items():
+        marked = _SUGGESTION.fullmatch(pair[1]) if isinstance(pair, (list, tuple)) \
+            and len(pair) == 2 and pair[0] is None and isinstance(pair[1], str) else None
+        if marked and marked.group(3) == "confirmed":
+            parts.append(_say(_("%(field)s: added %(value)s (a confirmed suggestion)"),
+                              field=field_name(field), value=label(field, marked.group(2))))
+        elif isinstance(pair, (list, tuple)) and len(pair) == 2:
+            parts.append(_say(_("%(field)s: %(old)s → %(new)s"), field=field_name(field),
+                              old=value_text(field, pair[0]), new=value_text(field, pair[1])))
+        else:
+            parts.append(escape(field_name(field)))
+    return Markup("; ").join(parts)
+
+
+def _change_sentence(row: dict[str, Any]) -> Markup:
+    who = row.get("user_name")
+    if row["action"] == "create":
+        return _say(_("%(user)s created the product"), user=who) if who \
+            else escape(_("The product was created"))
+    if row["action"] == "import":
+        return _say(_("%(user)s imported the product from another archive"), user=who) \
+            if who else escape(_("The product was imported from another archive"))
+    if row["action"] == "update":
+        what = changes_text(row.get("changes") or {})
+        return _say(_("%(user)s edited: %(changes)s"), user=who, changes=what) if who \
+            else _say(_("Edited: %(changes)s"), changes=what)
+    return escape(row["action"])
+
+
+def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None:
+    """The sentence of a provenance event; None for a step that had nothing to do."""
+    action, outcome, who = row["action"], row.get("outcome") or "ok", row.get("user_name")
+    file = files.get(row.get("file_id") or 0) or _("a file no longer in this product")
+    if outcome == "skipped":
+        return None
+    if action == "file.receive":
+        return _say(_("%(user)s uploaded the file %(file)s"), user=who, file=file) if who \
+            else _say(_("The file %(file)s was received"), file=file)
+    if action == "file.import":
+        return _say(_("The file %(file)s was imported from another archive"), file=file)
+    if action == "product.import":
+        return escape(_("The product was imported from another archive"))
+    if action == "ingest.bulk":
+        return _say(_("%(user)s added the product from a spreadsheet"), user=who) if who \
+            else escape(_("The product was added from a spreadsheet"))
+    if action == "broadcast.log":
+        found = _AIRED.search(row.get("detail") or "")
+        if found:
+            day = vn_date(date.fromisoformat(found.group(1)))
+            commune = label("communes", found.group(2))
+            return _say(_("%(user)s logged that %(commune)s aired it on %(day)s"),
+                        user=who or _("someone"), commune=commune, day=day)
+        return escape(_("A broadcast was logged"))
+    if action == "broadcast.withdraw":
+        found = _AIRED.search(row.get("detail") or "")
+        if found:
+            day = vn_date(date.fromisoformat(found.group(1)))
+            commune = label("communes", found.group(2))
+            return _say(_("%(user)s withdrew the log that %(commune)s aired it on %(day)s"),
+                        user=who or _("someone"), commune=commune, day=day)
+        return escape(_("A broadcast log was withdrawn"))
+    if action == "file.retry":
+        return _say(_("%(user)s asked for %(file)s to be processed again"),
+                    user=who or _("someone"), file=file)
+    if action == "file.remove":
+        removed = _json_field(row.get("detail"), "filename") or file
+        return _say(_("%(user)s removed the file %(file)s"), user=who or _("someone"),
+                    file=removed)
+    if action == "fixity.check":
+        return _say(_("Checked that the stored copy of %(file)s is intact"), file=file) \
+            if outcome == "ok" else \
+            _say(_("The stored copy of %(file)s is damaged or missing"), file=file)
+    if action == "fixity.repair":
+        return _say(_("A damaged stored copy of %(file)s was replaced by verified bytes"),
+                    file=file)
+    if action == "replica.copy":
+        return _say(_("A safety copy of %(file)s was made on the replica"), file=file)
+    if action == "text" and outcome == "ok" and _NO_TEXT_LAYER in (row.get("detail") or ""):
+        return escape(_("The document has no text layer (scanned pages)"))
+    step = STEPS.get(action)
+    if step is not None:
+        return escape(step[0] if outcome == "ok" else step[1])
+    return _say(_("Processing step %(step)s: done") if outcome == "ok"
+                else _("Processing step %(step)s: failed"), step=action)
+
+
+def _json_field(text: str | None, key: str) -> str:
+    """``key`` of a JSON object in an event's detail ("" when it is not one)."""
+    try:
+        found = json.loads(text or "")
+    except ValueError:
+        return ""
+    return str(found.get(key) or "") if isinstance(found, dict) else ""
+
+
+def _technical(row: dict[str, Any]) -> str:
+    """What a tool reported, for the folded technical details (one line of text)."""
+    bits = [row["action"]]
+    if row.get("tool") and row["tool"] != "kho":
+        bits.append(f"{row['tool']} {row.get('tool_version') or ''}".strip())
+    if row.get("outcome"):
+        bits.append(row["outcome"])
+    detail = " ".join((row.get("detail") or "").split())
+    if detail:
+        bits.append(detail[:400] + ("…" if len(detail) > 400 else ""))
+    return " · ".join(bits)
+
+
+def history_entries(rows: list[dict[str, Any]], files: dict[int, str]) -> list[dict]:
+    """Rows of ``product_history`` as ``{"at", "sentence", "file", "failed",
+    "technical"}``, newest first; ``files`` maps file id -> the file's name.
+
+    ``file`` names the file a processing step worked on (other sentences name their
+    file themselves; "" for edits); ``technical`` is
+    the event's raw line (step, tool and version, outcome, detail), "" for edits.
+    A skipped step (nothing to do: "PDF has a text layer") has no sentence and is left
+    out of ``sentence`` entries but keeps its technical line.
+    """
+    entries = []
+    for row in rows:
+        if row["type"] == "change":
+            entries.append({"at": row["at"], "sentence": _change_sentence(row), "file": "",
+                            "failed": False, "technical": ""})
+            continue
+        step = row["action"] in STEPS or row["action"] == "text"
+        entries.append({"at": row["at"], "sentence": _event_sentence(row, files),
+                        "file": files.get(row.get("file_id") or 0, "") if step else "",
+                        "failed": row.get("outcome") == "failed",
+                        "technical": _technical(row)})
+    return entries
