@@ -4,8 +4,9 @@ Public interface: :class:`SearchIndex` and the records it takes and returns.
 """
 from search_index.index import SearchIndex
 from search_index.records import (
-    DEFAULT_FACETS, FACET_FIELDS, SORTS, Hit, IndexedProduct, SearchQuery, SearchResult,
+    DEFAULT_FACETS, FACET_FIELDS, FLAG_FIELDS, SORTS, Hit, IndexedProduct, SearchQuery,
+    SearchResult,
 )
 
 __all__ = ["SearchIndex", "IndexedProduct", "SearchQuery", "SearchResult", "Hit",
-           "FACET_FIELDS", "DEFAULT_FACETS", "SORTS"]
+           "FACET_FIELDS", "FLAG_FIELDS", "DEFAULT_FACETS", "SORTS"]

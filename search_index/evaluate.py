@@ -44,6 +44,7 @@ class Restrictions:
     date_to: date | None
     include_sensitive: bool
     exclude_ids: frozenset[int] = frozenset()
+    include_fileless_drafts: bool = True
 
 
 def _bm25_params(searcher, fieldname: str) -> tuple[float, float]:
@@ -57,6 +58,8 @@ def _restriction_mask(reader, data: SegmentData, r: Restrictions) -> np.ndarray:
     mask = data.alive(reader).copy()
     if not r.include_sensitive:
         mask &= ~data.term_mask(reader, "sensitive", ["1"])
+    if not r.include_fileless_drafts:
+        mask &= ~data.term_mask(reader, "fileless_draft", ["1"])
     if r.exclude_ids:
         mask &= ~np.isin(data.column(reader, "pid"), np.fromiter(r.exclude_ids, np.int64))
     for name, values in r.filters.items():

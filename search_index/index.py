@@ -230,7 +230,7 @@ class SearchIndex:
     def _run(self, searcher, q: SearchQuery, parsed: ParsedQuery) -> SearchResult:
         restrictions = Restrictions({k: list(v) for k, v in q.filters.items()},
                                     q.date_from, q.date_to, q.include_sensitive,
-                                    frozenset(q.exclude_ids))
+                                    frozenset(q.exclude_ids), q.include_fileless_drafts)
         matches = evaluate(searcher, self._segment_data, parsed, restrictions)
         docs, scores = gather(matches)
         k = q.page * q.per_page
@@ -301,4 +301,5 @@ def _cache_key(q: SearchQuery, parsed: ParsedQuery, generation: int) -> tuple:
     words = tuple((w.folded, w.exact) for w in parsed.words)
     phrases = tuple(tuple(p) for p in parsed.phrases)
     return (generation, words, phrases, filters, q.date_from, q.date_to, q.sort, q.page,
-            q.per_page, q.include_sensitive, tuple(q.facets), tuple(sorted(q.exclude_ids)))
+            q.per_page, q.include_sensitive, q.include_fileless_drafts, tuple(q.facets),
+            tuple(sorted(q.exclude_ids)))

@@ -5,12 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 # Facet fields, in the order the UI shows them. Values are opaque strings
-# (codes or names chosen by the caller); year and the two flags are turned
+# (codes or names chosen by the caller); year and the three flags are turned
 # into strings ("2024", "true"/"false").
 FACET_FIELDS: tuple[str, ...] = (
     "kind", "languages", "themes", "conventions", "plan_task", "lead_unit",
     "communes", "channels", "year", "status", "digital_platform", "ethnic_language",
+    "broadcast_copy",
 )
+FLAG_FIELDS: tuple[str, ...] = ("digital_platform", "ethnic_language", "broadcast_copy")
 DEFAULT_FACETS: tuple[str, ...] = ("kind", "languages", "communes", "themes", "year")
 SORTS: tuple[str, ...] = ("relevance", "newest", "title")
 
@@ -40,6 +42,13 @@ class IndexedProduct:
     ethnic_language: bool = False
     sensitive: bool = False
     updated_at: datetime | None = None
+    broadcast_copy: bool = False  # a file of it has a broadcast MP3 rendition
+    has_files: bool = False       # False with status "draft": a file-less draft
+
+    @property
+    def fileless_draft(self) -> bool:
+        """A draft nobody has given a file yet: nothing to air or read."""
+        return self.status == "draft" and not self.has_files
 
 
 @dataclass
@@ -62,6 +71,9 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     include_sensitive: bool = False
+    # False for readers who only pick what to air (commune staff): file-less drafts
+    # are left out of hits, totals and facet counts
+    include_fileless_drafts: bool = True
     facets: list[str] = field(default_factory=lambda: list(DEFAULT_FACETS))
     # products left out whatever their index entry says: the catalogue knows better
     # until the index catches up (made sensitive or deleted a moment ago)

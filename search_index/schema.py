@@ -61,6 +61,7 @@ def build_schema() -> fields.Schema:
         "phrase": fields.FieldType(formats.Positions(), fold_ana, scorable=True),
         "shingle": fields.FieldType(formats.Existence(), fold_ana, scorable=True),
         "sensitive": _facet_field(),
+        "fileless_draft": _facet_field(),
         "doc": fields.STORED(),
         "pid": fields.COLUMN(columns.NumericColumn("q", default=-1)),
         "produced": fields.COLUMN(columns.NumericColumn("i", default=NO_DATE)),
@@ -115,6 +116,7 @@ def facet_values(p: IndexedProduct) -> dict[str, list[str]]:
         "status": listed(p.status),
         "digital_platform": ["true" if p.digital_platform else "false"],
         "ethnic_language": ["true" if p.ethnic_language else "false"],
+        "broadcast_copy": ["true" if p.broadcast_copy else "false"],
     }
 
 
@@ -162,6 +164,7 @@ def to_document(p: IndexedProduct) -> dict:
         "exact": exact,
         "phrase": phrase, "shingle": sorted({s for words in parts for s in shingles(words)}),
         "sensitive": ["1" if p.sensitive else "0"],
+        "fileless_draft": ["1" if p.fileless_draft else "0"],
         "produced": _day_number(p.produced_on), "updated": _micros(p.updated_at),
         "title_key": title_sort_bytes(title),
         "seq": _hashes(phrase), "xseq": _hashes(exact),

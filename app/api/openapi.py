@@ -110,8 +110,12 @@ def _other_paths() -> dict[str, Any]:
     facet_params = [param(name, "query", {"type": "array", "items": text},
                            "Facet filter (repeatable; OR within, AND across)")
                     for name in ("kind", "languages", "themes", "conventions", "plan_task",
-                                 "lead_unit", "communes", "channels", "year", "status",
-                                 "digital_platform", "ethnic_language")]
+                                 "lead_unit", "communes", "channels", "year", "status")]
+    flag = {"type": "array", "items": {"type": "string", "enum": ["true", "false"]}}
+    facet_params += [param("digital_platform", "query", flag, "On a digital platform"),
+                     param("ethnic_language", "query", flag, "In an ethnic-minority language"),
+                     param("broadcast_copy", "query", flag,
+                           "Has a broadcast MP3 (true) or not (false)")]
     commune = param("commune", "query", text, "Commune code (commune staff: their own)")
     year = param("year", "query", {"type": "integer", "minimum": 1900, "maximum": 2999},
                   "Year of the air date")

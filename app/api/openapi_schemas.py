@@ -129,7 +129,10 @@ def _exchange_schemas() -> dict[str, Any]:
                                                        "items": {"type": "string"}},
             "year": nullable("integer"), "status": nullable("string"),
             "produced_on": nullable("string", format="date"), "url": {"type": "string"},
-            "thumbnail_url": nullable("string")}},
+            "thumbnail_url": nullable("string"),
+            "duration_s": nullable("number", description="seconds of its sound or video"),
+            "broadcast_copy": {"type": "boolean"}, "broadcast_url": nullable("string"),
+            "waveform_url": nullable("string")}},
         "SearchResult": {"type": "object", "properties": {
             "total": {"type": "integer"}, "page": {"type": "integer"},
             "per_page": {"type": "integer"}, "hits": {"type": "array", "items": ref("Hit")},

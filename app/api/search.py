@@ -9,22 +9,33 @@ from app.api.base import actor, blueprint, kho, rendition_url
 from app.services import search as search_service, views, vocabularies
 
 
-def _hit_json(hit, thumbnail_file: int | None) -> dict[str, Any]:
+def _hit_json(hit, thumbnail_file: int | None,
+              media: search_service.HitMedia) -> dict[str, Any]:
+    def url_of(file_id: int | None, rendition: str) -> str | None:
+        return rendition_url(hit.id, file_id, rendition) if file_id else None
+
     return {"id": hit.id, "title": hit.title, "title_html": hit.title_html,
             "snippet": hit.snippet, "kind": hit.kind or None, "languages": hit.languages,
             "year": hit.year, "status": hit.status or None,
             "produced_on": hit.produced_on.isoformat() if hit.produced_on else None,
             "url": url_for("api.product", product_id=hit.id),
-            "thumbnail_url": (rendition_url(hit.id, thumbnail_file, "thumbnail")
-                              if thumbnail_file else None)}
+            "thumbnail_url": url_of(thumbnail_file, "thumbnail"),
+            "duration_s": media.duration_s,
+            "broadcast_copy": media.broadcast_file is not None,
+            "broadcast_url": url_of(media.broadcast_file, "broadcast"),
+            "waveform_url": url_of(media.waveform_file, "waveform")}
 
 
 @blueprint.get("/search")
 def search() -> Response:
     result = search_service.search(kho(), actor(), request.args)
-    thumbs = views.thumbnails(kho(), [h.id for h in result.hits])
+    ids = [h.id for h in result.hits]
+    thumbs = views.thumbnails(kho(), ids)
+    media = search_service.hit_media(kho(), ids)
+    none = search_service.HitMedia()
     return jsonify(total=result.total, page=result.page, per_page=result.per_page,
-                   hits=[_hit_json(h, thumbs.get(h.id)) for h in result.hits],
+                   hits=[_hit_json(h, thumbs.get(h.id), media.get(h.id, none))
+                         for h in result.hits],
                    facets=result.facets)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.bootstrap import Kho
 from app.services.sql_upsert import upsert
 from archive.base import utcnow
-from archive.models import File, IndexBacklog, Product
+from archive.models import Derivative, File, IndexBacklog, Product
 from search_index import IndexedProduct
 
 JOB_FLUSH = "index.flush"
@@ -41,11 +41,13 @@ def to_indexed(p: Product) -> IndexedProduct:
         year=p.produced_on.year if p.produced_on else None, produced_on=p.produced_on,
         status=p.status, digital_platform=any(t.digital_platform for t in channels),
         ethnic_language=any(t.ethnic_minority for t in languages), sensitive=p.sensitive,
-        updated_at=p.updated_at)
+        updated_at=p.updated_at, has_files=bool(p.files),
+        broadcast_copy=any(d.name == "broadcast" for f in p.files for d in f.derivatives))
 
 
 _LOAD = (selectinload(Product.terms), selectinload(Product.communes),
-         selectinload(Product.files).load_only(File.text, File.original_filename))
+         selectinload(Product.files).load_only(File.text, File.original_filename)
+         .selectinload(File.derivatives).load_only(Derivative.name))
 
 
 def update_now(kho: Kho, product_ids: Iterable[int]) -> int:

@@ -1,20 +1,40 @@
-"""The search use case: turn request parameters into a SearchQuery for the actor."""
+"""The search use case: turn request parameters into a SearchQuery for the actor,
+and the media facts a page of hits shows (duration, broadcast copy, waveform)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.product_input import parse_date
 from archive.errors import Quantity, ValidationError
-from archive.models import IndexBacklog, Product, Unit
+from archive.models import Derivative, File, IndexBacklog, Product, Unit
 from archive.text import normalize_text
-from search_index import FACET_FIELDS, SORTS, SearchQuery, SearchResult
+from search_index import FACET_FIELDS, FLAG_FIELDS, SORTS, SearchQuery, SearchResult
 
 MAX_PER_PAGE = 100
+FLAG_VALUES = ("true", "false")
+# Facets counted for every search: the ones the page shows, plus the broadcast-copy
+# flag (the page shows its "true" count beside the filter).
+COUNTED_FACETS = (*FACET_FIELDS[:9], "broadcast_copy")
+# Roles that only pick finished work to air or show: a draft without any file has
+# nothing for them, so it is left out of their search and its page is "not found".
+DRAFT_BLIND_ROLES = frozenset({"commune"})
+
+
+def sees_fileless_drafts(actor: Actor) -> bool:
+    """Whether ``actor`` is shown drafts that have no file yet (everyone but commune
+    staff: producers fill them in, admins and the office follow the work)."""
+    return actor.role not in DRAFT_BLIND_ROLES
+
+
+def hides_draft(actor: Actor, status: str, has_files: bool) -> bool:
+    """True when a product in this state is hidden from ``actor`` (search and page)."""
+    return status == "draft" and not has_files and not sees_fileless_drafts(actor)
 
 
 def build_query(actor: Actor, params: Mapping[str, Any]) -> SearchQuery:
@@ -55,11 +75,16 @@ def build_query(actor: Actor, params: Mapping[str, Any]) -> SearchQuery:
             raise ValidationError("not a date: %(value)s (use dd/mm/yyyy)", field=name,
                                   value=got[0]) from None
     filters = {f: values(f) for f in FACET_FIELDS if values(f)}
+    for name in FLAG_FIELDS:
+        wrong = [v for v in filters.get(name, []) if v not in FLAG_VALUES]
+        if wrong:
+            raise ValidationError("%(value)s is not true or false", field=name, value=wrong[0])
     return SearchQuery(text=" ".join(values("q")), filters=filters, date_from=dates["from"],
                        date_to=dates["to"], sort=sort, page=integer("page", 1, 1, 10_000),
                        per_page=integer("per_page", 20, 1, MAX_PER_PAGE),
                        include_sensitive=actor.can("product.view_sensitive"),
-                       facets=list(FACET_FIELDS[:9]))
+                       include_fileless_drafts=sees_fileless_drafts(actor),
+                       facets=list(COUNTED_FACETS))
 
 
 # Facet filters whose values are units; see _units_carried_by.
@@ -67,7 +92,8 @@ UNIT_FILTERS = ("communes", "lead_unit")
 
 
 def search(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> SearchResult:
-    """Run a search for ``actor`` (sensitive products only for those allowed).
+    """Run a search for ``actor`` (sensitive products only for those allowed, drafts
+    without files not for commune staff: see :func:`sees_fileless_drafts`).
 
     A unit filter (commune, lead unit) given by unit code or GSO code also matches the
     units it replaced: after the 2025 merger, staff of the new commune find the
@@ -81,22 +107,28 @@ def search(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> SearchResult:
             for name in UNIT_FILTERS:
                 if name in query.filters:
                     query.filters[name] = _units_carried_by(units, query.filters[name])
-        query.exclude_ids = _not_yet_hidden(session, query.include_sensitive)
+        query.exclude_ids = _not_yet_hidden(session, query.include_sensitive,
+                                            query.include_fileless_drafts)
     return kho.index.search(query)
 
 
-def _not_yet_hidden(session: Session, include_sensitive: bool) -> frozenset[int]:
+def _not_yet_hidden(session: Session, include_sensitive: bool,
+                    include_fileless_drafts: bool = True) -> frozenset[int]:
     """Products the index may still show but the reader must not see right now.
 
     A change reaches the index after the commit (the worker drains ``index_backlog``),
     and not at all while the worker is down. Until then the catalogue is the truth:
-    a product waiting there that was deleted, or made sensitive (for readers who may
-    not see sensitive products), is left out of hits, totals and facet counts. The
-    backlog is small (it is drained in seconds), so this costs one indexed query.
+    a product waiting there that was deleted, made sensitive (for readers who may
+    not see sensitive products) or left without files as a draft (for commune staff)
+    is left out of hits, totals and facet counts. The backlog is small (it is drained
+    in seconds), so this costs one indexed query.
     """
     gone_or_hidden = Product.id.is_(None)
     if not include_sensitive:
         gone_or_hidden = or_(gone_or_hidden, Product.sensitive.is_(True))
+    if not include_fileless_drafts:
+        has_files = exists().where(File.product_id == Product.id)
+        gone_or_hidden = or_(gone_or_hidden, and_(Product.status == "draft", ~has_files))
     return frozenset(session.scalars(
         select(IndexBacklog.product_id)
         .outerjoin(Product, Product.id == IndexBacklog.product_id)
@@ -111,3 +143,52 @@ def _units_carried_by(units: list[Unit], codes: list[str]) -> list[str]:
     out = [c for c in codes if c not in by_code and c not in by_gso]  # unknown: match nothing
     out += [unit.code for unit in units if wanted.intersection(unit.lineage())]
     return out
+
+
+@dataclass(frozen=True)
+class HitMedia:
+    """What a page of hits shows of a product's files, besides its thumbnail.
+
+    ``duration_s``: seconds of its main sound or moving picture (the file with the
+    broadcast copy, else its first audio or video file), None when unknown.
+    ``broadcast_file`` / ``waveform_file``: id of the first file with that rendition.
+    """
+
+    duration_s: Optional[float] = None
+    broadcast_file: Optional[int] = None
+    waveform_file: Optional[int] = None
+
+
+def hit_media(kho: Kho, product_ids: Iterable[int]) -> dict[int, HitMedia]:
+    """product id -> :class:`HitMedia` for the products that have audio or video or a
+    broadcast copy (one query for a page of hits; others are left out)."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    with kho.transaction() as session:
+        rows = session.execute(
+            select(File.product_id, File.id, File.category, File.technical, Derivative.name)
+            .outerjoin(Derivative, and_(Derivative.file_id == File.id,
+                                        Derivative.name.in_(("broadcast", "waveform"))))
+            .where(File.product_id.in_(ids)).order_by(File.product_id, File.id)).all()
+    files: dict[int, dict[int, dict]] = {}
+    for product_id, file_id, category, technical, rendition in rows:
+        entry = files.setdefault(product_id, {}).setdefault(
+            file_id, {"category": category, "technical": technical or {}, "names": set()})
+        if rendition:
+            entry["names"].add(rendition)
+    return {pid: media for pid, by_file in files.items()
+            if (media := _media_of(by_file)) != HitMedia()}
+
+
+def _media_of(by_file: dict[int, dict]) -> HitMedia:
+    def first(name: str) -> Optional[int]:
+        return next((fid for fid, f in by_file.items() if name in f["names"]), None)
+
+    broadcast = first("broadcast")
+    timed = [fid for fid, f in by_file.items() if f["category"] in ("audio", "video")]
+    main = broadcast if broadcast is not None else (timed[0] if timed else None)
+    duration = by_file[main]["technical"].get("duration_s") if main is not None else None
+    return HitMedia(duration_s=float(duration) if isinstance(duration, (int, float))
+                    and duration > 0 else None,
+                    broadcast_file=broadcast, waveform_file=first("waveform"))

@@ -1,4 +1,10 @@
-"""The search page: one box, facet filters with counts, snippets, thumbnails, pages."""
+"""The search page: one box, facet filters with counts, snippets, thumbnails, pages.
+
+A hit shows what commune staff need to choose what to air: the duration, a
+"Broadcast MP3" badge and, for sound without a picture, the waveform. On a phone the
+results come first and the filters fold into one "Filters" control (search.js opens it
+on wide screens and sends the form when the sort changes).
+"""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
@@ -18,6 +24,18 @@ FACET_TITLES = {
     "channels": "Channel", "year": "Year", "status": "Status",
 }
 FACETS_SHOWN = 8  # values per facet before "more"
+BROADCAST_FILTER = "broadcast_copy"   # the "has a broadcast copy" flag (value "true")
+# query parameters that are not filters (the "Filters (n)" count leaves them out)
+NOT_FILTERS = ("q", "page", "sort", "per_page")
+
+
+def duration_text(seconds: float | None) -> str:
+    """``4:05`` or ``1:02:03`` (rounded to the second); "" when unknown."""
+    if seconds is None or seconds <= 0:
+        return ""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _facet_label(field: str, value: str) -> str:
@@ -45,6 +63,8 @@ def _toggle(args: MultiDict, field: str, value: str) -> str:
 def _facet_groups(result, args: MultiDict) -> list[dict]:
     groups = []
     for field, counts in result.facets.items():
+        if field == BROADCAST_FILTER:
+            continue    # shown as its own switch, above the facets
         chosen = set(args.getlist(field))
         if not counts and not chosen:
             continue
@@ -73,10 +93,14 @@ def search_page():
         error = error_message(exc)
         result = search_service.search(kho(), current_actor(), {"q": args.get("q", "")})
     thumbs = thumbnails(kho(), [h.id for h in result.hits])
+    media = search_service.hit_media(kho(), [h.id for h in result.hits])
     pages = max(1, -(-result.total // result.per_page))
     return render_template(
-        "search.html", result=result, args=args, error=error, thumbs=thumbs,
+        "search.html", result=result, args=args, error=error, thumbs=thumbs, media=media,
         facets=_facet_groups(result, args), pages=pages, status_label=status_label,
+        broadcast_filter=_broadcast_switch(result, args),
+        chosen_filters=sum(len(v) for k, v in args.lists() if k not in NOT_FILTERS),
+        duration_text=duration_text,
         kind_label=lambda code: label("kind", code),
         language_label=lambda code: label("languages", code),
         page_url=lambda n: _url_with(args, page=str(n)),
@@ -84,3 +108,11 @@ def search_page():
         else url_for("search.search_page"),
         sort_options=[("relevance", _("Most relevant")), ("newest", _("Newest")),
                       ("title", _("Title A–Z"))])
+
+
+def _broadcast_switch(result, args: MultiDict) -> dict:
+    """The "has a broadcast copy" switch: on or off, its link and how many it leaves."""
+    on = "true" in args.getlist(BROADCAST_FILTER)
+    count = result.facets.get(BROADCAST_FILTER, {}).get("true", 0)
+    return {"on": on, "count": count,
+            "url": _url_with(args, **{BROADCAST_FILTER: None if on else "true", "page": None})}

@@ -9,7 +9,7 @@ from tests.unit.api.conftest import png_bytes
 def test_search_without_diacritics_finds_the_accented_title(api):
     wanted = api.create(title="Quyền trẻ em ở Đăk Kôi", kind="radio-feature")
     api.create(title="Bầu cử hội đồng nhân dân", kind="video", languages=["sed"])
-    response = api.call("commune", "GET", "/search?q=quyen+tre+em+dak+koi")
+    response = api.call("office", "GET", "/search?q=quyen+tre+em+dak+koi")
     body = response.get_json()
     assert response.status_code == 200
     assert body["total"] == 1
@@ -21,6 +21,14 @@ def test_search_without_diacritics_finds_the_accented_title(api):
     assert hit["url"] == f"/api/v1/products/{wanted['id']}"
     assert hit["thumbnail_url"] is None
     assert body["facets"]["kind"] == {"radio-feature": 1}
+
+
+def _upload(api, product_id: int, data: bytes, name: str) -> dict:
+    response = api.call("producer", "POST", f"/products/{product_id}/files",
+                        data={"file": (io.BytesIO(data), name)},
+                        content_type="multipart/form-data")
+    assert response.status_code in (201, 202), response.get_json()
+    return response.get_json()
 
 
 def test_search_facet_filter_sort_and_paging(api):
@@ -76,7 +84,9 @@ def test_a_product_made_sensitive_vanishes_from_search_before_the_index_catches_
     from app.services import indexing
 
     secret = api.create(title="Hồ sơ nhạy cảm về khiếu nại", kind="video")
-    api.create(title="Hồ sơ công khai về khiếu nại", kind="video")
+    public = api.create(title="Hồ sơ công khai về khiếu nại", kind="video")
+    for product in (secret, public):      # commune staff see no file-less drafts
+        _upload(api, product["id"], png_bytes(), "ho-so.png")
     assert api.call("commune", "GET", "/search?q=khieu+nai").get_json()["total"] == 2
     monkeypatch.setattr(indexing, "queue_flush", lambda kho: False)   # the worker is down
     assert api.call("admin", "PATCH", f"/products/{secret['id']}",
@@ -96,3 +106,59 @@ def test_a_deleted_product_is_gone_from_search_at_once(api, monkeypatch):
     monkeypatch.setattr(indexing, "queue_flush", lambda kho: False)
     assert api.call("admin", "DELETE", f"/products/{gone['id']}").status_code == 204
     assert api.call("office", "GET", "/search?q=ban+tin+da+xoa").get_json()["total"] == 0
+
+
+def test_broadcast_copy_filter_and_what_a_hit_says_about_airing(api):
+    from tests.unit.api.conftest import wav_bytes
+
+    feature = api.create(title="Bản tin phát thanh về bầu cử", kind="radio-feature")
+    poster = api.create(title="Tranh cổ động về bầu cử", kind="poster")
+    api.create(title="Nháp về bầu cử", kind="video")
+    _upload(api, feature["id"], wav_bytes(seconds=1.0), "ban-tin.wav")
+    _upload(api, poster["id"], png_bytes(), "tranh.png")
+
+    everything = api.call("office", "GET", "/search?q=bau+cu").get_json()
+    assert everything["total"] == 3
+    assert everything["facets"]["broadcast_copy"] == {"false": 2, "true": 1}
+    body = api.call("office", "GET", "/search?q=bau+cu&broadcast_copy=true").get_json()
+    assert body["total"] == 1 and body["facets"]["kind"] == {"radio-feature": 1}
+    hit = body["hits"][0]
+    assert hit["id"] == feature["id"] and hit["broadcast_copy"] is True
+    assert abs(hit["duration_s"] - 1.0) < 0.2
+    assert hit["broadcast_url"].endswith("/broadcast") and hit["waveform_url"].endswith("/waveform")
+    assert api.call("commune", "GET", hit["broadcast_url"]).status_code in (200, 302)
+    others = api.call("office", "GET", "/search?q=bau+cu&broadcast_copy=false").get_json()
+    assert others["total"] == 2 and all(h["broadcast_copy"] is False for h in others["hits"])
+    assert all(h["broadcast_url"] is None and h["duration_s"] is None for h in others["hits"])
+
+    wrong = api.call("office", "GET", "/search?broadcast_copy=yes")
+    assert wrong.status_code == 422 and "broadcast_copy" in wrong.get_json()["fields"]
+
+
+def test_commune_staff_are_not_shown_fileless_drafts_even_before_the_index_catches_up(
+        api, monkeypatch):
+    from sqlalchemy import delete, update
+
+    from app.services import indexing
+    from archive.models import File, Product
+
+    poster = api.create(title="Tranh về phòng chống thiên tai", kind="poster")
+    emptied = api.create(title="Phóng sự về phòng chống thiên tai", kind="video")
+    api.create(title="Nháp về phòng chống thiên tai", kind="radio-feature")
+    _upload(api, poster["id"], png_bytes(), "tranh.png")
+    _upload(api, emptied["id"], png_bytes((80, 60)), "anh.png")
+
+    body = api.call("commune", "GET", "/search?q=thien+tai").get_json()
+    assert body["total"] == 2 and body["facets"]["kind"] == {"poster": 1, "video": 1}
+    assert api.call("office", "GET", "/search?q=thien+tai").get_json()["total"] == 3
+
+    monkeypatch.setattr(indexing, "queue_flush", lambda kho: False)   # the worker is down
+    with api.kho.transaction() as session:     # its only file removed: a draft again
+        session.execute(delete(File).where(File.product_id == emptied["id"]))
+        session.execute(update(Product).where(Product.id == emptied["id"])
+                        .values(status="draft"))
+        indexing.mark(session, [emptied["id"]])
+    body = api.call("commune", "GET", "/search?q=thien+tai").get_json()
+    assert [h["id"] for h in body["hits"]] == [poster["id"]]
+    assert body["total"] == 1 and body["facets"]["kind"] == {"poster": 1}
+    assert api.call("office", "GET", "/search?q=thien+tai").get_json()["total"] == 3
