@@ -8,7 +8,7 @@ from flask import Flask
 
 from app.web import (admin, admin_exports, admin_preservation, auth, broadcasts, dashboard,
                      edit, product, report, search, upload)
-from app.web.common import can, current_actor, message_text
+from app.web.common import can, current_actor, local_today, message_text
 from app.web.errors import register_error_pages
 from app.web.formatting import (change_value, filesize, locale_code, number, percent,
                                 vn_date, vn_datetime, vn_iso, vn_iso_time)
@@ -25,7 +25,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(area.bp)
     app.add_url_rule("/", "index", auth.index)
     app.jinja_env.globals.update(current_actor=current_actor, locale_code=locale_code,
-                                 can=can, label_of=suggestion_label,
+                                 can=can, label_of=suggestion_label, local_today=local_today,
                                  preservation_alert=admin_preservation.alert)
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, number=number,
                                  filesize=filesize, vn_iso=vn_iso, vn_iso_time=vn_iso_time,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from datetime import date
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -25,6 +26,14 @@ _FORM_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/for
 def kho():
     """The runtime (:class:`app.bootstrap.Kho`) of this app."""
     return current_app.extensions["kho"]
+
+
+def local_today() -> date:
+    """Today where Kho's users are (setting ``timezone``), for what a page prefills or
+    shows as an example (placeholders follow the current year, not a year in a file)."""
+    from app.services.views import local_today as today_in
+
+    return today_in(kho().settings)
 
 
 # --- who is signed in --------------------------------------------------------------
