@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import (Column, ColumnElement, ForeignKey, Index, String, Table, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from archive.accounts import User
+from archive.problems import problem_message
 from archive.base import Base, utcnow
 from archive.vocabulary import Term, Unit
 
@@ -117,8 +119,11 @@ class File(Base):
     technical: Mapped[dict] = mapped_column(default=dict)
     text: Mapped[str] = mapped_column(Text, default="")  # extracted or OCR text
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
-    error: Mapped[str] = mapped_column(Text, default="")
-    error_detail: Mapped[str] = mapped_column(Text, default="")
+    # a failed file: what its producer is told, as a code and values (archive.problems;
+    # each door renders it in its reader's language), and the tool's own output
+    problem: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    problem_params: Mapped[Optional[dict]] = mapped_column(default=dict)
+    error_detail: Mapped[str] = mapped_column(Text, default="")   # tool output
     attempts: Mapped[int] = mapped_column(default=0)
     # the consumer processing the file and until when its claim holds (renewed by a
     # heartbeat while it works; app.services.leases): another consumer may take the
@@ -133,6 +138,14 @@ class File(Base):
 
     def derivative(self, name: str) -> Optional["Derivative"]:
         return next((d for d in self.derivatives if d.name == name), None)
+
+    @property
+    def error(self) -> str:
+        """The problem in English words (a :class:`archive.errors.Message`, which doors
+        render in their reader's language); "" when the file has none."""
+        if not self.problem:
+            return ""
+        return problem_message(self.problem, self.problem_params)
 
 
 class Derivative(Base):
@@ -185,9 +198,19 @@ class ProductChange(Base):
 
 
 class Broadcast(Base):
-    """Evidence that a product was aired on a commune's radio on a date."""
+    """Evidence that a product was aired on a commune's radio on a date.
+
+    A log is withdrawn, never deleted (``withdrawn_at`` and ``withdrawn_by``, with a
+    ``broadcast.withdraw`` event): a withdrawn log no longer counts anywhere (reports,
+    statistics, lists, the "aired product" rule; use :meth:`in_force`), and the same
+    product, commune and day may be logged again. One log in force per product, commune
+    and day: the partial unique index makes parallel logs of one airing end in one row.
+    """
 
     __tablename__ = "broadcasts"
+    __table_args__ = (Index("uq_broadcasts_in_force", "product_id", "commune_id", "aired_on",
+                            unique=True, sqlite_where=text("withdrawn_at IS NULL"),
+                            postgresql_where=text("withdrawn_at IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
@@ -198,8 +221,17 @@ class Broadcast(Base):
     aired_on: Mapped[date] = mapped_column(index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     logged_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    logged_by: Mapped[Optional[User]] = relationship()
+    logged_by: Mapped[Optional[User]] = relationship(foreign_keys=[logged_by_id])
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    withdrawn_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawn_by: Mapped[Optional[User]] = relationship(foreign_keys=[withdrawn_by_id])
+
+    @classmethod
+    def in_force(cls) -> ColumnElement[bool]:
+        """The condition every count and list of broadcasts uses: not withdrawn."""
+        return cls.withdrawn_at.is_(None)
 
 
 class IndexBacklog(Base):

@@ -23,8 +23,29 @@ class Quantity(int):
         return english_number(self)
 
 
-def english_number(value: int) -> str:
+def english_number(value: int | float) -> str:
+    if isinstance(value, float):
+        return f"{value:,}"
     return f"{int(value):,}"
+
+
+class Bytes(int):
+    """A size in bytes a reader reads: shown in human units, ``4 GB``, ``1,5 MB`` in
+    Vietnamese, ``1.5 MB`` in English (binary units, one decimal at most), when a
+    message is rendered — never ``4294967296 B``."""
+
+    def __str__(self) -> str:
+        return human_bytes(self, english_number)
+
+
+def human_bytes(value: int, number: "NumberFormat") -> str:
+    """``value`` bytes in the largest unit it reaches (GB, MB, kB, B; 1024 each), one
+    decimal at most, written by ``number`` (the reader's decimal separator)."""
+    for unit, size in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("kB", 1024)):
+        if value >= size:
+            amount = round(value / size, 1)
+            return f"{number(int(amount) if amount == int(amount) else amount)} {unit}"
+    return f"{number(int(value))} B"
 
 
 def _format_number(gettext: Gettext, number: Optional[NumberFormat]) -> NumberFormat:
@@ -42,6 +63,8 @@ def _fill(template: str, params: dict[str, object], gettext: Gettext,
 def _param(value: object, gettext: Gettext, number: NumberFormat) -> object:
     if isinstance(value, Message):
         return value.render(gettext, number)
+    if isinstance(value, Bytes):
+        return human_bytes(value, number)
     if isinstance(value, Quantity):
         return number(int(value))
     if isinstance(value, (list, tuple)):
@@ -212,14 +235,19 @@ class ServiceUnavailable(KhoError):
 
 
 class ProcessingError(KhoError):
-    """A media tool failed on a file; ``detail`` keeps the tool's stderr tail."""
+    """A media tool failed on a file; ``detail`` keeps the tool's stderr tail.
+
+    ``problem`` is the code of what the producer is told (``archive.problems``: the
+    sentence with its remedy, in their language), filled with ``params``; the English
+    ``message`` stays for the log and the provenance event."""
 
     code = "processing_failed"
 
-    def __init__(self, message: str, *, detail: str = "", field: str | None = None,
-                 **params: object) -> None:
+    def __init__(self, message: str, *, problem: str = "", detail: str = "",
+                 field: str | None = None, **params: object) -> None:
         super().__init__(message, field=field, **params)
         self.detail = detail
+        self.problem = problem
 
 
 def message_of(error: BaseException) -> str:

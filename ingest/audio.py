@@ -143,7 +143,8 @@ def _waveform(path: Path, workdir: Path, options: ProcessingOptions) -> StepOutp
                       output_args={"filter_complex": graph, "frames:v": 1, "c:v": "png",
                                    "f": "image2", "update": 1})
         if not part.exists() or not part.stat().st_size:
-            raise ProcessingError("ffmpeg drew no waveform (no decodable audio)")
+            raise ProcessingError("ffmpeg drew no waveform (no decodable audio)",
+                                  problem="audio.no_sound")
     width, height = (int(v) for v in WAVEFORM_SIZE.split("x"))
     return StepOutput(renditions=[Rendition("waveform", target, "image/png",
                                             {"width": width, "height": height})])

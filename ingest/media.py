@@ -46,14 +46,16 @@ def run_tool(args: Sequence[str], timeout: float, *, what: str,
         child = children.start(list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env=env)
     except FileNotFoundError:
-        raise ProcessingError(f"{what}: {args[0]} is not installed") from None
+        raise ProcessingError("%(what)s: %(tool)s is not installed", problem="tool.missing",
+                              what=what, tool=Path(args[0]).name) from None
     try:
         stdout, stderr = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         children.stop(child)
         _, stderr = child.communicate()
-        raise ProcessingError(f"{what}: {Path(args[0]).name} timed out after {timeout:g} s",
-                              detail=stderr_tail(stderr)) from None
+        raise ProcessingError("%(what)s: %(tool)s timed out after %(seconds)s s",
+                              problem="tool.timeout", detail=stderr_tail(stderr), what=what,
+                              tool=Path(args[0]).name, seconds=f"{timeout:g}") from None
     finally:
         if child.poll() is None:     # interrupted while waiting: take the tool along
             children.stop(child)
@@ -63,8 +65,30 @@ def run_tool(args: Sequence[str], timeout: float, *, what: str,
     if done.returncode != 0:
         tail = stderr_tail(done.stderr)
         last = tail.splitlines()[-1] if tail else f"exit status {done.returncode}"
-        raise ProcessingError(f"{what} failed: {last}", detail=tail)
+        raise ProcessingError(f"{what} failed: {last}", detail=tail,
+                              problem=failure_problem(args[0], tail))
     return done
+
+
+# what ffmpeg and ffprobe say about a file that ends too early, or is no media at all
+_TRUNCATED = re.compile(r"moov atom not found|partial file|truncat|end of file|"
+                        r"invalid nal unit size|packet too small|stream ends prematurely",
+                        re.IGNORECASE)
+_UNREADABLE = re.compile(r"invalid data found|could not find codec parameters|"
+                         r"unknown format|no such stream|does not contain any stream|"
+                         r"invalid argument|header missing", re.IGNORECASE)
+
+
+def failure_problem(tool: str, tail: str) -> str:
+    """The problem code of a media tool that exited with an error (``archive.problems``):
+    a cut-short file, an unreadable one, or the tool's own failure."""
+    if Path(tool).name not in ("ffmpeg", "ffprobe"):
+        return "tool.failed"
+    if _TRUNCATED.search(tail):
+        return "media.truncated"
+    if _UNREADABLE.search(tail) or Path(tool).name == "ffprobe":
+        return "media.unreadable"
+    return "tool.failed"
 
 
 @functools.lru_cache(maxsize=None)
@@ -87,11 +111,11 @@ def probe(path: Path, timeout: float) -> dict[str, Any]:
     try:
         data = json.loads(done.stdout.decode("utf-8", "replace") or "{}")
     except ValueError:
-        raise ProcessingError("ffprobe returned unreadable output",
+        raise ProcessingError("ffprobe returned unreadable output", problem="tool.failed",
                               detail=stderr_tail(done.stdout)) from None
     if not data.get("streams"):
         raise ProcessingError("ffprobe found no audio or video streams",
-                              detail=stderr_tail(done.stderr))
+                              problem="media.no_streams", detail=stderr_tail(done.stderr))
     return data
 
 

@@ -45,7 +45,8 @@ def check_languages(languages: str, timeout: float = 30) -> list[str]:
     """The requested language codes; raises ProcessingError naming missing models."""
     if not _LANGUAGES.match(languages or ""):
         raise ProcessingError(f"invalid OCR language setting {languages!r} "
-                              "(expected codes like vie or vie+eng)", field="ocr_languages")
+                              "(expected codes like vie or vie+eng)", field="ocr_languages",
+                              problem="ocr.setting")
     wanted = languages.split("+")
     have, folder = installed_languages(timeout)
     missing = [code for code in wanted if code not in have]
@@ -53,7 +54,8 @@ def check_languages(languages: str, timeout: float = 30) -> list[str]:
         files = ", ".join(f"{code}.traineddata" for code in missing)
         where = f" in {folder}" if folder else ""
         raise ProcessingError(f"OCR language model missing: {files} not found{where} "
-                              "(install tesseract-ocr-<lang>, e.g. tesseract-ocr-vie)")
+                              "(install tesseract-ocr-<lang>, e.g. tesseract-ocr-vie)",
+                              problem="ocr.language_missing", languages=", ".join(missing))
     return wanted
 
 

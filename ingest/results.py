@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from archive.errors import ProcessingError
+from archive.problems import json_params
 from archive.text import normalize_text
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
@@ -64,8 +65,10 @@ class StepResult:
     tool: str
     tool_version: str
     outcome: str                      # ok | failed | skipped
-    message: str = ""
+    message: str = ""                 # English, for the log and provenance event
     detail: str = ""                  # tool's stderr tail (last ~2 KB) on failure
+    problem: str = ""                 # failed: what the producer is told (archive.problems)
+    params: dict = field(default_factory=dict)    # the problem's values (JSON)
     metadata: dict = field(default_factory=dict)
     renditions: list[Rendition] = field(default_factory=list)
     text: str | None = None
@@ -89,21 +92,23 @@ def run_step(step: str, tool: str, version: Callable[[], str],
              action: Callable[[], StepOutput]) -> StepResult:
     """Run ``action`` and record it as a StepResult; never raises for a failed step.
 
-    ProcessingError -> ``failed`` with its message and detail; StepSkipped -> ``skipped``;
-    any other exception (a bug or an unexpected library error) -> ``failed`` naming the
-    exception, with the traceback tail as detail, so one file cannot stop a batch.
+    ProcessingError -> ``failed`` with its message, detail and problem code (``tool.failed``
+    when it names none); StepSkipped -> ``skipped``; any other exception (a bug or an
+    unexpected library error) -> ``failed`` (``processing.internal``) naming the exception, with the traceback tail as detail, so one file cannot stop a batch.
     """
     result = StepResult(step=step, tool=tool, tool_version=_safe_version(version), outcome=OK)
     try:
         output = action()
     except ProcessingError as exc:
         result.outcome, result.message, result.detail = FAILED, exc.message, exc.detail
+        result.problem = exc.problem or "tool.failed"
+        result.params = json_params(exc.params)
         return result
     except StepSkipped as exc:
         result.outcome, result.message = SKIPPED, str(exc)
         return result
     except Exception as exc:  # noqa: BLE001 - recorded, not swallowed silently
-        result.outcome = FAILED
+        result.outcome, result.problem = FAILED, "processing.internal"
         result.message = f"unexpected {type(exc).__name__}: {exc}"
         result.detail = traceback.format_exc()[-DETAIL_LIMIT:]
         return result

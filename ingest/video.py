@@ -49,7 +49,7 @@ def _probe(path: Path, options: ProcessingOptions, state: dict[str, Any]) -> Ste
     if not (width and height and width > 0 and height > 0):
         # random or damaged bytes can pass for a stream with no picture size
         raise ProcessingError(f"{path.name}: the video stream has no picture size: the "
-                              "file is damaged or not a video")
+                              "file is damaged or not a video", problem="video.no_picture")
     state["meta"] = meta
     return StepOutput(metadata=meta)
 
@@ -78,7 +78,8 @@ def _poster(path: Path, workdir: Path, options: ProcessingOptions,
             if part.exists() and part.stat().st_size:
                 break
         else:
-            raise ProcessingError("no frame could be decoded for the poster")
+            raise ProcessingError("no frame could be decoded for the poster",
+                                  problem="video.no_frame")
     poster = Rendition("poster", target, "image/jpeg",
                        {"at_s": seek, "width": width, "height": height, "format": "JPEG"})
     thumbnail = images.make_thumbnail(target, workdir, options.thumbnail_px,

@@ -173,11 +173,15 @@ def rendition_url(product_id: int, file_id: int, name: str) -> str:
 
 def product_json(product_id: int) -> dict[str, Any]:
     """The product view with a ``url`` on the product, each file (its original) and
-    each rendition."""
+    each rendition; a failed file's problem (and its ``error``) in the requester's
+    language."""
     data = views.product_view(kho(), actor(), product_id)
     data["url"] = url_for("api.product", product_id=product_id)
+    reader = gettext()
     for f in data["files"]:
         f["url"] = rendition_url(product_id, f["id"], downloads.ORIGINAL)
+        if f["problem"]:     # the sentence in the requester's language (Accept-Language)
+            f["problem"]["message"] = f["error"] = f["problem"]["message"].render(reader)
         for r in f["renditions"]:
             r["url"] = rendition_url(product_id, f["id"], r["name"])
     return data

@@ -20,7 +20,9 @@ def _receive_one(product_id: int, upload) -> dict[str, Any]:
     return {"filename": got.filename, "file_id": got.file_id, "sha256": got.sha256,
             "size": got.size, "media_type": got.media_type,
             "type_mismatch": got.type_mismatch, "duplicate": got.duplicate or None,
-            "duplicate_of": got.duplicate_of, "processing": got.processing,
+            "duplicate_of": got.duplicate_of, "duplicate_product": got.duplicate_product,
+            "kind_mismatch": got.kind_mismatch, "expected": list(got.expected),
+            "processing": got.processing,
             "url": rendition_url(product_id, got.file_id, downloads.ORIGINAL)}
 
 

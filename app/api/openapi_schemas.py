@@ -27,12 +27,26 @@ def _catalogue_schemas() -> dict[str, Any]:
         "media_type": {"type": "string"}, "category": {"type": "string"},
         "sha256": {"type": "string"}, "size": {"type": "integer", "description": "bytes"},
         "status": {"type": "string", "enum": ["queued", "processing", "ready", "failed"]},
-        "error": nullable("string"), "type_mismatch": {"type": "boolean"},
+        "error": {**nullable("string"), "description": "failed files: the problem in the "
+                  "requester's language (Accept-Language), as problem.message"},
+        "problem": {"oneOf": [ref("Problem"), {"type": "null"}]},
+        "type_mismatch": {"type": "boolean"},
         "declared_type": nullable("string"), "technical": {"type": "object"},
         "created_at": {"type": "string", "format": "date-time"},
         "url": {"type": "string", "description": "download of the original"},
         "renditions": {"type": "array", "items": ref("Rendition")}}}
+    problem = {"type": "object", "required": ["code", "params", "message", "tool_output"],
+               "description": "why a file failed and what to do", "properties": {
+                   "code": {"type": "string", "description": "stable problem code",
+                            "examples": ["video.truncated", "image.bomb", "pdf.encrypted",
+                                         "tool.timeout", "processing.failed"]},
+                   "params": {"type": "object", "description": "the code's values"},
+                   "message": {"type": "string", "description": "what happened and what to "
+                               "do, in the requester's language (Accept-Language)"},
+                   "tool_output": {"type": "string",
+                                   "description": "the processing program's own output"}}}
     return {"Term": term, "Unit": unit, "Rendition": rendition, "File": file,
+            "Problem": problem,
             "Product": _product_schema(), "ProductInput": _product_input_schema()}
 
 
@@ -53,7 +67,11 @@ def _product_schema() -> dict[str, Any]:
         "tags": {"type": "array", "items": {"type": "string"}},
         "suggestions": {"type": "array", "items": {"type": "object"}},
         "rights_note": {"type": "string"}, "sensitive": {"type": "boolean"},
-        "status": {"type": "string", "enum": ["draft", "processing", "ready", "failed"]},
+        "status": {"type": "string", "enum": ["draft", "processing", "ready", "failed"],
+                   "description": "ready with warnings > 0: ready, with a warning (some "
+                   "files failed beside usable ones); failed: every file failed"},
+        "warnings": {"type": "integer", "minimum": 0,
+                     "description": "how many of its files failed processing"},
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "created_by": nullable("string"), "updated_by": nullable("string"),
@@ -115,7 +133,14 @@ def _exchange_schemas() -> dict[str, Any]:
             "media_type": {"type": "string"}, "type_mismatch": {"type": "boolean"},
             "duplicate": {"type": ["string", "null"],
                           "enum": ["same-product", "stored-before", None]},
-            "duplicate_of": nullable("integer"), "url": {"type": "string"},
+            "duplicate_of": nullable("integer"),
+            "duplicate_product": {**nullable("integer"), "description": "the product that "
+                                  "holds the same content first"},
+            "kind_mismatch": {"type": "boolean", "description": "the file's type does not "
+                              "fit the product's kind (kept, with this warning)"},
+            "expected": {"type": "array", "items": {"type": "string"},
+                         "description": "when kind_mismatch: the media the kind holds"},
+            "url": {"type": "string"},
             "processing": {"type": "string", "enum": ["queued", "pending", ""],
                            "description": "pending: the job queue did not answer; the "
                            "file is kept and processing starts when the queue is back"},
@@ -154,7 +179,7 @@ def _broadcast_schemas() -> dict[str, Any]:
         "HistoryEntry": {"type": "object", "required": ["type", "action", "at"], "properties": {
             "type": {"type": "string", "enum": ["change", "event"]},
             "action": {"type": "string", "examples": ["create", "update", "file.receive",
-                                                      "broadcast.log"]},
+                                                      "broadcast.log", "broadcast.withdraw"]},
             "at": {"type": "string", "format": "date-time"}, "user": nullable("string"),
             "changes": {"type": "object", "description": "field -> [old, new] (changes)"},
             "tool": {"type": "string"}, "tool_version": {"type": "string"},
@@ -173,7 +198,13 @@ def _broadcast_schemas() -> dict[str, Any]:
             "product_title": {"type": "string"}, "commune": ref("Unit"),
             "aired_on": {"type": "string", "format": "date"}, "note": {"type": "string"},
             "logged_by": nullable("string"),
-            "created_at": {"type": "string", "format": "date-time"}}},
+            "logged_by_name": nullable("string", description="display name"),
+            "created_at": {"type": "string", "format": "date-time"},
+            "withdrawn_at": nullable("string", format="date-time",
+                                     description="null while the log counts"),
+            "withdrawn_by": nullable("string"),
+            "may_withdraw": {"type": "boolean",
+                             "description": "whether the caller may withdraw it now"}}},
         "Health": {"type": "object", "properties": {
             "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"],
                        "description": "degraded: every component answers but a copy of "

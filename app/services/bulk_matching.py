@@ -15,7 +15,7 @@ from typing import Optional
 from sqlalchemy import func, select
 
 from app.bootstrap import Kho
-from archive.errors import Message, Quantity
+from archive.errors import Bytes, Message
 from archive.models import Event, File, Product
 from ingest.batch import Batch, PlannedRow
 
@@ -100,8 +100,8 @@ def hash_files(kho: Kho, row: PlannedRow) -> tuple[list[Hashed], list[str], set[
             continue
         try:
             if path.stat().st_size > limit:
-                raise ValueError(Message("file '%(file)s' is larger than the limit of "
-                                         "%(limit)s bytes", file=shown, limit=Quantity(limit)))
+                raise ValueError(Message("file '%(file)s' is too large: at most %(limit)s "
+                                         "per file", file=shown, limit=Bytes(limit)))
             sha, size = sha256_of(path)
             if size == 0:
                 raise ValueError(Message("file '%(file)s' is empty", file=shown))

@@ -55,7 +55,8 @@ class ProductView(RowView):
 
 
 # file columns only a bag needs (extracted text can be long): left out of other formats
-BAG_ONLY_FILE_COLUMNS = ("technical", "text", "error", "error_detail", "declared_type",
+BAG_ONLY_FILE_COLUMNS = ("technical", "text", "problem", "problem_params", "error_detail",
+                         "declared_type",
                          "type_mismatch", "attempts", "updated_at", "created_by_id")
 # product columns no record reads (JSON decoded for nothing otherwise)
 UNUSED_PRODUCT_COLUMNS = ("suggestions",)

@@ -20,6 +20,7 @@ from app.services.export_rows import ProductView, iter_views
 from app.services.records import as_utc, record_of
 from app.services.xml_text import attr
 from archive.base import utcnow
+from archive.problems import problem_message
 from archive.storage import original_key
 
 EXPORT_NS = "urn:kho:export:1.0"
@@ -189,7 +190,11 @@ def _file_line(f: Any, path: str, derivatives: list[dict[str, Any]]) -> dict[str
     return {"product_id": f.product_id, "file_id": f.id, "path": path, "sha256": f.sha256,
             "size": f.size, "media_type": f.media_type, "category": f.category,
             "declared_type": f.declared_type, "type_mismatch": f.type_mismatch,
-            "file_name": f.original_filename, "status": f.status, "error": f.error,
+            "file_name": f.original_filename, "status": f.status,
+            # the problem as code and values; "error" is its English sentence (for
+            # readers of bags from before problem codes)
+            "problem": f.problem, "problem_params": f.problem_params or {},
+            "error": str(problem_message(f.problem, f.problem_params)) if f.problem else "",
             "error_detail": f.error_detail, "attempts": f.attempts,
             "technical": f.technical or {}, "text": f.text or "",
             "created_at": as_utc(f.created_at).isoformat(),

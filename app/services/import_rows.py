@@ -24,6 +24,7 @@ from app.services.records import RECORD_LOAD, record_of
 from archive.base import utcnow
 from archive.errors import ValidationError
 from archive.exports import ImportedProduct
+from archive.problems import GENERIC, json_params
 from archive.models import Derivative, Event, File, Product, ProductChange, Term, Unit
 from archive.storage import original_key, validate_key
 
@@ -167,6 +168,19 @@ def _store_original(session: Session, context: Context, key: str, sha256: str,
         context.replica_waits = True
 
 
+def _problem(line: dict[str, Any]) -> dict[str, Any]:
+    """A bagged file's problem as the catalogue keeps it: its code and values, or — a bag
+    from before problem codes — its English sentence kept as tool output under the
+    generic code (as migration 0013 converts a catalogue)."""
+    detail = line.get("error_detail") or ""
+    if line.get("problem"):
+        return {"problem": str(line["problem"])[:60], "error_detail": detail,
+                "problem_params": json_params(line.get("problem_params") or {})}
+    old = line.get("error") or ""
+    return {"problem": GENERIC if old else "", "problem_params": {},
+            "error_detail": "\n".join(part for part in (old, detail) if part)}
+
+
 def _add_file(session: Session, context: Context, product: Product, line: dict[str, Any],
               keep_ids: bool) -> Stored:
     sha = str(line["sha256"])
@@ -189,8 +203,7 @@ def _add_file(session: Session, context: Context, product: Product, line: dict[s
                type_mismatch=bool(line.get("type_mismatch")),
                original_filename=line.get("file_name") or sha, storage_key=key,
                technical=line.get("technical") or {}, text=line.get("text") or "",
-               status="queued" if queue else status, error=line.get("error") or "",
-               error_detail=line.get("error_detail") or "",
+               status="queued" if queue else status, **_problem(line),
                attempts=int(line.get("attempts") or 0), created_by_id=context.actor.user_id,
                created_at=_moment(line.get("created_at")) or utcnow(),
                updated_at=(_moment(line.get("updated_at")) if keep_ids else None) or utcnow())

@@ -26,7 +26,7 @@ from app.services.fixity import Target, record_state
 from app.services.products import load_product
 from app.services.spooling import Spooled, SpoolFile, too_large
 from archive.base import utcnow
-from archive.errors import Quantity, TooLarge
+from archive.errors import Bytes, TooLarge
 from archive.models import Event, File
 from archive.object_fixity import Digest
 from archive.preservation import OK
@@ -53,15 +53,18 @@ def request_limit(settings: Settings) -> int:
 def request_too_large(settings: Settings) -> TooLarge:
     """The error for a request body above :func:`request_limit` (no file named: the
     body is refused before its parts are read)."""
-    return TooLarge("the request is larger than %(limit)s bytes: send at most %(files)s "
-                    "files of up to %(file_limit)s bytes each in one upload",
-                    field="body", limit=Quantity(request_limit(settings)), files=REQUEST_FILES,
-                    file_limit=Quantity(settings.max_upload_bytes))
+    return TooLarge("the upload is too large: at most %(limit)s in one upload — send at "
+                    "most %(files)s files of up to %(file_limit)s each at a time",
+                    field="body", limit=Bytes(request_limit(settings)), files=REQUEST_FILES,
+                    file_limit=Bytes(settings.max_upload_bytes))
 
 
 @dataclass(frozen=True)
 class Received:
-    """Outcome of an upload. ``duplicate``: "" | "same-product" | "stored-before"."""
+    """Outcome of an upload. ``duplicate``: "" | "same-product" | "stored-before";
+    ``duplicate_of`` is the file holding the same content first, ``duplicate_product``
+    its product. ``kind_mismatch``: the file's category (``category``) is not one the
+    product's kind holds (``expected``, the kind's media) — kept, with a warning."""
 
     file_id: int
     product_id: int
@@ -75,6 +78,20 @@ class Received:
     # "queued" (job sent), "pending" (the queue did not answer: the job waits in the
     # outbox and is sent when it is back) or "" (a duplicate, or not queued)
     processing: str = ""
+    duplicate_product: Optional[int] = None
+    category: str = ""
+    kind_mismatch: bool = False
+    expected: tuple[str, ...] = ()
+
+
+def kind_misfit(product, category: str) -> tuple[str, ...]:
+    """The media categories ``product``'s kind holds when a file of ``category`` is
+    not one of them (a video on a radio feature); () when it fits, when the kind says
+    nothing, or for a file of no known category ("other": nothing to compare)."""
+    media = tuple(product.kind.media or ()) if product.kind is not None else ()
+    if not media or category == "other" or category in media:
+        return ()
+    return media
 
 
 def spool(kho: Kho, stream: BinaryIO, filename: str) -> Spooled:
@@ -160,7 +177,9 @@ def _record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled, filename:
         if same is not None:
             return Received(same.id, product_id, same.sha256, same.size, same.media_type,
                             same.type_mismatch, duplicate="same-product", duplicate_of=same.id,
-                            filename=same.original_filename), None
+                            filename=same.original_filename, duplicate_product=product_id,
+                            category=same.category), None
+        misfit = kind_misfit(product, detection.category)
         row = File(product=product, sha256=spooled.sha256, size=spooled.size,
                    media_type=detection.media_type, category=detection.category,
                    declared_type=detection.declared_type, type_mismatch=detection.mismatch,
@@ -172,6 +191,8 @@ def _record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled, filename:
         detail = f"sha256={spooled.sha256} size={spooled.size} type={detection.media_type}"
         if detection.mismatch:
             detail += f" (name says {detection.declared_type})"
+        if misfit:
+            detail += f" (kind {product.kind.code} holds {', '.join(misfit)})"
         session.add(Event(product_id=product_id, file_id=row.id, action="file.receive",
                           detail=detail, user_id=actor.user_id))
         job = processing.stage_file(kho, session, row.id) if queue else None
@@ -179,7 +200,10 @@ def _record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled, filename:
                             row.type_mismatch, duplicate="stored-before" if earlier else "",
                             duplicate_of=earlier.id if earlier else None,
                             filename=row.original_filename,
-                            processing="queued" if job is not None else "")
+                            processing="queued" if job is not None else "",
+                            duplicate_product=earlier.product_id if earlier else None,
+                            category=detection.category, kind_mismatch=bool(misfit),
+                            expected=misfit)
     return received, job
 
 

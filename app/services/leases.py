@@ -81,7 +81,7 @@ def claim(kho: Kho, file_id: int, *, force: bool = False) -> Optional[Claim]:
             update(File).where(File.id == file_id, free)
             .values(status="processing", attempts=File.attempts + 1, updated_at=now,
                     claimed_by=token, lease_expires_at=lease_ends(kho, now),
-                    error="", error_detail="")).rowcount
+                    problem="", problem_params={}, error_detail="")).rowcount
     return Claim(file_id, token) if taken else None
 
 

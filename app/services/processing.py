@@ -11,6 +11,7 @@ failed with the tool's own error tail and can be retried (``kho retry``).
 """
 from __future__ import annotations
 
+import errno
 import logging
 import re
 import shutil
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.bootstrap import Kho
 from app.services import indexing, leases, outbox, tagging
 from archive.base import fits_id, utcnow
+from archive import problems
 from archive.errors import KhoError, NotFound
 from archive.models import Derivative, Event, File, Product
 from archive.storage import derivative_key
@@ -121,6 +123,8 @@ def _hide_paths(results: list[StepResult], replacements: dict[str, str]) -> None
         for old, new in replacements.items():
             r.message = r.message.replace(old, new)
             r.detail = r.detail.replace(old, new)
+            r.params = {k: v.replace(old, new) if isinstance(v, str) else v
+                        for k, v in r.params.items()}
 
 
 def _store_renditions(kho: Kho, sha: str, results: list[StepResult]) -> list[dict]:
@@ -159,11 +163,14 @@ def _record(kho: Kho, held: leases.Claim, results: list[StepResult],
             session.add(Derivative(file_id=file_id, name=d["name"], storage_key=d["key"],
                                    media_type=d["media_type"], size=d["size"], params=d["params"]))
         row.status = "failed" if failed else "ready"
-        row.error = "; ".join(f"{r.step}: {r.message}" for r in failed)
-        row.error_detail = "\n".join(r.detail for r in failed if r.detail)[-4000:]
+        # the first failure is what the producer is told; every failed step's own
+        # words and tool output are kept below it
+        row.problem = (failed[0].problem or problems.GENERIC) if failed else ""
+        row.problem_params = failed[0].params if failed else {}
+        row.error_detail = tool_output(failed)
         row.updated_at = utcnow()
         status = row.status
-        _follow_files(session, row.product)
+        follow_files(session, row.product)
     indexing.queue_flush(kho)
     return status
 
@@ -176,7 +183,7 @@ def public_reason(exc: BaseException) -> str:
     (each becomes its last component). The full text goes to the log.
     """
     if isinstance(exc, KhoError) and exc.private:
-        return "the archive's storage could not be read or written"
+        return STORAGE_REASON
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -184,6 +191,28 @@ def public_reason(exc: BaseException) -> str:
 
 
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s'\"/:]+/)*[^\s'\":]*")
+STORAGE_REASON = "the archive's storage could not be read or written"
+TOOL_OUTPUT_LIMIT = 4000      # characters of tool output kept on a failed file (the end)
+
+
+def tool_output(failed: list[StepResult]) -> str:
+    """What the failed steps and their tools said (``step: message`` and each tool's
+    stderr tail), the last TOOL_OUTPUT_LIMIT characters: the details below a problem."""
+    parts = [f"{r.step}: {r.message}" + ("\n" + r.detail if r.detail else "")
+             for r in failed]
+    return "\n".join(parts)[-TOOL_OUTPUT_LIMIT:]
+
+
+def crash_problem(exc: BaseException) -> str:
+    """The problem code of processing that stopped on ``exc`` (not a step's failure):
+    storage, a full disk, another OS error, or an unexpected one."""
+    if isinstance(exc, KhoError) and exc.private:
+        return "storage.unavailable"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "server.disk_full"
+    if isinstance(exc, OSError):
+        return "processing.stopped"
+    return "processing.internal"
 
 
 def _record_crash(kho: Kho, held: leases.Claim, exc: Exception) -> str:
@@ -194,18 +223,20 @@ def _record_crash(kho: Kho, held: leases.Claim, exc: Exception) -> str:
         if not leases.release(session, held):
             return "superseded"
         row = session.get(File, file_id)
-        row.status, row.error = "failed", f"processing stopped: {message}"
-        row.error_detail = _ABSOLUTE_PATH.sub(lambda m: Path(m.group()).name or "…",
-                                              getattr(exc, "detail", "") or "")[-4000:]
+        row.status, row.problem, row.problem_params = "failed", crash_problem(exc), {}
+        detail = _ABSOLUTE_PATH.sub(lambda m: Path(m.group()).name or "…",
+                                    getattr(exc, "detail", "") or "")
+        row.error_detail = (f"processing stopped: {message}" +
+                            ("\n" + detail if detail else ""))[-TOOL_OUTPUT_LIMIT:]
         row.updated_at = utcnow()
         session.add(Event(product_id=row.product_id, file_id=file_id, action="file.process",
                           outcome=FAILED, detail=message))
-        _follow_files(session, row.product)
+        follow_files(session, row.product)
     indexing.queue_flush(kho)
     return "failed"
 
 
-def _follow_files(session, product: Product) -> None:
+def follow_files(session, product: Product) -> None:
     """After a file changed: product status, suggestions and index mark, all in the
     same transaction as the file's own record (one commit per processed file).
 
@@ -218,14 +249,18 @@ def _follow_files(session, product: Product) -> None:
 
 
 def product_status(product: Product) -> str:
-    """Product status follows its files: any waiting -> processing, any failed ->
-    failed, all ready -> ready; a product without files stays draft. Sets it."""
+    """Product status follows its files: any waiting -> processing, all failed ->
+    failed, otherwise ready; a product without files stays draft. Sets it.
+
+    A failed file beside a ready one leaves the product ready — it can be used — "with
+    a warning": its failed files are counted beside the status (``warnings`` in
+    ``app.services.views``), the status values themselves stay the four they were."""
     statuses = {f.status for f in product.files}
     if not statuses:
         status = "draft"
     elif statuses & {"queued", "processing"}:
         status = "processing"
-    elif "failed" in statuses:
+    elif statuses == {"failed"}:
         status = "failed"
     else:
         status = "ready"

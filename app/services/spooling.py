@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from archive.errors import InsufficientStorage, Quantity, TooLarge, ValidationError
+from archive.errors import Bytes, InsufficientStorage, Quantity, TooLarge, ValidationError
 
 CHUNK = 1024 * 1024  # bytes read per step while spooling
 PREFIX = "upload-"   # spool file names; leftovers of a killed process are found by it
@@ -38,8 +38,8 @@ class Spooled:
 
 
 def too_large(filename: str, limit: int) -> TooLarge:
-    return TooLarge("%(file)s is larger than the limit of %(limit)s bytes",
-                    field=filename, file=filename, limit=Quantity(limit))
+    return TooLarge("%(file)s is too large: at most %(limit)s per file",
+                    field=filename, file=filename, limit=Bytes(limit))
 
 
 def _full(filename: str, size: int) -> InsufficientStorage:

@@ -27,6 +27,7 @@ from app.services.stats_scope import (PT, P, Catalogue, digitised_condition, for
                                       unit_label, unit_order)
 from app.services.views import local_today
 from archive.models import Broadcast, File, Term
+from archive.problems import problem_message
 from archive.text import sort_key
 
 DEFAULT_LIMIT = 50
@@ -47,7 +48,7 @@ class TodoFile:
     product_id: int
     title: str
     filename: str
-    error: str
+    error: str      # a Message: the problem in English, rendered in the reader's language
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,12 @@ def _failed(session: Session, where: list, actor: Actor,
     cond = [File.status == "failed", File.product_id.in_(select(P.c.id).where(*where))]
     total = session.scalar(select(func.count()).select_from(File).where(*cond)) or 0
     rows = session.execute(
-        select(File.id, File.product_id, P.c.title, File.original_filename, File.error)
+        select(File.id, File.product_id, P.c.title, File.original_filename, File.problem,
+               File.problem_params)
         .join(P, P.c.id == File.product_id).where(*_listed(cond, actor))
         .order_by(File.updated_at.desc(), File.id.desc()).limit(limit)).all()
-    return total, [TodoFile(r[0], r[1], r[2], r[3], r[4] or "") for r in rows]
+    return total, [TodoFile(r[0], r[1], r[2], r[3], problem_message(r[4], r[5]))
+                   for r in rows]
 
 
 def _unclassified(session: Session, cat: Catalogue, where: list, actor: Actor,
@@ -139,7 +142,8 @@ def _silent_communes(session: Session, cat: Catalogue, scope: Scope,
                and (wanted is None or i == wanted)]
     if not current:
         return []
-    this_year = (Broadcast.aired_on >= date(today.year, 1, 1), Broadcast.aired_on <= today)
+    this_year = (Broadcast.aired_on >= date(today.year, 1, 1), Broadcast.aired_on <= today,
+                 Broadcast.in_force())
     heard = session.execute(select(*[
         exists().where(*this_year, Broadcast.commune_id.in_(
             [i for i, c in cat.current.items() if c == u.id])) for u in current])).one()

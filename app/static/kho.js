@@ -54,13 +54,42 @@
     return row;
   }
 
+  /* What the uploader sees of one file: "Uploading… 45 %", then "Received, being
+     processed" (the poll then shows the processing outcome), with any notices. */
+  function showState(status, text, state) {
+    status.textContent = text;
+    status.className = "status " + state;
+  }
+
+  function showNotices(row, notices) {
+    var box = row.querySelector('[data-role="notices"]');
+    (notices || []).forEach(function (n) {
+      var item = document.createElement("li");
+      item.className = "notice " + n.code;
+      var at = n.link && n.url ? n.text.indexOf(n.link) : -1;
+      if (at >= 0) {   /* "… product #2 …": the product's number is the link */
+        var link = document.createElement("a");
+        link.href = n.url;
+        link.textContent = n.link;
+        item.appendChild(document.createTextNode(n.text.slice(0, at)));
+        item.appendChild(link);
+        item.appendChild(document.createTextNode(n.text.slice(at + n.link.length)));
+      } else {
+        item.textContent = n.text;
+      }
+      box.appendChild(item);
+    });
+  }
+
   function sendFile(form, file, row, done) {
     var bar = row.querySelector("progress");
     var status = row.querySelector(".status");
     var max = Number(form.getAttribute("data-max-bytes"));
+    var sending = form.getAttribute("data-sending");
+    var percent = form.getAttribute("data-percent");
     if (max && file.size > max) {
-      status.textContent = "✗ " + file.name + ": > " + max + " B";
-      status.className = "status failed";
+      showState(status, "✗ " + form.getAttribute("data-too-large").replace("{name}", file.name),
+                "failed");
       bar.remove();
       done(false);
       return;
@@ -71,8 +100,12 @@
     xhr.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
     xhr.setRequestHeader("Accept", "application/json");
     xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    showState(status, sending + " " + percent.replace("{n}", "0"), "sending");
     xhr.upload.onprogress = function (e) {
-      if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); }
+      if (e.lengthComputable) {
+        bar.value = Math.round(100 * e.loaded / e.total);
+        showState(status, sending + " " + percent.replace("{n}", String(bar.value)), "sending");
+      }
     };
     xhr.onload = function () {
       var data = {};
@@ -80,18 +113,17 @@
       bar.value = 100;
       if (xhr.status === 201) {
         status.setAttribute("data-file-status", data.file_id);
-        status.textContent = "…";
+        showState(status, form.getAttribute("data-received"), "processing");
         row.setAttribute("data-file-id", data.file_id);
+        showNotices(row, data.notices);
         done(true);
       } else {
-        status.textContent = "✗ " + (data.message || xhr.status);
-        status.className = "status failed";
+        showState(status, "✗ " + (data.message || form.getAttribute("data-failed")), "failed");
         done(false);
       }
     };
     xhr.onerror = function () {
-      status.textContent = "✗";
-      status.className = "status failed";
+      showState(status, "✗ " + form.getAttribute("data-failed"), "failed");
       done(false);
     };
     xhr.send(file);

@@ -11,13 +11,15 @@ from urllib.parse import unquote
 
 from flask import (Blueprint, flash, jsonify, redirect, render_template, request, url_for)
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from app.errors import outcome
 from app.uploads import sent_filename
 from app.web.common import current_actor, error_fields, error_message, kho, signed_in
+from app.web.formatting import number
 from app.web.forms import form_values, metadata_from_form, pickers
 from app.web.views import product_view, status_label, term_label
-from archive.errors import KhoError, ValidationError
+from archive.errors import Conflict, KhoError, NotFound, ValidationError, human_bytes
 from archive.text import normalize_filename
 
 bp = Blueprint("upload", __name__)
@@ -49,9 +51,51 @@ def new_product():
 def upload_page(product_id: int):
     current_actor().require("file.upload")
     product = product_view(product_id)
+    limit = kho().settings.max_upload_bytes
     return render_template("upload.html", p=product, status_label=status_label,
-                           term_label=term_label,
-                           max_bytes=kho().settings.max_upload_bytes)
+                           term_label=term_label, max_bytes=limit,
+                           max_text=size_text(limit))
+
+
+def size_text(size: int) -> str:
+    """A size in bytes in human units, the page's way: ``4 GB``, ``1,5 MB``."""
+    return human_bytes(size, number)
+
+
+def category_label(category: str) -> str:
+    """A media category in words (the kinds' ``media`` use these codes)."""
+    words = {"audio": _("Audio"), "video": _("Video"), "image": _("Image"), "pdf": _("PDF"),
+             "text": _("Text")}
+    return words.get(category, category)
+
+
+def _notices(got) -> list[dict]:
+    """What the uploader should know about a received file, each as ``text`` (and a
+    ``url`` to follow): a duplicate with a link to where it already is, a file whose
+    type does not fit the product's kind, a queue that is not answering."""
+    notices = []
+    if got.duplicate == "same-product":
+        notices.append({"code": "duplicate", "text": _(
+            "This file is already in this product: nothing was added."),
+            "url": url_for("product.product_page", product_id=got.product_id)})
+    elif got.duplicate:
+        notices.append({"code": "duplicate", "text": _(
+            "This file is already in the archive: product #%(id)s. It is added here too, "
+            "stored once.", id=got.duplicate_product), "link": _(
+                "product #%(id)s", id=got.duplicate_product),
+            "url": url_for("product.product_page", product_id=got.duplicate_product)})
+    if got.kind_mismatch:
+        notices.append({"code": "kind_mismatch", "text": _(
+            "This file is %(category)s, which does not fit the kind “%(kind)s” (it holds "
+            "%(expected)s). The file was kept — check that it belongs to this product.",
+            category=category_label(got.category),
+            kind=term_label(product_view(got.product_id).get("kind")),
+            expected=", ".join(category_label(c) for c in got.expected))})
+    if got.processing == "pending":
+        notices.append({"code": "pending", "text": _(
+            "The file is kept, but the job queue is not reachable right now: its "
+            "processing starts as soon as the queue is back.")})
+    return notices
 
 
 def _receive_one(product_id: int, stream, filename: str,
@@ -60,13 +104,22 @@ def _receive_one(product_id: int, stream, filename: str,
 
     got = receive(kho(), current_actor(), product_id, stream, filename,
                   declared_size=declared_size)
+    notices = _notices(got)
     return {"file_id": got.file_id, "name": got.filename, "size": got.size,
             "media_type": got.media_type, "type_mismatch": got.type_mismatch,
             "duplicate": got.duplicate, "duplicate_of": got.duplicate_of,
-            "processing": got.processing,
-            "notice": _("The file is kept, but the job queue is not reachable right now: "
-                        "its processing starts as soon as the queue is back.")
-            if got.processing == "pending" else ""}
+            "duplicate_product": got.duplicate_product, "kind_mismatch": got.kind_mismatch,
+            "processing": got.processing, "notices": notices,
+            "notice": " ".join(n["text"] for n in notices if n["code"] == "pending")}
+
+
+def _flash_notice(notice: dict) -> None:
+    """A notice as a flash message; a duplicate's "product #2" links to that product."""
+    text = escape(notice["text"])
+    if notice.get("link") and notice.get("url"):
+        link = Markup('<a href="%s">%s</a>') % (notice["url"], notice["link"])
+        text = Markup(str(text).replace(str(escape(notice["link"])), link, 1))
+    flash(text, "ok" if notice["code"] == "duplicate" else "warning")
 
 
 @bp.route("/products/<int:product_id>/files", methods=["POST"])
@@ -101,11 +154,51 @@ def _add_multipart(product_id: int):
             shown = normalize_filename(sent_filename(upload.headers, upload.filename))
             flash(f"{shown}: {error_message(exc)}", "error")
         else:
-            note = _(" (already stored before)") if got["duplicate"] else ""
-            flash(_("Received %(name)s", name=got["name"]) + note, "ok")
-            if got["notice"]:
-                flash(got["notice"], "warning")
+            flash(_("Received %(name)s", name=got["name"]), "ok")
+            for notice in got["notices"]:
+                _flash_notice(notice)
     return redirect(url_for("upload.upload_page", product_id=product_id))
+
+
+def _back_to(product_id: int):
+    """Where a retry or removal returns: the page the button was on."""
+    endpoint = "upload.upload_page" if request.form.get("back") == "upload" \
+        else "product.product_page"
+    return redirect(url_for(endpoint, product_id=product_id))
+
+
+@bp.route("/products/<int:product_id>/files/<int:file_id>/retry", methods=["POST"])
+@signed_in
+def retry_file(product_id: int, file_id: int):
+    """Thử lại: process a failed file again (producers and admins)."""
+    from app.services.failed_files import retry_file as retry
+
+    try:
+        queued, name = retry(kho(), current_actor(), product_id, file_id)
+    except (Conflict, NotFound) as exc:
+        flash(error_message(exc), "error")
+        return _back_to(product_id)
+    flash(_("%(name)s is being processed again.", name=name), "ok")
+    if queued == "pending":
+        flash(_("The job queue is not reachable right now: processing starts as soon as "
+                "the queue is back."), "warning")
+    return _back_to(product_id)
+
+
+@bp.route("/products/<int:product_id>/files/<int:file_id>/remove", methods=["POST"])
+@signed_in
+def remove_file(product_id: int, file_id: int):
+    """Gỡ tệp: remove a failed file from the product (its record stays in the history)."""
+    from app.services.failed_files import remove_file as remove
+
+    try:
+        removed = remove(kho(), current_actor(), product_id, file_id)
+    except (Conflict, NotFound) as exc:
+        flash(error_message(exc), "error")
+        return _back_to(product_id)
+    flash(_("%(name)s was removed from the product; the history keeps a record of it.",
+            name=removed["filename"]), "ok")
+    return _back_to(product_id)
 
 
 @bp.route("/products/<int:product_id>/suggestions", methods=["POST"])

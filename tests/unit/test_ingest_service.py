@@ -77,10 +77,11 @@ def test_corrupt_video_fails_keeps_original_and_can_be_retried(kho, product_id):
     got = receive(kho, PRODUCER, product_id, io.BytesIO(junk), "phong-su.mp4")
     with kho.transaction() as s:
         f = s.get(File, got.file_id)
-        assert f.status == "failed" and "Invalid data" in f.error
-        assert "phong-su.mp4" in f.error                         # the user's name for it
+        assert f.status == "failed" and f.problem in ("video.unreadable", "video.no_picture")
+        assert "Invalid data" in f.error_detail or "no picture" in f.error_detail
+        assert "phong-su.mp4" in f.error_detail                  # the user's name for it
         assert str(kho.settings.instance) not in f.error + f.error_detail  # no server paths
-        assert s.get(Product, product_id).status == "failed"
+        assert s.get(Product, product_id).status == "failed"     # its only file
     assert kho.storage.exists(f.storage_key)                    # the original is kept
     assert processing.retry(kho) == [got.file_id]
     with kho.transaction() as s:
@@ -148,7 +149,7 @@ def test_a_storage_failure_while_processing_fails_the_file_without_server_paths(
         f = s.get(File, got.file_id)
         shown = f.error + f.error_detail + " ".join(
             e.detail for e in s.scalars(select(Event).where(Event.file_id == f.id)))
-    assert f.status == "failed" and "storage" in f.error
+    assert f.status == "failed" and f.problem == "storage.unavailable" and "storage" in f.error
     assert str(kho.settings.instance) not in shown and "derivatives/" not in shown
 
 
@@ -164,8 +165,9 @@ def test_a_spool_that_cannot_hold_a_work_folder_fails_the_file_instead_of_sticki
     assert processing.process_file(kho, got.file_id) == "failed"
     with kho.transaction() as s:
         f = s.get(File, got.file_id)
-        assert f.status == "failed" and "No space left on device" in f.error
-        assert str(kho.settings.instance) not in f.error
+        assert f.status == "failed" and f.problem == "server.disk_full"
+        assert "No space left on device" in f.error_detail
+        assert str(kho.settings.instance) not in f.error + f.error_detail
     assert processing.retry(kho) == [got.file_id]          # and can be retried
 
 
@@ -176,5 +178,8 @@ def test_a_decompression_bomb_is_named_by_its_file_name_not_its_checksum(kho, pr
                   "áp phích khổ lớn.png")
     with kho.transaction() as s:
         f = s.get(File, got.file_id)
-        assert f.status == "failed" and "decompression bomb" in f.error
-        assert "áp phích khổ lớn.png" in f.error and f.sha256 not in f.error + f.error_detail
+        assert f.status == "failed" and f.problem == "image.bomb"
+        assert f.problem_params["limit"] == kho.settings.image_max_pixels
+        assert "decompression bomb" in f.error_detail
+        assert "áp phích khổ lớn.png" in f.error_detail
+        assert f.sha256 not in f.error + f.error_detail + str(f.problem_params)

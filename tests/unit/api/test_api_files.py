@@ -102,7 +102,7 @@ def test_upload_over_the_limit_is_413_and_nothing_is_stored(small_limit_api):
     body = response.get_json()
     assert response.status_code == 413
     assert body["error"] == "too_large"
-    assert "2,000" in body["message"]
+    assert "at most 2 kB per file" in body["message"]     # human units, not bytes
     assert _stored_originals(api) == []
     assert api.call("producer", "GET", f"/products/{product['id']}").get_json()["files"] == []
 

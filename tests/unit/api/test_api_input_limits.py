@@ -50,7 +50,7 @@ def test_an_oversized_file_is_refused_by_name_and_the_small_one_is_kept(limited_
     assert response.status_code == 201
     refused, kept = response.get_json()["files"]
     assert refused["error"] == "too_large"
-    assert "phong-su.wav" in refused["message"] and "200,000" in refused["message"]
+    assert "phong-su.wav" in refused["message"] and "195.3 kB" in refused["message"]
     assert kept["media_type"] == "image/png" and kept["file_id"]
     assert [f["original_filename"] for f in _files_of(api, product["id"])] == ["poster.png"]
 
@@ -76,7 +76,7 @@ def test_vietnamese_client_reads_the_per_file_refusal_in_vietnamese(limited_api)
                         headers={"Accept-Language": "vi"})
     message = response.get_json()["message"]
     assert response.status_code == 413
-    assert "lon.bin" in message and "200.000" in message and "larger" not in message
+    assert "lon.bin" in message and "tối đa 195,3 kB" in message and "large" not in message
 
 
 def test_a_body_above_the_request_cap_is_refused_unread(limited_api):
@@ -94,7 +94,8 @@ def test_a_body_above_the_request_cap_is_refused_unread(limited_api):
     body = response.get_json()
     assert response.status_code == 413
     assert body["error"] == "too_large"
-    assert f"{cap:,}" in body["message"] and f"{LIMIT:,}" in body["message"]
+    assert "at most 1.6 MB in one upload" in body["message"]     # human units
+    assert "up to 195.3 kB each" in body["message"] and str(cap) not in body["message"]
     assert _files_of(api, product["id"]) == []
 
 

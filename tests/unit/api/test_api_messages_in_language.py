@@ -36,7 +36,7 @@ def test_a_refused_action_is_named_in_words_in_the_clients_language(api):
     assert en.get_json()["message"] == "commune accounts may not create products"
 
 
-def test_upload_limit_is_written_200_000_in_vietnamese_and_200_000_in_english(tmp_path):
+def test_upload_limit_is_written_in_human_units_in_each_language(tmp_path):
     from tests.conftest import make_settings
     from tests.unit.api.conftest import build_api
 
@@ -53,10 +53,10 @@ def test_upload_limit_is_written_200_000_in_vietnamese_and_200_000_in_english(tm
             return response.get_json()
 
         vi = refuse(VI)
-        assert "chunked.wav lớn hơn giới hạn 200.000 byte" in vi["message"]
-        assert "200.000 byte" in vi["fields"]["chunked.wav"] and "200,000" not in str(vi)
+        assert "chunked.wav quá lớn: tối đa 195,3 kB mỗi tệp" in vi["message"]
+        assert "195,3 kB" in vi["fields"]["chunked.wav"] and "200" not in str(vi)
         en = refuse(EN)
-        assert "chunked.wav is larger than the limit of 200,000 bytes" in en["message"]
-        assert "200,000 bytes" in en["fields"]["chunked.wav"]
+        assert "chunked.wav is too large: at most 195.3 kB per file" in en["message"]
+        assert "195.3 kB" in en["fields"]["chunked.wav"]
     finally:
         next(runtime, None)

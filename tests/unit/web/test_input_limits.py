@@ -49,7 +49,7 @@ def test_no_script_form_names_the_oversized_file_and_keeps_the_other(limited, as
     assert response.status_code == 302
     page = b.get(response.headers["Location"]).get_data(as_text=True)
     error = page.split('class="flash error"', 1)[1].split("</p>", 1)[0]
-    assert "phong-su.wav" in error and "200.000" in error   # Vietnamese thousands
+    assert "phong-su.wav" in error and "tối đa 195,3 kB mỗi tệp" in error   # human units
     assert [f["name"] for f in _status(b, product_id)["files"]] == ["poster.png"]
 
 
@@ -82,7 +82,8 @@ def test_body_above_the_request_cap_is_json_for_the_script_and_a_page_for_the_fo
                          headers={"Content-Type": "multipart/form-data; boundary=x"})
     assert form.status_code == 413 and form.mimetype == "text/html"
     page = form.get_data(as_text=True)
-    assert "200.000" in page and "tối đa 8 tệp" in page   # how to split it, in Vietnamese
+    assert "tối đa 1,6 MB mỗi lần" in page and "tối đa 8 tệp" in page   # how to split it
+    assert "mỗi tệp tối đa 195,3 kB" in page and "1665536" not in page
     assert _status(b, product_id)["files"] == []
 
 
