@@ -57,8 +57,7 @@ def find_commune(session: Session, code: str, today: date) -> Unit:
         unit = session.scalar(select(Unit).where(Unit.gso_code == code, Unit.valid_to.is_(None),
                                                  Unit.level == "commune"))
     if unit is None or unit.level != "commune":
-        raise ValidationError("unknown commune code %(code)s (see 'kho vocab list communes')",
-                              field="commune", code=repr(code))
+        raise ValidationError("unknown commune code %(code)s", field="commune", code=code)
     if unit.valid_to is not None and unit.valid_to < today:
         successor = unit.current()
         raise ValidationError("commune %(name)s (%(code)s) was merged into %(successor_name)s "
@@ -77,20 +76,24 @@ def check_new_password(password: str) -> None:
 
 def add_user(kho: Kho, username: str, role: str, password: str, *,
              commune: str | None = None, display_name: str = "") -> UserInfo:
-    """Create a user. Raises ValidationError (bad name/role/commune/password), Conflict."""
+    """Create a user. Raises ValidationError (bad name/role/commune/password), Conflict.
+
+    Messages name no command-line option or page control (the CLI and the admin page
+    both show them beside their own name for the field: ``field`` is one of username,
+    role, commune, password)."""
     username = normalize_text(username).lower()
     if not USERNAME.match(username):
         raise ValidationError("use 2–80 lower-case letters, digits, '.', '_' or '-'",
                               field="username")
     if role not in ROLES:
         raise ValidationError("unknown role %(role)s; choose one of %(choices)s",
-                              field="role", role=repr(role), choices=", ".join(ROLES))
+                              field="role", role=role, choices=", ".join(ROLES))
     if role == "commune" and not commune:
-        raise ValidationError("a commune account needs --commune CODE", field="commune")
+        raise ValidationError("a commune account needs a commune", field="commune")
     check_new_password(password)
     with kho.transaction() as session:
         if session.scalar(select(User.id).where(User.username == username)):
-            raise Conflict("user %(name)s already exists", field="username", name=repr(username))
+            raise Conflict("user %(name)s already exists", field="username", name=username)
         user = User(username=username, role=role, password_hash=hash_password(password),
                     display_name=normalize_text(display_name) or username,
                     commune=find_commune(session, commune, local_today(kho.settings))

@@ -1,8 +1,8 @@
 """Administration use cases: users, API tokens and vocabulary editing (admin only).
 
 Every function takes the acting user and checks ``user.manage`` or
-``vocabulary.edit`` first. Vocabulary edits change labels, the active flag and unit
-validity/successors; codes never change (products and the index refer to them).
+``vocabulary.edit`` first. Vocabulary editing lives in
+:mod:`app.services.admin_vocabulary` (its functions are importable from here too).
 Each change adds a provenance Event (``user.*``, ``token.*``, ``vocabulary.edit``);
 a password never goes into an event.
 """
@@ -17,16 +17,16 @@ from app.bootstrap import Kho
 from app.services import accounts
 from app.services.actors import Actor
 from app.services.browser_sessions import end_user_sessions
+from app.services.admin_vocabulary import (add_term, add_unit, list_terms,  # noqa: F401
+                                           list_units, unit_levels, update_term,
+                                           update_unit)
 from app.services.passwords import hash_password
-from app.services.product_input import parse_date
 from app.services.ratelimit import forget_user
 from app.services.views import iso_datetime, local_today
 from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, ValidationError
-from archive.models import ROLES, VOCABULARIES, ApiToken, Event, Term, Unit, User
+from archive.models import ROLES, ApiToken, Event, Unit, User
 from archive.text import normalize_text
-
-MAX_LABEL = 300
 
 
 def _audit(session, actor: Actor, action: str, detail: str) -> None:
@@ -65,7 +65,7 @@ def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = N
     actor.require("user.manage")
     if role is not None and role not in ROLES:
         raise ValidationError("unknown role %(role)s; choose one of %(choices)s",
-                              field="role", role=repr(role), choices=", ".join(ROLES))
+                              field="role", role=role, choices=", ".join(ROLES))
     with kho.transaction() as session:
         user = session.get(User, user_id) if fits_id(user_id) else None
         if user is None:
@@ -158,7 +158,23 @@ def create_token(kho: Kho, actor: Actor, username: str, label: str = "") -> str:
     return token
 
 
+def token_info(kho: Kho, actor: Actor, token_id: int) -> dict[str, Any]:
+    """One token as :func:`list_tokens` shows it (for the revoke confirmation);
+    NotFound for an unknown id."""
+    actor.require("user.manage")
+    with kho.transaction() as session:
+        t = session.get(ApiToken, token_id) if fits_id(token_id) else None
+        if t is None:
+            raise NotFound("no API token %(id)s", field="token", id=token_id)
+        return {"id": t.id, "username": t.user.username, "display_name": t.user.display_name,
+                "prefix": t.prefix, "label": t.label, "created_at": iso_datetime(t.created_at),
+                "last_used_at": iso_datetime(t.last_used_at),
+                "revoked_at": iso_datetime(t.revoked_at), "active": t.revoked_at is None}
+
+
 def revoke_token(kho: Kho, actor: Actor, token_id: int) -> None:
+    """Revoke a token at once (NotFound for an unknown id; an already revoked one
+    stays as it was)."""
     actor.require("user.manage")
     with kho.transaction() as session:
         row = session.get(ApiToken, token_id) if fits_id(token_id) else None
@@ -167,115 +183,3 @@ def revoke_token(kho: Kho, actor: Actor, token_id: int) -> None:
         if row.revoked_at is None:
             row.revoked_at = utcnow()
             _audit(session, actor, "token.revoke", f"{row.user.username} {row.prefix}…")
-
-
-# --- vocabularies ------------------------------------------------------------------
-
-def _label(value: Any, field: str, required: bool = True) -> str:
-    text = normalize_text(str(value or ""))
-    if required and not text:
-        raise ValidationError("a label is required", field=field)
-    if len(text) > MAX_LABEL:
-        raise ValidationError("at most %(n)d characters", field=field, n=MAX_LABEL)
-    return text
-
-
-def list_terms(kho: Kho, actor: Actor, vocabulary: str) -> list[dict[str, Any]]:
-    """All terms of a vocabulary, inactive ones included, in display order."""
-    actor.require("vocabulary.edit")
-    if vocabulary not in VOCABULARIES:
-        raise NotFound("no vocabulary %(name)s", field="vocabulary", name=vocabulary)
-    with kho.transaction() as session:
-        rows = session.scalars(select(Term).where(Term.vocabulary == vocabulary)
-                               .order_by(Term.position, Term.code))
-        return [{"code": t.code, "label_vi": t.label_vi, "label_en": t.label_en,
-                 "active": t.active} for t in rows]
-
-
-def update_term(kho: Kho, actor: Actor, vocabulary: str, code: str, *, label_vi: Any,
-                label_en: Any, active: bool) -> None:
-    """Change the labels and active flag of one term (inactive: hidden from pickers)."""
-    actor.require("vocabulary.edit")
-    vi, en = _label(label_vi, "label_vi"), _label(label_en, "label_en", required=False)
-    with kho.transaction() as session:
-        term = session.scalar(select(Term).where(Term.vocabulary == vocabulary,
-                                                 Term.code == code))
-        if term is None:
-            raise NotFound("no term %(code)s in %(name)s", field="code", code=code,
-                           name=vocabulary)
-        before = (term.label_vi, term.label_en, term.active)
-        term.label_vi, term.label_en, term.active = vi, en, bool(active)
-        if before != (vi, en, bool(active)):
-            _audit(session, actor, "vocabulary.edit",
-                   f"{vocabulary}:{code} {before!r} -> {(vi, en, bool(active))!r}")
-
-
-def add_term(kho: Kho, actor: Actor, vocabulary: str, code: str, *, label_vi: Any,
-             label_en: Any = "") -> None:
-    """Add a term with a new stable code (lower-case ASCII letters, digits, '-')."""
-    import re
-
-    actor.require("vocabulary.edit")
-    if vocabulary not in VOCABULARIES:
-        raise NotFound("no vocabulary %(name)s", field="vocabulary", name=vocabulary)
-    code = (code or "").strip()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", code):
-        raise ValidationError("use 1–40 lower-case letters, digits or '-'", field="code")
-    vi, en = _label(label_vi, "label_vi"), _label(label_en, "label_en", required=False)
-    with kho.transaction() as session:
-        if session.scalar(select(Term.id).where(Term.vocabulary == vocabulary,
-                                                Term.code == code)):
-            raise Conflict("code %(code)s already exists", field="code", code=code)
-        last = session.scalar(select(Term.position).where(Term.vocabulary == vocabulary)
-                              .order_by(Term.position.desc()).limit(1)) or 0
-        session.add(Term(vocabulary=vocabulary, code=code, label_vi=vi, label_en=en,
-                         position=last + 1))
-        _audit(session, actor, "vocabulary.edit", f"{vocabulary}:{code} added")
-
-
-def list_units(kho: Kho, actor: Actor, level: Optional[str] = None) -> list[dict[str, Any]]:
-    actor.require("vocabulary.edit")
-    with kho.transaction() as session:
-        stmt = select(Unit).order_by(Unit.level, Unit.name)
-        if level:
-            stmt = stmt.where(Unit.level == level)
-        today = local_today(kho.settings)
-        return [{"code": u.code, "name": u.name, "level": u.level, "gso_code": u.gso_code,
-                 "valid_from": u.valid_from, "valid_to": u.valid_to,
-                 "successor": u.successor.code if u.successor else "",
-                 "current": u.valid_to is None or u.valid_to >= today}
-                for u in session.scalars(stmt)]
-
-
-def _optional_date(value: Any, field: str) -> Optional[date]:
-    try:
-        return parse_date(value or None)
-    except ValueError:
-        raise ValidationError("not a date: %(value)s (use dd/mm/yyyy)", field=field,
-                              value=str(value)) from None
-
-
-def update_unit(kho: Kho, actor: Actor, code: str, *, name: Any, valid_from: Any,
-                valid_to: Any, successor: Any) -> None:
-    """Rename a unit, set its validity (dd/mm/yyyy) and successor (a unit code or "")."""
-    actor.require("vocabulary.edit")
-    name = _label(name, "name")
-    start, end = _optional_date(valid_from, "valid_from"), _optional_date(valid_to, "valid_to")
-    if start and end and end < start:
-        raise ValidationError("the end of validity is before its start", field="valid_to")
-    with kho.transaction() as session:
-        unit = session.scalar(select(Unit).where(Unit.code == code))
-        if unit is None:
-            raise NotFound("no unit %(code)s", field="code", code=code)
-        successor_code = normalize_text(str(successor or ""))
-        heir = None
-        if successor_code:
-            heir = session.scalar(select(Unit).where(Unit.code == successor_code))
-            if heir is None:
-                raise ValidationError("unknown unit code %(code)s", field="successor",
-                                      code=successor_code)
-            if heir.id == unit.id:
-                raise ValidationError("a unit cannot succeed itself", field="successor")
-        unit.name, unit.valid_from, unit.valid_to, unit.successor = name, start, end, heir
-        _audit(session, actor, "vocabulary.edit",
-               f"unit {code}: name={name!r} valid {start}..{end} successor={successor_code}")

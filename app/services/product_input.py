@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable, Optional
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,6 +62,34 @@ def parse_date(value: Any) -> Optional[date]:
     if re.fullmatch(r"(19|20)\d\d", text):
         return date(int(text), 1, 1)
     raise ValueError(text)
+
+
+_DATE_SHAPE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}-\d{1,2}-\d{1,2}")
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")   # the default ``timezone`` setting
+
+
+def date_error(value: Any) -> Message:
+    """What is wrong with a value :func:`parse_date` refused, in plain words (no
+    quotes, no exception text): a day that does not exist (31/02/2025) or text that is
+    not a date at all. Long values are shortened to 40 characters."""
+    text = normalize_text(str(value)).strip()
+    if len(text) > 40:
+        text = text[:39] + "…"
+    if _DATE_SHAPE.fullmatch(text):
+        return Message("%(value)s is not a real date", value=text)
+    return Message("%(value)s is not a date; write it as dd/mm/yyyy, for example 31/12/2024",
+                   value=text)
+
+
+def carried_on(unit: Unit, day: date) -> Unit:
+    """The unit that carries ``unit`` on ``day``: the unit itself while it exists (or
+    before it began), else the first of its successors valid that day, else the last
+    successor recorded (a unit merged in 2025 resolves to the merged one). A unit that
+    ended with no successor recorded stays as it is."""
+    if unit.valid_to is None or day <= unit.valid_to:
+        return unit
+    chain = unit.lineage()
+    return next((u for u in chain[1:] if u.valid_on(day)), chain[-1])
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on", "có", "co", "x"})
@@ -138,7 +167,8 @@ def _not_text(value: Any) -> bool:
     return value is not None and not isinstance(value, (str, int, float))
 
 
-def _scalar_values(data: dict[str, Any], errors: dict[str, Message]) -> dict[str, Any]:
+def _scalar_values(data: dict[str, Any], errors: dict[str, Message],
+                   today: date) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in ("title", "description", "rights_note", "kind", "plan_task", "lead_unit",
                  "produced_on", "sensitive"):
@@ -163,18 +193,20 @@ def _scalar_values(data: dict[str, Any], errors: dict[str, Message]) -> dict[str
         try:
             produced = values["produced_on"] = parse_date(data["produced_on"])
         except ValueError:
-            errors["produced_on"] = Message("not a date: %(value)s (use dd/mm/yyyy)",
-                                            value=repr(data["produced_on"]))
+            errors["produced_on"] = date_error(data["produced_on"])
         else:
-            latest = utcnow().year + 1
-            if produced is not None and not EARLIEST_YEAR <= produced.year <= latest:
+            if produced is not None and produced > today:
+                errors["produced_on"] = Message("the production date cannot be after today")
+            elif produced is not None and produced.year < EARLIEST_YEAR:
                 errors["produced_on"] = Message("the year must be between %(first)d and "
-                                                "%(last)d", first=EARLIEST_YEAR, last=latest)
+                                                "%(last)d", first=EARLIEST_YEAR,
+                                                last=today.year)
     if "sensitive" in data:
         try:
             values["sensitive"] = parse_bool(data["sensitive"])
         except ValueError:
-            errors["sensitive"] = Message("not yes/no: %(value)s", value=repr(data["sensitive"]))
+            errors["sensitive"] = Message("not yes or no: %(value)s",
+                                          value=str(data["sensitive"])[:40])
     if "tags" in data:
         raw = data["tags"]
         items = raw if isinstance(raw, (list, tuple)) else [raw]
@@ -188,16 +220,38 @@ def _scalar_values(data: dict[str, Any], errors: dict[str, Message]) -> dict[str
     return values
 
 
-def resolve(session: Session, data: dict[str, Any], *, creating: bool) -> ResolvedInput:
+def _lead_unit(values: dict[str, Any], data: dict[str, Any], errors: dict[str, Message],
+               creating: bool, day: date) -> None:
+    """The lead unit as it stands on ``day``: the one picked, or the plan task's when
+    none is picked (a form always sends the field; an API update that leaves the
+    field out keeps the product's own)."""
+    if "lead_unit" in errors or "plan_task" in errors:
+        return
+    unit, task = values.get("lead_unit"), values.get("plan_task")
+    if unit is None and task is not None and task.lead_unit is not None \
+            and ("lead_unit" in data or creating):
+        unit = task.lead_unit
+    if unit is not None:
+        values["lead_unit"] = carried_on(unit, day)
+
+
+def resolve(session: Session, data: dict[str, Any], *, creating: bool,
+            today: Optional[date] = None) -> ResolvedInput:
     """Check ``data`` against the vocabularies; raise ValidationError with ``fields``.
 
     Unknown keys are errors too (a misspelt API field must not vanish silently).
+    ``today`` is Vietnam's date (default: now in Asia/Ho_Chi_Minh): a production date
+    after it is refused. A lead unit that no longer existed on the production date (or
+    today, for an undated product) resolves to its successor (:func:`carried_on`),
+    both when picked and when it comes from the plan task (a product created, or a
+    form sent, with the plan task but no lead unit gets the task's lead unit).
     """
+    today = today or utcnow().astimezone(VIETNAM).date()
     errors: dict[str, Message] = {k: Message("unknown field") for k in data
                                   if k not in ALL_FIELDS}
     if creating and "title" not in data:
         errors["title"] = Message("a title is required")
-    values = _scalar_values(data, errors)
+    values = _scalar_values(data, errors, today)
     single = {name: split_list(data[name]) for name in ("kind", "plan_task", "lead_unit")
               if name in data and name not in errors}
     for name, codes in single.items():
@@ -209,6 +263,7 @@ def resolve(session: Session, data: dict[str, Any], *, creating: bool) -> Resolv
         else:
             terms = _terms(session, TERM_FIELDS[name], codes, name, errors)
             values[name] = terms[0] if terms else None
+    _lead_unit(values, data, errors, creating, values.get("produced_on") or today)
     for name in ("languages", "themes", "conventions", "channels"):
         if name in data:
             values[name] = _terms(session, TERM_FIELDS[name], split_list(data[name]), name,

@@ -1,11 +1,18 @@
-"""Administration pages: users, API tokens, vocabularies (labels, active, units)."""
+"""Administration pages: users, API tokens, vocabularies (labels, flags, active, units).
+
+Forms that add something (a user, a term, a unit) show a refused value again with the
+problem beside the field it concerns (422), keeping what was typed (never a password);
+row edits report a problem as a flash naming the row and the field. Revoking a token
+asks first on a page of its own (no JavaScript needed).
+"""
 from __future__ import annotations
 
 from flask import (Blueprint, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
 
-from app.web.common import SESSION_STAMP, current_actor, error_message, kho, signed_in
+from app.web.common import (SESSION_STAMP, current_actor, error_fields, error_message, kho,
+                            signed_in)
 from app.web.labels import choices, forget
 from archive.errors import KhoError
 from archive.models import ROLES, VOCABULARIES
@@ -14,12 +21,48 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 VOCABULARY_TITLES = {"kind": "Kinds", "theme": "Themes", "convention": "Conventions",
                      "language": "Languages", "channel": "Channels", "plan_task": "Plan tasks"}
+DEFAULT_ROLE = "commune"     # the least privileged role: restricted products stay hidden
+USER_FIELDS = ("username", "display_name", "role", "commune")
+UNIT_FIELDS = ("code", "name", "level", "gso_code", "parent", "valid_from", "valid_to",
+               "successor")
 
 
-def _flash_error(exc: KhoError) -> None:
+def field_labels() -> dict[str, str]:
+    """The label each form field shows, to name it in a message."""
+    return {"username": _("User name"), "display_name": _("Full name"), "role": _("Role"),
+            "commune": _("Commune"), "password": _("Password"), "user": _("User"),
+            "token": _("Token"), "label": _("Label"), "code": _("Code"),
+            "label_vi": _("Vietnamese label"), "label_en": _("English label"),
+            "name": _("Name"), "level": _("Kind of unit"), "gso_code": _("GSO code"),
+            "parent": _("Parent unit"), "valid_from": _("Valid from"),
+            "valid_to": _("Valid to"), "successor": _("Replaced by (successor)"),
+            "vocabulary": _("Vocabularies")}
+
+
+def flag_labels() -> dict[str, str]:
+    """Counting flags of terms, as their checkboxes say them."""
+    return {"ethnic_minority": _("Ethnic-minority language (counts towards the "
+                                 "ethnic-language target)"),
+            "foreign": _("Foreign language"),
+            "digital_platform": _("Digital platform (counts towards the digital "
+                                  "target)")}
+
+
+def _flash_error(exc: KhoError, row: str = "", **labels: str) -> None:
+    """A refused row edit as a flash: "row · Field: problem" (``labels`` name the
+    fields of this form that read otherwise than in :func:`field_labels`)."""
     if exc.code in ("forbidden", "not_found"):
         raise exc
-    flash(error_message(exc), "error")
+    label = (field_labels() | labels).get(exc.field or "", "")
+    text = f"{label}: {error_message(exc)}" if label else error_message(exc)
+    flash(f"{row} · {text}" if row else text, "error")
+
+
+def _refused(exc: KhoError) -> dict[str, str]:
+    """Per-field messages of a refused add form (forbidden and not-found propagate)."""
+    if exc.code in ("forbidden", "not_found"):
+        raise exc
+    return error_fields(exc) or {"": error_message(exc)}
 
 
 @bp.route("/")
@@ -35,21 +78,34 @@ def users():
     from app.services import admin
 
     actor = current_actor()
+    errors: dict[str, str] = {}
+    new = {"role": DEFAULT_ROLE}
     if request.method == "POST":
         form = request.form
+        new = {name: form.get(name, "") for name in USER_FIELDS}
         try:
-            info = admin.add_user(kho(), actor, form.get("username", ""), form.get("role", ""),
-                                  form.get("password", ""), commune=form.get("commune"),
-                                  display_name=form.get("display_name", ""))
+            info = admin.add_user(kho(), actor, new["username"], new["role"],
+                                  form.get("password", ""), commune=new["commune"],
+                                  display_name=new["display_name"])
         except KhoError as exc:
-            _flash_error(exc)
+            errors = _refused(exc)
         else:
             flash(_("User %(name)s added.", name=info.username), "ok")
-        return redirect(url_for("admin.users"))
+            return redirect(url_for("admin.users"))
     communes = [c for c in choices("communes") if c[2]]
     return render_template("admin_users.html", users=admin.list_users(kho(), actor),
-                           roles=ROLES, communes=communes,
-                           current_communes={code for code, _name, _current in communes})
+                           roles=ROLES, communes=communes, new=new, errors=errors,
+                           labels=field_labels(),
+                           current_communes={code for code, _name, _current in communes}
+                           ), 422 if errors else 200
+
+
+def _username(user_id: int) -> str:
+    """The login name of user ``user_id`` ("" if none), to name the row in a message."""
+    from app.services import admin
+
+    return next((u.username for u in admin.list_users(kho(), current_actor())
+                 if u.id == user_id), "")
 
 
 @bp.route("/users/<int:user_id>", methods=["POST"])
@@ -59,13 +115,15 @@ def update_user(user_id: int):
 
     form = request.form
     try:
-        admin.update_user(kho(), current_actor(), user_id, role=form.get("role") or None,
-                          active=form.get("active") == "on", commune=form.get("commune"))
+        info = admin.update_user(kho(), current_actor(), user_id,
+                                 role=form.get("role") or None,
+                                 active=form.get("active") == "on",
+                                 commune=form.get("commune"))
     except KhoError as exc:
-        _flash_error(exc)
+        _flash_error(exc, _username(user_id))
     else:
-        flash(_("Saved."), "ok")
-    return redirect(url_for("admin.users"))
+        flash(_("Saved %(name)s.", name=info.username), "ok")
+    return redirect(url_for("admin.users") + f"#user-{user_id}")
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -78,13 +136,13 @@ def set_password(user_id: int):
     try:
         info = admin.set_password(kho(), actor, user_id, request.form.get("password", ""))
     except KhoError as exc:
-        _flash_error(exc)
+        _flash_error(exc, _username(user_id), password=_("New password"))
     else:
         if user_id == actor.user_id:     # one's own password: keep this session
             session[SESSION_STAMP] = accounts.session_stamp_of(kho(), user_id)
         flash(_("New password set for %(name)s. Their browser sessions are signed out; "
                 "their API tokens still work.", name=info.username), "ok")
-    return redirect(url_for("admin.users"))
+    return redirect(url_for("admin.users") + f"#user-{user_id}")
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -105,14 +163,18 @@ def tokens():
     return response, 200, {"Cache-Control": "no-store"}
 
 
-@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @signed_in
 def revoke_token(token_id: int):
+    """GET (or a POST without ``confirm=yes``) asks first; POST ``confirm=yes`` revokes."""
     from app.services import admin
 
-    admin.revoke_token(kho(), current_actor(), token_id)
-    flash(_("Token revoked."), "ok")
-    return redirect(url_for("admin.tokens"))
+    actor = current_actor()
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        admin.revoke_token(kho(), actor, token_id)
+        flash(_("Token revoked."), "ok")
+        return redirect(url_for("admin.tokens"))
+    return render_template("admin_token_revoke.html", t=admin.token_info(kho(), actor, token_id))
 
 
 @bp.route("/vocabularies")
@@ -123,52 +185,85 @@ def vocabularies():
     return render_template("admin_vocabularies.html", names=names)
 
 
+def _flags_of(form, name: str) -> dict[str, bool]:
+    from app.services.admin_vocabulary import FLAGS
+
+    return {flag: form.get(flag) == "on" for flag in FLAGS.get(name, ())}
+
+
 @bp.route("/vocabularies/<name>", methods=["GET", "POST"])
 @signed_in
 def vocabulary(name: str):
-    from app.services import admin
+    from app.services import admin_vocabulary as vocab
 
     actor = current_actor()
+    errors: dict[str, str] = {}
+    new: dict = {}
     if request.method == "POST":
         form = request.form
         try:
             if form.get("action") == "add":
-                admin.add_term(kho(), actor, name, form.get("code", ""),
-                               label_vi=form.get("label_vi"), label_en=form.get("label_en"))
+                new = {k: form.get(k, "") for k in ("code", "label_vi", "label_en")} | \
+                    {"flags": _flags_of(form, name)}
+                vocab.add_term(kho(), actor, name, new["code"], label_vi=new["label_vi"],
+                               label_en=new["label_en"], flags=new["flags"])
             else:
-                admin.update_term(kho(), actor, name, form.get("code", ""),
+                vocab.update_term(kho(), actor, name, form.get("code", ""),
                                   label_vi=form.get("label_vi"), label_en=form.get("label_en"),
-                                  active=form.get("active") == "on")
+                                  active=form.get("active") == "on",
+                                  flags=_flags_of(form, name))
         except KhoError as exc:
-            _flash_error(exc)
+            if form.get("action") == "add":
+                errors = _refused(exc)
+            else:
+                _flash_error(exc, form.get("code", ""))
+                return redirect(url_for("admin.vocabulary", name=name))
         else:
             forget()
             flash(_("Saved."), "ok")
-        return redirect(url_for("admin.vocabulary", name=name))
-    terms = admin.list_terms(kho(), actor, name)
-    return render_template("admin_terms.html", name=name, terms=terms,
-                           title=_(VOCABULARY_TITLES.get(name, name)))
+            return redirect(url_for("admin.vocabulary", name=name))
+    terms = vocab.list_terms(kho(), actor, name)
+    return render_template("admin_terms.html", name=name, terms=terms, new=new,
+                           errors=errors, labels=field_labels(), flag_labels=flag_labels(),
+                           flags=vocab.FLAGS.get(name, ()),
+                           title=_(VOCABULARY_TITLES.get(name, name))), 422 if errors else 200
 
 
 @bp.route("/units", methods=["GET", "POST"])
 @signed_in
 def units():
-    from app.services import admin
+    from app.services import admin_vocabulary as vocab
 
     actor = current_actor()
+    level = request.args.get("level") or None
+    errors: dict[str, str] = {}
+    new: dict = {}
     if request.method == "POST":
         form = request.form
         try:
-            admin.update_unit(kho(), actor, form.get("code", ""), name=form.get("name"),
-                              valid_from=form.get("valid_from"), valid_to=form.get("valid_to"),
-                              successor=form.get("successor"))
+            if form.get("action") == "add":
+                new = {k: form.get(k, "") for k in UNIT_FIELDS}
+                vocab.add_unit(kho(), actor, new["code"], **{k: v for k, v in new.items()
+                                                             if k != "code"})
+            else:
+                vocab.update_unit(kho(), actor, form.get("code", ""), name=form.get("name"),
+                                  valid_from=form.get("valid_from"),
+                                  valid_to=form.get("valid_to"),
+                                  successor=form.get("successor"))
         except KhoError as exc:
-            _flash_error(exc)
+            if form.get("action") == "add":
+                errors = _refused(exc)
+            else:
+                _flash_error(exc, form.get("code", ""))
+                return redirect(url_for("admin.units", level=level or ""))
         else:
             forget()
             flash(_("Saved."), "ok")
-        return redirect(url_for("admin.units", level=request.args.get("level", "")))
-    level = request.args.get("level") or None
-    rows = admin.list_units(kho(), actor, level)
+            return redirect(url_for("admin.units", level=level or ""))
+    rows = vocab.list_units(kho(), actor, level)
+    everything = rows if level is None else vocab.list_units(kho(), actor)
     return render_template("admin_units.html", units=rows, level=level or "",
-                           levels=sorted({u["level"] for u in admin.list_units(kho(), actor)}))
+                           all_units=everything, new=new, errors=errors,
+                           labels=field_labels(), kinds=vocab.unit_levels(kho(), actor),
+                           levels=sorted({u["level"] for u in everything})
+                           ), 422 if errors else 200

@@ -30,10 +30,12 @@ def test_admin_adds_a_commune_user_who_can_sign_in(app, as_role, commune_code):
 
 def test_bad_new_user_is_reported_not_created(as_role):
     b = as_role("admin")
-    page = b.post("/admin/users", {"username": "Bad Name", "role": "producer",
-                                   "password": "short"}, token_from="/admin/users",
-                  follow_redirects=True).get_data(as_text=True)
-    assert "flash error" in page and "Bad Name" not in page
+    response = b.post("/admin/users", {"username": "Bad Name", "role": "producer",
+                                       "password": "short"}, token_from="/admin/users")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "flash error" in page
+    assert 'value="Bad Name"' in page                   # kept in the form to correct it
+    assert "<b>bad name</b>" not in page.lower()        # not in the users table
 
 
 def test_admin_disables_and_changes_role(app, as_role, actors, users):
@@ -68,7 +70,7 @@ def test_token_is_shown_once_and_can_be_revoked(app, as_role, kho_rt, users):
     listing = b.get("/admin/tokens").get_data(as_text=True)
     assert token not in listing and token[:10] in listing and "máy quét" in listing
     token_id = int(re.search(r"/admin/tokens/(\d+)/revoke", listing).group(1))
-    b.post(f"/admin/tokens/{token_id}/revoke", {}, token_from="/admin/tokens")
+    b.post(f"/admin/tokens/{token_id}/revoke", {"confirm": "yes"}, token_from="/admin/tokens")
     try:
         actor_for_token(kho_rt, token)
         raise AssertionError("revoked token still works")

@@ -77,7 +77,9 @@ def test_a_short_password_is_refused_with_the_field_message(app, as_role, actors
     b = as_role("admin")
     page = b.post(f"/admin/users/{actors['office'].user_id}/password", {"password": "ngan"},
                   token_from="/admin/users", follow_redirects=True).get_data(as_text=True)
-    assert '<p class="flash error" role="status">mật khẩu phải có ít nhất 8 ký tự</p>' in page
+    # names the account and the field, as the row shows it
+    assert ('<p class="flash error" role="status">office1 · Mật khẩu mới: mật khẩu phải có '
+            'ít nhất 8 ký tự</p>') in page
     assert Browser(app.test_client()).login(users["office"]).status_code == 302
 
 
@@ -119,7 +121,7 @@ def test_the_users_page_is_in_vietnamese_and_english(as_role):
     b = as_role("admin")
     page = b.get("/admin/users").get_data(as_text=True)
     assert 'placeholder="Mật khẩu mới"' in page and ">Đặt mật khẩu</button>" in page
-    assert 'aria-label="Xã"' in page
+    assert 'aria-label="Xã (commune1)"' in page
     b.get("/lang/en")
     english = b.get("/admin/users").get_data(as_text=True)
     assert 'placeholder="New password"' in english and ">Set password</button>" in english
