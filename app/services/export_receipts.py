@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
+from app.services.publications import note_published
 from archive.errors import ValidationError
 from archive.exports import ExportReceipt
-from archive.harvests import Publication
 
 LAST = "last"
 _FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
@@ -153,30 +153,10 @@ def _publish(session: Session, log: ExportedLog, receipt_id: int, at: datetime) 
         batch.append({"product_id": product_id, "version_at": stamp, "via": "export",
                       "receipt_id": receipt_id, "at": at})
         if len(batch) >= _PUBLISH_BATCH:
-            _upsert(session, batch)
+            note_published(session, batch)
             batch = []
     if batch:
-        _upsert(session, batch)
-
-
-def _upsert(session: Session, rows: list[dict]) -> None:
-    """Insert or refresh publications; an older version never replaces a newer one
-    (a harvester may have fetched a newer version meanwhile). One statement compiled
-    once and run for all ``rows`` (executemany): a multi-row VALUES of 1,000 rows costs
-    more to compile than to run."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = Publication.__table__
-    statement = insert(table)
-    newer = statement.excluded.version_at >= table.c.version_at
-    statement = statement.on_conflict_do_update(
-        index_elements=["product_id"],
-        set_={name: case((newer, getattr(statement.excluded, name)), else_=table.c[name])
-              for name in ("version_at", "via", "receipt_id", "at")})
-    # on the table, not the ORM class: the ORM's bulk path costs more than the insert
-    session.connection().execute(statement, rows)
+        note_published(session, batch)
 
 
 def list_receipts(kho: Kho, limit: int = 200) -> list[ExportReceipt]:

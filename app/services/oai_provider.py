@@ -22,11 +22,12 @@ from app.bootstrap import Kho
 from app.services import dublin_core, kho_xml, oai, oai_tokens, oai_xml, tombstones
 from app.services.export_rows import iter_views
 from app.services.oai_answers import Answer, Entry, Header, ListPage
+from app.services.publications import note_published
 from app.services.records import (RECORD_LOAD, RecordQuery, SET_PART, as_utc, count_products,
                                   parse_set, record_of, set_specs)
 from archive.base import fits_id, utcnow
 from archive.errors import ValidationError
-from archive.harvests import Publication, Tombstone
+from archive.harvests import Tombstone
 from archive.models import Product, Term, Unit
 from config import Settings
 
@@ -220,19 +221,7 @@ def record_publications(kho: Kho, published: Sequence[tuple[int, datetime]]) -> 
     rows = list({pid: {"product_id": pid, "version_at": stamp, "via": "oai",
                        "receipt_id": None, "at": at} for pid, stamp in published}.values())
     with kho.transaction() as session:
-        session.execute(_publication_upsert(session.get_bind().dialect.name), rows)
-
-
-def _publication_upsert(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(Publication)
-    return stmt.on_conflict_do_update(
-        index_elements=["product_id"],
-        set_={"version_at": stmt.excluded.version_at, "via": stmt.excluded.via,
-              "receipt_id": None, "at": stmt.excluded.at})
+        note_published(session, rows)
 
 
 def _answer(kho: Kho, parsed: oai.Parsed, now: datetime) -> Answer:
