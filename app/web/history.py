@@ -38,7 +38,7 @@ FIELD_NAMES = {
 }
 # processing step -> (sentence when it worked, sentence when it failed)
 STEPS = {
-    "probe": (lazy_gettext("Read the technical facts of the file"),
+    "probe": (lazy_gettext("Read the technical facts"),
               lazy_gettext("The file could not be read")),
     "broadcast": (lazy_gettext("Made the broadcast MP3"),
                   lazy_gettext("The broadcast MP3 could not be made")),

@@ -116,6 +116,9 @@ def test_processing_events_say_what_happened(as_role, audio_product):
     visible = history.split("<details", 1)[0]
     assert "ffmpeg" not in visible and "<code>" not in visible and " ok" not in visible
     assert "ffmpeg" in history                                # tools folded below
+    english = _text(as_role("producer").get(f"/products/{product_id}?lang=en"))
+    assert "Made the broadcast MP3" in english and "Made the web preview MP3" in english
+    assert "producer1 uploaded the file Bản tin.wav" in english
 
 
 def test_a_failed_step_is_said_plainly(as_role, kho_rt, actors, product_id):
@@ -219,7 +222,7 @@ def test_download_labels_in_vietnamese_and_english_and_no_waveform_download(
     b = as_role("commune")
     files = _section(b.get(f"/products/{product_id}").get_data(as_text=True), "files")
     labels = [html.unescape(" ".join(re.sub(r"<[^>]+>", " ", m).split()))
-              for m in re.findall(r"<a href=[^>]*>(.*?)</a>", files, re.S)]
+              for m in re.findall(r"<a class=\"button\" href=[^>]*>(.*?)</a>", files, re.S)]
     assert [re.sub(r" \(.*\)$", "", t) for t in labels] == [
         "Bản gốc WAV", "MP3 phát thanh", "MP3 nghe trên web"]
     assert all(re.search(r"\(\d+(,\d)? (B|kB|MB)\)$", t) for t in labels)
