@@ -5,16 +5,11 @@ Steps: ``probe`` (open and read the document: format, encoding, title, author, p
 and word counts where the file says them) and ``text`` (the ``text`` rendition,
 ``text.txt`` in UTF-8 NFC, which the catalogue stores as the file's searchable text).
 
-Both formats are ZIP packages of XML, read with the standard library only:
-
-* **Zip bombs**: no part is read past :data:`MAX_PART_BYTES` *uncompressed* — counted
-  while inflating, not taken from the (forgeable) header — and a package with more than
-  :data:`MAX_ENTRIES` entries is refused.
-* **XML attacks** (billion laughs, external entities): the expat parser refuses any
-  document type declaration, so no entity can be declared, let alone expanded or
-  fetched.
-* Deleted tracked changes, field codes, comments and the fallback copies Word keeps
-  for old readers are left out; tables, text boxes and footnotes are kept.
+Both formats are ZIP packages of XML, read with the standard library only and safely
+(:mod:`ingest.package_xml`: parts capped in size while inflating, no DTDs); a package
+with more than :data:`MAX_ENTRIES` entries is refused, and an OLE file under a
+``.docx`` name (an encrypted document, or an old ``.doc``) is named as such. Plain text
+is decoded by :mod:`ingest.plaintext`.
 
 Every error is a ProcessingError naming the file (``%(name)s``).
 """
@@ -24,24 +19,22 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 from xml.parsers import expat
 
 from archive.errors import ProcessingError, Quantity
-from archive.text import normalize_text
-from ingest import plaintext
+from ingest import package_xml, plaintext
+from ingest.package_xml import DC, EXT, META
 from ingest.results import (OK, ProcessingOptions, Rendition, StepOutput, StepResult,
                             clean_pages, run_step, write_text)
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ODT_TYPE = "application/vnd.oasis.opendocument.text"
 ZIP_TYPE = "application/zip"
-UNREADABLE = plaintext.UNREADABLE   # the producer's sentence (archive.problems)
+UNREADABLE = package_xml.UNREADABLE  # the producer's sentence (archive.problems)
 TEXT_TYPES = (DOCX_TYPE, ODT_TYPE, plaintext.PLAIN_TYPE)
-MAX_PART_BYTES = 64 * 1024 * 1024   # uncompressed bytes read from one XML part
 MAX_ENTRIES = 10_000                # entries in one package (a real article has < 100)
-MAX_TEXT_CHARS = 5_000_000          # characters of text kept (about 2,000 pages)
-CHUNK = 64 * 1024
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OOXML_TYPES = {"word/document.xml": DOCX_TYPE,
                 "xl/workbook.xml": "application/vnd.openxmlformats-officedocument."
                                    "spreadsheetml.sheet",
@@ -51,18 +44,6 @@ _OOXML_TYPES = {"word/document.xml": DOCX_TYPE,
 PACKAGE_TYPES = tuple(_OOXML_TYPES.values()) + (
     "application/vnd.oasis.opendocument.spreadsheet",
     "application/vnd.oasis.opendocument.presentation")
-
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main "
-MC = "http://schemas.openxmlformats.org/markup-compatibility/2006 "
-TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
-OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
-META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0 "
-DC = "http://purl.org/dc/elements/1.1/ "
-EXT = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties "
-
-
-class _Refused(Exception):
-    """Raised inside the XML handlers to stop a hostile or oversized part."""
 
 
 @dataclass
@@ -87,9 +68,10 @@ def sniff_zip(path: Path) -> str:
         with zipfile.ZipFile(path) as package:
             names = set(package.namelist())
             if "mimetype" in names:
-                declared = _read_part(package, "mimetype", path, limit=200)
+                declared = package_xml.read_part(package, "mimetype", path, limit=200)
                 value = declared.decode("ascii", "replace").strip()
-                if value.startswith("application/vnd.oasis.opendocument."):
+                if value.startswith("application/vnd.oasis.opendocument.") or \
+                        value == "application/epub+zip":
                     return value
             if "[Content_Types].xml" in names:
                 for part, media_type in _OOXML_TYPES.items():
@@ -152,14 +134,24 @@ def read_document(path: Path, media_type: str) -> Document:
     return Document(text=text, metadata=dict(facts, words=len(text.split())))
 
 
+def _is_ole(path: Path) -> bool:
+    """An OLE compound file: what Word writes for an encrypted .docx and an old .doc."""
+    with open(path, "rb") as handle:
+        return handle.read(8) == OLE_MAGIC
+
+
 def _clean(text: str) -> str:
     """NFC, spaces and line breaks as the catalogue stores text; capped in length."""
-    return clean_pages([text[:MAX_TEXT_CHARS]])
+    return clean_pages([text[:package_xml.MAX_TEXT_CHARS]])
 
 
 def _read_package(path: Path, fmt: str,
                   reader: Callable[[zipfile.ZipFile, Path], Document]) -> Document:
     word = {"docx": "a Word document", "odt": "an OpenDocument text"}[fmt]
+    if _is_ole(path):
+        raise ProcessingError("%(name)s is a password-protected Office file or an old Word "
+                              ".doc: save it as .docx or .odt without a password and upload "
+                              "it again", problem=UNREADABLE, name=path.name)
     if not zipfile.is_zipfile(path):
         raise ProcessingError("%(name)s is not %(what)s: it is not a ZIP package "
                               "(an old .doc, or a damaged or renamed file?)",
@@ -168,7 +160,8 @@ def _read_package(path: Path, fmt: str,
         with zipfile.ZipFile(path) as package:
             if len(package.infolist()) > MAX_ENTRIES:
                 raise ProcessingError("%(name)s has more than %(count)s parts: refused",
-                                      problem=UNREADABLE, name=path.name, count=Quantity(MAX_ENTRIES))
+                                      problem=UNREADABLE, name=path.name,
+                                      count=Quantity(MAX_ENTRIES))
             document = reader(package, path)
     except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError,
             ValueError) as exc:
@@ -182,35 +175,38 @@ def _docx(package: zipfile.ZipFile, path: Path) -> Document:
     names = set(package.namelist())
     if "word/document.xml" not in names:
         raise ProcessingError("%(name)s is a ZIP archive but not a Word document "
-                              "(it has no word/document.xml)", problem=UNREADABLE, name=path.name)
+                              "(it has no word/document.xml)", problem=UNREADABLE,
+                              name=path.name)
     parts = ["word/document.xml"] + [p for p in ("word/footnotes.xml", "word/endnotes.xml")
                                      if p in names]
-    text = "\n".join(_paragraphs(package, part, path, _DocxText()) for part in parts)
+    text = "\n".join(package_xml.paragraphs(package, part, path, package_xml.DocxText())
+                     for part in parts)
     metadata: dict[str, Any] = {}
     if "docProps/core.xml" in names:
-        metadata.update(_fields(package, "docProps/core.xml", path,
-                                {DC + "title": "title", DC + "creator": "author"}))
+        metadata.update(package_xml.fields(package, "docProps/core.xml", path,
+                                           {DC + "title": "title", DC + "creator": "author"}))
     if "docProps/app.xml" in names:
-        metadata.update(_counts(_fields(package, "docProps/app.xml", path,
-                                        {EXT + "Pages": "pages"})))
+        metadata.update(_counts(package_xml.fields(package, "docProps/app.xml", path,
+                                                   {EXT + "Pages": "pages"})))
     text = _clean(text)
     return Document(text=text, metadata=dict(metadata, words=len(text.split())))
 
 
 def _odt(package: zipfile.ZipFile, path: Path) -> Document:
     names = set(package.namelist())
-    declared = _read_part(package, "mimetype", path, 200).strip() if "mimetype" in names \
-        else b""
+    declared = package_xml.read_part(package, "mimetype", path, 200).strip() \
+        if "mimetype" in names else b""
     if declared != ODT_TYPE.encode() or "content.xml" not in names:
         raise ProcessingError("%(name)s is a ZIP archive but not an OpenDocument text "
-                              "(no text mimetype or content.xml)", problem=UNREADABLE, name=path.name)
-    text = _clean(_paragraphs(package, "content.xml", path, _OdtText()))
+                              "(no text mimetype or content.xml)", problem=UNREADABLE,
+                              name=path.name)
+    text = _clean(package_xml.paragraphs(package, "content.xml", path,
+                                         package_xml.OdtText()))
     metadata: dict[str, Any] = {}
     if "meta.xml" in names:
-        found = _fields(package, "meta.xml", path,
-                        {DC + "title": "title", DC + "creator": "author"},
-                        attributes={META + "document-statistic": {META + "page-count":
-                                                                  "pages"}})
+        found = package_xml.fields(
+            package, "meta.xml", path, {DC + "title": "title", DC + "creator": "author"},
+            attributes={META + "document-statistic": {META + "page-count": "pages"}})
         metadata.update(_counts(found))
     return Document(text=text, metadata=dict(metadata, words=len(text.split())))
 
@@ -223,167 +219,3 @@ def _counts(found: dict[str, str]) -> dict[str, Any]:
         if value.isdigit() and 0 < int(value) < 100_000:
             out["pages"] = int(value)
     return out
-
-
-# ------------------------------------------------------------------------ safe reading
-
-def _read_part(package: zipfile.ZipFile, part: str, path: Path, limit: int) -> bytes:
-    return b"".join(_chunks(package, part, path, limit))
-
-
-def _chunks(package: zipfile.ZipFile, part: str, path: Path,
-            limit: int | None = None) -> Iterator[bytes]:
-    """The inflated bytes of ``part``, refusing past ``limit`` bytes (default
-    :data:`MAX_PART_BYTES`): the header's size is checked first, then the bytes are
-    counted while inflating — a zip bomb stops after ``limit`` bytes at most."""
-    limit = MAX_PART_BYTES if limit is None else limit
-    info = package.getinfo(part)
-    if info.flag_bits & 0x1:
-        raise ProcessingError("%(name)s is password-protected: save it without a "
-                              "password and upload it again", problem=UNREADABLE, name=path.name)
-    if info.file_size > limit:
-        raise _too_big(path, part, limit)
-    seen = 0
-    with package.open(info) as stream:
-        while chunk := stream.read(CHUNK):
-            seen += len(chunk)
-            if seen > limit:
-                raise _too_big(path, part, limit)
-            yield chunk
-
-
-def _too_big(path: Path, part: str, limit: int) -> ProcessingError:
-    return ProcessingError("%(name)s expands to more than %(limit)s bytes (%(part)s): "
-                           "refused as a possible zip bomb", problem=UNREADABLE, name=path.name,
-                           limit=Quantity(limit), part=part)
-
-
-def _parse(package: zipfile.ZipFile, part: str, path: Path, start: Callable,
-           end: Callable, chars: Callable) -> None:
-    """Stream ``part`` through expat with the handlers given; DTDs refused."""
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def no_dtd(*_args: Any) -> None:
-        raise _Refused("DTD")
-
-    parser.StartDoctypeDeclHandler = no_dtd
-    parser.EntityDeclHandler = no_dtd
-    parser.ExternalEntityRefHandler = no_dtd
-    parser.StartElementHandler, parser.EndElementHandler = start, end
-    parser.CharacterDataHandler = chars
-    parser.buffer_text = True
-    try:
-        for chunk in _chunks(package, part, path):
-            parser.Parse(chunk, False)
-        parser.Parse(b"", True)
-    except _Refused:
-        raise ProcessingError("%(name)s was refused: %(part)s declares a document type "
-                              "(XML entities are not accepted in documents)",
-                              problem=UNREADABLE, name=path.name, part=part) from None
-    except expat.ExpatError as exc:
-        raise ProcessingError("%(name)s is damaged: %(part)s is not well-formed XML",
-                              problem=UNREADABLE, name=path.name, part=part, detail=str(exc)) from None
-
-
-class _Collector:
-    """Text of a document body: subclasses say what starts/ends a paragraph."""
-
-    def __init__(self) -> None:
-        self.out: list[str] = []
-        self.size = 0
-        self.hidden = 0           # depth inside skipped elements (comments, fallbacks)
-        self.inside = 0           # depth inside elements whose character data is text
-
-    def add(self, text: str) -> None:
-        if self.hidden or self.size > MAX_TEXT_CHARS:
-            return
-        self.out.append(text)
-        self.size += len(text)
-
-    def chars(self, data: str) -> None:
-        if self.inside:
-            self.add(data)
-
-
-class _DocxText(_Collector):
-    TEXT_ELEMENTS = {W + "t"}
-    HIDDEN = {MC + "Fallback", W + "del", W + "delText", W + "instrText"}
-
-    def start(self, name: str, attrs: dict) -> None:
-        if name in self.HIDDEN:
-            self.hidden += 1
-        elif name in self.TEXT_ELEMENTS:
-            self.inside += 1
-        elif name == W + "tab":
-            self.add("\t")
-        elif name in (W + "br", W + "cr"):
-            self.add("\n")
-
-    def end(self, name: str) -> None:
-        if name in self.HIDDEN:
-            self.hidden -= 1
-        elif name in self.TEXT_ELEMENTS:
-            self.inside -= 1
-        elif name == W + "p":
-            self.add("\n")
-
-
-class _OdtText(_Collector):
-    PARAGRAPHS = {TEXT + "p", TEXT + "h"}
-    HIDDEN = {OFFICE + "annotation", TEXT + "note-citation", TEXT + "tracked-changes"}
-
-    def start(self, name: str, attrs: dict) -> None:
-        if name in self.HIDDEN:
-            self.hidden += 1
-        elif name in self.PARAGRAPHS:
-            self.inside += 1
-        elif name == TEXT + "s":
-            count = attrs.get(TEXT + "c", "1")
-            self.add(" " * min(int(count) if count.isdigit() else 1, 100))
-        elif name == TEXT + "tab":
-            self.add("\t")
-        elif name == TEXT + "line-break":
-            self.add("\n")
-
-    def end(self, name: str) -> None:
-        if name in self.HIDDEN:
-            self.hidden -= 1
-        elif name in self.PARAGRAPHS:
-            self.inside -= 1
-            self.add("\n")
-
-
-def _paragraphs(package: zipfile.ZipFile, part: str, path: Path,
-                collector: _Collector) -> str:
-    _parse(package, part, path, collector.start, collector.end, collector.chars)
-    return "".join(collector.out)
-
-
-def _fields(package: zipfile.ZipFile, part: str, path: Path, elements: dict[str, str],
-            attributes: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
-    """Short text of the named ``elements`` (and named attributes of ``attributes``'
-    elements) in a metadata part, as ``{key: value}``; empty values are left out."""
-    found: dict[str, str] = {}
-    current: list[str] = []
-    attributes = attributes or {}
-
-    def start(name: str, attrs: dict) -> None:
-        if name in elements:
-            current.append(name)
-            found.setdefault(elements[name], "")
-        for attr, key in attributes.get(name, {}).items():
-            if attr in attrs:
-                found[key] = attrs[attr]
-
-    def end(name: str) -> None:
-        if current and current[-1] == name:
-            current.pop()
-
-    def chars(data: str) -> None:
-        if current and len(found[elements[current[-1]]]) < 1000:
-            found[elements[current[-1]]] += data
-
-    _parse(package, part, path, start, end, chars)
-    return {key: normalize_text(" ".join(value.split()))
-            for key, value in found.items() if value.strip()}

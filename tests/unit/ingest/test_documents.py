@@ -9,7 +9,7 @@ import zipfile
 import docx as python_docx
 import pytest
 
-from ingest import documents
+from ingest import documents, package_xml
 from ingest.detect import detect
 from ingest.steps import process
 from tests.unit.ingest import document_factory as df
@@ -166,7 +166,7 @@ def test_a_document_without_text_is_ready_with_no_rendition(tmp_path, workdir, o
 # -------------------------------------------------------------------------- hostile
 
 def test_a_zip_bomb_docx_is_refused_after_the_cap(tmp_path, workdir, options, monkeypatch):
-    monkeypatch.setattr(documents, "MAX_PART_BYTES", 8 * 1024 * 1024)
+    monkeypatch.setattr(package_xml, "MAX_PART_BYTES", 8 * 1024 * 1024)
     path = df.zip_bomb_docx(tmp_path / "bom.docx", megabytes=40)
     assert path.stat().st_size < 200_000
     assert detect(path, path.name).category == "text"
@@ -218,6 +218,23 @@ def test_a_password_protected_part_is_explained(tmp_path):
         documents.read_document(path, DOCX)
     assert str(caught.value) == ("mat-khau.docx is password-protected: save it without a "
                                  "password and upload it again")
+
+
+def test_an_encrypted_docx_or_old_doc_is_explained(tmp_path, workdir, options):
+    path = tmp_path / "mật.docx"              # Word writes an encrypted .docx as OLE
+    path.write_bytes(documents.OLE_MAGIC + bytes(4096))
+    steps, results = _ran(path, workdir, options)
+    assert [(r.step, r.outcome) for r in results] == [("probe", "failed")]
+    assert steps["probe"].message.startswith("mật.docx is a password-protected Office file "
+                                             "or an old Word .doc")
+
+
+def test_an_epub_stays_an_epub(tmp_path):
+    path = tmp_path / "sach.epub"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+        z.writestr("META-INF/container.xml", "<container/>")
+    assert detect(path, path.name).media_type == "application/epub+zip"
 
 
 def test_a_binary_file_named_txt_fails_clearly(tmp_path, workdir, options):
