@@ -202,16 +202,7 @@
     poll(article.getAttribute("data-status-url"), function () { window.location.reload(); });
   }
 
-  /* On a phone, fold the filter groups (except those in use) so results come first. */
-  function foldFacets() {
-    if (window.innerWidth >= 768) { return; }
-    document.querySelectorAll("details.facet").forEach(function (d) {
-      if (!d.querySelector("a.chosen")) { d.open = false; }
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
-    foldFacets();
     var form = document.querySelector("form.upload-form");
     if (form) { setupUpload(form); }
     var article = document.querySelector("article.product[data-status-url]");

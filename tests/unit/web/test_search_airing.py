@@ -107,7 +107,7 @@ def test_sort_applies_on_change_with_the_submit_button_kept_and_filters_fold(as_
     assert 'data-role="sort"' in form and '<button type="submit"' in form   # no-JS way
     assert '<input type="hidden" name="kind" value="poster">' in form      # kept on submit
     assert re.search(r'<option value="title"\s+selected>', form)
-    assert re.search(r'<details class="filters" data-role="filters">', page)  # closed
+    assert re.search(r'<details class="search-filters" data-role="filters">', page)  # closed
     assert page.index('data-role="filters"') < page.index('class="results"')
 
 
