@@ -110,3 +110,25 @@ def test_producer_unfolds_the_technical_details(site, sign_in, pdf_product):
     narrow.locator("section.files details.technical summary").click()
     _fits(narrow, 360)
     narrow.screenshot(path=str(SCREENSHOTS / "product-pdf-producer-360px.png"), full_page=True)
+
+
+@pytest.mark.parametrize("username,width", [("xa1", 360), ("producer1", 1280)])
+def test_reader_and_product_page_have_no_serious_accessibility_violations(
+        site, sign_in, pdf_product, username, width):
+    import json
+
+    from tests.browser.test_accessibility import _violations
+
+    pid, fid = pdf_product
+    page = sign_in(username, width=width, bypass_csp=True)      # to inject axe-core
+    found = {}
+    for path in (f"/products/{pid}", f"/products/{pid}/files/{fid}/pages/2",
+                 f"/products/{pid}/files/{fid}/pages/9"):
+        page.goto(site.url + path)
+        page.wait_for_load_state("networkidle")
+        if username == "producer1" and path == f"/products/{pid}":
+            page.locator("details.technical summary").first.click()    # unfolded too
+        violations = _violations(page)
+        if violations:
+            found[path] = violations
+    assert not found, json.dumps(found, ensure_ascii=False, indent=1)
