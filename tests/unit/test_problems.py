@@ -1,0 +1,78 @@
+"""Processing problems read in the reader's language with what to do, from a code and
+values (archive/problems.py), and ingest names the right code for what a tool said."""
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from app.i18n import gettext_for
+from archive.problems import GENERIC, PROBLEMS, for_category, json_params, problem_message
+from ingest.media import failure_problem
+
+VI, EN = gettext_for("vi"), gettext_for("en")
+VALUES = {"tool": "ffmpeg", "seconds": "3600", "limit": 180_000_000, "languages": "vie"}
+# words a Vietnamese remedy is made of ("hãy …" = please do …, "báo" = tell)
+REMEDY_VI = ("hãy", "báo quản trị viên")
+
+
+@pytest.mark.parametrize("code", sorted(PROBLEMS))
+def test_every_problem_reads_in_vietnamese_and_english_with_what_to_do(code):
+    message = problem_message(code, VALUES)
+    vi, en = message.render(VI), message.render(EN)
+    assert vi != en and vi == unicodedata.normalize("NFC", vi)
+    assert "%(" not in vi and "%(" not in en                  # every value filled
+    assert " — " in vi and " — " in en                        # what happened — what to do
+    assert any(word in vi.split(" — ", 1)[1] for word in REMEDY_VI), vi
+    assert "/" not in vi.replace(".docx, .odt", "")           # no paths, no file layout
+
+
+@pytest.mark.parametrize("code,vi", [
+    ("video.truncated", "Tệp video bị cắt cụt — hãy tải lên lại bản gốc."),
+    ("pdf.encrypted", "Tệp PDF được khoá bằng mật khẩu — hãy lưu lại không có mật khẩu rồi "
+                      "tải lên."),
+    ("image.bomb", "Ảnh quá lớn: hơn 180.000.000 điểm ảnh — hãy lưu lại với kích thước nhỏ "
+                   "hơn rồi tải lên."),
+    ("tool.timeout", "Việc xử lý kéo dài quá 3600 giây nên đã bị dừng — hãy bấm Thử lại; nếu "
+                     "còn lặp lại, hãy báo quản trị viên."),
+])
+def test_known_sentences(code, vi):
+    assert problem_message(code, VALUES).render(VI) == vi
+
+
+def test_numbers_take_the_readers_separator():
+    message = problem_message("image.bomb", {"limit": 180_000_000})
+    assert "180.000.000" in message.render(VI) and "180,000,000" in message.render(EN)
+
+
+def test_an_unknown_code_reads_as_the_generic_problem():
+    assert problem_message("video.from-the-future", {}).render(VI) == \
+        problem_message(GENERIC).render(VI)
+    assert "Thử lại" in problem_message(GENERIC).render(VI)
+
+
+def test_media_codes_are_named_for_the_files_medium():
+    assert for_category("media.truncated", "video") == "video.truncated"
+    assert for_category("media.truncated", "audio") == "audio.truncated"
+    assert for_category("media.no_streams", "video") == "media.no_streams"   # no such code
+    assert for_category("media.truncated", "other") == "media.truncated"
+    assert for_category("pdf.corrupt", "video") == "pdf.corrupt"
+
+
+@pytest.mark.parametrize("tool,said,code", [
+    ("ffprobe", "[mov,mp4] moov atom not found\nban-tin.mp4: Invalid data found", "media.truncated"),
+    ("ffmpeg", "Error while decoding: partial file", "media.truncated"),
+    ("ffprobe", "tin.mp3: Invalid data found when processing input", "media.unreadable"),
+    ("ffprobe", "something else entirely", "media.unreadable"),
+    ("ffmpeg", "Conversion failed!", "tool.failed"),
+    ("/usr/bin/tesseract", "Error: cannot open input", "tool.failed"),
+])
+def test_what_a_tool_said_gives_the_problem(tool, said, code):
+    assert failure_problem(tool, said) == code
+
+
+def test_values_are_kept_as_json():
+    from archive.errors import Quantity
+
+    assert json_params({"limit": Quantity(5), "file": "a.png", "flag": True, "x": 1.5}) == \
+        {"limit": 5, "file": "a.png", "x": "1.5"}
