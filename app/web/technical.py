@@ -113,7 +113,8 @@ def _joined(*parts: str) -> str:
 
 def file_facts(file: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, value) pairs a listener or reader understands, in the page's language:
-    duration, picture size, codecs, sample rate, channels, DPI, pages, paper size."""
+    duration, picture size, codecs, sample rate, channels, DPI, pages, paper size,
+    words (text documents)."""
     tech = file.get("technical") or {}
     facts: list[tuple[str, str]] = []
     if tech.get("duration_s"):
@@ -146,6 +147,8 @@ def file_facts(file: dict[str, Any]) -> list[tuple[str, str]]:
             size = f"{number(round(width_mm))} × {number(round(height_mm))} mm"
             paper = _paper(width_mm, height_mm)
             facts.append((_("Page size"), f"{paper} ({size})" if paper else size))
+    if isinstance(tech.get("words"), int) and tech["words"] > 0:
+        facts.append((_("Words"), number(tech["words"])))
     return [(label, value) for label, value in facts if value]
 
 
@@ -176,6 +179,8 @@ def technical_rows(file: dict[str, Any]) -> list[tuple[str, str]]:
     if file.get("category") == "image":
         rows.append((_("Image format"), _joined(str(tech.get("format") or ""),
                                                 str(tech.get("mode") or ""))))
+    if tech.get("encoding"):
+        rows.append((_("Text encoding"), str(tech["encoding"])))
     info = tech.get("info") if isinstance(tech.get("info"), dict) else {}
     for key, label in (("producer", _("Made with")), ("creator", _("Created in"))):
         if info.get(key):

@@ -197,6 +197,9 @@ def test_video_image_and_pdf_facts(app):
         assert file_facts(image) == [("Khung hình", "3000 × 2000 px"),
                                      ("Độ phân giải", "300 dpi")]
         assert file_facts(pdf) == [("Số trang", "12"), ("Khổ trang", "A4 (210 × 297 mm)")]
+        assert file_facts({"category": "text", "technical": {
+            "format": "docx", "pages": 3, "words": 1234}}) == [("Số trang", "3"),
+                                                               ("Số từ", "1.234")]
 
 
 # --- description -------------------------------------------------------------------
