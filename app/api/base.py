@@ -188,9 +188,7 @@ def product_json(product_id: int) -> dict[str, Any]:
 
 
 def year_arg() -> int | None:
-    raw = request.args.get("year", "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationError("not a year: %(value)s", field="year", value=raw)
-    return int(raw)
+    """``?year=`` as a number (None when absent); ValidationError for a non-number."""
+    from app.services.years import parse_year
+
+    return parse_year(request.args.get("year"))

@@ -17,17 +17,6 @@ from app.web.common import current_actor, kho, signed_in
 bp = Blueprint("report", __name__, url_prefix="/dashboard")
 
 
-def _year() -> int | None:
-    from archive.errors import ValidationError
-
-    raw = (request.args.get("year") or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationError("not a year: %(value)s", field="year", value=raw[:20])
-    return int(raw)
-
-
 @bp.route("/report.<any(xlsx, docx):fmt>")
 @signed_in
 def download(fmt: str):
@@ -37,10 +26,11 @@ def download(fmt: str):
     for a year that is not one.
     """
     from app.services.reports import MEDIA_TYPES, report_filename, write_report
+    from app.services.years import parse_year
 
     runtime, actor = kho(), current_actor()
     actor.require("stats.view")
-    year = _year()
+    year = parse_year(request.args.get("year"))
     spool = runtime.settings.spool_dir
     spool.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix="bao-cao-", suffix=f".{fmt}", dir=spool)
