@@ -170,9 +170,10 @@ def pdf_page_image(product_id: int, file_id: int, page: str):
     """The JPEG of one PDF page (rendered on first request, then kept in storage)."""
     from app.services.pdf_pages import page_image
 
-    image = page_image(kho(), current_actor(), product_id, file_id, _page_number(page))
+    number = _page_number(page)
+    image = page_image(kho(), current_actor(), product_id, file_id, number)
     headers = {"Cache-Control": "private, max-age=86400", "Content-Length": str(image.size),
-               "ETag": f'"{image.sha256[:32]}-page-{page}"',
+               "ETag": f'"{image.sha256[:32]}-page-{number}"',
                "Content-Disposition": f'inline; filename="{image.filename}"'}
     return Response(image.iter_range(0, image.size - 1), 200, headers=headers,
                     mimetype=image.media_type, direct_passthrough=True)
