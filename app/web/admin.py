@@ -2,7 +2,8 @@
 
 Forms that add something (a user, a term, a unit) show a refused value again with the
 problem beside the field it concerns (422), keeping what was typed (never a password);
-row edits report a problem as a flash naming the row and the field. Revoking a token
+a refused term or unit row keeps what was typed in its row with "Field: problem"; user
+rows report a problem as a flash naming the account and the field. Revoking a token
 asks first on a page of its own (no JavaScript needed).
 """
 from __future__ import annotations
@@ -56,6 +57,15 @@ def _flash_error(exc: KhoError, row: str = "", **labels: str) -> None:
     label = (field_labels() | labels).get(exc.field or "", "")
     text = f"{label}: {error_message(exc)}" if label else error_message(exc)
     flash(f"{row} · {text}" if row else text, "error")
+
+
+def _row_refused(exc: KhoError, values: dict) -> dict:
+    """A refused row edit shown in its row: what was typed and "Field: problem"."""
+    if exc.code in ("forbidden", "not_found"):
+        raise exc
+    label = field_labels().get(exc.field or "", "")
+    problem = error_message(exc)
+    return {**values, "error": f"{label}: {problem}" if label else problem}
 
 
 def _refused(exc: KhoError) -> dict[str, str]:
@@ -199,6 +209,7 @@ def vocabulary(name: str):
     actor = current_actor()
     errors: dict[str, str] = {}
     new: dict = {}
+    row: dict = {}
     if request.method == "POST":
         form = request.form
         try:
@@ -216,17 +227,21 @@ def vocabulary(name: str):
             if form.get("action") == "add":
                 errors = _refused(exc)
             else:
-                _flash_error(exc, form.get("code", ""))
-                return redirect(url_for("admin.vocabulary", name=name))
+                row = _row_refused(exc, {k: form.get(k, "") for k in
+                                         ("code", "label_vi", "label_en")}
+                                   | {"active": form.get("active") == "on",
+                                      "flags": _flags_of(form, name)})
         else:
             forget()
             flash(_("Saved."), "ok")
-            return redirect(url_for("admin.vocabulary", name=name))
+            anchor = f"#term-{form.get('code', '')}" if form.get("action") != "add" else ""
+            return redirect(url_for("admin.vocabulary", name=name) + anchor)
     terms = vocab.list_terms(kho(), actor, name)
-    return render_template("admin_terms.html", name=name, terms=terms, new=new,
+    return render_template("admin_terms.html", name=name, terms=terms, new=new, row=row,
                            errors=errors, labels=field_labels(), flag_labels=flag_labels(),
                            flags=vocab.FLAGS.get(name, ()),
-                           title=_(VOCABULARY_TITLES.get(name, name))), 422 if errors else 200
+                           title=_(VOCABULARY_TITLES.get(name, name))), \
+        422 if errors or row else 200
 
 
 @bp.route("/units", methods=["GET", "POST"])
@@ -238,6 +253,7 @@ def units():
     level = request.args.get("level") or None
     errors: dict[str, str] = {}
     new: dict = {}
+    row: dict = {}
     if request.method == "POST":
         form = request.form
         try:
@@ -254,16 +270,18 @@ def units():
             if form.get("action") == "add":
                 errors = _refused(exc)
             else:
-                _flash_error(exc, form.get("code", ""))
-                return redirect(url_for("admin.units", level=level or ""))
+                row = _row_refused(exc, {k: form.get(k, "") for k in
+                                         ("code", "name", "valid_from", "valid_to",
+                                          "successor")})
         else:
             forget()
             flash(_("Saved."), "ok")
-            return redirect(url_for("admin.units", level=level or ""))
+            anchor = f"#unit-{form.get('code', '')}" if form.get("action") != "add" else ""
+            return redirect(url_for("admin.units", level=level or "") + anchor)
     rows = vocab.list_units(kho(), actor, level)
     everything = rows if level is None else vocab.list_units(kho(), actor)
     return render_template("admin_units.html", units=rows, level=level or "",
-                           all_units=everything, new=new, errors=errors,
+                           all_units=everything, new=new, errors=errors, row=row,
                            labels=field_labels(), kinds=vocab.unit_levels(kho(), actor),
                            levels=sorted({u["level"] for u in everything})
-                           ), 422 if errors else 200
+                           ), 422 if errors or row else 200

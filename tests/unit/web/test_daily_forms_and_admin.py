@@ -242,3 +242,32 @@ def test_an_admin_adds_a_unit_and_a_refused_one_keeps_its_values(as_role, kho_rt
     page = _text(refused)
     assert _summary(page) == ["Hiệu lực từ: 31/02/2026 không phải là ngày có thật"]
     assert 'value="xa-khac"' in page and 'value="Xã Khác"' in page
+
+
+def test_a_refused_unit_row_keeps_what_was_typed_and_names_the_field(as_role):
+    b = as_role("admin")
+    response = b.post("/admin/units", {"code": "xa-tan-lap", "name": "Xã Tân Lập",
+                                       "valid_from": "", "valid_to": "31/06/2025",
+                                       "successor": "xa-kon-braih-2025"},
+                      token_from="/admin/units")
+    assert response.status_code == 422
+    page = _text(response)
+    row = re.search(r'<tr id="unit-xa-tan-lap".*?</tr>', page, re.S).group(0)
+    assert "Hiệu lực đến: 31/06/2025 không phải là ngày có thật" in row
+    assert 'value="31/06/2025"' in row
+    assert re.search(r'action="/admin/units[^"]*#unit-xa-tan-lap"', row)   # back to the row
+
+
+def test_a_refused_term_row_keeps_what_was_typed(as_role, kho_rt):
+    from app.services.vocabularies import list_vocabulary
+
+    channel = list_vocabulary(kho_rt, "channels")[0]
+    b = as_role("admin")
+    response = b.post("/admin/vocabularies/channel", {"code": channel.code, "label_vi": "",
+                                                      "label_en": "Typed", "active": "on",
+                                                      "digital_platform": "on"},
+                      token_from="/admin/vocabularies/channel")
+    assert response.status_code == 422
+    row = re.search(rf'<tr id="term-{channel.code}".*?</tr>', _text(response), re.S).group(0)
+    assert "Nhãn tiếng Việt: " in row and 'value="Typed"' in row
+    assert re.search(r'name="digital_platform" checked', row)
