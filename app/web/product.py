@@ -78,7 +78,12 @@ def product_page(product_id: int):
 @signed_in
 def product_status(product_id: int):
     """Processing status for the polling script: product and per-file status."""
+    from app.services.search import hides_draft
+    from archive.errors import NotFound
+
     product = product_view(product_id)
+    if hides_draft(current_actor(), product["status"], bool(product["files"])):
+        raise NotFound("no product %(id)s", field="id", id=product_id)   # as its page
     return jsonify(
         id=product["id"], status=product["status"], warnings=product["warnings"],
         status_label=status_label(product["status"], product["warnings"]),

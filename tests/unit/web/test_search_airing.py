@@ -69,6 +69,7 @@ def test_fileless_drafts_are_hidden_from_commune_results_totals_facets_and_page(
     assert _facet_count(page, "kind", "video") is None          # the draft's kind
     assert _facet_count(page, "kind", "poster") == 1
     assert commune.get(f"/products/{aired['draft']}").status_code == 404
+    assert commune.get(f"/products/{aired['draft']}/status.json").status_code == 404
     assert commune.get(f"/products/{aired['feature']}").status_code == 200
 
     page = producer.get("/search?q=quyen+tre+em").get_data(as_text=True)
