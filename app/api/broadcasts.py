@@ -1,10 +1,11 @@
-"""Broadcast logs: "aired on <date> on <commune> radio", per product and per commune."""
+"""Broadcast logs: "aired on <date> on <commune> radio", per product and per commune;
+one log by id, and its withdrawal (audited; it then counts nowhere)."""
 from __future__ import annotations
 
 from flask import Response, jsonify, request
 
 from app.api.base import actor, blueprint, json_object, kho, year_arg
-from app.services import broadcasts, views
+from app.services import broadcast_withdrawal, broadcasts, views
 
 
 @blueprint.post("/products/<int:product_id>/broadcasts")
@@ -26,3 +27,13 @@ def broadcast_list() -> Response:
     rows = broadcasts.list_broadcasts(kho(), actor(), request.args.get("commune") or None,
                                       year_arg())
     return jsonify(broadcasts=rows)
+
+
+@blueprint.get("/broadcasts/<int:broadcast_id>")
+def broadcast_one(broadcast_id: int) -> Response:
+    return jsonify(broadcast_withdrawal.get_broadcast(kho(), actor(), broadcast_id))
+
+
+@blueprint.post("/broadcasts/<int:broadcast_id>/withdraw")
+def withdraw(broadcast_id: int) -> Response:
+    return jsonify(broadcast_withdrawal.withdraw_broadcast(kho(), actor(), broadcast_id))

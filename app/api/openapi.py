@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.api.openapi_parts import (COMMON_ERRORS, DIGEST_HEADERS, FILE_ID, IF_MATCH,
-                                   PRODUCT_ID, QUERY_DATE, VERSION, error, json_body,
-                                   param, ref)
+from app.api.openapi_parts import (BROADCAST_ID, COMMON_ERRORS, DIGEST_HEADERS, FILE_ID,
+                                   IF_MATCH, PRODUCT_ID, QUERY_DATE, VERSION, error,
+                                   json_body, param, ref)
 from app.api.openapi_schemas import components
 
 
@@ -162,6 +162,7 @@ def _other_paths() -> dict[str, Any]:
 def _broadcast_paths(commune: dict[str, Any], year: dict[str, Any]) -> dict[str, Any]:
     broadcasts = json_body({"type": "object", "properties": {
         "broadcasts": {"type": "array", "items": ref("Broadcast")}}}, "Broadcast logs")
+    missing_log = error("No such log (or not visible to this role)")
     return {
         "/products/{product_id}/broadcasts": {
             "parameters": [PRODUCT_ID],
@@ -170,18 +171,35 @@ def _broadcast_paths(commune: dict[str, Any], year: dict[str, Any]) -> dict[str,
                          "schema": ref("BroadcastInput")}}},
                      "responses": {"201": json_body(ref("Broadcast"), "Logged"),
                                    "404": error("No such product (or hidden)"),
-                                   "409": error("Already logged for that commune and day"),
+                                   "409": error("Already logged for that commune and day, "
+                                                "or the product has no broadcast MP3 or "
+                                                "playable video (fields names product)"),
                                    "422": error("Bad date, commune or note"),
                                    **COMMON_ERRORS}},
             "get": {"operationId": "productBroadcasts", "summary": "Logs of one product",
                     "parameters": [commune, year],
                     "responses": {"200": broadcasts, "404": error("No such product"),
                                   **COMMON_ERRORS}}},
-        "/broadcasts": {"get": {"operationId": "broadcasts", "summary": "Broadcast logs",
+        "/broadcasts": {"get": {"operationId": "broadcasts", "summary": "Broadcast logs "
+                                "in force (withdrawn ones left out)",
                                 "parameters": [commune, year],
                                 "responses": {"200": broadcasts,
                                               "422": error("Bad commune or year"),
                                               **COMMON_ERRORS}}},
+        "/broadcasts/{broadcast_id}": {"parameters": [BROADCAST_ID], "get": {
+            "operationId": "getBroadcast", "summary": "One log, withdrawn or not",
+            "responses": {"200": json_body(ref("Broadcast"), "The log"),
+                          "404": missing_log, **COMMON_ERRORS}}},
+        "/broadcasts/{broadcast_id}/withdraw": {"parameters": [BROADCAST_ID], "post": {
+            "operationId": "withdrawBroadcast",
+            "summary": "Withdraw a log (audited): it no longer counts anywhere",
+            "description": "Whoever logged it may withdraw it on the day (Vietnam's) they "
+                           "logged it; an admin at any time. The log stays readable with "
+                           "withdrawn_at and withdrawn_by; the product's history gets a "
+                           "broadcast.withdraw event.",
+            "responses": {"200": json_body(ref("Broadcast"), "Withdrawn"),
+                          "404": missing_log,
+                          "409": error("Already withdrawn"), **COMMON_ERRORS}}},
     }
 
 

@@ -32,6 +32,7 @@ def param(name: str, where: str, schema: dict[str, Any], description: str,
 
 PRODUCT_ID = param("product_id", "path", {"type": "integer"}, "Product id")
 FILE_ID = param("file_id", "path", {"type": "integer"}, "File id (an original of the product)")
+BROADCAST_ID = param("broadcast_id", "path", {"type": "integer"}, "Broadcast log id")
 # a date in a query: ISO, dd/mm/yyyy or a bare year; empty means not given
 QUERY_DATE = {"type": "string",
               "pattern": r"^(|\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}|\d{4})$"}

@@ -114,7 +114,8 @@ def product_lines(kho: Kho, actor: Actor, scope: Scope, *,
             stmt = stmt.where(P.c.sensitive.is_(False))
         aired = dict(session.execute(      # one grouped pass: cheaper than per batch
             select(Broadcast.product_id, func.count()).where(
-                *_period(Broadcast.aired_on, scope)).group_by(Broadcast.product_id)).all())
+                Broadcast.in_force(), *_period(Broadcast.aired_on, scope))
+            .group_by(Broadcast.product_id)).all())
         result = session.execute(stmt.execution_options(yield_per=batch))
         for part in result.partitions():
             yield from _lines(session, part, labels, scope, aired)

@@ -14,8 +14,8 @@ small count), so a result is reused only while every input is unchanged:
   an id from the database's sequence, so it moves even when the clocks of two servers
   disagree about ``updated_at``);
 - files that failed processing (a retry changes it);
-- broadcasts: newest id (rows are only added; a product with broadcasts is never
-  deleted);
+- broadcasts: newest id and the number withdrawn (rows are only added, and a log once
+  withdrawn stays so; a product with broadcasts in force is never deleted);
 - publications: count and newest ``at`` (each publication rewrites its row);
 - the vocabularies: every term's flags and labels, every unit's validity and successor
   (an admin edit of a flag or a merger changes the figures without touching products);
@@ -94,6 +94,7 @@ def fingerprint(kho: Kho) -> Marks:
             one(select(func.max(Publication.at))),
             one(select(func.max(Broadcast.id))),
             one(select(func.max(DownloadRecord.id))),
+            one(select(func.count()).select_from(Broadcast).where(~Broadcast.in_force())),
         )).one()
         terms = tuple(session.execute(select(
             Term.id, Term.vocabulary, Term.code, Term.label_vi, Term.label_en, Term.position,
@@ -101,7 +102,7 @@ def fingerprint(kho: Kho) -> Marks:
         units = tuple(session.execute(select(
             Unit.id, Unit.code, Unit.name, Unit.level, Unit.gso_code, Unit.valid_from,
             Unit.valid_to, Unit.successor_id).order_by(Unit.id)))
-    return Marks(products=tuple(row[:7]), broadcasts=(row[7],), downloads=(row[8],),
+    return Marks(products=tuple(row[:7]), broadcasts=(row[7], row[9]), downloads=(row[8],),
                  common=(hash(terms), hash(units), local_today(kho.settings)))
 
 

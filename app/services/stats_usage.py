@@ -1,7 +1,7 @@
 """Use of the archive in a statistics scope: broadcasts and downloads per commune.
 
-Broadcasts count ``broadcasts`` rows aired in the period (each logged product, commune
-and day once); downloads count ``download_records`` rows of the period: one row is one
+Broadcasts count ``broadcasts`` rows in force (not withdrawn) aired in the period (each
+logged product, commune and day once); downloads count ``download_records`` rows of the period: one row is one
 download, a user's Range requests for one file and rendition on one day being already
 coalesced into it. A lead-unit filter keeps the rows of that unit's products; a commune
 filter the rows of that commune (and, rolled up, of the communes it absorbed).
@@ -43,7 +43,7 @@ def broadcast_rows(kho: Kho, session: Session, scope: Scope,
                    cat: Catalogue) -> dict[str, Any]:
     """Broadcasts per commune, per month and per commune and month."""
     where = _usage_filters(scope, cat, Broadcast.aired_on, Broadcast.commune_id,
-                           Broadcast.product_id)
+                           Broadcast.product_id) + [Broadcast.in_force()]   # not withdrawn
     commune = rolled(Broadcast.commune_id, cat, scope.rollup)
     year, month = extract("year", Broadcast.aired_on), extract("month", Broadcast.aired_on)
     per_month = session.execute(select(commune, year, month, func.count())

@@ -44,6 +44,7 @@ def build(kho) -> Catalogue:
     from app.services.products import create_product
     from app.services.views import local_today
     from archive.models import File
+    from tests.broadcast_copies import give_broadcast_copy
 
     year = local_today(kho.settings).year - 1
     for name, role, commune in (("sx", "producer", None), ("vanphong", "office", None),
@@ -76,13 +77,27 @@ def build(kho) -> Catalogue:
     with kho.transaction() as s:        # the video's file failed processing
         s.execute(update(File).where(File.id == file_of[video]).values(status="failed",
                                                                           error="hỏng"))
+    give_broadcast_copy(kho, feature)       # its broadcast MP3: it may be logged as aired
     log_broadcast(kho, admin, feature, f"{year}-03-02", "23479")   # GSO: that day's commune
     log_broadcast(kho, admin, feature, f"{year}-03-20", "23479")   # GSO: that day's commune
-    log_broadcast(kho, admin, poster, f"{year}-04-09", "23497")
+    _old_log(kho, poster, date(year, 4, 9), "23497")
     open_rendition(kho, accounts.actor_by_name(kho, "daixa"), feature, file_of[feature],
                    "original")
     _date_downloads(kho, date(year, 7, 1))     # recorded today: move into the year
     return Catalogue(year, feature, poster, video, photo, older, undated)
+
+
+def _old_log(kho, product_id: int, day: date, gso_code: str) -> None:
+    """A log written before only airable products could be logged (a poster "aired"):
+    such rows still count until withdrawn."""
+    from sqlalchemy import select
+
+    from archive.models import Broadcast, Unit
+
+    with kho.transaction() as s:
+        units = list(s.scalars(select(Unit).where(Unit.gso_code == gso_code)))
+        commune = next((u for u in units if u.valid_on(day)), units[0])  # that day's
+        s.add(Broadcast(product_id=product_id, commune_id=commune.id, aired_on=day))
 
 
 def _date_downloads(kho, day: date) -> None:

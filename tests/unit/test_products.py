@@ -121,8 +121,10 @@ def test_a_plan_task_brings_its_lead_unit_when_none_is_given(kho, users):
 
 def test_a_product_logged_as_aired_is_not_deleted_with_its_broadcast_records(kho, users):
     from app.services import broadcasts
+    from tests.broadcast_copies import give_broadcast_copy
 
     pid = products.create_product(kho, PRODUCER, full_metadata())
+    give_broadcast_copy(kho, pid)                 # airable: it has a broadcast MP3
     broadcasts.log_broadcast(kho, ADMIN, pid, "02/11/2025", commune_code="xa-dak-rve-2025")
     with pytest.raises(Conflict) as err:
         products.delete_product(kho, ADMIN, pid)

@@ -118,6 +118,7 @@ def _validator(document, name):
 def test_real_responses_match_the_documented_schemas(api):
     import io
 
+    from tests.broadcast_copies import give_broadcast_copy
     from tests.unit.api.conftest import png_bytes
 
     document = api.client.get("/api/v1/openapi.json").get_json()
@@ -125,11 +126,13 @@ def test_real_responses_match_the_documented_schemas(api):
     upload = api.call("producer", "POST", f"/products/{product['id']}/files",
                       data={"file": (io.BytesIO(png_bytes()), "t.png")},
                       content_type="multipart/form-data").get_json()
+    aired = api.create(title="Bản tin phát thanh")           # a product with a broadcast MP3
+    give_broadcast_copy(api.kho, aired["id"])
     samples = {
         "Product": api.call("office", "GET", f"/products/{product['id']}").get_json(),
         "UploadResult": upload["files"][0],
         "SearchResult": api.call("office", "GET", "/search?q=tranh").get_json(),
-        "Broadcast": api.call("commune", "POST", f"/products/{product['id']}/broadcasts",
+        "Broadcast": api.call("commune", "POST", f"/products/{aired['id']}/broadcasts",
                               json={"aired_on": "2025-09-01"}).get_json(),
         "Error": api.call("office", "GET", "/products/999").get_json(),
         "Health": api.client.get("/api/v1/healthz").get_json(),

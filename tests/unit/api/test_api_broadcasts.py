@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.broadcast_copies import give_broadcast_copy
 from tests.unit.api.conftest import COMMUNE, OTHER_COMMUNE
 
 
@@ -10,8 +11,15 @@ def _log(api, role, product_id, **data):
     return api.call(role, "POST", f"/products/{product_id}/broadcasts", json=data)
 
 
+def _airable(api, **metadata):
+    """A product with a broadcast MP3: one that may be logged as aired."""
+    product = api.create(**metadata)
+    give_broadcast_copy(api.kho, product["id"])
+    return product
+
+
 def test_commune_staff_log_an_airing_for_their_commune(api):
-    product = api.create()
+    product = _airable(api)
     response = _log(api, "commune", product["id"], aired_on="02/03/2025", note="Bản tin sáng")
     assert response.status_code == 201
     row = response.get_json()
@@ -29,14 +37,14 @@ def test_the_log_is_a_provenance_event(api):
     from app.services.accounts import actor_by_name
     from app.services.products import product_history
 
-    product = api.create()
+    product = _airable(api)
     _log(api, "commune", product["id"], aired_on="2025-03-02")
     history = product_history(api.kho, actor_by_name(api.kho, "admin"), product["id"])
     assert any(h["action"] == "broadcast.log" and h["user"] == "commune" for h in history)
 
 
 def test_dates_in_the_future_or_unreadable_are_422_naming_aired_on(api):
-    product = api.create()
+    product = _airable(api)
     from app.services.views import local_today
 
     tomorrow = (local_today(api.kho.settings) + timedelta(days=1)).isoformat()  # Vietnam's
@@ -47,7 +55,7 @@ def test_dates_in_the_future_or_unreadable_are_422_naming_aired_on(api):
 
 
 def test_the_same_airing_is_logged_once(api):
-    product = api.create()
+    product = _airable(api)
     assert _log(api, "commune", product["id"], aired_on="2025-03-02").status_code == 201
     again = _log(api, "commune", product["id"], aired_on="02/03/2025")
     assert again.status_code == 409
@@ -55,20 +63,20 @@ def test_the_same_airing_is_logged_once(api):
 
 
 def test_commune_staff_cannot_log_or_list_another_commune(api):
-    product = api.create()
+    product = _airable(api)
     response = _log(api, "commune", product["id"], aired_on="2025-03-02", commune=OTHER_COMMUNE)
     assert response.status_code == 403
     assert api.call("commune", "GET", f"/broadcasts?commune={OTHER_COMMUNE}").status_code == 403
 
 
 def test_producers_and_office_cannot_log(api):
-    product = api.create()
+    product = _airable(api)
     for role in ("producer", "office"):
         assert _log(api, role, product["id"], aired_on="2025-03-02").status_code == 403
 
 
 def test_admin_logs_for_a_named_current_commune(api):
-    product = api.create()
+    product = _airable(api)
     missing = _log(api, "admin", product["id"], aired_on="2025-08-02")
     assert missing.status_code == 422 and "commune" in missing.get_json()["fields"]
     gone = _log(api, "admin", product["id"], aired_on="2025-08-02", commune="xa-dak-to-lung")
@@ -83,7 +91,7 @@ def test_admin_logs_for_a_named_current_commune(api):
 
 
 def test_lists_filter_by_commune_and_year(api):
-    product = api.create()
+    product = _airable(api)
     _log(api, "commune", product["id"], aired_on="2024-12-30")
     _log(api, "commune", product["id"], aired_on="2025-01-02")
     _log(api, "admin", product["id"], aired_on="2025-07-03", commune=OTHER_COMMUNE)
@@ -97,7 +105,7 @@ def test_lists_filter_by_commune_and_year(api):
 
 
 def test_a_broadcast_goes_to_the_commune_that_existed_that_day(api):
-    product = api.create()
+    product = _airable(api)
     early = _log(api, "admin", product["id"], aired_on="2025-06-20", commune=OTHER_COMMUNE)
     assert early.status_code == 422 and "commune" in early.get_json()["fields"]
     assert "20/06/2025" in early.get_json()["fields"]["commune"]
@@ -106,13 +114,13 @@ def test_a_broadcast_goes_to_the_commune_that_existed_that_day(api):
 
 
 def test_a_broadcast_cannot_predate_the_product(api):
-    product = api.create(produced_on="01/03/2025")
+    product = _airable(api, produced_on="01/03/2025")
     response = _log(api, "commune", product["id"], aired_on="28/02/2025")
     assert response.status_code == 422 and "aired_on" in response.get_json()["fields"]
 
 
 def test_deleting_an_aired_product_is_409_and_keeps_the_record(api):
-    product = api.create()
+    product = _airable(api)
     assert _log(api, "commune", product["id"], aired_on="02/03/2025").status_code == 201
     refused = api.call("admin", "DELETE", f"/products/{product['id']}")
     assert refused.status_code == 409
@@ -120,7 +128,7 @@ def test_deleting_an_aired_product_is_409_and_keeps_the_record(api):
 
 
 def test_commune_staff_see_only_their_own_communes_logs_in_a_products_history(api):
-    product = api.create()
+    product = _airable(api)
     assert _log(api, "commune", product["id"], aired_on="2026-03-02").status_code == 201
     assert _log(api, "admin", product["id"], aired_on="2026-03-03",
                 commune=OTHER_COMMUNE).status_code == 201

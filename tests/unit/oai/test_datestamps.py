@@ -76,7 +76,10 @@ def test_a_crash_during_processing_moves_it(kho, make, monkeypatch):
 
 
 def test_a_broadcast_log_is_not_a_record_change(kho, make):
+    from tests.broadcast_copies import give_broadcast_copy
+
     pid = make()
+    give_broadcast_copy(kho, pid)                 # airable: it has a broadcast MP3
     before = stamp(kho, pid)
     broadcasts.log_broadcast(kho, ADMIN, pid, "01/08/2025", commune_code="xa-dak-rve-2025")
     assert stamp(kho, pid) == before

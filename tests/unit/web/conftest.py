@@ -123,3 +123,13 @@ def product_id(kho_rt, actors) -> int:
         "title": "Quyền trẻ em ở Kon Rẫy", "description": "Phóng sự về quyền trẻ em",
         "kind": first_code(kho_rt, "kinds"), "languages": [first_code(kho_rt, "languages")],
         "themes": [first_code(kho_rt, "themes")], "produced_on": "31/05/2024"})
+
+
+@pytest.fixture
+def airable_product_id(kho_rt, product_id) -> int:
+    """``product_id`` with a broadcast MP3 (catalogue rows only, see
+    tests/broadcast_copies.py): a product that may be logged as aired."""
+    from tests.broadcast_copies import give_broadcast_copy
+
+    give_broadcast_copy(kho_rt, product_id)
+    return product_id

@@ -84,7 +84,8 @@ def test_a_short_password_is_refused_with_the_field_message(app, as_role, actors
 
 
 def test_admin_moves_a_commune_account_to_another_commune(as_role, actors, kho_rt,
-                                                          commune_code, product_id):
+                                                          commune_code, airable_product_id):
+    product_id = airable_product_id
     operator = as_role("commune")
     b = as_role("admin")
     uid = actors["commune"].user_id

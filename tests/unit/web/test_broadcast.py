@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 
-def test_commune_logs_a_broadcast_from_the_product_page(as_role, product_id):
+def test_commune_logs_a_broadcast_from_the_product_page(as_role, airable_product_id):
+    product_id = airable_product_id
     b = as_role("commune")
     page = b.get(f"/products/{product_id}").get_data(as_text=True)
     assert 'name="aired_on"' in page
@@ -18,7 +19,9 @@ def test_commune_logs_a_broadcast_from_the_product_page(as_role, product_id):
     assert "15/08/2025" in listing and "Quyền trẻ em ở Kon Rẫy" in listing
 
 
-def test_same_day_twice_and_future_dates_are_refused_with_a_message(as_role, product_id):
+def test_same_day_twice_and_future_dates_are_refused_with_a_message(as_role,
+                                                                   airable_product_id):
+    product_id = airable_product_id
     b = as_role("commune")
     token = b.token(f"/products/{product_id}")
     url = f"/products/{product_id}/broadcasts"
@@ -33,7 +36,8 @@ def test_same_day_twice_and_future_dates_are_refused_with_a_message(as_role, pro
     assert b.get("/broadcasts").get_data(as_text=True).count("15/08/2025") == 1
 
 
-def test_producer_and_office_cannot_log_broadcasts(as_role, product_id):
+def test_producer_and_office_cannot_log_broadcasts(as_role, airable_product_id):
+    product_id = airable_product_id
     for role in ("producer", "office"):
         b = as_role(role)
         assert 'name="aired_on"' not in b.get(f"/products/{product_id}").get_data(as_text=True)
@@ -42,8 +46,10 @@ def test_producer_and_office_cannot_log_broadcasts(as_role, product_id):
         assert response.status_code == 403
 
 
-def test_admin_picks_the_commune_and_list_filters_by_commune_and_year(as_role, product_id,
+def test_admin_picks_the_commune_and_list_filters_by_commune_and_year(as_role,
+                                                                     airable_product_id,
                                                                      commune_code):
+    product_id = airable_product_id
     b = as_role("admin")
     page = b.get(f"/products/{product_id}").get_data(as_text=True)
     assert 'name="commune"' in page

@@ -116,7 +116,9 @@ def test_today_follows_the_configured_time_zone(kho_rt, dawn_in_vietnam):
     assert local_today(kho_rt.settings.replace(timezone="UTC")) == date(2026, 11, 26)
 
 
-def test_commune_logs_an_airing_at_dawn_vietnam_time(as_role, product_id, dawn_in_vietnam):
+def test_commune_logs_an_airing_at_dawn_vietnam_time(as_role, airable_product_id,
+                                                     dawn_in_vietnam):
+    product_id = airable_product_id
     b = as_role("commune")
     page = b.get(f"/products/{product_id}").get_data(as_text=True)
     assert 'name="aired_on" value="27/11/2026"' in page     # prefilled with today
