@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app.web.common import current_actor, kho, signed_in
 from app.web.forms import form_values, metadata_from_form, pickers
+from app.web.labels import label
 from app.web.views import broadcasts_of_product, product_view
 from archive.errors import Conflict, PreconditionFailed, ValidationError
 
@@ -35,6 +36,7 @@ def edit_product(product_id: int):
         else:
             flash(_("Saved %(n)d change(s).", n=len(changes)) if changes
                   else _("Nothing changed."), "ok")
+            _say_successor(request.form.get("lead_unit", ""), changes)
             return redirect(url_for("product.product_page", product_id=product_id))
     values = form_values(product, request.form if errors else None)
     status = 409 if stale else 422 if errors else 200
@@ -43,6 +45,16 @@ def edit_product(product_id: int):
     version = _form_version() if errors and _form_version() is not None else product["version"]
     return render_template("product_edit.html", p=product, v=values, errors=errors,
                            stale=stale, version=version, pickers=pickers()), status
+
+
+def _say_successor(picked: str, changes: dict) -> None:
+    """Tell the editor when the lead unit they picked was saved as its successor (it
+    no longer existed on the production date)."""
+    saved = (changes.get("lead_unit") or [None, None])[1]
+    if picked and saved and saved != picked:
+        flash(_("The lead unit %(old)s no longer existed on the production date; its "
+                "successor %(new)s was saved.", old=label("lead_unit", picked),
+                new=label("lead_unit", saved)), "ok")
 
 
 def _form_version() -> int | None:

@@ -218,3 +218,24 @@ def test_admin_pages_at_1280(site, chromium, prepared):
             screenshot(page, name)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [700, 1024])
+def test_admin_pages_fit_tablets_too(site, chromium, prepared, width):
+    """Between the phone layout (stacked rows) and a desktop the tables still fit."""
+    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    try:
+        page.goto(f"{site.url}/login")
+        page.fill('input[name="username"]', "admin1")
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('button[type="submit"]')
+        page.wait_for_url("**/search")
+        wide = {}
+        for url in ADMIN_PAGES:
+            page.goto(site.url + url)
+            if _overflow(page) > width:
+                wide[url] = _overflow(page)
+        assert wide == {}
+    finally:
+        context.close()

@@ -76,12 +76,14 @@ def test_a_picked_merged_lead_unit_is_saved_as_its_successor(as_role, product_id
     from app.services.accounts import actor_by_name
 
     b = as_role("producer")
-    b.post(f"/products/{product_id}/edit", {
+    page = _text(b.post(f"/products/{product_id}/edit", {
         "title": "Quyền trẻ em ở Kon Rẫy", "kind": first_code(kho_rt, "kinds"),
         "lead_unit": "so-tttt-kon-tum", "produced_on": "01/09/2025"},
-        token_from=f"/products/{product_id}/edit")
+        token_from=f"/products/{product_id}/edit", follow_redirects=True))
     view = product_view(kho_rt, actor_by_name(kho_rt, "producer1"), product_id)
     assert view["lead_unit"]["code"] == "so-vhttdl-quang-ngai-2025"
+    assert ("Đơn vị chủ trì Sở Thông tin và Truyền thông tỉnh Kon Tum không còn vào ngày sản "
+            "xuất; đã lưu đơn vị kế thừa Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ngãi.") in page
 
 
 # --- deleting an aired product -------------------------------------------------------
