@@ -1,9 +1,10 @@
 """The search page: one box, facet filters with counts, snippets, thumbnails, pages.
 
-A hit shows what commune staff need to choose what to air: the duration, a
-"Broadcast MP3" badge and, for sound without a picture, the waveform. On a phone the
-results come first and the filters fold into one "Filters" control (search.js opens it
-on wide screens and sends the form when the sort changes).
+A hit shows what commune staff need to choose what to air: the duration ("4 phút 05
+giây", as on the product page), a "Broadcast MP3" badge and, for sound without a
+picture, the waveform. On a phone the results come first and the filters fold into one
+"Filters" control (search.js opens it on wide screens and sends the form when the sort
+changes).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.web.common import current_actor, error_message, kho, signed_in
+from app.web.formatting import duration
 from app.web.labels import label
 from app.web.views import status_label
 from archive.errors import ValidationError
@@ -27,15 +29,6 @@ FACETS_SHOWN = 8  # values per facet before "more"
 BROADCAST_FILTER = "broadcast_copy"   # the "has a broadcast copy" flag (value "true")
 # query parameters that are not filters (the "Filters (n)" count leaves them out)
 NOT_FILTERS = ("q", "page", "sort", "per_page")
-
-
-def duration_text(seconds: float | None) -> str:
-    """``4:05`` or ``1:02:03`` (rounded to the second); "" when unknown."""
-    if seconds is None or seconds <= 0:
-        return ""
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _facet_label(field: str, value: str) -> str:
@@ -100,7 +93,7 @@ def search_page():
         facets=_facet_groups(result, args), pages=pages, status_label=status_label,
         broadcast_filter=_broadcast_switch(result, args),
         chosen_filters=sum(len(v) for k, v in args.lists() if k not in NOT_FILTERS),
-        duration_text=duration_text,
+        duration_text=duration,
         kind_label=lambda code: label("kind", code),
         language_label=lambda code: label("languages", code),
         page_url=lambda n: _url_with(args, page=str(n)),

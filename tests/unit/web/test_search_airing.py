@@ -51,7 +51,7 @@ def test_commune_hit_shows_duration_broadcast_badge_and_waveform(as_role, aired)
     page = as_role("commune").get("/search?q=quyen+tre+em").get_data(as_text=True)
     hits = _hits(page)
     feature, poster = hits[aired["feature"]], hits[aired["poster"]]
-    assert "Thời lượng: 0:02" in feature
+    assert "Thời lượng: 2 giây" in feature
     assert '<span class="badge broadcast-mp3">MP3 phát thanh</span>' in feature
     assert re.search(rf'<img class="thumb wave" src="/products/{aired["feature"]}/files/\d+/'
                      r'waveform"', feature)
@@ -110,12 +110,3 @@ def test_sort_applies_on_change_with_the_submit_button_kept_and_filters_fold(as_
     assert re.search(r'<option value="title"\s+selected>', form)
     assert re.search(r'<details class="search-filters" data-role="filters">', page)  # closed
     assert page.index('data-role="filters"') < page.index('class="results"')
-
-
-@pytest.mark.parametrize("seconds, shown", [
-    (None, ""), (0, ""), (2.04, "0:02"), (245, "4:05"), (599.6, "10:00"),
-    (3723, "1:02:03")])
-def test_duration_reads_as_minutes_and_seconds(seconds, shown):
-    from app.web.search import duration_text
-
-    assert duration_text(seconds) == shown
