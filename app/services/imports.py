@@ -37,6 +37,7 @@ from app.services import import_rows
 from app.services.actors import Actor
 from app.services.bag_import import FILES, RECORDS, KhoBag, open_kho_bag
 from app.services.import_vocab import Vocabularies, VocabularyReport
+from app.services.products import write_lock
 from archive.errors import PermissionDenied, ValidationError
 from archive.models import Product
 
@@ -202,6 +203,8 @@ def _one(session: Session, context: "import_rows.Context", record: dict[str, Any
         report.created += 1
         report.kept_ids += int(stored.kept_id)
     else:
+        if context.write:       # serialised with edits and uploads of the same product
+            write_lock(session, match.product_id)
         differs = import_rows.differences(session, context, match.product_id, record)
         if differs:
             report.conflicts.append(ImportConflict(record["id"], record["title"],

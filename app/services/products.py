@@ -37,6 +37,19 @@ def load_product(session: Session, actor: Actor, product_id: int) -> Product:
     return product
 
 
+def write_lock(session: Session, product_id: int) -> None:
+    """Take one product's write lock for the rest of this transaction (see
+    :func:`lock_for_edit`); nothing happens for an id that cannot exist."""
+    if not fits_id(product_id):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Product.id).where(Product.id == product_id).with_for_update())
+    else:
+        session.execute(update(Product).where(Product.id == product_id)
+                        .values(version=Product.version)
+                        .execution_options(synchronize_session=False))
+
+
 def lock_for_edit(session: Session, actor: Actor, product_id: int,
                   if_version: Optional[int | Collection[int]] = None) -> Product:
     """Take the product's write lock for this transaction, then load it (as
@@ -51,14 +64,7 @@ def lock_for_edit(session: Session, actor: Actor, product_id: int,
     write lock (what ``BEGIN IMMEDIATE`` would, for this transaction only); SQLite
     has one writer at a time anyway, so nothing is lost by it.
     """
-    if fits_id(product_id):
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(select(Product.id).where(Product.id == product_id)
-                            .with_for_update())
-        else:
-            session.execute(update(Product).where(Product.id == product_id)
-                            .values(version=Product.version)
-                            .execution_options(synchronize_session=False))
+    write_lock(session, product_id)
     product = load_product(session, actor, product_id)
     allowed = {if_version} if isinstance(if_version, int) else if_version
     if allowed is not None and product.version not in allowed:

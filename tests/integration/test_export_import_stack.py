@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from app.bootstrap import Kho
 from app.services import exports, imports, products
 from app.services.instance import init_instance
+from archive.exports import ImportedProduct
 from archive.models import File, Product
 from tests import export_catalogue
 from tests.conftest import make_settings
@@ -110,6 +111,54 @@ def test_a_public_bag_without_derivatives_is_processed_into_s3(tmp_path, pg_url,
             keys = [d.storage_key for d in f.derivatives]
         assert f.status == "ready" and "thumbnail" in names
         assert all(target.storage.exists(key) for key in keys)
+    finally:
+        source.close()
+        target.close()
+
+
+def test_an_import_waits_for_an_edit_of_the_same_product_and_reports_it(tmp_path, pg_url):
+    """An editor saving a product while `kho import` reaches it: the import takes the
+    product's write lock, waits for the edit, then compares with the edited record
+    (a conflict in the report) instead of a version the editor is replacing."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    source = Kho(make_settings(tmp_path / "source"))
+    target = Kho(make_settings(tmp_path / "target-pg", database_url=pg_url))
+    try:
+        init_instance(source)
+        init_instance(target)
+        built = export_catalogue.build(source)
+        bag = tmp_path / "bag"
+        _bag(source, bag, scope="all", with_derivatives=True)
+        imports.import_bag(target, OPERATOR, bag)
+        with target.transaction() as s:
+            product_id = s.scalar(select(ImportedProduct.product_id)
+                                  .where(ImportedProduct.source_id == built.radio))
+        reports, editing = [], threading.Event()
+
+        def edit() -> None:
+            with target.transaction() as s:
+                product = products.lock_for_edit(s, OPERATOR, product_id)
+                product.title = "Sửa trong khi nhập"
+                editing.set()
+                deadline = time.monotonic() + 30     # until the import waits for us
+                while time.monotonic() < deadline and not s.connection().execute(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                        "'Lock' AND datname = current_database()")).scalar():
+                    time.sleep(0.05)
+
+        editor = threading.Thread(target=edit)
+        editor.start()
+        assert editing.wait(30)
+        reports.append(imports.import_bag(target, OPERATOR, bag))
+        editor.join(30)
+        [conflict] = reports[0].conflicts
+        assert conflict.product_id == product_id and conflict.fields == ("title",)
+        with target.transaction() as s:
+            assert s.get(Product, product_id).title == "Sửa trong khi nhập"
     finally:
         source.close()
         target.close()
