@@ -273,3 +273,17 @@ def test_a_refused_term_row_keeps_what_was_typed(as_role, kho_rt):
     row = re.search(rf'<tr id="term-{channel.code}".*?</tr>', _text(response), re.S).group(0)
     assert "Nhãn tiếng Việt: " in row and 'value="Typed"' in row
     assert re.search(r'name="digital_platform" checked', row)
+
+
+def test_only_admins_reach_the_new_admin_steps(as_role, kho_rt, users):
+    from app.services.accounts import create_token
+
+    create_token(kho_rt, users["producer"], "")
+    for role in ("producer", "office", "commune"):
+        b = as_role(role)
+        assert b.get("/admin/tokens/1/revoke").status_code == 403, role
+        assert b.post("/admin/tokens/1/revoke", {"confirm": "yes"},
+                      token_from="/search").status_code == 403, role
+        assert b.post("/admin/units", {"action": "add", "code": "xa-x", "name": "Xã X",
+                                       "level": "commune"},
+                      token_from="/search").status_code == 403, role
