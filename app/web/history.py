@@ -61,7 +61,8 @@ STEPS = {
 }
 _AIRED = re.compile(r"aired on (\d{4}-\d{2}-\d{2}) by (\S+)")
 _NO_TEXT_LAYER = "no text layer"
-# a confirmed tag suggestion is audited as field -> [None, "+<code> (confirmed)"]
+# a confirmed tag suggestion is audited as field -> [None, "+<code> (confirmed)"],
+# a dismissed one as field -> [None, "-<code> (dismissed)"] (app.services.tagging)
 _SUGGESTION = re.compile(r"([+-])(\S+) \((\w+)\)")
 
 
@@ -103,15 +104,37 @@ def field_name(field: str) -> str:
     return str(found) if found is not None else field.replace("_", " ").capitalize()
 
 
+def _suggestion_mark(pair: Any) -> tuple[str, str] | None:
+    """``(code, "confirmed" | "dismissed")`` of an audited suggestion, else None."""
+    if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and pair[0] is None
+            and isinstance(pair[1], str)):
+        return None
+    marked = _SUGGESTION.fullmatch(pair[1])
+    return (marked.group(2), marked.group(3)) if marked else None
+
+
+def _dismissals(changes: dict[str, Any]) -> Markup | None:
+    """``Công ước: Công ước về quyền trẻ em`` when every change of an edit is a
+    dismissed suggestion (what ``tagging.dismiss`` audits), else None."""
+    marks = {field: _suggestion_mark(pair) for field, pair in changes.items()}
+    if not marks or any(m is None or m[1] != "dismissed" for m in marks.values()):
+        return None
+    return Markup("; ").join(_say("%(field)s: %(value)s", field=field_name(field),
+                                  value=label(field, mark[0]))
+                             for field, mark in marks.items() if mark)
+
+
 def changes_text(changes: dict[str, Any]) -> Markup:
     """``Ngôn ngữ: Tiếng Việt → Tiếng Việt, Tiếng Xơ Đăng; Tiêu đề: …``."""
     parts = []
     for field, pair in changes.items():
-        marked = _SUGGESTION.fullmatch(pair[1]) if isinstance(pair, (list, tuple)) \
-            and len(pair) == 2 and pair[0] is None and isinstance(pair[1], str) else None
-        if marked and marked.group(3) == "confirmed":
+        marked = _suggestion_mark(pair)
+        if marked and marked[1] == "confirmed":
             parts.append(_say(_("%(field)s: added %(value)s (a confirmed suggestion)"),
-                              field=field_name(field), value=label(field, marked.group(2))))
+                              field=field_name(field), value=label(field, marked[0])))
+        elif marked and marked[1] == "dismissed":
+            parts.append(_say(_("%(field)s: dismissed the suggestion %(value)s"),
+                              field=field_name(field), value=label(field, marked[0])))
         elif isinstance(pair, (list, tuple)) and len(pair) == 2:
             parts.append(_say(_("%(field)s: %(old)s → %(new)s"), field=field_name(field),
                               old=value_text(field, pair[0]), new=value_text(field, pair[1])))
@@ -129,6 +152,11 @@ def _change_sentence(row: dict[str, Any]) -> Markup:
         return _say(_("%(user)s imported the product from another archive"), user=who) \
             if who else escape(_("The product was imported from another archive"))
     if row["action"] == "update":
+        dismissed = _dismissals(row.get("changes") or {})
+        if dismissed is not None:
+            return _say(_("%(user)s dismissed the suggestion %(what)s"), user=who,
+                        what=dismissed) if who \
+                else _say(_("Dismissed the suggestion %(what)s"), what=dismissed)
         what = changes_text(row.get("changes") or {})
         return _say(_("%(user)s edited: %(changes)s"), user=who, changes=what) if who \
             else _say(_("Edited: %(changes)s"), changes=what)

@@ -371,6 +371,43 @@ def test_broadcast_retry_and_confirmed_suggestion_sentences(app, kho_rt, commune
                        "(gợi ý đã được xác nhận)")
 
 
+def test_a_dismissed_suggestion_reads_as_a_sentence_with_its_label(
+        as_role, kho_rt, actors, users, product_id):
+    from app.services import tagging
+    from app.services.vocabularies import list_vocabulary
+
+    _named(kho_rt, users["producer"], "Nguyễn Thu Hà")
+    crc = next(e for e in list_vocabulary(kho_rt, "conventions") if e.code == "CRC")
+    assert tagging.dismiss(kho_rt, actors["producer"], product_id, "convention", "CRC")
+    text = _text_of(as_role("office").get(f"/products/{product_id}"), "history")
+    assert f"Nguyễn Thu Hà đã bỏ qua gợi ý Công ước: {crc.label('vi')}" in text
+    assert "dismissed" not in text and "-CRC" not in text and "(trống)" not in text
+    english = _text_of(as_role("office").get(f"/products/{product_id}?lang=en"), "history")
+    assert (f"Nguyễn Thu Hà dismissed the suggestion Conventions: {crc.label('en')}"
+            in english)
+
+
+def test_a_dismissal_without_a_known_person_and_beside_other_changes(app, kho_rt):
+    from datetime import datetime
+
+    from app.services.vocabularies import list_vocabulary
+    from app.web.history import history_entries
+
+    theme = list_vocabulary(kho_rt, "themes")[0]
+    at = datetime(2025, 8, 20, 6, 30)
+    rows = [{"type": "change", "action": "update", "at": at,
+             "changes": {"conventions": [None, "-CEDAW (dismissed)"]}},
+            {"type": "change", "action": "update", "at": at, "user_name": "Lê Văn Tư",
+             "changes": {"themes": [None, f"-{theme.code} (dismissed)"],
+                         "title": ["Cũ", "Mới"]}}]
+    with app.test_request_context("/"):
+        said = [str(e["sentence"]) for e in history_entries(rows, {})]
+    assert said[0] == ("Đã bỏ qua gợi ý Công ước: Công ước về xóa bỏ mọi hình thức "
+                       "phân biệt đối xử với phụ nữ")
+    assert said[1] == (f"Lê Văn Tư đã sửa: Chủ đề: bỏ qua gợi ý {theme.label('vi')}; "
+                       "Tiêu đề: Cũ → Mới")
+
+
 def test_typed_values_in_sentences_are_escaped(app):
     from datetime import datetime
 
