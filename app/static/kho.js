@@ -146,15 +146,33 @@
     form.appendChild(el("input", {type: "hidden", name: "back", value: "upload"}));
     form.appendChild(el("h3", {}, slot.getAttribute("data-title")));
     form.appendChild(el("p", {"class": "hint"}, slot.getAttribute("data-hint")));
+    /* "Bỏ qua" buttons post, like _suggestions.html, to a hidden form of their own
+       (dismiss=kind:code, csrf_token, back=upload). */
+    var dismissForm = el("form", {method: "post", id: "dismiss-suggestion-js", hidden: "",
+                                  action: slot.getAttribute("data-dismiss-action")});
+    dismissForm.appendChild(el("input", {type: "hidden", name: "csrf_token", value: csrfToken()}));
+    dismissForm.appendChild(el("input", {type: "hidden", name: "back", value: "upload"}));
+    var list = el("ul", {"class": "suggestion-list"});
     data.suggestions.forEach(function (s) {
+      var value = s.kind + ":" + s.code;
+      var item = el("li", {"class": "suggestion", "data-suggestion": value});
       var label = el("label", {"class": "check"});
-      label.appendChild(el("input", {type: "checkbox", name: "confirm", value: s.kind + ":" + s.code}));
+      label.appendChild(el("input", {type: "checkbox", name: "confirm", value: value}));
       label.appendChild(document.createTextNode(" " + s.label + " "));
-      label.appendChild(el("small", {}, "(" + s.kind_label + ")"));
-      form.appendChild(label);
+      label.appendChild(el("small", {}, "(" + s.kind_label +
+                           (s.matched && s.matched.length ? ": " + s.matched.join(", ") : "") + ")"));
+      item.appendChild(label);
+      item.appendChild(el("button", {type: "submit", "class": "secondary dismiss",
+                                     form: "dismiss-suggestion-js", name: "dismiss", value: value,
+                                     "aria-label": slot.getAttribute("data-dismiss-label")
+                                       .replace("{label}", s.label)},
+                          slot.getAttribute("data-dismiss")));
+      list.appendChild(item);
     });
+    form.appendChild(list);
     form.appendChild(el("button", {type: "submit"}, slot.getAttribute("data-confirm")));
     slot.appendChild(form);
+    slot.appendChild(dismissForm);
   }
 
   function setupUpload(form) {
