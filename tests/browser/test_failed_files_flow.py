@@ -59,6 +59,7 @@ def test_sending_a_file_shows_its_progress_then_received(site, sign_in, tmp_path
     notice = page.locator(".upload-list .notice.duplicate")
     notice.wait_for(timeout=60_000)
     assert notice.inner_text().startswith(f"Tệp này đã có trong kho: sản phẩm #{pid}.")
+    screenshot(page, "upload-duplicate-1280")
     notice.locator("a").click()
     page.wait_for_url(f"**/products/{pid}")
     assert "Bản tin thời sự sáng thứ hai" in page.locator("h1").inner_text()

@@ -76,7 +76,8 @@ def build(kho) -> Catalogue:
                                f"anh-{pid}.png").file_id
     with kho.transaction() as s:        # the video's file failed processing
         s.execute(update(File).where(File.id == file_of[video]).values(status="failed",
-                                                                          error="hỏng"))
+                                                                          problem="tool.failed",
+                                                                          error_detail="hỏng"))
     give_broadcast_copy(kho, feature)       # its broadcast MP3: it may be logged as aired
     log_broadcast(kho, admin, feature, f"{year}-03-02", "23479")   # GSO: that day's commune
     log_broadcast(kho, admin, feature, f"{year}-03-20", "23479")   # GSO: that day's commune

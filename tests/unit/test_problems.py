@@ -76,3 +76,32 @@ def test_values_are_kept_as_json():
 
     assert json_params({"limit": Quantity(5), "file": "a.png", "flag": True, "x": 1.5}) == \
         {"limit": 5, "file": "a.png", "x": "1.5"}
+
+
+def test_a_manifest_file_over_the_limit_reads_in_human_units(tmp_path):
+    """``kho ingest``: the per-file limit in the row's message is "tối đa 1 kB", not a
+    count of bytes."""
+    from app.bootstrap import Kho
+    from app.i18n import gettext_for
+    from app.services import bulk
+    from app.services.instance import init_instance
+    from archive.errors import render_message
+    from tests.conftest import make_settings
+
+    runtime = Kho(make_settings(tmp_path / "i", max_upload_bytes=1024))
+    init_instance(runtime)
+    try:
+        from app.services import accounts
+
+        accounts.add_user(runtime, "quantri", "admin", "12345678")
+        lot = tmp_path / "lô"
+        lot.mkdir()
+        (lot / "dai.wav").write_bytes(b"R" * 5000)
+        (lot / "ds.csv").write_text("Tiêu đề,Tệp\nPhóng sự dài,dai.wav\n", encoding="utf-8")
+        batch = bulk.prepare([lot], lot / "ds.csv", skip=bulk.kho_folders(runtime))
+        result = bulk.run(runtime, bulk.ingest_actor(runtime), batch)
+        said = render_message(result.rows[0].message, gettext_for("vi"))
+        assert "tệp 'dai.wav' quá lớn: tối đa 1 kB mỗi tệp" in said, said
+        assert "1024" not in said and "1.024" not in said
+    finally:
+        runtime.close()

@@ -75,7 +75,9 @@ def _build(kho) -> dict[str, int]:
                 p.files.append(File(sha256=f"{n}{k}".ljust(64, "0"), size=10,
                                     original_filename=f"{n}-{k}.mp3",
                                     storage_key=f"originals/{n}{k}", status=status,
-                                    error="ffprobe: invalid data" if status == "failed" else ""))
+                                    problem="audio.unreadable" if status == "failed" else "",
+                                    error_detail="ffprobe: invalid data"
+                                    if status == "failed" else ""))
             s.add(p)
             s.flush()
             ids[n] = p.id
@@ -270,7 +272,8 @@ def test_what_to_do_next(kho, catalogue):
     assert todo.failed_files_total == 2
     assert sorted(f.product_id for f in todo.failed_files) == sorted(
         [catalogue["P2"], catalogue["P5"]])
-    assert all(f.error == "ffprobe: invalid data" for f in todo.failed_files)
+    assert all(f.error.startswith("The audio file is damaged or is not audio")
+               for f in todo.failed_files)      # the problem, rendered in the page's words
     assert todo.unclassified_total == 2
     assert {p.id: p.missing for p in todo.unclassified} == {
         catalogue["P5"]: ("channel",), catalogue["P6"]: ("language", "channel")}

@@ -103,7 +103,8 @@ def test_what_to_do_next_links_to_the_products(as_role, catalogue):
     assert "Sản phẩm chưa số hóa: 3" in todo and "Tệp xử lý lỗi: 2" in todo
     for name in ("P1", "P2", "P6"):
         assert f'href="/products/{catalogue[name]}"' in todo
-    assert "ffprobe: invalid data" in todo
+    assert "Tệp âm thanh bị hỏng hoặc không phải là âm thanh — hãy tải lên lại bản gốc" \
+        in unescape(todo)                  # the problem in Vietnamese
     assert 'href="/broadcasts?commune=xa-dak-koi-2025"' in todo
 
 
