@@ -1,0 +1,138 @@
+"""Broadcast logs under parallel requests, on SQLite (file, WAL) and PostgreSQL; and the
+withdrawal rules of the unit suite run unchanged on PostgreSQL (this folder's ``kho``).
+
+Threads start together behind a barrier. Afterwards the rows are counted: parallel
+withdrawals of one log end with one withdrawn log and one ``broadcast.withdraw`` event,
+the others told it was already withdrawn; parallel logs of one airing end with one log
+in force and one ``broadcast.log`` event, the others told it was already logged.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.broadcast_copies import give_broadcast_copy
+from tests.conftest import make_settings
+from tests.unit.test_broadcast_withdrawal import *  # noqa: F401,F403 - on PostgreSQL here
+
+RACERS = 8
+
+
+@pytest.fixture
+def settings(tmp_path: Path, pg_url: str):
+    """The unit suite's migration test (it takes ``settings``) on PostgreSQL too."""
+    return make_settings(tmp_path / "instance", database_url=pg_url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def race_kho(request, tmp_path: Path) -> Iterator:
+    from app.bootstrap import Kho
+    from app.services import accounts
+    from app.services.instance import init_instance
+
+    extra = {"queue_url": ""}
+    if request.param == "postgresql":
+        extra["database_url"] = request.getfixturevalue("pg_url")
+    runtime = Kho(make_settings(tmp_path / "instance", **extra))
+    init_instance(runtime)
+    accounts.add_user(runtime, "qt", "admin", "mat-khau-dai-du")
+    accounts.add_user(runtime, "daixa", "commune", "mat-khau-dai-du",
+                      commune="xa-dak-koi-2025")
+    yield runtime
+    runtime.close()
+
+
+def _airable(kho) -> int:
+    from app.services.accounts import actor_by_name
+    from app.services.products import create_product
+
+    pid = create_product(kho, actor_by_name(kho, "qt"), {"title": "Bản tin pháp luật"})
+    give_broadcast_copy(kho, pid)
+    return pid
+
+
+def _together(work) -> list[str]:
+    """``work()`` in RACERS threads at once: "ok" or the error code of each."""
+    barrier = threading.Barrier(RACERS)
+
+    def one(_: int) -> str:
+        from archive.errors import KhoError
+
+        barrier.wait(timeout=60)
+        try:
+            work()
+        except KhoError as exc:
+            return exc.code
+        return "ok"
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        return sorted(pool.map(one, range(RACERS)))
+
+
+def _events(kho, action: str) -> int:
+    from archive.models import Event
+
+    with kho.transaction() as s:
+        return s.scalar(select(func.count()).select_from(Event).where(Event.action == action))
+
+
+def test_parallel_withdrawals_of_one_log_withdraw_it_once(race_kho):
+    from app.services.accounts import actor_by_name
+    from app.services.broadcast_withdrawal import get_broadcast, withdraw_broadcast
+    from app.services.broadcasts import log_broadcast
+
+    staff, admin = actor_by_name(race_kho, "daixa"), actor_by_name(race_kho, "qt")
+    row = log_broadcast(race_kho, staff, _airable(race_kho), "02/03/2025")
+    people = iter([staff, admin] * RACERS)
+    lock = threading.Lock()
+
+    def withdraw() -> None:
+        with lock:
+            who = next(people)          # the author and an admin, alternately
+        withdraw_broadcast(race_kho, who, row["id"])
+
+    assert _together(withdraw) == ["conflict"] * (RACERS - 1) + ["ok"]
+    assert _events(race_kho, "broadcast.withdraw") == 1
+    assert get_broadcast(race_kho, admin, row["id"])["withdrawn_at"]
+
+
+def test_parallel_logs_of_one_airing_write_one_log(race_kho):
+    from app.services.accounts import actor_by_name
+    from app.services.broadcasts import list_broadcasts, log_broadcast
+
+    staff = actor_by_name(race_kho, "daixa")
+    pid = _airable(race_kho)
+    assert _together(lambda: log_broadcast(race_kho, staff, pid, "02/03/2025")) == \
+        ["conflict"] * (RACERS - 1) + ["ok"]
+    assert len(list_broadcasts(race_kho, staff, product_id=pid)) == 1
+    assert _events(race_kho, "broadcast.log") == 1
+
+
+def test_logging_again_while_the_log_is_withdrawn_leaves_one_log_in_force(race_kho):
+    from app.services.accounts import actor_by_name
+    from app.services.broadcast_withdrawal import withdraw_broadcast
+    from app.services.broadcasts import list_broadcasts, log_broadcast
+
+    staff = actor_by_name(race_kho, "daixa")
+    pid = _airable(race_kho)
+    first = log_broadcast(race_kho, staff, pid, "02/03/2025")
+    calls = iter([lambda: withdraw_broadcast(race_kho, staff, first["id"])] * (RACERS // 2)
+                 + [lambda: log_broadcast(race_kho, staff, pid, "02/03/2025")] * (RACERS // 2))
+    lock = threading.Lock()
+
+    def step() -> None:
+        with lock:
+            call = next(calls)
+        call()
+
+    outcomes = _together(step)
+    assert "error" not in outcomes and set(outcomes) <= {"ok", "conflict"}
+    in_force = list_broadcasts(race_kho, staff, product_id=pid)
+    assert len(in_force) <= 1
+    assert _events(race_kho, "broadcast.withdraw") == 1   # the first log, once
+    assert _events(race_kho, "broadcast.log") == 1 + len(in_force)
