@@ -43,7 +43,8 @@ class UserInfo:
 
 
 def actor_for(user: User) -> Actor:
-    return Actor(user.id, user.username, user.role, user.commune_id)
+    return Actor(user.id, user.username, user.role, user.commune_id,
+                 display_name=user.display_name)
 
 
 def find_commune(session: Session, code: str, today: date) -> Unit:

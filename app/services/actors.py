@@ -51,12 +51,21 @@ ROLE_WORDS = ("admin", "producer", "commune", "office")   # translated role name
 
 @dataclass(frozen=True)
 class Actor:
-    """The user on whose behalf a service runs (``system`` for maintenance jobs)."""
+    """The user on whose behalf a service runs (``system`` for maintenance jobs).
+
+    ``display_name`` is the person's full name as read with the account (None when
+    unset, and for ``system``), so a page header names them without another query."""
 
     user_id: Optional[int]
     username: str
     role: str
     commune_id: Optional[int] = None
+    display_name: Optional[str] = None
+
+    @property
+    def name(self) -> str:
+        """How the actor is named to people: full name, else login name."""
+        return (self.display_name or "").strip() or self.username
 
     def can(self, action: str) -> bool:
         return self.role == "system" or self.role in PERMISSIONS[action]

@@ -17,7 +17,7 @@ from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.products import load_product, person_name
 from archive.base import utcnow
-from archive.models import Derivative, File, Product, Term, Unit, User
+from archive.models import Derivative, File, Product, Term, Unit
 from archive.text import fold
 from config import Settings
 
@@ -127,16 +127,6 @@ def shows_technical_details(actor: Optional[Actor]) -> bool:
     MIME types, tool names and versions, step output). Commune radio staff choose and
     air programmes: those details only get in their way, so they never see them."""
     return actor is not None and actor.role not in TECHNICAL_DETAILS_HIDDEN_FROM
-
-
-def display_name(kho: Kho, actor: Optional[Actor]) -> str:
-    """The signed-in person's full name for the page header (login name if unset)."""
-    if actor is None:
-        return ""
-    if actor.user_id is None:
-        return actor.username
-    with kho.transaction() as session:
-        return person_name(session.get(User, actor.user_id)) or actor.username
 
 
 def require_visible(kho: Kho, actor: Actor, product_id: int) -> None:

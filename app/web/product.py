@@ -14,10 +14,9 @@ from app.web.history import history_entries
 from app.web.labels import suggestion_label
 from app.web.technical import downloads, file_facts, technical_rows
 from app.web.views import (broadcasts_of_product, communes_for, media_url, product_view,
-                           signed_in_name, status_label, term_label)
+                           status_label, term_label)
 
 bp = Blueprint("product", __name__)
-bp.add_app_template_global(signed_in_name)      # the header's "who is signed in"
 _PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 TEXT_PREVIEW_BYTES = 20_000  # bytes of extracted text shown on the page

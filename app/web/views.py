@@ -55,15 +55,3 @@ def communes_for(actor) -> list[tuple[str, str, bool]]:
     if actor is None or not (actor.can("broadcast.log") and names_commune(actor)):
         return []
     return [c for c in choices("communes") if c[2]]
-
-
-def signed_in_name() -> str:
-    """The signed-in person's full name for the header (their login name if none is
-    set); read once per request."""
-    from flask import g
-
-    from app.services.views import display_name
-
-    if "signed_in_name" not in g:
-        g.signed_in_name = display_name(kho(), current_actor())
-    return g.signed_in_name

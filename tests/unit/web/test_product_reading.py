@@ -260,6 +260,22 @@ def test_header_and_created_by_show_full_names(as_role, kho_rt, users, product_i
     assert re.search(r'<span class="user">admin1 \(', no_name)     # login when no name
 
 
+def test_the_header_name_comes_with_the_signed_in_account(as_role, kho_rt, users):
+    from app.services.accounts import actor_by_name
+
+    _named(kho_rt, users["office"], "Trần Văn Nam")
+    actor = actor_by_name(kho_rt, users["office"])
+    assert (actor.display_name, actor.name) == ("Trần Văn Nam", "Trần Văn Nam")
+    office = as_role("office")
+    assert re.search(r'<span class="user">Trần Văn Nam \(',
+                     office.get("/search").get_data(as_text=True))
+    _named(kho_rt, users["office"], "Trần Thị Nam")           # renamed by an admin
+    assert re.search(r'<span class="user">Trần Thị Nam \(',      # the next page says so
+                     office.get("/search").get_data(as_text=True))
+    _named(kho_rt, users["office"], "  ")
+    assert actor_by_name(kho_rt, users["office"]).name == users["office"]
+
+
 # --- PDF page by page --------------------------------------------------------------
 
 def test_pdf_is_read_page_by_page(as_role, pdf_product):
