@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.bootstrap import Kho
 from app.services import indexing, tombstones
 from app.services.actors import Actor
-from app.services.product_input import TERM_FIELDS, resolve
+from app.services.product_input import TERM_FIELDS, VIETNAM, carried_on, resolve
 from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
 from archive.models import Broadcast, Event, File, Product, ProductChange, Unit, User
@@ -111,10 +111,12 @@ def _apply(p: Product, values: dict[str, Any]) -> None:
         if key not in multi:
             setattr(p, key, value)
     task = values.get("plan_task")
-    if task is not None and p.lead_unit is None:
+    if task is not None and p.lead_unit is None and task.lead_unit is not None:
         # The plan names the unit leading each task: a product filed under a task
-        # without a lead unit of its own gets the task's (web form, API, manifest).
-        p.lead_unit = task.lead_unit
+        # without a lead unit of its own gets the task's (web form, API, manifest) —
+        # as it stood on the production date (a unit merged in 2025: its successor).
+        day = p.produced_on or utcnow().astimezone(VIETNAM).date()
+        p.lead_unit = carried_on(task.lead_unit, day)
 
 
 def create_product(kho: Kho, actor: Actor, data: dict[str, Any]) -> int:

@@ -66,6 +66,14 @@ def test_the_form_sending_an_empty_lead_unit_also_gets_the_successor(kho, centre
     assert _lead_of(kho, pid) == "ttvh-quang-ngai-2025"
 
 
+def test_an_update_sending_only_the_plan_task_also_gets_the_successor(kho, centre_merged):
+    """The API's partial update: a product with no lead unit filed under task 3.3 later."""
+    pid = _make(kho, produced_on="02/09/2025")
+    assert _lead_of(kho, pid) == ""
+    products.update_product(kho, PRODUCER, pid, {"plan_task": "3.3"})
+    assert _lead_of(kho, pid) == "ttvh-quang-ngai-2025"
+
+
 def test_a_picked_unit_that_was_replaced_resolves_to_its_successor(kho, people):
     # Sở TT&TT Kon Tum ended on 30/06/2025; Sở VH-TT-DL Quảng Ngãi carries it on
     pid = _make(kho, lead_unit="so-tttt-kon-tum", produced_on="01/10/2025")
