@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.product_input import EARLIEST_YEAR, parse_date
-from app.services.products import lock_for_edit
+from app.services.products import lock_for_edit, person_name
 from app.services.views import iso_datetime, local_today, unit_view
 from archive.errors import Conflict, PermissionDenied, ValidationError
 from archive.models import Broadcast, Derivative, Event, File, Product, Unit
@@ -152,8 +152,7 @@ def broadcast_view(b: Broadcast, may_withdraw: bool = False) -> dict[str, Any]:
             "product_title": b.product.title if b.product else None,
             "commune": unit_view(b.commune), "aired_on": b.aired_on.isoformat(),
             "note": b.note, "logged_by": b.logged_by.username if b.logged_by else None,
-            "logged_by_name": (b.logged_by.display_name or b.logged_by.username)
-            if b.logged_by else None,
+            "logged_by_name": person_name(b.logged_by),
             "created_at": iso_datetime(b.created_at),
             "withdrawn_at": iso_datetime(b.withdrawn_at),
             "withdrawn_by": b.withdrawn_by.username if b.withdrawn_by else None,
