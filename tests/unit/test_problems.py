@@ -105,3 +105,45 @@ def test_a_manifest_file_over_the_limit_reads_in_human_units(tmp_path):
         assert "1024" not in said and "1.024" not in said
     finally:
         runtime.close()
+
+
+def test_a_backup_bag_carries_a_failed_files_problem_to_the_restored_archive(tmp_path):
+    """Export as BagIt, import elsewhere: the code, its values and the tool output come
+    back as they were (a bag from before codes reads as the generic problem)."""
+    import io
+
+    from app.bootstrap import Kho
+    from app.services import accounts, exports, imports, processing, products
+    from app.services.actors import Actor
+    from app.services.import_rows import _problem
+    from app.services.instance import init_instance
+    from app.services.intake import receive
+    from archive.models import File
+    from tests.conftest import make_settings
+
+    source, target = (Kho(make_settings(tmp_path / name)) for name in ("a", "b"))
+    try:
+        for runtime in (source, target):
+            init_instance(runtime)
+        accounts.add_user(source, "sx", "producer", "12345678")
+        producer = Actor(1, "sx", "producer")
+        pid = products.create_product(source, producer, {"title": "Tranh", "kind": "poster"})
+        got = receive(source, producer, pid, io.BytesIO(b"\x89PNG" + b"h" * 600), "hong.png",
+                      queue=False)
+        with source.transaction() as s:
+            f = s.get(File, got.file_id)
+            f.status, f.problem, f.problem_params = "failed", "image.bomb", {"limit": 5}
+            f.error_detail = "probe: image hong.png has 9 pixels"
+            processing.product_status(f.product)
+        exports.export(source, exports.OPERATOR_ACTOR, exports.ExportRequest(
+            format="bagit", out=tmp_path / "bag", scope="all"))
+        imports.import_bag(target, exports.OPERATOR_ACTOR, tmp_path / "bag")
+        with target.transaction() as s:
+            back = s.get(File, got.file_id)
+            assert (back.status, back.problem, back.problem_params, back.error_detail) == \
+                ("failed", "image.bomb", {"limit": 5}, "probe: image hong.png has 9 pixels")
+    finally:
+        source.close()
+        target.close()
+    assert _problem({"error": "probe: ffprobe failed", "error_detail": "tail"}) == \
+        {"problem": GENERIC, "problem_params": {}, "error_detail": "probe: ffprobe failed\ntail"}
