@@ -15,6 +15,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from tests.broadcast_copies import give_broadcast_copy
 from tests.conftest import make_settings
 from tests.unit.api.conftest import ROLES, build_api, png_bytes
 
@@ -31,6 +32,9 @@ def fuzzed(tmp_path_factory) -> Iterator:
         api.call("producer", "POST", f"/products/{product['id']}/files",
                  data={"file": [(io.BytesIO(png_bytes()), "áp phích.png")]},
                  content_type="multipart/form-data")
+        give_broadcast_copy(api.kho, product["id"])   # airable: a log to read and withdraw
+        api.call("commune", "POST", f"/products/{product['id']}/broadcasts",
+                 json={"aired_on": "2025-09-01"})
         yield api
 
 
