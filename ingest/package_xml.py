@@ -25,7 +25,7 @@ from archive.text import normalize_text
 MAX_PART_BYTES = 64 * 1024 * 1024   # uncompressed bytes read from one XML part
 MAX_TEXT_CHARS = 5_000_000          # characters of text kept (about 2,000 pages)
 CHUNK = 64 * 1024
-UNREADABLE = "media.unreadable"     # the producer's sentence (archive.problems)
+UNREADABLE = "document.unreadable"  # the producer's sentence (archive.problems)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main "
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006 "
@@ -54,7 +54,7 @@ def chunks(package: zipfile.ZipFile, part: str, path: Path,
     info = package.getinfo(part)
     if info.flag_bits & 0x1:
         raise ProcessingError("%(name)s is password-protected: save it without a "
-                              "password and upload it again", problem=UNREADABLE,
+                              "password and upload it again", problem="document.encrypted",
                               name=path.name)
     if info.file_size > limit:
         raise _too_big(path, part, limit)
@@ -69,7 +69,8 @@ def chunks(package: zipfile.ZipFile, part: str, path: Path,
 
 def _too_big(path: Path, part: str, limit: int) -> ProcessingError:
     return ProcessingError("%(name)s expands to more than %(limit)s bytes (%(part)s): "
-                           "refused as a possible zip bomb", problem=UNREADABLE, name=path.name,
+                           "refused as a possible zip bomb", problem="document.too_large",
+                           name=path.name,
                            limit=Quantity(limit), part=part)
 
 

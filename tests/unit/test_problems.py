@@ -147,3 +147,23 @@ def test_a_backup_bag_carries_a_failed_files_problem_to_the_restored_archive(tmp
         target.close()
     assert _problem({"error": "probe: ffprobe failed", "error_detail": "tail"}) == \
         {"problem": GENERIC, "problem_params": {}, "error_detail": "probe: ffprobe failed\ntail"}
+
+
+def test_text_documents_get_their_own_problems(tmp_path):
+    """A zip bomb dressed as .docx is "too large to read safely", a damaged one
+    "damaged or not the kind its name says" — each with what to do."""
+    from ingest.documents import process
+    from ingest.results import ProcessingOptions
+    from tests.unit.ingest import document_factory as df
+
+    bomb = df.zip_bomb_docx(tmp_path / "bom.docx", 70)
+    broken = tmp_path / "hong.docx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    codes = {}
+    for path in (bomb, broken):
+        steps = process(path, tmp_path / f"out-{path.stem}", ProcessingOptions(),
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml"
+                        ".document")
+        codes[path.name] = [s.problem for s in steps if s.outcome == "failed"]
+    assert codes == {"bom.docx": ["document.too_large"], "hong.docx": ["document.unreadable"]}
+    assert "quá lớn để đọc an toàn" in problem_message("document.too_large").render(VI)
