@@ -82,7 +82,8 @@ def python_figures(kho, scope) -> dict[str, Any]:
         rows = s.execute(select(Product.id, Product.produced_on, Product.created_at,
                                 Product.updated_at, Product.lead_unit_id)).all()
         broadcasts = s.execute(select(Broadcast.product_id, Broadcast.commune_id,
-                                      Broadcast.aired_on)).all()
+                                      Broadcast.aired_on)
+                               .where(Broadcast.withdrawn_at.is_(None))).all()  # in force
         downloads = s.execute(select(DownloadRecord.product_id, DownloadRecord.commune_id,
                                      DownloadRecord.day)).all()
     total: Counter = Counter()
