@@ -74,7 +74,12 @@ def _product_schema() -> dict[str, Any]:
                      "description": "how many of its files failed processing"},
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
-        "created_by": nullable("string"), "updated_by": nullable("string"),
+        "created_by": nullable("string", description="login name"),
+        "updated_by": nullable("string", description="login name"),
+        "created_by_name": nullable("string", description="the creator's full "
+                                    "(display) name, their login name when none is set"),
+        "updated_by_name": nullable("string", description="the last editor's full "
+                                    "(display) name, their login name when none is set"),
         "version": {"type": "integer", "description": "metadata version, +1 per edit; "
                     "the ETag header is this number in quotes"},
         "files": {"type": "array", "items": ref("File")}}}
@@ -180,7 +185,11 @@ def _broadcast_schemas() -> dict[str, Any]:
             "type": {"type": "string", "enum": ["change", "event"]},
             "action": {"type": "string", "examples": ["create", "update", "file.receive",
                                                       "broadcast.log", "broadcast.withdraw"]},
-            "at": {"type": "string", "format": "date-time"}, "user": nullable("string"),
+            "at": {"type": "string", "format": "date-time"},
+            "user": nullable("string", description="login name; null for the "
+                                        "system (processing jobs)"),
+            "user_name": nullable("string", description="the person's full "
+                                             "(display) name, their login name when none is set"),
             "changes": {"type": "object", "description": "field -> [old, new] (changes)"},
             "tool": {"type": "string"}, "tool_version": {"type": "string"},
             "outcome": {"type": "string"}, "detail": {"type": "string"},
