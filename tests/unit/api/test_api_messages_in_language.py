@@ -14,7 +14,7 @@ def test_field_messages_are_vietnamese_for_a_vietnamese_client(api):
     assert response.status_code == 422
     body = response.get_json()
     assert body["fields"] == {"colour": "trường không hợp lệ", "title": "cần nhập tiêu đề",
-                              "produced_on": "không phải ngày: '31/02/2024' (dùng dd/mm/yyyy)",
+                              "produced_on": "31/02/2024 không phải là ngày có thật",
                               "languages": "mã không tồn tại: xyz"}
     assert body["message"].startswith("thông tin sản phẩm không hợp lệ: ")
     assert "title: cần nhập tiêu đề" in body["message"]

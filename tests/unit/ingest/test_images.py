@@ -179,7 +179,7 @@ def test_rerun_overwrites_and_leaves_no_scratch_files(tmp_path, workdir, options
 
 def test_unreadable_picture_named_jpg_fails_at_probe(tmp_path, workdir, options):
     fake = tmp_path / "anh.jpg"
-    fake.write_bytes(b"not a picture at all" * 50)
+    fake.write_bytes(bytes(range(256)) * 4)     # binary junk (text would be read as text)
     steps = run(fake, workdir, options)
     assert list(steps) == ["probe"] and steps["probe"].outcome == "failed"
     assert "not a readable image" in steps["probe"].message
