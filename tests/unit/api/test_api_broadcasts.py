@@ -138,3 +138,58 @@ def test_commune_staff_see_only_their_own_communes_logs_in_a_products_history(ap
     assert all(h["user"] != "admin" for h in seen["history"] if h["type"] == "event")
     office = api.call("office", "GET", f"/products/{product['id']}/history").get_json()
     assert len([h for h in office["history"] if h["action"] == "broadcast.log"]) == 2
+
+
+def test_the_author_withdraws_a_log_over_the_api_and_it_leaves_every_list(api):
+    product = _airable(api)
+    row = _log(api, "commune", product["id"], aired_on="2025-03-02").get_json()
+    assert row["may_withdraw"] is True and row["withdrawn_at"] is None
+    for role, status in (("producer", 403), ("office", 403)):
+        assert api.call(role, "POST", f"/broadcasts/{row['id']}/withdraw").status_code == status
+    done = api.call("commune", "POST", f"/broadcasts/{row['id']}/withdraw")
+    assert done.status_code == 200
+    body = done.get_json()
+    assert body["withdrawn_by"] == "commune" and body["withdrawn_at"]
+    assert body["may_withdraw"] is False
+    assert api.call("office", "GET", "/broadcasts").get_json()["broadcasts"] == []
+    assert api.call("commune", "GET", f"/products/{product['id']}/broadcasts")\
+        .get_json()["broadcasts"] == []
+    kept = api.call("office", "GET", f"/broadcasts/{row['id']}").get_json()
+    assert kept["withdrawn_at"] == body["withdrawn_at"] and kept["aired_on"] == "2025-03-02"
+    again = api.call("admin", "POST", f"/broadcasts/{row['id']}/withdraw")
+    assert again.status_code == 409 and "id" in again.get_json()["fields"]
+    history = api.call("office", "GET", f"/products/{product['id']}/history").get_json()
+    assert [h["user"] for h in history["history"] if h["action"] == "broadcast.withdraw"] \
+        == ["commune"]
+    assert api.call("admin", "DELETE", f"/products/{product['id']}").status_code == 204
+
+
+def test_another_communes_log_is_not_found_and_only_an_admin_withdraws_others(api):
+    product = _airable(api)
+    theirs = _log(api, "admin", product["id"], aired_on="2025-08-03",
+                  commune=OTHER_COMMUNE).get_json()
+    assert api.call("commune", "GET", f"/broadcasts/{theirs['id']}").status_code == 404
+    assert api.call("commune", "POST",
+                    f"/broadcasts/{theirs['id']}/withdraw").status_code == 404
+    ours = _log(api, "admin", product["id"], aired_on="2025-08-03", commune=COMMUNE)
+    refused = api.call("commune", "POST", f"/broadcasts/{ours.get_json()['id']}/withdraw")
+    assert refused.status_code == 403                # logged by the admin, not by them
+    assert api.call("admin", "POST", f"/broadcasts/{theirs['id']}/withdraw").status_code == 200
+    assert api.call("admin", "GET", "/broadcasts/999999").status_code == 404
+
+
+def test_a_product_with_nothing_to_air_is_refused_naming_the_product(api):
+    from tests.unit.api.conftest import png_bytes
+    import io
+
+    draft = api.create()
+    poster = api.create(title="Áp phích", kind="poster")
+    api.call("producer", "POST", f"/products/{poster['id']}/files",
+             data={"file": (io.BytesIO(png_bytes()), "a.png")}, content_type="multipart/form-data")
+    for product in (draft, poster):
+        response = _log(api, "commune", product["id"], aired_on="2025-03-02")
+        assert response.status_code == 409
+        assert "broadcast MP3" in response.get_json()["fields"]["product"]
+    vi = api.call("commune", "POST", f"/products/{draft['id']}/broadcasts",
+                  json={"aired_on": "2025-03-02"}, headers={"Accept-Language": "vi"})
+    assert "chưa có bản MP3 phát thanh" in vi.get_json()["message"]
