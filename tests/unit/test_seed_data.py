@@ -161,7 +161,7 @@ def test_kinds_have_the_agreed_codes_and_known_media(seed):
         "training-material"}, sorted(kinds)
     unknown = {code: media for code, media in kinds.items() if not set(media) <= MEDIA}
     assert not unknown, f"unknown media categories: {unknown}"
-    assert kinds["radio-feature"] == ["audio"]
+    assert kinds["radio-feature"] == ["audio", "text"]     # the recording and its script
 
 
 def test_languages_are_iso_639_3_and_flagged(seed):

@@ -58,4 +58,4 @@ def test_an_upload_names_the_product_that_holds_it_and_a_kind_misfit(api):
                         content_type="multipart/form-data")
     got = response.get_json()["files"][0]
     assert got["duplicate"] == "stored-before" and got["duplicate_product"] == first["id"]
-    assert got["kind_mismatch"] is True and got["expected"] == ["audio"]
+    assert got["kind_mismatch"] is True and got["expected"] == ["audio", "text"]

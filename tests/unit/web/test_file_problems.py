@@ -217,3 +217,12 @@ def test_the_drag_and_drop_hint_is_apart_from_the_touch_hint(as_role, product_id
     page = _page(as_role("producer"), f"/products/{product_id}/upload")
     assert '<span class="drop-hint">Kéo thả tệp vào đây, hoặc chọn tệp:</span>' in page
     assert '<span class="touch-hint">Chọn tệp cần thêm:</span>' in page
+
+
+def test_a_radio_features_script_fits_its_kind(as_role, kho_rt, actors):
+    """A radio feature arrives with its script as a text document: no warning."""
+    b = as_role("producer")
+    feature = _second_product(kho_rt, actors, "radio-feature")
+    script = "Kịch bản: Bản tin quyền trẻ em, phát sáng thứ hai.\n".encode("utf-8") * 20
+    body = _send(b, feature, script, "kich-ban.txt").get_json()
+    assert body["kind_mismatch"] is False and body["file_id"]
