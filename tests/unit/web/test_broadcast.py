@@ -159,6 +159,10 @@ def test_admin_withdraws_from_the_list_keeping_its_filters(as_role, airable_prod
     page = admin.get(done.headers["Location"]).get_data(as_text=True)
     assert "Đã rút lại: lần phát ngày 03/08/2025" in page
     assert "Chưa ghi lần phát nào." in page
+    twice = admin.post(f"/broadcasts/{log_id}/withdraw", {"back": "list"},
+                       token_from="/broadcasts")     # a second tab, or a double click
+    assert twice.status_code == 409
+    assert "bản ghi này đã được rút lại" in twice.get_data(as_text=True)
 
 
 def test_producer_and_office_see_no_form_and_cannot_log(as_role, airable_product_id):
