@@ -17,6 +17,7 @@ from app.services.usage import record_download
 from archive.base import utcnow
 from archive.harvests import Publication
 from archive.models import File, Product, Term
+from tests.broadcast_copies import give_broadcast_copy
 from tests.unit.test_stats import _build
 
 OFFICE = Actor(None, "vanphong", "office")
@@ -99,6 +100,7 @@ def test_a_retried_file_leaves_the_failed_list(kho, catalogue):
 def test_broadcasts_downloads_and_publications_count_at_once(kho, catalogue):
     accounts.add_user(kho, "xa", "commune", "12345678", commune="xa-dak-koi-2025")
     staff = accounts.actor_by_name(kho, "xa")
+    give_broadcast_copy(kho, catalogue["P4"])     # airable: it has a broadcast MP3
     before = figures(kho)
     log_broadcast(kho, staff, catalogue["P4"], date.today() - timedelta(days=1))
     record_download(kho, staff, catalogue["P4"], 1, "broadcast")
