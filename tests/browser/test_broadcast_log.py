@@ -80,3 +80,20 @@ def test_commune_logs_and_withdraws_a_broadcast_on_a_phone(site, sign_in, aired_
     page.goto(f"{site.url}/broadcasts")
     assert "Bản tin an toàn giao thông" not in page.locator("table").inner_text()
     screenshot(page, "broadcast-withdrawn-list-360px")
+
+
+def test_the_refused_form_and_the_open_withdraw_step_pass_axe(site, sign_in, aired_product):
+    from tests.browser.test_accessibility import _violations
+
+    page = sign_in("xa1", width=360, bypass_csp=True)      # axe is injected by the test
+    page.goto(f"{site.url}/products/{aired_product}")
+    page.fill('input[name="aired_on"]', "31/02/2025")
+    page.click(".broadcast-form button[type=submit]")
+    page.locator(".broadcast-outcome.error").wait_for()
+    assert "31/02/2025 không phải là ngày có thật" in page.inner_text(".broadcast-outcome")
+    assert _violations(page) == []
+    page.fill('input[name="aired_on"]', "21/08/2025")
+    page.click(".broadcast-form button[type=submit]")
+    page.locator(".broadcast-outcome.ok").wait_for()
+    page.locator(".broadcast-list li", has_text="21/08/2025").locator("summary").click()
+    assert _violations(page) == []
