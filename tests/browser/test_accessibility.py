@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import screenshot
+from tests.unit.ingest.media_factory import text_pdf
 from tests.unit.web.media import png_bytes, wav_file
 
 pytestmark = pytest.mark.browser
@@ -46,7 +47,13 @@ def catalogue(site, tmp_path_factory) -> dict[str, int]:
         receive(kho, producer, feature, stream, audio.name)
     receive(kho, producer, feature, io.BytesIO(png_bytes((480, 320), "Quyen tre em")),
             "áp phích.png")
-    return {"feature": feature}
+    publication = create_product(kho, producer, {"title": "Sổ tay pháp luật",
+                                                 "kind": "publication"})
+    pdf = text_pdf(tmp_path_factory.mktemp("a11y-pdf") / "so-tay.pdf",
+                   ["Trang mot", "Trang hai"])
+    with pdf.open("rb") as stream:
+        pdf_file = receive(kho, producer, publication, stream, pdf.name).file_id
+    return {"feature": feature, "reader": f"/products/{publication}/files/{pdf_file}/pages/2"}
 
 
 def _violations(page) -> list[dict]:
@@ -61,8 +68,9 @@ def _violations(page) -> list[dict]:
             for v in result["violations"] if v["impact"] in BLOCKING]
 
 
-def _pages(role: str, feature: int) -> list[str]:
-    everyone = ["/search", f"/search?q=quyen+tre+em", f"/products/{feature}", "/broadcasts"]
+def _pages(role: str, feature: int, reader: str) -> list[str]:
+    everyone = ["/search", "/search?q=quyen+tre+em", f"/products/{feature}", "/broadcasts",
+                reader]
     if role == "commune":
         return everyone
     producer = everyone + ["/products/new", f"/products/{feature}/upload",
@@ -70,6 +78,7 @@ def _pages(role: str, feature: int) -> list[str]:
     if role == "producer":
         return producer
     return producer + ["/dashboard", "/admin/users", "/admin/tokens", "/admin/vocabularies",
+                       "/admin/vocabularies/language", "/admin/vocabularies/channel",
                        "/admin/units", "/admin/exports", "/admin/preservation",
                        f"/products/{feature}/delete"]
 
@@ -81,7 +90,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, sign_in, cata
                                                              username, role, width):
     page = sign_in(username, width=width, bypass_csp=True)
     found = {}
-    for path in _pages(role, catalogue["feature"]):
+    for path in _pages(role, catalogue["feature"], catalogue["reader"]):
         response = page.goto(site.url + path)
         assert response.status == 200, path
         page.wait_for_load_state("networkidle")

@@ -67,19 +67,19 @@ def test_producer_uploads_video_and_poster(site, sign_in, media, products):
     page.set_input_files('input[type="file"]', str(media["video"]))
     _drop(page, media["poster"])
     page.wait_for_function("() => document.querySelectorAll("
-                           "'[data-role=\"upload-list\"] li .status.ready').length == 2",
+                           "'[data-role=\"upload-list\"] > li .status.ready').length == 2",
                            timeout=READY_TIMEOUT_MS)
-    rows = page.locator('[data-role="upload-list"] li')
+    rows = page.locator('[data-role="upload-list"] > li')     # notices are nested lists
     assert rows.count() == 2
     assert page.locator("progress").first.evaluate("p => p.value") == 100
-    suggestion = page.locator('[data-role="suggestions"] input[name="confirm"]').first
+    suggestion = page.locator('[data-role="suggestions"] input[name="confirm"][value="convention:CRC"]')
     suggestion.wait_for()                       # shown after processing, without reload
     screenshot(page, "upload")
     suggestion.check()
-    page.click('[data-role="suggestions"] button[type="submit"]')
+    page.click('[data-role="suggestions"] > button[type="submit"]')     # Confirm, not a Dismiss
     page.wait_for_selector(".flash.ok")
     page.goto(f"{site.url}/products/{products['video']}")
-    assert "Công ước về quyền trẻ em" in page.locator("dl").inner_text()
+    assert "Công ước về quyền trẻ em" in page.locator("section.metadata dl").inner_text()
 
 
 def test_search_without_diacritics_finds_the_video(site, sign_in, products):

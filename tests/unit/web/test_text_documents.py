@@ -57,7 +57,8 @@ def test_a_hostile_document_fails_naming_the_file(as_role, kho_rt, product_id, t
     body = _upload(producer, product_id, "Bài cười.docx", hostile)
     status = producer.get(body["status_url"]).get_json()
     assert status["files"][0]["status"] == "failed"
-    assert "Tệp bị hỏng hoặc có định dạng Kho không đọc được" in status["files"][0]["error"]
+    assert status["files"][0]["error"] == ("Văn bản bị hỏng hoặc không đúng loại như tên tệp — "
+                                           "hãy lưu lại (thành .docx, .odt hoặc .txt) rồi tải lên.")
     with kho_rt.transaction() as session:      # the details below the sentence
         detail = session.get(File, status["files"][0]["id"]).error_detail
     assert "Bài cười.docx was refused: word/document.xml declares a document type" in detail
