@@ -5,8 +5,9 @@ PY     := $(VENV)/bin/python
 KHO    := $(VENV)/bin/kho
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
-# make test runs the suite on this many processes (pytest-xdist; a file's tests stay together)
-TEST_WORKERS ?= 2
+# make test runs the suite on this many processes (pytest-xdist; a file's tests stay together;
+# three on two cores: much of the suite waits on subprocesses, servers and Chromium)
+TEST_WORKERS ?= 3
 NSTAMP := node_modules/.installed
 
 .PHONY: run test install constraints install-test system-deps system-deps-test unit integration browser lint translations bench clean

@@ -292,7 +292,7 @@ def test_kill_9_half_way_leaves_no_package_and_no_receipt(kho, catalogue, tmp_pa
                                                           monkeypatch):
     from tests.conftest import point_cli_at
 
-    many_originals(kho, 60, 512 * 1024)
+    many_originals(kho, 30, 512 * 1024)
     point_cli_at(monkeypatch, kho, tmp_path)
     monkeypatch.setenv("KHO_DATABASE_URL", kho.settings.database)   # SQLite or PostgreSQL
     command = [sys.executable, "-m", "app", "export", "--format", "bagit", "--scope", "all",
