@@ -2,6 +2,7 @@
 engines (PostgreSQL, S3 server, Redis) for integration tests."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -31,17 +32,42 @@ def point_cli_at(monkeypatch, kho, folder: Path) -> None:
     monkeypatch.setenv("KHO_OCR_ENABLED", "false")
 
 
+@pytest.fixture(scope="session")
+def initialised_template(tmp_path_factory) -> Path:
+    """One instance folder initialised per test process (migrations, seed data, an
+    empty index: about a second); tests start from a copy of it (milliseconds)."""
+    from app.bootstrap import Kho
+    from app.services.instance import init_instance
+
+    folder = tmp_path_factory.mktemp("template") / "instance"
+    runtime = Kho(make_settings(folder))
+    init_instance(runtime)
+    runtime.close()
+    return folder
+
+
+def start_from_template(template: Path, settings) -> None:
+    """Copy the initialised folder to ``settings``' instance folder when that is new.
+
+    Callers still run ``init_instance`` (idempotent: it checks the engines, finds the
+    schema current and the seed data there), so a test whose settings point at
+    PostgreSQL or S3 initialises those for real and ignores the copied SQLite file."""
+    if not settings.instance.exists():
+        shutil.copytree(template, settings.instance)
+
+
 @pytest.fixture
 def settings(tmp_path: Path):
     return make_settings(tmp_path / "instance")
 
 
 @pytest.fixture
-def kho(settings) -> Iterator:
+def kho(settings, initialised_template) -> Iterator:
     """An initialised instance: schema, storage folder, index, seeded vocabularies."""
     from app.bootstrap import Kho
     from app.services.instance import init_instance
 
+    start_from_template(initialised_template, settings)
     runtime = Kho(settings)
     init_instance(runtime)
     yield runtime

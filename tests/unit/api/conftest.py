@@ -72,7 +72,10 @@ def _add_users(kho) -> None:
 
 
 @pytest.fixture
-def api(settings) -> Iterator[Api]:
+def api(settings, initialised_template) -> Iterator[Api]:
+    from tests.conftest import start_from_template
+
+    start_from_template(initialised_template, settings)
     yield from build_api(settings)
 
 

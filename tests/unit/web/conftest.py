@@ -48,10 +48,12 @@ def web_settings(tmp_path: Path):
 
 
 @pytest.fixture
-def app(web_settings) -> Iterator:
+def app(web_settings, initialised_template) -> Iterator:
     from app import create_app
     from app.services.instance import init_instance
+    from tests.conftest import start_from_template
 
+    start_from_template(initialised_template, web_settings)
     application = create_app(web_settings)
     kho = application.extensions["kho"]
     init_instance(kho)
