@@ -83,6 +83,17 @@ def source_words(use_plan: bool = True) -> list[str]:
     return [w for _, _, w in iter_words(text) if not w.isdigit()]
 
 
+def garble(rng: random.Random, text: str) -> str:
+    """Arrive as real uploads do: sometimes (5 %) NFD, sometimes (5 %) without diacritics."""
+    roll = rng.random()
+    if roll < 0.05:
+        return unicodedata.normalize("NFD", text)
+    if roll < 0.10:
+        from archive.text import fold
+        return fold(text)
+    return text
+
+
 class CorpusGenerator:
     """Seeded generator of product records and matching query sets."""
 
@@ -112,14 +123,7 @@ class CorpusGenerator:
         return " ".join(self.rng.choice(BAHNAR_WORDS) for _ in range(n))
 
     def _garble(self, text: str) -> str:
-        """Arrive as real uploads do: sometimes NFD, sometimes without diacritics."""
-        roll = self.rng.random()
-        if roll < 0.05:
-            return unicodedata.normalize("NFD", text)
-        if roll < 0.10:
-            from archive.text import fold
-            return fold(text)
-        return text
+        return garble(self.rng, text)
 
     # -- records ---------------------------------------------------------
     def product(self, pid: int):

@@ -1,9 +1,10 @@
 """Search benchmark: Kho's Whoosh index vs SQLite FTS5 on the same records and queries.
 
     python benchmarks/search_bench.py --products 20000 [100000] [--queries 60]
-        [--workdir DIR [--reuse]] [--check-phrases N]
+        [--corpus plan|zipf] [--workdir DIR [--reuse]] [--check-phrases N]
 
-For each size: generate records (benchmarks/corpus.py, seeded), index them in
+For each size: generate records (``plan``: benchmarks/corpus.py, ``zipf``:
+benchmarks/zipf_corpus.py, both seeded), index them in
 both engines (timed), then for each query type run a warm-up set and a fresh
 measured set of queries, one at a time, and print p50/p95 latency per engine
 and the ratio Kho/FTS5 (below 1.0 means Kho is faster). Kho's result cache is
@@ -91,11 +92,11 @@ def fts_query(db, text: str, facets: list[str], highlight: bool) -> tuple[int, l
 
 
 # -- Kho ---------------------------------------------------------------------
-def kho_build(path: Path, records) -> tuple[SearchIndex, float]:
-    """One upsert of everything (one commit, one segment), as a full reindex does."""
+def kho_build(path: Path, records, processes: int = 2) -> tuple[SearchIndex, float]:
+    """A full rebuild, as ``kho reindex`` writes it (``processes`` writers)."""
     index = SearchIndex(path, result_cache_size=0)
     start = time.perf_counter()
-    index.upsert(records)
+    index.rebuild(iter(records), processes=processes, expected=len(records))
     return index, time.perf_counter() - start
 
 
@@ -118,20 +119,14 @@ QUERY_TYPES = [
 ]
 
 
-def whoosh_agreement(index: SearchIndex, queries: list[str]) -> int:
-    """How many of ``queries`` give Kho the same total as Whoosh's own exhaustive search
-    (positional ``Phrase`` on the reference field; sensitive products hidden)."""
-    from whoosh.scoring import BM25F
+def phrase_agreement(index: SearchIndex, records, queries: list[str]) -> int:
+    """How many of ``queries`` give Kho the total a brute-force scan of the records'
+    words gives (benchmarks/phrase_scan.py; sensitive products hidden)."""
+    from benchmarks.phrase_scan import phrase_ids
 
-    from search_index.query import parse_query, whoosh_filter, whoosh_query
-
-    same = 0
-    with index._index().searcher(weighting=BM25F()) as searcher:
-        for text in queries:
-            want = len(searcher.search(whoosh_query(parse_query(text)), limit=None,
-                                       filter=whoosh_filter({}, False)))
-            same += index.search(SearchQuery(text=text)).total == want
-    return same
+    visible = [r for r in records if not r.sensitive]
+    return sum(index.search(SearchQuery(text=text)).total == len(phrase_ids(visible, text))
+               for text in queries)
 
 
 def timed(fn, queries) -> np.ndarray:
@@ -147,30 +142,40 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else path.stat().st_size
 
 
+def generator(corpus: str, seed: int):
+    if corpus == "zipf":
+        from benchmarks.zipf_corpus import ZipfCorpusGenerator
+        return ZipfCorpusGenerator(seed=seed)
+    return CorpusGenerator(seed=seed)
+
+
 def run_size(count: int, n_queries: int, workdir: Path, seed: int, reuse: bool = False,
-             check_phrases: int = 0) -> list[str]:
-    kho_path, fts_path = workdir / f"kho-{count}", workdir / f"fts-{count}.sqlite"
+             check_phrases: int = 0, corpus: str = "plan", types: list[str] | None = None) -> list[str]:
+    kho_path, fts_path = workdir / f"kho-{corpus}-{count}", workdir / f"fts-{corpus}-{count}.sqlite"
+    records = None
     if reuse and kho_path.is_dir() and fts_path.is_file():
         index, kho_secs, fts_secs = SearchIndex(kho_path, result_cache_size=0), float("nan"), float("nan")
     else:
         shutil.rmtree(kho_path, ignore_errors=True)
         fts_path.unlink(missing_ok=True)
-        records = list(CorpusGenerator(seed=seed).products(count))
+        records = list(generator(corpus, seed).products(count))
         index, kho_secs = kho_build(kho_path, records)
         fts_secs = fts_build(fts_path, records)
     db = sqlite3.connect(fts_path)
     # Same index, no decoded-postings cache: every query reads every posting list.
     uncached = SearchIndex(kho_path, result_cache_size=0, postings_cache_size=0)
-    lines = [f"### {count:,} products", "",
+    lines = [f"### {count:,} products ({corpus} corpus)", "",
              f"Indexing: Kho {kho_secs:.1f} s ({dir_size(kho_path) / 1e6:.0f} MB), "
              f"FTS5 {fts_secs:.1f} s ({dir_size(fts_path) / 1e6:.0f} MB)", "",
              "| query type | Kho p50 ms | Kho p95 ms | Kho p95 ms, no posting cache | FTS5 p50 ms "
              "| FTS5 p95 ms | p95 Kho/FTS5 | p95 Kho no cache/FTS5 | same totals |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    qgen = CorpusGenerator(seed=seed + 1)
+    qgen = generator(corpus, seed + 1)
     for ix in (index, uncached):  # the first query opens the searcher and builds facet arrays
         ix.search(SearchQuery(text="quyen", facets=FACETS5))
     for name, kind, facets, highlight in QUERY_TYPES:
+        if types and kind + (":facets" if facets else "") + (":highlight" if highlight else "") not in types:
+            continue
         warm, measured = qgen.query_texts(kind, 20), qgen.query_texts(kind, n_queries)
         for engine in (lambda t: kho_query(index, t, facets, highlight),
                        lambda t: kho_query(uncached, t, facets, highlight),
@@ -186,10 +191,12 @@ def run_size(count: int, n_queries: int, workdir: Path, seed: int, reuse: bool =
                      f"| {k95 / f95:.2f} | {c95 / f95:.2f} | {same}/{len(measured)} |")
         print(lines[-1], flush=True)
     if check_phrases:
+        if records is None:
+            records = list(generator(corpus, seed).products(count))
         for kind in ("phrase", "long_phrase"):
             texts = qgen.query_texts(kind, check_phrases)
-            lines.append(f"\nPhrase totals equal to Whoosh's positional Phrase query ({kind}): "
-                         f"{whoosh_agreement(index, texts)}/{len(texts)}")
+            lines.append(f"\nPhrase totals equal to a brute-force scan of the records ({kind}): "
+                         f"{phrase_agreement(index, records, texts)}/{len(texts)}")
             print(lines[-1], flush=True)
     db.close()
     index.close()
@@ -202,13 +209,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--products", type=int, nargs="+", default=[20000])
     parser.add_argument("--queries", type=int, default=60, help="measured queries per type")
     parser.add_argument("--seed", type=int, default=20231)
+    parser.add_argument("--corpus", choices=("plan", "zipf"), default="plan")
+    parser.add_argument("--types", nargs="*", default=None,
+                        help="only these query types, e.g. unaccented:facets:highlight "
+                             "(the commune workload); default all eight")
     parser.add_argument("--workdir", type=Path, default=None, help="keep the indexes here")
     parser.add_argument("--reuse", action="store_true",
                         help="query the indexes an earlier run left in --workdir (same seed) "
                              "instead of building them again (indexing times are then not measured)")
     parser.add_argument("--check-phrases", type=int, default=0, metavar="N",
                         help="also compare the totals of N short and N long phrase queries "
-                             "with Whoosh's exhaustive positional search")
+                             "with a brute-force scan of the records")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kho-search-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -217,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for count in args.products:
             print("\n".join(run_size(count, args.queries, workdir, args.seed, args.reuse,
-                                      args.check_phrases)), flush=True)
+                                      args.check_phrases, args.corpus, args.types)), flush=True)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -47,6 +47,7 @@ class Settings:
     s3_presign_seconds: int = 3600
     s3_multipart_threshold: int = 64 * 1024 ** 2
     index_path: str = ""                    # default <instance>/index
+    index_build_processes: int = 0          # processes of a full reindex; 0: one per CPU, at most 4
     queue_url: str = ""                     # empty: SQLite file; redis://... for Redis
     queue_path: str = ""                    # default <instance>/queue.sqlite3
     queue_workers: int = 2                  # consumer threads/processes

@@ -17,26 +17,23 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index as windex
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
 from whoosh.writing import CLEAR
 
 from archive.errors import ServiceUnavailable, ValidationError
+from search_index.codec import writer_codec
 from search_index.evaluate import Restrictions, evaluate, gather, leaves, top_by_keys, top_by_score
 from search_index.facets import count_facets
 from search_index.highlight import mark, snippet
 from search_index.query import ParsedQuery, parse_query
 from search_index.records import FACET_FIELDS, SORTS, Hit, IndexedProduct, SearchQuery, SearchResult
 from search_index.schema import build_schema, micros_to_datetime, to_document
+from search_index.rebuild import PARALLEL_FROM, write_parallel, write_serial
 from search_index.segments import PostingsCache, SegmentData
 
 MAX_PER_PAGE = 200
 IDF_CACHE_LIMIT = 200_000
-# Bigger posting blocks than Whoosh's default 128: fewer blocks to decode per term.
-POSTING_BLOCK = 1024
-# (Inlining short posting lists, inlinelimit > 1, is broken in whoosh-reloaded
-# 2.7.5: W3PostingsWriter calls a missing TermInfo.set_inline.)
 
 
 class SearchIndex:
@@ -112,7 +109,7 @@ class SearchIndex:
             self._require_current_schema()
         try:
             return self._index().writer(timeout=self.lock_timeout, delay=0.05, limitmb=512,
-                                        codec=W3Codec(blocklimit=POSTING_BLOCK))
+                                        codec=writer_codec())
         except LockError as exc:
             raise ServiceUnavailable("search index is busy with another writer; try again") from exc
 
@@ -133,6 +130,32 @@ class SearchIndex:
             raise
         writer.commit()
         return len(latest)
+
+    def rebuild(self, records: Iterable[IndexedProduct], *, processes: int = 1,
+                expected: int | None = None) -> int:
+        """Replace the whole index with ``records`` (ids unique); returns how many.
+
+        Streams: records are read once and never held together, so memory
+        stays flat (:mod:`search_index.rebuild`). ``processes`` > 1 writes in
+        that many helper processes when ``expected`` (the caller's count) is
+        at least PARALLEL_FROM. Searches see the old index until the commit
+        (an index of another schema is emptied first: it cannot answer).
+        Raises ServiceUnavailable when another writer holds the lock, and
+        RuntimeError if a helper process fails (the old index then stays).
+        """
+        if not self.is_current():
+            self.clear()
+        writer = self._writer()
+        try:
+            if processes > 1 and (expected or 0) >= PARALLEL_FROM:
+                return write_parallel(writer, self.path, records, processes)
+            count = write_serial(writer, records)
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR)  # the old segments go, the new one stays
+        return count
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove products by id (unknown ids are ignored)."""

@@ -1,16 +1,24 @@
-"""Quoted phrases: matching them, and scoring the few documents that hold them.
+"""Quoted phrases: matching them, and scoring the documents that hold them.
 
-Matching (exact, within one text field):
+Matching is exact, within one text field, over the ``seq`` column: each
+document's folded words as 64-bit hashes, 0 between fields. Two ways to the
+same documents, the cheaper chosen per segment from document frequencies:
 
-* a phrase of two or three words is one posting list of the ``shingle``
-  field;
-* a longer phrase is narrowed to the documents holding its rarest
-  three-word runs, then the candidates' word-hash sequences (``seq`` column)
-  are scanned with numpy. 64-bit hashes: a false match needs a collision on
-  every word of the phrase in a document that already holds those runs.
+* **scan**: compare the whole segment's column with the hash of the phrase's
+  rarest word (numpy, about 0.5 ns per word on the development VM, the column
+  read straight from the memory-mapped segment), then check the neighbours of
+  each hit. Its cost does not depend on how common the phrase is, which is
+  what a phrase held by half the catalogue needs;
+* **gather**: read the posting lists of the rarest word (title and body),
+  copy only those documents' sequences and scan them. Cheaper when that
+  word is rare.
 
-Scoring: a phrase usually leaves a few hundred or thousand documents, but
-its words are common, and reading their posting lists (Whoosh stores them as
+A false match needs a 64-bit collision on every word of the phrase. There
+are no positions or word-pair terms in the index: they made up three
+quarters of its postings and of its build time.
+
+Scoring: a phrase often leaves a few hundred or thousand documents, but its
+words are common, and reading their posting lists (Whoosh stores them as
 pickled Python tuples) cost most of a long-phrase query. So when the
 candidates' sequences are small enough, each word's term frequencies are
 counted in them instead - title words before the first field gap, body words
@@ -26,58 +34,71 @@ import numpy as np
 
 from search_index.analysis import word_hash
 from search_index.query import ParsedQuery, word_clauses
-from search_index.segments import SegmentData, restrict
-
-# A longer phrase is narrowed by at most this many of its three-word runs (the
-# rarest); the word-hash check that follows is exact on its own.
-NARROWING_SHINGLES = 2
+from search_index.segments import SegmentData, sorted_unique
 
 # Costs per item measured on the development VM (benchmarks/README.md), used
-# only to pick the cheaper of two ways to the same scores.
+# only to pick the cheaper of two ways to the same answer.
 DECODE_NS_PER_POSTING = 120   # a posting list not in the cache, read from Whoosh's blocks
 CACHED_NS_PER_POSTING = 20    # a cached posting list, scored over all its docs
 SEQUENCE_NS_PER_HASH = 8      # gathering the candidates' sequences
 SEQUENCE_NS_PER_HASH_AND_WORD = 5  # counting one query word in them
+SCAN_NS_PER_HASH = 0.8        # comparing the whole column with one hash, then the hits
 # Never gather more than this many hashes (8 bytes each) for one query.
 SEQUENCE_SCORING_MAX_WORDS = 4_000_000
 
 
-def phrase_shingles(phrase: list[str]) -> list[str]:
-    """The shingle terms a document containing ``phrase`` must hold."""
-    if len(phrase) <= 3:
-        return [" ".join(phrase)]
-    return [" ".join(phrase[i:i + 3]) for i in range(len(phrase) - 2)]
+def _word_docs(reader, data: SegmentData, word: str, mask: np.ndarray) -> np.ndarray:
+    """Docs in ``mask`` holding folded ``word`` in the title or the body (ascending)."""
+    found = np.zeros(data.doccount, dtype=bool)
+    found[data.postings(reader, "title", word)[0]] = True
+    found[data.postings(reader, "body", word)[0]] = True
+    return np.flatnonzero(found & mask)
 
 
-def _docs_with_sequence(reader, data: SegmentData, phrase: list[str],
-                        candidates: np.ndarray) -> np.ndarray:
-    """Those ``candidates`` whose word-hash sequence holds ``phrase`` consecutively."""
+def _gathered_matches(reader, data: SegmentData, hashes: list[int],
+                      candidates: np.ndarray) -> np.ndarray:
+    """Those ``candidates`` whose sequence holds ``hashes`` consecutively."""
     seqs, starts = data.sequences(reader, "seq", candidates)
-    hashes = [word_hash(w) for w in phrase]
-    hits = np.flatnonzero(seqs[:max(0, len(seqs) - len(phrase) + 1)] == hashes[0])
+    hits = np.flatnonzero(seqs[:max(0, len(seqs) - len(hashes) + 1)] == hashes[0])
     for i, h in enumerate(hashes[1:], start=1):
         hits = hits[seqs[hits + i] == h]
     owners = np.searchsorted(starts, hits, side="right") - 1
-    return np.unique(candidates[owners])
+    return sorted_unique(candidates[owners])
+
+
+def phrase_docs(reader, data: SegmentData, phrase: list[str], mask: np.ndarray) -> np.ndarray:
+    """Docs of the segment (ascending) holding ``phrase``; only those in ``mask`` when gathering.
+
+    Gathers when decoding the rarest word's postings (free when cached) and
+    copying its documents' sequences - counted exactly, since documents that
+    hold a given word are longer than most - cost less than a scan.
+    """
+    dfs = [reader.doc_frequency("title", w) + reader.doc_frequency("body", w) for w in phrase]
+    rarest = int(np.argmin(dfs))
+    if not dfs[rarest]:
+        return np.zeros(0, dtype=np.int64)
+    hashes = [word_hash(w) for w in phrase]
+    word = phrase[rarest]
+    scan_ns = data.sequence_words(reader, "seq", None) * SCAN_NS_PER_HASH
+    cached = data.has_postings("title", word) and data.has_postings("body", word)
+    decode_ns = 0 if cached else dfs[rarest] * DECODE_NS_PER_POSTING
+    if decode_ns < scan_ns:
+        candidates = _word_docs(reader, data, word, mask)
+        if not len(candidates):
+            return candidates
+        gather_ns = data.sequence_words(reader, "seq", candidates) * SEQUENCE_NS_PER_HASH
+        if decode_ns + gather_ns < scan_ns:
+            return _gathered_matches(reader, data, hashes, candidates)
+    return data.scan(reader, "seq", hashes, rarest)
 
 
 def check_phrases(reader, data: SegmentData, parsed: ParsedQuery, mask: np.ndarray) -> None:
     """Clear ``mask`` (bool, one per doc of the segment) where a quoted phrase is missing."""
     for phrase in parsed.phrases:
-        shingles = phrase_shingles(phrase)
-        if len(shingles) > NARROWING_SHINGLES:
-            shingles.sort(key=lambda s: reader.doc_frequency("shingle", s))
-            shingles = shingles[:NARROWING_SHINGLES]
-        candidates = np.flatnonzero(mask)
-        for shingle in shingles:
-            if len(candidates):
-                docs, _ = data.postings(reader, "shingle", shingle)
-                candidates = restrict(docs, docs, candidates)[0]
-        if len(phrase) > 3 and len(candidates):
-            candidates = _docs_with_sequence(reader, data, phrase, candidates)
-        mask[:] = False
-        mask[candidates] = True
-        if not len(candidates):
+        found = np.zeros(data.doccount, dtype=bool)
+        found[phrase_docs(reader, data, phrase, mask)] = True
+        mask &= found
+        if not mask.any():
             return
 
 

@@ -1,8 +1,9 @@
 """Query text -> words and phrases, and the equivalent plain Whoosh query.
 
 Semantics (the numpy evaluator in :mod:`search_index.evaluate` implements
-exactly the Whoosh query built by :func:`whoosh_query`, which the agreement
-test runs through Whoosh's own exhaustive search):
+exactly the Whoosh query built by :func:`whoosh_query` plus the phrase
+condition, which the agreement test holds to Whoosh's own exhaustive search
+and a scan of the records' words):
 
 * every word must occur (AND), in any text field, compared folded (with or
   without diacritics, any case, any apostrophe form);
@@ -94,15 +95,14 @@ def word_clauses(word: QueryWord) -> list[tuple[str, str]]:
 
 
 def whoosh_query(parsed: ParsedQuery) -> wq.Query:
-    """The plain Whoosh query with the same matches and scores (for reference)."""
+    """The plain Whoosh query with the same word matches and scores (for reference).
+
+    Phrases are not part of it: the index keeps no positions. A reference for
+    them is a scan of the records' own words (the agreement test does that).
+    """
     if parsed.is_empty:
         return wq.Every()
-    ands = wq.And([wq.Or([wq.Term(f, t) for f, t in word_clauses(w)]) for w in parsed.words])
-    if not parsed.phrases:
-        return ands
-    phrases = [wq.Phrase("phrase", p) for p in parsed.phrases]
-    required = phrases[0] if len(phrases) == 1 else wq.And(phrases)
-    return wq.Require(ands, required)
+    return wq.And([wq.Or([wq.Term(f, t) for f, t in word_clauses(w)]) for w in parsed.words])
 
 
 def whoosh_filter(filters: dict[str, list[str]], include_sensitive: bool) -> wq.Query | None:

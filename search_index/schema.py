@@ -7,19 +7,12 @@ Search fields (all fed with token lists from :mod:`search_index.analysis`):
 * ``exact`` - exact (accented, lower-case) words of all of the above that
   carry a mark, đ or an apostrophe; a query word typed that way also scores
   here, so exact matches rank first;
-* ``phrase`` - folded words of everything *with positions* (positions stay
-  out of the postings the word queries read, which roughly halves their
-  cost); the plain Whoosh ``Phrase`` query on it is the reference the
-  agreement test holds the fast path to;
-* ``seq`` (column) - the same word sequence as 64-bit word hashes (0 between
-  fields), so phrases of four words or more are checked with numpy over the
-  candidate documents instead of unpickling positions, and the few documents
-  a phrase leaves are scored from it (:mod:`search_index.phrases`);
-* ``xseq`` (column) - hashes of the ``exact`` tokens, for the same scoring;
-* ``shingle`` - every run of two and three consecutive folded words within
-  one text field (``"quyen tre"``, ``"quyen tre em"``), so a quoted phrase of
-  up to three words is one posting list, and a longer one is narrowed to
-  documents holding all its three-word runs before positions are checked.
+* ``seq`` (column) - the folded words of every text field in order, as
+  64-bit word hashes (0 between fields): quoted phrases are matched over it
+  with numpy, and the documents a phrase leaves are scored from it
+  (:mod:`search_index.phrases`). There are no positions or word-pair terms:
+  they were three quarters of the postings and of the build time;
+* ``xseq`` (column) - hashes of the ``exact`` tokens, for the same scoring.
 
 Facet fields are indexed untokenised (one term per value) so their postings
 give each segment's value ordinals; per-document numbers live in columns.
@@ -27,10 +20,12 @@ give each segment's value ordinals; per-document numbers live in columns.
 from __future__ import annotations
 
 import struct
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
-from whoosh import columns, fields, formats
+from whoosh import columns, fields
+from whoosh.system import pack_uint
 
 from archive.text import normalize_filename, normalize_text, sort_key
 from search_index.analysis import (
@@ -44,10 +39,39 @@ NO_DATE = -(2 ** 31)
 _EPOCH = datetime(1970, 1, 1)
 
 
-def _facet_field() -> fields.KEYWORD:
+def _counted(field, value) -> list[tuple[bytes, int, float, bytes]]:
+    """Whoosh's (term bytes, frequency, weight, encoded frequency) for a list of terms.
+
+    What ``Frequency.word_values`` makes of a token list, counted by
+    ``Counter`` instead of one Token object per word (a third of the build).
+    """
+    boost = field.format.field_boost
+    return [(term.encode("utf-8"), freq, freq * boost, pack_uint(freq))
+            for term, freq in Counter(value).items()]
+
+
+class WordsField(fields.TEXT):
+    """Text field fed with the word list :func:`to_document` made (frequencies, no positions)."""
+
+    def index(self, value, **kwargs):
+        if isinstance(value, list):
+            return _counted(self, value)
+        return super().index(value, **kwargs)
+
+
+class ValuesField(fields.KEYWORD):
+    """Facet field fed with a list of values, one term each."""
+
+    def index(self, value, **kwargs):
+        if isinstance(value, list):
+            return _counted(self, value)
+        return super().index(value, **kwargs)
+
+
+def _facet_field() -> ValuesField:
     # scorable only so Whoosh writes a length column: for fields without one its
     # writer checks the file system once per posting, which dominated indexing
-    return fields.KEYWORD(stored=False, lowercase=False, commas=False, scorable=True)
+    return ValuesField(stored=False, lowercase=False, commas=False, scorable=True)
 
 
 def build_schema() -> fields.Schema:
@@ -55,11 +79,9 @@ def build_schema() -> fields.Schema:
     fold_ana, exact_ana = folded_analyzer(), exact_analyzer()
     spec = {
         "id": fields.ID(stored=True, unique=True),
-        "title": fields.TEXT(analyzer=fold_ana, phrase=False, field_boost=TITLE_BOOST),
-        "body": fields.TEXT(analyzer=fold_ana, phrase=False),
-        "exact": fields.TEXT(analyzer=exact_ana, phrase=False),
-        "phrase": fields.FieldType(formats.Positions(), fold_ana, scorable=True),
-        "shingle": fields.FieldType(formats.Existence(), fold_ana, scorable=True),
+        "title": WordsField(analyzer=fold_ana, phrase=False, field_boost=TITLE_BOOST),
+        "body": WordsField(analyzer=fold_ana, phrase=False),
+        "exact": WordsField(analyzer=exact_ana, phrase=False),
         "sensitive": _facet_field(),
         "fileless_draft": _facet_field(),
         "doc": fields.STORED(),
@@ -81,13 +103,6 @@ def marked_words(text: str) -> list[str]:
     has no exact clause), so plain words are left out of that field.
     """
     return [w for w in exact_words(text) if w != folded_form(w)]
-
-
-def shingles(words: list[str]) -> list[str]:
-    """Runs of two and three consecutive words, joined by one space."""
-    pairs = [f"{a} {b}" for a, b in zip(words, words[1:])]
-    triples = [f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:])]
-    return pairs + triples
 
 
 def title_sort_bytes(title: str) -> bytes:
@@ -148,29 +163,28 @@ def _hashes(words: list[str]) -> bytes:
 def to_document(p: IndexedProduct) -> dict:
     """Whoosh document for one product (text normalised here, once)."""
     title = normalize_text(p.title or "")
-    body_parts = [normalize_text(p.description or ""), *(normalize_text(t) for t in p.tags),
-                  normalize_text(p.text or ""), *(normalize_filename(f) for f in p.filenames)]
-    body_parts = [b for b in body_parts if b]
-    body_folded = [w for part in body_parts for w in folded_words(part)]
-    parts = [folded_words(title)] + [folded_words(part) for part in body_parts]
-    phrase: list[str] = list(parts[0])
-    for words in parts[1:]:
-        phrase.append(FIELD_GAP)
-        phrase.extend(words)
-    exact = [w for part in [title, *body_parts] for w in marked_words(part)]
+    description, text = normalize_text(p.description or ""), normalize_text(p.text or "")
+    tags = [normalize_text(t) for t in p.tags]
+    body_parts = [b for b in (description, *tags, text, *(normalize_filename(f) for f in p.filenames)) if b]
+    title_words = folded_words(title)
+    sequence: list[str] = list(title_words)
+    body: list[str] = []
+    for part in body_parts:
+        words = folded_words(part)
+        body.extend(words)
+        sequence.append(FIELD_GAP)
+        sequence.extend(words)
+    exact = [w for part in (title, *body_parts) for w in marked_words(part)]
     doc = {
         "id": str(p.id), "pid": int(p.id),
-        "title": folded_words(title), "body": body_folded,
-        "exact": exact,
-        "phrase": phrase, "shingle": sorted({s for words in parts for s in shingles(words)}),
+        "title": title_words, "body": body, "exact": exact,
         "sensitive": ["1" if p.sensitive else "0"],
         "fileless_draft": ["1" if p.fileless_draft else "0"],
         "produced": _day_number(p.produced_on), "updated": _micros(p.updated_at),
         "title_key": title_sort_bytes(title),
-        "seq": _hashes(phrase), "xseq": _hashes(exact),
+        "seq": _hashes(sequence), "xseq": _hashes(exact),
         "doc": {
-            "title": title, "description": normalize_text(p.description or ""),
-            "text": normalize_text(p.text or ""), "tags": [normalize_text(t) for t in p.tags],
+            "title": title, "description": description, "text": text, "tags": tags,
             "kind": p.kind, "languages": list(p.languages), "year": p.year,
             "status": p.status, "produced_on": p.produced_on.isoformat() if p.produced_on else None,
         },

@@ -119,6 +119,42 @@ class SequenceLayout:
             chunks.append(sentinel)
         return np.frombuffer(b"".join(chunks), dtype="<u8"), starts
 
+    def _all_words(self, reader) -> np.ndarray:
+        """The whole column as one (possibly unaligned) array of hashes, not copied
+        when Whoosh gives a buffer."""
+        colfile, base = _column_file(reader, self.column)
+        buf = getattr(colfile, "_buf", None)
+        if buf is not None:
+            return np.frombuffer(buf, dtype="<u8", count=self.total, offset=base)
+        return np.frombuffer(colfile.get(base, self.total * 8), dtype="<u8")
+
+    def scan(self, reader, hashes: list[int], anchor: int) -> np.ndarray:
+        """Docs (ascending) whose sequence holds ``hashes`` consecutively.
+
+        One pass over the whole column for ``hashes[anchor]`` (best the rarest
+        word), then the neighbours of each hit; a run may not cross from one
+        document into the next (sequences lie end to end, unseparated).
+        """
+        if not self.present or not self.total:
+            return np.zeros(0, dtype=np.int64)
+        words = self._all_words(reader)
+        size = len(hashes)
+        starts = np.flatnonzero(words == hashes[anchor]) - anchor
+        starts = starts[(starts >= 0) & (starts + size <= self.total)]
+        for i, h in enumerate(hashes):
+            if i != anchor and len(starts):
+                starts = starts[words[starts + i] == h]
+        owners = np.searchsorted(self.offsets, starts, side="right") - 1
+        inside = starts + size <= self.offsets[owners] + self.counts[owners]
+        return sorted_unique(owners[inside])
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an already ascending array, without sorting or hashing it again."""
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
 
 def _column_file(reader, fieldname: str) -> tuple[object, int]:
     """(open column file, base position) of a column, opened once per reader."""
@@ -265,9 +301,14 @@ class SegmentData:
         """Hash sequences of ``docs`` (see :meth:`SequenceLayout.read`)."""
         return self._layout(reader, column).read(reader, docs)
 
-    def sequence_words(self, reader, column: str, docs: np.ndarray) -> int:
-        """Total length (in hashes) of the sequences of ``docs``."""
-        return int(self._layout(reader, column).counts[docs].sum())
+    def sequence_words(self, reader, column: str, docs: np.ndarray | None) -> int:
+        """Total length (in hashes) of the sequences of ``docs`` (None: of every doc)."""
+        layout = self._layout(reader, column)
+        return layout.total if docs is None else int(layout.counts[docs].sum())
+
+    def scan(self, reader, column: str, hashes: list[int], anchor: int) -> np.ndarray:
+        """Docs holding ``hashes`` consecutively (see :meth:`SequenceLayout.scan`)."""
+        return self._layout(reader, column).scan(reader, hashes, anchor)
 
     def term_mask(self, reader, fieldname: str, values: list[str]) -> np.ndarray:
         """Bool mask of docs holding any of ``values`` in a facet field."""

@@ -8,6 +8,7 @@ burst of changes costs one index commit.
 """
 from __future__ import annotations
 
+import os
 from typing import Callable, Iterable, Iterator, Optional
 
 from sqlalchemy import delete, select
@@ -22,7 +23,6 @@ from search_index import IndexedProduct
 JOB_FLUSH = "index.flush"
 FLUSH_DELAY_SECONDS = 1.0   # index lag accepted to batch writes
 BATCH = 500               # products loaded from the database at a time
-REINDEX_COMMIT = 20_000   # products written in one index commit by a rebuild
 
 
 def to_indexed(p: Product) -> IndexedProduct:
@@ -141,23 +141,26 @@ def _records(kho: Kho, ids: list[int],
 def reindex_all(kho: Kho, progress: Optional[Callable[[int], None]] = None) -> int:
     """Rebuild the whole index from the database; ``progress(n)`` after each batch.
 
-    Up to REINDEX_COMMIT products go into one commit (one segment); a larger catalogue
-    is written in several commits and then merged, because queries over one segment
-    are markedly faster than over many.
+    The records stream from the database 500 at a time into
+    :meth:`SearchIndex.rebuild`, which writes them in ``index_build_processes``
+    processes and swaps the new segments in with one commit: searches keep
+    the old index until then, and memory does not grow with the catalogue.
+    Raises ServiceUnavailable while another writer (a flush) holds the index.
     """
     started = utcnow()
-    kho.index.clear()
     with kho.transaction() as session:
         ids = list(session.scalars(select(Product.id).order_by(Product.id)))
-    commits = 0
-    for start in range(0, len(ids), REINDEX_COMMIT):
-        kho.index.upsert(_records(kho, ids[start:start + REINDEX_COMMIT], progress))
-        commits += 1
-    if commits > 1:
-        kho.index.optimize()
+    written = kho.index.rebuild(_records(kho, ids, progress), processes=build_processes(kho),
+                                expected=len(ids))
     with kho.transaction() as session:  # marks older than the rebuild are satisfied
         session.execute(delete(IndexBacklog).where(IndexBacklog.queued_at <= started))
-    return len(ids)
+    return written
+
+
+def build_processes(kho: Kho) -> int:
+    """Processes a rebuild writes with: the setting, or one per CPU up to 4 when 0."""
+    configured = kho.settings.index_build_processes
+    return configured if configured > 0 else max(1, min(4, os.cpu_count() or 1))
 
 
 def check(kho: Kho) -> dict[str, list[int]]:

@@ -3,8 +3,10 @@
 On a generated catalogue (several segments, deleted documents, updates), every
 query's total and top 10 (ids, order, scores) must equal exhaustive Whoosh
 scoring through its public API: ``searcher.search(q, limit=None)`` with the
-plain BM25F model, sorted by (score, doc number). This guards the numpy
-evaluator, which reads Whoosh's posting blocks directly.
+plain BM25F model, sorted by (score, doc number), keeping only the records a
+brute-force scan of their own words finds every quoted phrase in
+(``benchmarks/phrase_scan.py``). This guards the numpy evaluator, which reads
+Whoosh's posting blocks and the word-hash columns directly.
 """
 from __future__ import annotations
 
@@ -19,15 +21,22 @@ from search_index import phrases
 from search_index.evaluate import SCORE_DECIMALS
 from search_index.query import parse_query, whoosh_filter, whoosh_query
 
-CORPUS = Path(__file__).resolve().parents[3] / "benchmarks" / "corpus.py"
+BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
 DOCS = 2400
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("kho_bench_corpus", CORPUS)
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"kho_bench_{name}", BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.CorpusGenerator(seed=4, use_plan=False)
+    return module
+
+
+def _generator():
+    return _load("corpus").CorpusGenerator(seed=4, use_plan=False)
+
+
+scan = _load("phrase_scan")
 
 
 @pytest.fixture(scope="module")
@@ -41,22 +50,25 @@ def built(tmp_path_factory):
     index.upsert(records[2 * third:])
     index.delete(range(1, DOCS, 29))
     index.upsert(records[10:80])  # re-added: deletions inside older segments
+    fields = {r.id: scan.field_texts(r) for r in records}
     queries = (gen.query_texts("one_word", 12) + gen.query_texts("three_words", 10)
                + gen.query_texts("unaccented", 10) + gen.query_texts("phrase", 8)
                + gen.query_texts("long_phrase", 8)
                + ['"quyền con người" trẻ em', '"bảo vệ quyền con người" Việt Nam', '"quyen con nguoi" tre em']
                + ["quyền con người", "quyen tre em", '"quyền con người"', "tơdrong nơ̆r",
                   '"quyền của người khuyết tật"', '"tuyen truyen luu dong tai thon lang"', '"bảo vệ rừng" "trẻ em"'])
-    yield index, queries
+    yield index, queries, fields
     index.close()
 
 
-def _whoosh_ranking(searcher, text, filters, include_sensitive):
-    results = searcher.search(whoosh_query(parse_query(text)), limit=None,
+def _whoosh_ranking(searcher, text, filters, include_sensitive, fields):
+    parsed = parse_query(text)
+    results = searcher.search(whoosh_query(parsed), limit=None,
                               filter=whoosh_filter(filters, include_sensitive))
-    rows = [(round(hit.score, SCORE_DECIMALS), hit.docnum, int(hit["id"])) for hit in results]
+    rows = [(round(hit.score, SCORE_DECIMALS), hit.docnum, int(hit["id"])) for hit in results
+            if scan.holds_phrases(fields[int(hit["id"])], parsed.phrases)]
     rows.sort(key=lambda r: (-r[0], r[1]))
-    return len(results), rows
+    return len(rows), rows
 
 
 FILTERS = [({}, False), ({"kind": ["video", "poster", "radio_feature"], "languages": ["vie"]}, False),
@@ -68,17 +80,24 @@ FILTERS = [({}, False), ({"kind": ["video", "poster", "radio_feature"], "languag
 PHRASE_SCORING = {"from sequences": True, "from postings": False}
 
 
+# Phrases are found by scanning each segment's whole word-hash column, or by
+# gathering the sequences of the documents holding the rarest word.
+PHRASE_MATCHING = {"scan": 0.0, "gather": 1e9}
+
+
+@pytest.mark.parametrize("phrase_matching", PHRASE_MATCHING)
 @pytest.mark.parametrize("phrase_scoring", PHRASE_SCORING)
 @pytest.mark.parametrize("filters, include_sensitive", FILTERS)
 def test_totals_and_top_ten_equal_exhaustive_whoosh(built, filters, include_sensitive, phrase_scoring,
-                                                    monkeypatch):
+                                                    phrase_matching, monkeypatch):
     choice = PHRASE_SCORING[phrase_scoring]
     monkeypatch.setattr(phrases, "sequences_are_cheaper", lambda *args: choice)
-    index, queries = built
-    nonempty = 0
+    monkeypatch.setattr(phrases, "SCAN_NS_PER_HASH", PHRASE_MATCHING[phrase_matching])
+    index, queries, fields = built
+    nonempty = found_phrases = 0
     with index._index().searcher(weighting=BM25F()) as searcher:
         for text in queries:
-            total, rows = _whoosh_ranking(searcher, text, filters, include_sensitive)
+            total, rows = _whoosh_ranking(searcher, text, filters, include_sensitive, fields)
             for page in (1, 2):
                 got = index.search(SearchQuery(text=text, filters=filters, per_page=10, page=page,
                                                include_sensitive=include_sensitive))
@@ -87,4 +106,6 @@ def test_totals_and_top_ten_equal_exhaustive_whoosh(built, filters, include_sens
                 assert [h.id for h in got.hits] == [r[2] for r in want], text
                 assert [h.score for h in got.hits] == pytest.approx([r[0] for r in want], abs=1e-8), text
             nonempty += total > 10
+            found_phrases += '"' in text and total > 0
     assert nonempty >= len(queries) // 2  # the comparison is not vacuous
+    assert found_phrases >= 10

@@ -1,0 +1,36 @@
+"""Quoted phrases are found inside one text field of one product, by either path."""
+from __future__ import annotations
+
+import pytest
+
+from search_index import IndexedProduct, SearchIndex, SearchQuery
+from search_index import phrases
+
+P = IndexedProduct
+PATHS = {"scan": 0.0, "gather": 1e9}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    ix = SearchIndex(tmp_path_factory.mktemp("phrases") / "index", result_cache_size=0)
+    ix.upsert([
+        P(1, "Rừng: bản tin sáng", "Tuyên truyền bảo vệ"),    # ends with "bảo vệ"
+        P(2, "Rừng đầu nguồn", "Phóng sự về cây rừng"),         # starts with "rừng"
+        P(3, "Bảo vệ", "rừng đầu nguồn của làng"),              # across title and description
+        P(4, "Tuyên truyền", "Người dân cùng bảo vệ rừng đầu nguồn."),
+        P(5, "Tài liệu", tags=["bảo vệ", "rừng"]),              # across two tags
+        P(6, "Quyền trẻ em", "Bảo vệ rừng"),                    # the last words of the index
+    ])
+    yield ix
+    ix.close()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_phrase_never_spans_two_products_or_two_fields(index, path, monkeypatch):
+    monkeypatch.setattr(phrases, "SCAN_NS_PER_HASH", PATHS[path])
+    found = index.search(SearchQuery(text='"bảo vệ rừng"'))
+    assert sorted(h.id for h in found.hits) == [4, 6]
+    assert index.search(SearchQuery(text='"bao ve rung dau nguon"')).total == 1
+    assert index.search(SearchQuery(text='"vệ rừng" "quyền trẻ"')).total == 1
+    assert index.search(SearchQuery(text='"sáng tuyên truyền"')).total == 0  # title | description
+    assert index.search(SearchQuery(text='"rung ban tin"')).total == 1       # first words of all
