@@ -63,7 +63,7 @@ run: install system-deps
 test: install-test system-deps-test
 	$(VENV)/bin/lint-imports
 	$(PY) tools/import_cycles.py
-	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 unit: install-test
 	$(PY) -m pytest -q tests/unit

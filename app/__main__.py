@@ -1,4 +1,5 @@
 """``python -m app`` is the ``kho`` command (used by ``kho serve`` to start a worker)."""
 from app.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned helper process imports this module
+    main()

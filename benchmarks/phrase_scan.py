@@ -8,11 +8,8 @@ it shares nothing with the numpy path but the word splitting.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from archive.text import normalize_filename, normalize_text
 from search_index.analysis import folded_words
-from search_index.query import parse_query
 
 
 def field_texts(record) -> list[str]:
@@ -26,9 +23,3 @@ def field_texts(record) -> list[str]:
 def holds_phrases(fields: list[str], phrases: list[list[str]]) -> bool:
     """Whether every phrase (folded words) occurs within one of ``fields``."""
     return all(any(f" {' '.join(p)} " in text for text in fields) for p in phrases)
-
-
-def phrase_ids(records: Iterable, query_text: str) -> set[int]:
-    """Ids of the records holding every quoted phrase of ``query_text`` (words aside)."""
-    phrases = parse_query(query_text).phrases
-    return {r.id for r in records if holds_phrases(field_texts(r), phrases)}

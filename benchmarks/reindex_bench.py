@@ -37,25 +37,26 @@ sys.path.insert(0, str(ROOT))
 CHUNK = 5_000
 
 
-def _kho(folder: Path, processes: int):
+def _kho(folder: Path, processes: int, database_url: str = ""):
     from app.bootstrap import Kho
     from config import load_settings
 
     return Kho(load_settings({"instance_path": str(folder), "secret_key": "bench",
-                              "queue_url": "immediate", "index_build_processes": processes},
-                             environ={}))
+                              "queue_url": "immediate", "index_build_processes": processes,
+                              "database_url": database_url}, environ={}))
 
 
-def fill(folder: Path, records, processes: int) -> None:
-    """A fresh instance holding ``records`` as products with one file each."""
-    from sqlalchemy import insert, select
+def fill(folder: Path, records, processes: int, database_url: str = "") -> None:
+    """A fresh instance holding ``records`` as products with one file each (in SQLite
+    in the instance, or in the empty database at ``database_url``)."""
+    from sqlalchemy import insert, select, text
 
     from app.services.instance import init_instance
     from archive.catalogue import product_terms
     from archive.models import File, Product, Term
 
     shutil.rmtree(folder, ignore_errors=True)
-    kho = _kho(folder, processes)
+    kho = _kho(folder, processes, database_url)
     init_instance(kho)
     with kho.transaction() as s:
         terms = {(t.vocabulary, t.code): t.id for t in s.scalars(select(Term))}
@@ -90,6 +91,11 @@ def fill(folder: Path, records, processes: int) -> None:
             if len(products) >= CHUNK:
                 flush_rows(conn)
         flush_rows(conn)
+    if kho.engine.dialect.name == "postgresql":
+        with kho.engine.begin() as conn:
+            for table in ("products", "files"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                  f"(SELECT max(id) FROM {table}))"))
     kho.close()
 
 

@@ -17,6 +17,9 @@ queries as fast as one (the evaluator works per segment).
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 import queue as queue_module
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -48,7 +51,22 @@ def write_serial(writer, records: Iterable[IndexedProduct]) -> int:
     return count
 
 
-def _helper(path: str, jobs, results) -> None:
+def _exit_when_orphaned(parent: int, every: float = 1.0) -> None:
+    """Watch (in a thread) for the rebuilding process to vanish, and end this helper then.
+
+    Killed half-way, the parent may even leave a batch half-written in the pipe, which
+    a blocked read would wait on for ever; nobody would commit this segment anyway.
+    Its files are cleaned away by the index's next commit.
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
+def _helper(path: str, jobs, results, parent: int) -> None:
     """One helper process: write the batches it takes into one segment of its own."""
     from whoosh import index as windex
     from whoosh.writing import SegmentWriter
@@ -56,6 +74,7 @@ def _helper(path: str, jobs, results) -> None:
     from search_index.codec import writer_codec
     from search_index.schema import to_document
 
+    _exit_when_orphaned(parent)
     try:
         ix = windex.open_dir(path)
         writer = SegmentWriter(ix, _lk=False, limitmb=POOL_MB, codec=writer_codec())
@@ -79,7 +98,7 @@ def write_parallel(writer, path: Path, records: Iterable[IndexedProduct], proces
     index is then left as it was: the caller cancels ``writer``)."""
     ctx = multiprocessing.get_context("spawn")  # no inherited locks, threads or connections
     jobs, results = ctx.Queue(maxsize=processes * 4), ctx.Queue()
-    helpers = [ctx.Process(target=_helper, args=(str(path), jobs, results), daemon=True)
+    helpers = [ctx.Process(target=_helper, args=(str(path), jobs, results, os.getpid()), daemon=True)
                for _ in range(processes)]
     for helper in helpers:
         helper.start()

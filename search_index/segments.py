@@ -23,6 +23,7 @@ from whoosh.util.numeric import byte_to_length
 
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+SCAN_CHUNK = 1 << 20  # hashes compared at a time by a phrase scan
 
 
 def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -107,8 +108,10 @@ class SequenceLayout:
             # As 8-byte opaque items: the column is not 8-byte aligned in the
             # compound file, and numpy gathers unaligned integers 3x slower.
             words = np.frombuffer(buf, dtype="V8", count=self.total, offset=base)
-            src = np.repeat(self.offsets[docs] - starts, sizes) + np.arange(int(sizes.sum()))
-            seqs = words.take(np.minimum(src, self.total - 1)).view("<u8")
+            src = np.arange(int(sizes.sum()), dtype=np.int64)
+            src += np.repeat(self.offsets[docs] - starts, sizes)
+            src[starts + counts] = 0  # the 0 after each sequence: read anything, then set
+            seqs = words.take(src).view("<u8")
             seqs[starts + counts] = 0
             return seqs, starts
         sentinel = bytes(8)
@@ -138,12 +141,15 @@ class SequenceLayout:
         if not self.present or not self.total:
             return np.zeros(0, dtype=np.int64)
         words = self._all_words(reader)
+        opaque = words.view("V8")  # numpy gathers unaligned 8-byte items fastest as opaque ones
         size = len(hashes)
-        starts = np.flatnonzero(words == hashes[anchor]) - anchor
+        # in chunks, so each comparison's bool array stays in the CPU cache
+        starts = np.concatenate([np.flatnonzero(words[at:at + SCAN_CHUNK] == hashes[anchor]) + at
+                                 for at in range(0, self.total, SCAN_CHUNK)]) - anchor
         starts = starts[(starts >= 0) & (starts + size <= self.total)]
         for i, h in enumerate(hashes):
             if i != anchor and len(starts):
-                starts = starts[words[starts + i] == h]
+                starts = starts[opaque.take(starts + i).view("<u8") == h]
         owners = np.searchsorted(self.offsets, starts, side="right") - 1
         inside = starts + size <= self.offsets[owners] + self.counts[owners]
         return sorted_unique(owners[inside])

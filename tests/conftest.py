@@ -12,6 +12,37 @@ from tests import services
 from tests.s3server import s3_endpoint  # noqa: F401  (session fixture)
 
 
+# The files that take longest (kill -9 runs against real servers and workers, Chromium,
+# the search agreement corpus), handed out first so that the parallel run of make test
+# does not end with one process still busy on one of them while the others idle. Only
+# the order changes; make test passes --no-loadscope-reorder, which otherwise starts the
+# files with the most tests first and leaves these few-test, long files for the end.
+LONG_FILES_FIRST = (
+    "tests/browser/test_accessibility.py",
+    "tests/unit/test_worker_recovery.py",
+    "tests/integration/test_worker_recovery_redis.py",
+    "tests/integration/test_scaled_stack.py",
+    "tests/unit/test_import.py",
+    "tests/unit/test_exports.py",
+    "tests/unit/oai/test_harvest_crash.py",
+    "tests/integration/test_export_import_stack.py",
+    "tests/unit/api/test_api_schemathesis.py",
+    "tests/unit/search_index/test_agreement.py",
+    "tests/browser/test_web_pages.py",
+    "tests/unit/cli/test_serve.py",
+    "tests/unit/cli/test_report_cli.py",
+    "tests/unit/cli/test_preservation_cli.py",
+    "tests/unit/cli/test_reindex_crash.py",
+    "tests/integration/test_fixity_races.py",
+    "tests/integration/test_replica_worker.py",
+)
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    rank = {path: i for i, path in enumerate(LONG_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable
+
+
 def make_settings(instance: Path, **overrides):
     from config import load_settings
 
