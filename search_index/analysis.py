@@ -32,7 +32,8 @@ _APOSTROPHE = "['\u2019\u2018\u02bc`\u00b4\u2032]"
 WORD_PATTERN = re.compile(f"{_APOSTROPHE}?{_WORD_CHAR}+(?:{_APOSTROPHE}{_WORD_CHAR}+)*")
 _APOSTROPHES = re.compile(_APOSTROPHE)
 
-# Between two text fields in the positional field, so a phrase never spans them.
+# Between two text fields of a document's word sequence (hashed to 0 in the ``seq``
+# column), so a phrase never spans them.
 FIELD_GAP = "\u2016"
 
 

@@ -6,8 +6,9 @@ Whoosh's own BM25F formula and statistics (``searcher.idf``,
 ``searcher.avg_field_length``, Whoosh's byte-encoded field lengths, the
 weighting's B and K1), in the same floating-point operation order, so scores
 equal Whoosh's exhaustive scores up to summation order. Ranking uses scores
-rounded to 9 decimals, ties broken by document number, which makes the order
-deterministic and identical to Whoosh's (the agreement test checks it).
+rounded to 9 decimals, ties broken by product id, which makes the order
+deterministic whatever segments a rebuild wrote (the agreement test checks it
+against Whoosh's scores ordered the same way).
 """
 from __future__ import annotations
 
@@ -161,24 +162,24 @@ def gather(matches: list[SegmentMatch]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(docs), np.concatenate(scores)
 
 
-def top_by_score(docs: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
-    """Indexes of the best ``k`` by (rounded score desc, doc asc), in order."""
+def top_by_score(ties: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the best ``k`` by (rounded score desc, ``ties`` asc), in order."""
     rounded = np.round(scores, SCORE_DECIMALS)
-    if len(docs) > k > 0:
+    if len(ties) > k > 0:
         threshold = -np.partition(-rounded, k - 1)[k - 1]
         candidates = np.flatnonzero(rounded >= threshold)
     else:
-        candidates = np.arange(len(docs))
-    order = np.lexsort((docs[candidates], -rounded[candidates]))
+        candidates = np.arange(len(ties))
+    order = np.lexsort((ties[candidates], -rounded[candidates]))
     return candidates[order[:k]]
 
 
-def top_by_keys(docs: np.ndarray, primary: np.ndarray, k: int) -> np.ndarray:
-    """Indexes of the first ``k`` by (primary asc, doc asc)."""
-    if len(docs) > k > 0:
+def top_by_keys(ties: np.ndarray, primary: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the first ``k`` by (primary asc, ``ties`` asc)."""
+    if len(ties) > k > 0:
         threshold = np.partition(primary, k - 1)[k - 1]
         candidates = np.flatnonzero(primary <= threshold)
     else:
-        candidates = np.arange(len(docs))
-    order = np.lexsort((docs[candidates], primary[candidates]))
+        candidates = np.arange(len(ties))
+    order = np.lexsort((ties[candidates], primary[candidates]))
     return candidates[order[:k]]

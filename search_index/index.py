@@ -151,8 +151,7 @@ class SearchIndex:
                 return write_parallel(writer, self.path, records, processes)
             count = write_serial(writer, records)
         except BaseException:
-            if not writer.is_closed:
-                writer.cancel()
+            _cancel(writer)
             raise
         writer.commit(mergetype=CLEAR)  # the old segments go, the new one stays
         return count
@@ -169,17 +168,19 @@ class SearchIndex:
         writer.commit()
 
     def optimize(self) -> None:
-        """Merge all segments into one (after a full reindex: faster queries).
+        """Merge all segments into one (a maintenance step; nothing calls it on its own).
 
-        Takes about as long as indexing everything once more; the searcher
-        is refreshed on the next search.
+        Takes about as long as indexing everything once more, and queries are
+        about as fast over a handful of segments; the searcher is refreshed on
+        the next search.
         """
         self._writer().commit(optimize=True)
 
     def clear(self) -> None:
-        """Remove every document (used before a full reindex).
+        """Remove every document.
 
-        An index built with an older schema is recreated with the current one.
+        An index built with an older schema is recreated with the current one
+        (what :meth:`rebuild` does first in that case).
         """
         writer = self._writer(check_schema=False)
         if self._schema_is_current():
@@ -256,15 +257,17 @@ class SearchIndex:
                                     frozenset(q.exclude_ids), q.include_fileless_drafts)
         matches = evaluate(searcher, self._segment_data, parsed, restrictions)
         docs, scores = gather(matches)
+        # ties go by product id, not by where a rebuild happened to put the document
+        pids = _gather_values(matches, lambda m: m.data.column(m.reader, "pid"))
         k = q.page * q.per_page
         if q.sort == "relevance" and not parsed.is_empty:
-            order = top_by_score(docs, scores, k)
+            order = top_by_score(pids, scores, k)
         elif q.sort == "title":
             ranks = self._title_rank_arrays(searcher)
-            order = top_by_keys(docs, _gather_values(matches, lambda m: ranks[m.offset]), k)
+            order = top_by_keys(pids, _gather_values(matches, lambda m: ranks[m.offset]), k)
         else:  # newest first; undated last
             produced = _gather_values(matches, lambda m: m.data.column(m.reader, "produced"))
-            order = top_by_keys(docs, -produced, k)
+            order = top_by_keys(pids, -produced, k)
         page = order[(q.page - 1) * q.per_page:k]
         terms = parsed.folded_set()
         hits = [self._hit(searcher, int(docs[i]), float(scores[i]), terms) for i in page]
@@ -300,6 +303,20 @@ class SearchIndex:
             produced_on=date.fromisoformat(produced) if produced else None,
             title_html=mark(doc["title"], terms),
         )
+
+
+def _cancel(writer) -> None:
+    """Cancel a writer; its lock is released even if cleaning its files fails."""
+    if writer.is_closed:
+        return
+    try:
+        writer.cancel()
+    finally:
+        if writer.writelock is not None:
+            try:
+                writer.writelock.release()
+            except Exception:  # already released by cancel()
+                pass
 
 
 def _gather_values(matches, column_of) -> np.ndarray:

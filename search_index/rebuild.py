@@ -3,8 +3,9 @@
 A rebuild (``kho reindex``, an upgrade that changed the schema) has no
 document to replace, so it skips Whoosh's per-document delete, and it never
 holds the records: they flow through in batches and Whoosh's posting pool
-spills to sorted runs on disk past ``POOL_MB``, so memory stays flat however
-large the catalogue.
+spills to sorted runs on disk past its limit (``POOL_MB`` in each helper, the
+index's writer limit in the serial path), so memory stays flat however large
+the catalogue.
 
 With ``processes`` > 1, helper processes each write one segment of their own
 (Whoosh's writer without the lock, as its multi-process writer does) from
@@ -31,7 +32,6 @@ POOL_MB = 256        # Whoosh posting pool per writing process before it spills 
 BATCH = 200          # records handed to a helper at a time
 # Below this many records one process does it all: starting helpers costs ~0.5 s.
 PARALLEL_FROM = 5_000
-HELPER_TIMEOUT = 600  # seconds a helper may take to finish its segment
 
 
 def _batches(records: Iterable[IndexedProduct], size: int) -> Iterator[list[IndexedProduct]]:
@@ -94,37 +94,35 @@ def _helper(path: str, jobs, results, parent: int) -> None:
 
 def write_parallel(writer, path: Path, records: Iterable[IndexedProduct], processes: int) -> int:
     """Write ``records`` through ``processes`` helpers; commits ``writer`` (lock held) with
-    their segments. Raises RuntimeError naming the helper's error if one fails (the
-    index is then left as it was: the caller cancels ``writer``)."""
+    their segments. Raises RuntimeError naming the helper's error if one fails or dies
+    (the index is then left as it was: the caller cancels ``writer``)."""
     ctx = multiprocessing.get_context("spawn")  # no inherited locks, threads or connections
     jobs, results = ctx.Queue(maxsize=processes * 4), ctx.Queue()
     helpers = [ctx.Process(target=_helper, args=(str(path), jobs, results, os.getpid()), daemon=True)
                for _ in range(processes)]
     for helper in helpers:
         helper.start()
+    answers: list[tuple] = []
     try:
         sent = 0
         for batch in _batches(records, BATCH):
-            _put(jobs, batch, helpers)
+            _put(jobs, batch, helpers, results, answers)
             sent += len(batch)
         for _ in helpers:
-            _put(jobs, None, helpers)
-        segments, written = [], 0
-        for _ in helpers:
-            kind, value, count = results.get(timeout=HELPER_TIMEOUT)
-            if kind == "error":
-                raise RuntimeError(f"an index-writing process failed: {value}")
-            if value is not None:
-                segments.append(value)
-            written += count
+            _put(jobs, None, helpers, results, answers)
+        while len(answers) < len(helpers):
+            _collect(results, answers, helpers, wait=1.0)
+        segments = [value for _, value, _ in answers if value is not None]
+        written = sum(count for _, _, count in answers)
         if written != sent:
             raise RuntimeError(f"index helpers wrote {written} of {sent} records")
         for helper in helpers:
-            helper.join(timeout=HELPER_TIMEOUT)
+            helper.join()
     finally:
         for helper in helpers:
             if helper.is_alive():
                 helper.kill()
+                helper.join(timeout=10)  # gone before anyone cleans the shared temp folder
         for q in (jobs, results):  # batches nobody will read must not hold up exit
             q.cancel_join_thread()
             q.close()
@@ -134,13 +132,34 @@ def write_parallel(writer, path: Path, records: Iterable[IndexedProduct], proces
     return written
 
 
-def _put(jobs, item, helpers) -> None:
-    """Queue ``item``, noticing a helper that died instead of waiting for ever."""
+def _collect(results, answers: list[tuple], helpers, wait: float) -> None:
+    """Take the helpers' answers that arrived (waiting up to ``wait`` s for one); raise
+    RuntimeError on a reported error, or when a helper ended without answering."""
+    try:
+        while True:
+            kind, value, count = results.get(timeout=wait)
+            if kind == "error":
+                raise RuntimeError(f"an index-writing process failed: {value}")
+            answers.append((kind, value, count))
+            wait = 0.0
+    except queue_module.Empty:
+        pass
+    ended = [h for h in helpers if not h.is_alive()]
+    if len(ended) > len(answers):
+        try:  # its answer may have landed just now
+            kind, value, _ = results.get(timeout=1.0)
+            if kind == "error":
+                raise RuntimeError(f"an index-writing process failed: {value}")
+        except queue_module.Empty:
+            pass
+        raise RuntimeError(f"an index-writing process stopped (exit code {ended[0].exitcode})")
+
+
+def _put(jobs, item, helpers, results, answers: list[tuple]) -> None:
+    """Queue ``item``, noticing a helper that failed or died instead of waiting for ever."""
     while True:
         try:
             jobs.put(item, timeout=1.0)
             return
         except queue_module.Full:
-            dead = [h for h in helpers if not h.is_alive()]
-            if dead:
-                raise RuntimeError(f"an index-writing process stopped (exit code {dead[0].exitcode})")
+            _collect(results, answers, helpers, wait=0.0)

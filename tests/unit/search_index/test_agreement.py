@@ -3,7 +3,7 @@
 On a generated catalogue (several segments, deleted documents, updates), every
 query's total and top 10 (ids, order, scores) must equal exhaustive Whoosh
 scoring through its public API: ``searcher.search(q, limit=None)`` with the
-plain BM25F model, sorted by (score, doc number), keeping only the records a
+plain BM25F model, sorted by (score, product id), keeping only the records a
 brute-force scan of their own words finds every quoted phrase in
 (``benchmarks/phrase_scan.py``). This guards the numpy evaluator, which reads
 Whoosh's posting blocks and the word-hash columns directly.
@@ -67,7 +67,7 @@ def _whoosh_ranking(searcher, text, filters, include_sensitive, fields):
                               filter=whoosh_filter(filters, include_sensitive))
     rows = [(round(hit.score, SCORE_DECIMALS), hit.docnum, int(hit["id"])) for hit in results
             if scan.holds_phrases(fields[int(hit["id"])], parsed.phrases)]
-    rows.sort(key=lambda r: (-r[0], r[1]))
+    rows.sort(key=lambda r: (-r[0], r[2]))  # ties by product id
     return len(rows), rows
 
 

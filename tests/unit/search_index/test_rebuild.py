@@ -3,6 +3,10 @@ rebuild leaves the index people are searching as it was."""
 from __future__ import annotations
 
 import importlib.util
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -31,8 +35,8 @@ def _answers(index: SearchIndex) -> list[tuple]:
     out = []
     for text in QUERIES:
         found = index.search(SearchQuery(text=text, per_page=200, facets=["kind", "communes", "year"]))
-        ids = sorted(h.id for h in found.hits) if found.total <= 200 else None
-        out.append((text, found.total, found.facets, sorted(round(h.score, 9) for h in found.hits), ids))
+        hits = [(h.id, round(h.score, 9)) for h in found.hits]  # in order: ties by id
+        out.append((text, found.total, found.facets, hits))
     return out
 
 
@@ -73,3 +77,50 @@ def test_a_failing_helper_leaves_the_old_index_searchable(tmp_path, records, mon
     assert _answers(index) == before
     index.upsert(records[300:310])  # the lock was released
     assert index.doc_count() == 310
+
+
+def _helper_pids() -> list[int]:
+    me = os.getpid()
+    out = []
+    for task in Path(f"/proc/{me}/task").glob("*"):
+        for child in (task / "children").read_text().split():
+            if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text():
+                out.append(int(child))
+    return out
+
+
+def test_a_helper_killed_half_way_fails_the_rebuild_not_the_index(tmp_path, records, monkeypatch):
+    monkeypatch.setattr(index_module, "PARALLEL_FROM", 100)
+    index = SearchIndex(tmp_path / "ix", result_cache_size=0)
+    index.upsert(records[:300])
+    before = _answers(index)
+
+    def slowly():  # records arrive as from a busy database
+        for n, record in enumerate(records):
+            if n % 100 == 0:
+                time.sleep(0.3)
+            yield record
+
+    outcome: list[BaseException] = []
+    writer = threading.Thread(target=lambda: _capture(outcome, index, slowly()))
+    writer.start()
+    deadline = time.monotonic() + 60
+    while not _helper_pids():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.kill(_helper_pids()[0], signal.SIGKILL)      # as the kernel's OOM killer would
+    writer.join(timeout=60)
+    assert not writer.is_alive(), "the rebuild waited for a dead helper"
+    assert len(outcome) == 1 and isinstance(outcome[0], RuntimeError), outcome
+    assert "index-writing process stopped" in str(outcome[0])
+    assert index.doc_count() == 300 and _answers(index) == before
+    index.upsert(records[300:310])                  # the lock was released
+    assert index.doc_count() == 310
+
+
+def _capture(outcome: list, index: SearchIndex, records) -> None:
+    try:
+        index.rebuild(records, processes=2, expected=900)
+    except BaseException as exc:  # noqa: BLE001 - the test looks at it
+        outcome.append(exc)
