@@ -17,6 +17,7 @@ from app.bootstrap import Kho
 from app.services.actors import Actor
 from app.services.products import load_product, person_name
 from archive.base import utcnow
+from archive.errors import NotFound
 from archive.models import Derivative, File, Product, Term, Unit
 from archive.text import fold
 from config import Settings
@@ -115,11 +116,18 @@ def product_data(p: Product) -> dict[str, Any]:
 def product_view(kho: Kho, actor: Actor, product_id: int) -> dict[str, Any]:
     """The product as JSON-ready data.
 
-    Raises NotFound for a missing product and for a sensitive one the actor may not
-    see; PermissionDenied if the actor may not view products at all.
+    Raises NotFound for a missing product, for a sensitive one the actor may not see,
+    and for a draft without a file when search hides those from the actor (commune
+    staff: web page and API alike); PermissionDenied if the actor may not view
+    products at all.
     """
+    from app.services.search import hides_draft
+
     with kho.transaction() as session:
-        return product_data(load_product(session, actor, product_id))
+        data = product_data(load_product(session, actor, product_id))
+    if hides_draft(actor, data["status"], bool(data["files"])):
+        raise NotFound("no product %(id)s", field="id", id=product_id)   # as search does
+    return data
 
 
 def shows_technical_details(actor: Optional[Actor]) -> bool:

@@ -45,15 +45,11 @@ def _broadcast_file(files: list[dict]) -> dict | None:
 @signed_in
 def product_page(product_id: int):
     from app.services.products import product_history
-    from app.services.search import hides_draft
     from app.services.views import (download_name, extension_for, local_today,
                                     shows_technical_details)
-    from archive.errors import NotFound
 
     actor = current_actor()
-    product = product_view(product_id)
-    if hides_draft(actor, product["status"], bool(product["files"])):
-        raise NotFound("no product %(id)s", field="id", id=product_id)   # as search does
+    product = product_view(product_id)   # NotFound for what search hides from the actor
     files = sorted(product["files"], key=lambda f: (CATEGORY_ORDER.get(f["category"], 9),
                                                     f["id"]))
     texts = {f["id"]: _text_excerpt(product_id, f) for f in files}
@@ -77,12 +73,7 @@ def product_page(product_id: int):
 @signed_in
 def product_status(product_id: int):
     """Processing status for the polling script: product and per-file status."""
-    from app.services.search import hides_draft
-    from archive.errors import NotFound
-
-    product = product_view(product_id)
-    if hides_draft(current_actor(), product["status"], bool(product["files"])):
-        raise NotFound("no product %(id)s", field="id", id=product_id)   # as its page
+    product = product_view(product_id)   # NotFound as its page
     return jsonify(
         id=product["id"], status=product["status"], warnings=product["warnings"],
         status_label=status_label(product["status"], product["warnings"]),

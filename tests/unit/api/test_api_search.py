@@ -162,3 +162,14 @@ def test_commune_staff_are_not_shown_fileless_drafts_even_before_the_index_catch
     assert [h["id"] for h in body["hits"]] == [poster["id"]]
     assert body["total"] == 1 and body["facets"]["kind"] == {"poster": 1}
     assert api.call("office", "GET", "/search?q=thien+tai").get_json()["total"] == 3
+
+
+def test_a_draft_without_a_file_is_not_found_for_commune_staff_over_the_api(api):
+    draft = api.create(title="Nháp phóng sự chưa có tệp", kind="radio-feature")
+    assert api.call("producer", "GET", f"/products/{draft['id']}").status_code == 200
+    assert api.call("office", "GET", f"/products/{draft['id']}").status_code == 200
+    hidden = api.call("commune", "GET", f"/products/{draft['id']}")
+    assert hidden.status_code == 404, hidden.get_json()
+    _upload(api, draft["id"], png_bytes(), "tranh.png")   # a file: it is theirs to see
+    shown = api.call("commune", "GET", f"/products/{draft['id']}")
+    assert shown.status_code == 200 and shown.get_json()["title"] == "Nháp phóng sự chưa có tệp"
