@@ -77,10 +77,8 @@ def sniff_zip(path: Path) -> str:
                 for part, media_type in _OOXML_TYPES.items():
                     if part in names:
                         return media_type
-    # zipfile raises NotImplementedError for a compression method it lacks (deflate64,
-    # …) and RuntimeError for an encrypted entry: such a package is still a plain ZIP.
-    except (zipfile.BadZipFile, ProcessingError, OSError, EOFError, zlib.error,
-            NotImplementedError, RuntimeError, ValueError):
+    # an unreadable or encrypted mimetype entry (refused by package_xml): a plain ZIP
+    except (zipfile.BadZipFile, ProcessingError, OSError, EOFError, zlib.error, ValueError):
         pass
     return ZIP_TYPE
 
@@ -165,9 +163,7 @@ def _read_package(path: Path, fmt: str,
                                       problem=UNREADABLE, name=path.name,
                                       count=Quantity(MAX_ENTRIES))
             document = reader(package, path)
-    # NotImplementedError: zipfile's word for a compression method it cannot inflate
-    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError,
-            ValueError) as exc:
+    except (zipfile.BadZipFile, EOFError, zlib.error, ValueError) as exc:
         raise ProcessingError("%(name)s is damaged: its ZIP package cannot be read",
                               problem=UNREADABLE, name=path.name, detail=str(exc)) from None
     document.metadata["format"] = fmt

@@ -26,6 +26,9 @@ MAX_PART_BYTES = 64 * 1024 * 1024   # uncompressed bytes read from one XML part
 MAX_TEXT_CHARS = 5_000_000          # characters of text kept (about 2,000 pages)
 CHUNK = 64 * 1024
 UNREADABLE = "document.unreadable"  # the producer's sentence (archive.problems)
+# what Python's zipfile inflates; others (deflate64, PPMd …) are refused by name first
+READABLE_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2,
+                              zipfile.ZIP_LZMA})
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main "
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006 "
@@ -56,6 +59,11 @@ def chunks(package: zipfile.ZipFile, part: str, path: Path,
         raise ProcessingError("%(name)s is password-protected: save it without a "
                               "password and upload it again", problem="document.encrypted",
                               name=path.name)
+    if info.compress_type not in READABLE_METHODS:
+        raise ProcessingError("%(name)s stores %(part)s with a ZIP compression method Kho "
+                              "cannot read (number %(method)s): save it again from the "
+                              "editor and upload it", problem=UNREADABLE, name=path.name,
+                              part=part, method=info.compress_type)
     if info.file_size > limit:
         raise _too_big(path, part, limit)
     seen = 0

@@ -204,20 +204,37 @@ def test_a_damaged_docx_names_the_file(tmp_path, workdir, options):
                                       "well-formed XML")
 
 
-def test_a_password_protected_part_is_explained(tmp_path):
-    path = df.docx(tmp_path / "mat-khau.docx", ARTICLE)
+def _in_every_header(path, local_offset: int, central_offset: int, change) -> None:
+    """Apply ``change(data, position)`` at a field of every local and central ZIP header."""
     data = bytearray(path.read_bytes())
-    # set the "encrypted" flag on every local and central header of the package
-    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+    for signature, offset in ((b"PK\x03\x04", local_offset), (b"PK\x01\x02", central_offset)):
         start = 0
         while (start := data.find(signature, start)) != -1:
-            data[start + offset] |= 1
+            change(data, start + offset)
             start += 4
     path.write_bytes(bytes(data))
+
+
+def test_a_password_protected_part_is_explained(tmp_path):
+    path = df.docx(tmp_path / "mat-khau.docx", ARTICLE)
+    # the "encrypted" flag on every local and central header of the package
+    _in_every_header(path, 6, 8, lambda data, at: data.__setitem__(at, data[at] | 1))
     with pytest.raises(Exception) as caught:
         documents.read_document(path, DOCX)
     assert str(caught.value) == ("mat-khau.docx is password-protected: save it without a "
                                  "password and upload it again")
+
+
+def test_a_compression_method_zipfile_cannot_inflate_is_named(tmp_path):
+    path = df.docx(tmp_path / "nén lạ.docx", ARTICLE)
+    # every entry marked deflate64 (method 9), as some Windows tools write large packages
+    _in_every_header(path, 8, 10, lambda data, at: data.__setitem__(slice(at, at + 2), b"\x09\x00"))
+    assert detect(path, path.name).media_type == DOCX   # still a Word document by its parts
+    with pytest.raises(Exception) as caught:
+        documents.read_document(path, DOCX)
+    assert str(caught.value).startswith("nén lạ.docx stores word/document.xml with a ZIP "
+                                        "compression method Kho cannot read (number 9)")
+    assert caught.value.problem == package_xml.UNREADABLE
 
 
 def test_an_encrypted_docx_or_old_doc_is_explained(tmp_path, workdir, options):
