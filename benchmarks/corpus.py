@@ -83,18 +83,31 @@ def source_words(use_plan: bool = True) -> list[str]:
     return [w for _, _, w in iter_words(text) if not w.isdigit()]
 
 
-def garble(rng: random.Random, text: str) -> str:
-    """Arrive as real uploads do: sometimes (5 %) NFD, sometimes (5 %) without diacritics."""
-    roll = rng.random()
-    if roll < 0.05:
-        return unicodedata.normalize("NFD", text)
-    if roll < 0.10:
-        from archive.text import fold
-        return fold(text)
-    return text
+class RecordSource:
+    """What the benchmark generators share; each sets ``rng`` and writes ``product(pid)``."""
+
+    rng: random.Random
+
+    def products(self, count: int, start_id: int = 1):
+        for pid in range(start_id, start_id + count):
+            yield self.product(pid)  # type: ignore[attr-defined]  (each generator's own)
+
+    def _kind(self) -> str:
+        """A kind, the commoner ones (radio features, videos) far more often."""
+        return KINDS[min(int(self.rng.paretovariate(1.2)) - 1, len(KINDS) - 1)]
+
+    def _garble(self, text: str) -> str:
+        """Arrive as real uploads do: sometimes (5 %) NFD, sometimes (5 %) without diacritics."""
+        roll = self.rng.random()
+        if roll < 0.05:
+            return unicodedata.normalize("NFD", text)
+        if roll < 0.10:
+            from archive.text import fold
+            return fold(text)
+        return text
 
 
-class CorpusGenerator:
+class CorpusGenerator(RecordSource):
     """Seeded generator of product records and matching query sets."""
 
     def __init__(self, seed: int = 20231, use_plan: bool = True) -> None:
@@ -122,14 +135,11 @@ class CorpusGenerator:
     def bahnar(self, n: int) -> str:
         return " ".join(self.rng.choice(BAHNAR_WORDS) for _ in range(n))
 
-    def _garble(self, text: str) -> str:
-        return garble(self.rng, text)
-
     # -- records ---------------------------------------------------------
     def product(self, pid: int):
         from search_index.records import IndexedProduct
         rng = self.rng
-        kind = KINDS[min(int(rng.paretovariate(1.2)) - 1, len(KINDS) - 1)]
+        kind = self._kind()
         ethnic = rng.random() < 0.12
         languages = ["vie"] + ([rng.choice(("bdq", "sed"))] if ethnic else [])
         title = f"{KIND_TITLES[kind]}: {self.span(3, 8, noise=0.1)}"
@@ -155,10 +165,6 @@ class CorpusGenerator:
             ethnic_language=ethnic, sensitive=rng.random() < 0.03,
             updated_at=datetime(year, 1, 1) + timedelta(seconds=rng.randrange(365 * 86400)),
         )
-
-    def products(self, count: int, start_id: int = 1):
-        for pid in range(start_id, start_id + count):
-            yield self.product(pid)
 
     # -- queries ---------------------------------------------------------
     def query_texts(self, kind: str, count: int) -> list[str]:

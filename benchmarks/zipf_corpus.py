@@ -27,8 +27,8 @@ from datetime import date, datetime, timedelta
 from itertools import accumulate
 
 from benchmarks.corpus import (
-    CHANNELS, COMMUNES, CONVENTIONS, DIGITAL_CHANNELS, KIND_TITLES, KINDS, PLAN_TASKS, STATUSES,
-    THEMES, UNITS, garble,
+    CHANNELS, COMMUNES, CONVENTIONS, DIGITAL_CHANNELS, KIND_TITLES, PLAN_TASKS, STATUSES, THEMES,
+    UNITS, RecordSource,
 )
 
 ONSETS = ("", "b", "c", "ch", "d", "đ", "g", "gi", "h", "k", "kh", "l", "m", "n", "ng", "nh",
@@ -56,7 +56,7 @@ def _with_tone(syllable: str, tone: str) -> str:
     return unicodedata.normalize("NFC", syllable[:at + 1] + tone + syllable[at + 1:])
 
 
-class ZipfCorpusGenerator:
+class ZipfCorpusGenerator(RecordSource):
     """Same interface as ``CorpusGenerator``: ``products(count)`` and ``query_texts(kind, n)``."""
 
     def __init__(self, seed: int = 20232) -> None:
@@ -108,14 +108,11 @@ class ZipfCorpusGenerator:
             i += n
         return ". ".join(sentences) + "."
 
-    def _garble(self, text: str) -> str:
-        return garble(self.rng, text)
-
     # -- records ---------------------------------------------------------
     def product(self, pid: int):
         from search_index.records import IndexedProduct
         rng = self.rng
-        kind = KINDS[min(int(rng.paretovariate(1.2)) - 1, len(KINDS) - 1)]
+        kind = self._kind()
         ethnic = rng.random() < 0.12
         long_text = rng.random() < 0.10
         text = self.text(rng.randint(800, 3000)) if long_text else (
@@ -137,10 +134,6 @@ class ZipfCorpusGenerator:
             ethnic_language=ethnic, sensitive=rng.random() < 0.03,
             updated_at=datetime(year, 1, 1) + timedelta(seconds=rng.randrange(365 * 86400)),
         )
-
-    def products(self, count: int, start_id: int = 1):
-        for pid in range(start_id, start_id + count):
-            yield self.product(pid)
 
     # -- queries ---------------------------------------------------------
     def _run(self, lo: int, hi: int) -> str:
