@@ -189,6 +189,6 @@ def product_json(product_id: int) -> dict[str, Any]:
 
 def year_arg() -> int | None:
     """``?year=`` as a number (None when absent); ValidationError for a non-number."""
-    from app.services.years import parse_year
+    from app.services.parameters import parse_year
 
     return parse_year(request.args.get("year"))

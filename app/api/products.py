@@ -6,7 +6,8 @@ from typing import Optional
 from flask import Response, jsonify, request, url_for
 
 from app.api.base import actor, blueprint, json_object, kho, product_json
-from app.services import products, views
+from app.services import products
+from app.services.clock import iso_datetime
 from archive.errors import PreconditionFailed
 
 
@@ -62,4 +63,4 @@ def delete_product(product_id: int) -> tuple[str, int]:
 @blueprint.get("/products/<int:product_id>/history")
 def product_history(product_id: int) -> Response:
     rows = products.product_history(kho(), actor(), product_id)
-    return jsonify(history=[{**row, "at": views.iso_datetime(row["at"])} for row in rows])
+    return jsonify(history=[{**row, "at": iso_datetime(row["at"])} for row in rows])

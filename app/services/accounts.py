@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.actors import Actor
-from app.services.views import local_today
+from app.services.clock import local_today
 from app.services.passwords import (MIN_PASSWORD_LENGTH, hash_password, new_token,
                                     session_stamp, token_hash, verify_password)
 from archive.base import utcnow

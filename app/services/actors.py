@@ -79,3 +79,19 @@ class Actor:
 
 
 SYSTEM = Actor(user_id=None, username="system", role="system")
+
+
+# Roles that only pick finished work to air or show: a draft without any file has
+# nothing for them, so it is left out of their search and its page is "not found".
+DRAFT_BLIND_ROLES = frozenset({"commune"})
+
+
+def sees_fileless_drafts(actor: Actor) -> bool:
+    """Whether ``actor`` is shown drafts that have no file yet (everyone but commune
+    staff: producers fill them in, admins and the office follow the work)."""
+    return actor.role not in DRAFT_BLIND_ROLES
+
+
+def hides_draft(actor: Actor, status: str, has_files: bool) -> bool:
+    """True when a product in this state is hidden from ``actor`` (search and page)."""
+    return status == "draft" and not has_files and not sees_fileless_drafts(actor)

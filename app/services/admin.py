@@ -1,8 +1,7 @@
-"""Administration use cases: users, API tokens and vocabulary editing (admin only).
+"""Administration of accounts (admin only): users and API tokens.
 
-Every function takes the acting user and checks ``user.manage`` or
-``vocabulary.edit`` first. Vocabulary editing lives in
-:mod:`app.services.admin_vocabulary` (its functions are importable from here too).
+Every function takes the acting user and checks ``user.manage`` first. Vocabulary
+and unit editing is :mod:`app.services.admin_vocabulary`.
 Each change adds a provenance Event (``user.*``, ``token.*``, ``vocabulary.edit``);
 a password never goes into an event.
 """
@@ -17,12 +16,9 @@ from app.bootstrap import Kho
 from app.services import accounts
 from app.services.actors import Actor
 from app.services.browser_sessions import end_user_sessions
-from app.services.admin_vocabulary import (add_term, add_unit, list_terms,  # noqa: F401
-                                           list_units, unit_levels, update_term,
-                                           update_unit)
 from app.services.passwords import hash_password
 from app.services.ratelimit import forget_user
-from app.services.views import iso_datetime, local_today
+from app.services.clock import iso_datetime, local_today
 from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, ValidationError
 from archive.models import ROLES, ApiToken, Event, Unit, User

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from app.bootstrap import Kho
 from app.services import indexing
 from app.services.actors import Actor
-from app.services.product_input import date_error, parse_date
-from app.services.views import local_today
+from app.services.parameters import date_error, parse_date
+from app.services.clock import local_today
 from archive.catalogue import product_terms
 from archive.errors import Conflict, NotFound, ValidationError
 from archive.models import VOCABULARIES, Event, Term, Unit

@@ -22,7 +22,7 @@ from app.services.actors import Actor
 from app.services.broadcasts import (broadcast_view, local_day, logged_on,
                                      withdraw_refusal)
 from app.services.products import load_product, lock_for_edit
-from app.services.views import local_today
+from app.services.clock import local_today
 from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, PermissionDenied
 from archive.models import Broadcast, Event, Unit

@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.actors import Actor
-from app.services.product_input import EARLIEST_YEAR, parse_date
+from app.services.parameters import parse_date
+from app.services.product_input import EARLIEST_YEAR
 from app.services.products import lock_for_edit, person_name
-from app.services.views import iso_datetime, local_today, unit_view
+from app.services.clock import iso_datetime, local_today
+from app.services.views import unit_view
 from archive.errors import Conflict, PermissionDenied, ValidationError
 from archive.models import Broadcast, Derivative, Event, File, Product, Unit
 from archive.text import normalize_text

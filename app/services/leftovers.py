@@ -21,8 +21,7 @@ from typing import Iterator
 from sqlalchemy import select
 
 from app.bootstrap import Kho
-from app.services.processing import WORK_PREFIX
-from app.services.spooling import PREFIX as UPLOAD_PREFIX
+from app.services.spooling import PREFIX as UPLOAD_PREFIX, WORK_PREFIX
 from archive.object_fixity import SPOOL_PREFIX as COPY_PREFIX
 from archive.models import File
 from archive.storage import LocalStorage

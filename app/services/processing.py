@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services import indexing, leases, outbox, tagging
+from app.services.spooling import WORK_PREFIX
 from archive.base import fits_id, utcnow
 from archive import problems
 from archive.errors import KhoError, NotFound
@@ -35,7 +36,6 @@ from ingest.steps import process
 log = logging.getLogger("kho.processing")
 
 JOB_PROCESS = "file.process"
-WORK_PREFIX = "work-"      # spool/work-<file id>-<attempt>: one folder per attempt
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp",
               "video/mp4": "mp4", "audio/mpeg": "mp3", "text/plain": "txt"}
 

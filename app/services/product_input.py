@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Iterable, Optional
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from archive.base import utcnow
 from archive.errors import Message, ValidationError
 from archive.models import Term, Unit
 from archive.text import fold, normalize_text
+from app.services.parameters import date_error, parse_bool, parse_date
 
 MAX_TITLE = 500
 LIST_FIELDS = ("languages", "themes", "conventions", "channels", "communes",
@@ -45,40 +46,7 @@ def split_list(value: Any) -> list[str]:
     return list(dict.fromkeys(v for v in out if v))
 
 
-def parse_date(value: Any) -> Optional[date]:
-    """ISO ``2024-05-31``, Vietnamese ``31/05/2024`` (or ``31-05-2024``), or a year."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    if re.fullmatch(r"(19|20)\d\d", text):
-        return date(int(text), 1, 1)
-    raise ValueError(text)
-
-
-_DATE_SHAPE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}-\d{1,2}-\d{1,2}")
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")   # the default ``timezone`` setting
-
-
-def date_error(value: Any) -> Message:
-    """What is wrong with a value :func:`parse_date` refused, in plain words (no
-    quotes, no exception text): a day that does not exist (31/02/2025) or text that is
-    not a date at all. Long values are shortened to 40 characters."""
-    text = normalize_text(str(value)).strip()
-    if len(text) > 40:
-        text = text[:39] + "…"
-    if _DATE_SHAPE.fullmatch(text):
-        return Message("%(value)s is not a real date", value=text)
-    return Message("%(value)s is not a date; write it as dd/mm/yyyy, for example 31/12/2024",
-                   value=text)
 
 
 def carried_on(unit: Unit, day: date) -> Unit:
@@ -90,23 +58,6 @@ def carried_on(unit: Unit, day: date) -> Unit:
         return unit
     chain = unit.lineage()
     return next((u for u in chain[1:] if u.valid_on(day)), chain[-1])
-
-
-TRUE_WORDS = frozenset({"1", "true", "yes", "on", "có", "co", "x"})
-FALSE_WORDS = frozenset({"", "0", "false", "no", "off", "không", "khong"})
-
-
-def parse_bool(value: Any) -> bool:
-    """True/False from JSON booleans, 1/0 and the yes/no words manifests use
-    (:data:`TRUE_WORDS`, :data:`FALSE_WORDS`, any case); ValueError for anything else."""
-    if isinstance(value, bool):
-        return value
-    text = str(value or "").strip().lower()
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise ValueError(text)
 
 
 def _terms(session: Session, vocabulary: str, codes: list[str], name: str,

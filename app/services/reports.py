@@ -19,7 +19,7 @@ from app.services.report_docx import write_document
 from app.services.report_products import product_lines
 from app.services.report_xlsx import write_workbook
 from app.services.stats import Scope, compute_stats, year_scope
-from app.services.views import local_today
+from app.services.clock import local_today
 from archive.errors import ValidationError
 from ingest.results import writing
 

@@ -9,8 +9,8 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
-from app.services.actors import Actor
-from app.services.product_input import parse_date
+from app.services.actors import Actor, sees_fileless_drafts
+from app.services.parameters import parse_date
 from archive.errors import Quantity, ValidationError
 from archive.models import Derivative, File, IndexBacklog, Product, Unit
 from archive.text import normalize_text
@@ -21,22 +21,6 @@ FLAG_VALUES = ("true", "false")
 # Facets counted for every search: the ones the page shows, plus the broadcast-copy
 # flag (the page shows its "true" count beside the filter).
 COUNTED_FACETS = (*FACET_FIELDS[:9], "broadcast_copy")
-# Roles that only pick finished work to air or show: a draft without any file has
-# nothing for them, so it is left out of their search and its page is "not found".
-DRAFT_BLIND_ROLES = frozenset({"commune"})
-
-
-def sees_fileless_drafts(actor: Actor) -> bool:
-    """Whether ``actor`` is shown drafts that have no file yet (everyone but commune
-    staff: producers fill them in, admins and the office follow the work)."""
-    return actor.role not in DRAFT_BLIND_ROLES
-
-
-def hides_draft(actor: Actor, status: str, has_files: bool) -> bool:
-    """True when a product in this state is hidden from ``actor`` (search and page)."""
-    return status == "draft" and not has_files and not sees_fileless_drafts(actor)
-
-
 def build_query(actor: Actor, params: Mapping[str, Any]) -> SearchQuery:
     """Parse ``q``, facet filters (repeatable), ``from``/``to`` dates, ``sort``, ``page``.
 

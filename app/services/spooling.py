@@ -25,6 +25,7 @@ from archive.errors import Bytes, InsufficientStorage, Quantity, TooLarge, Valid
 
 CHUNK = 1024 * 1024  # bytes read per step while spooling
 PREFIX = "upload-"   # spool file names; leftovers of a killed process are found by it
+WORK_PREFIX = "work-"      # spool/work-<file id>-<attempt>: one folder per attempt
 SPOOL_FULL = ("the server's disk for uploads in transit (setting spool_path) is full after "
               "%(size)s bytes of %(file)s; nothing was stored: try again later, or ask the "
               "administrator to free space")

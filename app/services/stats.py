@@ -30,14 +30,14 @@ from typing import Any, Mapping, Optional
 from app.bootstrap import Kho
 from app.services import stats_breakdowns, stats_cache
 from app.services.actors import Actor
-from app.services.product_input import parse_bool, parse_date
+from app.services.parameters import parse_bool, parse_date
 from app.services.stats_figures import (PLAN_FIRST_YEAR, SHARES, TARGET_YEAR, VERDICTS,
                                         EMPTY, CommuneMonthRow, CommuneUse, CountRow, Deadline,
                                         GroupRow,
                                         MonthRow, Projection, Ratio, Scope, Stats, Tally,
                                         Target, YearRow)
 from app.services.stats_scope import resolve_unit
-from app.services.views import local_today
+from app.services.clock import local_today
 from archive.errors import ValidationError
 from archive.text import normalize_text
 

@@ -25,7 +25,7 @@ from app.services.stats_figures import CountRow, Scope
 from app.services.stats_scope import (PT, P, Catalogue, digitised_condition, for_counting,
                                       labels, load_catalogue, product_filters, rolled,
                                       unit_label, unit_order)
-from app.services.views import local_today
+from app.services.clock import local_today
 from archive.models import Broadcast, File, Term
 from archive.problems import problem_message
 from archive.text import sort_key

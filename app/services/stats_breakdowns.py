@@ -26,7 +26,7 @@ from app.services.stats_scope import (NOT_SET, PC, PT, P, Catalogue, created_yea
                                       for_counting, labels, load_catalogue, product_filters,
                                       ready_original, rolled, unit_label, unit_order)
 from app.services.stats_usage import broadcast_rows, download_rows
-from app.services.views import local_today
+from app.services.clock import local_today
 from archive.harvests import Publication
 from archive.models import File
 

@@ -46,7 +46,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import func, select
 
 from app.bootstrap import Kho
-from app.services.views import local_today
+from app.services.clock import local_today
 from archive.harvests import Publication
 from archive.models import Broadcast, Event, File, Product, ProductChange, Term, Unit
 from archive.usage import DownloadRecord

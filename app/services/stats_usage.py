@@ -17,7 +17,7 @@ from app.bootstrap import Kho
 from app.services.stats_figures import CommuneMonthRow, CountRow, MonthRow, Scope
 from app.services.stats_scope import P, Catalogue, ids_for, labels, rolled, unit_label, \
     unit_order
-from app.services.views import local_today
+from app.services.clock import local_today
 from archive.models import Broadcast
 from archive.text import sort_key
 from archive.usage import DownloadRecord

@@ -7,20 +7,17 @@ plain Python (str, int, bool, list, dict, None): dates and times are ISO 8601 st
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
 from typing import Any, Iterable, Optional
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from app.bootstrap import Kho
+from app.services.clock import iso_datetime
 from app.services.actors import Actor
 from app.services.products import load_product, person_name
-from archive.base import utcnow
 from archive.errors import NotFound
 from archive.models import Derivative, File, Product, Term, Unit
 from archive.text import fold
-from config import Settings
 
 TECHNICAL_DETAILS_HIDDEN_FROM = frozenset({"commune"})   # roles
 SLUG_MAX = 60          # characters of the title slug in a download name
@@ -31,22 +28,6 @@ _TYPE_EXT = {"audio/mpeg": "mp3", "audio/wav": "wav", "audio/x-wav": "wav",
              "video/mp4": "mp4", "image/jpeg": "jpg", "image/png": "png",
              "application/pdf": "pdf", "text/plain": "txt", "image/webp": "webp",
              "audio/ogg": "ogg", "video/webm": "webm", "image/tiff": "tif"}
-
-
-def local_today(settings: Settings) -> date:
-    """Today's date where Kho's users are (setting ``timezone``, Asia/Ho_Chi_Minh),
-    whatever the server clock's zone: at 06:00 in Vietnam a UTC server is still on
-    yesterday. Use it wherever "today" matters (future dates, validity of units)."""
-    return utcnow().astimezone(ZoneInfo(settings.timezone)).date()
-
-
-def iso_datetime(value: Optional[datetime]) -> Optional[str]:
-    """ISO 8601 in UTC with offset; naive values (SQLite) are taken as UTC."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat()
 
 
 def term_view(term: Optional[Term]) -> Optional[dict[str, str]]:
@@ -121,7 +102,7 @@ def product_view(kho: Kho, actor: Actor, product_id: int) -> dict[str, Any]:
     staff: web page and API alike); PermissionDenied if the actor may not view
     products at all.
     """
-    from app.services.search import hides_draft
+    from app.services.actors import hides_draft
 
     with kho.transaction() as session:
         data = product_data(load_product(session, actor, product_id))

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.bootstrap import Kho
-from app.services.views import local_today
+from app.services.clock import local_today
 from archive.errors import ValidationError
 from archive.models import Term, Unit
 from archive.text import sort_key

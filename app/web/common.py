@@ -31,7 +31,7 @@ def kho():
 def local_today() -> date:
     """Today where Kho's users are (setting ``timezone``), for what a page prefills or
     shows as an example (placeholders follow the current year, not a year in a file)."""
-    from app.services.views import local_today as today_in
+    from app.services.clock import local_today as today_in
 
     return today_in(kho().settings)
 

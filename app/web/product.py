@@ -45,8 +45,8 @@ def _broadcast_file(files: list[dict]) -> dict | None:
 @signed_in
 def product_page(product_id: int):
     from app.services.products import product_history
-    from app.services.views import (download_name, extension_for, local_today,
-                                    shows_technical_details)
+    from app.services.clock import local_today
+    from app.services.views import download_name, extension_for, shows_technical_details
 
     actor = current_actor()
     product = product_view(product_id)   # NotFound for what search hides from the actor

@@ -26,7 +26,7 @@ def download(fmt: str):
     for a year that is not one.
     """
     from app.services.reports import MEDIA_TYPES, report_filename, write_report
-    from app.services.years import parse_year
+    from app.services.parameters import parse_year
 
     runtime, actor = kho(), current_actor()
     actor.require("stats.view")

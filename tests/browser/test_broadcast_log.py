@@ -36,7 +36,7 @@ def _near(page, first: str, second: str) -> float:
 
 
 def test_commune_logs_and_withdraws_a_broadcast_on_a_phone(site, sign_in, aired_product):
-    from app.services.views import local_today
+    from app.services.clock import local_today
 
     page = sign_in("xa1", width=360)
     page.goto(f"{site.url}/products/{aired_product}")

@@ -42,7 +42,7 @@ def build(kho) -> Catalogue:
     from app.services.downloads import open_rendition
     from app.services.intake import receive
     from app.services.products import create_product
-    from app.services.views import local_today
+    from app.services.clock import local_today
     from archive.models import File
     from tests.broadcast_copies import give_broadcast_copy
 

@@ -41,7 +41,7 @@ def _product(kho, people, title="Bản tin pháp luật", rendition="broadcast")
 
 
 def _today(kho):
-    from app.services.views import local_today
+    from app.services.clock import local_today
 
     return local_today(kho.settings)
 

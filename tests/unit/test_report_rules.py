@@ -70,7 +70,7 @@ def test_sensitive_products_count_but_are_listed_only_to_who_may_see_them(
 
 def test_the_report_file_name_and_default_year(kho):
     from app.services.reports import default_year, report_filename
-    from app.services.views import local_today
+    from app.services.clock import local_today
 
     assert report_filename(2026, "xlsx") == "bao-cao-2026.xlsx"
     assert default_year(kho) == local_today(kho.settings).year

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, update
 
 from app.services import indexing, search
-from app.services.actors import Actor
+from app.services.actors import Actor, hides_draft
 from app.services.products import create_product
 from archive.errors import ValidationError
 from archive.models import Derivative, File, Product
@@ -61,9 +61,9 @@ def test_commune_staff_are_not_shown_fileless_drafts(kho, catalogue):
     assert sorted(h.id for h in shown.hits) == sorted([catalogue["feature"], catalogue["poster"]])
     assert shown.total == 2 and shown.facets["kind"] == {"poster": 1, "radio-feature": 1}
     assert search.search(kho, PRODUCER, {"q": "phong chong lu"}).total == 3
-    assert search.hides_draft(COMMUNE, "draft", False)
-    assert not search.hides_draft(COMMUNE, "draft", True)
-    assert not search.hides_draft(PRODUCER, "draft", False)
+    assert hides_draft(COMMUNE, "draft", False)
+    assert not hides_draft(COMMUNE, "draft", True)
+    assert not hides_draft(PRODUCER, "draft", False)
 
 
 def test_a_product_left_without_files_is_hidden_before_the_index_catches_up(kho, catalogue,

@@ -20,7 +20,7 @@ from app.services import stats
 from app.services.actors import PERMISSIONS, Actor
 from app.services.stats import Ratio, YearRow
 from app.services.stats_actions import next_steps
-from app.services.views import local_today
+from app.services.clock import local_today
 from archive.errors import PermissionDenied, ValidationError
 from archive.harvests import Publication
 from archive.models import Broadcast, File, Product, Term, Unit

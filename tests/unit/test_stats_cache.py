@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.services import accounts, admin, stats, stats_cache
+from app.services import accounts, admin_vocabulary, stats, stats_cache
 from app.services.actors import SYSTEM, Actor
 from app.services.broadcasts import log_broadcast
 from app.services.products import create_product
@@ -120,7 +120,7 @@ def test_an_edited_vocabulary_flag_or_merger_counts_at_once(kho, catalogue):
         english.foreign, english.ethnic_minority = False, True
     again = figures(kho)
     assert (again.foreign_language, again.ethnic_language) == (0, 3)
-    admin.update_unit(kho, SYSTEM, "xa-dak-koi-2025", name="Xã Đăk Kôi",
+    admin_vocabulary.update_unit(kho, SYSTEM, "xa-dak-koi-2025", name="Xã Đăk Kôi",
                       valid_from="01/07/2025", valid_to="", successor="xa-kon-braih-2025")
     assert "xa-dak-koi-2025" not in {r.code for r in figures(kho).by_commune}
 

@@ -45,7 +45,7 @@ def test_the_log_is_a_provenance_event(api):
 
 def test_dates_in_the_future_or_unreadable_are_422_naming_aired_on(api):
     product = _airable(api)
-    from app.services.views import local_today
+    from app.services.clock import local_today
 
     tomorrow = (local_today(api.kho.settings) + timedelta(days=1)).isoformat()  # Vietnam's
     for value in (tomorrow, "32/01/2025", "2025", None):

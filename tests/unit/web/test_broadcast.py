@@ -22,7 +22,7 @@ def _log(b, product_id: int, **data):
 
 
 def _today(kho_rt):
-    from app.services.views import local_today
+    from app.services.clock import local_today
 
     return local_today(kho_rt.settings)
 

@@ -110,7 +110,7 @@ def dawn_in_vietnam(monkeypatch):
 
 
 def test_today_follows_the_configured_time_zone(kho_rt, dawn_in_vietnam):
-    from app.services.views import local_today
+    from app.services.clock import local_today
 
     assert local_today(kho_rt.settings) == date(2026, 11, 27)
     assert local_today(kho_rt.settings.replace(timezone="UTC")) == date(2026, 11, 26)
