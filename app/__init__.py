@@ -65,12 +65,12 @@ def _spooling_request(spool_dir, limit: int):
     Werkzeug buffers every uploaded file bigger than 500 kB in a temporary file of
     the system temp folder, which is often small or in memory; uploads may be 4 GiB,
     so they go where intake spools them anyway (setting ``spool_path``), into a
-    :class:`~app.services.spooling.SpoolFile` that hashes and counts them as they
+    :class:`~app.services.common.spool.SpoolFile` that hashes and counts them as they
     arrive and that intake then takes over: each file is written to disk once.
     """
     from flask import Request
 
-    from app.services.spooling import SpoolFile
+    from app.services.common.spool import SpoolFile
 
     class SpoolingRequest(Request):
         def _get_file_stream(self, total_content_length, content_type, filename=None,

@@ -64,7 +64,7 @@ class JobQueue:
         """Queue job ``name`` (to run ``delay`` seconds from now; immediate queues run it
         at once); raises ServiceUnavailable if the queue cannot be reached — callers
         that already committed a write stage the job in the outbox instead
-        (``app.services.outbox``) so the job is not lost."""
+        (``app.services.common.outbox``) so the job is not lost."""
         try:
             task = self._tasks[name]
             if delay and not self.immediate:

@@ -100,7 +100,7 @@ class File(Base):
 
     __tablename__ = "files"
     # one row per content and product: parallel uploads of the same bytes cannot both
-    # insert (the loser is answered as the duplicate it is, see app.services.intake)
+    # insert (the loser is answered as the duplicate it is, see app.services.files.intake)
     __table_args__ = (UniqueConstraint("product_id", "sha256", name="uq_files_product_sha256"),
                       NEVER_REUSED_IDS)
 
@@ -126,7 +126,7 @@ class File(Base):
     error_detail: Mapped[str] = mapped_column(Text, default="")   # tool output
     attempts: Mapped[int] = mapped_column(default=0)
     # the consumer processing the file and until when its claim holds (renewed by a
-    # heartbeat while it works; app.services.leases): another consumer may take the
+    # heartbeat while it works; app.services.common.leases): another consumer may take the
     # file only after that
     claimed_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
     lease_expires_at: Mapped[Optional[datetime]]

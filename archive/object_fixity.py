@@ -65,7 +65,7 @@ def digest_object(storage: Storage, key: str, on_bytes: OnBytes = None) -> Diges
 
 
 # spool files of verified copies; those a killed run left are removed by
-# app.services.leftovers once they are an hour old
+# app.services.common.leftovers once they are an hour old
 SPOOL_PREFIX = "copy-"
 
 

@@ -4,7 +4,7 @@ A write that needs background work (process an upload, rebuild derivatives) adds
 :class:`JobOutbox` row in the same transaction as the write itself, so the job can
 never be lost between the commit and the queue: right after the commit the row is
 sent and deleted; when the queue does not answer (Redis down, queue file locked) the
-row stays and a consumer sends it later (``app.services.outbox``). Sending a job
+row stays and a consumer sends it later (``app.services.common.outbox``). Sending a job
 twice is harmless: every job is idempotent (the file claim is conditional).
 """
 from __future__ import annotations

@@ -73,7 +73,7 @@ def _run(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int
 
 def _instance(folder: Path):
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
     from config import load_settings
 
     shutil.rmtree(folder, ignore_errors=True)

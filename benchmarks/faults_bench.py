@@ -93,9 +93,9 @@ def _count_files(kho, product_id: int) -> list[int]:
 
 
 def bench_uploads(tmp: Path, kind: str, rounds: int) -> None:
-    from app.services import jobs
-    from app.services.accounts import actor_by_name
-    from app.services.intake import receive
+    from app.services.instance import jobs
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.intake import receive
 
     with database(kind) as url:
         if url is None:
@@ -269,7 +269,7 @@ def bench_kills(tmp: Path, queue: str, rounds: int, lease: int) -> None:
 
 def bench_queue_down(tmp: Path, writes: int) -> None:
     from app.bootstrap import Kho
-    from app.services import jobs
+    from app.services.instance import jobs
     from archive.models import File
     from tests.unit.api.test_api_faults import closed_port
 
@@ -300,7 +300,7 @@ def bench_queue_down(tmp: Path, writes: int) -> None:
 
 
 def bench_database_down(tmp: Path, requests: int) -> None:
-    from app.services.accounts import add_user
+    from app.services.access.accounts import add_user
     from tests.unit.api.test_api_faults import _database_gone
     from tests.unit.web.conftest import PASSWORD, Browser
 

@@ -56,9 +56,10 @@ def kho_env(instance: Path) -> dict[str, str]:
 def build_archive(gib: float) -> Path:
     """The cached instance with ``gib`` GiB of originals; built once."""
     from app.bootstrap import Kho
-    from app.services import accounts, products
-    from app.services.actors import Actor
-    from app.services.instance import init_instance
+    from app.services.access import accounts
+    from app.services.catalogue import products
+    from app.services.access.actors import Actor
+    from app.services.instance.setup import init_instance
     from archive.models import File
     from archive.storage import original_key
 
@@ -148,10 +149,11 @@ def fixity_bench(gib: float, repeat: int) -> None:
 
 def intake_once(folder: Path, blobs: list[Path], replica: bool) -> float:
     from app.bootstrap import Kho
-    from app.services import accounts, products
-    from app.services.actors import Actor
-    from app.services.instance import init_instance
-    from app.services.intake import receive
+    from app.services.access import accounts
+    from app.services.catalogue import products
+    from app.services.access.actors import Actor
+    from app.services.instance.setup import init_instance
+    from app.services.files.intake import receive
 
     shutil.rmtree(folder, ignore_errors=True)
     extra = {"replica_storage": "local",

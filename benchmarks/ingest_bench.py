@@ -36,9 +36,10 @@ TOOLS = ("ffmpeg", "ffprobe", "tesseract")
 
 def _instance(tmp: Path, **overrides):
     from app.bootstrap import Kho
-    from app.services import accounts, products
-    from app.services.actors import Actor
-    from app.services.instance import init_instance
+    from app.services.access import accounts
+    from app.services.catalogue import products
+    from app.services.access.actors import Actor
+    from app.services.instance.setup import init_instance
     from tests.conftest import make_settings
 
     kho = Kho(make_settings(tmp / "instance", **overrides))
@@ -94,7 +95,7 @@ def make_video(path: Path, seconds: int) -> Path:
 
 
 def overhead(seconds: int, repeat: int) -> None:
-    from app.services.intake import receive
+    from app.services.files.intake import receive
 
     rows = []
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -121,7 +122,7 @@ def overhead(seconds: int, repeat: int) -> None:
 
 
 def _child_receive(path: str, instance: str) -> None:
-    from app.services.intake import receive
+    from app.services.files.intake import receive
 
     kho, actor, pid = _instance(Path(instance))
     with open(path, "rb") as fh:

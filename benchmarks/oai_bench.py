@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 def _instance(folder: Path):
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
     from config import load_settings
 
     shutil.rmtree(folder, ignore_errors=True)
@@ -125,9 +125,9 @@ def _cpu_seconds(pid: int) -> float:
 
 def serialise(kho) -> dict:
     """The same records, same oai_dc writer, one process, no protocol."""
-    from app.services import dublin_core
-    from app.services.export_rows import iter_views
-    from app.services.records import RecordQuery, record_of
+    from app.services.records import dublin_core
+    from app.services.records.bulk_read import iter_views
+    from app.services.records.native import RecordQuery, record_of
 
     started, count, size = time.perf_counter(), 0, 0
     with kho.transaction() as session:

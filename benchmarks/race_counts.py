@@ -48,8 +48,8 @@ def stale_olds(changes: list[dict]) -> int:
 
 
 def uploads(api) -> int:
-    from app.services.accounts import actor_by_name
-    from app.services.intake import receive
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.intake import receive
     from archive.models import File
 
     who, extra = actor_by_name(api.kho, "producer"), 0

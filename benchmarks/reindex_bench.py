@@ -13,7 +13,7 @@ name, kind, languages - then, each in a fresh process:
 * the baseline in the same run: building the FTS5 table of
   ``benchmarks/search_bench.py`` from the same records (no database read);
 * an incremental flush: ``--flush`` products edited (title and time) and marked,
-  then ``app.services.indexing.flush`` writes them, timed.
+  then ``app.services.search.indexing.flush`` writes them, timed.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def fill(folder: Path, records, processes: int, database_url: str = "") -> None:
     in the instance, or in the empty database at ``database_url``)."""
     from sqlalchemy import insert, select, text
 
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
     from archive.catalogue import product_terms
     from archive.models import File, Product, Term
 
@@ -114,7 +114,7 @@ def flush_run(folder: Path, count: int, processes: int) -> float:
     """Edit ``count`` products and time the flush that writes them to the index."""
     from sqlalchemy import select
 
-    from app.services import indexing
+    from app.services.search import indexing
     from archive.models import Product
 
     kho = _kho(folder, processes)

@@ -66,7 +66,7 @@ def prepare(db: str, pg_url: str, n: int, rows: int, reuse: bool):
     from datetime import date
 
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
     from stats_corpus import generate
 
     settings = _settings(db, pg_url, n)
@@ -100,7 +100,7 @@ def _timed(call, repeat: int, warm: int = 2) -> dict[str, float]:
 def measure_pages(kho, repeat: int) -> dict[str, dict]:
     """p50/p95 ms of the API and the page, unfiltered and filtered."""
     from app import create_app
-    from app.services import accounts
+    from app.services.access import accounts
     from stats_corpus import PASSWORD
 
     app = create_app(kho.settings)
@@ -129,8 +129,8 @@ def measure_pages(kho, repeat: int) -> dict[str, dict]:
         """One more download row: the figures change, so no cached result applies."""
         from datetime import date, timedelta
 
-        from app.services.accounts import actor_by_name
-        from app.services.usage import record_download
+        from app.services.access.accounts import actor_by_name
+        from app.services.files.download_records import record_download
         from archive.models import File
         from sqlalchemy import select
 
@@ -163,8 +163,8 @@ def measure_pages(kho, repeat: int) -> dict[str, dict]:
 
 def compare_with_baseline(kho, repeat: int) -> dict[str, dict]:
     """Service vs Python baseline, per scope; asserts equal figures."""
-    from app.services.accounts import actor_by_name
-    from app.services.stats import compute_stats, parse_scope
+    from app.services.access.accounts import actor_by_name
+    from app.services.stats.plan_progress import compute_stats, parse_scope
     from stats_baseline import python_figures, service_figures
 
     office = actor_by_name(kho, "vanphong")
@@ -219,9 +219,9 @@ def child_report(out: str, whole: bool) -> None:
     from collections import Counter
 
     from app.bootstrap import Kho
-    from app.services.accounts import actor_by_name
-    from app.services.reports import write_report
-    from app.services.stats import Scope
+    from app.services.access.accounts import actor_by_name
+    from app.services.reports.yearly import write_report
+    from app.services.stats.plan_progress import Scope
     from config import load_settings
     from sqlalchemy import func, select
 

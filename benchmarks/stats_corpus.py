@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 from sqlalchemy import insert, select, text
 
-from app.services import accounts
+from app.services.access import accounts
 from archive.catalogue import product_communes, product_terms
 from archive.harvests import Publication
 from archive.models import Broadcast, File, Product, Term, Unit, User

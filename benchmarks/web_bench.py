@@ -65,7 +65,7 @@ def build_instance(count: int) -> tuple[Path, str]:
     from sqlalchemy import insert
 
     from app.bootstrap import build
-    from app.services import accounts
+    from app.services.access import accounts
     from archive.models import Product
 
     instance = CACHE / f"web-{count}"

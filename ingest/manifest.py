@@ -18,7 +18,7 @@ from typing import Any, Optional
 from archive.errors import Message, ValidationError
 from archive.text import fold, normalize_text
 
-# field name (as app.services.products expects it, plus "files") -> accepted headers,
+# field name (as app.services.catalogue.products expects it, plus "files") -> accepted headers,
 # written folded (lower case, no diacritics, single spaces).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "title": ("title", "tieu de", "ten", "ten san pham", "ten tac pham"),

@@ -2,7 +2,7 @@
 audio file processed into a broadcast MP3 (or a video with its proxy).
 
 Only a product with a broadcast copy or a playable proxy can be logged as aired
-(app.services.broadcasts.AIR_COPIES). Tests about the log's other rules use this; the
+(app.services.broadcasts.log.AIR_COPIES). Tests about the log's other rules use this; the
 tests of the rule itself process a real file (tests/unit/web/test_broadcast_form.py).
 No bytes are stored: nothing in these tests reads them.
 """

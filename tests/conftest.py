@@ -68,7 +68,7 @@ def initialised_template(tmp_path_factory) -> Path:
     """One instance folder initialised per test process (migrations, seed data, an
     empty index: about a second); tests start from a copy of it (milliseconds)."""
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
 
     folder = tmp_path_factory.mktemp("template") / "instance"
     runtime = Kho(make_settings(folder))
@@ -96,7 +96,7 @@ def settings(tmp_path: Path):
 def kho(settings, initialised_template) -> Iterator:
     """An initialised instance: schema, storage folder, index, seeded vocabularies."""
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
 
     start_from_template(initialised_template, settings)
     runtime = Kho(settings)

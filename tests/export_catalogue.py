@@ -16,8 +16,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from app.services import accounts, products
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.catalogue import products
+from app.services.files.intake import receive
 
 PASSWORD = "correct-horse-battery"
 

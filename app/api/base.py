@@ -19,7 +19,10 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import HTTP_MESSAGES, UNEXPECTED, http_error_code, outage, outcome, public_error
 from app.i18n import gettext_for
-from app.services import accounts, downloads, intake, views
+from app.services.access import accounts
+from app.services.files import downloads
+from app.services.files import intake
+from app.services.catalogue import product_view
 from archive.errors import AuthenticationRequired, KhoError, ValidationError
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -175,7 +178,7 @@ def product_json(product_id: int) -> dict[str, Any]:
     """The product view with a ``url`` on the product, each file (its original) and
     each rendition; a failed file's problem (and its ``error``) in the requester's
     language."""
-    data = views.product_view(kho(), actor(), product_id)
+    data = product_view.product_view(kho(), actor(), product_id)
     data["url"] = url_for("api.product", product_id=product_id)
     reader = gettext()
     for f in data["files"]:
@@ -189,6 +192,6 @@ def product_json(product_id: int) -> dict[str, Any]:
 
 def year_arg() -> int | None:
     """``?year=`` as a number (None when absent); ValidationError for a non-number."""
-    from app.services.parameters import parse_year
+    from app.services.common.parameters import parse_year
 
     return parse_year(request.args.get("year"))

@@ -7,7 +7,9 @@ from typing import Any
 from flask import Response, jsonify, redirect, request
 
 from app.api.base import actor, blueprint, error, gettext, kho, product_json, rendition_url
-from app.services import downloads, intake, views
+from app.services.files import downloads
+from app.services.files import intake
+from app.services.catalogue import product_view
 from app.uploads import sent_filename
 from archive.errors import TooLarge, ValidationError
 from archive.storage import content_disposition
@@ -32,7 +34,7 @@ def upload_files(product_id: int) -> tuple[Response, int]:
     who.require("file.upload")
     # before reading a large body; the whole body is capped by app.web's guard
     # (intake.request_limit), each file by intake while it is spooled
-    views.require_visible(runtime, who, product_id)
+    product_view.require_visible(runtime, who, product_id)
     uploads = [u for u in request.files.getlist("file") if u.filename or u.content_length]
     if not uploads:
         raise ValidationError("send the file(s) as multipart/form-data field 'file'",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.openapi_parts import codes, nullable, ref
-from app.services.parameters import FALSE_WORDS, TRUE_WORDS
+from app.services.common.parameters import FALSE_WORDS, TRUE_WORDS
 
 BOOLEAN_WORDS = sorted(TRUE_WORDS | FALSE_WORDS)
 

@@ -6,8 +6,8 @@ from typing import Optional
 from flask import Response, jsonify, request, url_for
 
 from app.api.base import actor, blueprint, json_object, kho, product_json
-from app.services import products
-from app.services.clock import iso_datetime
+from app.services.catalogue import products
+from app.services.common.clock import iso_datetime
 from archive.errors import PreconditionFailed
 
 

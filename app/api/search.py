@@ -6,7 +6,9 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 
 from app.api.base import actor, blueprint, kho, rendition_url
-from app.services import search as search_service, views, vocabularies
+from app.services.search import queries as search_service
+from app.services.catalogue import product_view
+from app.services.catalogue import vocabularies
 
 
 def _hit_json(hit, thumbnail_file: int | None,
@@ -30,7 +32,7 @@ def _hit_json(hit, thumbnail_file: int | None,
 def search() -> Response:
     result = search_service.search(kho(), actor(), request.args)
     ids = [h.id for h in result.hits]
-    thumbs = views.thumbnails(kho(), ids)
+    thumbs = product_view.thumbnails(kho(), ids)
     media = search_service.hit_media(kho(), ids)
     none = search_service.HitMedia()
     return jsonify(total=result.total, page=result.page, per_page=result.per_page,

@@ -39,17 +39,17 @@ def export_cmd(state: CliState, fmt: str, out: Path, scope: str, since: Optional
     The package appears under OUT only when it is complete. Exit code: 0 written,
     1 failed, 2 bad option.
     """
-    from app.services import exports
+    from app.services.exports import packages
     from archive.db import require_current
 
     kho = state.kho()
     require_current(kho.engine)      # an instance not upgraded: say "run kho init"
-    request = exports.ExportRequest(format=fmt.strip().lower(), out=out, scope=scope,
+    request = packages.ExportRequest(format=fmt.strip().lower(), out=out, scope=scope,
                                     since=since, set_spec=set_spec.strip(),
                                     with_derivatives=with_derivatives, dates=dates)
-    plan = exports.plan_export(kho, exports.OPERATOR_ACTOR, request)
+    plan = packages.plan_export(kho, packages.OPERATOR_ACTOR, request)
     with click.progressbar(length=plan.total, label=_("Exporting"), file=sys.stderr) as bar:
-        result = exports.run_export(kho, exports.OPERATOR_ACTOR, plan, progress=bar.update)
+        result = packages.run_export(kho, packages.OPERATOR_ACTOR, plan, progress=bar.update)
     _print_export(result, state.lang)
 
 
@@ -86,16 +86,16 @@ def import_cmd(state: CliState, path: Path, dry_run: bool, username: Optional[st
     conflicting ones are reported and left as they are. Exit code: 0 imported,
     1 some products were not imported (conflicts), 2 bad or damaged bag.
     """
-    from app.services import imports
+    from app.services.imports import catalogue_import
     from archive.db import require_current
 
     kho = state.kho()
     require_current(kho.engine)
-    actor = imports.import_actor(kho, username)
+    actor = catalogue_import.import_actor(kho, username)
     total = _bag_count(path)
     label = _("Checking") if dry_run else _("Importing")
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
-        report = imports.import_bag(kho, actor, path, dry_run=dry_run, progress=bar.update)
+        report = catalogue_import.import_bag(kho, actor, path, dry_run=dry_run, progress=bar.update)
     _print_import(report, state.lang)
     if report.conflicts:
         sys.exit(1)

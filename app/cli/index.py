@@ -17,7 +17,7 @@ def reindex_cmd(state: CliState, check_only: bool) -> None:
     """Rebuild the search index from the database (the index is derived data)."""
     from sqlalchemy import func, select
 
-    from app.services import indexing
+    from app.services.search import indexing
     from archive.models import Product
 
     kho = state.kho()
@@ -45,10 +45,10 @@ def retry_cmd(state: CliState, file_ids: tuple[int, ...]) -> None:
     Files named that are not failed are left as they are; an id that is no file is an
     error (exit 2) and nothing is queued.
     """
-    from app.services import processing
+    from app.services.processing import pipeline
 
     kho = state.kho()
-    ids = processing.retry(kho, list(file_ids) if file_ids else None)
+    ids = pipeline.retry(kho, list(file_ids) if file_ids else None)
     click.echo(_("Queued %d files for processing") % len(ids))
     left = sorted(set(file_ids) - set(ids))
     if left:

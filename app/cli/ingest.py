@@ -41,15 +41,15 @@ def ingest_cmd(state: CliState, paths: tuple[Path, ...], manifest: Optional[Path
     finishes what is not. Exit code: 0 all rows ok or skipped, 1 some row failed
     (or Ctrl-C), 2 usage error.
     """
-    from app.services import bulk
+    from app.services.files import bulk_ingest
 
     kho = state.kho()
-    actor = bulk.ingest_actor(kho, username)
-    batch = bulk.prepare(paths, manifest, skip=bulk.kho_folders(kho))
+    actor = bulk_ingest.ingest_actor(kho, username)
+    batch = bulk_ingest.prepare(paths, manifest, skip=bulk_ingest.kho_folders(kho))
     label = _("Checking") if dry_run else _("Ingesting")
     with click.progressbar(length=len(batch.rows), label=label,
                            file=sys.stderr) as bar:
-        result = bulk.run(kho, actor, batch, dry_run=dry_run, on_row=lambda _row: bar.update(1))
+        result = bulk_ingest.run(kho, actor, batch, dry_run=dry_run, on_row=lambda _row: bar.update(1))
     written = write_qc_report(result, (report or default_report_path(manifest)).absolute())
     _print_summary(result, written)
     if result.interrupted:

@@ -16,12 +16,12 @@ def init_cmd(state: CliState) -> None:
 
     Safe to run again: it only adds what is missing.
     """
-    from app.services import instance
+    from app.services.instance import setup
 
     kho = state.kho(require_secret=False)
-    if instance.ensure_secret(kho.settings):
+    if setup.ensure_secret(kho.settings):
         click.echo(_("Wrote a new secret key to %s") % (kho.settings.instance / "kho.toml"))
-    report = instance.init_instance(kho)
+    report = setup.init_instance(kho)
     click.echo(_("Database: %s") % report.database)
     click.echo(_("Storage: %s") % report.storage)
     click.echo(_("Search index: %s") % report.index)
@@ -29,9 +29,9 @@ def init_cmd(state: CliState) -> None:
         click.echo(_("Search index rebuilt for this version of Kho: %d products") % report.reindexed)
     added = sum(report.seeded.values())
     click.echo(_("Vocabularies: %d entries added") % added)
-    from app.services import jobs
+    from app.services.instance import jobs
 
-    from app.services import leftovers
+    from app.services.common import leftovers
 
     removed = leftovers.clean(kho)   # spool and partial files of killed processes
     if removed.count:
@@ -49,10 +49,10 @@ def init_cmd(state: CliState) -> None:
 def check_cmd(state: CliState) -> None:
     """Check that the database, storage, index and queue answer, and report faulty
     copies of originals and the replica's lag ("degraded"; exit 1)."""
-    from app.services import instance
+    from app.services.instance import setup
 
     kho = state.kho()
-    results = instance.health(kho)
+    results = setup.health(kho)
     for name, status in results.items():
         click.echo(f"{name}: {message(status)}")
     if results.get("database") == "ok":
@@ -64,7 +64,8 @@ def check_cmd(state: CliState) -> None:
 def _report_left_behind(kho) -> None:
     """Leftovers of killed processes and jobs waiting for the queue: reported, not
     failures (start-up of init, serve and worker deals with them)."""
-    from app.services import leftovers, outbox
+    from app.services.common import leftovers
+    from app.services.common import outbox
 
     found = leftovers.find(kho)
     click.echo(_("leftovers: %(n)d files of stopped processes older than an hour "

@@ -1,6 +1,6 @@
 """``kho fixity``, ``kho replicate``, ``kho backup`` and ``kho restore``: preservation.
 
-Thin doors onto ``app.services.fixity``, ``replication`` and ``backup``: they choose
+Thin doors onto ``app.services.preservation.fixity``, ``replication`` and ``backup``: they choose
 what to work on, show a progress bar on standard error and print a summary naming
 every faulty file. Exit codes: 0 when everything is whole (or was repaired), 1 when a
 copy is still faulty, unreadable or not repairable, 2 for a usage error.
@@ -44,7 +44,7 @@ def fixity_cmd(state: CliState, everything: bool, sample: Optional[int],
     Each check is recorded in the file's history. A failed check changes nothing in
     storage; only --repair writes, and only bytes whose SHA-256 is the original's.
     """
-    from app.services import fixity
+    from app.services.preservation import fixity
 
     chosen = sum(1 for v in (everything, sample, product_id) if v)
     if chosen > 1 or (chosen == 0 and since_last is None):
@@ -116,7 +116,7 @@ def replicate_cmd(state: CliState) -> None:
     """Copy to the replica every original it lacks (resumable: run it again after a stop)."""
     from sqlalchemy import distinct, func, select
 
-    from app.services import replication
+    from app.services.preservation import replication
     from archive.models import File
 
     kho = state.kho()
@@ -142,7 +142,7 @@ def backup_cmd(state: CliState, out: Path) -> None:
     """Back up the catalogue while Kho runs: database snapshot, settings without
     secrets, manifest with checksums. Originals stay in storage (the replica is
     their backup)."""
-    from app.services import backup
+    from app.services.preservation import backup
 
     report = backup.backup(state.kho(), out)
     click.echo(_("Backup of %(products)s products and %(files)s files (%(database)s) in "
@@ -157,7 +157,7 @@ def backup_cmd(state: CliState, out: Path) -> None:
 def restore_cmd(state: CliState, folder: Path) -> None:
     """Restore a catalogue backup into this instance's empty database; then run
     `kho init` and `kho reindex`."""
-    from app.services import backup
+    from app.services.preservation import backup
 
     report = backup.restore(state.kho(require_secret=False), folder)
     click.echo(_("Restored %(products)s products and %(files)s files (schema %(schema)s)")

@@ -27,8 +27,8 @@ def report_cmd(state: CliState, year: Optional[int], out: Path, unit: Optional[s
     1 failed, 2 bad option.
     """
     from app.i18n import format_number, gettext_for
-    from app.services.actors import SYSTEM
-    from app.services.reports import report_format, write_report
+    from app.services.access.actors import SYSTEM
+    from app.services.reports.yearly import report_format, write_report
     from archive.errors import ValidationError
 
     try:

@@ -24,8 +24,8 @@ from app.cli.base import CliState, _, handle_errors, pass_state
 def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int, threads: int,
               no_worker: bool) -> None:
     """Serve Kho with a production WSGI server (gunicorn) and a job consumer."""
-    from app.services import jobs
-    from app.services.instance import require_current_schema
+    from app.services.instance import jobs
+    from app.services.instance.setup import require_current_schema
     from app.wsgi_server import serve
     from ingest import children
 
@@ -71,10 +71,10 @@ def worker_cmd(state: CliState, workers: int | None) -> None:
     queue and re-queues work of a consumer that died (kill -9): a file whose claim
     was not renewed for ``job_lease_seconds``.
     """
-    from app.services import jobs
-    from app.services.instance import require_current_schema
+    from app.services.instance import jobs
+    from app.services.instance.setup import require_current_schema
 
-    from app.services.sweeper import Sweeper
+    from app.services.instance.sweeper import Sweeper
 
     kho = state.kho()
     require_current_schema(kho)
@@ -94,7 +94,7 @@ def worker_cmd(state: CliState, workers: int | None) -> None:
 
 
 def _clean_leftovers(kho) -> None:
-    from app.services import leftovers
+    from app.services.common import leftovers
 
     removed = leftovers.clean(kho)
     if removed.count:

@@ -76,7 +76,7 @@ def render(figures: Any, lang: str) -> list[str]:
 
 def _usage_rows(figures: Any, lang: str) -> list[list[str]]:
     from app.i18n import format_number
-    from app.services.stats import usage_by_commune
+    from app.services.stats.plan_progress import usage_by_commune
 
     return [[r.label(lang), format_number(r.broadcasts, lang), format_number(r.downloads, lang)]
             for r in usage_by_commune(figures)]
@@ -102,16 +102,16 @@ def stats_cmd(state: CliState, date_from: Optional[str], date_to: Optional[str],
 
     Exit code: 0 shown, 2 bad option (the message names it).
     """
-    from app.services import stats
-    from app.services.actors import SYSTEM
+    from app.services.stats import plan_progress
+    from app.services.access.actors import SYSTEM
 
     params = {k: v for k, v in (("from", date_from), ("to", date_to), ("unit", unit),
                                 ("commune", commune)) if v}
     if as_filed:
         params["rollup"] = "false"
-    figures = stats.request_stats(state.kho(), SYSTEM, params)
+    figures = plan_progress.request_stats(state.kho(), SYSTEM, params)
     if as_json:
-        click.echo(json.dumps(stats.stats_json(figures), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(plan_progress.stats_json(figures), ensure_ascii=False, indent=2))
         return
     for line in render(figures, state.lang):
         click.echo(line)

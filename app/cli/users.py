@@ -25,7 +25,7 @@ def user_group() -> None:
 def user_add(state: CliState, name: str, role: str, commune: str | None, display_name: str,
              password_stdin: bool) -> None:
     """Add a user NAME with a ROLE (password asked at a prompt)."""
-    from app.services import accounts
+    from app.services.access import accounts
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -49,8 +49,9 @@ def user_password(state: CliState, name: str, password_stdin: bool) -> None:
 
     NAME's browser sessions are signed out; their API tokens stay valid.
     """
-    from app.services import accounts, admin
-    from app.services.actors import SYSTEM
+    from app.services.access import accounts
+    from app.services.access import account_admin
+    from app.services.access.actors import SYSTEM
 
     kho = state.kho()
     user = accounts.actor_by_name(kho, name)     # an unknown NAME fails before the prompt
@@ -58,7 +59,7 @@ def user_password(state: CliState, name: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt(_("New password"), hide_input=True, confirmation_prompt=True)
-    info = admin.set_password(kho, SYSTEM, user.user_id, password)
+    info = account_admin.set_password(kho, SYSTEM, user.user_id, password)
     click.echo(_("New password set for %s; their browser sessions are signed out.")
                % info.username)
 
@@ -70,7 +71,7 @@ def user_password(state: CliState, name: str, password_stdin: bool) -> None:
 @handle_errors
 def user_token(state: CliState, name: str, label: str) -> None:
     """Create a new API token for NAME and print it once."""
-    from app.services import accounts
+    from app.services.access import accounts
 
     token = accounts.create_token(state.kho(), name, label)
     click.echo(_("New API token (shown only once):"), err=True)
@@ -82,7 +83,7 @@ def user_token(state: CliState, name: str, label: str) -> None:
 @handle_errors
 def user_list(state: CliState) -> None:
     """List user accounts."""
-    from app.services import accounts
+    from app.services.access import accounts
 
     for info in accounts.list_users(state.kho()):
         commune = info.commune_code or "-"
@@ -95,7 +96,7 @@ def user_list(state: CliState) -> None:
 @handle_errors
 def user_bootstrap_admin(state: CliState) -> None:
     """Create the first 'admin' account if there is none (used by 'make run')."""
-    from app.services import accounts
+    from app.services.access import accounts
 
     created, path = accounts.ensure_admin(state.kho())
     if created:

@@ -20,7 +20,7 @@ def vocab_list(state: CliState, kind: str | None) -> None:
 
     KIND: kinds, themes, conventions, languages, channels, plan_tasks, communes, units.
     """
-    from app.services import vocabularies
+    from app.services.catalogue import vocabularies
 
     if not kind:
         for name in vocabularies.vocabulary_names():

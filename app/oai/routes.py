@@ -7,8 +7,8 @@ from typing import Iterator
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
-from app.services.oai_provider import respond
-from app.services.records import base_url
+from app.services.oai.provider import respond
+from app.services.records.native import base_url
 
 bp = Blueprint("oai", __name__)
 BLOCK = 64 * 1024      # bytes sent per write: a record per write costs a syscall each

@@ -58,7 +58,7 @@ def _allowed() -> bool:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return False
-    from app.services import accounts
+    from app.services.access import accounts
     from archive.errors import KhoError
 
     try:
@@ -71,7 +71,7 @@ def _allowed() -> bool:
 def metrics_page() -> Response:
     """The Prometheus exposition text; 404 for callers that may not read it."""
     from app import metrics
-    from app.services import operations
+    from app.services.instance import operations
 
     if not _allowed():
         return Response("Not Found\n", 404, mimetype="text/plain")

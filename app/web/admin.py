@@ -85,7 +85,7 @@ def home():
 @bp.route("/users", methods=["GET", "POST"])
 @signed_in
 def users():
-    from app.services import admin
+    from app.services.access import account_admin
 
     actor = current_actor()
     errors: dict[str, str] = {}
@@ -94,7 +94,7 @@ def users():
         form = request.form
         new = {name: form.get(name, "") for name in USER_FIELDS}
         try:
-            info = admin.add_user(kho(), actor, new["username"], new["role"],
+            info = account_admin.add_user(kho(), actor, new["username"], new["role"],
                                   form.get("password", ""), commune=new["commune"],
                                   display_name=new["display_name"])
         except KhoError as exc:
@@ -103,7 +103,7 @@ def users():
             flash(_("User %(name)s added.", name=info.username), "ok")
             return redirect(url_for("admin.users"))
     communes = [c for c in choices("communes") if c[2]]
-    return render_template("admin_users.html", users=admin.list_users(kho(), actor),
+    return render_template("admin_users.html", users=account_admin.list_users(kho(), actor),
                            roles=ROLES, communes=communes, new=new, errors=errors,
                            labels=field_labels(),
                            current_communes={code for code, _name, _current in communes}
@@ -112,20 +112,20 @@ def users():
 
 def _username(user_id: int) -> str:
     """The login name of user ``user_id`` ("" if none), to name the row in a message."""
-    from app.services import admin
+    from app.services.access import account_admin
 
-    return next((u.username for u in admin.list_users(kho(), current_actor())
+    return next((u.username for u in account_admin.list_users(kho(), current_actor())
                  if u.id == user_id), "")
 
 
 @bp.route("/users/<int:user_id>", methods=["POST"])
 @signed_in
 def update_user(user_id: int):
-    from app.services import admin
+    from app.services.access import account_admin
 
     form = request.form
     try:
-        info = admin.update_user(kho(), current_actor(), user_id,
+        info = account_admin.update_user(kho(), current_actor(), user_id,
                                  role=form.get("role") or None,
                                  active=form.get("active") == "on",
                                  commune=form.get("commune"))
@@ -140,11 +140,12 @@ def update_user(user_id: int):
 @signed_in
 def set_password(user_id: int):
     """An admin sets a new password; the user's browser sessions are signed out."""
-    from app.services import accounts, admin
+    from app.services.access import accounts
+    from app.services.access import account_admin
 
     actor = current_actor()
     try:
-        info = admin.set_password(kho(), actor, user_id, request.form.get("password", ""))
+        info = account_admin.set_password(kho(), actor, user_id, request.form.get("password", ""))
     except KhoError as exc:
         _flash_error(exc, _username(user_id), password=_("New password"))
     else:
@@ -158,17 +159,18 @@ def set_password(user_id: int):
 @bp.route("/tokens", methods=["GET", "POST"])
 @signed_in
 def tokens():
-    from app.services import accounts, admin
+    from app.services.access import accounts
+    from app.services.access import account_admin
 
     actor = current_actor()
     new_token = ""
     if request.method == "POST":
         try:
-            new_token = admin.create_token(kho(), actor, request.form.get("username", ""),
+            new_token = account_admin.create_token(kho(), actor, request.form.get("username", ""),
                                            request.form.get("label", ""))
         except KhoError as exc:
             _flash_error(exc)
-    response = render_template("admin_tokens.html", tokens=admin.list_tokens(kho(), actor),
+    response = render_template("admin_tokens.html", tokens=account_admin.list_tokens(kho(), actor),
                                users=accounts.list_users(kho()), new_token=new_token)
     return response, 200, {"Cache-Control": "no-store"}
 
@@ -177,14 +179,14 @@ def tokens():
 @signed_in
 def revoke_token(token_id: int):
     """GET (or a POST without ``confirm=yes``) asks first; POST ``confirm=yes`` revokes."""
-    from app.services import admin
+    from app.services.access import account_admin
 
     actor = current_actor()
     if request.method == "POST" and request.form.get("confirm") == "yes":
-        admin.revoke_token(kho(), actor, token_id)
+        account_admin.revoke_token(kho(), actor, token_id)
         flash(_("Token revoked."), "ok")
         return redirect(url_for("admin.tokens"))
-    return render_template("admin_token_revoke.html", t=admin.token_info(kho(), actor, token_id))
+    return render_template("admin_token_revoke.html", t=account_admin.token_info(kho(), actor, token_id))
 
 
 @bp.route("/vocabularies")
@@ -196,7 +198,7 @@ def vocabularies():
 
 
 def _flags_of(form, name: str) -> dict[str, bool]:
-    from app.services.admin_vocabulary import FLAGS
+    from app.services.catalogue.vocabulary_admin import FLAGS
 
     return {flag: form.get(flag) == "on" for flag in FLAGS.get(name, ())}
 
@@ -204,7 +206,7 @@ def _flags_of(form, name: str) -> dict[str, bool]:
 @bp.route("/vocabularies/<name>", methods=["GET", "POST"])
 @signed_in
 def vocabulary(name: str):
-    from app.services import admin_vocabulary as vocab
+    from app.services.catalogue import vocabulary_admin as vocab
 
     actor = current_actor()
     errors: dict[str, str] = {}
@@ -247,7 +249,7 @@ def vocabulary(name: str):
 @bp.route("/units", methods=["GET", "POST"])
 @signed_in
 def units():
-    from app.services import admin_vocabulary as vocab
+    from app.services.catalogue import vocabulary_admin as vocab
 
     actor = current_actor()
     level = request.args.get("level") or None

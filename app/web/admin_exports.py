@@ -12,7 +12,7 @@ bp = Blueprint("admin_exports", __name__, url_prefix="/admin/exports")
 @signed_in
 def receipts():
     """Newest receipts first; PermissionDenied (403) for roles that may not export."""
-    from app.services import exports
+    from app.services.exports import packages
 
-    rows = exports.receipt_rows(kho(), current_actor())
+    rows = packages.receipt_rows(kho(), current_actor())
     return render_template("admin_exports.html", receipts=rows)

@@ -15,17 +15,17 @@ bp = Blueprint("admin_preservation", __name__, url_prefix="/admin/preservation")
 @signed_in
 def overview():
     """Faulty files first (product, file, copy, what was found); 403 for non-admins."""
-    from app.services import preservation
+    from app.services.preservation import status
 
     return render_template("admin_preservation.html",
-                           view=preservation.overview(kho(), current_actor()))
+                           view=status.overview(kho(), current_actor()))
 
 
 def alert() -> Optional[dict[str, int]]:
     """For base.html: the banner's counts for an admin, None for everyone else."""
-    from app.services import preservation
+    from app.services.preservation import status
 
     try:
-        return preservation.alert(kho(), current_actor())
+        return status.alert(kho(), current_actor())
     except Exception:  # noqa: BLE001 - an error page must render even when the database is down
         return None

@@ -13,7 +13,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _limiter():
-    from app.services.ratelimit import LoginRateLimiter
+    from app.services.access.sign_in_limit import LoginRateLimiter
 
     app = current_app._get_current_object()
     if "kho_login_limiter" not in app.extensions:
@@ -24,8 +24,8 @@ def _limiter():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    from app.services import accounts
-    from app.services.ratelimit import TooManyAttempts
+    from app.services.access import accounts
+    from app.services.access.sign_in_limit import TooManyAttempts
 
     target = safe_next(request.values.get("next"))
     if request.method == "GET":
@@ -45,7 +45,7 @@ def login():
         return render_template("login.html", next=target, username=username,
                                error=error_message(exc)), 401
     limiter.succeeded(address, username)
-    from app.services.browser_sessions import open_session
+    from app.services.access.browser_sessions import open_session
 
     session.clear()
     session["uid"] = actor.user_id
@@ -62,7 +62,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Sign out: the server forgets this browser session, so its cookie is worthless."""
-    from app.services.browser_sessions import close_session
+    from app.services.access.browser_sessions import close_session
 
     close_session(kho(), session.get(SESSION_TOKEN))
     session.clear()
@@ -75,7 +75,7 @@ def choose_language(code: str):
 
     The account keeps it so that signing in on another device brings it along.
     """
-    from app.services import accounts
+    from app.services.access import accounts
 
     response = make_response(redirect(safe_next(request.args.get("next"), "/")))
     if code in LOCALES:

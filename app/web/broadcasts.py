@@ -64,7 +64,7 @@ def _product_page_in_place(product_id: int, outcome: dict[str, Any], status: int
 @bp.route("/products/<int:product_id>/broadcasts", methods=["POST"])
 @signed_in
 def log(product_id: int):
-    from app.services.broadcasts import log_broadcast
+    from app.services.broadcasts.log import log_broadcast
 
     form = request.form
     values = {name: form.get(name, "") for name in ("aired_on", "commune", "note")}
@@ -86,7 +86,7 @@ def log(product_id: int):
 def withdraw(broadcast_id: int):
     """Withdraw a log (the confirming button of the "Withdraw…" control); back to the
     product page, or to the list (``back=list``, its filters kept)."""
-    from app.services.broadcast_withdrawal import get_broadcast, withdraw_broadcast
+    from app.services.broadcasts.withdrawal import get_broadcast, withdraw_broadcast
 
     actor = current_actor()
     to_list = request.form.get("back") == "list"
@@ -115,7 +115,7 @@ def _withdrawn_message(row: dict[str, Any]) -> str:
 def _withdrawn_outcome(product_id: Optional[int]) -> Optional[dict[str, Any]]:
     """``?withdrawn=<id>``: the log withdrawn just now, said plainly (nothing if the
     id is not a withdrawn log of this product that the reader may see)."""
-    from app.services.broadcast_withdrawal import get_broadcast
+    from app.services.broadcasts.withdrawal import get_broadcast
 
     withdrawn = request.args.get("withdrawn", type=int)
     if withdrawn is None:
@@ -150,7 +150,7 @@ def broadcast_outcome(product_id: int, rows: list[dict[str, Any]]) -> Optional[d
 def broadcast_airable(files: list[dict[str, Any]]) -> bool:
     """Whether the product with these files may be logged as aired (a broadcast MP3
     or a playable video proxy): the form is shown only then."""
-    from app.services.broadcasts import airable
+    from app.services.broadcasts.log import airable
 
     return airable(files)
 
@@ -159,7 +159,7 @@ def broadcast_airable(files: list[dict[str, Any]]) -> bool:
 @signed_in
 def list_page(outcome: Optional[dict[str, Any]] = None):
     """Broadcast logs per commune (commune staff: their own), filter by year."""
-    from app.services.broadcasts import list_broadcasts, names_commune
+    from app.services.broadcasts.log import list_broadcasts, names_commune
 
     actor = current_actor()
     args = request.form if request.method == "POST" else request.args

@@ -31,7 +31,7 @@ def kho():
 def local_today() -> date:
     """Today where Kho's users are (setting ``timezone``), for what a page prefills or
     shows as an example (placeholders follow the current year, not a year in a file)."""
-    from app.services.clock import local_today as today_in
+    from app.services.common.clock import local_today as today_in
 
     return today_in(kho().settings)
 
@@ -50,7 +50,7 @@ def current_actor():
     set again (its stamp no longer matches).
     """
     if "actor" not in g:
-        from app.services.browser_sessions import actor_for_session
+        from app.services.access.browser_sessions import actor_for_session
 
         g.actor = actor_for_session(kho(), session.get("uid"), session.get(SESSION_STAMP),
                                     session.get(SESSION_TOKEN))

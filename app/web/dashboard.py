@@ -2,7 +2,7 @@
 the per-year trend with its projection to 2028, breakdowns and what to do next.
 
 Office and admin accounts only (others get the 403 page). The filters are a GET form,
-so a view can be bookmarked or sent. Numbers come from :mod:`app.services.stats`, the
+so a view can be bookmarked or sent. Numbers come from :mod:`app.services.stats.plan_progress`, the
 same as ``GET /api/v1/stats`` and ``kho stats``.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Optional
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
-from app.services.stats_figures import FULL_TARGETS
+from app.services.stats.figures import FULL_TARGETS
 from app.web.charts import gauge, trend
 from app.web.common import current_actor, error_message, kho, signed_in
 from app.web.labels import choices
@@ -28,7 +28,7 @@ REPORT_ENDPOINT = "report.download"     # app/web/report.py (the yearly report e
 
 
 def _params() -> dict[str, str]:
-    from app.services.stats import PARAMS
+    from app.services.stats.plan_progress import PARAMS
 
     return {k: request.args.get(k, "").strip() for k in PARAMS if request.args.get(k, "").strip()}
 
@@ -42,7 +42,7 @@ def _report_year(figures: Any) -> int:
 
 
 def _trend_chart(figures: Any) -> Any:
-    from app.services.stats import PLAN_FIRST_YEAR, TARGET_YEAR
+    from app.services.stats.plan_progress import PLAN_FIRST_YEAR, TARGET_YEAR
 
     rows = [r for r in figures.by_year
             if PLAN_FIRST_YEAR <= r.year <= figures.today.year and r.total]
@@ -73,8 +73,8 @@ def _cards(figures: Any) -> list[dict[str, Any]]:
 @signed_in
 def dashboard_page():
     """The dashboard for the filters in the query string."""
-    from app.services.stats import request_stats, usage_by_commune
-    from app.services.stats_actions import request_next_steps
+    from app.services.stats.plan_progress import request_stats, usage_by_commune
+    from app.services.stats.next_steps import request_next_steps
 
     actor = current_actor()
     actor.require("stats.view")          # 403 page for producer and commune accounts

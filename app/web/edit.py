@@ -17,7 +17,7 @@ bp = Blueprint("edit", __name__)
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 @signed_in
 def edit_product(product_id: int):
-    from app.services.products import update_product
+    from app.services.catalogue.products import update_product
 
     actor = current_actor()
     actor.require("product.edit")
@@ -73,7 +73,7 @@ def delete_product(product_id: int):
     report): the page says so before anyone tries, without a delete button, and a
     POST refused for that reason (a log added meanwhile) shows the same page (409).
     """
-    from app.services.products import delete_product as delete
+    from app.services.catalogue.products import delete_product as delete
 
     actor = current_actor()
     actor.require("product.delete")
@@ -97,7 +97,7 @@ def delete_product(product_id: int):
 def dismiss_suggestion(product_id: int):
     """Dismiss one suggested theme/convention (``dismiss=theme:code``) for good: it is
     not suggested again for this product, even after its files are processed again."""
-    from app.services.tagging import dismiss
+    from app.services.catalogue.suggestions import dismiss
     from app.web.common import error_message
     from app.web.labels import suggestion_label
 

@@ -42,7 +42,7 @@ def _http_error(error: HTTPException):
     if status < 400:
         return error
     if status == 413:   # a chunked body grew past the request limit while being read
-        from app.services.intake import request_too_large
+        from app.services.files.intake import request_too_large
 
         return _kho_error(request_too_large(kho().settings))
     message = _(HTTP_MESSAGES.get(status, "Something went wrong."))
@@ -77,11 +77,11 @@ def _reject_oversized_body():
     """Refuse a body declared larger than one request may carry before reading it, and
     stop reading a chunked one that grows past that (413).
 
-    The cap (:func:`app.services.intake.request_limit`) is generous: several files at
+    The cap (:func:`app.services.files.intake.request_limit`) is generous: several files at
     the per-file limit ``max_upload_bytes``, which intake enforces on each file while
     streaming it, naming the file and keeping the others of the same request.
     """
-    from app.services.intake import request_limit, request_too_large
+    from app.services.files.intake import request_limit, request_too_large
 
     settings = kho().settings
     limit = request_limit(settings)

@@ -1,6 +1,6 @@
 """A product's history as sentences in the reader's language.
 
-:func:`app.services.products.product_history` gives audited edits (field ->
+:func:`app.services.catalogue.products.product_history` gives audited edits (field ->
 [old, new] with vocabulary and unit *codes*) and provenance events (step names such as
 ``broadcast`` or ``probe``, tools, outcomes, raw detail). Here each becomes one plain
 sentence: "Nguyễn Thu Hà đã sửa: Ngôn ngữ: Tiếng Việt → Tiếng Việt, Tiếng Xơ Đăng",
@@ -62,7 +62,7 @@ STEPS = {
 _AIRED = re.compile(r"aired on (\d{4}-\d{2}-\d{2}) by (\S+)")
 _NO_TEXT_LAYER = "no text layer"
 # a confirmed tag suggestion is audited as field -> [None, "+<code> (confirmed)"],
-# a dismissed one as field -> [None, "-<code> (dismissed)"] (app.services.tagging)
+# a dismissed one as field -> [None, "-<code> (dismissed)"] (app.services.catalogue.suggestions)
 _SUGGESTION = re.compile(r"([+-])(\S+) \((\w+)\)")
 
 

@@ -14,7 +14,7 @@ from app.web.common import kho
 from app.web.formatting import locale_code
 
 TTL_SECONDS = 60.0
-# facet / form field -> vocabulary name of app.services.vocabularies
+# facet / form field -> vocabulary name of app.services.catalogue.vocabularies
 FIELD_VOCABULARY = {"kind": "kinds", "languages": "languages", "themes": "themes",
                     "conventions": "conventions", "plan_task": "plan_tasks",
                     "lead_unit": "units", "cooperating_units": "units",
@@ -33,8 +33,8 @@ def forget() -> None:
 
 
 def entries(name: str) -> list:
-    """Entries of vocabulary ``name`` (see app.services.vocabularies.list_vocabulary)."""
-    from app.services.vocabularies import list_vocabulary
+    """Entries of vocabulary ``name`` (see app.services.catalogue.vocabularies.list_vocabulary)."""
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     cache = _cache()
     with _lock:

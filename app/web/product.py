@@ -25,7 +25,7 @@ CATEGORY_ORDER = {"video": 0, "audio": 1, "image": 2, "pdf": 3, "text": 4}
 
 def _text_excerpt(product_id: int, file: dict) -> str:
     """The first TEXT_PREVIEW_BYTES of a file's extracted text ("" if none)."""
-    from app.services.downloads import open_rendition
+    from app.services.files.downloads import open_rendition
 
     if not any(r["name"] == "text" for r in file["renditions"]):
         return ""
@@ -44,9 +44,9 @@ def _broadcast_file(files: list[dict]) -> dict | None:
 @bp.route("/products/<int:product_id>")
 @signed_in
 def product_page(product_id: int):
-    from app.services.products import product_history
-    from app.services.clock import local_today
-    from app.services.views import download_name, extension_for, shows_technical_details
+    from app.services.catalogue.products import product_history
+    from app.services.common.clock import local_today
+    from app.services.catalogue.product_view import download_name, extension_for, shows_technical_details
 
     actor = current_actor()
     product = product_view(product_id)   # NotFound for what search hides from the actor
@@ -96,7 +96,7 @@ def file_bytes(product_id: int, file_id: int, rendition: str):
     ``?download=1`` sends it as an attachment with the safe name ``<id>-<slug>.<ext>``.
     With S3 storage the browser is redirected to a short-lived presigned URL.
     """
-    from app.services.downloads import RangeNotSatisfiable, open_rendition, parse_range
+    from app.services.files.downloads import RangeNotSatisfiable, open_rendition, parse_range
     from archive.storage import content_disposition
 
     download = open_rendition(kho(), current_actor(), product_id, file_id, rendition,
@@ -143,7 +143,7 @@ def pdf_page(product_id: int, file_id: int, page: str):
     """One page of a PDF to read on a phone: its image, "Trang 3/12", links to the
     previous and next page (plain links: no script needed). A page that does not exist
     answers 404 with the page count and a link to the first page."""
-    from app.services.pdf_pages import check_page, pdf_pages
+    from app.services.files.pdf_pages import check_page, pdf_pages
     from archive.errors import NotFound
 
     doc = pdf_pages(kho(), current_actor(), product_id, file_id)
@@ -163,7 +163,7 @@ def pdf_page(product_id: int, file_id: int, page: str):
 @signed_in
 def pdf_page_image(product_id: int, file_id: int, page: str):
     """The JPEG of one PDF page (rendered on first request, then kept in storage)."""
-    from app.services.pdf_pages import page_image
+    from app.services.files.pdf_pages import page_image
 
     number = _page_number(page)
     image = page_image(kho(), current_actor(), product_id, file_id, number)

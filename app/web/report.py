@@ -25,8 +25,8 @@ def download(fmt: str):
     PermissionDenied (403) for producer and commune accounts; ValidationError (422)
     for a year that is not one.
     """
-    from app.services.reports import MEDIA_TYPES, report_filename, write_report
-    from app.services.parameters import parse_year
+    from app.services.reports.yearly import MEDIA_TYPES, report_filename, write_report
+    from app.services.common.parameters import parse_year
 
     runtime, actor = kho(), current_actor()
     actor.require("stats.view")

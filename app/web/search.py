@@ -74,8 +74,8 @@ def _facet_groups(result, args: MultiDict) -> list[dict]:
 @bp.route("/search")
 @signed_in
 def search_page():
-    from app.services import search as search_service
-    from app.services.views import thumbnails
+    from app.services.search import queries as search_service
+    from app.services.catalogue.product_view import thumbnails
 
     args = request.args.copy()
     args.poplist("lang")

@@ -28,7 +28,7 @@ bp = Blueprint("upload", __name__)
 @bp.route("/products/new", methods=["GET", "POST"])
 @signed_in
 def new_product():
-    from app.services.products import create_product
+    from app.services.catalogue.products import create_product
 
     actor = current_actor()
     actor.require("product.create")
@@ -100,7 +100,7 @@ def _notices(got) -> list[dict]:
 
 def _receive_one(product_id: int, stream, filename: str,
                  declared_size: int | None = None) -> dict:
-    from app.services.intake import receive
+    from app.services.files.intake import receive
 
     got = receive(kho(), current_actor(), product_id, stream, filename,
                   declared_size=declared_size)
@@ -171,7 +171,7 @@ def _back_to(product_id: int):
 @signed_in
 def retry_file(product_id: int, file_id: int):
     """Thử lại: process a failed file again (producers and admins)."""
-    from app.services.failed_files import retry_file as retry
+    from app.services.files.failed_files import retry_file as retry
 
     try:
         queued, name = retry(kho(), current_actor(), product_id, file_id)
@@ -189,7 +189,7 @@ def retry_file(product_id: int, file_id: int):
 @signed_in
 def remove_file(product_id: int, file_id: int):
     """Gỡ tệp: remove a failed file from the product (its record stays in the history)."""
-    from app.services.failed_files import remove_file as remove
+    from app.services.files.failed_files import remove_file as remove
 
     try:
         removed = remove(kho(), current_actor(), product_id, file_id)
@@ -205,7 +205,7 @@ def remove_file(product_id: int, file_id: int):
 @signed_in
 def confirm_suggestions(product_id: int):
     """Confirm the ticked suggested themes/conventions (values ``theme:code``)."""
-    from app.services.tagging import confirm
+    from app.services.catalogue.suggestions import confirm
 
     chosen = request.form.getlist("confirm")
     for value in chosen:

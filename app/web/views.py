@@ -36,21 +36,21 @@ def media_url(product_id: int, file_id: int, rendition: str, download: bool = Fa
 
 
 def product_view(product_id: int) -> dict:
-    from app.services.views import product_view as view
+    from app.services.catalogue.product_view import product_view as view
 
     return view(kho(), current_actor(), product_id)
 
 
 def broadcasts_of_product(product_id: int) -> list[dict]:
     """Logs of one product the signed-in user may see (commune staff: their own)."""
-    from app.services.broadcasts import list_broadcasts
+    from app.services.broadcasts.log import list_broadcasts
 
     return list_broadcasts(kho(), current_actor(), product_id=product_id)
 
 
 def communes_for(actor) -> list[tuple[str, str, bool]]:
     """Communes an admin may pick when logging; commune staff log for their own."""
-    from app.services.broadcasts import names_commune
+    from app.services.broadcasts.log import names_commune
 
     if actor is None or not (actor.can("broadcast.log") and names_commune(actor)):
         return []

@@ -34,9 +34,9 @@ def site(tmp_path_factory) -> Iterator[Site]:
     from waitress import create_server
 
     from app import create_app
-    from app.services.accounts import add_user
-    from app.services.instance import init_instance
-    from app.services.vocabularies import list_vocabulary
+    from app.services.access.accounts import add_user
+    from app.services.instance.setup import init_instance
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     settings = make_settings(tmp_path_factory.mktemp("browser") / "instance")
     app = create_app(settings)

@@ -27,10 +27,10 @@ BLOCKING = {"serious", "critical"}
 @pytest.fixture(scope="module")
 def catalogue(site, tmp_path_factory) -> dict[str, int]:
     """A radio feature with a ready audio file and a poster, made through the services."""
-    from app.services.accounts import actor_by_name
-    from app.services.intake import receive
-    from app.services.products import create_product
-    from app.services.vocabularies import list_vocabulary
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     kho = site.kho
     producer = actor_by_name(kho, "producer1")

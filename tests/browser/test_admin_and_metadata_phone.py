@@ -20,16 +20,16 @@ PHONE = {"width": 360, "height": 780}
 def prepared(site, tmp_path_factory):
     """A token with a long label, an export receipt and an aired product, so the
     tables have rows to fit."""
-    from app.services import exports
-    from app.services.accounts import actor_by_name, create_token
-    from app.services.products import create_product
+    from app.services.exports import packages
+    from app.services.access.accounts import actor_by_name, create_token
+    from app.services.catalogue.products import create_product
     from archive.models import Broadcast, Unit
     from sqlalchemy import select
 
     kho = site.kho
     create_token(kho, "producer1", "máy quét của Trung tâm Văn hóa – Thông tin huyện")
     revocable = create_token(kho, "admin1", "thử thu hồi")
-    exports.export(kho, exports.OPERATOR_ACTOR, exports.ExportRequest(
+    packages.export(kho, packages.OPERATOR_ACTOR, packages.ExportRequest(
         format="jsonl", out=tmp_path_factory.mktemp("export") / "kho-toan-bo.jsonl"))
     producer = actor_by_name(kho, "producer1")
     aired = create_product(kho, producer, {"title": "Bản tin đã phát", "kind": "radio-feature",
@@ -129,8 +129,8 @@ def test_the_code_pattern_checks_input_in_chromium(site, chromium):
 
 
 def test_a_producer_taps_two_languages_on_a_phone_and_they_are_saved(site, chromium):
-    from app.services.accounts import actor_by_name
-    from app.services.views import product_view
+    from app.services.access.accounts import actor_by_name
+    from app.services.catalogue.product_view import product_view
 
     context, page, _console = _phone(chromium, site, "producer1", touch=True)
     try:
@@ -169,7 +169,7 @@ def test_a_producer_taps_two_languages_on_a_phone_and_they_are_saved(site, chrom
 
 
 def test_an_admin_revokes_a_token_after_the_question(site, chromium, prepared):
-    from app.services.accounts import actor_for_token
+    from app.services.access.accounts import actor_for_token
     from archive.errors import AuthenticationRequired
 
     context, page, _console = _phone(chromium, site, "admin1")

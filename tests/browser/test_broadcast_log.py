@@ -15,9 +15,9 @@ from tests.unit.web.media import wav_file
 @pytest.fixture(scope="module")
 def aired_product(site, tmp_path_factory) -> int:
     """A radio feature whose WAV was processed for real (its broadcast MP3 exists)."""
-    from app.services.accounts import actor_by_name
-    from app.services.intake import receive
-    from app.services.products import create_product
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
 
     producer = actor_by_name(site.kho, "producer1")
     pid = create_product(site.kho, producer, {"title": "Bản tin an toàn giao thông",
@@ -36,7 +36,7 @@ def _near(page, first: str, second: str) -> float:
 
 
 def test_commune_logs_and_withdraws_a_broadcast_on_a_phone(site, sign_in, aired_product):
-    from app.services.clock import local_today
+    from app.services.common.clock import local_today
 
     page = sign_in("xa1", width=360)
     page.goto(f"{site.url}/products/{aired_product}")

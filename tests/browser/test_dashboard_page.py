@@ -11,7 +11,7 @@ from tests.unit.test_stats import _build
 
 @pytest.fixture(scope="module")
 def office(site):
-    from app.services.accounts import add_user
+    from app.services.access.accounts import add_user
 
     add_user(site.kho, "office1", "office", PASSWORD, display_name="Phòng VH-TT")
     _build(site.kho)

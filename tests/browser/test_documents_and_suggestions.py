@@ -19,8 +19,8 @@ ARTICLE = ["Bảo vệ trẻ em và bình đẳng giới ở Kon Rẫy",
 
 @pytest.fixture(scope="module")
 def product(site):
-    from app.services.accounts import actor_by_name
-    from app.services.products import create_product
+    from app.services.access.accounts import actor_by_name
+    from app.services.catalogue.products import create_product
 
     return create_product(site.kho, actor_by_name(site.kho, "producer1"),
                           {"title": "Bài viết tháng 6"})
@@ -44,10 +44,10 @@ def test_an_uploaded_docx_is_read_shown_and_found(site, sign_in, product, tmp_pa
 
 
 def test_dismissing_a_suggestion_on_a_phone(site, sign_in, tmp_path):
-    from app.services import processing
-    from app.services.accounts import actor_by_name
-    from app.services.intake import receive
-    from app.services.products import create_product
+    from app.services.processing import pipeline
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
 
     producer = actor_by_name(site.kho, "producer1")
     pid = create_product(site.kho, producer, {"title": "Kịch bản phát thanh số 7"})
@@ -66,7 +66,7 @@ def test_dismissing_a_suggestion_on_a_phone(site, sign_in, tmp_path):
     assert page.locator('[data-suggestion="convention:CEDAW"]').count() == 0
     assert page.locator('[data-suggestion="convention:CRC"]').count() == 1   # others stay
     _fits(page, 360)
-    assert processing.process_file(site.kho, file_id, force=True) == "ready"
+    assert pipeline.process_file(site.kho, file_id, force=True) == "ready"
     page.reload()
     assert page.locator('[data-suggestion="convention:CEDAW"]').count() == 0
     assert page.locator('[data-suggestion="convention:CRC"]').count() == 1

@@ -25,8 +25,8 @@ RECORD_STATES = """() => {
 
 
 def _product(site, title: str, kind: str = "radio-feature") -> int:
-    from app.services.accounts import actor_by_name
-    from app.services.products import create_product
+    from app.services.access.accounts import actor_by_name
+    from app.services.catalogue.products import create_product
 
     return create_product(site.kho, actor_by_name(site.kho, "producer1"),
                           {"title": title, "kind": kind})
@@ -79,8 +79,8 @@ def test_a_phone_shows_no_drag_and_drop_hint(site, sign_in):
 
 @pytest.mark.parametrize("width", [1280, 360])
 def test_retry_then_remove_a_failed_file(site, sign_in, tmp_path, width):
-    from app.services.accounts import actor_by_name
-    from app.services.intake import receive
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.intake import receive
 
     producer = actor_by_name(site.kho, "producer1")
     pid = _product(site, f"Phóng sự có tệp hỏng ({width} px)")

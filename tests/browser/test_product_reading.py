@@ -28,9 +28,9 @@ def without_script(site, chromium):
 
 @pytest.fixture(scope="module")
 def pdf_product(site, tmp_path_factory):
-    from app.services.accounts import actor_by_name
-    from app.services.intake import receive
-    from app.services.products import create_product
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
     from tests.unit.ingest.media_factory import text_pdf
 
     producer = actor_by_name(site.kho, "producer1")

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.browser
 def airable(site, tmp_path_factory) -> dict[str, int]:
     """A radio feature with a processed WAV (broadcast MP3, waveform), two posters, two
     file-less drafts; all about "quyền trẻ em"."""
-    from app.services.accounts import actor_by_name
-    from app.services.indexing import update_now
-    from app.services.intake import receive
-    from app.services.products import create_product
+    from app.services.access.accounts import actor_by_name
+    from app.services.search.indexing import update_now
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
 
     kho = site.kho
     producer = actor_by_name(kho, "producer1")

@@ -22,8 +22,8 @@ CRC = '[data-suggestion="convention:CRC"]'
 @pytest.mark.parametrize("width", [1280, 360])
 def test_a_suggestion_is_dismissed_on_the_upload_page_right_after_processing(
         site, sign_in, tmp_path, width):
-    from app.services.accounts import actor_by_name
-    from app.services.products import create_product
+    from app.services.access.accounts import actor_by_name
+    from app.services.catalogue.products import create_product
 
     pid = create_product(site.kho, actor_by_name(site.kho, "producer1"),
                          {"title": f"Kịch bản tải lên {width}"})

@@ -17,7 +17,7 @@ def kho(tmp_path, pg_url) -> Iterator:
     this folder run unchanged against PostgreSQL.
     """
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
 
     runtime = Kho(make_settings(tmp_path / "instance", database_url=pg_url))
     init_instance(runtime)

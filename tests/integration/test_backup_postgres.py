@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.bootstrap import Kho
-from app.services import backup, fixity, search
+from app.services.preservation import backup
+from app.services.preservation import fixity
+from app.services.search import queries
 from archive.errors import Conflict
 from tests import services
 from tests.conftest import make_settings
@@ -29,7 +31,7 @@ def test_recovery_drill_on_postgres_and_s3(tmp_path, pg_url, second_pg_url, s3_e
     new = recovery_drill(tmp_path, old, dict(database_url=second_pg_url, **engines))
     assert (tmp_path / "backup" / "catalogue.pgdump").is_file()
     assert "database_url" in (tmp_path / "backup" / "settings.toml").read_text()
-    hits = search.search(new, PRODUCER, {"q": "phong chong tra tan"})
+    hits = queries.search(new, PRODUCER, {"q": "phong chong tra tan"})
     assert [h.title for h in hits.hits][:1] == ["Phòng chống tra tấn"]
     assert not fixity.run(new, fixity.select_targets(new)).faulty
     with pytest.raises(Conflict):           # a catalogue is never overwritten

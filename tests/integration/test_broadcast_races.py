@@ -32,8 +32,8 @@ def settings(tmp_path: Path, pg_url: str):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def race_kho(request, tmp_path: Path) -> Iterator:
     from app.bootstrap import Kho
-    from app.services import accounts
-    from app.services.instance import init_instance
+    from app.services.access import accounts
+    from app.services.instance.setup import init_instance
 
     extra = {"queue_url": ""}
     if request.param == "postgresql":
@@ -48,8 +48,8 @@ def race_kho(request, tmp_path: Path) -> Iterator:
 
 
 def _airable(kho) -> int:
-    from app.services.accounts import actor_by_name
-    from app.services.products import create_product
+    from app.services.access.accounts import actor_by_name
+    from app.services.catalogue.products import create_product
 
     pid = create_product(kho, actor_by_name(kho, "qt"), {"title": "Bản tin pháp luật"})
     give_broadcast_copy(kho, pid)
@@ -82,9 +82,9 @@ def _events(kho, action: str) -> int:
 
 
 def test_parallel_withdrawals_of_one_log_withdraw_it_once(race_kho):
-    from app.services.accounts import actor_by_name
-    from app.services.broadcast_withdrawal import get_broadcast, withdraw_broadcast
-    from app.services.broadcasts import log_broadcast
+    from app.services.access.accounts import actor_by_name
+    from app.services.broadcasts.withdrawal import get_broadcast, withdraw_broadcast
+    from app.services.broadcasts.log import log_broadcast
 
     staff, admin = actor_by_name(race_kho, "daixa"), actor_by_name(race_kho, "qt")
     row = log_broadcast(race_kho, staff, _airable(race_kho), "02/03/2025")
@@ -102,8 +102,8 @@ def test_parallel_withdrawals_of_one_log_withdraw_it_once(race_kho):
 
 
 def test_parallel_logs_of_one_airing_write_one_log(race_kho):
-    from app.services.accounts import actor_by_name
-    from app.services.broadcasts import list_broadcasts, log_broadcast
+    from app.services.access.accounts import actor_by_name
+    from app.services.broadcasts.log import list_broadcasts, log_broadcast
 
     staff = actor_by_name(race_kho, "daixa")
     pid = _airable(race_kho)
@@ -114,9 +114,9 @@ def test_parallel_logs_of_one_airing_write_one_log(race_kho):
 
 
 def test_logging_again_while_the_log_is_withdrawn_leaves_one_log_in_force(race_kho):
-    from app.services.accounts import actor_by_name
-    from app.services.broadcast_withdrawal import withdraw_broadcast
-    from app.services.broadcasts import list_broadcasts, log_broadcast
+    from app.services.access.accounts import actor_by_name
+    from app.services.broadcasts.withdrawal import withdraw_broadcast
+    from app.services.broadcasts.log import list_broadcasts, log_broadcast
 
     staff = actor_by_name(race_kho, "daixa")
     pid = _airable(race_kho)

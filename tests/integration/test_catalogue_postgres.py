@@ -16,7 +16,7 @@ from tests.unit.test_migrations import test_migrations_build_exactly_what_the_mo
 def test_vietnamese_text_round_trips_and_migrations_are_idempotent(kho):
     from sqlalchemy import select
 
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
     from archive.models import Unit
 
     init_instance(kho)  # a second run adds nothing and fails nothing

@@ -27,7 +27,7 @@ USERS = ("dai-xa-1", "dai-xa-2")
 def database_settings(request, tmp_path: Path):
     """Settings of an initialised instance on SQLite (file, WAL) or PostgreSQL."""
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
 
     extra = {}
     if request.param == "postgresql":
@@ -43,9 +43,9 @@ def database_settings(request, tmp_path: Path):
 def shared_file(database_settings) -> Iterator[tuple]:
     """(kho, product id, file id) of a stored original, and two commune accounts."""
     from app.bootstrap import Kho
-    from app.services import accounts
-    from app.services.intake import receive
-    from app.services.products import create_product
+    from app.services.access import accounts
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
 
     kho = Kho(database_settings)
     accounts.add_user(kho, "sx", "producer", "mat-khau-dai-du")
@@ -63,8 +63,8 @@ def _download_many(settings, pid: int, fid: int, username: str, rendition: str,
                    count: int, barrier=None) -> int:
     """``count`` downloads by ``username`` in a fresh runtime; returns how many worked."""
     from app.bootstrap import Kho
-    from app.services.accounts import actor_by_name
-    from app.services.downloads import open_rendition
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.downloads import open_rendition
 
     kho = Kho(settings)
     try:
@@ -90,8 +90,8 @@ def _rows(kho) -> list[tuple[str, str, int]]:
 
 
 def test_threads_downloading_one_file_at_once_make_one_row_per_user(shared_file):
-    from app.services.accounts import actor_by_name
-    from app.services.downloads import open_rendition
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.downloads import open_rendition
 
     kho, pid, fid = shared_file
     actors = [actor_by_name(kho, USERS[i % 2]) for i in range(THREADS)]

@@ -13,10 +13,10 @@ from tests.unit.web.conftest import PASSWORD, Browser
 
 def test_presigned_redirects_are_recorded_once_per_day(tmp_path, pg_url, s3_endpoint):
     from app import create_app
-    from app.services import accounts
-    from app.services.instance import init_instance
-    from app.services.intake import receive
-    from app.services.products import create_product
+    from app.services.access import accounts
+    from app.services.instance.setup import init_instance
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
     from archive.usage import DownloadRecord
 
     bucket = new_s3_storage(s3_endpoint).bucket

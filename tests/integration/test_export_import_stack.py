@@ -17,8 +17,10 @@ import bagit
 from sqlalchemy import func, select
 
 from app.bootstrap import Kho
-from app.services import exports, imports, products
-from app.services.instance import init_instance
+from app.services.exports import packages
+from app.services.imports import catalogue_import
+from app.services.catalogue import products
+from app.services.instance.setup import init_instance
 from archive.exports import ImportedProduct
 from archive.models import File, Product
 from tests import export_catalogue
@@ -34,7 +36,7 @@ from tests.unit.test_exports import (  # noqa: F401  (rerun on PostgreSQL)
     test_the_bulk_reader_gives_exactly_the_records_of_the_orm_path,
     test_two_bags_to_the_same_folder_at_once_give_one_bag_and_one_receipt)
 
-OPERATOR = exports.OPERATOR_ACTOR
+OPERATOR = packages.OPERATOR_ACTOR
 
 
 def _target(tmp_path: Path, pg_url: str, s3_endpoint: str) -> Kho:
@@ -46,8 +48,8 @@ def _target(tmp_path: Path, pg_url: str, s3_endpoint: str) -> Kho:
     return kho
 
 
-def _bag(kho: Kho, out: Path, **options) -> exports.ExportResult:
-    return exports.export(kho, OPERATOR, exports.ExportRequest(format="bagit", out=out,
+def _bag(kho: Kho, out: Path, **options) -> packages.ExportResult:
+    return packages.export(kho, OPERATOR, packages.ExportRequest(format="bagit", out=out,
                                                                **options))
 
 
@@ -64,15 +66,15 @@ def test_sqlite_and_folder_to_postgresql_and_s3_keeps_metadata_and_checksums(
     try:
         built = export_catalogue.build(source)
         _bag(source, tmp_path / "from-sqlite", scope="all", with_derivatives=True)
-        dry = imports.import_bag(target, OPERATOR, tmp_path / "from-sqlite", dry_run=True)
+        dry = catalogue_import.import_bag(target, OPERATOR, tmp_path / "from-sqlite", dry_run=True)
         assert dry.created == 3
         with target.transaction() as s:
             assert s.scalar(select(func.count(Product.id))) == 0
-        report = imports.import_bag(target, OPERATOR, tmp_path / "from-sqlite")
+        report = catalogue_import.import_bag(target, OPERATOR, tmp_path / "from-sqlite")
         assert (report.created, report.kept_ids, report.conflicts) == (3, 3, [])
 
         for name, kho in (("a.jsonl", source), ("b.jsonl", target)):
-            exports.export(kho, OPERATOR, exports.ExportRequest(format="jsonl", scope="all",
+            packages.export(kho, OPERATOR, packages.ExportRequest(format="jsonl", scope="all",
                                                                 out=tmp_path / name))
         assert jsonl(tmp_path / "b.jsonl") == jsonl(tmp_path / "a.jsonl")   # same metadata
 
@@ -85,7 +87,7 @@ def test_sqlite_and_folder_to_postgresql_and_s3_keeps_metadata_and_checksums(
                                  f"{built.poster_sha}") as handle:
             assert hashlib.sha256(handle.read()).hexdigest() == built.poster_sha
 
-        again = imports.import_bag(target, OPERATOR, tmp_path / "from-sqlite")
+        again = catalogue_import.import_bag(target, OPERATOR, tmp_path / "from-sqlite")
         assert again.unchanged == 3 and again.created == 0          # nothing duplicated
         with target.transaction() as s:
             assert s.scalar(select(func.count(File.id))) == 2
@@ -103,7 +105,7 @@ def test_a_public_bag_without_derivatives_is_processed_into_s3(tmp_path, pg_url,
     try:
         export_catalogue.build(source)
         _bag(source, tmp_path / "public")
-        report = imports.import_bag(target, OPERATOR, tmp_path / "public")
+        report = catalogue_import.import_bag(target, OPERATOR, tmp_path / "public")
         assert report.created == 2 and report.queued == 1
         with target.transaction() as s:
             [f] = s.scalars(select(File))
@@ -133,7 +135,7 @@ def test_an_import_waits_for_an_edit_of_the_same_product_and_reports_it(tmp_path
         built = export_catalogue.build(source)
         bag = tmp_path / "bag"
         _bag(source, bag, scope="all", with_derivatives=True)
-        imports.import_bag(target, OPERATOR, bag)
+        catalogue_import.import_bag(target, OPERATOR, bag)
         with target.transaction() as s:
             product_id = s.scalar(select(ImportedProduct.product_id)
                                   .where(ImportedProduct.source_id == built.radio))
@@ -153,7 +155,7 @@ def test_an_import_waits_for_an_edit_of_the_same_product_and_reports_it(tmp_path
         editor = threading.Thread(target=edit)
         editor.start()
         assert editing.wait(30)
-        reports.append(imports.import_bag(target, OPERATOR, bag))
+        reports.append(catalogue_import.import_bag(target, OPERATOR, bag))
         editor.join(30)
         [conflict] = reports[0].conflicts
         assert conflict.product_id == product_id and conflict.fields == ("title",)

@@ -21,8 +21,9 @@ def quiet(request, tmp_path: Path) -> Iterator:
     """An instance with two producers and an admin whose jobs wait in the SQLite queue
     file (counted, not run)."""
     from app.bootstrap import Kho
-    from app.services import accounts, jobs
-    from app.services.instance import init_instance
+    from app.services.access import accounts
+    from app.services.instance import jobs
+    from app.services.instance.setup import init_instance
 
     extra = {"queue_url": ""}
     if request.param == "postgresql":
@@ -37,14 +38,15 @@ def quiet(request, tmp_path: Path) -> Iterator:
 
 
 def _actors(kho):
-    from app.services.accounts import actor_by_name
+    from app.services.access.accounts import actor_by_name
 
     return [actor_by_name(kho, "ha"), actor_by_name(kho, "lan")]
 
 
 def _failed(kho) -> tuple[int, int]:
-    from app.services import processing, products
-    from app.services.intake import receive
+    from app.services.processing import pipeline
+    from app.services.catalogue import products
+    from app.services.files.intake import receive
     from archive.models import File
 
     producer = _actors(kho)[0]
@@ -54,7 +56,7 @@ def _failed(kho) -> tuple[int, int]:
     with kho.transaction() as s:
         f = s.get(File, got.file_id)
         f.status, f.problem, f.error_detail = "failed", "video.truncated", "moov atom not found"
-        processing.product_status(f.product)
+        pipeline.product_status(f.product)
     return pid, got.file_id
 
 
@@ -93,7 +95,7 @@ def _waiting_in_outbox(kho) -> int:
 
 
 def test_two_producers_retrying_at_once_queue_one_job(quiet):
-    from app.services.failed_files import retry_file
+    from app.services.files.failed_files import retry_file
     from archive.errors import Conflict
     from archive.models import File
 
@@ -109,7 +111,7 @@ def test_two_producers_retrying_at_once_queue_one_job(quiet):
 
 
 def test_two_producers_removing_at_once_remove_it_once(quiet):
-    from app.services.failed_files import remove_file
+    from app.services.files.failed_files import remove_file
     from archive.errors import NotFound
     from archive.models import File
 
@@ -127,7 +129,7 @@ def test_two_producers_removing_at_once_remove_it_once(quiet):
 
 
 def test_retry_and_remove_at_once_do_one_of_the_two(quiet):
-    from app.services.failed_files import remove_file, retry_file
+    from app.services.files.failed_files import remove_file, retry_file
     from archive.models import File
 
     pid, fid = _failed(quiet)

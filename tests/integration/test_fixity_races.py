@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from app.services import fixity
+from app.services.preservation import fixity
 from archive.models import Event
 from archive.preservation import CopyFixity
 from tests.unit.cli.test_preservation_cli import (  # noqa: F401 - runs here on PostgreSQL

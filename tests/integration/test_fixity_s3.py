@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from app.services import accounts, fixity, preservation, products, replication
-from app.services.actors import Actor
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.preservation import fixity
+from app.services.preservation import status
+from app.services.catalogue import products
+from app.services.preservation import replication
+from app.services.access.actors import Actor
+from app.services.files.intake import receive
 from archive.preservation import MISMATCH, MISSING, PRIMARY, REPLICA
 from tests.conftest import make_settings
 from tests.s3server import new_s3_storage, unique_bucket_name
@@ -23,7 +27,7 @@ PRODUCER = Actor(1, "sx", "producer")
 
 def s3_instance(tmp_path: Path, pg_url: str, endpoint: str, replica_bucket: str | None = None):
     from app import create_app
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
 
     primary = new_s3_storage(endpoint).bucket
     replica = replica_bucket or new_s3_storage(endpoint).bucket
@@ -85,7 +89,7 @@ def test_damage_in_a_bucket_is_found_reported_and_repaired(tmp_path, pg_url, s3_
     assert (bad.copy, bad.verdict) == (copy, MISSING if how == "delete" else MISMATCH)
     health = app.test_client().get("/api/v1/healthz").get_json()
     assert health["status"] == "degraded" and "1 faulty" in health["checks"]["fixity"]
-    [listed] = preservation.faulty_files(kho)
+    [listed] = status.faulty_files(kho)
     assert (listed.file_id, listed.storage_key, listed.copy) == (got.file_id, key, copy)
 
     repaired = fixity.run(kho, fixity.select_targets(kho), repair_faulty=True)
@@ -102,14 +106,14 @@ def test_replica_bucket_unusable_during_intake_then_back(tmp_path, pg_url, s3_en
     data = os.urandom(50_000)
     _, key = add(kho, data)                       # intake goes on without the replica
     assert kho.storage.exists(key)
-    assert preservation.replica_lag(kho).waiting == 1
+    assert status.replica_lag(kho).waiting == 1
     health = app.test_client().get("/api/v1/healthz").get_json()
     assert health["status"] == "degraded" and health["checks"]["replica"].startswith("degraded")
     new_s3_storage(s3_endpoint, bucket=later)     # the replica is back (empty bucket)
     assert replication.drain_outbox(kho).copied == 1
     with kho.replica.open(key) as body:
         assert body.read() == data
-    assert preservation.replica_lag(kho).waiting == 0
+    assert status.replica_lag(kho).waiting == 0
     assert not fixity.run(kho, fixity.select_targets(kho)).faulty
     kho.close()
 

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.integration
 
 def test_pdf_pages_render_from_and_into_the_bucket(tmp_path, pg_url, s3_endpoint):
     from app import create_app
-    from app.services import accounts
-    from app.services.instance import init_instance
-    from app.services.intake import receive
-    from app.services.products import create_product
+    from app.services.access import accounts
+    from app.services.instance.setup import init_instance
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
 
     bucket = new_s3_storage(s3_endpoint).bucket
     app = create_app(make_settings(tmp_path / "instance", database_url=pg_url, storage="s3",

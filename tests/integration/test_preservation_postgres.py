@@ -26,8 +26,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def replicated(tmp_path, pg_url) -> Iterator:
     from app.bootstrap import Kho
-    from app.services import accounts
-    from app.services.instance import init_instance
+    from app.services.access import accounts
+    from app.services.instance.setup import init_instance
 
     runtime = Kho(make_settings(tmp_path / "instance", database_url=pg_url,
                                 replica_storage="local",

@@ -18,7 +18,7 @@ def test_jobs_staged_while_redis_was_down_are_sent_when_it_is_back(tmp_path, pg_
     import redis
 
     from app.bootstrap import Kho
-    from app.services import jobs
+    from app.services.instance import jobs
 
     redis.Redis.from_url(redis_url).flushdb()
     down = make_settings(tmp_path / "instance", database_url=pg_url,

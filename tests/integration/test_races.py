@@ -38,7 +38,7 @@ def race_api(request, tmp_path: Path) -> Iterator[Api]:
 
 
 def _jobs(kho, file_id: int) -> int:
-    from app.services import jobs
+    from app.services.instance import jobs
 
     jobs.register_all(kho)             # the queue can only read jobs it knows
     return sum(1 for args in kho.queue.waiting_args("file.process") if args[0] == file_id)
@@ -57,8 +57,8 @@ def _one_row_one_job(kho, product_id: int, results: list[dict]) -> None:
 
 
 def test_parallel_uploads_of_the_same_bytes_through_the_service(race_api):
-    from app.services.accounts import actor_by_name
-    from app.services.intake import receive
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.intake import receive
 
     kho = race_api.kho
     producer = actor_by_name(kho, "producer")
@@ -97,8 +97,8 @@ def test_parallel_uploads_of_the_same_bytes_through_the_api(race_api):
 
 def _upload_in_process(settings, pid: int, count: int, barrier, data: bytes) -> list[dict]:
     from app.bootstrap import Kho
-    from app.services.accounts import actor_by_name
-    from app.services.intake import receive
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.intake import receive
 
     kho = Kho(settings)
     try:

@@ -12,8 +12,11 @@ import time
 import pytest
 
 from app.bootstrap import Kho
-from app.services import accounts, preservation, products, replication
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.preservation import status
+from app.services.catalogue import products
+from app.services.preservation import replication
+from app.services.files.intake import receive
 from tests.integration.test_scaled_stack import PRODUCER, _env
 from tests.s3server import new_s3_storage, unique_bucket_name
 
@@ -38,7 +41,7 @@ def test_worker_drains_the_replica_outbox_when_the_bucket_is_back(stack_settings
     data = os.urandom(30_000)
     got = receive(kho, PRODUCER, product_id, io.BytesIO(data), "ban-tin.bin")
     key = f"originals/{got.sha256[:2]}/{got.sha256[2:4]}/{got.sha256}"
-    assert preservation.replica_lag(kho).waiting == 1
+    assert status.replica_lag(kho).waiting == 1
     new_s3_storage(s3_endpoint, bucket=later)          # the replica is back
     env = _env(settings) | {"KHO_REPLICA_STORAGE": "s3", "KHO_REPLICA_S3_BUCKET": later,
                             "KHO_REPLICA_S3_ENDPOINT_URL": s3_endpoint,
@@ -47,7 +50,7 @@ def test_worker_drains_the_replica_outbox_when_the_bucket_is_back(stack_settings
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline, nudge = time.monotonic() + 90, time.monotonic() + 15
-        while preservation.replica_lag(kho).waiting and time.monotonic() < deadline:
+        while status.replica_lag(kho).waiting and time.monotonic() < deadline:
             if time.monotonic() > nudge:
                 # Redis db 15 is shared with other test runs, whose consumers may take
                 # the job; Kho itself sends the drain again at every audit run and
@@ -64,7 +67,7 @@ def test_worker_drains_the_replica_outbox_when_the_bucket_is_back(stack_settings
         from archive.preservation import ReplicaOutbox
 
         rows = session.execute(select(ReplicaOutbox.attempts, ReplicaOutbox.last_error)).all()
-    assert preservation.replica_lag(kho).waiting == 0, (rows, output[-2000:])
+    assert status.replica_lag(kho).waiting == 0, (rows, output[-2000:])
     with kho.replica.open(key) as body:
         assert body.read() == data
     kho.close()

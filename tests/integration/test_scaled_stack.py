@@ -12,10 +12,12 @@ import urllib.request
 from PIL import Image
 
 from app.bootstrap import Kho
-from app.services import accounts, jobs, products
-from app.services.actors import Actor
-from app.services.instance import health, init_instance
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.instance import jobs
+from app.services.catalogue import products
+from app.services.access.actors import Actor
+from app.services.instance.setup import health, init_instance
+from app.services.files.intake import receive
 from archive.models import File
 
 PRODUCER = Actor(1, "sx", "producer")
@@ -45,11 +47,11 @@ def _wait_ready(kho: Kho, file_id: int, seconds: float = 90) -> File:
 
 
 def _wait_found(kho: Kho, query: str, seconds: float = 30) -> list[int]:
-    from app.services import search
+    from app.services.search import queries
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        hits = [h.id for h in search.search(kho, PRODUCER, {"q": query}).hits]
+        hits = [h.id for h in queries.search(kho, PRODUCER, {"q": query}).hits]
         if hits:
             return hits
         time.sleep(0.3)
@@ -100,9 +102,9 @@ def test_requeued_work_on_redis_is_harmless_because_files_are_claimed_once(stack
     assert kho.queue.pending_count() == before + 1
     with kho.transaction() as s:
         assert s.get(File, got.file_id).status == "queued"
-    from app.services import processing
+    from app.services.processing import pipeline
 
-    processing.queue_file(kho, got.file_id)   # sent twice (the outbox may): harmless
+    pipeline.queue_file(kho, got.file_id)   # sent twice (the outbox may): harmless
 
-    assert processing.process_file(kho, got.file_id) == "failed"   # the first run claims it
-    assert processing.process_file(kho, got.file_id) == "skipped"  # a duplicate job does not
+    assert pipeline.process_file(kho, got.file_id) == "failed"   # the first run claims it
+    assert pipeline.process_file(kho, got.file_id) == "skipped"  # a duplicate job does not

@@ -37,12 +37,12 @@ class Catalogue:
 
 
 def build(kho) -> Catalogue:
-    from app.services import accounts
-    from app.services.broadcasts import log_broadcast
-    from app.services.downloads import open_rendition
-    from app.services.intake import receive
-    from app.services.products import create_product
-    from app.services.clock import local_today
+    from app.services.access import accounts
+    from app.services.broadcasts.log import log_broadcast
+    from app.services.files.downloads import open_rendition
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
+    from app.services.common.clock import local_today
     from archive.models import File
     from tests.broadcast_copies import give_broadcast_copy
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.services import accounts
+from app.services.access import accounts
 from archive.errors import AuthenticationRequired, Conflict, NotFound, ValidationError
 from archive.models import ApiToken, User
 

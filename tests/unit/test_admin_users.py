@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.services import accounts, admin
-from app.services.ratelimit import LoginRateLimiter, TooManyAttempts
+from app.services.access import accounts
+from app.services.access import account_admin
+from app.services.access.sign_in_limit import LoginRateLimiter, TooManyAttempts
 from archive.errors import AuthenticationRequired, NotFound, PermissionDenied, ValidationError
 from archive.models import Event
 
@@ -28,7 +29,7 @@ def _events(kho, action: str) -> list[str]:
 
 
 def test_admin_sets_a_new_password_the_old_one_stops_working(kho, people):
-    admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, NEW)
+    account_admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, NEW)
     assert accounts.authenticate(kho, "dakkoi", NEW).username == "dakkoi"
     with pytest.raises(AuthenticationRequired):
         accounts.authenticate(kho, "dakkoi", OLD)
@@ -39,13 +40,13 @@ def test_admin_sets_a_new_password_the_old_one_stops_working(kho, people):
 
 def test_a_new_password_changes_the_session_stamp_but_keeps_api_tokens(kho, people):
     uid = people["dakkoi"].user_id
-    from app.services.browser_sessions import actor_for_session, open_session
+    from app.services.access.browser_sessions import actor_for_session, open_session
 
     _, stamp = accounts.sign_in(kho, "dakkoi", OLD)
     browser = open_session(kho, uid)
     token = accounts.create_token(kho, "dakkoi")
     assert actor_for_session(kho, uid, stamp, browser).username == "dakkoi"
-    admin.set_password(kho, people["quantri"], uid, NEW)
+    account_admin.set_password(kho, people["quantri"], uid, NEW)
     assert actor_for_session(kho, uid, stamp, browser) is None
     _, new_stamp = accounts.sign_in(kho, "dakkoi", NEW)
     assert actor_for_session(kho, uid, new_stamp, open_session(kho, uid)).username == "dakkoi"
@@ -58,36 +59,36 @@ def test_a_new_password_lifts_the_sign_in_block(kho, people):
         limiter.attempt("10.0.0.7", "dakkoi")
     with pytest.raises(TooManyAttempts):
         limiter.attempt("10.0.0.7", "dakkoi")
-    admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, NEW)
+    account_admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, NEW)
     limiter.attempt("10.0.0.7", "dakkoi")          # no longer blocked
 
 
 def test_only_admins_set_passwords(kho, people):
     for name in ("dakkoi", "vanphong"):
         with pytest.raises(PermissionDenied):
-            admin.set_password(kho, people[name], people["quantri"].user_id, NEW)
+            account_admin.set_password(kho, people[name], people["quantri"].user_id, NEW)
     assert accounts.authenticate(kho, "quantri", OLD).username == "quantri"
     assert _events(kho, "user.password") == []
 
 
 def test_a_short_password_is_refused_naming_the_field(kho, people):
     with pytest.raises(ValidationError) as err:
-        admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, "ngan")
+        account_admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, "ngan")
     assert err.value.field == "password" and "8" in err.value.message
     assert accounts.authenticate(kho, "dakkoi", OLD).username == "dakkoi"
 
 
 def test_a_password_for_an_unknown_user_is_not_found(kho, people):
     with pytest.raises(NotFound) as err:
-        admin.set_password(kho, people["quantri"], 9999, NEW)
+        account_admin.set_password(kho, people["quantri"], 9999, NEW)
     assert err.value.field == "user"
 
 
 def test_a_commune_account_moves_to_another_current_commune(kho, people):
     uid = people["dakkoi"].user_id
-    info = admin.update_user(kho, people["quantri"], uid, commune="xa-kon-braih-2025")
+    info = account_admin.update_user(kho, people["quantri"], uid, commune="xa-kon-braih-2025")
     assert (info.commune_code, info.commune_name) == ("xa-kon-braih-2025", "Xã Kon Braih")
-    by_gso = admin.update_user(kho, people["quantri"], uid, commune="23479")  # Đăk Rve, GSO code
+    by_gso = account_admin.update_user(kho, people["quantri"], uid, commune="23479")  # Đăk Rve, GSO code
     assert by_gso.commune_code == "xa-dak-rve-2025"
     assert accounts.actor_by_name(kho, "dakkoi").commune_id != people["dakkoi"].commune_id
     assert _events(kho, "user.update") == [
@@ -97,7 +98,7 @@ def test_a_commune_account_moves_to_another_current_commune(kho, people):
 
 def test_a_merged_commune_is_refused_naming_the_commune_field(kho, people):
     with pytest.raises(ValidationError) as err:
-        admin.update_user(kho, people["quantri"], people["dakkoi"].user_id,
+        account_admin.update_user(kho, people["quantri"], people["dakkoi"].user_id,
                           commune="xa-tan-lap")
     assert err.value.field == "commune"
     assert "Tân Lập" in err.value.message and "xa-kon-braih-2025" in err.value.message
@@ -106,12 +107,12 @@ def test_a_merged_commune_is_refused_naming_the_commune_field(kho, people):
 
 def test_a_commune_account_always_keeps_a_commune(kho, people):
     with pytest.raises(ValidationError) as err:
-        admin.update_user(kho, people["quantri"], people["dakkoi"].user_id, commune="")
+        account_admin.update_user(kho, people["quantri"], people["dakkoi"].user_id, commune="")
     assert err.value.field == "commune"
     with pytest.raises(ValidationError) as err:
-        admin.update_user(kho, people["quantri"], people["vanphong"].user_id, role="commune")
+        account_admin.update_user(kho, people["quantri"], people["vanphong"].user_id, role="commune")
     assert err.value.field == "role"
-    moved = admin.update_user(kho, people["quantri"], people["vanphong"].user_id,
+    moved = account_admin.update_user(kho, people["quantri"], people["vanphong"].user_id,
                               role="commune", commune="xa-dak-koi-2025")
     assert (moved.role, moved.commune_code) == ("commune", "xa-dak-koi-2025")
 
@@ -122,21 +123,21 @@ def test_an_account_of_a_merged_commune_can_still_be_disabled(kho, people):
     with kho.transaction() as session:      # an account made before the 2025 merger
         user = session.get(User, people["dakkoi"].user_id)
         user.commune = session.scalar(select(Unit).where(Unit.code == "xa-dak-koi"))
-    info = admin.update_user(kho, people["quantri"], people["dakkoi"].user_id,
+    info = account_admin.update_user(kho, people["quantri"], people["dakkoi"].user_id,
                              role="commune", active=False, commune="xa-dak-koi")
     assert info.commune_code == "xa-dak-koi" and info.active is False
 
 
 def test_an_id_no_database_can_hold_is_simply_not_found(kho, people):
-    from app.services import processing
+    from app.services.processing import pipeline
 
     huge = 10 ** 20                      # a mistyped URL: overflowed the driver (HTTP 500)
     with pytest.raises(NotFound):
-        admin.update_user(kho, people["quantri"], huge, active=False)
+        account_admin.update_user(kho, people["quantri"], huge, active=False)
     with pytest.raises(NotFound):
-        admin.set_password(kho, people["quantri"], huge, "mật khẩu mới 123")
+        account_admin.set_password(kho, people["quantri"], huge, "mật khẩu mới 123")
     with pytest.raises(NotFound):
-        admin.revoke_token(kho, people["quantri"], huge)
+        account_admin.revoke_token(kho, people["quantri"], huge)
     with pytest.raises(NotFound) as err:
-        processing.retry(kho, [huge])
+        pipeline.retry(kho, [huge])
     assert str(huge) in err.value.render(lambda s: s)

@@ -10,10 +10,15 @@ from pathlib import Path
 import pytest
 
 from app.bootstrap import Kho
-from app.services import accounts, backup, fixity, indexing, products, search
-from app.services.actors import Actor
-from app.services.instance import init_instance
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.preservation import backup
+from app.services.preservation import fixity
+from app.services.search import indexing
+from app.services.catalogue import products
+from app.services.search import queries
+from app.services.access.actors import Actor
+from app.services.instance.setup import init_instance
+from app.services.files.intake import receive
 from archive.errors import Conflict, ValidationError
 from tests.conftest import make_settings
 
@@ -55,7 +60,7 @@ def recovery_drill(tmp_path: Path, old: Kho, new_overrides: dict) -> Kho:
 def test_the_recovery_drill_brings_back_catalogue_search_and_originals(tmp_path):
     old, blobs = filled_instance(tmp_path / "instance", tmp_path / "objects")
     new = recovery_drill(tmp_path, old, {})
-    hits = search.search(new, PRODUCER, {"q": "quyen tre em"})
+    hits = queries.search(new, PRODUCER, {"q": "quyen tre em"})
     assert [h.title for h in hits.hits][:1] == ["Quyền trẻ em"]
     report = fixity.run(new, fixity.select_targets(new))
     assert report.objects == 3 and not report.faulty
@@ -66,7 +71,7 @@ def test_the_recovery_drill_brings_back_catalogue_search_and_originals(tmp_path)
 
     from sqlalchemy import select, update
 
-    from app.services import jobs
+    from app.services.instance import jobs
     from archive.base import utcnow
     from archive.models import File
 

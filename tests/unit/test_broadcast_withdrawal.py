@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from app.services import accounts
+from app.services.access import accounts
 from archive.errors import Conflict, NotFound, PermissionDenied
 from tests.broadcast_copies import give_broadcast_copy
 
@@ -31,7 +31,7 @@ def people(kho):
 
 
 def _product(kho, people, title="Bản tin pháp luật", rendition="broadcast") -> int:
-    from app.services.products import create_product
+    from app.services.catalogue.products import create_product
 
     pid = create_product(kho, people["sx"], {"title": title, "kind": "radio-feature",
                                              "languages": ["vie"]})
@@ -41,7 +41,7 @@ def _product(kho, people, title="Bản tin pháp luật", rendition="broadcast")
 
 
 def _today(kho):
-    from app.services.clock import local_today
+    from app.services.common.clock import local_today
 
     return local_today(kho.settings)
 
@@ -51,11 +51,11 @@ def _koi_count(rows) -> int:
 
 
 def test_a_withdrawn_log_no_longer_counts_in_figures_report_lists_or_to_do(kho, people):
-    from app.services.broadcast_withdrawal import withdraw_broadcast
-    from app.services.broadcasts import list_broadcasts, log_broadcast
-    from app.services.report_products import product_lines
-    from app.services.stats import Scope, request_stats, year_scope
-    from app.services.stats_actions import request_next_steps
+    from app.services.broadcasts.withdrawal import withdraw_broadcast
+    from app.services.broadcasts.log import list_broadcasts, log_broadcast
+    from app.services.reports.product_list import product_lines
+    from app.services.stats.plan_progress import Scope, request_stats, year_scope
+    from app.services.stats.next_steps import request_next_steps
 
     office, staff, today = people["vp"], people["daixa"], _today(kho)
     first, second = _product(kho, people), _product(kho, people, "Phóng sự")
@@ -79,8 +79,8 @@ def test_a_withdrawn_log_no_longer_counts_in_figures_report_lists_or_to_do(kho, 
 
 
 def test_the_author_may_withdraw_on_the_day_an_admin_any_time(kho, people):
-    from app.services.broadcast_withdrawal import withdraw_broadcast
-    from app.services.broadcasts import list_broadcasts, log_broadcast
+    from app.services.broadcasts.withdrawal import withdraw_broadcast
+    from app.services.broadcasts.log import list_broadcasts, log_broadcast
     from archive.models import Broadcast
 
     pid = _product(kho, people)
@@ -106,9 +106,9 @@ def test_the_author_may_withdraw_on_the_day_an_admin_any_time(kho, people):
 
 
 def test_a_withdrawal_is_audited_and_the_airing_may_be_logged_again(kho, people):
-    from app.services.broadcast_withdrawal import get_broadcast, withdraw_broadcast
-    from app.services.broadcasts import log_broadcast
-    from app.services.products import product_history
+    from app.services.broadcasts.withdrawal import get_broadcast, withdraw_broadcast
+    from app.services.broadcasts.log import log_broadcast
+    from app.services.catalogue.products import product_history
 
     pid = _product(kho, people)
     row = log_broadcast(kho, people["daixa"], pid, "02/03/2025")
@@ -131,9 +131,9 @@ def test_a_withdrawal_is_audited_and_the_airing_may_be_logged_again(kho, people)
 
 
 def test_a_product_whose_logs_are_all_withdrawn_can_be_deleted(kho, people):
-    from app.services.broadcast_withdrawal import withdraw_broadcast
-    from app.services.broadcasts import log_broadcast
-    from app.services.products import delete_product
+    from app.services.broadcasts.withdrawal import withdraw_broadcast
+    from app.services.broadcasts.log import log_broadcast
+    from app.services.catalogue.products import delete_product
 
     pid = _product(kho, people)
     row = log_broadcast(kho, people["daixa"], pid, "02/03/2025")
@@ -144,7 +144,7 @@ def test_a_product_whose_logs_are_all_withdrawn_can_be_deleted(kho, people):
 
 
 def test_only_a_product_with_a_broadcast_mp3_or_a_playable_video_is_logged(kho, people):
-    from app.services.broadcasts import log_broadcast
+    from app.services.broadcasts.log import log_broadcast
 
     draft = _product(kho, people, "Nháp", rendition=None)
     poster = _product(kho, people, "Áp phích", rendition="thumbnail")
@@ -162,7 +162,7 @@ def test_only_a_product_with_a_broadcast_mp3_or_a_playable_video_is_logged(kho, 
     ("2025", "not only the year"),
 ])
 def test_a_date_that_is_not_a_day_is_said_plainly(kho, people, typed, words):
-    from app.services.broadcasts import log_broadcast
+    from app.services.broadcasts.log import log_broadcast
     from archive.errors import ValidationError
 
     pid = _product(kho, people)
@@ -175,7 +175,7 @@ def test_the_upgrade_withdraws_duplicate_logs_a_race_once_let_through(settings):
     """Before 0012 two parallel logs of one airing could both be written; the upgrade
     keeps the oldest in force and withdraws the others, each with a history event."""
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
     from archive import db
 
     runtime = Kho(settings)
@@ -208,8 +208,8 @@ def test_the_upgrade_withdraws_duplicate_logs_a_race_once_let_through(settings):
 
 
 def test_the_broadcasts_of_a_withdrawn_log_leave_the_api_lists(kho, people):
-    from app.services.broadcast_withdrawal import withdraw_broadcast
-    from app.services.broadcasts import list_broadcasts, log_broadcast
+    from app.services.broadcasts.withdrawal import withdraw_broadcast
+    from app.services.broadcasts.log import list_broadcasts, log_broadcast
     from archive.models import Broadcast
 
     pid = _product(kho, people)

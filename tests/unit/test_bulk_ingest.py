@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from app.cli import main
 from tests.conftest import point_cli_at
 from app.cli.ingest import QC_COLUMNS
-from app.services import accounts, bulk
+from app.services.access import accounts
+from app.services.files import bulk_ingest
 from archive.errors import StorageError
 from archive.models import File, Product
 
@@ -64,7 +65,7 @@ def counts(kho) -> tuple[int, int]:
 @pytest.fixture
 def admin(kho):
     accounts.add_user(kho, "quantri", "admin", "12345678")
-    return bulk.ingest_actor(kho)
+    return bulk_ingest.ingest_actor(kho)
 
 
 @pytest.fixture
@@ -80,8 +81,8 @@ def cli(kho, monkeypatch, tmp_path):
 
 
 def ingest(kho, actor, paths, manifest=None, dry_run=False):
-    batch = bulk.prepare(paths, manifest, skip=bulk.kho_folders(kho))
-    return bulk.run(kho, actor, batch, dry_run=dry_run)
+    batch = bulk_ingest.prepare(paths, manifest, skip=bulk_ingest.kho_folders(kho))
+    return bulk_ingest.run(kho, actor, batch, dry_run=dry_run)
 
 
 def test_manifest_rows_become_products_with_processed_files(kho, admin, tmp_path):
@@ -337,18 +338,18 @@ def test_rerun_completes_a_product_whose_files_were_not_all_stored(kho, admin, t
     png(tmp_path / "a.png")
     png(tmp_path / "b.png", "blue")
     manifest = write_csv(tmp_path / "m.csv", [["title", "file"], ["Bộ ảnh", "a.png; b.png"]])
-    real_receive = bulk.receive
+    real_receive = bulk_ingest.receive
 
     def storage_down_for_b(kho_, actor, product_id, stream, filename, **kw):
         if filename == "b.png":
             raise StorageError("storage unreachable")
         return real_receive(kho_, actor, product_id, stream, filename, **kw)
 
-    monkeypatch.setattr(bulk, "receive", storage_down_for_b)
+    monkeypatch.setattr(bulk_ingest, "receive", storage_down_for_b)
     [first] = ingest(kho, admin, [tmp_path], manifest).rows
     assert first.outcome == "failed" and "'b.png' not stored: storage unreachable" in first.message
     assert counts(kho) == (1, 1)
-    monkeypatch.setattr(bulk, "receive", real_receive)
+    monkeypatch.setattr(bulk_ingest, "receive", real_receive)
     [second] = ingest(kho, admin, [tmp_path], manifest).rows
     assert second.outcome == "ok"
     assert second.message == f"row 2: completed product {first.product_id}"
@@ -360,7 +361,7 @@ def test_ctrl_c_keeps_what_was_done_and_the_next_run_finishes(kho, admin, cli, t
                                                               monkeypatch):
     for name, colour in (("1.png", "red"), ("2.png", "blue"), ("3.png", "green")):
         png(tmp_path / "lô" / name, colour)
-    real_receive, calls = bulk.receive, []
+    real_receive, calls = bulk_ingest.receive, []
 
     def interrupted_on_second(*args, **kw):
         calls.append(1)
@@ -368,11 +369,11 @@ def test_ctrl_c_keeps_what_was_done_and_the_next_run_finishes(kho, admin, cli, t
             raise KeyboardInterrupt
         return real_receive(*args, **kw)
 
-    monkeypatch.setattr(bulk, "receive", interrupted_on_second)
+    monkeypatch.setattr(bulk_ingest, "receive", interrupted_on_second)
     first = cli("ingest", tmp_path / "lô", "--report", tmp_path / "qc.csv")
     assert first.exit_code == 1 and "Interrupted after 1 of 3 rows" in first.stderr
     assert [r["outcome"] for r in read_qc(tmp_path / "qc.csv") if r["level"] == "row"] == ["ok"]
-    monkeypatch.setattr(bulk, "receive", real_receive)
+    monkeypatch.setattr(bulk_ingest, "receive", real_receive)
     second = cli("ingest", tmp_path / "lô")
     assert second.exit_code == 0 and "Rows: 2 ok, 0 failed, 1 skipped" in second.stdout
     assert counts(kho) == (3, 3)

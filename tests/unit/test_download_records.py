@@ -25,7 +25,7 @@ class Site:
     """An initialised app with one signed-in browser and one API token per role."""
 
     def __init__(self, app: Any) -> None:
-        from app.services import accounts
+        from app.services.access import accounts
 
         self.app, self.kho = app, app.extensions["kho"]
         for role in ("producer", "commune", "office"):
@@ -46,8 +46,8 @@ class Site:
 
     def product_with_image(self, **metadata: Any) -> tuple[int, int]:
         """A product with one processed PNG (renditions thumbnail, preview)."""
-        from app.services.intake import receive
-        from app.services.products import create_product
+        from app.services.files.intake import receive
+        from app.services.catalogue.products import create_product
 
         pid = create_product(self.kho, self.producer, {"title": "Tranh cổ động quyền trẻ em",
                                                        **metadata})
@@ -72,7 +72,7 @@ class Site:
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
     from app import create_app
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
 
     app = create_app(make_settings(tmp_path / "instance"))
     init_instance(app.extensions["kho"])
@@ -125,8 +125,8 @@ def test_different_renditions_of_one_file_are_separate_downloads(site):
 
 
 def test_the_next_day_in_vietnam_is_a_new_download(site):
-    from app.services.accounts import actor_by_name
-    from app.services.usage import record_download
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.download_records import record_download
 
     pid, fid = site.product_with_image()
     commune = actor_by_name(site.kho, "commune")
@@ -138,7 +138,7 @@ def test_the_next_day_in_vietnam_is_a_new_download(site):
 
 
 def test_a_download_today_uses_vietnams_date(site, monkeypatch):
-    import app.services.usage as usage
+    import app.services.files.download_records as usage
 
     pid, fid = site.product_with_image()
     monkeypatch.setattr(usage, "utcnow", lambda: _at("2026-06-30T18:30:00"))
@@ -165,8 +165,8 @@ def test_hidden_or_missing_files_record_nothing(site):
 
 
 def test_maintenance_jobs_are_not_counted(site):
-    from app.services.actors import SYSTEM
-    from app.services.downloads import open_rendition
+    from app.services.access.actors import SYSTEM
+    from app.services.files.downloads import open_rendition
 
     pid, fid = site.product_with_image()
     assert open_rendition(site.kho, SYSTEM, pid, fid, "original").size > 0
@@ -174,8 +174,8 @@ def test_maintenance_jobs_are_not_counted(site):
 
 
 def test_commune_is_the_accounts_commune_at_the_time(site):
-    from app.services.accounts import actor_by_name
-    from app.services.usage import record_download
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.download_records import record_download
     from archive.models import Unit, User
 
     pid, fid = site.product_with_image()
@@ -191,7 +191,7 @@ def test_commune_is_the_accounts_commune_at_the_time(site):
 
 
 def test_a_record_outlives_its_deleted_product(site):
-    from app.services.products import delete_product
+    from app.services.catalogue.products import delete_product
 
     pid, fid = site.product_with_image()
     assert site.api("commune", f"/products/{pid}/files/{fid}/original").status_code == 200
@@ -200,15 +200,15 @@ def test_a_record_outlives_its_deleted_product(site):
 
 
 def _admin(site: Site):
-    from app.services.accounts import actor_by_name, add_user
+    from app.services.access.accounts import actor_by_name, add_user
 
     add_user(site.kho, "quantri", "admin", PASSWORD)
     return actor_by_name(site.kho, "quantri")
 
 
 def test_viewing_a_product_page_with_text_is_no_download(site, tmp_path):
-    from app.services.intake import receive
-    from app.services.products import create_product
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
     from tests.unit.ingest.media_factory import text_pdf
 
     pid = create_product(site.kho, site.producer, {"title": "Tài liệu pháp luật"})

@@ -18,8 +18,9 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from app.services import exports, products
-from app.services.actors import Actor
+from app.services.exports import packages
+from app.services.catalogue import products
+from app.services.access.actors import Actor
 from archive.errors import PermissionDenied, ValidationError
 from archive.exports import ExportReceipt
 from archive.harvests import Publication
@@ -28,7 +29,7 @@ from tests import export_catalogue
 from tests.export_catalogue import jsonl, manifest
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
-OPERATOR = exports.OPERATOR_ACTOR
+OPERATOR = packages.OPERATOR_ACTOR
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def catalogue(kho):
 
 
 def run(kho, fmt: str, out: Path, actor: Actor = OPERATOR, **options):
-    return exports.export(kho, actor, exports.ExportRequest(format=fmt, out=out, **options))
+    return packages.export(kho, actor, packages.ExportRequest(format=fmt, out=out, **options))
 
 
 def receipts(kho) -> list[ExportReceipt]:
@@ -67,7 +68,7 @@ def test_jsonl_has_one_native_record_per_public_product_and_a_receipt(kho, catal
 def test_scope_all_holds_sensitive_products_and_is_for_admins_only(kho, catalogue, tmp_path):
     run(kho, "jsonl", tmp_path / "all.jsonl", scope="all")
     assert catalogue.secret in {r["id"] for r in jsonl(tmp_path / "all.jsonl")}
-    from app.services import accounts
+    from app.services.access import accounts
 
     accounts.add_user(kho, "vanphong", "office", export_catalogue.PASSWORD)
     office = accounts.actor_by_name(kho, "vanphong")
@@ -103,7 +104,7 @@ def test_csv_opens_in_excel_with_vietnamese_lists_dates_and_no_formulas(kho, cat
 
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "＝1"])
 def test_every_formula_start_is_neutralised(cell):
-    from app.services.export_formats import neutralise
+    from app.services.exports.formats import neutralise
 
     assert neutralise(cell) == "'" + cell
     assert neutralise("Quyền " + cell) == "Quyền " + cell
@@ -215,7 +216,7 @@ def test_public_exports_record_publications_for_the_online_rate(kho, catalogue, 
 def test_bad_options_are_refused_naming_the_option_and_leave_no_receipt(kho, catalogue, tmp_path,
                                                                         options, field):
     with pytest.raises(ValidationError) as error:
-        exports.export(kho, OPERATOR, exports.ExportRequest(out=tmp_path / "x", **options))
+        packages.export(kho, OPERATOR, packages.ExportRequest(out=tmp_path / "x", **options))
     assert error.value.field == field
     assert receipts(kho) == [] and _written(tmp_path) == []
 
@@ -251,7 +252,7 @@ def test_two_bags_to_the_same_folder_at_once_give_one_bag_and_one_receipt(kho, c
         t.start()
     for t in threads:
         t.join()
-    done = [o for o in outcomes if isinstance(o, exports.ExportResult)]
+    done = [o for o in outcomes if isinstance(o, packages.ExportResult)]
     refused = [o for o in outcomes if isinstance(o, ValidationError)]
     assert len(done) == 1 and len(refused) == 1 and "already exists" in str(refused[0])
     assert bagit.Bag(str(tmp_path / "bag")).validate()
@@ -260,8 +261,8 @@ def test_two_bags_to_the_same_folder_at_once_give_one_bag_and_one_receipt(kho, c
 
 
 def test_the_bulk_reader_gives_exactly_the_records_of_the_orm_path(kho, catalogue):
-    from app.services.export_rows import iter_views
-    from app.services.records import RecordQuery, iter_records, record_of
+    from app.services.records.bulk_read import iter_views
+    from app.services.records.native import RecordQuery, iter_records, record_of
 
     for query in (RecordQuery(scope="all"), RecordQuery(set=None, scope="public")):
         with kho.transaction() as s:
@@ -273,7 +274,7 @@ def test_the_bulk_reader_gives_exactly_the_records_of_the_orm_path(kho, catalogu
 
 def many_originals(kho, count: int, size: int) -> None:
     """``count`` products with one random original of ``size`` bytes each."""
-    from app.services.intake import receive
+    from app.services.files.intake import receive
 
     producer = accounts_actor(kho)
     for n in range(count):
@@ -283,7 +284,7 @@ def many_originals(kho, count: int, size: int) -> None:
 
 
 def accounts_actor(kho) -> Actor:
-    from app.services import accounts
+    from app.services.access import accounts
 
     return accounts.actor_by_name(kho, "sx")
 
@@ -352,9 +353,9 @@ def test_edits_during_an_export_are_in_it_once_or_in_the_next_one(kho, catalogue
                 products.update_product(kho, producer, product_id, {"title": f"Sửa {product_id}"})
                 edited.append(product_id)
 
-    plan = exports.plan_export(kho, OPERATOR, exports.ExportRequest(
+    plan = packages.plan_export(kho, OPERATOR, packages.ExportRequest(
         format="jsonl", out=tmp_path / "1.jsonl", since="last"))
-    exports.run_export(kho, OPERATOR, plan, progress=edit_while_exporting)
+    packages.run_export(kho, OPERATOR, plan, progress=edit_while_exporting)
     first = [r["id"] for r in jsonl(tmp_path / "1.jsonl")]
     assert len(first) == len(set(first)) == 152          # every public product, once
     assert edited == [ids[0], ids[-1]]

@@ -13,9 +13,13 @@ from typing import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from app.services import accounts, failed_files, jobs, processing, products
-from app.services.actors import Actor
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.files import failed_files
+from app.services.instance import jobs
+from app.services.processing import pipeline
+from app.services.catalogue import products
+from app.services.access.actors import Actor
+from app.services.files.intake import receive
 from archive.errors import Conflict, NotFound, PermissionDenied
 from archive.models import Derivative, Event, File, Product
 from archive.outbox import JobOutbox
@@ -30,7 +34,7 @@ def quiet(settings) -> Iterator:
     """An instance whose jobs wait in the SQLite queue file (counted, not run), on the
     database of ``settings`` (SQLite here, PostgreSQL in the integration twin)."""
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
 
     runtime = Kho(settings.replace(queue_url=""))
     init_instance(runtime)
@@ -54,7 +58,7 @@ def _failed_file(kho, pid: int, data: bytes = b"\x00\x00\x00\x18ftypmp42" + b"x"
         f = s.get(File, got.file_id)
         f.status, f.problem, f.problem_params = "failed", "video.truncated", {}
         f.error_detail = "what the tool said before any retry"
-        processing.product_status(f.product)
+        pipeline.product_status(f.product)
     return got.file_id
 
 
@@ -89,7 +93,7 @@ def test_a_cut_short_video_is_told_as_such_with_the_remedy(kho, tmp_path):
 
 def test_one_failed_file_beside_a_ready_one_leaves_the_product_ready_with_a_warning(
         kho, tmp_path):
-    from app.services.views import product_view
+    from app.services.catalogue.product_view import product_view
 
     accounts.add_user(kho, "sx", "producer", "12345678")
     pid = _product(kho)
@@ -203,7 +207,7 @@ def test_removal_keeps_the_audit_and_every_object_even_a_shared_one(quiet):
 
 
 def test_removing_the_failed_file_beside_a_ready_one_clears_the_warning(quiet):
-    from app.services.views import product_view
+    from app.services.catalogue.product_view import product_view
 
     pid = _product(quiet)
     good = receive(quiet, PRODUCER, pid, io.BytesIO(b"ID3" + b"g" * 500), "tot.mp3",

@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.services import accounts, fixity, preservation, products
-from app.services.actors import Actor
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.preservation import fixity
+from app.services.preservation import status
+from app.services.catalogue import products
+from app.services.access.actors import Actor
+from app.services.files.intake import receive
 from archive.models import Event, File
 from archive.preservation import MISMATCH, MISSING, OK, PRIMARY, REPLICA, CopyFixity
 from tests.conftest import make_settings
@@ -21,7 +24,7 @@ PRODUCER = Actor(1, "sx", "producer")
 
 def make_kho(tmp_path: Path, **overrides):
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
 
     runtime = Kho(make_settings(tmp_path / "instance", **overrides))
     init_instance(runtime)
@@ -74,7 +77,7 @@ def test_a_whole_archive_checks_ok_with_one_event_per_copy(replicated):
                                                Event.action == "fixity.check")).all()
         assert sorted(e.detail.split(":")[0] for e in events) == [PRIMARY, REPLICA]
         assert {e.outcome for e in events} == {OK}
-    assert preservation.checks(replicated) == {"fixity": "ok", "replica": "ok"}
+    assert status.checks(replicated) == {"fixity": "ok", "replica": "ok"}
 
 
 @pytest.mark.parametrize("copy", [PRIMARY, REPLICA])
@@ -91,9 +94,9 @@ def test_damage_is_found_reported_and_repaired_from_the_other_copy(replicated, c
     assert (bad.copy, bad.verdict) == (copy, EXPECTED[damage])
     if damage == "flip":
         assert bad.found.size == len(data) and bad.found.sha256 != got.sha256
-    health = preservation.checks(replicated)
+    health = status.checks(replicated)
     assert health["fixity"].startswith("degraded") and "1 faulty" in health["fixity"]
-    [listed] = preservation.faulty_files(replicated)
+    [listed] = status.faulty_files(replicated)
     assert (listed.file_id, listed.copy, listed.storage_key) == (got.file_id, copy, key)
     assert listed.filename == "phong-su.bin" and listed.product_title == "Phóng sự quyền trẻ em"
     # a failed check changed nothing in storage
@@ -103,8 +106,8 @@ def test_damage_is_found_reported_and_repaired_from_the_other_copy(replicated, c
     repaired = fixity.run(replicated, fixity.select_targets(replicated), repair_faulty=True)
     assert [c.copy for c in repaired.repaired] == [copy] and not repaired.unrepairable
     assert object_path(store, key).read_bytes() == data
-    assert preservation.checks(replicated)["fixity"] == "ok"
-    assert preservation.faulty_files(replicated) == []
+    assert status.checks(replicated)["fixity"] == "ok"
+    assert status.faulty_files(replicated) == []
     with replicated.transaction() as s:
         actions = s.scalars(select(Event.action).where(Event.file_id == got.file_id)).all()
     assert "fixity.repair" in actions
@@ -123,7 +126,7 @@ def test_both_copies_bad_is_reported_and_nothing_is_guessed(replicated):
     assert [t.storage_key for t in report.unrepairable] == [key]
     assert (object_path(replicated.storage, key).read_bytes(),
             object_path(replicated.replica, key).read_bytes()) == before
-    assert "2 faulty" in preservation.checks(replicated)["fixity"]
+    assert "2 faulty" in status.checks(replicated)["fixity"]
 
 
 def test_without_a_replica_a_missing_original_is_reported_not_repaired(kho):
@@ -162,15 +165,15 @@ def test_same_content_in_two_products_is_one_object_checked_for_both_files(repli
     assert {f.file_id for f in target.files} == {one.file_id, two.file_id}
     flip_byte(object_path(replicated.storage, target.storage_key))
     fixity.run(replicated, [target])
-    assert {f.file_id for f in preservation.faulty_files(replicated)} == {one.file_id, two.file_id}
-    assert preservation.faulty_count(replicated) == 1
+    assert {f.file_id for f in status.faulty_files(replicated)} == {one.file_id, two.file_id}
+    assert status.faulty_count(replicated) == 1
 
 
 def test_rate_limit_paces_reading():
     slept = []
     pacer = fixity.Pacer(rate_mb_s=1.0)
     pacer.started -= 0.0
-    import app.services.fixity as module
+    import app.services.preservation.fixity as module
 
     real = module.time.sleep
     module.time.sleep = slept.append
@@ -186,9 +189,9 @@ def test_a_deleted_products_originals_do_not_keep_the_archive_degraded(replicate
     key = fixity.select_targets(replicated)[0].storage_key
     object_path(replicated.replica, key).unlink()
     fixity.run(replicated, fixity.select_targets(replicated))
-    assert preservation.faulty_count(replicated) == 1
+    assert status.faulty_count(replicated) == 1
     with replicated.transaction() as s:
         s.delete(s.get(File, got.file_id))
-    assert preservation.faulty_count(replicated) == 0
+    assert status.faulty_count(replicated) == 0
     with replicated.transaction() as s:
         assert s.scalar(select(func.count()).select_from(CopyFixity)) == 2

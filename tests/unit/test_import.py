@@ -11,8 +11,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from app.bootstrap import Kho
-from app.services import exports, imports, products
-from app.services.instance import init_instance
+from app.services.exports import packages
+from app.services.imports import catalogue_import
+from app.services.catalogue import products
+from app.services.instance.setup import init_instance
 from archive.errors import ValidationError
 from archive.exports import ImportedProduct
 from archive.models import Derivative, File, Product, Term
@@ -20,7 +22,7 @@ from tests import export_catalogue
 from tests.conftest import make_settings, point_cli_at
 from tests.export_catalogue import jsonl, manifest
 
-OPERATOR = exports.OPERATOR_ACTOR
+OPERATOR = packages.OPERATOR_ACTOR
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def catalogue(kho):
 def bag(kho, catalogue, tmp_path) -> Path:
     """A full backup of the ``kho`` instance: every product, originals and derivatives."""
     out = tmp_path / "backup"
-    exports.export(kho, OPERATOR, exports.ExportRequest(format="bagit", out=out, scope="all",
+    packages.export(kho, OPERATOR, packages.ExportRequest(format="bagit", out=out, scope="all",
                                                         with_derivatives=True))
     return out
 
@@ -57,13 +59,13 @@ def counts(kho) -> tuple[int, int, int]:
 
 
 def export_all(kho, out: Path) -> list[dict]:
-    exports.export(kho, OPERATOR, exports.ExportRequest(format="jsonl", out=out, scope="all"))
+    packages.export(kho, OPERATOR, packages.ExportRequest(format="jsonl", out=out, scope="all"))
     return jsonl(out)
 
 
 def test_restore_into_an_empty_instance_gives_back_the_same_records_and_objects(
         kho, catalogue, bag, other, tmp_path):
-    report = imports.import_bag(other, OPERATOR, bag)
+    report = catalogue_import.import_bag(other, OPERATOR, bag)
     assert (report.created, report.kept_ids, report.conflicts) == (3, 3, [])
     assert report.originals == 2 and report.queued == 0          # derivatives came along
     assert export_all(other, tmp_path / "b.jsonl") == export_all(kho, tmp_path / "a.jsonl")
@@ -75,12 +77,12 @@ def test_restore_into_an_empty_instance_gives_back_the_same_records_and_objects(
 
 
 def test_importing_twice_duplicates_nothing(kho, catalogue, bag, other):
-    imports.import_bag(other, OPERATOR, bag)
+    catalogue_import.import_bag(other, OPERATOR, bag)
     before = counts(other)
-    again = imports.import_bag(other, OPERATOR, bag)
+    again = catalogue_import.import_bag(other, OPERATOR, bag)
     assert (again.created, again.unchanged, again.originals) == (0, 3, 0)
     assert counts(other) == before
-    assert imports.import_bag(kho, OPERATOR, bag).unchanged == 3   # its own bag: matched by id
+    assert catalogue_import.import_bag(kho, OPERATOR, bag).unchanged == 3   # its own bag: matched by id
 
 
 def test_merge_keeps_local_products_and_reports_conflicts_without_overwriting(
@@ -88,20 +90,20 @@ def test_merge_keeps_local_products_and_reports_conflicts_without_overwriting(
     other = new_instance(tmp_path, "merge", oai_repository_identifier="kho.dakha.gov.vn")
     try:
         local = products.create_product(other, OPERATOR, {"title": "Sản phẩm của huyện khác"})
-        first = imports.import_bag(other, OPERATOR, bag)
+        first = catalogue_import.import_bag(other, OPERATOR, bag)
         assert first.created == 3 and first.kept_ids == 0            # new ids beside the local one
         with other.transaction() as s:
             ids = {i.source_id: i.product_id for i in s.scalars(select(ImportedProduct))}
         assert local not in ids.values() and len(set(ids.values())) == 3
         products.update_product(other, OPERATOR, ids[catalogue.radio], {"title": "Sửa ở đây"})
-        second = imports.import_bag(other, OPERATOR, bag)
+        second = catalogue_import.import_bag(other, OPERATOR, bag)
         [conflict] = second.conflicts
         assert conflict.source_id == catalogue.radio and conflict.fields == ("title",)
         assert second.unchanged == 2 and counts(other)[0] == 4
         with other.transaction() as s:
             assert s.get(Product, ids[catalogue.radio]).title == "Sửa ở đây"   # not overwritten
         products.delete_product(other, OPERATOR, ids[catalogue.poster])
-        third = imports.import_bag(other, OPERATOR, bag)
+        third = catalogue_import.import_bag(other, OPERATOR, bag)
         assert any(c.deleted and c.source_id == catalogue.poster for c in third.conflicts)
         assert counts(other)[0] == 3                                  # not brought back
     finally:
@@ -117,11 +119,11 @@ def test_vocabularies_are_mapped_by_label_or_created(kho, catalogue, other, tmp_
     with other.transaction() as s:                      # the same channel under another code
         s.add(Term(vocabulary="channel", code="mobile-speaker", label_vi="Loa kéo di động"))
     out = tmp_path / "bag2"
-    exports.export(kho, OPERATOR, exports.ExportRequest(format="bagit", out=out, scope="all"))
-    dry = imports.import_bag(other, OPERATOR, out, dry_run=True)
+    packages.export(kho, OPERATOR, packages.ExportRequest(format="bagit", out=out, scope="all"))
+    dry = catalogue_import.import_bag(other, OPERATOR, out, dry_run=True)
     assert dry.vocabulary.created_terms == ["theme:tre-em-vung-cao"]
     assert dry.vocabulary.mapped_terms == ["channel:loa-keo -> mobile-speaker"]
-    imports.import_bag(other, OPERATOR, out)
+    catalogue_import.import_bag(other, OPERATOR, out)
     with other.transaction() as s:
         radio = s.get(Product, catalogue.radio)
         assert radio.codes_of("theme") == ["tre-em-vung-cao"]
@@ -129,15 +131,15 @@ def test_vocabularies_are_mapped_by_label_or_created(kho, catalogue, other, tmp_
 
 
 def test_a_dry_run_writes_nothing_and_says_what_would_happen(kho, catalogue, bag, other):
-    report = imports.import_bag(other, OPERATOR, bag, dry_run=True)
+    report = catalogue_import.import_bag(other, OPERATOR, bag, dry_run=True)
     assert report.dry_run and report.created == 3 and report.originals == 2
     assert counts(other) == (0, 0, 0) and list(other.storage.iter_keys()) == []
 
 
 def test_a_bag_without_derivatives_is_processed_after_import(kho, catalogue, other, tmp_path):
     out = tmp_path / "public"
-    exports.export(kho, OPERATOR, exports.ExportRequest(format="bagit", out=out))
-    report = imports.import_bag(other, OPERATOR, out)
+    packages.export(kho, OPERATOR, packages.ExportRequest(format="bagit", out=out))
+    report = catalogue_import.import_bag(other, OPERATOR, out)
     assert report.created == 2 and report.queued == 1            # queue is immediate in tests
     with other.transaction() as s:
         [f] = s.scalars(select(File))
@@ -169,7 +171,7 @@ def test_a_damaged_bag_is_refused_naming_the_file_and_nothing_is_imported(
     else:
         (bag / "data/originals/extra.bin").write_bytes(b"not listed")
     with pytest.raises(ValidationError) as error:
-        imports.import_bag(other, OPERATOR, bag)
+        catalogue_import.import_bag(other, OPERATOR, bag)
     named = "extra.bin" if damage == "add" else catalogue.poster_sha
     assert expected in str(error.value) and named in str(error.value)
     assert named in error.value.field
@@ -181,7 +183,7 @@ def test_edited_metadata_in_a_bag_is_caught_by_the_tag_manifest(kho, catalogue, 
     records.write_text(records.read_text(encoding="utf-8").replace("Quyền", "Quyen"),
                        encoding="utf-8")
     with pytest.raises(ValidationError, match="records.jsonl does not match"):
-        imports.import_bag(other, OPERATOR, bag)
+        catalogue_import.import_bag(other, OPERATOR, bag)
     assert counts(other) == (0, 0, 0)
 
 
@@ -190,21 +192,21 @@ def test_folders_that_are_not_kho_bags_are_refused(other, tmp_path):
     plain.mkdir()
     (plain / "a.txt").write_text("xin chào", encoding="utf-8")
     with pytest.raises(ValidationError, match="not a BagIt bag"):
-        imports.import_bag(other, OPERATOR, plain)
+        catalogue_import.import_bag(other, OPERATOR, plain)
     bagit.make_bag(str(plain), {"Source-Organization": "Thư viện"})
     with pytest.raises(ValidationError, match="not a Kho export"):
-        imports.import_bag(other, OPERATOR, plain)
+        catalogue_import.import_bag(other, OPERATOR, plain)
     with pytest.raises(ValidationError, match="not a BagIt bag"):
-        imports.import_bag(other, OPERATOR, tmp_path / "missing")
+        catalogue_import.import_bag(other, OPERATOR, tmp_path / "missing")
     assert counts(other) == (0, 0, 0)
 
 
 def test_only_admins_import(kho, bag, other):
     from archive.errors import PermissionDenied
-    from app.services.actors import Actor
+    from app.services.access.actors import Actor
 
     with pytest.raises(PermissionDenied):
-        imports.import_bag(other, Actor(3, "sx", "producer"), bag)
+        catalogue_import.import_bag(other, Actor(3, "sx", "producer"), bag)
 
 
 def test_kho_export_and_import_commands(kho, catalogue, other, tmp_path, monkeypatch):
@@ -244,7 +246,7 @@ def test_kill_9_half_way_through_an_import_then_again_duplicates_nothing(kho, ca
 
     many_originals(kho, 30, 256 * 1024)
     source_counts = counts(kho)
-    exports.export(kho, OPERATOR, exports.ExportRequest(format="bagit", out=tmp_path / "bag",
+    packages.export(kho, OPERATOR, packages.ExportRequest(format="bagit", out=tmp_path / "bag",
                                                         scope="all"))
     target = new_instance(tmp_path, "target")
     point_cli_at(monkeypatch, target, tmp_path)
@@ -270,7 +272,7 @@ def test_kill_9_half_way_through_an_import_then_again_duplicates_nothing(kho, ca
 
     from sqlalchemy import update
 
-    from app.services.jobs import recover_unfinished
+    from app.services.instance.jobs import recover_unfinished
     from archive.base import utcnow
 
     with target.transaction() as s:      # the killed process's leases have run out by now
@@ -289,7 +291,7 @@ def test_imported_originals_reach_the_replica_as_uploads_do(kho, catalogue, bag,
     target = new_instance(tmp_path, "copied", replica_storage="local",
                           replica_storage_path=str(replica))
     try:
-        imports.import_bag(target, OPERATOR, bag)
+        catalogue_import.import_bag(target, OPERATOR, bag)
         for sha in (catalogue.poster_sha, catalogue.secret_sha):
             key = f"originals/{sha[:2]}/{sha[2:4]}/{sha}"
             assert target.storage.exists(key) and target.replica.exists(key)

@@ -5,9 +5,12 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.services import accounts, indexing, products, search
-from app.services.instance import health
-from app.services.actors import Actor
+from app.services.access import accounts
+from app.services.search import indexing
+from app.services.catalogue import products
+from app.services.search import queries
+from app.services.instance.setup import health
+from app.services.access.actors import Actor
 from archive.models import IndexBacklog
 
 PRODUCER = Actor(1, "sx", "producer")
@@ -20,7 +23,7 @@ def producer(kho):
 
 
 def ids(kho, actor, **params):
-    return [h.id for h in search.search(kho, actor, params).hits]
+    return [h.id for h in queries.search(kho, actor, params).hits]
 
 
 def test_index_follows_create_edit_and_delete(kho):
@@ -47,7 +50,7 @@ def test_sensitive_products_are_not_found_by_commune_staff(kho):
 
 def test_processed_text_becomes_searchable(kho):
     pid = products.create_product(kho, PRODUCER, {"title": "Sổ tay"})
-    from app.services.intake import receive
+    from app.services.files.intake import receive
     from tests.unit.ingest import media_factory
 
     pdf = media_factory.text_pdf(kho.settings.instance / "sotay.pdf",
@@ -102,7 +105,7 @@ def test_init_after_an_upgrade_rebuilds_an_index_from_another_version(kho, monke
 def _give_a_file(kho, product_ids: list[int]) -> None:
     import io
 
-    from app.services.intake import receive
+    from app.services.files.intake import receive
     from tests.unit.web.media import png_bytes
 
     for pid in product_ids:

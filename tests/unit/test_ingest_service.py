@@ -9,9 +9,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from app.services import accounts, jobs, processing, products
-from app.services.actors import Actor
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.instance import jobs
+from app.services.processing import pipeline
+from app.services.catalogue import products
+from app.services.access.actors import Actor
+from app.services.files.intake import receive
 from archive.base import utcnow
 from archive.errors import PermissionDenied, TooLarge, ValidationError
 from archive.models import Derivative, Event, File, Product
@@ -83,14 +86,14 @@ def test_corrupt_video_fails_keeps_original_and_can_be_retried(kho, product_id):
         assert str(kho.settings.instance) not in f.error + f.error_detail  # no server paths
         assert s.get(Product, product_id).status == "failed"     # its only file
     assert kho.storage.exists(f.storage_key)                    # the original is kept
-    assert processing.retry(kho) == [got.file_id]
+    assert pipeline.retry(kho) == [got.file_id]
     with kho.transaction() as s:
         assert s.get(File, got.file_id).attempts == 2
 
 
 def test_too_large_upload_is_refused_while_streaming_and_nothing_is_kept(tmp_path):
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
 
     kho = Kho(make_settings(tmp_path / "i", max_upload_bytes=1000))
     init_instance(kho)
@@ -120,7 +123,7 @@ def test_interrupted_processing_is_recovered_without_duplicates(kho, product_id,
         f.status, f.claimed_by = "processing", "other-host:1:abc"
         f.lease_expires_at = utcnow() + timedelta(seconds=30)
     assert jobs.recover_unfinished(kho) == 0          # a live claim is not taken
-    assert processing.retry(kho, [got.file_id]) == []
+    assert pipeline.retry(kho, [got.file_id]) == []
     with kho.transaction() as s:    # ... then it died: its lease runs out
         s.get(File, got.file_id).lease_expires_at = utcnow() - timedelta(seconds=1)
     assert jobs.recover_unfinished(kho) == 1
@@ -144,7 +147,7 @@ def test_a_storage_failure_while_processing_fails_the_file_without_server_paths(
                            f"{kho.settings.objects_dir}: No space left on device", field="key")
 
     monkeypatch.setattr(type(kho.storage), "put_file", refuse)
-    assert processing.process_file(kho, got.file_id) == "failed"
+    assert pipeline.process_file(kho, got.file_id) == "failed"
     with kho.transaction() as s:
         f = s.get(File, got.file_id)
         shown = f.error + f.error_detail + " ".join(
@@ -161,14 +164,14 @@ def test_a_spool_that_cannot_hold_a_work_folder_fails_the_file_instead_of_sticki
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device", str(kho.settings.spool_dir / "work-1-1"))
 
-    monkeypatch.setattr(processing, "_workdir", full)
-    assert processing.process_file(kho, got.file_id) == "failed"
+    monkeypatch.setattr(pipeline, "_workdir", full)
+    assert pipeline.process_file(kho, got.file_id) == "failed"
     with kho.transaction() as s:
         f = s.get(File, got.file_id)
         assert f.status == "failed" and f.problem == "server.disk_full"
         assert "No space left on device" in f.error_detail
         assert str(kho.settings.instance) not in f.error + f.error_detail
-    assert processing.retry(kho) == [got.file_id]          # and can be retried
+    assert pipeline.retry(kho) == [got.file_id]          # and can be retried
 
 
 def test_a_decompression_bomb_is_named_by_its_file_name_not_its_checksum(kho, product_id,

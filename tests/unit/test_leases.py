@@ -7,9 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from app.services import accounts, leases, processing, products
-from app.services.actors import Actor
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.common import leases
+from app.services.processing import pipeline
+from app.services.catalogue import products
+from app.services.access.actors import Actor
+from app.services.files.intake import receive
 from archive.base import utcnow
 from archive.models import Event, File
 from tests.conftest import make_settings
@@ -20,7 +23,7 @@ PRODUCER = Actor(1, "sx", "producer")
 @pytest.fixture
 def queued_file(tmp_path):
     from app.bootstrap import Kho
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
 
     kho = Kho(make_settings(tmp_path / "instance", queue_url=""))   # jobs wait, unrun
     init_instance(kho)
@@ -42,10 +45,10 @@ def test_a_live_claim_is_never_taken_and_an_expired_one_is(queued_file):
     assert first is not None
     assert leases.claim(kho, file_id) is None                 # a second consumer
     assert leases.claim(kho, file_id, force=True) is None     # even a forced rebuild
-    assert processing.retry(kho, [file_id]) == []             # kho retry leaves it
+    assert pipeline.retry(kho, [file_id]) == []             # kho retry leaves it
     assert leases.renew(kho, first)
     _expire(kho, file_id)                                     # the holder died
-    assert processing.retry(kho, [file_id]) == [file_id]      # kho retry takes it
+    assert pipeline.retry(kho, [file_id]) == [file_id]      # kho retry takes it
     with kho.transaction() as s:
         row = s.get(File, file_id)
         assert (row.status, row.claimed_by, row.lease_expires_at) == ("queued", "", None)
@@ -59,8 +62,8 @@ def test_a_holder_whose_claim_was_taken_records_nothing(queued_file):
     first = leases.claim(kho, file_id)
     _expire(kho, file_id)
     second = leases.claim(kho, file_id)
-    assert processing._record(kho, first, [], []) == "superseded"
-    assert processing._record_crash(kho, first, RuntimeError("late")) == "superseded"
+    assert pipeline._record(kho, first, [], []) == "superseded"
+    assert pipeline._record_crash(kho, first, RuntimeError("late")) == "superseded"
     with kho.transaction() as s:
         row = s.get(File, file_id)
         assert row.status == "processing" and row.claimed_by == second.token
@@ -72,4 +75,4 @@ def test_each_attempt_has_its_own_work_folder(queued_file):
     first = leases.claim(kho, file_id)
     _expire(kho, file_id)
     second = leases.claim(kho, file_id)
-    assert processing._workdir(kho, first) != processing._workdir(kho, second)
+    assert pipeline._workdir(kho, first) != pipeline._workdir(kho, second)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from click.testing import CliRunner
 
 from app.cli import main
-from app.services import leftovers
+from app.services.common import leftovers
 from archive.base import utcnow
 from archive.models import File, Product
 from tests.conftest import point_cli_at

@@ -15,8 +15,8 @@ from PIL import Image
 from app.cli import main
 from tests.conftest import point_cli_at
 from app.i18n import gettext_for
-from app.services import accounts
-from app.services.actors import ACTION_WORDS, PERMISSIONS, Actor
+from app.services.access import accounts
+from app.services.access.actors import ACTION_WORDS, PERMISSIONS, Actor
 from archive.errors import Message, PermissionDenied, Quantity, TooLarge
 
 ROOT = Path(__file__).resolve().parents[2]

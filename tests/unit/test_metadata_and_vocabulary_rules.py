@@ -8,9 +8,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.services import admin_vocabulary as vocab
-from app.services import accounts, products, stats
-from app.services.actors import Actor
+from app.services.catalogue import vocabulary_admin as vocab
+from app.services.access import accounts
+from app.services.catalogue import products
+from app.services.stats import plan_progress
+from app.services.access.actors import Actor
 from archive.errors import Conflict, ValidationError
 from archive.models import Product, Term, Unit
 
@@ -119,7 +121,7 @@ def test_the_date_messages_read_in_vietnamese(kho, people):
 
 
 def _figures(kho):
-    return stats.request_stats(kho, OFFICE, {})
+    return plan_progress.request_stats(kho, OFFICE, {})
 
 
 def test_a_new_language_flagged_ethnic_minority_counts_towards_the_target(kho, people):

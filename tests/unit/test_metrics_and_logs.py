@@ -9,9 +9,11 @@ import os
 
 import pytest
 
-from app.services import accounts, fixity, products
-from app.services.actors import Actor
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.preservation import fixity
+from app.services.catalogue import products
+from app.services.access.actors import Actor
+from app.services.files.intake import receive
 from tests.conftest import make_settings
 from tests.unit.test_fixity import flip_byte
 
@@ -19,7 +21,7 @@ from tests.unit.test_fixity import flip_byte
 @pytest.fixture
 def app(tmp_path):
     from app import create_app
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
 
     application = create_app(make_settings(tmp_path / "instance", log_format="json"))
     kho = application.extensions["kho"]

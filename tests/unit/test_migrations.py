@@ -59,7 +59,7 @@ def test_an_instance_not_upgraded_is_reported_and_not_served(blank, monkeypatch)
     from click.testing import CliRunner
 
     from app.cli import main
-    from app.services.instance import health
+    from app.services.instance.setup import health
 
     db.upgrade(blank.engine, "0003")   # new code, database left at the previous version
     assert "kho init" in health(blank)["database"]

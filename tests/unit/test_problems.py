@@ -83,23 +83,23 @@ def test_a_manifest_file_over_the_limit_reads_in_human_units(tmp_path):
     count of bytes."""
     from app.bootstrap import Kho
     from app.i18n import gettext_for
-    from app.services import bulk
-    from app.services.instance import init_instance
+    from app.services.files import bulk_ingest
+    from app.services.instance.setup import init_instance
     from archive.errors import render_message
     from tests.conftest import make_settings
 
     runtime = Kho(make_settings(tmp_path / "i", max_upload_bytes=1024))
     init_instance(runtime)
     try:
-        from app.services import accounts
+        from app.services.access import accounts
 
         accounts.add_user(runtime, "quantri", "admin", "12345678")
         lot = tmp_path / "lô"
         lot.mkdir()
         (lot / "dai.wav").write_bytes(b"R" * 5000)
         (lot / "ds.csv").write_text("Tiêu đề,Tệp\nPhóng sự dài,dai.wav\n", encoding="utf-8")
-        batch = bulk.prepare([lot], lot / "ds.csv", skip=bulk.kho_folders(runtime))
-        result = bulk.run(runtime, bulk.ingest_actor(runtime), batch)
+        batch = bulk_ingest.prepare([lot], lot / "ds.csv", skip=bulk_ingest.kho_folders(runtime))
+        result = bulk_ingest.run(runtime, bulk_ingest.ingest_actor(runtime), batch)
         said = render_message(result.rows[0].message, gettext_for("vi"))
         assert "tệp 'dai.wav' quá lớn: tối đa 1 kB mỗi tệp" in said, said
         assert "1024" not in said and "1.024" not in said
@@ -113,11 +113,15 @@ def test_a_backup_bag_carries_a_failed_files_problem_to_the_restored_archive(tmp
     import io
 
     from app.bootstrap import Kho
-    from app.services import accounts, exports, imports, processing, products
-    from app.services.actors import Actor
-    from app.services.import_rows import _problem
-    from app.services.instance import init_instance
-    from app.services.intake import receive
+    from app.services.access import accounts
+    from app.services.exports import packages
+    from app.services.imports import catalogue_import
+    from app.services.processing import pipeline
+    from app.services.catalogue import products
+    from app.services.access.actors import Actor
+    from app.services.imports.rows import _problem
+    from app.services.instance.setup import init_instance
+    from app.services.files.intake import receive
     from archive.models import File
     from tests.conftest import make_settings
 
@@ -134,10 +138,10 @@ def test_a_backup_bag_carries_a_failed_files_problem_to_the_restored_archive(tmp
             f = s.get(File, got.file_id)
             f.status, f.problem, f.problem_params = "failed", "image.bomb", {"limit": 5}
             f.error_detail = "probe: image hong.png has 9 pixels"
-            processing.product_status(f.product)
-        exports.export(source, exports.OPERATOR_ACTOR, exports.ExportRequest(
+            pipeline.product_status(f.product)
+        packages.export(source, packages.OPERATOR_ACTOR, packages.ExportRequest(
             format="bagit", out=tmp_path / "bag", scope="all"))
-        imports.import_bag(target, exports.OPERATOR_ACTOR, tmp_path / "bag")
+        catalogue_import.import_bag(target, packages.OPERATOR_ACTOR, tmp_path / "bag")
         with target.transaction() as s:
             back = s.get(File, got.file_id)
             assert (back.status, back.problem, back.problem_params, back.error_detail) == \

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.services import accounts, products
-from app.services.actors import Actor
+from app.services.access import accounts
+from app.services.catalogue import products
+from app.services.access.actors import Actor
 from archive.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from archive.models import Product, ProductChange
 
@@ -120,18 +121,18 @@ def test_a_plan_task_brings_its_lead_unit_when_none_is_given(kho, users):
 
 
 def test_a_product_logged_as_aired_is_not_deleted_with_its_broadcast_records(kho, users):
-    from app.services import broadcasts
+    from app.services.broadcasts import log
     from tests.broadcast_copies import give_broadcast_copy
 
     pid = products.create_product(kho, PRODUCER, full_metadata())
     give_broadcast_copy(kho, pid)                 # airable: it has a broadcast MP3
-    broadcasts.log_broadcast(kho, ADMIN, pid, "02/11/2025", commune_code="xa-dak-rve-2025")
+    log.log_broadcast(kho, ADMIN, pid, "02/11/2025", commune_code="xa-dak-rve-2025")
     with pytest.raises(Conflict) as err:
         products.delete_product(kho, ADMIN, pid)
     assert "yearly report" in str(err.value.render(lambda s: s))
     with kho.transaction() as s:
         assert s.get(Product, pid) is not None
-    assert len(broadcasts.list_broadcasts(kho, ADMIN)) == 1
+    assert len(log.list_broadcasts(kho, ADMIN)) == 1
 
 
 @pytest.mark.parametrize("field, value", [

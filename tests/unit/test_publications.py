@@ -7,7 +7,7 @@ from archive.harvests import Publication
 
 
 def _noted(kho, rows) -> Publication:
-    from app.services.publications import note_published
+    from app.services.records.publications import note_published
 
     with kho.transaction() as session:
         note_published(session, rows)

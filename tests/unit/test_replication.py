@@ -9,8 +9,12 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from app.services import audit, fixity, jobs, preservation, replication
-from app.services.downloads import open_rendition
+from app.services.preservation import rolling_audit
+from app.services.preservation import fixity
+from app.services.instance import jobs
+from app.services.preservation import status
+from app.services.preservation import replication
+from app.services.files.downloads import open_rendition
 from archive.models import Event
 from archive.preservation import OK, PRIMARY, REPLICA, CopyFixity, ReplicaOutbox
 from tests.unit.test_fixity import PRODUCER, flip_byte, make_kho, object_path, replicated, \
@@ -49,19 +53,19 @@ def test_replica_down_during_intake_then_back_is_drained(replicated):
     key = fixity.select_targets(replicated)[0].storage_key
     assert object_path(replicated.storage, key).read_bytes() == data
     assert outbox(replicated) == [key]
-    health = preservation.checks(replicated)
+    health = status.checks(replicated)
     assert health["replica"].startswith("degraded")
     assert replication.drain_outbox(replicated).copied == 0      # still down
     with replicated.transaction() as s:
         row = s.get(ReplicaOutbox, key)
         assert row.attempts == 2 and row.last_error   # the drain queued by intake, and this one
     bring_back(replicated.replica)
-    assert preservation.checks(replicated)["replica"].startswith("degraded")  # the lag
-    assert preservation.replica_lag(replicated).waiting == 1
+    assert status.checks(replicated)["replica"].startswith("degraded")  # the lag
+    assert status.replica_lag(replicated).waiting == 1
     report = replication.drain_outbox(replicated)
     assert report.copied == 1 and outbox(replicated) == []
     assert object_path(replicated.replica, key).read_bytes() == data
-    assert preservation.checks(replicated)["replica"] == "ok"
+    assert status.checks(replicated)["replica"] == "ok"
     with replicated.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Event).where(
             Event.file_id == got.file_id, Event.action == "replica.copy")) == 1
@@ -96,7 +100,7 @@ def test_intake_replaces_a_corrupt_object_with_the_new_uploads_verified_bytes(re
 
 
 def test_intake_restores_a_lost_object(kho):
-    from app.services import accounts
+    from app.services.access import accounts
 
     accounts.add_user(kho, "sx", "producer", "12345678")
     data = os.urandom(3000)
@@ -161,27 +165,27 @@ def test_replicate_refuses_to_spread_a_corrupt_primary(replicated):
 def test_audit_tick_checks_due_originals_and_resumes_where_it_stopped(replicated):
     for i in range(3):
         upload(replicated, os.urandom(500 + i), title=f"Sản phẩm {i}")
-    first = audit.audit_tick(replicated, slice_seconds=0)       # no time: nothing checked
+    first = rolling_audit.audit_tick(replicated, slice_seconds=0)       # no time: nothing checked
     assert first.objects == 0
-    report = audit.audit_tick(replicated)
+    report = rolling_audit.audit_tick(replicated)
     assert report.objects == 3 and len(report.checks) == 6
-    assert audit.audit_tick(replicated).objects == 0            # nothing due any more
+    assert rolling_audit.audit_tick(replicated).objects == 0            # nothing due any more
 
 
 def test_audit_goes_on_with_the_primary_while_the_replica_is_down(replicated):
     upload(replicated, os.urandom(500))
     take_down(replicated.replica)
-    report = audit.audit_tick(replicated)
+    report = rolling_audit.audit_tick(replicated)
     assert [c.copy for c in report.checks] == [PRIMARY]
-    assert audit.audit_tick(replicated).objects == 0            # primary checked: not due
+    assert rolling_audit.audit_tick(replicated).objects == 0            # primary checked: not due
 
 
 def test_one_audit_at_a_time(replicated):
-    assert audit.acquire_lease(replicated, "x", 60)
-    assert not audit.acquire_lease(replicated, "x", 60)
-    audit.release_lease(replicated, "x")
-    assert audit.acquire_lease(replicated, "x", -1)              # expired at once
-    assert audit.acquire_lease(replicated, "x", 60)
+    assert rolling_audit.acquire_lease(replicated, "x", 60)
+    assert not rolling_audit.acquire_lease(replicated, "x", 60)
+    rolling_audit.release_lease(replicated, "x")
+    assert rolling_audit.acquire_lease(replicated, "x", -1)              # expired at once
+    assert rolling_audit.acquire_lease(replicated, "x", 60)
 
 
 def test_a_replica_folder_equal_to_the_primary_is_refused(tmp_path):
@@ -202,8 +206,8 @@ def test_the_consumer_schedules_the_audit_every_few_minutes(replicated):
 
     jobs.register_all(replicated)
     periodic = {t.name: t for t in replicated.queue.huey._registry.periodic_tasks}
-    task = periodic[audit.JOB_AUDIT]
-    assert task.validate_datetime(datetime(2026, 12, 1, 8, audit.AUDIT_EVERY_MINUTES))
+    task = periodic[rolling_audit.JOB_AUDIT]
+    assert task.validate_datetime(datetime(2026, 12, 1, 8, rolling_audit.AUDIT_EVERY_MINUTES))
     assert not task.validate_datetime(datetime(2026, 12, 1, 8, 1))
     consumer = replicated.queue.consumer(1)
     assert consumer.periodic
@@ -216,7 +220,7 @@ def test_the_audit_logs_a_warning_per_faulty_copy(replicated, caplog):
     key = fixity.select_targets(replicated)[0].storage_key
     flip_byte(object_path(replicated.replica, key))
     with caplog.at_level(logging.INFO, logger="kho.audit"):
-        audit.audit_tick(replicated)
+        rolling_audit.audit_tick(replicated)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and f"replica copy of {key} is mismatch" in warnings[0]
     assert any("1 originals checked" in r.getMessage() for r in caplog.records)
@@ -230,10 +234,10 @@ def test_a_replica_no_longer_configured_does_not_keep_the_archive_degraded(repli
     key = fixity.select_targets(replicated)[0].storage_key
     object_path(replicated.replica, key).unlink()
     fixity.run(replicated, fixity.select_targets(replicated))
-    assert preservation.faulty_count(replicated) == 1
+    assert status.faulty_count(replicated) == 1
     single = Kho(make_settings(tmp_path / "instance"))       # replica_storage removed
-    assert preservation.faulty_count(single) == 0
-    assert preservation.checks(single) == {"fixity": "ok"}
+    assert status.faulty_count(single) == 0
+    assert status.checks(single) == {"fixity": "ok"}
     single.close()
 
 

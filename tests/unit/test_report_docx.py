@@ -14,8 +14,8 @@ from tests.unit import report_catalogue
 
 @pytest.fixture
 def document(kho, tmp_path, monkeypatch):
-    from app.services.accounts import actor_by_name
-    from app.services.reports import write_report
+    from app.services.access.accounts import actor_by_name
+    from app.services.reports.yearly import write_report
 
     monkeypatch.setattr(kho, "settings", replace(
         kho.settings, report_issuer="UBND xã Đăk Rve | Phòng Văn hóa - Xã hội",

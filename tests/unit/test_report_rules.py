@@ -15,8 +15,8 @@ def catalogue(kho):
 
 
 def _write(kho, username: str, year: int, out):
-    from app.services.accounts import actor_by_name
-    from app.services.reports import write_report
+    from app.services.access.accounts import actor_by_name
+    from app.services.reports.yearly import write_report
 
     return write_report(kho, actor_by_name(kho, username), year, out)
 
@@ -48,7 +48,7 @@ def test_upper_case_extension_is_accepted(kho, catalogue, tmp_path):
 
 def test_sensitive_products_count_but_are_listed_only_to_who_may_see_them(
         kho, catalogue, tmp_path, monkeypatch):
-    from app.services import actors
+    from app.services.access import actors
 
     out = tmp_path / "r.xlsx"
     _write(kho, "vanphong", catalogue.year, out)
@@ -69,16 +69,16 @@ def test_sensitive_products_count_but_are_listed_only_to_who_may_see_them(
 
 
 def test_the_report_file_name_and_default_year(kho):
-    from app.services.reports import default_year, report_filename
-    from app.services.clock import local_today
+    from app.services.reports.yearly import default_year, report_filename
+    from app.services.common.clock import local_today
 
     assert report_filename(2026, "xlsx") == "bao-cao-2026.xlsx"
     assert default_year(kho) == local_today(kho.settings).year
 
 
 def test_unit_and_commune_filters_narrow_figures_and_list(kho, catalogue, tmp_path):
-    from app.services.accounts import actor_by_name
-    from app.services.reports import write_report
+    from app.services.access.accounts import actor_by_name
+    from app.services.reports.yearly import write_report
 
     office = actor_by_name(kho, "vanphong")
 

@@ -16,8 +16,8 @@ def catalogue(kho):
 
 
 def _write(kho, catalogue, tmp_path: Path, role: str = "vanphong", name="bao-cao.xlsx"):
-    from app.services.accounts import actor_by_name
-    from app.services.reports import write_report
+    from app.services.access.accounts import actor_by_name
+    from app.services.reports.yearly import write_report
 
     out = tmp_path / name
     written = write_report(kho, actor_by_name(kho, role), catalogue.year, out)
@@ -121,8 +121,8 @@ def test_broadcasts_per_commune_and_month(kho, catalogue, tmp_path):
 
 
 def test_the_year_filters_by_production_date_and_creation_year(kho, catalogue, tmp_path):
-    from app.services.accounts import actor_by_name
-    from app.services.reports import write_report
+    from app.services.access.accounts import actor_by_name
+    from app.services.reports.yearly import write_report
 
     out = tmp_path / "nam-nay.xlsx"
     write_report(kho, actor_by_name(kho, "vanphong"), catalogue.year + 1, out)
@@ -135,8 +135,8 @@ def test_the_year_filters_by_production_date_and_creation_year(kho, catalogue, t
 
 
 def test_an_empty_year_is_a_report_with_zeros(kho, catalogue, tmp_path):
-    from app.services.accounts import actor_by_name
-    from app.services.reports import write_report
+    from app.services.access.accounts import actor_by_name
+    from app.services.reports.yearly import write_report
 
     out = tmp_path / "trong.xlsx"
     written = write_report(kho, actor_by_name(kho, "vanphong"), 2001, out)
@@ -148,8 +148,8 @@ def test_an_empty_year_is_a_report_with_zeros(kho, catalogue, tmp_path):
 
 
 def test_a_title_that_looks_like_a_formula_stays_text(kho, catalogue, tmp_path):
-    from app.services.accounts import actor_by_name
-    from app.services.products import create_product
+    from app.services.access.accounts import actor_by_name
+    from app.services.catalogue.products import create_product
 
     hostile = '=HYPERLINK("http://example.invalid","Bấm vào đây")'
     pid = create_product(kho, actor_by_name(kho, "sx"),

@@ -9,9 +9,10 @@ import hashlib
 import pytest
 from sqlalchemy import delete, update
 
-from app.services import indexing, search
-from app.services.actors import Actor, hides_draft
-from app.services.products import create_product
+from app.services.search import indexing
+from app.services.search import queries
+from app.services.access.actors import Actor, hides_draft
+from app.services.catalogue.products import create_product
 from archive.errors import ValidationError
 from archive.models import Derivative, File, Product
 
@@ -53,14 +54,14 @@ def catalogue(kho) -> dict[str, int]:
 
 
 def _ids(kho, actor, **params) -> list[int]:
-    return sorted(h.id for h in search.search(kho, actor, {"q": "phong chong lu", **params}).hits)
+    return sorted(h.id for h in queries.search(kho, actor, {"q": "phong chong lu", **params}).hits)
 
 
 def test_commune_staff_are_not_shown_fileless_drafts(kho, catalogue):
-    shown = search.search(kho, COMMUNE, {"q": "phong chong lu"})
+    shown = queries.search(kho, COMMUNE, {"q": "phong chong lu"})
     assert sorted(h.id for h in shown.hits) == sorted([catalogue["feature"], catalogue["poster"]])
     assert shown.total == 2 and shown.facets["kind"] == {"poster": 1, "radio-feature": 1}
-    assert search.search(kho, PRODUCER, {"q": "phong chong lu"}).total == 3
+    assert queries.search(kho, PRODUCER, {"q": "phong chong lu"}).total == 3
     assert hides_draft(COMMUNE, "draft", False)
     assert not hides_draft(COMMUNE, "draft", True)
     assert not hides_draft(PRODUCER, "draft", False)
@@ -74,26 +75,26 @@ def test_a_product_left_without_files_is_hidden_before_the_index_catches_up(kho,
         session.execute(update(Product).where(Product.id == catalogue["poster"])
                         .values(status="draft"))
         indexing.mark(session, [catalogue["poster"]])
-    shown = search.search(kho, COMMUNE, {"q": "phong chong lu"})
+    shown = queries.search(kho, COMMUNE, {"q": "phong chong lu"})
     assert [h.id for h in shown.hits] == [catalogue["feature"]]
     assert shown.total == 1 and shown.facets["kind"] == {"radio-feature": 1}
-    assert search.search(kho, PRODUCER, {"q": "phong chong lu"}).total == 3
+    assert queries.search(kho, PRODUCER, {"q": "phong chong lu"}).total == 3
 
 
 def test_broadcast_copy_filter(kho, catalogue):
     assert _ids(kho, COMMUNE, broadcast_copy="true") == [catalogue["feature"]]
     assert _ids(kho, PRODUCER, broadcast_copy="false") == sorted(
         [catalogue["poster"], catalogue["draft"]])
-    assert search.search(kho, PRODUCER, {"q": "lu"}).facets["broadcast_copy"] == {
+    assert queries.search(kho, PRODUCER, {"q": "lu"}).facets["broadcast_copy"] == {
         "false": 2, "true": 1}
     with pytest.raises(ValidationError) as err:
-        search.search(kho, COMMUNE, {"broadcast_copy": "1"})
+        queries.search(kho, COMMUNE, {"broadcast_copy": "1"})
     assert err.value.field == "broadcast_copy"
 
 
 def test_hit_media_gives_duration_broadcast_copy_and_waveform(kho, catalogue):
-    media = search.hit_media(kho, [catalogue["feature"], catalogue["poster"], catalogue["draft"]])
-    assert media == {catalogue["feature"]: search.HitMedia(
+    media = queries.hit_media(kho, [catalogue["feature"], catalogue["poster"], catalogue["draft"]])
+    assert media == {catalogue["feature"]: queries.HitMedia(
         duration_s=245.3, broadcast_file=catalogue["feature_file"],
         waveform_file=catalogue["feature_file"])}
-    assert search.hit_media(kho, []) == {}
+    assert queries.hit_media(kho, []) == {}

@@ -16,11 +16,11 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import select
 
-from app.services import stats
-from app.services.actors import PERMISSIONS, Actor
-from app.services.stats import Ratio, YearRow
-from app.services.stats_actions import next_steps
-from app.services.clock import local_today
+from app.services.stats import plan_progress
+from app.services.access.actors import PERMISSIONS, Actor
+from app.services.stats.plan_progress import Ratio, YearRow
+from app.services.stats.next_steps import next_steps
+from app.services.common.clock import local_today
 from archive.errors import PermissionDenied, ValidationError
 from archive.harvests import Publication
 from archive.models import Broadcast, File, Product, Term, Unit
@@ -106,7 +106,7 @@ def catalogue(kho) -> dict[str, int]:
 
 
 def figures(kho, actor=OFFICE, **params):
-    return stats.compute_stats(kho, actor, stats.parse_scope(kho, params))
+    return plan_progress.compute_stats(kho, actor, plan_progress.parse_scope(kho, params))
 
 
 def counts_of(rows) -> dict:
@@ -125,7 +125,7 @@ def test_an_empty_archive_has_zero_everywhere_and_no_verdict(kho):
     # today's communes are listed with nothing counted: which communes use the archive
     assert {r.code: r.count for r in st.broadcasts_by_commune} == {
         "xa-dak-koi-2025": 0, "xa-dak-rve-2025": 0, "xa-kon-braih-2025": 0}
-    assert json.loads(json.dumps(stats.stats_json(st)))["total"] == 0
+    assert json.loads(json.dumps(plan_progress.stats_json(st)))["total"] == 0
 
 
 def test_every_indicator_of_the_whole_archive(kho, catalogue):
@@ -209,7 +209,7 @@ def test_period_filter_uses_produced_on_or_the_vietnam_day_of_creation(kho, cata
     assert figures(kho, **{"from": "01/01/2025", "to": "31/12/2025"}).total == 2
     in_2026 = figures(kho, **{"from": "2026-01-01", "to": "2026-12-31"})
     assert in_2026.total == 2 and in_2026.digitised == 1
-    y2025 = stats.compute_stats(kho, OFFICE, stats.year_scope(kho, 2025))
+    y2025 = plan_progress.compute_stats(kho, OFFICE, plan_progress.year_scope(kho, 2025))
     assert [(r.year, r.month) for r in y2025.broadcasts_by_month] == [(2025, 5), (2025, 8)]
     assert {r.code: r.count for r in y2025.downloads_by_commune if r.count} == {
         "xa-kon-braih-2025": 2}
@@ -248,7 +248,7 @@ def test_bad_filters_are_named(kho):
              ({"rollup": "maybe"}, "rollup")]
     for params, field in cases:
         with pytest.raises(ValidationError) as err:
-            stats.parse_scope(kho, params)
+            plan_progress.parse_scope(kho, params)
         assert err.value.field == field, params
 
 
@@ -258,12 +258,12 @@ def test_only_office_and_admin_see_statistics(kho, catalogue):
         with pytest.raises(PermissionDenied):
             figures(kho, actor)
         with pytest.raises(PermissionDenied):
-            next_steps(kho, actor, stats.Scope())
+            next_steps(kho, actor, plan_progress.Scope())
     assert figures(kho, ADMIN).total == 7
 
 
 def test_what_to_do_next(kho, catalogue):
-    todo = next_steps(kho, OFFICE, stats.Scope())
+    todo = next_steps(kho, OFFICE, plan_progress.Scope())
     assert todo.not_digitised_total == 3
     assert sorted(p.id for p in todo.not_digitised) == sorted(
         catalogue[n] for n in ("P1", "P2", "P6"))
@@ -278,10 +278,10 @@ def test_what_to_do_next(kho, catalogue):
     assert {p.id: p.missing for p in todo.unclassified} == {
         catalogue["P5"]: ("channel",), catalogue["P6"]: ("language", "channel")}
     assert [c.code for c in todo.silent_communes] == ["xa-dak-koi-2025"]
-    scoped = next_steps(kho, OFFICE, stats.parse_scope(kho, {"unit": "phong-gddt-kon-ray"}))
+    scoped = next_steps(kho, OFFICE, plan_progress.parse_scope(kho, {"unit": "phong-gddt-kon-ray"}))
     assert (scoped.not_digitised_total, scoped.failed_files_total,
             scoped.unclassified_total) == (0, 0, 0)
-    assert len(next_steps(kho, OFFICE, stats.Scope(), limit=1).not_digitised) == 1
+    assert len(next_steps(kho, OFFICE, plan_progress.Scope(), limit=1).not_digitised) == 1
 
 
 def test_sensitive_products_count_but_are_not_listed_to_roles_that_cannot_see_them(
@@ -290,18 +290,18 @@ def test_sensitive_products_count_but_are_not_listed_to_roles_that_cannot_see_th
     monkeypatch.setitem(PERMISSIONS, "stats.view", frozenset({"admin", "office", "commune"}))
     staff = Actor(None, "xa", "commune")
     assert figures(kho, staff).ethnic_language == 2              # P5 counts
-    todo = next_steps(kho, staff, stats.Scope())
+    todo = next_steps(kho, staff, plan_progress.Scope())
     assert todo.failed_files_total == 2 and todo.unclassified_total == 2
     listed = {f.product_id for f in todo.failed_files} | {p.id for p in todo.unclassified}
     assert catalogue["P5"] not in listed and catalogue["P2"] in listed
 
 
 def test_band_verdicts_are_exact_at_the_edges():
-    assert stats.verdict(Ratio.of(3, 20), 0.15, 0.20) == "within"       # 15 % exactly
-    assert stats.verdict(Ratio.of(1, 5), 0.15, 0.20) == "within"        # 20 % exactly
-    assert stats.verdict(Ratio.of(299, 2000), 0.15, 0.20) == "below"
-    assert stats.verdict(Ratio.of(201, 1000), 0.15, 0.20) == "above"
-    assert stats.verdict(Ratio.of(0, 0), 0.15, 0.20) == "no_data"
+    assert plan_progress.verdict(Ratio.of(3, 20), 0.15, 0.20) == "within"       # 15 % exactly
+    assert plan_progress.verdict(Ratio.of(1, 5), 0.15, 0.20) == "within"        # 20 % exactly
+    assert plan_progress.verdict(Ratio.of(299, 2000), 0.15, 0.20) == "below"
+    assert plan_progress.verdict(Ratio.of(201, 1000), 0.15, 0.20) == "above"
+    assert plan_progress.verdict(Ratio.of(0, 0), 0.15, 0.20) == "no_data"
 
 
 def test_projection_is_the_straight_line_through_the_plan_years():
@@ -309,13 +309,13 @@ def test_projection_is_the_straight_line_through_the_plan_years():
         return YearRow(total, total, 0, 0, 0, combined, 0, year=y)
     rows = [year(2023, 5), year(2024, 7), year(2025, 9), year(2026, 0, total=0),
             year(2028, 0, total=0)]
-    p = stats.projection(rows, date(2026, 6, 1))
+    p = plan_progress.projection(rows, date(2026, 6, 1))
     assert p.basis_years == (2023, 2024, 2025)        # years with products, up to today
     assert p.combined_share == pytest.approx(0.15, abs=1e-12)   # +2 points a year
     assert p.digitisation_rate == 1.0
-    assert stats.projection(rows[:1], date(2026, 6, 1)).combined_share is None
+    assert plan_progress.projection(rows[:1], date(2026, 6, 1)).combined_share is None
     falling = [year(2023, 30), year(2024, 10)]
-    assert stats.projection(falling, date(2026, 6, 1)).combined_share == 0.0   # not below 0
+    assert plan_progress.projection(falling, date(2026, 6, 1)).combined_share == 0.0   # not below 0
 
 
 def test_projection_of_the_catalogue(kho, catalogue):
@@ -329,14 +329,14 @@ def test_projection_of_the_catalogue(kho, catalogue):
     (date(2026, 11, 20), date(2026, 11, 25), 5), (date(2026, 11, 25), date(2026, 11, 25), 0),
     (date(2026, 11, 26), date(2027, 11, 25), 364)])
 def test_days_left_before_the_report_deadline(kho, monkeypatch, today, on, days):
-    monkeypatch.setattr(stats, "local_today", lambda settings: today)
-    deadline = stats.report_deadline(kho)
+    monkeypatch.setattr(plan_progress, "local_today", lambda settings: today)
+    deadline = plan_progress.report_deadline(kho)
     assert (deadline.on, deadline.days_left, deadline.today) == (on, days, today)
 
 
 def test_json_carries_the_same_numbers(kho, catalogue):
     st = figures(kho, commune="xa-kon-braih-2025")
-    body = json.loads(json.dumps(stats.stats_json(st)))
+    body = json.loads(json.dumps(plan_progress.stats_json(st)))
     assert body["total"] == 3 and body["digitised"] == 2
     assert body["digitisation_rate"] == 2 / 3 and body["combined_share"] == 2 / 3
     assert body["online_rate"] == 1 / 3 and body["foreign_language_share"] == 0.0

@@ -8,12 +8,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.services import accounts, admin_vocabulary, stats, stats_cache
-from app.services.actors import SYSTEM, Actor
-from app.services.broadcasts import log_broadcast
-from app.services.products import create_product
-from app.services.stats_actions import request_next_steps
-from app.services.usage import record_download
+from app.services.access import accounts
+from app.services.catalogue import vocabulary_admin
+from app.services.stats import plan_progress
+from app.services.stats import cache
+from app.services.access.actors import SYSTEM, Actor
+from app.services.broadcasts.log import log_broadcast
+from app.services.catalogue.products import create_product
+from app.services.stats.next_steps import request_next_steps
+from app.services.files.download_records import record_download
 from archive.base import utcnow
 from archive.harvests import Publication
 from archive.models import File, Product, Term
@@ -29,22 +32,22 @@ def catalogue(kho):
 
 
 def figures(kho, **params):
-    return stats.request_stats(kho, OFFICE, params)
+    return plan_progress.request_stats(kho, OFFICE, params)
 
 
 @pytest.fixture
 def counted(monkeypatch):
     """How often each part was counted in the database."""
-    from app.services import stats_breakdowns
+    from app.services.stats import breakdowns
 
     calls = {"products": 0, "broadcasts": 0, "downloads": 0}
     for part in calls:
-        real = getattr(stats_breakdowns, f"{part}_part")
+        real = getattr(breakdowns, f"{part}_part")
 
         def counting(kho, scope, real=real, part=part):
             calls[part] += 1
             return real(kho, scope)
-        monkeypatch.setattr(stats_breakdowns, f"{part}_part", counting)
+        monkeypatch.setattr(breakdowns, f"{part}_part", counting)
     return calls
 
 
@@ -91,10 +94,10 @@ def test_a_file_finishing_processing_counts_at_once(kho, catalogue):
 
 
 def test_a_retried_file_leaves_the_failed_list(kho, catalogue):
-    assert request_next_steps(kho, OFFICE, stats.Scope()).failed_files_total == 2
+    assert request_next_steps(kho, OFFICE, plan_progress.Scope()).failed_files_total == 2
     with kho.transaction() as s:
         s.scalar(select(File).where(File.product_id == catalogue["P2"])).status = "queued"
-    assert request_next_steps(kho, OFFICE, stats.Scope()).failed_files_total == 1
+    assert request_next_steps(kho, OFFICE, plan_progress.Scope()).failed_files_total == 1
 
 
 def test_broadcasts_downloads_and_publications_count_at_once(kho, catalogue):
@@ -120,20 +123,20 @@ def test_an_edited_vocabulary_flag_or_merger_counts_at_once(kho, catalogue):
         english.foreign, english.ethnic_minority = False, True
     again = figures(kho)
     assert (again.foreign_language, again.ethnic_language) == (0, 3)
-    admin_vocabulary.update_unit(kho, SYSTEM, "xa-dak-koi-2025", name="Xã Đăk Kôi",
+    vocabulary_admin.update_unit(kho, SYSTEM, "xa-dak-koi-2025", name="Xã Đăk Kôi",
                       valid_from="01/07/2025", valid_to="", successor="xa-kon-braih-2025")
     assert "xa-dak-koi-2025" not in {r.code for r in figures(kho).by_commune}
 
 
 def test_a_new_day_gives_new_figures(kho, catalogue, monkeypatch, counted):
     figures(kho)
-    monkeypatch.setattr(stats_cache, "local_today", lambda settings: date(2030, 1, 1))
+    monkeypatch.setattr(cache, "local_today", lambda settings: date(2030, 1, 1))
     figures(kho)
     assert counted == {"products": 2, "broadcasts": 2, "downloads": 2}
 
 
 def test_a_deleted_product_leaves_at_once(kho, catalogue):
-    from app.services.products import delete_product
+    from app.services.catalogue.products import delete_product
 
     assert figures(kho).total == 7
     delete_product(kho, SYSTEM, catalogue["P1"])       # not the newest one
@@ -164,13 +167,13 @@ def test_readers_in_threads_while_products_are_added_see_whole_figures(kho, cata
     assert errors == []
     assert all(a.total == sum(r.total for r in a.by_year) for a in answers)
     assert {a.total for a in answers} <= set(range(7, 13))
-    fresh = stats.compute_stats(kho, OFFICE, stats.Scope())
+    fresh = plan_progress.compute_stats(kho, OFFICE, plan_progress.Scope())
     assert figures(kho).counts() == fresh.counts() and fresh.total == 12
 
 
 def test_a_result_is_counted_again_after_max_age(kho, catalogue, counted, monkeypatch):
     figures(kho)
-    later = stats_cache.monotonic() + stats_cache.MAX_AGE + 1
-    monkeypatch.setattr(stats_cache, "monotonic", lambda: later)
+    later = cache.monotonic() + cache.MAX_AGE + 1
+    monkeypatch.setattr(cache, "monotonic", lambda: later)
     figures(kho)
     assert counted == {"products": 2, "broadcasts": 2, "downloads": 2}

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.services import accounts, processing, products, tagging
-from app.services.actors import Actor
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.processing import pipeline
+from app.services.catalogue import products
+from app.services.catalogue import suggestions
+from app.services.access.actors import Actor
+from app.services.files.intake import receive
 from archive.errors import PermissionDenied, ValidationError
 from archive.models import Product, ProductChange
 from archive.suggestions import SuggestionDismissal
@@ -38,9 +41,9 @@ def suggested(kho, pid: int) -> set[tuple[str, str]]:
 def test_a_dismissed_suggestion_does_not_come_back_after_reprocessing(kho, article):
     pid, file_id = article
     assert ("convention", "CRC") in suggested(kho, pid)
-    assert tagging.dismiss(kho, PRODUCER, pid, "convention", "CRC") is True
+    assert suggestions.dismiss(kho, PRODUCER, pid, "convention", "CRC") is True
     assert ("convention", "CRC") not in suggested(kho, pid)
-    assert processing.process_file(kho, file_id, force=True) == "ready"
+    assert pipeline.process_file(kho, file_id, force=True) == "ready"
     assert ("convention", "CRC") not in suggested(kho, pid)
     with kho.transaction() as s:          # the product still holds the text that matched
         row = s.get(Product, pid)
@@ -50,8 +53,8 @@ def test_a_dismissed_suggestion_does_not_come_back_after_reprocessing(kho, artic
 
 def test_a_dismissal_is_stored_once_and_audited(kho, article):
     pid, _file_id = article
-    tagging.dismiss(kho, PRODUCER, pid, "convention", "CRC")
-    assert tagging.dismiss(kho, PRODUCER, pid, "convention", "CRC") is False
+    suggestions.dismiss(kho, PRODUCER, pid, "convention", "CRC")
+    assert suggestions.dismiss(kho, PRODUCER, pid, "convention", "CRC") is False
     with kho.transaction() as s:
         rows = list(s.scalars(select(SuggestionDismissal)))
         assert [(r.product_id, r.kind, r.code, r.user_id) for r in rows] == [
@@ -65,7 +68,7 @@ def test_a_dismissal_is_stored_once_and_audited(kho, article):
 def test_other_suggestions_and_products_are_untouched(kho, article, tmp_path):
     pid, _file_id = article
     before = suggested(kho, pid)
-    tagging.dismiss(kho, PRODUCER, pid, "convention", "CRC")
+    suggestions.dismiss(kho, PRODUCER, pid, "convention", "CRC")
     assert suggested(kho, pid) == before - {("convention", "CRC")}
     other = products.create_product(kho, PRODUCER, {"title": "Bài khác"})
     with df.docx(tmp_path / "khac.docx", ARTICLE).open("rb") as stream:
@@ -77,18 +80,18 @@ def test_dismissing_needs_edit_rights_and_a_known_code(kho, article):
     pid, _file_id = article
     accounts.add_user(kho, "xa", "commune", "12345678", commune="23479")
     with pytest.raises(PermissionDenied):
-        tagging.dismiss(kho, COMMUNE, pid, "convention", "CRC")
+        suggestions.dismiss(kho, COMMUNE, pid, "convention", "CRC")
     with pytest.raises(ValidationError):
-        tagging.dismiss(kho, PRODUCER, pid, "convention", "XYZ")
+        suggestions.dismiss(kho, PRODUCER, pid, "convention", "XYZ")
     with pytest.raises(ValidationError):
-        tagging.dismiss(kho, PRODUCER, pid, "colour", "CRC")
+        suggestions.dismiss(kho, PRODUCER, pid, "colour", "CRC")
     with kho.transaction() as s:
         assert s.scalars(select(SuggestionDismissal)).first() is None
 
 
 def test_deleting_the_product_removes_its_dismissals(kho, article):
     pid, _file_id = article
-    tagging.dismiss(kho, PRODUCER, pid, "convention", "CRC")
+    suggestions.dismiss(kho, PRODUCER, pid, "convention", "CRC")
     accounts.add_user(kho, "qt", "admin", "12345678")
     products.delete_product(kho, accounts.actor_by_name(kho, "qt"), pid)
     with kho.transaction() as s:

@@ -7,7 +7,7 @@ from archive.errors import ValidationError
 
 
 def test_a_year_is_digits_or_nothing():
-    from app.services.parameters import parse_year
+    from app.services.common.parameters import parse_year
 
     assert parse_year(" 2025 ") == 2025
     assert parse_year("") is None and parse_year(None) is None

@@ -12,10 +12,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.bootstrap import Kho
-from app.services import accounts, products
-from app.services.actors import Actor
-from app.services.instance import init_instance
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.catalogue import products
+from app.services.access.actors import Actor
+from app.services.instance.setup import init_instance
+from app.services.files.intake import receive
 from archive.models import Derivative, File
 from tests.unit.ingest import media_factory
 

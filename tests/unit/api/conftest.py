@@ -45,8 +45,8 @@ class Api:
 
 def build_api(settings) -> Iterator[Api]:
     from app import create_app
-    from app.services import accounts
-    from app.services.instance import init_instance
+    from app.services.access import accounts
+    from app.services.instance.setup import init_instance
 
     app = create_app(settings)
     kho = app.extensions["kho"]

@@ -40,12 +40,12 @@ def test_an_unknown_token_is_refused(api):
 
 def test_unexpected_errors_answer_500_with_a_request_id_and_no_internals(api, monkeypatch,
                                                                           caplog):
-    from app.services import views
+    from app.services.catalogue import product_view
 
     def broken(*args, **kwargs):
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr(views, "product_view", broken)
+    monkeypatch.setattr(product_view, "product_view", broken)
     with caplog.at_level(logging.ERROR):
         response = api.call("office", "GET", "/products/1")
     body = response.get_json()

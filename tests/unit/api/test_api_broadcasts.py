@@ -34,8 +34,8 @@ def test_commune_staff_log_an_airing_for_their_commune(api):
 
 
 def test_the_log_is_a_provenance_event(api):
-    from app.services.accounts import actor_by_name
-    from app.services.products import product_history
+    from app.services.access.accounts import actor_by_name
+    from app.services.catalogue.products import product_history
 
     product = _airable(api)
     _log(api, "commune", product["id"], aired_on="2025-03-02")
@@ -45,7 +45,7 @@ def test_the_log_is_a_provenance_event(api):
 
 def test_dates_in_the_future_or_unreadable_are_422_naming_aired_on(api):
     product = _airable(api)
-    from app.services.clock import local_today
+    from app.services.common.clock import local_today
 
     tomorrow = (local_today(api.kho.settings) + timedelta(days=1)).isoformat()  # Vietnam's
     for value in (tomorrow, "32/01/2025", "2025", None):

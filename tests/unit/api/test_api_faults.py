@@ -13,7 +13,8 @@ import tempfile
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from app.services import jobs, spooling
+from app.services.instance import jobs
+from app.services.common import spool
 from archive.models import File
 from archive.outbox import JobOutbox
 from tests.conftest import make_settings
@@ -63,9 +64,9 @@ def test_queue_down_keeps_every_write_and_sends_the_job_when_it_is_back(queue_do
 
 def test_a_web_upload_while_the_queue_is_down_says_processing_waits(tmp_path):
     from app import create_app
-    from app.services.accounts import actor_by_name, add_user
-    from app.services.instance import init_instance
-    from app.services.products import create_product
+    from app.services.access.accounts import actor_by_name, add_user
+    from app.services.instance.setup import init_instance
+    from app.services.catalogue.products import create_product
     from tests.unit.web.conftest import PASSWORD, Browser
 
     app = create_app(make_settings(tmp_path / "instance",
@@ -95,7 +96,7 @@ def _database_gone(kho) -> None:
 
 
 def test_database_gone_answers_503_in_plain_words(api: Api):
-    from app.services.accounts import add_user
+    from app.services.access.accounts import add_user
     from tests.unit.web.conftest import PASSWORD, Browser
 
     pid = api.create()["id"]
@@ -123,7 +124,7 @@ def _full_disk(monkeypatch, spool_dir) -> None:
         os.close(fd)
         return os.open("/dev/full", os.O_WRONLY), name
 
-    monkeypatch.setattr(spooling.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(spool.tempfile, "mkstemp", mkstemp)
 
 
 @pytest.mark.parametrize("size", [3000, 700_000])   # a raw body / a multipart part on disk
@@ -147,7 +148,7 @@ def test_a_multipart_upload_is_spooled_once(api: Api, monkeypatch):
     def second_copy(*_args, **_kwargs):
         raise AssertionError("the upload was copied to a second spool file")
 
-    monkeypatch.setattr(spooling, "spool", second_copy)
+    monkeypatch.setattr(spool, "spool", second_copy)
     response = api.call("producer", "POST", f"/products/{pid}/files",
                         data={"file": (io.BytesIO(data), "anh.bin")},
                         content_type="multipart/form-data")

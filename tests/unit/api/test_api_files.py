@@ -21,8 +21,8 @@ def _stored_originals(api):
 @pytest.fixture
 def stored(api):
     """A product with one 5,000-byte text original, received without processing."""
-    from app.services import intake
-    from app.services.accounts import actor_by_name
+    from app.services.files import intake
+    from app.services.access.accounts import actor_by_name
 
     product = api.create(title="Bản tin Đăk Kôi")
     content = bytes(range(256)) * 19 + b"x" * 136

@@ -82,7 +82,7 @@ def test_vietnamese_client_reads_the_per_file_refusal_in_vietnamese(limited_api)
 def test_a_body_above_the_request_cap_is_refused_unread(limited_api):
     """The whole request stays capped (several files at the per-file limit), so a
     client cannot stream unbounded data; it answers JSON and says how to split."""
-    from app.services.intake import REQUEST_FILES, request_limit
+    from app.services.files.intake import REQUEST_FILES, request_limit
 
     api = limited_api
     product = api.create()

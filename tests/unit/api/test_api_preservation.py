@@ -7,7 +7,7 @@ import hashlib
 import io
 import os
 
-from app.services import fixity
+from app.services.preservation import fixity
 from tests.unit.test_fixity import flip_byte
 
 

@@ -10,7 +10,7 @@ from tests.unit.api.conftest import png_bytes
 
 
 def _fail(api, product_id: int) -> int:
-    from app.services import processing
+    from app.services.processing import pipeline
     from archive.models import File
 
     response = api.call("producer", "POST", f"/products/{product_id}/files",
@@ -23,7 +23,7 @@ def _fail(api, product_id: int) -> int:
         f = s.get(File, ids["to-roi.pdf"])
         f.status, f.problem, f.problem_params = "failed", "pdf.encrypted", {}
         f.error_detail = "probe: PDF is encrypted (needs a password)"
-        processing.product_status(f.product)
+        pipeline.product_status(f.product)
     return ids["to-roi.pdf"]
 
 

@@ -81,7 +81,7 @@ def test_one_vocabulary_and_an_unknown_one(api):
 
 def test_a_product_made_sensitive_vanishes_from_search_before_the_index_catches_up(
         api, monkeypatch):
-    from app.services import indexing
+    from app.services.search import indexing
 
     secret = api.create(title="Hồ sơ nhạy cảm về khiếu nại", kind="video")
     public = api.create(title="Hồ sơ công khai về khiếu nại", kind="video")
@@ -100,7 +100,7 @@ def test_a_product_made_sensitive_vanishes_from_search_before_the_index_catches_
 
 
 def test_a_deleted_product_is_gone_from_search_at_once(api, monkeypatch):
-    from app.services import indexing
+    from app.services.search import indexing
 
     gone = api.create(title="Bản tin đã xoá", kind="video")
     monkeypatch.setattr(indexing, "queue_flush", lambda kho: False)
@@ -139,7 +139,7 @@ def test_commune_staff_are_not_shown_fileless_drafts_even_before_the_index_catch
         api, monkeypatch):
     from sqlalchemy import delete, update
 
-    from app.services import indexing
+    from app.services.search import indexing
     from archive.models import File, Product
 
     poster = api.create(title="Tranh về phòng chống thiên tai", kind="poster")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import stats
-from app.services.actors import Actor
+from app.services.stats import plan_progress
+from app.services.access.actors import Actor
 from tests.unit.api.test_api_access import _validator
 from tests.unit.test_stats import _build
 
@@ -17,7 +17,7 @@ def catalogue(api):
 
 
 def service_json(kho, **params):
-    return stats.stats_json(stats.compute_stats(kho, OFFICE, stats.parse_scope(kho, params)))
+    return plan_progress.stats_json(plan_progress.compute_stats(kho, OFFICE, plan_progress.parse_scope(kho, params)))
 
 
 def test_office_and_admin_get_exactly_the_service_figures(api, catalogue):

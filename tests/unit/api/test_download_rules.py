@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.downloads import RangeNotSatisfiable, parse_range
-from app.services.views import download_name, slug
+from app.services.files.downloads import RangeNotSatisfiable, parse_range
+from app.services.catalogue.product_view import download_name, slug
 
 
 def test_download_name_is_id_and_ascii_slug_of_the_title():

@@ -76,7 +76,7 @@ def test_duplicate_user_exits_1(run):
 
 def _signs_in(run, name: str, password: str) -> bool:
     from app.bootstrap import build
-    from app.services import accounts
+    from app.services.access import accounts
     from archive.errors import AuthenticationRequired
 
     kho = build({"instance_path": str(run.instance)})

@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.services import accounts, products
-from app.services.intake import receive
+from app.services.access import accounts
+from app.services.catalogue import products
+from app.services.files.intake import receive
 from tests.unit.test_fixity import PRODUCER, flip_byte
 
 

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.services import stats
-from app.services.actors import Actor
+from app.services.stats import plan_progress
+from app.services.access.actors import Actor
 from tests.conftest import point_cli_at
 from tests.unit.test_stats import _build
 
@@ -34,8 +34,8 @@ def test_json_is_the_service_json(run, kho, catalogue):
                                                              "to": "2024-12-31"}):
         result = run("stats", "--json", *args)
         assert result.exit_code == 0, result.output
-        expected = stats.stats_json(stats.compute_stats(kho, office,
-                                                        stats.parse_scope(kho, params)))
+        expected = plan_progress.stats_json(plan_progress.compute_stats(kho, office,
+                                                        plan_progress.parse_scope(kho, params)))
         assert json.loads(result.output) == expected
 
 

@@ -9,8 +9,10 @@ from typing import Callable
 import pytest
 from lxml import etree
 
-from app.services import accounts, intake, products
-from app.services.actors import Actor
+from app.services.access import accounts
+from app.services.files import intake
+from app.services.catalogue import products
+from app.services.access.actors import Actor
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 NS = {"o": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/",
@@ -72,7 +74,7 @@ def make(kho, users) -> Callable[..., int]:
 def oai_call(kho) -> Callable[..., etree._Element]:
     """oai_call(verb="ListRecords", metadataPrefix="oai_dc") -> validated document;
     pass ``pairs=[...]`` for repeated arguments."""
-    from app.services.oai_provider import respond
+    from app.services.oai.provider import respond
 
     def call(pairs=None, **args) -> etree._Element:
         xml = "".join(respond(kho, "http://kho.test/oai", pairs or list(args.items())))

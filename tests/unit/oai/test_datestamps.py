@@ -1,5 +1,5 @@
 """The datestamp harvesters select by (products.updated_at) moves on every change of a
-product's metadata, files or processing, and on nothing else (a broadcast log is not a
+product's metadata, files or pipeline, and on nothing else (a broadcast log is not a
 change of the record)."""
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import io
 
 import pytest
 
-from app.services import broadcasts, intake, processing, products
+from app.services.broadcasts import log
+from app.services.files import intake
+from app.services.processing import pipeline
+from app.services.catalogue import products
 from archive.models import File, Product
 from tests.unit.oai.conftest import ADMIN, PRODUCER, png
 
@@ -42,12 +45,12 @@ def test_an_upload_and_the_end_of_each_files_processing_move_it(kho, make):
     assert uploaded > created
     # the first file finishing leaves the product "processing" (the second waits),
     # but its record now lists one more file: the datestamp moves all the same
-    assert processing.process_file(kho, first.file_id) == "ready"
+    assert pipeline.process_file(kho, first.file_id) == "ready"
     with kho.transaction() as s:
         assert s.get(Product, pid).status == "processing"
     one_done = stamp(kho, pid)
     assert one_done > uploaded
-    assert processing.process_file(kho, second.file_id) == "ready"
+    assert pipeline.process_file(kho, second.file_id) == "ready"
     assert stamp(kho, pid) > one_done
 
 
@@ -56,7 +59,7 @@ def test_processing_that_fails_moves_it(kho, make):
     bad = intake.receive(kho, PRODUCER, pid, io.BytesIO(b"ID3" + b"\x00" * 64 + b"garbage"),
                          "hong.mp3", queue=False)
     uploaded = stamp(kho, pid)
-    assert processing.process_file(kho, bad.file_id) == "failed"
+    assert pipeline.process_file(kho, bad.file_id) == "failed"
     assert stamp(kho, pid) > uploaded
 
 
@@ -68,8 +71,8 @@ def test_a_crash_during_processing_moves_it(kho, make, monkeypatch):
     def crash(*_args, **_kw):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(processing, "process", crash)
-    assert processing.process_file(kho, received.file_id) == "failed"
+    monkeypatch.setattr(pipeline, "process", crash)
+    assert pipeline.process_file(kho, received.file_id) == "failed"
     with kho.transaction() as s:
         assert s.get(File, received.file_id).status == "failed"
     assert stamp(kho, pid) > uploaded
@@ -81,7 +84,7 @@ def test_a_broadcast_log_is_not_a_record_change(kho, make):
     pid = make()
     give_broadcast_copy(kho, pid)                 # airable: it has a broadcast MP3
     before = stamp(kho, pid)
-    broadcasts.log_broadcast(kho, ADMIN, pid, "01/08/2025", commune_code="xa-dak-rve-2025")
+    log.log_broadcast(kho, ADMIN, pid, "01/08/2025", commune_code="xa-dak-rve-2025")
     assert stamp(kho, pid) == before
 
 

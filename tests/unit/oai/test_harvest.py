@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from sickle import Sickle, oaiexceptions
 
-from app.services import products
+from app.services.catalogue import products
 from tests.unit.oai.conftest import ADMIN, NS, PRODUCER, served, valid
 
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from app.services import oai_tokens, products
+from app.services.oai import resumption_tokens
+from app.services.catalogue import products
 from archive.harvests import Publication
 from archive.models import Product
 from tests.unit.oai.conftest import ADMIN, NS, PRODUCER, error_code
@@ -216,11 +217,11 @@ def test_tokens_are_signed_bound_to_their_verb_and_expire(kho, make, oai_call):
     make(), make()
     token = token_of(oai_call(verb="ListIdentifiers", metadataPrefix="oai_dc")).text
     payload, mac = token.split(".")
-    state = oai_tokens.verify(token, kho.settings.secret_key, "ListIdentifiers",
+    state = resumption_tokens.verify(token, kho.settings.secret_key, "ListIdentifiers",
                               datetime.now(timezone.utc))
-    expired = oai_tokens.sign(oai_tokens.ListState(**{**state.__dict__, "expires": 1}),
+    expired = resumption_tokens.sign(resumption_tokens.ListState(**{**state.__dict__, "expires": 1}),
                               kho.settings.secret_key)
-    other_key = oai_tokens.sign(state, "another-secret")
+    other_key = resumption_tokens.sign(state, "another-secret")
     tampered = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1] + "." + mac
     for bad, verb in ((expired, "ListIdentifiers"), (other_key, "ListIdentifiers"),
                       (tampered, "ListIdentifiers"), ("garbage", "ListIdentifiers"),
@@ -286,7 +287,7 @@ def test_post_arguments_are_the_same_request(kho, make, oai_call):
 
 
 def test_a_response_the_harvester_did_not_take_to_the_end_is_not_counted(kho, make):
-    from app.services.oai_provider import respond
+    from app.services.oai.provider import respond
 
     make(), make()
     chunks = respond(kho, "http://kho.test/oai", [("verb", "ListRecords"),

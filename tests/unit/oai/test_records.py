@@ -7,8 +7,11 @@ from datetime import timedelta
 import pytest
 from lxml import etree
 
-from app.services import dublin_core, kho_xml, products, records
-from app.services.records import RecordQuery, iter_records, parse_set
+from app.services.records import dublin_core
+from app.services.records import kho_xml
+from app.services.catalogue import products
+from app.services.records import native
+from app.services.records.native import RecordQuery, iter_records, parse_set
 from archive.errors import ValidationError
 from archive.models import File, Product
 from tests.unit.oai.conftest import PRODUCER, SCHEMAS
@@ -65,7 +68,7 @@ def test_public_url_setting_makes_the_links(kho, make):
 
 
 def test_files_not_ready_are_listed_only_for_backups(kho, make):
-    from app.services import intake
+    from app.services.files import intake
     from tests.unit.oai.conftest import png
 
     pid = make("Triển lãm ảnh")
@@ -99,7 +102,7 @@ def test_sets_select_by_kind_language_lead_unit_and_year(kho, make, spec, expect
     query = RecordQuery(set=parse_set(spec))
     assert [r["title"] for r in all_records(kho, query)] == expected
     with kho.transaction() as s:
-        assert records.count_products(s, query) == len(expected)
+        assert native.count_products(s, query) == len(expected)
 
 
 @pytest.mark.parametrize("spec", ["colour:red", "kind:", "year:24", "kind:a b", ""])
@@ -115,7 +118,7 @@ def test_window_and_keyset_follow_the_datestamp(kho, make):
     ordered = all_records(kho)
     assert [r["id"] for r in ordered] == [ids[0], ids[2], ids[3], ids[4], ids[1]]
     with kho.transaction() as s:
-        stamps = {p.id: records.as_utc(p.updated_at) for p in s.query(Product)}
+        stamps = {p.id: native.as_utc(p.updated_at) for p in s.query(Product)}
     after = RecordQuery(after=(stamps[ids[3]], ids[3]))
     assert [r["id"] for r in all_records(kho, after)] == [ids[4], ids[1]]
     window = RecordQuery(since=stamps[ids[2]], before=stamps[ids[4]])

@@ -50,7 +50,7 @@ def web_settings(tmp_path: Path):
 @pytest.fixture
 def app(web_settings, initialised_template) -> Iterator:
     from app import create_app
-    from app.services.instance import init_instance
+    from app.services.instance.setup import init_instance
     from tests.conftest import start_from_template
 
     start_from_template(initialised_template, web_settings)
@@ -68,7 +68,7 @@ def kho_rt(app):
 
 @pytest.fixture
 def commune_code(kho_rt) -> str:
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     current = [e for e in list_vocabulary(kho_rt, "communes") if e.flags["current"]]
     return current[0].code
@@ -77,7 +77,7 @@ def commune_code(kho_rt) -> str:
 @pytest.fixture
 def users(kho_rt, commune_code) -> dict[str, str]:
     """role -> username; each has PASSWORD."""
-    from app.services.accounts import add_user
+    from app.services.access.accounts import add_user
 
     names = {}
     for role in ("admin", "producer", "commune", "office"):
@@ -106,20 +106,20 @@ def as_role(app, users):
 
 @pytest.fixture
 def actors(kho_rt, users):
-    from app.services.accounts import actor_by_name
+    from app.services.access.accounts import actor_by_name
 
     return {role: actor_by_name(kho_rt, name) for role, name in users.items()}
 
 
 def first_code(kho_rt, vocabulary: str) -> str:
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     return list_vocabulary(kho_rt, vocabulary)[0].code
 
 
 @pytest.fixture
 def product_id(kho_rt, actors) -> int:
-    from app.services.products import create_product
+    from app.services.catalogue.products import create_product
 
     return create_product(kho_rt, actors["producer"], {
         "title": "Quyền trẻ em ở Kon Rẫy", "description": "Phóng sự về quyền trẻ em",

@@ -59,7 +59,7 @@ def test_admin_cannot_disable_themself(as_role, actors):
 
 
 def test_token_is_shown_once_and_can_be_revoked(app, as_role, kho_rt, users):
-    from app.services.accounts import actor_for_token
+    from app.services.access.accounts import actor_for_token
     from archive.errors import AuthenticationRequired
 
     b = as_role("admin")
@@ -79,7 +79,7 @@ def test_token_is_shown_once_and_can_be_revoked(app, as_role, kho_rt, users):
 
 
 def test_admin_edits_term_labels_and_deactivates(as_role, kho_rt):
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     b = as_role("admin")
     channel = list_vocabulary(kho_rt, "channels")[0]
@@ -103,7 +103,7 @@ def test_admin_adds_a_term(as_role):
 
 
 def test_admin_sets_unit_validity_and_successor(as_role, kho_rt, commune_code):
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     communes = [e for e in list_vocabulary(kho_rt, "communes") if e.flags["current"]]
     old, heir = communes[-1], communes[0]

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.services import exports
+from app.services.exports import packages
 
 
 def test_receipts_page_lists_exports_in_vietnamese_and_english(app, kho_rt, as_role, product_id,
                                                                tmp_path: Path):
-    result = exports.export(kho_rt, exports.OPERATOR_ACTOR,
-                            exports.ExportRequest(format="jsonl", out=tmp_path / "a.jsonl"))
+    result = packages.export(kho_rt, packages.OPERATOR_ACTOR,
+                            packages.ExportRequest(format="jsonl", out=tmp_path / "a.jsonl"))
     b = as_role("admin")
     page = b.get("/admin/exports/").get_data(as_text=True)
     assert "Biên nhận xuất dữ liệu" in page

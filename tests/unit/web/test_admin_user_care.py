@@ -22,7 +22,7 @@ def _shown_commune(page: str, user_id: int) -> str:
 
 
 def _other_current_commune(kho_rt, code: str):
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     mine = next(e for e in list_vocabulary(kho_rt, "communes") if e.code == code)
     return next(e for e in list_vocabulary(kho_rt, "communes")

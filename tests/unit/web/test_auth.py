@@ -45,7 +45,7 @@ def test_login_is_rate_limited_per_address_and_user(app, browser, users):
 
 
 def test_disabled_account_cannot_sign_in(app, browser, users, actors):
-    from app.services.admin import update_user
+    from app.services.access.account_admin import update_user
 
     update_user(app.extensions["kho"], actors["admin"], actors["office"].user_id, active=False)
     assert browser.login(users["office"]).status_code == 401

@@ -22,7 +22,7 @@ def _log(b, product_id: int, **data):
 
 
 def _today(kho_rt):
-    from app.services.clock import local_today
+    from app.services.common.clock import local_today
 
     return local_today(kho_rt.settings)
 
@@ -76,8 +76,8 @@ def test_the_form_posts_to_the_section_so_the_browser_lands_beside_it(as_role,
 
 def test_the_form_is_only_on_products_with_something_to_air(as_role, kho_rt, actors,
                                                            product_id, tmp_path):
-    from app.services.intake import receive
-    from app.services.products import create_product
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
 
     b = as_role("commune")
     assert _section(b.get(f"/products/{product_id}").get_data(as_text=True)) == ""  # draft

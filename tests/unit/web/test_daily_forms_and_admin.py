@@ -72,8 +72,8 @@ def test_pickers_are_checkbox_rows_and_merged_communes_fold_away(as_role):
 
 
 def test_a_picked_merged_lead_unit_is_saved_as_its_successor(as_role, product_id, kho_rt):
-    from app.services.views import product_view
-    from app.services.accounts import actor_by_name
+    from app.services.catalogue.product_view import product_view
+    from app.services.access.accounts import actor_by_name
 
     b = as_role("producer")
     page = _text(b.post(f"/products/{product_id}/edit", {
@@ -157,7 +157,7 @@ def test_a_taken_user_name_is_named_as_the_user_name_field(as_role, users):
 # --- tokens --------------------------------------------------------------------------
 
 def test_revoking_a_token_asks_first(as_role, kho_rt, users):
-    from app.services.accounts import actor_for_token, create_token
+    from app.services.access.accounts import actor_for_token, create_token
     from archive.errors import AuthenticationRequired
 
     token = create_token(kho_rt, users["producer"], "máy quét")
@@ -183,7 +183,7 @@ def test_revoking_a_token_asks_first(as_role, kho_rt, users):
 # --- vocabularies --------------------------------------------------------------------
 
 def test_a_new_language_and_a_channel_get_their_counting_flags(as_role, kho_rt):
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     b = as_role("admin")
     page = _text(b.get("/admin/vocabularies/language"))
@@ -227,7 +227,7 @@ def test_the_code_patterns_are_valid_with_the_v_flag(as_role):
 
 
 def test_an_admin_adds_a_unit_and_a_refused_one_keeps_its_values(as_role, kho_rt):
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     b = as_role("admin")
     response = b.post("/admin/units", {"action": "add", "code": "xa-moi-2026", "name": "Xã Mới",
@@ -261,7 +261,7 @@ def test_a_refused_unit_row_keeps_what_was_typed_and_names_the_field(as_role):
 
 
 def test_a_refused_term_row_keeps_what_was_typed(as_role, kho_rt):
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     channel = list_vocabulary(kho_rt, "channels")[0]
     b = as_role("admin")
@@ -276,7 +276,7 @@ def test_a_refused_term_row_keeps_what_was_typed(as_role, kho_rt):
 
 
 def test_only_admins_reach_the_new_admin_steps(as_role, kho_rt, users):
-    from app.services.accounts import create_token
+    from app.services.access.accounts import create_token
 
     create_token(kho_rt, users["producer"], "")
     for role in ("producer", "office", "commune"):

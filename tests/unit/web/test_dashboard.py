@@ -7,8 +7,8 @@ from html import unescape
 
 import pytest
 
-from app.services import stats
-from app.services.actors import Actor
+from app.services.stats import plan_progress
+from app.services.access.actors import Actor
 from tests.unit.test_stats import _build
 
 
@@ -80,7 +80,7 @@ def test_filters_live_in_the_url_and_match_the_service(as_role, catalogue, kho_r
                 "/dashboard?from=2024-01-01&to=2024-12-31&commune=23497&rollup=false")
     assert 'name="from" inputmode="numeric" placeholder="dd/mm/yyyy" value="01/01/2024"' in html and 'name="rollup" value="false" checked' in html
     assert '<option value="xa-kon-braih-2025" selected>' in html
-    expected = stats.compute_stats(kho_rt, Actor(None, "o", "office"), stats.parse_scope(
+    expected = plan_progress.compute_stats(kho_rt, Actor(None, "o", "office"), plan_progress.parse_scope(
         kho_rt, {"from": "2024-01-01", "to": "2024-12-31", "commune": "23497",
                  "rollup": "false"}))
     assert expected.total == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 def test_producer_edits_metadata_and_the_change_is_recorded(as_role, kho_rt, actors,
                                                             product_id):
-    from app.services.products import product_history
+    from app.services.catalogue.products import product_history
 
     b = as_role("producer")
     page = b.get(f"/products/{product_id}/edit").get_data(as_text=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from app.services.products import update_product
+from app.services.catalogue.products import update_product
 
 
 def test_a_stale_save_is_refused_with_the_current_values(as_role, kho_rt, actors, product_id):

@@ -16,8 +16,8 @@ PROBLEM_VI = "Tệp video bị cắt cụt — hãy tải lên lại bản gốc
 
 def _failed(kho_rt, actors, product_id: int, name: str = "phong-su.mp4",
             data: bytes = b"\x00\x00\x00\x18ftypmp42" + b"x" * 900) -> int:
-    from app.services import processing
-    from app.services.intake import receive
+    from app.services.processing import pipeline
+    from app.services.files.intake import receive
     from archive.models import File
 
     got = receive(kho_rt, actors["producer"], product_id, io.BytesIO(data), name, queue=False)
@@ -25,13 +25,13 @@ def _failed(kho_rt, actors, product_id: int, name: str = "phong-su.mp4",
         f = s.get(File, got.file_id)
         f.status, f.problem, f.problem_params = "failed", "video.truncated", {}
         f.error_detail = "probe: ffprobe failed: moov atom not found"
-        processing.product_status(f.product)
+        pipeline.product_status(f.product)
     return got.file_id
 
 
 def _ready(kho_rt, actors, product_id: int) -> int:
-    from app.services import processing
-    from app.services.intake import receive
+    from app.services.processing import pipeline
+    from app.services.files.intake import receive
     from archive.models import File
 
     got = receive(kho_rt, actors["producer"], product_id, io.BytesIO(b"ID3" + b"r" * 700),
@@ -39,7 +39,7 @@ def _ready(kho_rt, actors, product_id: int) -> int:
     with kho_rt.transaction() as s:
         f = s.get(File, got.file_id)
         f.status = "ready"
-        processing.product_status(f.product)
+        pipeline.product_status(f.product)
     return got.file_id
 
 
@@ -151,7 +151,7 @@ def _send(b, product_id: int, data: bytes, name: str):
 
 
 def _second_product(kho_rt, actors, kind: str = "poster") -> int:
-    from app.services.products import create_product
+    from app.services.catalogue.products import create_product
 
     return create_product(kho_rt, actors["producer"], {"title": "Tranh cổ động",
                                                        "kind": kind})

@@ -69,7 +69,7 @@ def test_script_upload_declaring_more_than_the_limit_is_json_naming_the_file(
 
 def test_body_above_the_request_cap_is_json_for_the_script_and_a_page_for_the_form(
         limited, as_role, product_id):
-    from app.services.intake import request_limit
+    from app.services.files.intake import request_limit
 
     b = as_role("producer")
     oversized = b"x" * (request_limit(limited.settings) + 1)
@@ -104,13 +104,13 @@ DAWN_IN_VIETNAM = datetime(2026, 11, 26, 20, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def dawn_in_vietnam(monkeypatch):
-    from app.services import views
+    from app.services.common import clock
 
-    monkeypatch.setattr(views, "utcnow", lambda: DAWN_IN_VIETNAM)
+    monkeypatch.setattr(clock, "utcnow", lambda: DAWN_IN_VIETNAM)
 
 
 def test_today_follows_the_configured_time_zone(kho_rt, dawn_in_vietnam):
-    from app.services.clock import local_today
+    from app.services.common.clock import local_today
 
     assert local_today(kho_rt.settings) == date(2026, 11, 27)
     assert local_today(kho_rt.settings.replace(timezone="UTC")) == date(2026, 11, 26)
@@ -137,11 +137,11 @@ def test_communes_merged_yesterday_are_no_longer_current_after_midnight_in_vietn
         kho_rt, monkeypatch):
     """Units of the old map end on 30/06/2025; at 01/07 03:00 in Vietnam (still 30/06
     on a UTC clock) pickers offer only the new communes."""
-    from app.services import views
-    from app.services.vocabularies import list_vocabulary
+    from app.services.common import clock
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     def current_old_communes(instant):
-        monkeypatch.setattr(views, "utcnow", lambda: instant)
+        monkeypatch.setattr(clock, "utcnow", lambda: instant)
         return [e.code for e in list_vocabulary(kho_rt, "communes")
                 if e.flags["valid_to"] == "2025-06-30" and e.flags["current"]]
 

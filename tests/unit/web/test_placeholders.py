@@ -13,9 +13,9 @@ NEW_YEAR_IN_VIETNAM = datetime(2030, 12, 31, 18, 30, tzinfo=timezone.utc)
 
 @pytest.fixture
 def new_year_in_vietnam(monkeypatch):
-    from app.services import views
+    from app.services.common import clock
 
-    monkeypatch.setattr(views, "utcnow", lambda: NEW_YEAR_IN_VIETNAM)
+    monkeypatch.setattr(clock, "utcnow", lambda: NEW_YEAR_IN_VIETNAM)
 
 
 def _placeholder(page: str, name: str, attribute: str = "name") -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import os
 
-from app.services import fixity
-from app.services.intake import receive
+from app.services.preservation import fixity
+from app.services.files.intake import receive
 from tests.unit.test_fixity import flip_byte
 
 

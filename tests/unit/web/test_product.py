@@ -11,7 +11,7 @@ from tests.unit.web.media import png_bytes, wav_file
 @pytest.fixture
 def audio_product(kho_rt, actors, product_id, tmp_path):
     """The product with a WAV original processed (broadcast MP3, low-band proxy)."""
-    from app.services.intake import receive
+    from app.services.files.intake import receive
 
     wav = wav_file(tmp_path / "tone.wav")
     with wav.open("rb") as stream:
@@ -29,7 +29,7 @@ def test_product_page_shows_metadata_in_vietnamese_formats(as_role, product_id):
 
 def test_product_page_shows_history_of_creation_and_edits(as_role, kho_rt, actors,
                                                           product_id):
-    from app.services.products import update_product
+    from app.services.catalogue.products import update_product
 
     update_product(kho_rt, actors["producer"], product_id, {"title": "Tiêu đề mới"})
     page = as_role("office").get(f"/products/{product_id}").get_data(as_text=True)
@@ -83,7 +83,7 @@ def test_original_download_keeps_the_extension(as_role, audio_product):
 
 
 def test_image_has_a_preview_and_thumbnail_in_search(as_role, kho_rt, actors, product_id):
-    from app.services.intake import receive
+    from app.services.files.intake import receive
 
     got = receive(kho_rt, actors["producer"], product_id, io.BytesIO(png_bytes()), "a.png")
     b = as_role("office")
@@ -103,8 +103,8 @@ def test_missing_product_file_or_rendition_is_404(as_role, product_id):
 
 
 def test_sensitive_product_is_hidden_from_commune_accounts(as_role, kho_rt, actors):
-    from app.services.indexing import update_now
-    from app.services.products import create_product
+    from app.services.search.indexing import update_now
+    from app.services.catalogue.products import create_product
 
     pid = create_product(kho_rt, actors["producer"],
                          {"title": "Hồ sơ hạn chế", "sensitive": True})
@@ -120,7 +120,7 @@ def test_sensitive_product_is_hidden_from_commune_accounts(as_role, kho_rt, acto
 
 def test_pdf_shows_its_first_page_and_extracted_text(as_role, kho_rt, actors, product_id,
                                                      tmp_path):
-    from app.services.intake import receive
+    from app.services.files.intake import receive
     from tests.unit.ingest.media_factory import text_pdf
 
     line = "Quyen tre em trang mot " + "ban tin phap luat " * 4

@@ -34,14 +34,14 @@ def _named(kho_rt, username: str, display_name: str) -> None:
 
 
 def _language(kho_rt, label_part: str):
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     return next(e for e in list_vocabulary(kho_rt, "languages") if label_part in e.label("vi"))
 
 
 @pytest.fixture
 def audio_product(kho_rt, actors, product_id, tmp_path):
-    from app.services.intake import receive
+    from app.services.files.intake import receive
 
     wav = wav_file(tmp_path / "tone.wav", seconds=2.0)
     with wav.open("rb") as stream:
@@ -52,8 +52,8 @@ def audio_product(kho_rt, actors, product_id, tmp_path):
 @pytest.fixture
 def pdf_product(kho_rt, actors, tmp_path):
     """A product with a 3-page PDF (text layer) processed."""
-    from app.services.intake import receive
-    from app.services.products import create_product
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
     from tests.unit.ingest.media_factory import text_pdf
 
     pid = create_product(kho_rt, actors["producer"], {"title": "Tài liệu pháp luật"})
@@ -67,7 +67,7 @@ def pdf_product(kho_rt, actors, tmp_path):
 
 def test_an_edit_reads_as_a_sentence_with_the_editors_name_and_labels(
         as_role, kho_rt, actors, users, product_id):
-    from app.services.products import update_product
+    from app.services.catalogue.products import update_product
 
     _named(kho_rt, users["producer"], "Nguyễn Thu Hà")
     viet = _language(kho_rt, "Việt")
@@ -83,8 +83,8 @@ def test_an_edit_reads_as_a_sentence_with_the_editors_name_and_labels(
 
 
 def test_units_and_dates_in_an_edit_are_named_not_coded(as_role, kho_rt, actors, product_id):
-    from app.services.products import update_product
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.products import update_product
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     unit = list_vocabulary(kho_rt, "units")[0]
     update_product(kho_rt, actors["producer"], product_id,
@@ -96,7 +96,7 @@ def test_units_and_dates_in_an_edit_are_named_not_coded(as_role, kho_rt, actors,
 
 def test_history_in_english_when_the_page_is_english(as_role, kho_rt, actors, users,
                                                     product_id):
-    from app.services.products import update_product
+    from app.services.catalogue.products import update_product
 
     _named(kho_rt, users["producer"], "Nguyễn Thu Hà")
     update_product(kho_rt, actors["producer"], product_id, {"title": "Bản tin mới"})
@@ -206,7 +206,7 @@ def test_video_image_and_pdf_facts(app):
 
 def test_description_keeps_paragraphs_and_line_breaks_and_stays_escaped(
         as_role, kho_rt, actors, product_id):
-    from app.services.products import update_product
+    from app.services.catalogue.products import update_product
 
     update_product(kho_rt, actors["producer"], product_id, {
         "description": "Đoạn một, dòng một\nDòng hai\n\nĐoạn hai <script>alert(1)</script>"})
@@ -239,7 +239,7 @@ def test_download_labels_in_vietnamese_and_english_and_no_waveform_download(
 
 
 def test_image_downloads_are_labelled(as_role, kho_rt, actors, product_id):
-    from app.services.intake import receive
+    from app.services.files.intake import receive
 
     receive(kho_rt, actors["producer"], product_id, io.BytesIO(png_bytes()), "poster.png")
     files = _text_of(as_role("office").get(f"/products/{product_id}?lang=en"), "files")
@@ -261,7 +261,7 @@ def test_header_and_created_by_show_full_names(as_role, kho_rt, users, product_i
 
 
 def test_the_header_name_comes_with_the_signed_in_account(as_role, kho_rt, users):
-    from app.services.accounts import actor_by_name
+    from app.services.access.accounts import actor_by_name
 
     _named(kho_rt, users["office"], "Trần Văn Nam")
     actor = actor_by_name(kho_rt, users["office"])
@@ -335,7 +335,7 @@ def test_pdf_pages_that_do_not_exist_are_404_with_a_clear_message(as_role, pdf_p
 
 def test_pdf_pages_follow_the_products_permissions(as_role, kho_rt, actors, pdf_product,
                                                    audio_product):
-    from app.services.products import update_product
+    from app.services.catalogue.products import update_product
 
     pid, fid = pdf_product
     update_product(kho_rt, actors["producer"], pid, {"sensitive": True})
@@ -355,7 +355,7 @@ def test_pdf_pages_follow_the_products_permissions(as_role, kho_rt, actors, pdf_
 def test_broadcast_retry_and_confirmed_suggestion_sentences(app, kho_rt, commune_code):
     from datetime import datetime
 
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
     from app.web.history import history_entries
 
     commune = next(e for e in list_vocabulary(kho_rt, "communes") if e.code == commune_code)
@@ -389,12 +389,12 @@ def test_broadcast_retry_and_confirmed_suggestion_sentences(app, kho_rt, commune
 
 def test_a_dismissed_suggestion_reads_as_a_sentence_with_its_label(
         as_role, kho_rt, actors, users, product_id):
-    from app.services import tagging
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue import suggestions
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     _named(kho_rt, users["producer"], "Nguyễn Thu Hà")
     crc = next(e for e in list_vocabulary(kho_rt, "conventions") if e.code == "CRC")
-    assert tagging.dismiss(kho_rt, actors["producer"], product_id, "convention", "CRC")
+    assert suggestions.dismiss(kho_rt, actors["producer"], product_id, "convention", "CRC")
     text = _text_of(as_role("office").get(f"/products/{product_id}"), "history")
     assert f"Nguyễn Thu Hà đã bỏ qua gợi ý Công ước: {crc.label('vi')}" in text
     assert "dismissed" not in text and "-CRC" not in text and "(trống)" not in text
@@ -406,7 +406,7 @@ def test_a_dismissed_suggestion_reads_as_a_sentence_with_its_label(
 def test_a_dismissal_without_a_known_person_and_beside_other_changes(app, kho_rt):
     from datetime import datetime
 
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
     from app.web.history import history_entries
 
     theme = list_vocabulary(kho_rt, "themes")[0]

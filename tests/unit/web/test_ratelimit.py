@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.ratelimit import LoginRateLimiter, TooManyAttempts
+from app.services.access.sign_in_limit import LoginRateLimiter, TooManyAttempts
 
 
 class Clock:

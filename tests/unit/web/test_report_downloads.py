@@ -45,7 +45,7 @@ def test_admin_downloads_the_document_and_nothing_stays_in_the_spool(app, kho_rt
 
 
 def test_without_a_year_the_report_is_of_this_year(app, kho_rt, catalogue):
-    from app.services.clock import local_today
+    from app.services.common.clock import local_today
 
     answer = _signed_in(app, "vanphong").get("/dashboard/report.xlsx")
     year = local_today(kho_rt.settings).year

@@ -28,7 +28,7 @@ PAGES = {
 def test_each_role_gets_exactly_its_pages(as_role, kho_rt, actors, product_id, role):
     import io
 
-    from app.services.intake import receive
+    from app.services.files.intake import receive
     from tests.unit.web.media import png_bytes
 
     # with a file: a file-less draft is hidden from commune staff (test_search_airing.py)

@@ -11,9 +11,9 @@ import pytest
 @pytest.fixture
 def catalogue(kho_rt, actors):
     """25 products: 3 about water (one Bahnar), 22 others."""
-    from app.services.indexing import update_now
-    from app.services.products import create_product
-    from app.services.vocabularies import list_vocabulary
+    from app.services.search.indexing import update_now
+    from app.services.catalogue.products import create_product
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     kinds = [e.code for e in list_vocabulary(kho_rt, "kinds")]
     ids = []
@@ -37,7 +37,7 @@ def test_search_without_diacritics_finds_and_highlights(as_role, catalogue):
 
 
 def test_facets_show_labels_and_counts_and_filter(as_role, kho_rt, catalogue):
-    from app.services.vocabularies import list_vocabulary
+    from app.services.catalogue.vocabularies import list_vocabulary
 
     second = list_vocabulary(kho_rt, "kinds")[1]
     b = as_role("office")
@@ -61,8 +61,8 @@ def test_results_are_paginated_and_sortable(as_role, catalogue):
 
 
 def test_year_facet_and_total_use_vietnamese_number_format(as_role, kho_rt, actors):
-    from app.services.indexing import update_now
-    from app.services.products import create_product
+    from app.services.search.indexing import update_now
+    from app.services.catalogue.products import create_product
 
     ids = [create_product(kho_rt, actors["producer"], {"title": f"Tin {n}"})
            for n in range(3)]

@@ -14,9 +14,9 @@ from tests.unit.web.media import png_bytes, wav_file
 @pytest.fixture
 def aired(kho_rt, actors, tmp_path) -> dict[str, int]:
     """A radio feature with a processed 2 s WAV, a poster with a PNG, a file-less draft."""
-    from app.services.indexing import update_now
-    from app.services.intake import receive
-    from app.services.products import create_product
+    from app.services.search.indexing import update_now
+    from app.services.files.intake import receive
+    from app.services.catalogue.products import create_product
 
     producer = actors["producer"]
     ids = {

@@ -53,8 +53,8 @@ def test_session_cookie_is_secure_over_https(app, users):
 
 
 def test_script_in_a_title_shows_as_text(kho_rt, actors, as_role):
-    from app.services.indexing import update_now
-    from app.services.products import create_product
+    from app.services.search.indexing import update_now
+    from app.services.catalogue.products import create_product
 
     pid = create_product(kho_rt, actors["producer"],
                          {"title": "<script>alert(1)</script> Nước sạch"})
@@ -94,7 +94,7 @@ def test_upload_above_the_limit_is_stopped_while_streaming(app, as_role, product
 
 
 def test_unexpected_errors_show_a_request_number_but_no_internals(app, as_role, monkeypatch):
-    import app.services.search as search_service
+    import app.services.search.queries as search_service
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internal detail /srv/kho")

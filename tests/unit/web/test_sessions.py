@@ -40,7 +40,7 @@ def test_signing_out_on_one_device_keeps_the_other_signed_in(app, users):
 
 def test_disabling_an_account_ends_its_sessions_even_if_enabled_again(app, browser, users,
                                                                      actors):
-    from app.services.admin import update_user
+    from app.services.access.account_admin import update_user
 
     kho = app.extensions["kho"]
     browser.login(users["office"])
@@ -52,7 +52,7 @@ def test_disabling_an_account_ends_its_sessions_even_if_enabled_again(app, brows
 
 
 def test_parallel_wrong_passwords_get_no_more_tries_than_the_limit(kho):
-    from app.services.ratelimit import LoginRateLimiter, TooManyAttempts
+    from app.services.access.sign_in_limit import LoginRateLimiter, TooManyAttempts
 
     limiter = LoginRateLimiter(kho, 10)
     allowed, refused, start = [], [], threading.Barrier(40)
@@ -82,7 +82,7 @@ def test_parallel_wrong_passwords_get_no_more_tries_than_the_limit(kho):
 
 
 def test_an_unknown_user_name_costs_one_password_check_like_a_known_one(kho, monkeypatch):
-    from app.services import accounts
+    from app.services.access import accounts
     from archive.errors import AuthenticationRequired
 
     accounts.add_user(kho, "thuha", "producer", PASSWORD)
@@ -103,9 +103,9 @@ def test_sessions_idle_for_a_month_are_over_and_forgotten(kho):
 
     from sqlalchemy import func, select, update
 
-    from app.services import accounts
-    from app.services.browser_sessions import IDLE_DAYS, actor_for_session, open_session
-    from app.services.passwords import session_stamp
+    from app.services.access import accounts
+    from app.services.access.browser_sessions import IDLE_DAYS, actor_for_session, open_session
+    from app.services.access.passwords import session_stamp
     from archive.base import utcnow
     from archive.models import BrowserSession, User
 

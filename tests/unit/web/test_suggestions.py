@@ -9,7 +9,7 @@ from tests.unit.ingest import document_factory as df
 
 def test_dismissing_a_suggestion_on_the_product_page(as_role, kho_rt, actors, product_id,
                                                      tmp_path):
-    from app.services.intake import receive
+    from app.services.files.intake import receive
 
     path = df.docx(tmp_path / "a.docx", ["Bảo vệ trẻ em và bình đẳng giới ở Kon Rẫy.",
                                          "Phụ nữ và trẻ em gái được học nghề."])

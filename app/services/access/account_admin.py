@@ -1,0 +1,181 @@
+"""Administration of accounts (admin only): users and API tokens.
+
+Every function takes the acting user and checks ``user.manage`` first. Vocabulary
+and unit editing is :mod:`app.services.catalogue.vocabulary_admin`.
+Each change adds a provenance Event (``user.*``, ``token.*``, ``vocabulary.edit``);
+a password never goes into an event.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Optional
+
+from sqlalchemy import select
+
+from app.bootstrap import Kho
+from app.services.access import accounts
+from app.services.access.actors import Actor
+from app.services.access.browser_sessions import end_user_sessions
+from app.services.access.passwords import hash_password
+from app.services.access.sign_in_limit import forget_user
+from app.services.common.clock import iso_datetime, local_today
+from archive.base import fits_id, utcnow
+from archive.errors import Conflict, NotFound, ValidationError
+from archive.models import ROLES, ApiToken, Event, Unit, User
+from archive.text import normalize_text
+
+
+def _audit(session, actor: Actor, action: str, detail: str) -> None:
+    session.add(Event(action=action, user_id=actor.user_id, detail=detail[:2000]))
+
+
+# --- users -------------------------------------------------------------------------
+
+def list_users(kho: Kho, actor: Actor) -> list[accounts.UserInfo]:
+    actor.require("user.manage")
+    return accounts.list_users(kho)
+
+
+def add_user(kho: Kho, actor: Actor, username: str, role: str, password: str, *,
+             commune: str | None = None, display_name: str = "") -> accounts.UserInfo:
+    """Create a user (see accounts.add_user for the errors)."""
+    actor.require("user.manage")
+    info = accounts.add_user(kho, username, role, password, commune=commune or None,
+                             display_name=display_name)
+    with kho.transaction() as session:
+        _audit(session, actor, "user.add", f"{info.username} role={info.role}")
+    return info
+
+
+def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = None,
+                active: Optional[bool] = None, commune: Optional[str] = None
+                ) -> accounts.UserInfo:
+    """Change a user's role, active flag and/or commune; None leaves a value as it is.
+
+    ``commune`` is the unit code or GSO code of a current commune (a commune account
+    moved after communes merged), or "" to remove it. Raises PermissionDenied (not an
+    admin), NotFound (no such user), ValidationError (unknown role; unknown commune or
+    one that no longer exists, field ``commune``; a commune account left without a
+    commune) and Conflict (an admin disabling or demoting their own account).
+    """
+    actor.require("user.manage")
+    if role is not None and role not in ROLES:
+        raise ValidationError("unknown role %(role)s; choose one of %(choices)s",
+                              field="role", role=role, choices=", ".join(ROLES))
+    with kho.transaction() as session:
+        user = session.get(User, user_id) if fits_id(user_id) else None
+        if user is None:
+            raise NotFound("no user %(id)s", field="user", id=user_id)
+        if user.id == actor.user_id and (active is False or (role and role != "admin")):
+            raise Conflict("you cannot disable or demote your own account", field="user")
+        unit = _new_commune(session, user, commune, local_today(kho.settings))
+        if (role or user.role) == "commune" and unit is None:
+            raise ValidationError("a commune account needs a commune",
+                                  field="role" if commune is None else "commune")
+        changes = []
+        if role is not None and role != user.role:
+            changes.append(f"role {user.role}->{role}")
+            user.role = role
+        if active is not None and active != user.active:
+            changes.append("enabled" if active else "disabled")
+            user.active = active
+            if not active:      # signed out everywhere; enabling again does not revive
+                end_user_sessions(session, user.id)
+        if unit is not user.commune:
+            changes.append(f"commune {_code(user.commune)}->{_code(unit)}")
+            user.commune = unit
+        if changes:
+            _audit(session, actor, "user.update", f"{user.username}: {', '.join(changes)}")
+        session.flush()
+        return accounts.UserInfo.of(user)
+
+
+def _new_commune(session, user: User, commune: Optional[str], today: date) -> Optional[Unit]:
+    """The commune ``user`` will have: unchanged for None or its own code, else looked up."""
+    if commune is None:
+        return user.commune
+    code = normalize_text(commune)
+    if not code:
+        return None
+    if user.commune is not None and code == user.commune.code:
+        return user.commune          # kept as it is, even a commune that has since merged
+    return accounts.find_commune(session, code, today)
+
+
+def _code(unit: Optional[Unit]) -> str:
+    return unit.code if unit is not None else "-"
+
+
+def set_password(kho: Kho, actor: Actor, user_id: int, password: str) -> accounts.UserInfo:
+    """Give user ``user_id`` a new password (for a user who forgot theirs).
+
+    The user's signed-in browser sessions stop working at their next request (a session
+    keeps a stamp of the password it was opened with); their API tokens are separate
+    credentials and stay valid (revoke them on the tokens page if they leaked). Failed
+    sign-ins counted for the user name are forgotten so the new password works at once.
+    The audit event never contains the password. Raises PermissionDenied (not an
+    admin), ValidationError (password shorter than the rule for new users, field
+    ``password``) and NotFound (no such user).
+    """
+    actor.require("user.manage")
+    accounts.check_new_password(password)
+    new_hash = hash_password(password)       # slow on purpose: before the transaction
+    with kho.transaction() as session:
+        user = session.get(User, user_id) if fits_id(user_id) else None
+        if user is None:
+            raise NotFound("no user %(id)s", field="user", id=user_id)
+        user.password_hash = new_hash
+        forget_user(session, user.username)
+        _audit(session, actor, "user.password", f"{user.username}: new password set")
+        session.flush()
+        return accounts.UserInfo.of(user)
+
+
+# --- API tokens --------------------------------------------------------------------
+
+def list_tokens(kho: Kho, actor: Actor) -> list[dict[str, Any]]:
+    """All tokens (never the secret: only its first characters), newest first."""
+    actor.require("user.manage")
+    with kho.transaction() as session:
+        rows = session.scalars(select(ApiToken).order_by(ApiToken.id.desc()))
+        return [{"id": t.id, "username": t.user.username, "prefix": t.prefix,
+                 "label": t.label, "created_at": iso_datetime(t.created_at),
+                 "last_used_at": iso_datetime(t.last_used_at),
+                 "revoked_at": iso_datetime(t.revoked_at), "active": t.revoked_at is None}
+                for t in rows]
+
+
+def create_token(kho: Kho, actor: Actor, username: str, label: str = "") -> str:
+    """A new token for ``username``; the caller shows it once (only its hash is kept)."""
+    actor.require("user.manage")
+    token = accounts.create_token(kho, username, label)
+    with kho.transaction() as session:
+        _audit(session, actor, "token.create", f"{username} {token[:10]}…")
+    return token
+
+
+def token_info(kho: Kho, actor: Actor, token_id: int) -> dict[str, Any]:
+    """One token as :func:`list_tokens` shows it (for the revoke confirmation);
+    NotFound for an unknown id."""
+    actor.require("user.manage")
+    with kho.transaction() as session:
+        t = session.get(ApiToken, token_id) if fits_id(token_id) else None
+        if t is None:
+            raise NotFound("no API token %(id)s", field="token", id=token_id)
+        return {"id": t.id, "username": t.user.username, "display_name": t.user.display_name,
+                "prefix": t.prefix, "label": t.label, "created_at": iso_datetime(t.created_at),
+                "last_used_at": iso_datetime(t.last_used_at),
+                "revoked_at": iso_datetime(t.revoked_at), "active": t.revoked_at is None}
+
+
+def revoke_token(kho: Kho, actor: Actor, token_id: int) -> None:
+    """Revoke a token at once (NotFound for an unknown id; an already revoked one
+    stays as it was)."""
+    actor.require("user.manage")
+    with kho.transaction() as session:
+        row = session.get(ApiToken, token_id) if fits_id(token_id) else None
+        if row is None:
+            raise NotFound("no API token %(id)s", field="token", id=token_id)
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            _audit(session, actor, "token.revoke", f"{row.user.username} {row.prefix}…")

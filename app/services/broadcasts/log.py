@@ -1,0 +1,274 @@
+"""Broadcast log: evidence that a product was aired on a commune's radio on a date.
+
+Commune staff log for their own commune; an admin may log for any commune. Only a
+product with something to air is logged: a file with a broadcast MP3 or a playable
+video proxy (:data:`AIR_COPIES`); drafts, posters, photos and PDFs are refused. Each
+log adds a provenance Event ``broadcast.log``. The yearly report counts these rows, so
+the same product, commune and day is logged once while in force (a second try is a
+Conflict; a partial unique index holds it under parallel requests). A log can be
+withdrawn (:mod:`app.services.broadcasts.withdrawal`); withdrawn logs are left out of
+every list and count here.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from typing import Any, Iterable, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.bootstrap import Kho
+from app.services.access.actors import Actor
+from app.services.common.parameters import parse_date
+from app.services.catalogue.product_input import EARLIEST_YEAR
+from app.services.catalogue.products import lock_for_edit, person_name
+from app.services.common.clock import iso_datetime, local_today
+from app.services.catalogue.product_view import unit_view
+from archive.errors import Conflict, PermissionDenied, ValidationError
+from archive.models import Broadcast, Derivative, Event, File, Product, Unit
+from archive.text import normalize_text
+
+MAX_NOTE = 1000        # characters
+MAX_SHOWN = 40         # characters of a refused date repeated in its message
+AIR_COPIES = ("broadcast", "proxy")   # renditions that make a product airable
+_YEAR_ONLY = re.compile(r"\s*\d{4}\s*")
+_DAY_SHAPE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}-\d{1,2}-\d{1,2}")
+
+
+def _aired_on(value: Any, today: date) -> date:
+    """A full date (ISO or dd/mm/yyyy), not in the future; ValidationError naming
+    ``aired_on``: a day the calendar lacks (31/02/2025) is told apart from text that is
+    no date at all."""
+    if value in (None, ""):
+        raise ValidationError("the broadcast date is required", field="aired_on")
+    if isinstance(value, str) and _YEAR_ONLY.fullmatch(value):
+        raise ValidationError("give the full date (dd/mm/yyyy), not only the year",
+                              field="aired_on")
+    try:
+        day = parse_date(value)
+    except ValueError:
+        shown = normalize_text(str(value)).strip()
+        shown = shown if len(shown) <= MAX_SHOWN else shown[:MAX_SHOWN - 1] + "…"
+        if _DAY_SHAPE.fullmatch(shown):
+            raise ValidationError("%(value)s does not exist in the calendar",
+                                  field="aired_on", value=shown) from None
+        raise ValidationError("%(value)s is not a date: write the day it aired as "
+                              "dd/mm/yyyy, for example %(example)s", field="aired_on",
+                              value=shown, example=today.strftime("%d/%m/%Y")) from None
+    if day > today:
+        raise ValidationError("%(day)s has not come yet: log an airing once it has "
+                              "happened", field="aired_on", day=day.strftime("%d/%m/%Y"))
+    if day.year < EARLIEST_YEAR:         # 01/01/0001: a typo, not an airing
+        raise ValidationError("%(day)s is before %(first)d: check the year",
+                              field="aired_on", first=EARLIEST_YEAR,
+                              day=f"{day.day:02d}/{day.month:02d}/{day.year:04d}")
+    return day
+
+
+def _find_commune(session: Session, code: str, day: Optional[date] = None) -> Optional[Unit]:
+    """A commune by unit code, or by GSO code: the one holding it on ``day`` if any
+    (old and new communes may share a GSO code), else today's."""
+    unit = session.scalar(select(Unit).where(Unit.code == code, Unit.level == "commune"))
+    if unit is None and code.isdigit():
+        units = list(session.scalars(select(Unit).where(Unit.gso_code == code,
+                                                        Unit.level == "commune")))
+        on_day = [u for u in units if day is not None and u.valid_on(day)]
+        current = [u for u in units if u.valid_to is None]
+        unit = (on_day or current or [None])[0]
+    return unit
+
+
+def _commune_for(session: Session, actor: Actor, code: Optional[str], day: date,
+                 today: date) -> Unit:
+    """The commune a log is for: the actor's own, or (admin) the one named by ``code``."""
+    code = normalize_text(code or "")
+    if actor.role == "commune":
+        own = session.get(Unit, actor.commune_id) if actor.commune_id else None
+        if own is None:
+            raise PermissionDenied("this account is not linked to a commune", field="commune")
+        if code and code not in (own.code, own.gso_code):
+            raise PermissionDenied("commune staff log broadcasts for their own commune only",
+                                   field="commune")
+        return own if own.valid_on(day) else own.current()
+    if not code:
+        raise ValidationError("name the commune that aired the product", field="commune")
+    unit = _find_commune(session, code, day)
+    if unit is None:
+        raise ValidationError("unknown commune code %(code)s", field="commune", code=code)
+    if unit.valid_from is not None and day < unit.valid_from:
+        raise ValidationError("commune %(name)s (%(code)s) did not exist yet on %(day)s",
+                              field="commune", name=unit.name, code=unit.code,
+                              day=day.strftime("%d/%m/%Y"))
+    if not (unit.valid_on(today) or unit.valid_on(day)):
+        raise ValidationError("commune %(name)s no longer exists; use %(successor)s",
+                              field="commune", name=unit.name, successor=unit.current().code)
+    return unit
+
+
+def airable(files: Iterable[dict[str, Any]]) -> bool:
+    """Whether a product with these files (as :func:`app.services.catalogue.product_view.file_view`
+    shows them) has something to air: a broadcast MP3 or a playable video proxy. The
+    pages show the log form only then; :func:`log_broadcast` holds the same rule."""
+    return any(r["name"] in AIR_COPIES for f in files for r in f.get("renditions", ()))
+
+
+def _has_air_copy(session: Session, product_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(
+        File.product_id == product_id, Derivative.file_id == File.id,
+        Derivative.name.in_(AIR_COPIES)))))
+
+
+def local_day(at: datetime, zone: str) -> date:
+    """The day of ``at`` in ``zone`` (setting ``timezone``); naive values (SQLite)
+    are UTC."""
+    at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return at.astimezone(ZoneInfo(zone)).date()
+
+
+def logged_on(b: Broadcast, zone: str) -> date:
+    """The day (in ``zone``, Vietnam's by setting) the log was written."""
+    return local_day(b.created_at, zone)
+
+
+def withdraw_refusal(actor: Actor, b: Broadcast, today: date, zone: str) -> Optional[str]:
+    """Why ``actor`` may not withdraw ``b`` now (an English message template with a
+    ``%(day)s`` slot for the day it was logged), or None if they may: an admin at any
+    time; whoever wrote the log, on the day (Vietnam's) they wrote it."""
+    if actor.role in ("admin", "system"):
+        return None
+    if not actor.can("broadcast.log") or b.logged_by_id != actor.user_id:
+        return "only the person who logged it, or an admin, may withdraw this log"
+    if logged_on(b, zone) != today:
+        return ("a log can be withdrawn by the person who wrote it on that day only "
+                "(%(day)s); ask an admin to withdraw it")
+    return None
+
+
+def broadcast_view(b: Broadcast, may_withdraw: bool = False) -> dict[str, Any]:
+    """A log as the doors show it; ``may_withdraw``: whether the reader may withdraw
+    it now (see :func:`withdraw_refusal`)."""
+    return {"id": b.id, "product_id": b.product_id,
+            "product_title": b.product.title if b.product else None,
+            "commune": unit_view(b.commune), "aired_on": b.aired_on.isoformat(),
+            "note": b.note, "logged_by": b.logged_by.username if b.logged_by else None,
+            "logged_by_name": person_name(b.logged_by),
+            "created_at": iso_datetime(b.created_at),
+            "withdrawn_at": iso_datetime(b.withdrawn_at),
+            "withdrawn_by": b.withdrawn_by.username if b.withdrawn_by else None,
+            "may_withdraw": may_withdraw}
+
+
+LOG_FIELDS = ("aired_on", "commune", "note")
+
+
+def log_broadcast_data(kho: Kho, actor: Actor, product_id: int,
+                       data: dict[str, Any]) -> dict[str, Any]:
+    """:func:`log_broadcast` from a request's fields (``aired_on``, ``commune``,
+    ``note``); ValidationError naming each unknown field, so a typo is never ignored."""
+    unknown = sorted(set(data) - set(LOG_FIELDS))
+    if unknown:
+        raise ValidationError("unknown field(s): %(names)s", field=unknown[0],
+                              fields={k: "unknown field" for k in unknown},
+                              names=", ".join(unknown))
+    return log_broadcast(kho, actor, product_id, data.get("aired_on"), data.get("commune"),
+                         data.get("note") or "")
+
+
+def log_broadcast(kho: Kho, actor: Actor, product_id: int, aired_on: Any,
+                  commune_code: Optional[str] = None, note: str = "") -> dict[str, Any]:
+    """Record that ``product_id`` was aired on ``aired_on`` by a commune's radio.
+
+    Raises PermissionDenied (role, or another commune), NotFound (product missing or
+    hidden), Conflict naming ``product`` when it has no broadcast MP3 or playable video
+    (:func:`airable`), ValidationError naming ``aired_on``, ``commune`` or ``note``,
+    Conflict naming ``aired_on`` when the same product, commune and day is already
+    logged (also when a parallel request logged it a moment earlier).
+    """
+    actor.require("broadcast.log")
+    today = local_today(kho.settings)   # Vietnam's date, not the server clock's
+    day = _aired_on(aired_on, today)
+    note = normalize_text(str(note or ""))
+    if len(note) > MAX_NOTE:
+        raise ValidationError("at most %(n)d characters", field="note", n=MAX_NOTE)
+    with kho.transaction() as session:
+        # the product's write lock: logs of one product (and its deletion) take turns
+        product = lock_for_edit(session, actor, product_id)
+        if not _has_air_copy(session, product.id):
+            raise Conflict("product %(id)s has no broadcast MP3 or playable video yet; "
+                           "it can be logged as aired once its audio or video file is "
+                           "ready", field="product", id=product.id)
+        if product.produced_on is not None and day < product.produced_on:
+            raise ValidationError("%(day)s is before the product was made (%(made)s)",
+                                  field="aired_on", day=day.strftime("%d/%m/%Y"),
+                                  made=product.produced_on.strftime("%d/%m/%Y"))
+        commune = _commune_for(session, actor, commune_code, day, today)
+        already = Conflict("already logged: %(commune)s aired this on %(day)s",
+                           field="aired_on", commune=commune.name,
+                           day=day.strftime("%d/%m/%Y"))
+        if session.scalar(select(Broadcast.id).where(
+                Broadcast.product_id == product.id, Broadcast.commune_id == commune.id,
+                Broadcast.aired_on == day, Broadcast.in_force())):
+            raise already
+        row = Broadcast(product=product, commune=commune, aired_on=day, note=note,
+                        logged_by_id=actor.user_id)
+        session.add(row)
+        session.add(Event(product_id=product.id, action="broadcast.log",
+                          user_id=actor.user_id,
+                          detail=f"aired on {day.isoformat()} by {commune.code}"))
+        try:
+            session.flush()
+        except IntegrityError:        # uq_broadcasts_in_force: a parallel log won
+            raise already from None
+        return broadcast_view(row, may_withdraw=True)
+
+
+def list_broadcasts(kho: Kho, actor: Actor, commune_code: Optional[str] = None,
+                    year: Optional[int] = None,
+                    product_id: Optional[int] = None) -> list[dict[str, Any]]:
+    """Broadcast logs in force (withdrawn ones left out), newest air date first.
+
+    Commune staff see their own commune (asking for another is PermissionDenied);
+    other roles see all communes or the one named. Logs of sensitive products are
+    left out for roles that may not see them. ``year`` filters on the air date.
+    """
+    actor.require("product.view")
+    if year is not None and not 1900 <= year <= 2999:
+        raise ValidationError("not a year: %(value)s", field="year", value=year)
+    stmt = select(Broadcast).join(Product, Product.id == Broadcast.product_id)\
+        .where(Broadcast.in_force())
+    today, zone = local_today(kho.settings), kho.settings.timezone
+    with kho.transaction() as session:
+        if actor.role == "commune":
+            own = session.get(Unit, actor.commune_id) if actor.commune_id else None
+            if own is None or (commune_code and commune_code not in (own.code, own.gso_code)):
+                raise PermissionDenied("commune staff see their own commune's log only",
+                                       field="commune")
+            stmt = stmt.where(Broadcast.commune_id == own.id)
+        elif commune_code:
+            unit = _find_commune(session, normalize_text(commune_code))
+            if unit is None:
+                raise ValidationError("unknown commune code %(code)s", field="commune",
+                                      code=commune_code)
+            stmt = stmt.where(Broadcast.commune_id == unit.id)
+        if year is not None:
+            stmt = stmt.where(Broadcast.aired_on >= date(year, 1, 1),
+                              Broadcast.aired_on <= date(year, 12, 31))
+        if product_id is not None:
+            stmt = stmt.where(Broadcast.product_id == product_id)
+        if not actor.can("product.view_sensitive"):
+            stmt = stmt.where(Product.sensitive.is_(False))
+        rows = session.scalars(stmt.order_by(Broadcast.aired_on.desc(), Broadcast.id.desc()))
+        return [broadcast_view(b, withdraw_refusal(actor, b, today, zone) is None)
+                for b in rows]
+
+
+def names_commune(actor: Actor) -> bool:
+    """Whether ``actor`` names the commune when logging or listing broadcasts.
+
+    Commune staff are tied to their own commune; admins (who may log) and the centre and
+    office (who may list) choose one. The pages show a commune picker only then.
+    """
+    return actor.role != "commune"

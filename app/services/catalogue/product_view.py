@@ -1,0 +1,171 @@
+"""Read models: a product as JSON-ready data, download file names, thumbnails.
+
+Shared by the pages and the JSON API, so both show the same facts. The values are
+plain Python (str, int, bool, list, dict, None): dates and times are ISO 8601 strings
+(times in UTC with an offset). URLs are not added here; each front door adds its own.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import select
+
+from app.bootstrap import Kho
+from app.services.common.clock import iso_datetime
+from app.services.access.actors import Actor
+from app.services.catalogue.products import load_product, person_name
+from archive.errors import NotFound
+from archive.models import Derivative, File, Product, Term, Unit
+from archive.text import fold
+
+TECHNICAL_DETAILS_HIDDEN_FROM = frozenset({"commune"})   # roles
+SLUG_MAX = 60          # characters of the title slug in a download name
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_EXT = re.compile(r"[a-z0-9]{1,10}")
+# extensions for originals whose file name has none
+_TYPE_EXT = {"audio/mpeg": "mp3", "audio/wav": "wav", "audio/x-wav": "wav",
+             "video/mp4": "mp4", "image/jpeg": "jpg", "image/png": "png",
+             "application/pdf": "pdf", "text/plain": "txt", "image/webp": "webp",
+             "audio/ogg": "ogg", "video/webm": "webm", "image/tiff": "tif"}
+
+
+def term_view(term: Optional[Term]) -> Optional[dict[str, str]]:
+    if term is None:
+        return None
+    return {"code": term.code, "label_vi": term.label_vi, "label_en": term.label_en}
+
+
+def unit_view(unit: Optional[Unit]) -> Optional[dict[str, str]]:
+    return None if unit is None else {"code": unit.code, "name": unit.name}
+
+
+def rendition_view(d: Derivative) -> dict[str, Any]:
+    return {"name": d.name, "media_type": d.media_type, "size": d.size}
+
+
+def file_view(f: File) -> dict[str, Any]:
+    """An original file and its renditions (derivatives), sizes in bytes."""
+    return {
+        "id": f.id, "original_filename": f.original_filename, "media_type": f.media_type,
+        "category": f.category, "sha256": f.sha256, "size": f.size, "status": f.status,
+        "error": f.error or None, "problem": problem_view(f),
+        "type_mismatch": f.type_mismatch,
+        "declared_type": f.declared_type, "technical": dict(f.technical or {}),
+        "created_at": iso_datetime(f.created_at),
+        "renditions": [rendition_view(d) for d in f.derivatives],
+    }
+
+
+def problem_view(f: File) -> Optional[dict[str, Any]]:
+    """A failed file's problem: its code, values, the sentence (an English
+    :class:`archive.errors.Message` each door renders in its reader's language) and
+    the tool's own output; None when the file has none."""
+    if not f.problem:
+        return None
+    return {"code": f.problem, "params": dict(f.problem_params or {}), "message": f.error,
+            "tool_output": f.error_detail or ""}
+
+
+def product_data(p: Product) -> dict[str, Any]:
+    """JSON-ready view of a loaded product (terms, units, files already loaded)."""
+    return {
+        "id": p.id, "title": p.title, "description": p.description or "",
+        "kind": term_view(p.kind),
+        "languages": [term_view(t) for t in p.terms_of("language")],
+        "themes": [term_view(t) for t in p.terms_of("theme")],
+        "conventions": [term_view(t) for t in p.terms_of("convention")],
+        "channels": [term_view(t) for t in p.terms_of("channel")],
+        "plan_task": term_view(p.plan_task), "lead_unit": unit_view(p.lead_unit),
+        "cooperating_units": [unit_view(u) for u in p.cooperating_units],
+        "communes": [unit_view(u) for u in p.communes],
+        "produced_on": p.produced_on.isoformat() if p.produced_on else None,
+        "tags": list(p.tags or []), "suggestions": list(p.suggestions or []),
+        "rights_note": p.rights_note or "", "sensitive": p.sensitive, "status": p.status,
+        # failed files beside the status: "ready" with warnings is "ready, with a warning"
+        "warnings": sum(1 for f in p.files if f.status == "failed"),
+        "created_at": iso_datetime(p.created_at), "updated_at": iso_datetime(p.updated_at),
+        "created_by": p.created_by.username if p.created_by else None,
+        "updated_by": p.updated_by.username if p.updated_by else None,
+        "created_by_name": person_name(p.created_by),
+        "updated_by_name": person_name(p.updated_by),
+        "version": p.version,
+        "files": [file_view(f) for f in p.files],
+    }
+
+
+def product_view(kho: Kho, actor: Actor, product_id: int) -> dict[str, Any]:
+    """The product as JSON-ready data.
+
+    Raises NotFound for a missing product, for a sensitive one the actor may not see,
+    and for a draft without a file when search hides those from the actor (commune
+    staff: web page and API alike); PermissionDenied if the actor may not view
+    products at all.
+    """
+    from app.services.access.actors import hides_draft
+
+    with kho.transaction() as session:
+        data = product_data(load_product(session, actor, product_id))
+    if hides_draft(actor, data["status"], bool(data["files"])):
+        raise NotFound("no product %(id)s", field="id", id=product_id)   # as search does
+    return data
+
+
+def shows_technical_details(actor: Optional[Actor]) -> bool:
+    """Whether pages show ``actor`` the technical side of files and processing (SHA-256,
+    MIME types, tool names and versions, step output). Commune radio staff choose and
+    air programmes: those details only get in their way, so they never see them."""
+    return actor is not None and actor.role not in TECHNICAL_DETAILS_HIDDEN_FROM
+
+
+def require_visible(kho: Kho, actor: Actor, product_id: int) -> None:
+    """Raise NotFound/PermissionDenied unless ``actor`` may see the product (cheap check
+    a door makes before reading a large request body)."""
+    with kho.transaction() as session:
+        load_product(session, actor, product_id)
+
+
+def slug(text: str, max_length: int = SLUG_MAX) -> str:
+    """ASCII ``[a-z0-9-]`` slug: ``Quyền trẻ em`` -> ``quyen-tre-em`` (may be "")."""
+    folded = _NOT_SLUG.sub("-", fold(text or "")).strip("-")
+    if len(folded) > max_length:
+        folded = folded[:max_length].rsplit("-", 1)[0] if "-" in folded[:max_length] \
+            else folded[:max_length]
+    return folded.strip("-")
+
+
+def extension_for(filename: str = "", media_type: str = "", storage_key: str = "") -> str:
+    """A lower-case ASCII extension from a storage key, a file name or a media type."""
+    for name in (storage_key, filename):
+        if "." in name:
+            ext = name.rsplit(".", 1)[1].lower()
+            if _EXT.fullmatch(ext):
+                return ext
+    return _TYPE_EXT.get(media_type, "bin")
+
+
+def download_name(product_id: int, title: str, rendition: str, ext: str) -> str:
+    """``<id>-<ascii-slug>.<ext>``; renditions other than the original add their name
+    to the slug (``12-quyen-tre-em-broadcast.mp3``) so two downloads never clash."""
+    words = slug(title) or "product"
+    if rendition and rendition != "original":
+        words = f"{words}-{slug(rendition, 20) or 'rendition'}"
+    ext = ext.lower().lstrip(".")
+    ext = ext if _EXT.fullmatch(ext) else "bin"
+    return f"{product_id}-{words}.{ext}"
+
+
+def thumbnails(kho: Kho, product_ids: Iterable[int]) -> dict[int, int]:
+    """product id -> id of its first file that has a ``thumbnail`` rendition."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    with kho.transaction() as session:
+        rows = session.execute(
+            select(File.product_id, File.id).join(Derivative, Derivative.file_id == File.id)
+            .where(File.product_id.in_(ids), Derivative.name == "thumbnail")
+            .order_by(File.product_id, File.id)).all()
+    found: dict[int, int] = {}
+    for product_id, file_id in rows:
+        found.setdefault(product_id, file_id)
+    return found

@@ -1,0 +1,3 @@
+"""``kho import``: reading a Kho BagIt export, mapping its vocabularies onto this
+instance, and writing each product's rows and objects (restore, migrate, merge).
+"""

@@ -1,0 +1,103 @@
+"""Use cases that set up and check an instance: ``kho init`` and health checks."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from app.bootstrap import Kho
+from app.services.search import indexing
+from archive import db
+from archive.seed import seed_vocabularies
+from config import Settings
+from config.settings import read_instance_file
+
+
+@dataclass
+class InitReport:
+    database: str
+    storage: str
+    index: str
+    seeded: dict[str, int] = field(default_factory=dict)
+    secret_created: bool = False
+    reindexed: int | None = None  # products, when an index from another version was rebuilt
+
+
+def ensure_secret(settings: Settings) -> bool:
+    """Write a random ``secret_key`` into ``<instance>/kho.toml`` if none is configured.
+
+    Returns True when a secret was written. The file is created with mode 0600.
+    """
+    if settings.secret_key:
+        return False
+    path = settings.instance / "kho.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if read_instance_file(path).get("secret_key"):
+        return False
+    line = f'secret_key = "{secrets.token_hex(32)}"\n'
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(existing + line, encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return True
+
+
+def _storage_description(kho: Kho) -> str:
+    s = kho.settings
+    if s.storage == "s3":
+        return f"s3://{s.s3_bucket} ({s.s3_endpoint_url or 'AWS'})"
+    return str(s.objects_dir)
+
+
+def init_instance(kho: Kho) -> InitReport:
+    """Idempotently prepare an instance: schema, storage, index folder, vocabularies.
+
+    Order matters: the database and the storage are checked first, so a wrong URL or a
+    missing bucket stops ``kho init`` before any table is created. Raises
+    ServiceUnavailable or StorageError naming what failed.
+    """
+    s = kho.settings
+    db.check(kho.engine)           # both engines answer before anything is written
+    kho.storage.ensure()
+    kho.storage.check()
+    if kho.replica is not None:    # the second copy must be usable from the start
+        kho.replica.ensure()
+    s.instance.mkdir(parents=True, exist_ok=True)
+    s.spool_dir.mkdir(parents=True, exist_ok=True)
+    db.upgrade(kho.engine)
+    kho.index.ensure()
+    with kho.transaction() as session:
+        seeded = seed_vocabularies(session)
+    # An upgrade that changed the index layout: the old index refuses searches,
+    # so rebuild it now (about 10 ms per product) rather than on the first search.
+    reindexed = None if kho.index.is_current() else indexing.reindex_all(kho)
+    return InitReport(database=db.describe(kho.engine), storage=_storage_description(kho),
+                      index=str(s.index_dir), seeded=seeded, reindexed=reindexed)
+
+
+def require_current_schema(kho: Kho) -> None:
+    """Raise ServiceUnavailable if the database is unreachable or needs ``kho init``."""
+    db.check(kho.engine)
+    db.require_current(kho.engine)
+
+
+def health(kho: Kho) -> dict[str, str]:
+    """Component -> "ok" or a one-line error, for ``/healthz`` and ``kho check``; the
+    ``fixity`` and ``replica`` lines say "degraded: …" when a copy of an original is
+    faulty or the replica lags (see ``app.services.preservation.status.overall``)."""
+    results: dict[str, str] = {}
+    checks = {"database": lambda: require_current_schema(kho), "storage": kho.storage.check,
+              "index": lambda: kho.index.doc_count(), "queue": lambda: kho.queue.check()}
+    for name, probe in checks.items():
+        try:
+            probe()
+            results[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a status line
+            results[name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if results["database"] == "ok":     # fixity and replica lag are read from it
+        from app.services.preservation import status
+
+        results.update(status.checks(kho))
+    return results

@@ -1,0 +1,182 @@
+"""What to do next: the lists on the dashboard that lead to action.
+
+- products not digitised (no ready original with its SHA-256), with a count per lead unit;
+- files whose processing failed (retry them or upload a better copy);
+- products with no language or no channel set: they cannot count in the shares;
+- today's communes with no broadcast logged this year (Vietnam's calendar year).
+
+Each list is the newest ``limit`` rows plus the exact total, within the dashboard's
+scope. Sensitive products are counted in the totals but listed only to roles that may
+see them (``product.view_sensitive``). URLs are added by the front doors.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+from sqlalchemy import exists, func, not_, or_, select
+from sqlalchemy.orm import Session
+
+from app.bootstrap import Kho
+from app.services.stats import cache
+from app.services.access.actors import Actor
+from app.services.stats.figures import CountRow, Scope
+from app.services.stats.scope import (PT, P, Catalogue, digitised_condition, for_counting,
+                                      labels, load_catalogue, product_filters, rolled,
+                                      unit_label, unit_order)
+from app.services.common.clock import local_today
+from archive.models import Broadcast, File, Term
+from archive.problems import problem_message
+from archive.text import sort_key
+
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class TodoProduct:
+    id: int
+    title: str
+    unit_code: Optional[str]
+    unit_label: Optional[str]
+    missing: tuple[str, ...] = ()       # "language", "channel" (unclassified products)
+
+
+@dataclass(frozen=True)
+class TodoFile:
+    file_id: int
+    product_id: int
+    title: str
+    filename: str
+    error: str      # a Message: the problem in English, rendered in the reader's language
+
+
+@dataclass(frozen=True)
+class TodoCommune:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    not_digitised_total: int
+    not_digitised: list[TodoProduct]
+    not_digitised_by_unit: list[CountRow]
+    failed_files_total: int
+    failed_files: list[TodoFile]
+    unclassified_total: int
+    unclassified: list[TodoProduct]
+    silent_communes: list[TodoCommune]
+    year: int                             # the year of ``silent_communes``
+
+
+def _has(vocabulary: str):
+    """EXISTS a term of ``vocabulary`` for the product: one index range over its terms
+    (a list of term ids would make SQLite probe the index once per id)."""
+    return exists().where(PT.c.product_id == P.c.id, Term.id == PT.c.term_id,
+                          Term.vocabulary == vocabulary)
+
+
+def _product(cat: Catalogue, row, missing: tuple[str, ...] = ()) -> TodoProduct:
+    code, name, _ = unit_label(cat, row.lead_unit_id) if row.lead_unit_id else (None, None, None)
+    return TodoProduct(row.id, row.title, code, name, missing)
+
+
+def _listed(where: list, actor: Actor) -> list:
+    """``where`` plus, for roles that may not see them, no sensitive products."""
+    return where if actor.can("product.view_sensitive") else where + [P.c.sensitive.is_(False)]
+
+
+def _not_digitised(session: Session, cat: Catalogue, scope: Scope, where: list, actor: Actor,
+                   limit: int) -> tuple[int, list[TodoProduct], list[CountRow]]:
+    cond = where + [not_(digitised_condition())]
+    unit = rolled(P.c.lead_unit_id, cat, scope.rollup)
+    per_unit = session.execute(select(unit, func.count()).where(*cond).group_by(unit)).all()
+    by_unit = sorted((CountRow(**labels(unit_label(cat, u)), count=n) for u, n in per_unit),
+                     key=unit_order)
+    rows = session.execute(select(P.c.id, P.c.title, P.c.lead_unit_id)
+                           .where(*_listed(cond, actor))
+                           .order_by(P.c.lead_unit_id, P.c.id.desc()).limit(limit)).all()
+    items = sorted((_product(cat, r) for r in rows),
+                   key=lambda t: (t.unit_label is None, sort_key(t.unit_label or ""), -t.id))
+    return sum(n for _, n in per_unit), items, by_unit
+
+
+def _failed(session: Session, where: list, actor: Actor,
+            limit: int) -> tuple[int, list[TodoFile]]:
+    cond = [File.status == "failed", File.product_id.in_(select(P.c.id).where(*where))]
+    total = session.scalar(select(func.count()).select_from(File).where(*cond)) or 0
+    rows = session.execute(
+        select(File.id, File.product_id, P.c.title, File.original_filename, File.problem,
+               File.problem_params)
+        .join(P, P.c.id == File.product_id).where(*_listed(cond, actor))
+        .order_by(File.updated_at.desc(), File.id.desc()).limit(limit)).all()
+    return total, [TodoFile(r[0], r[1], r[2], r[3], problem_message(r[4], r[5]))
+                   for r in rows]
+
+
+def _unclassified(session: Session, cat: Catalogue, where: list, actor: Actor,
+                  limit: int) -> tuple[int, list[TodoProduct]]:
+    language, channel = _has("language"), _has("channel")
+    cond = where + [or_(not_(language), not_(channel))]
+    total = session.scalar(select(func.count()).select_from(P).where(*cond)) or 0
+    rows = session.execute(select(P.c.id, P.c.title, P.c.lead_unit_id,
+                                  language.label("l"), channel.label("c"))
+                           .where(*_listed(cond, actor)).order_by(P.c.id.desc())
+                           .limit(limit)).all()
+    return total, [_product(cat, r, tuple(name for name, has in (("language", r.l),
+                                                                    ("channel", r.c))
+                                          if not has)) for r in rows]
+
+
+def _silent_communes(session: Session, cat: Catalogue, scope: Scope,
+                     today: date) -> list[TodoCommune]:
+    """Today's communes (within the commune filter) with no broadcast this year, theirs
+    or of the communes they absorbed: one EXISTS per commune, each walking this year's
+    broadcasts by date until it meets one of that commune."""
+    wanted = None
+    if scope.commune:
+        target = next(u for u in cat.units.values() if u.code == scope.commune)
+        wanted = cat.current[target.id]
+    current = [u for i, u in cat.units.items() if u.level == "commune" and u.valid_on(today)
+               and (wanted is None or i == wanted)]
+    if not current:
+        return []
+    this_year = (Broadcast.aired_on >= date(today.year, 1, 1), Broadcast.aired_on <= today,
+                 Broadcast.in_force())
+    heard = session.execute(select(*[
+        exists().where(*this_year, Broadcast.commune_id.in_(
+            [i for i, c in cat.current.items() if c == u.id])) for u in current])).one()
+    silent = [u for u, aired in zip(current, heard) if not aired]
+    return [TodoCommune(u.code, u.name) for u in sorted(silent, key=lambda u: sort_key(u.name))]
+
+
+def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT) -> NextSteps:
+    """The to-do lists of the dashboard for ``scope`` (at most ``limit`` rows each).
+
+    PermissionDenied unless office or admin."""
+    actor.require("stats.view")
+    today = local_today(kho.settings)
+    with kho.transaction() as session:
+        cat = load_catalogue(for_counting(session))
+        where = product_filters(kho, scope, cat)
+        nd_total, nd_items, nd_units = _not_digitised(session, cat, scope, where, actor, limit)
+        f_total, f_items = _failed(session, where, actor, limit)
+        u_total, u_items = _unclassified(session, cat, where, actor, limit)
+        silent = _silent_communes(session, cat, scope, today)
+    return NextSteps(nd_total, nd_items, nd_units, f_total, f_items, u_total, u_items,
+                     silent, today.year)
+
+
+def request_next_steps(kho: Kho, actor: Actor, scope: Scope,
+                       limit: int = DEFAULT_LIMIT) -> NextSteps:
+    """:func:`next_steps`, reused while the catalogue's fingerprint is unchanged (what a
+    role may see is part of the key)."""
+    actor.require("stats.view")
+    key = ("next_steps", scope, limit, actor.can("product.view_sensitive"))
+    return cache.cached(kho, key, cache.fingerprint(kho).of("next_steps", scope),
+                              lambda: next_steps(kho, actor, scope, limit))
+
+
+__all__ = ["NextSteps", "TodoCommune", "TodoFile", "TodoProduct", "next_steps",
+           "request_next_steps"]

@@ -1,0 +1,94 @@
+"""Use of the archive in a statistics scope: broadcasts and downloads per commune.
+
+Broadcasts count ``broadcasts`` rows in force (not withdrawn) aired in the period (each
+logged product, commune and day once); downloads count ``download_records`` rows of the period: one row is one
+download, a user's Range requests for one file and rendition on one day being already
+coalesced into it. A lead-unit filter keeps the rows of that unit's products; a commune
+filter the rows of that commune (and, rolled up, of the communes it absorbed).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy import ColumnElement, extract, func, select
+from sqlalchemy.orm import Session
+
+from app.bootstrap import Kho
+from app.services.stats.figures import CommuneMonthRow, CountRow, MonthRow, Scope
+from app.services.stats.scope import P, Catalogue, ids_for, labels, rolled, unit_label, \
+    unit_order
+from app.services.common.clock import local_today
+from archive.models import Broadcast
+from archive.text import sort_key
+from archive.usage import DownloadRecord
+
+
+def _usage_filters(scope: Scope, cat: Catalogue, day_col, commune_col,
+                   product_col) -> list[ColumnElement]:
+    where: list[ColumnElement] = []
+    if scope.date_from:
+        where.append(day_col >= scope.date_from)
+    if scope.date_to:
+        where.append(day_col <= scope.date_to)
+    commune_ids = ids_for(cat, scope.commune, scope.rollup)
+    if commune_ids is not None:
+        where.append(commune_col.in_(commune_ids))
+    unit_ids = ids_for(cat, scope.unit, scope.rollup)
+    if unit_ids is not None:
+        where.append(product_col.in_(select(P.c.id).where(P.c.lead_unit_id.in_(unit_ids))))
+    return where
+
+
+def broadcast_rows(kho: Kho, session: Session, scope: Scope,
+                   cat: Catalogue) -> dict[str, Any]:
+    """Broadcasts per commune, per month and per commune and month."""
+    where = _usage_filters(scope, cat, Broadcast.aired_on, Broadcast.commune_id,
+                           Broadcast.product_id) + [Broadcast.in_force()]   # not withdrawn
+    commune = rolled(Broadcast.commune_id, cat, scope.rollup)
+    year, month = extract("year", Broadcast.aired_on), extract("month", Broadcast.aired_on)
+    per_month = session.execute(select(commune, year, month, func.count())
+                                .where(*where).group_by(commune, year, month)).all()
+    broadcasts: dict[Optional[int], int] = {}
+    months: dict[tuple[int, int], int] = {}
+    commune_months = []
+    for commune_id, y, m, n in per_month:
+        broadcasts[commune_id] = broadcasts.get(commune_id, 0) + n
+        months[(int(y), int(m))] = months.get((int(y), int(m)), 0) + n
+        commune_months.append(CommuneMonthRow(**labels(unit_label(cat, commune_id)),
+                                              year=int(y), month=int(m), count=n))
+    return {
+        "broadcasts_by_commune": _per_commune(kho, cat, scope, broadcasts),
+        "broadcasts_by_month": [MonthRow(y, m, n) for (y, m), n in sorted(months.items())],
+        "broadcasts_by_commune_month": sorted(
+            commune_months, key=lambda r: (r.year, r.month, r.code is None,
+                                           sort_key(r.label_vi))),
+    }
+
+
+def download_rows(kho: Kho, session: Session, scope: Scope,
+                  cat: Catalogue) -> dict[str, Any]:
+    """Downloads per commune (one DownloadRecord row is one download: a user's requests
+    for one file and rendition on one day are already coalesced into it)."""
+    where = _usage_filters(scope, cat, DownloadRecord.day, DownloadRecord.commune_id,
+                           DownloadRecord.product_id)
+    commune = rolled(DownloadRecord.commune_id, cat, scope.rollup)
+    counts = dict(session.execute(select(commune, func.count()).where(*where)
+                                  .group_by(commune)).all())
+    return {"downloads_by_commune": _per_commune(kho, cat, scope, counts)}
+
+
+def _per_commune(kho: Kho, cat: Catalogue, scope: Scope,
+                 counts: dict[Optional[int], int]) -> list[CountRow]:
+    """Rows for today's communes (0 included) and every commune with a count; the row
+    of "no commune" only when it has one."""
+    shown = _communes_shown(kho, cat, scope) | set(counts)
+    return sorted((CountRow(**labels(unit_label(cat, c)), count=counts.get(c, 0))
+                   for c in shown if c is not None or counts.get(c)), key=unit_order)
+
+
+def _communes_shown(kho: Kho, cat: Catalogue, scope: Scope) -> set[Optional[int]]:
+    """Communes listed even with nothing counted: today's communes (in the filter)."""
+    today = local_today(kho.settings)
+    allowed = ids_for(cat, scope.commune, scope.rollup)
+    return {i for i, u in cat.units.items() if u.level == "commune" and u.valid_on(today)
+            and (allowed is None or i in allowed)}
