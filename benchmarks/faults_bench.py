@@ -48,7 +48,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from tests import services  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
-from tests.unit import worker_processes as wp  # noqa: E402
+from tests.unit.services.instance import worker_processes as wp  # noqa: E402
 from tests.unit.api.conftest import build_api  # noqa: E402
 
 UPLOADS, TITLE_EDITS, TERM_EDITS = 20, 50, 30

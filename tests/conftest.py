@@ -19,11 +19,11 @@ from tests.s3server import s3_endpoint  # noqa: F401  (session fixture)
 # files with the most tests first and leaves these few-test, long files for the end.
 LONG_FILES_FIRST = (
     "tests/browser/test_accessibility.py",
-    "tests/unit/test_worker_recovery.py",
+    "tests/unit/services/instance/test_worker_recovery.py",
     "tests/integration/test_worker_recovery_redis.py",
     "tests/integration/test_scaled_stack.py",
-    "tests/unit/test_import.py",
-    "tests/unit/test_exports.py",
+    "tests/unit/services/imports/test_import.py",
+    "tests/unit/services/exports/test_exports.py",
     "tests/unit/oai/test_harvest_crash.py",
     "tests/integration/test_export_import_stack.py",
     "tests/unit/api/test_api_schemathesis.py",

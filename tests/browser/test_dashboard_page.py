@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import PASSWORD, screenshot
-from tests.unit.test_stats import _build
+from tests.unit.services.stats.test_stats import _build
 
 
 @pytest.fixture(scope="module")

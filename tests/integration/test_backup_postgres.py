@@ -12,7 +12,7 @@ from archive.errors import Conflict
 from tests import services
 from tests.conftest import make_settings
 from tests.s3server import new_s3_storage
-from tests.unit.test_backup import PRODUCER, filled_instance, recovery_drill
+from tests.unit.services.preservation.test_backup import PRODUCER, filled_instance, recovery_drill
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from tests.broadcast_copies import give_broadcast_copy
 from tests.conftest import make_settings
-from tests.unit.test_broadcast_withdrawal import *  # noqa: F401,F403 - on PostgreSQL here
+from tests.unit.services.broadcasts.test_broadcast_withdrawal import *  # noqa: F401,F403 - on PostgreSQL here
 
 RACERS = 8
 

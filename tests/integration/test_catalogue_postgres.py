@@ -6,11 +6,11 @@ from typing import Iterator
 
 import pytest
 
-from tests.unit import test_migrations as migrations
-from tests.unit.test_accounts import *  # noqa: F401,F403
-from tests.unit.test_products import *  # noqa: F401,F403
-from tests.unit.test_ingest_service import *  # noqa: F401,F403
-from tests.unit.test_migrations import test_migrations_build_exactly_what_the_models_describe  # noqa: F401
+from tests.unit.archive import test_migrations as migrations
+from tests.unit.services.access.test_accounts import *  # noqa: F401,F403
+from tests.unit.services.catalogue.test_products import *  # noqa: F401,F403
+from tests.unit.services.processing.test_ingest_service import *  # noqa: F401,F403
+from tests.unit.archive.test_migrations import test_migrations_build_exactly_what_the_models_describe  # noqa: F401
 
 
 def test_vietnamese_text_round_trips_and_migrations_are_idempotent(kho):
@@ -44,5 +44,5 @@ test_upgrade_to_0004_keeps_users_tokens_and_history = \
 from tests.unit.web.test_sessions import (  # noqa: E402,F401
     test_an_unknown_user_name_costs_one_password_check_like_a_known_one,
     test_parallel_wrong_passwords_get_no_more_tries_than_the_limit)
-from tests.unit.test_migrations import (  # noqa: E402,F401
+from tests.unit.archive.test_migrations import (  # noqa: E402,F401
     test_ids_of_deleted_products_and_files_are_never_handed_out_again)

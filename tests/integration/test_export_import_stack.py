@@ -27,7 +27,7 @@ from tests import export_catalogue
 from tests.conftest import make_settings
 from tests.export_catalogue import jsonl, manifest
 from tests.s3server import new_s3_storage
-from tests.unit.test_exports import (  # noqa: F401  (rerun on PostgreSQL)
+from tests.unit.services.exports.test_exports import (  # noqa: F401  (rerun on PostgreSQL)
     catalogue, test_edits_during_an_export_are_in_it_once_or_in_the_next_one,
     test_jsonl_has_one_native_record_per_public_product_and_a_receipt,
     test_kill_9_half_way_leaves_no_package_and_no_receipt,

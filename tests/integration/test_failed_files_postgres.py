@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_settings
-from tests.unit.test_failed_files import *  # noqa: F401,F403
-from tests.unit.test_migration_0013 import *  # noqa: F401,F403
+from tests.unit.services.files.test_failed_files import *  # noqa: F401,F403
+from tests.unit.archive.test_migration_0013 import *  # noqa: F401,F403
 
 
 @pytest.fixture

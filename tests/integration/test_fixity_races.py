@@ -13,7 +13,7 @@ from archive.models import Event
 from archive.preservation import CopyFixity
 from tests.unit.cli.test_preservation_cli import (  # noqa: F401 - runs here on PostgreSQL
     add_original, make_operator, test_kill_9_of_a_repair_half_way_leaves_nothing_half_written)
-from tests.unit.test_fixity import flip_byte
+from tests.unit.services.preservation.test_fixity import flip_byte
 
 pytestmark = pytest.mark.integration
 

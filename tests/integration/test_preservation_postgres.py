@@ -7,14 +7,14 @@ from typing import Iterator
 import pytest
 
 from tests.conftest import make_settings
-from tests.unit.test_fixity import (  # noqa: F401 - the tests run here on PostgreSQL
+from tests.unit.services.preservation.test_fixity import (  # noqa: F401 - the tests run here on PostgreSQL
     test_a_deleted_products_originals_do_not_keep_the_archive_degraded,
     test_a_whole_archive_checks_ok_with_one_event_per_copy,
     test_both_copies_bad_is_reported_and_nothing_is_guessed,
     test_damage_is_found_reported_and_repaired_from_the_other_copy,
     test_same_content_in_two_products_is_one_object_checked_for_both_files,
     test_selection_by_product_sample_and_age)
-from tests.unit.test_replication import (  # noqa: F401
+from tests.unit.services.preservation.test_replication import (  # noqa: F401
     test_audit_goes_on_with_the_primary_while_the_replica_is_down,
     test_audit_tick_checks_due_originals_and_resumes_where_it_stopped,
     test_intake_replaces_a_corrupt_object_with_the_new_uploads_verified_bytes,

@@ -4,5 +4,5 @@ The ``kho`` fixture of this folder's conftest gives them a PostgreSQL instance, 
 indicator, breakdown, filter and to-do list is checked with the same exact numbers on
 both databases (the SQL differs: the Vietnam year of creation, grouping, CTEs).
 """
-from tests.unit.test_stats import *  # noqa: F401,F403
-from tests.unit.test_stats_cache import *  # noqa: F401,F403,E402
+from tests.unit.services.stats.test_stats import *  # noqa: F401,F403
+from tests.unit.services.stats.test_stats_cache import *  # noqa: F401,F403,E402

@@ -8,7 +8,7 @@ cooperating units, files, derivatives) and handed to ``record_of`` as light read
 views with the attributes it reads (plain attributes, not ORM descriptors: reading an
 ORM attribute costs about 1 µs, and a record reads a few dozen); vocabularies are
 loaded once, as views too. The record mapping
-stays the one in :mod:`app.services.records.native` (tests/unit/test_exports.py checks that
+stays the one in :mod:`app.services.records.native` (tests/unit/services/exports/test_exports.py checks that
 both paths give identical records).
 
 The same (datestamp, id) keyset order and WHERE clauses as ``iter_products``

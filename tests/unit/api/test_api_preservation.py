@@ -8,7 +8,7 @@ import io
 import os
 
 from app.services.preservation import fixity
-from tests.unit.test_fixity import flip_byte
+from tests.unit.services.preservation.test_fixity import flip_byte
 
 
 def upload(api, data: bytes):

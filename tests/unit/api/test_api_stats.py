@@ -6,7 +6,7 @@ import pytest
 from app.services.stats import plan_progress
 from app.services.access.actors import Actor
 from tests.unit.api.test_api_access import _validator
-from tests.unit.test_stats import _build
+from tests.unit.services.stats.test_stats import _build
 
 OFFICE = Actor(None, "office", "office")
 

@@ -18,7 +18,7 @@ from app.cli import main
 from app.services.access import accounts
 from app.services.catalogue import products
 from app.services.files.intake import receive
-from tests.unit.test_fixity import PRODUCER, flip_byte
+from tests.unit.services.preservation.test_fixity import PRODUCER, flip_byte
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.unit import report_catalogue
+from tests.unit.services.reports import report_catalogue
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -10,7 +10,7 @@ from app.cli import main
 from app.services.stats import plan_progress
 from app.services.access.actors import Actor
 from tests.conftest import point_cli_at
-from tests.unit.test_stats import _build
+from tests.unit.services.stats.test_stats import _build
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from app.services.stats import plan_progress
 from app.services.access.actors import Actor
-from tests.unit.test_stats import _build
+from tests.unit.services.stats.test_stats import _build
 
 
 @pytest.fixture

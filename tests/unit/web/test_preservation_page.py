@@ -7,7 +7,7 @@ import os
 
 from app.services.preservation import fixity
 from app.services.files.intake import receive
-from tests.unit.test_fixity import flip_byte
+from tests.unit.services.preservation.test_fixity import flip_byte
 
 
 def damaged(kho_rt, actors, product_id) -> str:

@@ -8,7 +8,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.unit import report_catalogue
+from tests.unit.services.reports import report_catalogue
 from tests.unit.web.conftest import Browser
 
 

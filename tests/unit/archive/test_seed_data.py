@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-SEED_PATH = Path(__file__).parents[2] / "archive/seed/vocabularies.toml"
+SEED_PATH = Path(__file__).parents[3] / "archive/seed/vocabularies.toml"
 
 TABLES = ("kinds", "themes", "conventions", "languages", "channels", "units", "plan_tasks")
 UNIT_LEVELS = {"commune", "district-office", "district-organisation", "province",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tools.import_cycles import circles, import_graph
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_kho_has_no_import_circle():

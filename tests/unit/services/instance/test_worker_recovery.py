@@ -18,7 +18,7 @@ import time
 import pytest
 
 from tests.conftest import make_settings
-from tests.unit import worker_processes as wp
+from tests.unit.services.instance import worker_processes as wp
 
 
 @pytest.fixture

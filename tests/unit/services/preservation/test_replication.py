@@ -17,7 +17,7 @@ from app.services.preservation import replication
 from app.services.files.downloads import open_rendition
 from archive.models import Event
 from archive.preservation import OK, PRIMARY, REPLICA, CopyFixity, ReplicaOutbox
-from tests.unit.test_fixity import PRODUCER, flip_byte, make_kho, object_path, replicated, \
+from tests.unit.services.preservation.test_fixity import PRODUCER, flip_byte, make_kho, object_path, replicated, \
     truncate, upload  # noqa: F401 (fixture)
 
 

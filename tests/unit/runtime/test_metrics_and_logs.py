@@ -15,7 +15,7 @@ from app.services.catalogue import products
 from app.services.access.actors import Actor
 from app.services.files.intake import receive
 from tests.conftest import make_settings
-from tests.unit.test_fixity import flip_byte
+from tests.unit.services.preservation.test_fixity import flip_byte
 
 
 @pytest.fixture

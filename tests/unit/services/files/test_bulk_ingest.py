@@ -125,7 +125,7 @@ def test_every_manifest_format_gives_the_same_product(kho, admin, tmp_path, fmt)
         manifest = tmp_path / "ds.xlsx"
         book.save(manifest)
     elif fmt == "cp1258":
-        from tests.unit.test_manifest import to_cp1258
+        from tests.unit.ingest.test_manifest import to_cp1258
 
         buffer = io.StringIO()
         csv.writer(buffer, delimiter=";").writerows(rows)
@@ -319,7 +319,7 @@ def test_as_producer_creates_products_in_their_name(kho, cli, tmp_path):
 
 
 def test_documented_example_manifest_is_valid(kho, admin, tmp_path):
-    example = Path(__file__).parents[2] / "docs" / "manifest-example.csv"
+    example = Path(__file__).parents[4] / "docs" / "manifest-example.csv"
     manifest = tmp_path / "manifest-example.csv"
     manifest.write_bytes(example.read_bytes())
     png(tmp_path / "tranh" / "tre-em-hoc-tap-1.png")

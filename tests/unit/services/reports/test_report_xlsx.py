@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.unit import report_catalogue
+from tests.unit.services.reports import report_catalogue
 
 
 @pytest.fixture

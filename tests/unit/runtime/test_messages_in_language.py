@@ -19,7 +19,7 @@ from app.services.access import accounts
 from app.services.access.actors import ACTION_WORDS, PERMISSIONS, Actor
 from archive.errors import Message, PermissionDenied, Quantity, TooLarge
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PO = ROOT / "app/translations/vi/LC_MESSAGES/messages.po"
 VI, EN = gettext_for("vi"), gettext_for("en")
 

@@ -21,7 +21,7 @@ from archive.base import utcnow
 from archive.harvests import Publication
 from archive.models import File, Product, Term
 from tests.broadcast_copies import give_broadcast_copy
-from tests.unit.test_stats import _build
+from tests.unit.services.stats.test_stats import _build
 
 OFFICE = Actor(None, "vanphong", "office")
 

@@ -28,7 +28,7 @@ from archive.models import Product
 from tests import export_catalogue
 from tests.export_catalogue import jsonl, manifest
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 OPERATOR = packages.OPERATOR_ACTOR
 
 

@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 from docx.shared import Pt
 
-from tests.unit import report_catalogue
+from tests.unit.services.reports import report_catalogue
 
 
 @pytest.fixture

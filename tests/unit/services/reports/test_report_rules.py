@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from archive.errors import PermissionDenied, ValidationError
-from tests.unit import report_catalogue
+from tests.unit.services.reports import report_catalogue
 
 
 @pytest.fixture

@@ -242,7 +242,7 @@ def test_kill_9_half_way_through_an_import_then_again_duplicates_nothing(kho, ca
     import sys
     import time
 
-    from tests.unit.test_exports import many_originals
+    from tests.unit.services.exports.test_exports import many_originals
 
     many_originals(kho, 30, 256 * 1024)
     source_counts = counts(kho)
