@@ -90,12 +90,15 @@ def _assign_request_id() -> None:
 
 
 def _select_locale() -> str:
+    """The pages' language: the one the person chose (``?lang=``, else the cookie set by
+    the header's language link and by signing in to an account that chose one), else
+    Vietnamese — whatever the browser's ``Accept-Language`` says: phones in Vietnam are
+    often set to en-US, and Kho's users read Vietnamese first. (The JSON API answers in
+    the client's ``Accept-Language``: a program asks for what it parses.)"""
     from app.i18n import LOCALE_COOKIE, LOCALES
 
     chosen = request.args.get("lang") or request.cookies.get(LOCALE_COOKIE)
-    if chosen in LOCALES:
-        return chosen
-    return request.accept_languages.best_match(LOCALES) or "vi"
+    return chosen if chosen in LOCALES else "vi"
 
 
 def _setup_babel(app: Flask) -> None:

@@ -75,11 +75,17 @@ def test_vietnamese_by_default_english_on_request(as_role):
     assert 'lang="vi"' in b.get("/search").get_data(as_text=True)
 
 
-def test_browser_language_is_used_without_a_choice(app, users):
+def test_pages_are_vietnamese_whatever_the_browser_says_until_english_is_chosen(app, users):
     b = Browser(app.test_client())
+    en_us = {"Accept-Language": "en-US,en;q=0.9"}     # common on Vietnamese phones
+    login = b.get("/login", headers=en_us).get_data(as_text=True)
+    assert 'lang="vi"' in login and "Đăng nhập" in login
     b.login(users["office"])
-    page = b.get("/search", headers={"Accept-Language": "en-US,en;q=0.9"})
-    assert 'lang="en"' in page.get_data(as_text=True)
+    page = b.get("/search", headers=en_us).get_data(as_text=True)
+    assert 'lang="vi"' in page and "Tìm kiếm" in page
+    b.get("/lang/en?next=/search")                    # the person chooses English
+    assert 'lang="en"' in b.get("/search", headers={"Accept-Language": "vi"}).get_data(
+        as_text=True)
 
 
 def test_a_chosen_language_follows_the_user_to_another_device(app, users):

@@ -63,5 +63,7 @@ def test_vietnamese_and_english_formats(app):
         assert number(1234.5) == "1.234,5"
         assert filesize(1536 * 1024) == "1,5 MB"
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert number(1234.5) == "1.234,5"       # the browser's language is not a choice
+    with app.test_request_context("/", headers={"Cookie": "kho_lang=en"}):
         assert number(1234.5) == "1,234.5"
         assert vn_date(date(2024, 5, 31)) == "31 May 2024"
