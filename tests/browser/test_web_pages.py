@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import PASSWORD, screenshot
 from tests.unit.ingest import media_factory
 from tests.unit.web.media import png_bytes, wav_file
 
@@ -170,3 +170,26 @@ def test_admin_moves_a_commune_account_to_another_commune(site, sign_in):
     page.wait_for_load_state()
     assert page.locator(".flash").count() >= 1
     assert page.locator("tr", has_text="xa1").locator('select[name="commune"]').input_value() == other
+
+
+def test_a_phone_set_to_english_gets_vietnamese_until_the_person_chooses(site, chromium):
+    # en-US is the language of many phones sold in Viet Nam: the browser's wish is not
+    # the person's choice. The "English" link in the header is.
+    context = chromium.new_context(viewport={"width": 360, "height": 800}, locale="en-US",
+                                   extra_http_headers={"Accept-Language": "en-US,en;q=0.9"})
+    try:
+        page = context.new_page()
+        page.goto(f"{site.url}/login")
+        assert page.locator("html").get_attribute("lang") == "vi"
+        assert "Đăng nhập" in page.locator("main").inner_text()
+        page.fill('input[name="username"]', "xa1")
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('button[type="submit"]')
+        page.wait_for_url("**/search")
+        assert page.locator("html").get_attribute("lang") == "vi"
+        page.get_by_role("link", name="English").click()
+        page.wait_for_url("**/search*")
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert page.locator("nav.main-nav").inner_text().startswith("Search")
+    finally:
+        context.close()
