@@ -7,6 +7,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.routing import IntegerConverter
+
+from archive.base import MAX_ID
 
 
 class _SessionCookies(SecureCookieSessionInterface):
@@ -26,6 +29,7 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
 
     settings = settings or load_settings(overrides)
     app = Flask(__name__)
+    app.url_map.converters["int"] = _RowIdConverter     # before any route is added
     app.request_class = _spooling_request(settings.spool_dir, settings.max_upload_bytes)
     app.config.update(SECRET_KEY=settings.secret_key or "testing-only",
                       MAX_CONTENT_LENGTH=None, TESTING=settings.testing,
@@ -81,6 +85,16 @@ def _spooling_request(spool_dir, limit: int):
             return SpoolFile(spool_dir, limit, filename or "")
 
     return SpoolingRequest
+
+
+class _RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route matches 0 … ``archive.base.MAX_ID`` only: a larger
+    number in a URL (``/products/2147483648``) matches no route and is a plain 404 on
+    every door, instead of reaching PostgreSQL's INTEGER columns as a 500."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: Any = None, max: Any = None,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
 
 
 def _assign_request_id() -> None:

@@ -16,12 +16,13 @@ NAMING = {
 
 
 # The largest row id any catalogue database holds (SQLite and PostgreSQL BIGINT).
-MAX_ID = 2 ** 63 - 1
+MAX_ID = 2 ** 31 - 1     # id columns are INTEGER: 32-bit on PostgreSQL
 
 
 def fits_id(value: int) -> bool:
-    """Whether ``value`` can be a row id; larger ones (a 20-digit URL) overflow drivers,
-    so callers answer "not found" for them without asking the database."""
+    """Whether ``value`` can be a row id. Larger ones (2147483648, a 20-digit URL)
+    overflow PostgreSQL's INTEGER columns ("integer out of range", a 500), so callers
+    answer "not found" for them without asking the database."""
     return -MAX_ID <= value <= MAX_ID
 
 
