@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.routing import IntegerConverter
 
-from archive.base import MAX_ID
+from archive.base import fits_id
+from archive.errors import NotFound
 
 
 class _SessionCookies(SecureCookieSessionInterface):
@@ -29,7 +29,6 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
 
     settings = settings or load_settings(overrides)
     app = Flask(__name__)
-    app.url_map.converters["int"] = _RowIdConverter     # before any route is added
     app.request_class = _spooling_request(settings.spool_dir, settings.max_upload_bytes)
     app.config.update(SECRET_KEY=settings.secret_key or "testing-only",
                       MAX_CONTENT_LENGTH=None, TESTING=settings.testing,
@@ -42,6 +41,7 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
     app.session_interface = _SessionCookies()
     app.extensions["kho"] = Kho(settings)
     app.before_request(_assign_request_id)
+    app.url_value_preprocessor(_ids_in_range)
     from app.ops import register_ops
 
     register_ops(app)              # request clock, log line, metrics, /metrics
@@ -87,14 +87,14 @@ def _spooling_request(spool_dir, limit: int):
     return SpoolingRequest
 
 
-class _RowIdConverter(IntegerConverter):
-    """``<int:…>`` in every route matches 0 … ``archive.base.MAX_ID`` only: a larger
-    number in a URL (``/products/2147483648``) matches no route and is a plain 404 on
-    every door, instead of reaching PostgreSQL's INTEGER columns as a 500."""
-
-    def __init__(self, map: Any, fixed_digits: int = 0, min: Any = None, max: Any = None,
-                 signed: bool = False) -> None:
-        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
+def _ids_in_range(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A number in a URL larger than any row id (``archive.base.MAX_ID``: 2147483648,
+    a 20-digit id) is "not found" on every door before any view runs, instead of
+    reaching PostgreSQL's INTEGER columns as a 500 "integer out of range". (Checked
+    after routing, so the answer is 404, not the 405 a failing converter would give.)"""
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and not fits_id(value):
+            raise NotFound("nothing has the number %(id)s", field=name, id=value)
 
 
 def _assign_request_id() -> None:

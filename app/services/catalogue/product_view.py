@@ -15,7 +15,6 @@ from app.bootstrap import Kho
 from app.services.common.clock import iso_datetime
 from app.services.access.actors import Actor
 from app.services.catalogue.products import load_product, person_name
-from archive.errors import NotFound
 from archive.models import Derivative, File, Product, Term, Unit
 from archive.text import fold
 
@@ -99,16 +98,11 @@ def product_view(kho: Kho, actor: Actor, product_id: int) -> dict[str, Any]:
 
     Raises NotFound for a missing product, for a sensitive one the actor may not see,
     and for a draft without a file when search hides those from the actor (commune
-    staff: web page and API alike); PermissionDenied if the actor may not view
-    products at all.
+    staff: see :func:`~app.services.catalogue.products.load_product`); PermissionDenied
+    if the actor may not view products at all.
     """
-    from app.services.access.actors import hides_draft
-
     with kho.transaction() as session:
-        data = product_data(load_product(session, actor, product_id))
-    if hides_draft(actor, data["status"], bool(data["files"])):
-        raise NotFound("no product %(id)s", field="id", id=product_id)   # as search does
-    return data
+        return product_data(load_product(session, actor, product_id))
 
 
 def shows_technical_details(actor: Optional[Actor]) -> bool:

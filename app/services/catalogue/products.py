@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.bootstrap import Kho
 from app.services.search import indexing
 from app.services.records import tombstones
-from app.services.access.actors import Actor
+from app.services.access.actors import Actor, hides_draft
 from app.services.catalogue.product_input import TERM_FIELDS, VIETNAM, carried_on, resolve
 from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
@@ -28,12 +28,16 @@ def load_product(session: Session, actor: Actor, product_id: int) -> Product:
     """The product, if it exists and ``actor`` may see it; NotFound otherwise.
 
     A restricted (sensitive) product is reported as not found to roles that may not
-    see it, so its existence does not leak. An id no database can hold (a URL with
-    20 digits) is not found either, rather than an overflow in the driver.
+    see it, so its existence does not leak; so is a draft without any file to the roles
+    search hides those from (:func:`~app.services.access.actors.hides_draft`: commune
+    staff). Every door reads products through here — page, API, history, downloads —
+    so none shows what another hides. An id no database can hold (a URL with 20 digits)
+    is not found either, rather than an overflow in the driver.
     """
     actor.require("product.view")
     product = session.get(Product, product_id, options=LOAD) if fits_id(product_id) else None
-    if product is None or (product.sensitive and not actor.can("product.view_sensitive")):
+    if product is None or (product.sensitive and not actor.can("product.view_sensitive")) \
+            or hides_draft(actor, product.status, bool(product.files)):
         raise NotFound("no product %(id)s", field="id", id=product_id)
     return product
 

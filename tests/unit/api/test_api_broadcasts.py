@@ -186,10 +186,12 @@ def test_a_product_with_nothing_to_air_is_refused_naming_the_product(api):
     poster = api.create(title="Áp phích", kind="poster")
     api.call("producer", "POST", f"/products/{poster['id']}/files",
              data={"file": (io.BytesIO(png_bytes()), "a.png")}, content_type="multipart/form-data")
-    for product in (draft, poster):
-        response = _log(api, "commune", product["id"], aired_on="2025-03-02")
-        assert response.status_code == 409
-        assert "broadcast MP3" in response.get_json()["fields"]["product"]
-    vi = api.call("commune", "POST", f"/products/{draft['id']}/broadcasts",
+    # a draft without a file does not exist for commune staff: not found, as everywhere
+    assert _log(api, "commune", draft["id"], aired_on="2025-03-02").status_code == 404
+    assert _log(api, "admin", draft["id"], aired_on="2025-03-02").status_code == 409
+    response = _log(api, "commune", poster["id"], aired_on="2025-03-02")
+    assert response.status_code == 409
+    assert "broadcast MP3" in response.get_json()["fields"]["product"]
+    vi = api.call("commune", "POST", f"/products/{poster['id']}/broadcasts",
                   json={"aired_on": "2025-03-02"}, headers={"Accept-Language": "vi"})
     assert "chưa có bản MP3 phát thanh" in vi.get_json()["message"]

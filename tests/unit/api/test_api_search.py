@@ -170,6 +170,11 @@ def test_a_draft_without_a_file_is_not_found_for_commune_staff_over_the_api(api)
     assert api.call("office", "GET", f"/products/{draft['id']}").status_code == 200
     hidden = api.call("commune", "GET", f"/products/{draft['id']}")
     assert hidden.status_code == 404, hidden.get_json()
+    # its history is not found either: it would name the draft's title and its makers
+    history = api.call("commune", "GET", f"/products/{draft['id']}/history")
+    assert history.status_code == 404 and "Nháp" not in history.get_data(as_text=True)
+    assert api.call("office", "GET", f"/products/{draft['id']}/history").status_code == 200
     _upload(api, draft["id"], png_bytes(), "tranh.png")   # a file: it is theirs to see
     shown = api.call("commune", "GET", f"/products/{draft['id']}")
     assert shown.status_code == 200 and shown.get_json()["title"] == "Nháp phóng sự chưa có tệp"
+    assert api.call("commune", "GET", f"/products/{draft['id']}/history").status_code == 200
