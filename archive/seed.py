@@ -20,7 +20,8 @@ from archive.vocabulary import Term, Unit
 
 SEED_FILE = Path(__file__).with_name("seed") / "vocabularies.toml"
 TERM_TABLES = {"kinds": "kind", "themes": "theme", "conventions": "convention",
-               "languages": "language", "channels": "channel", "plan_tasks": "plan_task"}
+               "languages": "language", "channels": "channel", "plan_tasks": "plan_task",
+               "activity_kinds": "activity_kind", "target_groups": "target_group"}
 
 
 def read_seed(path: Path = SEED_FILE) -> dict[str, list[dict[str, Any]]]:
@@ -47,14 +48,18 @@ def _seed_units(session: Session, rows: list[dict[str, Any]]) -> int:
                     short_name=normalize_text(row.get("short_name", "")),
                     level=row.get("level", "office"), gso_code=row.get("gso_code"),
                     valid_from=_as_date(row.get("valid_from")),
-                    valid_to=_as_date(row.get("valid_to")))
+                    valid_to=_as_date(row.get("valid_to")),
+                    letterhead_name=normalize_text(row.get("letterhead_name", "")),
+                    place_name=normalize_text(row.get("place_name", "")),
+                    signer_title=normalize_text(row.get("signer_title", "")))
         session.add(unit)
         existing[unit.code] = unit
         added += 1
     session.flush()
     for row in rows:  # links once every unit exists
         unit = existing[row["code"]]
-        for attr, key in (("successor", "successor"), ("parent", "parent")):
+        for attr, key in (("successor", "successor"), ("parent", "parent"),
+                          ("reports_to", "reports_to")):
             ref = row.get(key)
             if ref and getattr(unit, attr) is None:
                 if ref not in existing:
@@ -70,7 +75,9 @@ def _term_from_row(vocabulary: str, position: int, row: dict[str, Any]) -> Term:
                 ethnic_minority=bool(row.get("ethnic_minority", False)),
                 foreign=bool(row.get("foreign", False)),
                 digital_platform=bool(row.get("digital_platform", False)),
-                media=list(row.get("media", [])))
+                media=list(row.get("media", [])),
+                plan_tasks=[str(code) for code in row.get("plan_tasks", [])],
+                target_percent=row.get("target_percent"))
 
 
 def _seed_terms(session: Session, data: dict[str, list[dict[str, Any]]]) -> dict[str, int]:

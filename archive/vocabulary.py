@@ -16,7 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from archive.base import Base
 
-VOCABULARIES = ("kind", "theme", "convention", "language", "channel", "plan_task")
+VOCABULARIES = ("kind", "theme", "convention", "language", "channel", "plan_task",
+                "activity_kind", "target_group")
 
 task_units = Table(
     "plan_task_units",
@@ -43,6 +44,10 @@ class Term(Base):
     foreign: Mapped[bool] = mapped_column(default=False)           # languages
     digital_platform: Mapped[bool] = mapped_column(default=False)  # channels
     media: Mapped[list] = mapped_column(default=list)              # kinds: media categories
+    # activity kinds: codes of the plan tasks the kind carries out (appendix numbering)
+    plan_tasks: Mapped[list] = mapped_column(default=list)
+    # target groups: the plan's 2028 target share in percent (100, 70); None: no target
+    target_percent: Mapped[Optional[int]] = mapped_column(default=None)
     lead_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))  # plan tasks
     lead_unit: Mapped[Optional["Unit"]] = relationship(foreign_keys=[lead_unit_id])
     cooperating_units: Mapped[list["Unit"]] = relationship(secondary=task_units)
@@ -72,6 +77,18 @@ class Unit(Base):
     successor: Mapped[Optional["Unit"]] = relationship(
         remote_side=[id], foreign_keys=[successor_id])
     parent: Mapped[Optional["Unit"]] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    # What a letterhead needs (migration 0016; read by app.services.reports.letterhead):
+    # the name as the document's header writes it ("" = worked out from name and level),
+    # the place of the date line (địa danh; "" = the commune's short name or the parent's
+    # place), the signer's title and name, and the body its reports go to (None = the
+    # consolidating body above it, else the parent).
+    letterhead_name: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    place_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    signer_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    reports_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    reports_to: Mapped[Optional["Unit"]] = relationship(
+        remote_side=[id], foreign_keys=[reports_to_id])
 
     def valid_on(self, day: date) -> bool:
         return ((self.valid_from is None or self.valid_from <= day)
