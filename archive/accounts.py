@@ -21,14 +21,30 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(300), default="")
     role: Mapped[str] = mapped_column(String(20))
-    commune_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
-    commune: Mapped[Optional[Unit]] = relationship()
+    # the unit the account belongs to (a commune, an office, a province body); None:
+    # not set (an office account without a unit sees everything, as before 0015)
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    unit: Mapped[Optional[Unit]] = relationship()
     # the UI language the user chose ("vi"/"en"); None: never chose (browser language)
     locale: Mapped[Optional[str]] = mapped_column(String(5), default=None)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user",
                                                     cascade="all, delete-orphan")
+
+    @property
+    def commune(self) -> Optional[Unit]:
+        """The commune of a commune account (its unit); None for every other role."""
+        return self.unit if self.role == "commune" else None
+
+    @commune.setter
+    def commune(self, unit: Optional[Unit]) -> None:
+        self.unit = unit
+
+    @property
+    def commune_id(self) -> Optional[int]:
+        """The id of :attr:`commune`."""
+        return self.unit_id if self.role == "commune" else None
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

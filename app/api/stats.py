@@ -3,16 +3,21 @@
 Query parameters ``from``, ``to`` (ISO dates), ``unit`` (lead unit code), ``commune``
 (unit or GSO code), ``rollup`` (``false`` shows old communes as they were). The body is
 :func:`app.services.stats.plan_progress.stats_json`, the same as ``kho stats --json``.
+A token of an account with a unit gets its unit's part without any filter (the service
+narrows the scope; a unit or commune outside it is 403 naming it).
 """
 from __future__ import annotations
 
 from flask import Response, jsonify, request
 
 from app.api.base import actor, blueprint, kho
+from app.services.activities import people_view
 from app.services.stats import plan_progress
 
 
 @blueprint.get("/stats")
 def stats_figures() -> Response:
     figures = plan_progress.request_stats(kho(), actor(), request.args.to_dict(flat=True))
-    return jsonify(plan_progress.stats_json(figures))
+    body = plan_progress.stats_json(figures)
+    body.update(people_view.stats_blocks(kho(), actor(), figures.scope))   # people, activities
+    return jsonify(body)

@@ -18,12 +18,15 @@ def user_group() -> None:
 @click.option("--role", required=True, help="admin, producer, commune or office.")
 @click.option("--commune", "commune", metavar="CODE",
               help="Commune unit code or GSO code (required for role commune).")
+@click.option("--unit", "unit", metavar="CODE",
+              help="Unit the account belongs to (unit code, existing today): an office "
+                   "account with a unit sees only its unit's part.")
 @click.option("--display-name", default="", help="Full name shown in the interface.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @pass_state
 @handle_errors
-def user_add(state: CliState, name: str, role: str, commune: str | None, display_name: str,
-             password_stdin: bool) -> None:
+def user_add(state: CliState, name: str, role: str, commune: str | None, unit: str | None,
+             display_name: str, password_stdin: bool) -> None:
     """Add a user NAME with a ROLE (password asked at a prompt)."""
     from app.services.access import accounts
 
@@ -31,11 +34,32 @@ def user_add(state: CliState, name: str, role: str, commune: str | None, display
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
-    info = accounts.add_user(state.kho(), name, role, password, commune=commune,
+    info = accounts.add_user(state.kho(), name, role, password, commune=commune, unit=unit,
                              display_name=display_name)
-    where = f" ({info.commune_name})" if info.commune_name else ""
+    where = f" ({info.unit_name})" if info.unit_name else ""
     click.echo(_("User %(name)s added with role %(role)s") % {"name": info.username,
                                                              "role": info.role} + where)
+
+
+@user_group.command("unit")
+@click.argument("name")
+@click.argument("code")
+@pass_state
+@handle_errors
+def user_unit(state: CliState, name: str, code: str) -> None:
+    """Set the unit user NAME belongs to (a unit code existing today; "-" for none).
+
+    An office account with a unit sees only its unit's part; the change is audited.
+    """
+    from app.services.access import account_admin, accounts
+    from app.services.access.actors import SYSTEM
+
+    kho = state.kho()
+    user = accounts.actor_by_name(kho, name)
+    info = account_admin.update_user(kho, SYSTEM, user.user_id,
+                                     unit="" if code == "-" else code)
+    click.echo(_("%(name)s now belongs to %(unit)s") % {
+        "name": info.username, "unit": info.unit_name or "-"})
 
 
 @user_group.command("password")
@@ -86,9 +110,9 @@ def user_list(state: CliState) -> None:
     from app.services.access import accounts
 
     for info in accounts.list_users(state.kho()):
-        commune = info.commune_code or "-"
+        unit = info.unit_code or "-"
         active = "" if info.active else " " + _("(disabled)")
-        click.echo(f"{info.username}\t{info.role}\t{commune}\t{info.display_name}{active}")
+        click.echo(f"{info.username}\t{info.role}\t{unit}\t{info.display_name}{active}")
 
 
 @user_group.command("bootstrap-admin")

@@ -159,6 +159,7 @@ def broadcast_airable(files: list[dict[str, Any]]) -> bool:
 @signed_in
 def list_page(outcome: Optional[dict[str, Any]] = None):
     """Broadcast logs per commune (commune staff: their own), filter by year."""
+    from app.services.access.unit_scope import visible_codes
     from app.services.broadcasts.log import list_broadcasts, names_commune
 
     actor = current_actor()
@@ -176,7 +177,9 @@ def list_page(outcome: Optional[dict[str, Any]] = None):
     for row in rows:
         row["aired_on_date"] = date.fromisoformat(row["aired_on"])
         row["commune_in_sentence"] = _in_sentence(row["commune"]["name"])
-    communes = choices("communes") if names_commune(actor) else []
+    mine = visible_codes(kho(), actor) if names_commune(actor) else None
+    communes = [c for c in choices("communes") if mine is None or c[0] in mine] \
+        if names_commune(actor) else []
     return render_template("broadcasts.html", rows=rows, communes=communes,
                            commune=commune or "", year=year_text, error=error,
                            outcome=outcome or _withdrawn_outcome(None))

@@ -69,12 +69,19 @@ def _cards(figures: Any) -> list[dict[str, Any]]:
     return cards
 
 
+def _within(options: list, codes: Optional[frozenset[str]]) -> list:
+    """The picker's options a unit-scoped account may filter on (all when None)."""
+    return options if codes is None else [o for o in options if o[0] in codes]
+
+
 @bp.route("/dashboard")
 @signed_in
 def dashboard_page():
     """The dashboard for the filters in the query string."""
+    from app.services.access.unit_scope import visible_codes
     from app.services.stats.plan_progress import request_stats, usage_by_commune
     from app.services.stats.next_steps import request_next_steps
+    from app.services.activities.people_view import scope_figures
 
     actor = current_actor()
     actor.require("stats.view")          # 403 page for producer and commune accounts
@@ -86,11 +93,21 @@ def dashboard_page():
         error = error_message(exc)
     if figures is not None:
         todo = request_next_steps(kho(), actor, figures.scope)
+    mine = visible_codes(kho(), actor)
+    people = scope_figures(kho(), actor, figures.scope) if figures is not None else None
     return render_template(
         "dashboard.html", figures=figures, todo=todo, error=error, params=params,
         cards=_cards(figures) if figures else [], breakdowns=BREAKDOWNS,
         usage=usage_by_commune(figures) if figures else [],
         chart=_trend_chart(figures) if figures else None,
-        units=choices("lead_unit"), communes=choices("communes"),
+        units=_within(choices("lead_unit"), mine), communes=_within(choices("communes"), mine),
         report_year=_report_year(figures) if figures else None,
-        report_ready=REPORT_ENDPOINT in current_app.view_functions)
+        report_ready=REPORT_ENDPOINT in current_app.view_functions, owed=_owed(actor),
+        people=people)
+
+
+def _owed(actor: Any) -> list[dict[str, Any]]:
+    """The yearly contributions the account's unit still owes (app/web/contributions.py)."""
+    from app.services.contributions.checklist import owed
+
+    return owed(kho(), actor)

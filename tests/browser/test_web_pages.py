@@ -161,15 +161,16 @@ def test_admin_moves_a_commune_account_to_another_commune(site, sign_in):
     page = sign_in("admin1")
     page.goto(f"{site.url}/admin/users")
     row = page.locator("tr", has_text="xa1")
-    select = row.locator('select[name="commune"]')
+    select = row.locator('select[name="unit"]')      # units of today, grouped by level
     current = select.input_value()
-    other = next(v for v in select.locator("option").evaluate_all("os => os.map(o => o.value)")
+    communes = select.locator('optgroup[data-level="commune"] option')
+    other = next(v for v in communes.evaluate_all("os => os.map(o => o.value)")
                  if v and v != current)
     select.select_option(other)
     row.locator('form[action$="/users/%s"] button' % row.get_attribute("id").split("-")[1]).click()
     page.wait_for_load_state()
     assert page.locator(".flash").count() >= 1
-    assert page.locator("tr", has_text="xa1").locator('select[name="commune"]').input_value() == other
+    assert page.locator("tr", has_text="xa1").locator('select[name="unit"]').input_value() == other
 
 
 def test_a_phone_set_to_english_gets_vietnamese_until_the_person_chooses(site, chromium):

@@ -22,7 +22,11 @@ from app.services.common.clock import iso_datetime, local_today
 from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, ValidationError
 from archive.models import ROLES, ApiToken, Event, Unit, User
-from archive.text import normalize_text
+from archive.text import normalize_text, sort_key
+
+# levels of units, from the top, as the users page groups them
+LEVEL_ORDER = ("national", "province", "district", "district-office",
+               "district-organisation", "commune")
 
 
 def _audit(session, actor: Actor, action: str, detail: str) -> None:
@@ -37,26 +41,31 @@ def list_users(kho: Kho, actor: Actor) -> list[accounts.UserInfo]:
 
 
 def add_user(kho: Kho, actor: Actor, username: str, role: str, password: str, *,
-             commune: str | None = None, display_name: str = "") -> accounts.UserInfo:
+             commune: str | None = None, unit: str | None = None,
+             display_name: str = "") -> accounts.UserInfo:
     """Create a user (see accounts.add_user for the errors)."""
     actor.require("user.manage")
     info = accounts.add_user(kho, username, role, password, commune=commune or None,
-                             display_name=display_name)
+                             unit=unit or None, display_name=display_name)
     with kho.transaction() as session:
-        _audit(session, actor, "user.add", f"{info.username} role={info.role}")
+        where = f" unit={info.unit_code}" if info.unit_code else ""
+        _audit(session, actor, "user.add", f"{info.username} role={info.role}{where}")
     return info
 
 
 def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = None,
-                active: Optional[bool] = None, commune: Optional[str] = None
-                ) -> accounts.UserInfo:
-    """Change a user's role, active flag and/or commune; None leaves a value as it is.
+                active: Optional[bool] = None, commune: Optional[str] = None,
+                unit: Optional[str] = None) -> accounts.UserInfo:
+    """Change a user's role, active flag and/or unit; None leaves a value as it is.
 
-    ``commune`` is the unit code or GSO code of a current commune (a commune account
-    moved after communes merged), or "" to remove it. Raises PermissionDenied (not an
-    admin), NotFound (no such user), ValidationError (unknown role; unknown commune or
-    one that no longer exists, field ``commune``; a commune account left without a
-    commune) and Conflict (an admin disabling or demoting their own account).
+    ``unit`` is the code (or GSO code) of a unit that exists today, for any role, or ""
+    to remove it; ``commune`` is the same for a commune account's commune (the older
+    name, checked as a commune). The unit an account already has is kept as it is, even
+    one that has since ended. Raises PermissionDenied (not an admin), NotFound (no such
+    user), ValidationError (unknown role; unknown unit or one that no longer exists,
+    field ``unit`` or ``commune``; a commune account left without a commune or given a
+    unit that is not one) and Conflict (an admin disabling or demoting their own
+    account).
     """
     actor.require("user.manage")
     if role is not None and role not in ROLES:
@@ -68,10 +77,17 @@ def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = N
             raise NotFound("no user %(id)s", field="user", id=user_id)
         if user.id == actor.user_id and (active is False or (role and role != "admin")):
             raise Conflict("you cannot disable or demote your own account", field="user")
-        unit = _new_commune(session, user, commune, local_today(kho.settings))
-        if (role or user.role) == "commune" and unit is None:
-            raise ValidationError("a commune account needs a commune",
-                                  field="role" if commune is None else "commune")
+        field = "unit" if unit is not None else "commune"
+        code = unit if unit is not None else commune
+        new_unit = _new_unit(session, user, code, field, local_today(kho.settings))
+        if (role or user.role) == "commune":
+            if new_unit is None:
+                raise ValidationError("a commune account needs a commune",
+                                      field="role" if code is None else field)
+            if new_unit.level != "commune":
+                raise ValidationError("a commune account belongs to a commune, not to "
+                                      "%(name)s", field="role" if code is None else field,
+                                      name=new_unit.name)
         changes = []
         if role is not None and role != user.role:
             changes.append(f"role {user.role}->{role}")
@@ -81,25 +97,47 @@ def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = N
             user.active = active
             if not active:      # signed out everywhere; enabling again does not revive
                 end_user_sessions(session, user.id)
-        if unit is not user.commune:
-            changes.append(f"commune {_code(user.commune)}->{_code(unit)}")
-            user.commune = unit
+        if new_unit is not user.unit:
+            word = "commune" if user.role == "commune" else "unit"
+            changes.append(f"{word} {_code(user.unit)}->{_code(new_unit)}")
+            user.unit = new_unit
         if changes:
             _audit(session, actor, "user.update", f"{user.username}: {', '.join(changes)}")
         session.flush()
         return accounts.UserInfo.of(user)
 
 
-def _new_commune(session, user: User, commune: Optional[str], today: date) -> Optional[Unit]:
-    """The commune ``user`` will have: unchanged for None or its own code, else looked up."""
-    if commune is None:
-        return user.commune
-    code = normalize_text(commune)
+def _new_unit(session, user: User, code: Optional[str], field: str,
+              today: date) -> Optional[Unit]:
+    """The unit ``user`` will have: unchanged for None or its own code, else looked up
+    (a commune for ``field`` "commune", any unit existing today for "unit")."""
+    if code is None:
+        return user.unit
+    code = normalize_text(code)
     if not code:
         return None
-    if user.commune is not None and code == user.commune.code:
-        return user.commune          # kept as it is, even a commune that has since merged
-    return accounts.find_commune(session, code, today)
+    if user.unit is not None and code == user.unit.code:
+        return user.unit             # kept as it is, even a unit that has since ended
+    if field == "commune":
+        return accounts.find_commune(session, code, today)
+    return accounts.find_unit(session, code, today, field=field)
+
+
+def unit_choices(kho: Kho, actor: Actor) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The units an account may be given, for the users page: units that exist today,
+    grouped by level (levels in :data:`LEVEL_ORDER`, then any other), each group's
+    (code, name) in Vietnamese alphabetical order."""
+    actor.require("user.manage")
+    today = local_today(kho.settings)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    with kho.transaction() as session:
+        for u in session.scalars(select(Unit)):
+            if u.valid_on(today):
+                groups.setdefault(u.level, []).append((u.code, u.name))
+    order = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    return [(level, sorted(rows, key=lambda r: sort_key(r[1])))
+            for level, rows in sorted(groups.items(),
+                                      key=lambda g: (order.get(g[0], len(order)), g[0]))]
 
 
 def _code(unit: Optional[Unit]) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
+from app.i18n import LOCALES
 from app.services.access.actors import Actor
 from app.services.common.clock import local_today
 from app.services.access.passwords import (MIN_PASSWORD_LENGTH, hash_password, new_token,
@@ -31,20 +33,26 @@ class UserInfo:
     username: str
     display_name: str
     role: str
-    commune_code: Optional[str]
+    commune_code: Optional[str]       # a commune account's commune (its unit)
     commune_name: Optional[str]
     active: bool
+    unit_code: Optional[str] = None   # the unit the account belongs to, any role
+    unit_name: Optional[str] = None
+    unit_level: Optional[str] = None
 
     @classmethod
     def of(cls, user: User) -> "UserInfo":
+        unit = user.unit
         return cls(user.id, user.username, user.display_name, user.role,
                    user.commune.code if user.commune else None,
-                   user.commune.name if user.commune else None, user.active)
+                   user.commune.name if user.commune else None, user.active,
+                   unit.code if unit else None, unit.name if unit else None,
+                   unit.level if unit else None)
 
 
 def actor_for(user: User) -> Actor:
     return Actor(user.id, user.username, user.role, user.commune_id,
-                 display_name=user.display_name)
+                 display_name=user.display_name, unit_id=user.unit_id)
 
 
 def find_commune(session: Session, code: str, today: date) -> Unit:
@@ -68,6 +76,58 @@ def find_commune(session: Session, code: str, today: date) -> Unit:
     return unit
 
 
+def find_unit(session: Session, code: str, today: date, *, field: str = "unit") -> Unit:
+    """The unit with code (or GSO code) ``code`` that exists on ``today`` (Vietnam), for
+    an account to belong to.
+
+    Raises ValidationError naming ``field`` and the code: unknown code, a unit not yet
+    in existence, or one that has ended (naming its successor when it has one).
+    """
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        unit = session.scalar(select(Unit).where(Unit.gso_code == code, Unit.valid_to.is_(None))
+                              .order_by(Unit.id).limit(1))
+    if unit is None:
+        raise ValidationError("unknown unit code %(code)s", field=field, code=code)
+    if unit.valid_from is not None and today < unit.valid_from:
+        raise ValidationError("unit %(name)s (%(code)s) exists only from %(date)s",
+                              field=field, name=unit.name, code=unit.code,
+                              date=unit.valid_from.strftime("%d/%m/%Y"))
+    if unit.valid_to is not None and unit.valid_to < today:
+        successor = unit.current()
+        if successor is unit or not successor.valid_on(today):
+            raise ValidationError("unit %(name)s (%(code)s) ended on %(date)s; choose a "
+                                  "unit that exists today", field=field, name=unit.name,
+                                  code=unit.code, date=unit.valid_to.strftime("%d/%m/%Y"))
+        raise ValidationError("unit %(name)s (%(code)s) ended on %(date)s; use "
+                              "%(successor)s (%(successor_name)s)", field=field,
+                              name=unit.name, code=unit.code,
+                              date=unit.valid_to.strftime("%d/%m/%Y"),
+                              successor=successor.code, successor_name=successor.name)
+    return unit
+
+
+def account_unit(session: Session, role: str, today: date, *, commune: Optional[str] = None,
+                 unit: Optional[str] = None) -> Optional[Unit]:
+    """The unit a new account of ``role`` belongs to, from a commune code (commune
+    accounts, as before) or any unit code; None when neither is given.
+
+    Raises ValidationError: unknown or ended unit (field ``unit``) or commune (field
+    ``commune``), a commune account whose unit is not a commune, or a commune account
+    without one."""
+    found = None
+    if unit:
+        found = find_unit(session, normalize_text(unit), today)
+        if role == "commune" and found.level != "commune":
+            raise ValidationError("a commune account belongs to a commune, not to %(name)s",
+                                  field="unit", name=found.name)
+    if commune and found is None:
+        found = find_commune(session, normalize_text(commune), today)
+    if role == "commune" and found is None:
+        raise ValidationError("a commune account needs a commune", field="commune")
+    return found
+
+
 def check_new_password(password: str) -> None:
     """Raise ValidationError (field ``password``) when a new password is too short."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -76,12 +136,15 @@ def check_new_password(password: str) -> None:
 
 
 def add_user(kho: Kho, username: str, role: str, password: str, *,
-             commune: str | None = None, display_name: str = "") -> UserInfo:
-    """Create a user. Raises ValidationError (bad name/role/commune/password), Conflict.
+             commune: str | None = None, unit: str | None = None,
+             display_name: str = "") -> UserInfo:
+    """Create a user. Raises ValidationError (bad name/role/commune/unit/password), Conflict.
 
+    ``unit`` is the code of the unit the account belongs to (any role; for a commune
+    account a commune, which ``commune`` gives as before); it must exist today.
     Messages name no command-line option or page control (the CLI and the admin page
     both show them beside their own name for the field: ``field`` is one of username,
-    role, commune, password)."""
+    role, commune, unit, password)."""
     username = normalize_text(username).lower()
     if not USERNAME.match(username):
         raise ValidationError("use 2–80 lower-case letters, digits, '.', '_' or '-'",
@@ -89,7 +152,7 @@ def add_user(kho: Kho, username: str, role: str, password: str, *,
     if role not in ROLES:
         raise ValidationError("unknown role %(role)s; choose one of %(choices)s",
                               field="role", role=role, choices=", ".join(ROLES))
-    if role == "commune" and not commune:
+    if role == "commune" and not commune and not unit:
         raise ValidationError("a commune account needs a commune", field="commune")
     check_new_password(password)
     with kho.transaction() as session:
@@ -97,8 +160,8 @@ def add_user(kho: Kho, username: str, role: str, password: str, *,
             raise Conflict("user %(name)s already exists", field="username", name=username)
         user = User(username=username, role=role, password_hash=hash_password(password),
                     display_name=normalize_text(display_name) or username,
-                    commune=find_commune(session, commune, local_today(kho.settings))
-                    if commune else None)
+                    unit=account_unit(session, role, local_today(kho.settings),
+                                      commune=commune, unit=unit))
         session.add(user)
         session.flush()
         return UserInfo.of(user)
@@ -137,16 +200,11 @@ def _signed_in_user(session: Session, username: str, password: str) -> User:
     return user
 
 
-def authenticate(kho: Kho, username: str, password: str) -> Actor:
-    """Check a sign-in; the same message for unknown user and wrong password."""
-    with kho.transaction() as session:
-        return actor_for(_signed_in_user(session, username, password))
-
-
 def sign_in(kho: Kho, username: str, password: str) -> tuple[Actor, str]:
     """Check a browser sign-in: the actor and the stamp its session must keep.
 
-    Raises AuthenticationRequired like :func:`authenticate`. The stamp is checked by
+    Raises AuthenticationRequired, with the same message for an unknown user and a
+    wrong password. The stamp is checked by
     :func:`app.services.access.browser_sessions.actor_for_session` on every request; it changes when the password is set
     again, which signs out every browser session opened with the old password.
     """
@@ -184,8 +242,6 @@ def set_locale(kho: Kho, actor: Actor, locale: str) -> None:
 
     Raises ValidationError (field ``locale``) for any other code.
     """
-    from app.i18n import LOCALES
-
     if locale not in LOCALES:
         raise ValidationError("unknown language %(code)s", field="locale", code=repr(locale))
     with kho.transaction() as session:
@@ -214,8 +270,6 @@ def ensure_admin(kho: Kho) -> tuple[bool, "Path"]:
     The password goes to ``<instance>/admin-password.txt`` (mode 0600), never to the
     database in clear. Returns (created, path of the password file).
     """
-    import secrets
-
     path = kho.settings.instance / "admin-password.txt"
     with kho.transaction() as session:
         if session.scalar(select(User.id).where(User.role == "admin")):

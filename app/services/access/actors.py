@@ -24,6 +24,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "vocabulary.edit": frozenset({"admin"}),
     "preservation.view": frozenset({"admin"}),
     "metrics.view": frozenset({"admin"}),
+    "contribution.file": frozenset({"admin", "office"}),
+    "contribution.review": frozenset({"admin", "office"}),
+    "activity.view": frozenset({"admin", "producer", "commune", "office"}),
+    "activity.record": frozenset({"admin", "producer", "office"}),
+    "activity.delete": frozenset({"admin", "office"}),
+    "activity.view_people": frozenset({"admin", "office"}),
+    "people.manage": frozenset({"admin", "office"}),
 }
 
 # action -> what it is, in words (English; Vietnamese in the message catalogue), as in
@@ -45,6 +52,13 @@ ACTION_WORDS: dict[str, str] = {
     "vocabulary.edit": "edit vocabularies",
     "preservation.view": "see the preservation state of the archive",
     "metrics.view": "read the operations metrics",
+    "contribution.file": "file yearly contributions",
+    "contribution.review": "review yearly contributions",
+    "activity.view": "view activities",
+    "activity.record": "record activities",
+    "activity.delete": "delete activities",
+    "activity.view_people": "see the names of participants",
+    "people.manage": "manage participants, staff counts and spokespersons",
 }
 ROLE_WORDS = ("admin", "producer", "commune", "office")   # translated role names
 
@@ -54,13 +68,17 @@ class Actor:
     """The user on whose behalf a service runs (``system`` for maintenance jobs).
 
     ``display_name`` is the person's full name as read with the account (None when
-    unset, and for ``system``), so a page header names them without another query."""
+    unset, and for ``system``), so a page header names them without another query.
+    ``unit_id`` is the unit the account belongs to (None: none set); ``commune_id`` is
+    the same id for a commune account only (its commune), None for other roles. What
+    an account may see and report on is :mod:`app.services.access.unit_scope`."""
 
     user_id: Optional[int]
     username: str
     role: str
     commune_id: Optional[int] = None
     display_name: Optional[str] = None
+    unit_id: Optional[int] = None
 
     @property
     def name(self) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
+from app.services.access.unit_scope import actor_units, require_unit
 from app.services.common.parameters import parse_date
 from app.services.catalogue.product_input import EARLIEST_YEAR
 from app.services.catalogue.products import lock_for_edit, person_name
@@ -231,7 +232,9 @@ def list_broadcasts(kho: Kho, actor: Actor, commune_code: Optional[str] = None,
     """Broadcast logs in force (withdrawn ones left out), newest air date first.
 
     Commune staff see their own commune (asking for another is PermissionDenied);
-    other roles see all communes or the one named. Logs of sensitive products are
+    an office account with a unit sees the communes of its part (asking for another is
+    PermissionDenied naming it; :mod:`app.services.access.unit_scope`), except on a
+    product's own list (``product_id``); other roles see all communes or the one named. Logs of sensitive products are
     left out for roles that may not see them. ``year`` filters on the air date.
     """
     actor.require("product.view")
@@ -247,12 +250,20 @@ def list_broadcasts(kho: Kho, actor: Actor, commune_code: Optional[str] = None,
                 raise PermissionDenied("commune staff see their own commune's log only",
                                        field="commune")
             stmt = stmt.where(Broadcast.commune_id == own.id)
-        elif commune_code:
-            unit = _find_commune(session, normalize_text(commune_code))
-            if unit is None:
-                raise ValidationError("unknown commune code %(code)s", field="commune",
-                                      code=commune_code)
-            stmt = stmt.where(Broadcast.commune_id == unit.id)
+        else:
+            # an office account with a unit: its part's communes (a product's own page
+            # shows every commune that aired it, as the product does)
+            mine = actor_units(session, actor) if product_id is None else None
+            if commune_code:
+                unit = _find_commune(session, normalize_text(commune_code))
+                if unit is None:
+                    raise ValidationError("unknown commune code %(code)s", field="commune",
+                                          code=commune_code)
+                if mine is not None:
+                    require_unit(session, actor, unit.id, field="commune")
+                stmt = stmt.where(Broadcast.commune_id == unit.id)
+            if mine is not None:
+                stmt = stmt.where(Broadcast.commune_id.in_(sorted(mine)))
         if year is not None:
             stmt = stmt.where(Broadcast.aired_on >= date(year, 1, 1),
                               Broadcast.aired_on <= date(year, 12, 31))

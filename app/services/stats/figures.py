@@ -160,7 +160,13 @@ class Deadline:
 
 @dataclass(frozen=True)
 class Scope:
-    """Filters of a statistics request; codes are unit codes (GSO codes resolved)."""
+    """Filters of a statistics request; codes are unit codes (GSO codes resolved).
+
+    ``units``: the unit ids of the account's part (a unit-scoped account, see
+    :mod:`app.services.access.unit_scope`), None for everything; products count when
+    their lead unit or one of their communes is among them, broadcasts and downloads
+    when their commune is. ``account_unit`` / ``account_unit_label``: that account's
+    unit (code, name), to say whose part the figures are."""
 
     date_from: Optional[date] = None
     date_to: Optional[date] = None
@@ -169,6 +175,9 @@ class Scope:
     rollup: bool = True
     unit_label: Optional[str] = None
     commune_label: Optional[str] = None
+    units: Optional[frozenset[int]] = None
+    account_unit: Optional[str] = None
+    account_unit_label: Optional[str] = None
 
 
 @dataclass(frozen=True)

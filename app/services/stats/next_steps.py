@@ -22,6 +22,7 @@ from app.bootstrap import Kho
 from app.services.stats import cache
 from app.services.access.actors import Actor
 from app.services.stats.figures import CountRow, Scope
+from app.services.stats.plan_progress import for_account
 from app.services.stats.scope import (PT, P, Catalogue, digitised_condition, for_counting,
                                       labels, load_catalogue, product_filters, rolled,
                                       unit_label, unit_order)
@@ -139,7 +140,8 @@ def _silent_communes(session: Session, cat: Catalogue, scope: Scope,
         target = next(u for u in cat.units.values() if u.code == scope.commune)
         wanted = cat.current[target.id]
     current = [u for i, u in cat.units.items() if u.level == "commune" and u.valid_on(today)
-               and (wanted is None or i == wanted)]
+               and (wanted is None or i == wanted)
+               and (scope.units is None or i in scope.units)]
     if not current:
         return []
     this_year = (Broadcast.aired_on >= date(today.year, 1, 1), Broadcast.aired_on <= today,
@@ -154,8 +156,10 @@ def _silent_communes(session: Session, cat: Catalogue, scope: Scope,
 def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT) -> NextSteps:
     """The to-do lists of the dashboard for ``scope`` (at most ``limit`` rows each).
 
-    PermissionDenied unless office or admin."""
+    PermissionDenied unless office or admin, or for a filter outside the account's
+    part (the lists are narrowed to it, see :func:`plan_progress.for_account`)."""
     actor.require("stats.view")
+    scope = for_account(kho, actor, scope)
     today = local_today(kho.settings)
     with kho.transaction() as session:
         cat = load_catalogue(for_counting(session))
@@ -173,6 +177,7 @@ def request_next_steps(kho: Kho, actor: Actor, scope: Scope,
     """:func:`next_steps`, reused while the catalogue's fingerprint is unchanged (what a
     role may see is part of the key)."""
     actor.require("stats.view")
+    scope = for_account(kho, actor, scope)          # the account's part is in the key
     key = ("next_steps", scope, limit, actor.can("product.view_sensitive"))
     return cache.cached(kho, key, cache.fingerprint(kho).of("next_steps", scope),
                               lambda: next_steps(kho, actor, scope, limit))

@@ -23,14 +23,18 @@ Sensitive products are counted; they are only ever *listed* to roles that may se
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from fractions import Fraction
 from typing import Any, Mapping, Optional
+
+from sqlalchemy import select
 
 from app.bootstrap import Kho
 from app.services.stats import breakdowns
 from app.services.stats import cache
 from app.services.access.actors import Actor
+from app.services.access.unit_scope import actor_units, require_unit
 from app.services.common.parameters import parse_bool, parse_date
 from app.services.stats.figures import (PLAN_FIRST_YEAR, SHARES, TARGET_YEAR, VERDICTS,
                                         EMPTY, CommuneMonthRow, CommuneUse, CountRow, Deadline,
@@ -40,11 +44,13 @@ from app.services.stats.figures import (PLAN_FIRST_YEAR, SHARES, TARGET_YEAR, VE
 from app.services.stats.scope import resolve_unit
 from app.services.common.clock import local_today
 from archive.errors import ValidationError
+from archive.models import Unit
 from archive.text import normalize_text
 
 __all__ = ["PLAN_FIRST_YEAR", "SHARES", "TARGET_YEAR", "VERDICTS", "EMPTY", "CommuneMonthRow",
            "CommuneUse", "CountRow", "Deadline", "GroupRow", "MonthRow", "Projection", "Ratio",
-           "Scope", "Stats", "Tally", "Target", "YearRow", "compute_stats", "parse_scope",
+           "Scope", "Stats", "Tally", "Target", "YearRow", "compute_stats", "for_account",
+           "parse_scope",
            "projection", "report_deadline", "request_stats", "stats_json", "usage_by_commune",
            "verdict", "year_scope"]
 
@@ -149,9 +155,30 @@ def projection(by_year: list[YearRow], today: date) -> Projection:
         basis_years=tuple(r.year for r in rows))
 
 
+def for_account(kho: Kho, actor: Actor, scope: Scope) -> Scope:
+    """``scope`` narrowed to ``actor``'s part (:func:`app.services.access.unit_scope.
+    actor_units`): unchanged for an account that sees everything. PermissionDenied,
+    naming the unit and the field, for a ``unit`` or ``commune`` filter outside it."""
+    with kho.transaction() as session:
+        units = actor_units(session, actor)
+        if units is None:
+            return scope
+        for field in ("unit", "commune"):
+            code = getattr(scope, field)
+            unit_id = session.scalar(select(Unit.id).where(Unit.code == code)) if code else None
+            if unit_id is not None and unit_id not in units:
+                require_unit(session, actor, unit_id, field=field)
+        own = session.get(Unit, actor.unit_id)
+        return replace(scope, units=units, account_unit=own.code if own else None,
+                       account_unit_label=own.name if own else None)
+
+
 def compute_stats(kho: Kho, actor: Actor, scope: Scope) -> Stats:
-    """All figures for ``scope``, counted now; PermissionDenied unless office or admin."""
+    """All figures for ``scope`` within ``actor``'s part (:func:`for_account`), counted
+    now; PermissionDenied unless office or admin, or for a filter outside that part.
+    ``Stats.scope`` is the narrowed scope."""
     actor.require("stats.view")
+    scope = for_account(kho, actor, scope)
     return _stats(kho, scope, breakdowns.aggregate(kho, scope))
 
 
@@ -188,7 +215,7 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
         raise ValidationError("unknown parameter(s): %(names)s; use %(choices)s",
                               field=unknown[0], names=", ".join(unknown),
                               choices=", ".join(PARAMS))
-    scope = parse_scope(kho, params)
+    scope = for_account(kho, actor, parse_scope(kho, params))   # the part is in the key
     marks = cache.fingerprint(kho)
     counted: dict[str, Any] = {}
     for part in ("products", "broadcasts", "downloads"):
@@ -232,7 +259,8 @@ def stats_json(stats: Stats) -> dict[str, Any]:
     body: dict[str, Any] = {
         "scope": {"from": sc.date_from.isoformat() if sc.date_from else None,
                   "to": sc.date_to.isoformat() if sc.date_to else None,
-                  "unit": sc.unit, "commune": sc.commune, "rollup": sc.rollup},
+                  "unit": sc.unit, "commune": sc.commune, "rollup": sc.rollup,
+                  "account_unit": sc.account_unit},
         "today": stats.today.isoformat(),
         "total": stats.total, "digitised": stats.digitised,
         "digitisation_rate": _ratio_json(stats.digitisation_rate),

@@ -184,6 +184,10 @@ def product_filters(kho: Kho, scope: Scope, cat: Catalogue) -> list[ColumnElemen
     commune_ids = ids_for(cat, scope.commune, scope.rollup)
     if commune_ids is not None:
         where.append(exists().where(PC.c.product_id == P.c.id, PC.c.unit_id.in_(commune_ids)))
+    if scope.units is not None:       # the account's part: led by or filed under its units
+        mine = sorted(scope.units)
+        where.append(or_(P.c.lead_unit_id.in_(mine),
+                         exists().where(PC.c.product_id == P.c.id, PC.c.unit_id.in_(mine))))
     return where
 
 

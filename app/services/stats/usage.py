@@ -4,7 +4,8 @@ Broadcasts count ``broadcasts`` rows in force (not withdrawn) aired in the perio
 logged product, commune and day once); downloads count ``download_records`` rows of the period: one row is one
 download, a user's Range requests for one file and rendition on one day being already
 coalesced into it. A lead-unit filter keeps the rows of that unit's products; a commune
-filter the rows of that commune (and, rolled up, of the communes it absorbed).
+filter the rows of that commune (and, rolled up, of the communes it absorbed); an
+account's part (``Scope.units``) the rows of its communes.
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.stats.figures import CommuneMonthRow, CountRow, MonthRow, Scope
-from app.services.stats.scope import P, Catalogue, ids_for, labels, rolled, unit_label, \
-    unit_order
+from app.services.stats.scope import P, Catalogue, for_counting, ids_for, labels, \
+    load_catalogue, rolled, unit_label, unit_order
 from app.services.common.clock import local_today
 from archive.models import Broadcast
 from archive.text import sort_key
@@ -36,6 +37,8 @@ def _usage_filters(scope: Scope, cat: Catalogue, day_col, commune_col,
     unit_ids = ids_for(cat, scope.unit, scope.rollup)
     if unit_ids is not None:
         where.append(product_col.in_(select(P.c.id).where(P.c.lead_unit_id.in_(unit_ids))))
+    if scope.units is not None:       # the account's part: its communes' use
+        where.append(commune_col.in_(sorted(scope.units)))
     return where
 
 
@@ -91,4 +94,20 @@ def _communes_shown(kho: Kho, cat: Catalogue, scope: Scope) -> set[Optional[int]
     today = local_today(kho.settings)
     allowed = ids_for(cat, scope.commune, scope.rollup)
     return {i for i, u in cat.units.items() if u.level == "commune" and u.valid_on(today)
-            and (allowed is None or i in allowed)}
+            and (allowed is None or i in allowed)
+            and (scope.units is None or i in scope.units)}
+
+
+def broadcasts_by_plan_task(kho: Kho, scope: Scope) -> dict[Optional[str], int]:
+    """Broadcasts in force in ``scope`` per plan-task code of the aired product (None:
+    products without a task): the yearly report's "aired" column of section II. The
+    airing day is in the period, whatever year the product was made."""
+    with kho.transaction() as session:
+        cat = load_catalogue(for_counting(session))
+        where = _usage_filters(scope, cat, Broadcast.aired_on, Broadcast.commune_id,
+                               Broadcast.product_id) + [Broadcast.in_force()]
+        rows = session.execute(
+            select(P.c.plan_task_id, func.count())
+            .select_from(Broadcast.__table__.join(P, P.c.id == Broadcast.product_id))
+            .where(*where).group_by(P.c.plan_task_id)).all()
+    return {cat.terms[t].code if t in cat.terms else None: int(n) for t, n in rows}

@@ -122,7 +122,7 @@ def test_the_users_page_is_in_vietnamese_and_english(as_role):
     b = as_role("admin")
     page = b.get("/admin/users").get_data(as_text=True)
     assert 'placeholder="Mật khẩu mới"' in page and ">Đặt mật khẩu</button>" in page
-    assert 'aria-label="Xã (commune1)"' in page
+    assert 'aria-label="Đơn vị (commune1)"' in page
     b.get("/lang/en")
     english = b.get("/admin/users").get_data(as_text=True)
     assert 'placeholder="New password"' in english and ">Set password</button>" in english

@@ -139,7 +139,7 @@ def test_a_refused_new_user_keeps_the_values_and_names_the_field(as_role):
                                        "password": PASSWORD}, token_from="/admin/users")
     assert response.status_code == 422
     page = _text(response)
-    assert _summary(page) == ["Xã: tài khoản cấp xã cần gắn với một xã"]
+    assert _summary(page) == ["Đơn vị: tài khoản cấp xã cần gắn với một xã"]
     assert "--commune" not in page and "CODE" not in page
     form = re.search(r'<form[^>]*id="add-user".*?</form>', page, re.S).group(0)
     assert 'value="ha.nguyen"' in form and 'value="Nguyễn Thu Hà"' in form

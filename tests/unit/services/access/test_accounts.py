@@ -15,10 +15,10 @@ def test_add_user_hashes_the_password_and_signs_in(kho):
     with kho.transaction() as session:
         stored = session.scalar(select(User).where(User.username == "thuha")).password_hash
     assert "mật-khẩu-dài" not in stored and stored.startswith("scrypt$")
-    actor = accounts.authenticate(kho, "thuha", "mật-khẩu-dài")
+    actor, _stamp = accounts.sign_in(kho, "thuha", "mật-khẩu-dài")
     assert actor.role == "producer" and actor.can("file.upload")
     with pytest.raises(AuthenticationRequired):
-        accounts.authenticate(kho, "thuha", "wrong-password")
+        accounts.sign_in(kho, "thuha", "wrong-password")
 
 
 def test_commune_account_is_tied_to_a_current_commune(kho):
@@ -26,7 +26,7 @@ def test_commune_account_is_tied_to_a_current_commune(kho):
     assert info.commune_name == "Xã Đăk Rve"
     by_gso = accounts.add_user(kho, "konbraih", "commune", "12345678", commune="23497")
     assert by_gso.commune_code == "xa-kon-braih-2025"
-    actor = accounts.authenticate(kho, "dakrve", "12345678")
+    actor, _stamp = accounts.sign_in(kho, "dakrve", "12345678")
     assert not actor.can("file.upload") and actor.can("broadcast.log")
 
 
@@ -71,3 +71,35 @@ def test_api_token_is_shown_once_and_stored_hashed(kho):
         accounts.actor_for_token(kho, token + "x")
     with pytest.raises(NotFound):
         accounts.create_token(kho, "nobody")
+
+
+def test_an_office_account_belongs_to_a_unit_that_exists_today(kho):
+    info = accounts.add_user(kho, "vhxh.dakkoi", "office", "12345678", unit="xa-dak-koi-2025")
+    assert (info.unit_code, info.unit_name, info.commune_code) == (
+        "xa-dak-koi-2025", "Xã Đăk Kôi", None)       # an office, not commune radio staff
+    actor, _stamp = accounts.sign_in(kho, "vhxh.dakkoi", "12345678")
+    assert actor.unit_id is not None and actor.commune_id is None
+    department = accounts.add_user(kho, "so.vhttdl", "office", "12345678",
+                                   unit="so-vhttdl-quang-ngai-2025")
+    assert department.unit_level == "province"
+    assert accounts.add_user(kho, "vanphong", "office", "12345678").unit_code is None
+
+
+@pytest.mark.parametrize(("code", "words"), [
+    ("khong-co", ["khong-co"]),
+    ("phong-vhtt-kon-ray", ["phong-vhtt-kon-ray", "30/06/2025", "exists today"]),
+    ("xa-tan-lap", ["xa-tan-lap", "xa-kon-braih-2025", "Xã Kon Braih"]),
+])
+def test_an_unknown_or_ended_unit_is_refused_naming_the_code(kho, code, words):
+    with pytest.raises(ValidationError) as err:
+        accounts.add_user(kho, "ai.do", "office", "12345678", unit=code)
+    assert err.value.field == "unit"
+    assert all(w in err.value.message for w in words), err.value.message
+
+
+def test_a_commune_account_belongs_to_a_commune_not_an_office(kho):
+    with pytest.raises(ValidationError) as err:
+        accounts.add_user(kho, "dai.xa", "commune", "12345678", unit="so-vhttdl-quang-ngai-2025")
+    assert err.value.field == "unit" and "Sở Văn hóa" in err.value.message
+    info = accounts.add_user(kho, "dai.xa", "commune", "12345678", unit="xa-dak-rve-2025")
+    assert info.commune_code == info.unit_code == "xa-dak-rve-2025"

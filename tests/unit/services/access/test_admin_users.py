@@ -30,9 +30,9 @@ def _events(kho, action: str) -> list[str]:
 
 def test_admin_sets_a_new_password_the_old_one_stops_working(kho, people):
     account_admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, NEW)
-    assert accounts.authenticate(kho, "dakkoi", NEW).username == "dakkoi"
+    assert accounts.sign_in(kho, "dakkoi", NEW)[0].username == "dakkoi"
     with pytest.raises(AuthenticationRequired):
-        accounts.authenticate(kho, "dakkoi", OLD)
+        accounts.sign_in(kho, "dakkoi", OLD)
     details = _events(kho, "user.password")
     assert details == ["dakkoi: new password set"]
     assert all(NEW not in d and OLD not in d for d in details)
@@ -67,7 +67,7 @@ def test_only_admins_set_passwords(kho, people):
     for name in ("dakkoi", "vanphong"):
         with pytest.raises(PermissionDenied):
             account_admin.set_password(kho, people[name], people["quantri"].user_id, NEW)
-    assert accounts.authenticate(kho, "quantri", OLD).username == "quantri"
+    assert accounts.sign_in(kho, "quantri", OLD)[0].username == "quantri"
     assert _events(kho, "user.password") == []
 
 
@@ -75,7 +75,7 @@ def test_a_short_password_is_refused_naming_the_field(kho, people):
     with pytest.raises(ValidationError) as err:
         account_admin.set_password(kho, people["quantri"], people["dakkoi"].user_id, "ngan")
     assert err.value.field == "password" and "8" in err.value.message
-    assert accounts.authenticate(kho, "dakkoi", OLD).username == "dakkoi"
+    assert accounts.sign_in(kho, "dakkoi", OLD)[0].username == "dakkoi"
 
 
 def test_a_password_for_an_unknown_user_is_not_found(kho, people):
@@ -141,3 +141,32 @@ def test_an_id_no_database_can_hold_is_simply_not_found(kho, people):
     with pytest.raises(NotFound) as err:
         pipeline.retry(kho, [huge])
     assert str(huge) in err.value.render(lambda s: s)
+
+
+def test_admin_gives_an_office_account_a_unit_and_it_is_audited(kho, people):
+    uid = people["vanphong"].user_id
+    info = account_admin.update_user(kho, people["quantri"], uid, unit="xa-dak-koi-2025")
+    assert (info.role, info.unit_code) == ("office", "xa-dak-koi-2025")
+    assert accounts.actor_by_name(kho, "vanphong").unit_id is not None
+    again = account_admin.update_user(kho, people["quantri"], uid,
+                                      unit="so-vhttdl-quang-ngai-2025")
+    assert again.unit_code == "so-vhttdl-quang-ngai-2025"
+    with pytest.raises(ValidationError) as err:      # ended: refused, unit unchanged
+        account_admin.update_user(kho, people["quantri"], uid, unit="phong-vhtt-kon-ray")
+    assert err.value.field == "unit"
+    cleared = account_admin.update_user(kho, people["quantri"], uid, unit="")
+    assert cleared.unit_code is None                 # sees everything again
+    assert _events(kho, "user.update") == [
+        "vanphong: unit -->xa-dak-koi-2025",
+        "vanphong: unit xa-dak-koi-2025->so-vhttdl-quang-ngai-2025",
+        "vanphong: unit so-vhttdl-quang-ngai-2025->-"]
+
+
+def test_the_users_page_offers_units_of_today_grouped_by_level(kho, people):
+    groups = dict(account_admin.unit_choices(kho, people["quantri"]))
+    assert [c for c, _n in groups["commune"]] == ["xa-dak-koi-2025", "xa-dak-rve-2025",
+                                                   "xa-kon-braih-2025"]
+    assert "so-vhttdl-quang-ngai-2025" in [c for c, _n in groups["province"]]
+    assert "district-office" not in groups           # ended on 30/06/2025
+    with pytest.raises(PermissionDenied):
+        account_admin.unit_choices(kho, people["dakkoi"])

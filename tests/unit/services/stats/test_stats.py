@@ -343,7 +343,8 @@ def test_json_carries_the_same_numbers(kho, catalogue):
     assert body["counts"] == st.counts()
     assert body["target"] == {"band_min": 0.15, "band_max": 0.2, "verdict": "above"}
     assert body["scope"] == {"from": None, "to": None, "unit": None,
-                             "commune": "xa-kon-braih-2025", "rollup": True}
+                             "commune": "xa-kon-braih-2025", "rollup": True,
+                             "account_unit": None}
     for name in ("by_year", "by_unit", "by_commune", "by_kind", "by_language", "by_channel",
                  "by_theme", "by_plan_task", "broadcasts_by_commune", "downloads_by_commune",
                  "broadcasts_by_month", "projection", "deadline"):
