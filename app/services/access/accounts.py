@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
@@ -163,7 +164,11 @@ def add_user(kho: Kho, username: str, role: str, password: str, *,
                     unit=account_unit(session, role, local_today(kho.settings),
                                       commune=commune, unit=unit))
         session.add(user)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:   # a parallel request added the same name since the check
+            raise Conflict("user %(name)s already exists", field="username",
+                           name=username) from None
         return UserInfo.of(user)
 
 

@@ -103,3 +103,31 @@ def test_a_commune_account_belongs_to_a_commune_not_an_office(kho):
     assert err.value.field == "unit" and "Sở Văn hóa" in err.value.message
     info = accounts.add_user(kho, "dai.xa", "commune", "12345678", unit="xa-dak-rve-2025")
     assert info.commune_code == info.unit_code == "xa-dak-rve-2025"
+
+
+def test_forty_parallel_creations_of_one_login_make_one_account_and_39_conflicts(kho):
+    """An admin double-clicking, or a script run twice: every request is answered, one
+    account is made, the rest are told the name is taken (never an internal error)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from app.services.access.account_admin import add_user
+    from app.services.access.actors import SYSTEM
+
+    start = Barrier(40)
+
+    def create(_: int) -> str:
+        start.wait()
+        try:
+            add_user(kho, SYSTEM, "can-bo-xa", "office", "mat-khau-du-dai-1")
+            return "made"
+        except Conflict as refused:
+            assert refused.field == "username"
+            return "taken"
+
+    with ThreadPoolExecutor(40) as pool:
+        answers = list(pool.map(create, range(40)))
+    assert sorted(set(answers)) == ["made", "taken"] and answers.count("made") == 1
+    with kho.transaction() as s:
+        assert s.scalars(select(User).where(User.username == "can-bo-xa")).all() != []
+        assert len(s.scalars(select(User).where(User.username == "can-bo-xa")).all()) == 1
