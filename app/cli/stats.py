@@ -102,6 +102,7 @@ def stats_cmd(state: CliState, date_from: Optional[str], date_to: Optional[str],
 
     Exit code: 0 shown, 2 bad option (the message names it).
     """
+    from app.services.activities import people_view
     from app.services.stats import plan_progress
     from app.services.access.actors import SYSTEM
 
@@ -110,8 +111,38 @@ def stats_cmd(state: CliState, date_from: Optional[str], date_to: Optional[str],
     if as_filed:
         params["rollup"] = "false"
     figures = plan_progress.request_stats(state.kho(), SYSTEM, params)
+    people = people_view.scope_figures(state.kho(), SYSTEM, figures.scope)
     if as_json:
-        click.echo(json.dumps(plan_progress.stats_json(figures), ensure_ascii=False, indent=2))
+        body = plan_progress.stats_json(figures)
+        body.update(people=people_view.people_json(people),
+                    activities=people_view.activities_json(people))
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
-    for line in render(figures, state.lang):
+    for line in render(figures, state.lang) + render_people(people, state.lang):
         click.echo(line)
+
+
+def render_people(fig: Any, lang: str) -> list[str]:
+    """The "people and activities" lines: people trained per target group against
+    staff and target (100 %, 70 %), the spokesperson mechanism, the activities."""
+    from app.i18n import format_number, format_percent
+
+    def pct(value: float) -> str:
+        return format_percent(value, lang)
+
+    rows = [[g.label(lang), format_number(g.trained, lang), format_number(g.staff, lang),
+             pct(g.share.value) if g.staff else "–",
+             pct(g.target_percent / 100) if g.target_percent else "–",
+             format_number(g.to_train, lang) if g.to_train is not None else "–"]
+            for g in fig.by_group]
+    sp = fig.spokespersons
+    return ["", _("People and activities in %(year)s") % {"year": fig.year}] + _table(
+        [_("Target group"), _("Trained"), _("Staff"), _("Share"), _("Target"),
+         _("Still to train")], rows) + [
+        _("Spokesperson mechanism: %(n)s of %(total)s bodies (%(share)s, target 100 %%); "
+          "press briefings: %(briefings)s") % {
+            "n": format_number(sp.designated, lang), "total": format_number(sp.bodies, lang),
+            "share": pct(sp.share.value), "briefings": format_number(sp.briefings, lang)},
+        _("Activities in %(year)s: %(n)s, participants %(p)s") % {
+            "year": fig.year, "n": format_number(fig.activities, lang),
+            "p": format_number(fig.participants, lang)}]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.services.activities import people_view
 from app.services.stats import plan_progress
 from app.services.access.actors import Actor
 from tests.unit.api.test_api_access import _validator
@@ -17,7 +18,10 @@ def catalogue(api):
 
 
 def service_json(kho, **params):
-    return plan_progress.stats_json(plan_progress.compute_stats(kho, OFFICE, plan_progress.parse_scope(kho, params)))
+    figures = plan_progress.compute_stats(kho, OFFICE, plan_progress.parse_scope(kho, params))
+    body = plan_progress.stats_json(figures)
+    body.update(people_view.stats_blocks(kho, OFFICE, figures.scope))   # people, activities
+    return body
 
 
 def test_office_and_admin_get_exactly_the_service_figures(api, catalogue):

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from app.services.activities import people_view
 from app.services.stats import plan_progress
 from app.services.access.actors import Actor
 from tests.conftest import point_cli_at
@@ -34,8 +35,9 @@ def test_json_is_the_service_json(run, kho, catalogue):
                                                              "to": "2024-12-31"}):
         result = run("stats", "--json", *args)
         assert result.exit_code == 0, result.output
-        expected = plan_progress.stats_json(plan_progress.compute_stats(kho, office,
-                                                        plan_progress.parse_scope(kho, params)))
+        figures = plan_progress.compute_stats(kho, office, plan_progress.parse_scope(kho, params))
+        expected = plan_progress.stats_json(figures)
+        expected.update(people_view.stats_blocks(kho, office, figures.scope))
         assert json.loads(result.output) == expected
 
 
