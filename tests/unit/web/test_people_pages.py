@@ -89,6 +89,9 @@ def test_names_for_office_and_admin_only(app, as_role, kho_rt, actors, answer, u
     from app.services.access import accounts
 
     activity = answer["A"]
+    link = f'href="/activities/{activity}/attendance"'
+    assert link in as_role("office").get(f"/activities/{activity}").get_data(as_text=True)
+    assert link not in as_role("producer").get(f"/activities/{activity}").get_data(as_text=True)
     office = as_role("office").get(f"/activities/{activity}/attendance")
     assert office.status_code == 200 and "Nguyễn Văn An" in office.get_data(as_text=True)
     assert as_role("producer").get(f"/activities/{activity}/attendance").status_code == 403
