@@ -94,6 +94,10 @@ def outage(exc: BaseException) -> KhoError | None:
 
     from archive.errors import InsufficientStorage
 
+    if isinstance(exc, OperationalError) and busy(exc):
+        return ServiceUnavailable("the catalogue was busy with another change to the same "
+                                  "records and stopped this one; nothing was saved: try "
+                                  "again", field="database")
     if isinstance(exc, (OperationalError, InterfaceError)):
         return ServiceUnavailable("the catalogue database is not reachable right now; try "
                                   "again in a few minutes (kho check shows the cause)",
@@ -101,6 +105,22 @@ def outage(exc: BaseException) -> KhoError | None:
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return InsufficientStorage(SPOOL_FULL, field="spool_path")
     return None
+
+
+# PostgreSQL's SQLSTATEs for "another transaction was in the way": deadlock detected,
+# serialization failure, lock not available (lock_timeout)
+BUSY_STATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def busy(exc: BaseException) -> bool:
+    """Whether a database error means a clash with another writer (a deadlock the
+    server broke, a serialization failure, SQLite still locked after its busy timeout)
+    rather than a database that is down: the reader is told to try again, not that
+    the database is unreachable."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in BUSY_STATES:
+        return True
+    return "database is locked" in str(orig or exc)
 
 
 SPOOL_FULL = ("the server's disk for uploads in transit (setting spool_path) is full; "
