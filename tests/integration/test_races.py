@@ -176,3 +176,40 @@ def test_parallel_language_and_theme_edits_answer_no_server_error(race_api):
         assert after[0] == before[1]
     final = race_api.call("producer", "GET", f"/products/{pid}").get_json()
     assert sorted(t["code"] for t in final["languages"]) in [sorted(c) for c in choices]
+
+
+def test_uploads_racing_the_products_deletion_are_stored_or_told_it_is_gone(race_api):
+    """30 uploads of different files while an admin deletes the product: each upload
+    is either recorded before the deletion (201) or told the product is gone (404) —
+    never a server error or a deadlock told as an outage — and afterwards no row of the
+    deleted product is left behind."""
+    from archive.models import File, Product
+
+    pid = race_api.create()["id"]
+    barrier = threading.Barrier(UPLOADS + 11)
+
+    def upload(i: int) -> int:
+        client = race_api.app.test_client()
+        barrier.wait(timeout=60)
+        return client.post(f"/api/v1/products/{pid}/files",
+                           headers={"Authorization": f"Bearer {race_api.tokens['producer']}"},
+                           data={"file": (io.BytesIO(DATA + bytes([i])), f"ban-tin-{i}.mp3")},
+                           content_type="multipart/form-data").status_code
+
+    def delete() -> int:
+        client = race_api.app.test_client()
+        barrier.wait(timeout=60)
+        return client.delete(f"/api/v1/products/{pid}",
+                             headers={"Authorization": f"Bearer {race_api.tokens['admin']}"}
+                             ).status_code
+
+    with ThreadPoolExecutor(UPLOADS + 11) as pool:
+        uploads = [pool.submit(upload, i) for i in range(UPLOADS + 10)]
+        deletion = pool.submit(delete)
+        answers = [u.result() for u in uploads]
+    assert deletion.result() == 204
+    assert set(answers) <= {201, 404}, answers
+    with race_api.kho.transaction() as s:
+        assert s.get(Product, pid) is None
+        assert s.scalar(select(func.count()).select_from(File).where(
+            File.product_id == pid)) == 0
