@@ -29,7 +29,7 @@ def _labels() -> dict[str, str]:
             "communes": _("Communes where it took place"), "plan_task": _("Plan task"),
             "place": _("Place"), "description": _("Description"),
             "participants": _("Participants"), "products": _("Products used"),
-            "version": _("Version"), "file": _("File"), "kind_of_evidence": _("Kind")}
+            "version": _("Version"), "file": _("File"), "kind_of_evidence": _("Kind of file")}
 
 
 def _choices():
