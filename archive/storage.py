@@ -69,7 +69,8 @@ def validate_key(key: str) -> str:
 
 
 def validate_prefix(prefix: str) -> str:
-    """Return a listing prefix: ``""`` or a key, optionally ending with ``/``."""
+    """Return a key prefix (the ``s3_prefix`` that keeps an instance's objects apart in
+    a shared bucket): ``""`` or a key, optionally ending with ``/``."""
     if prefix == "":
         return prefix
     validate_key(prefix[:-1] if prefix.endswith("/") else prefix)
@@ -153,9 +154,6 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the object; removing a missing object is not an error."""
-
-    def iter_keys(self, prefix: str = "") -> Iterator[str]:
-        """Keys starting with ``prefix``, in no guaranteed order."""
 
     def presigned_url(self, key: str, *, filename: str | None = None,
                       content_type: str | None = None,
@@ -286,23 +284,6 @@ class LocalStorage:
         except OSError as exc:
             raise StorageError(f"cannot delete '{key}' in storage folder {self.root}: "
                                f"{exc.strerror or exc}", field="key") from None
-
-    def iter_keys(self, prefix: str = "") -> Iterator[str]:
-        validate_prefix(prefix)
-        return self._walk(prefix)
-
-    def _walk(self, prefix: str) -> Iterator[str]:
-        # Walk only below the deepest folder that the prefix names completely.
-        start = self.root / prefix.rsplit("/", 1)[0] if "/" in prefix else self.root
-        for folder, dirs, files in os.walk(start):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            base = Path(folder).relative_to(self.root).as_posix()
-            for name in files:
-                if name.startswith("."):
-                    continue
-                key = name if base == "." else f"{base}/{name}"
-                if key.startswith(prefix):
-                    yield key
 
     def presigned_url(self, key: str, *, filename: str | None = None,
                       content_type: str | None = None,

@@ -48,6 +48,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from tests import services  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
+from tests.stored_keys import stored_keys  # noqa: E402
 from tests.unit.services.instance import worker_processes as wp  # noqa: E402
 from tests.unit.api.conftest import build_api  # noqa: E402
 
@@ -225,7 +226,7 @@ def _kill_round(settings, tmp: Path, how: str) -> dict:
             names = list(s.scalars(select(Derivative.name).where(Derivative.file_id == file_id)))
             state = s.get(File, file_id).status
             rows = s.scalar(select(func.count(File.id)))
-        keys = list(kho.storage.iter_keys("derivatives/"))
+        keys = list(stored_keys(kho.storage, "derivatives/"))
         return {"stuck": int(state != "ready"), "duplicates": (len(names) - len(set(names)))
                 + (len(keys) - len(set(keys))) + (rows - 1), "orphans": leftover,
                 "seconds": recovered, "taken": taken}

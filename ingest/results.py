@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import traceback
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -22,7 +22,8 @@ DETAIL_LIMIT = 2048
 
 @dataclass(frozen=True)
 class ProcessingOptions:
-    """Knobs of the pipeline as plain values (the caller builds them from Settings).
+    """Knobs of the pipeline as plain values (built from the instance settings by
+    ``app.services.processing.pipeline.options_from``).
 
     ``tool_timeout`` is in seconds and applies to every ffmpeg/ffprobe/tesseract call.
     Loudness in LUFS, true peak in dBTP, sizes in pixels.
@@ -38,13 +39,6 @@ class ProcessingOptions:
     image_max_pixels: int = 180_000_000
     thumbnail_px: int = 320
     preview_px: int = 1280
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> "ProcessingOptions":
-        """Options from any object with same-named attributes (e.g. ``config.Settings``);
-        attributes it lacks keep their defaults."""
-        names = [f.name for f in fields(cls)]
-        return cls(**{n: getattr(settings, n) for n in names if hasattr(settings, n)})
 
 
 @dataclass

@@ -167,15 +167,6 @@ class SearchIndex:
             raise
         writer.commit()
 
-    def optimize(self) -> None:
-        """Merge all segments into one (a maintenance step; nothing calls it on its own).
-
-        Takes about as long as indexing everything once more, and queries are
-        about as fast over a handful of segments; the searcher is refreshed on
-        the next search.
-        """
-        self._writer().commit(optimize=True)
-
     def clear(self) -> None:
         """Remove every document.
 

@@ -1,8 +1,9 @@
-"""Query text -> words and phrases, and the equivalent plain Whoosh query.
+"""Query text -> words and phrases, and the (field, term) clauses of each word.
 
 Semantics (the numpy evaluator in :mod:`search_index.evaluate` implements
-exactly the Whoosh query built by :func:`whoosh_query` plus the phrase
-condition, which the agreement test holds to Whoosh's own exhaustive search
+exactly the plain Whoosh query of these clauses — an AND over the words of an OR
+over each word's clauses, built in tests/unit/search_index/test_agreement.py —
+plus the phrase condition, which the agreement test holds to Whoosh's own exhaustive search
 and a scan of the records' words):
 
 * every word must occur (AND), in any text field, compared folded (with or
@@ -21,8 +22,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
-from whoosh import query as wq
 
 from archive.text import normalize_text
 from search_index.analysis import exact_form, folded_form, iter_words
@@ -93,26 +92,3 @@ def word_clauses(word: QueryWord) -> list[tuple[str, str]]:
         clauses.append(("exact", word.exact))
     return clauses
 
-
-def whoosh_query(parsed: ParsedQuery) -> wq.Query:
-    """The plain Whoosh query with the same word matches and scores (for reference).
-
-    Phrases are not part of it: the index keeps no positions. A reference for
-    them is a scan of the records' own words (the agreement test does that).
-    """
-    if parsed.is_empty:
-        return wq.Every()
-    return wq.And([wq.Or([wq.Term(f, t) for f, t in word_clauses(w)]) for w in parsed.words])
-
-
-def whoosh_filter(filters: dict[str, list[str]], include_sensitive: bool) -> wq.Query | None:
-    """Whoosh query for the facet filters and the sensitive rule (for reference)."""
-    parts: list[wq.Query] = []
-    for name, values in sorted(filters.items()):
-        if values:
-            parts.append(wq.Or([wq.Term(name, str(v)) for v in values]))
-    if not include_sensitive:
-        parts.append(wq.Term("sensitive", "0"))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)

@@ -26,7 +26,12 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
+from whoosh import index as windex
+from whoosh.writing import SegmentWriter
+
+from search_index.codec import writer_codec
 from search_index.records import IndexedProduct
+from search_index.schema import to_document
 
 POOL_MB = 256        # Whoosh posting pool per writing process before it spills to disk
 BATCH = 200          # records handed to a helper at a time
@@ -42,8 +47,6 @@ def _batches(records: Iterable[IndexedProduct], size: int) -> Iterator[list[Inde
 
 def write_serial(writer, records: Iterable[IndexedProduct]) -> int:
     """Add every record to ``writer`` (a fresh index's, lock held); returns how many."""
-    from search_index.schema import to_document
-
     count = 0
     for record in records:
         writer.add_document(**to_document(record))
@@ -68,12 +71,6 @@ def _exit_when_orphaned(parent: int, every: float = 1.0) -> None:
 
 def _helper(path: str, jobs, results, parent: int) -> None:
     """One helper process: write the batches it takes into one segment of its own."""
-    from whoosh import index as windex
-    from whoosh.writing import SegmentWriter
-
-    from search_index.codec import writer_codec
-    from search_index.schema import to_document
-
     _exit_when_orphaned(parent)
     try:
         ix = windex.open_dir(path)

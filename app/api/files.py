@@ -9,16 +9,16 @@ from flask import Response, jsonify, redirect, request
 from app.api.base import actor, blueprint, error, gettext, kho, product_json, rendition_url
 from app.services.files import downloads
 from app.services.files import intake
-from app.services.catalogue import product_view
 from app.uploads import sent_filename
 from archive.errors import TooLarge, ValidationError
 from archive.storage import content_disposition
 from archive.text import normalize_filename
 
 
-def _receive_one(product_id: int, upload) -> dict[str, Any]:
+def _receive_one(destination: intake.Destination, upload) -> dict[str, Any]:
     name = sent_filename(upload.headers, upload.filename) or "file"
-    got = intake.receive(kho(), actor(), product_id, upload.stream, name)
+    got = intake.receive_into(kho(), destination, upload.stream, name)
+    product_id = destination.product_id
     return {"filename": got.filename, "file_id": got.file_id, "sha256": got.sha256,
             "size": got.size, "media_type": got.media_type,
             "type_mismatch": got.type_mismatch, "duplicate": got.duplicate or None,
@@ -30,11 +30,10 @@ def _receive_one(product_id: int, upload) -> dict[str, Any]:
 
 @blueprint.post("/products/<int:product_id>/files")
 def upload_files(product_id: int) -> tuple[Response, int]:
-    runtime, who = kho(), actor()
-    who.require("file.upload")
-    # before reading a large body; the whole body is capped by app.web's guard
-    # (intake.request_limit), each file by intake while it is spooled
-    product_view.require_visible(runtime, who, product_id)
+    # may upload, may see the product: checked once, before reading a large body; the
+    # whole body is capped by app.web's guard (intake.request_limit), each file by
+    # intake while it is spooled
+    destination = intake.open_upload(kho(), actor(), product_id)
     uploads = [u for u in request.files.getlist("file") if u.filename or u.content_length]
     if not uploads:
         raise ValidationError("send the file(s) as multipart/form-data field 'file'",
@@ -42,7 +41,7 @@ def upload_files(product_id: int) -> tuple[Response, int]:
     results, failures = [], []
     for upload in uploads:
         try:
-            results.append(_receive_one(product_id, upload))
+            results.append(_receive_one(destination, upload))
         except (TooLarge, ValidationError) as err:
             failures.append(err)
             results.append({"filename": normalize_filename(sent_filename(upload.headers,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.web.common import current_actor, kho, signed_in
+from app.services.catalogue import products
+from app.services.catalogue.suggestions import dismiss
+from app.web.common import current_actor, error_message, kho, signed_in
 from app.web.forms import form_values, metadata_from_form, pickers
-from app.web.labels import label
+from app.web.labels import label, suggestion_label
 from app.web.views import broadcasts_of_product, product_view
 from archive.errors import Conflict, PreconditionFailed, ValidationError
 
@@ -17,8 +19,6 @@ bp = Blueprint("edit", __name__)
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 @signed_in
 def edit_product(product_id: int):
-    from app.services.catalogue.products import update_product
-
     actor = current_actor()
     actor.require("product.edit")
     product = product_view(product_id)
@@ -26,8 +26,9 @@ def edit_product(product_id: int):
     stale = False
     if request.method == "POST":
         try:
-            changes = update_product(kho(), actor, product_id, metadata_from_form(request.form),
-                                     if_version=_form_version())
+            changes = products.update_product(kho(), actor, product_id,
+                                              metadata_from_form(request.form),
+                                              if_version=_form_version())
         except ValidationError as exc:
             errors = exc.fields
         except PreconditionFailed:
@@ -73,15 +74,13 @@ def delete_product(product_id: int):
     report): the page says so before anyone tries, without a delete button, and a
     POST refused for that reason (a log added meanwhile) shows the same page (409).
     """
-    from app.services.catalogue.products import delete_product as delete
-
     actor = current_actor()
     actor.require("product.delete")
     product = product_view(product_id)
     aired = len(broadcasts_of_product(product_id))
     if request.method == "POST" and request.form.get("confirm") == "yes" and not aired:
         try:
-            delete(kho(), actor, product_id)
+            products.delete_product(kho(), actor, product_id)
         except Conflict as exc:
             aired = int(exc.params.get("n") or 0) or 1
         else:
@@ -97,10 +96,6 @@ def delete_product(product_id: int):
 def dismiss_suggestion(product_id: int):
     """Dismiss one suggested theme/convention (``dismiss=theme:code``) for good: it is
     not suggested again for this product, even after its files are processed again."""
-    from app.services.catalogue.suggestions import dismiss
-    from app.web.common import error_message
-    from app.web.labels import suggestion_label
-
     kind, _sep, code = request.form.get("dismiss", "").partition(":")
     try:
         dismiss(kho(), current_actor(), product_id, kind, code)

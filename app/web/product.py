@@ -8,6 +8,12 @@ import re
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.services.catalogue.product_view import (download_name, extension_for,
+                                                 shows_technical_details)
+from app.services.catalogue.products import product_history
+from app.services.common.clock import local_today
+from app.services.files.downloads import RangeNotSatisfiable, open_rendition, parse_range
+from app.services.files.pdf_pages import check_page, page_image, pdf_pages
 from app.web.common import current_actor, kho, message_text, signed_in
 from app.web.formatting import paragraphs
 from app.web.history import history_entries
@@ -15,6 +21,8 @@ from app.web.labels import suggestion_label
 from app.web.technical import downloads, file_facts, technical_rows
 from app.web.views import (broadcasts_of_product, communes_for, media_url, product_view,
                            status_label, term_label)
+from archive.errors import NotFound
+from archive.storage import content_disposition
 
 bp = Blueprint("product", __name__)
 _PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -25,8 +33,6 @@ CATEGORY_ORDER = {"video": 0, "audio": 1, "image": 2, "pdf": 3, "text": 4}
 
 def _text_excerpt(product_id: int, file: dict) -> str:
     """The first TEXT_PREVIEW_BYTES of a file's extracted text ("" if none)."""
-    from app.services.files.downloads import open_rendition
-
     if not any(r["name"] == "text" for r in file["renditions"]):
         return ""
     download = open_rendition(kho(), current_actor(), product_id, file["id"], "text",
@@ -44,10 +50,6 @@ def _broadcast_file(files: list[dict]) -> dict | None:
 @bp.route("/products/<int:product_id>")
 @signed_in
 def product_page(product_id: int):
-    from app.services.catalogue.products import product_history
-    from app.services.common.clock import local_today
-    from app.services.catalogue.product_view import download_name, extension_for, shows_technical_details
-
     actor = current_actor()
     product = product_view(product_id)   # NotFound for what search hides from the actor
     files = sorted(product["files"], key=lambda f: (CATEGORY_ORDER.get(f["category"], 9),
@@ -96,9 +98,6 @@ def file_bytes(product_id: int, file_id: int, rendition: str):
     ``?download=1`` sends it as an attachment with the safe name ``<id>-<slug>.<ext>``.
     With S3 storage the browser is redirected to a short-lived presigned URL.
     """
-    from app.services.files.downloads import RangeNotSatisfiable, open_rendition, parse_range
-    from archive.storage import content_disposition
-
     download = open_rendition(kho(), current_actor(), product_id, file_id, rendition,
                               record=request.method != "HEAD")
     as_attachment = request.args.get("download") == "1"
@@ -130,8 +129,6 @@ def file_bytes(product_id: int, file_id: int, rendition: str):
 
 
 def _page_number(text: str) -> int:
-    from archive.errors import NotFound
-
     if not _PAGE_NUMBER.fullmatch(text):
         raise NotFound("%(page)s is not a page number", field="page", page=text[:20])
     return int(text)
@@ -143,9 +140,6 @@ def pdf_page(product_id: int, file_id: int, page: str):
     """One page of a PDF to read on a phone: its image, "Trang 3/12", links to the
     previous and next page (plain links: no script needed). A page that does not exist
     answers 404 with the page count and a link to the first page."""
-    from app.services.files.pdf_pages import check_page, pdf_pages
-    from archive.errors import NotFound
-
     doc = pdf_pages(kho(), current_actor(), product_id, file_id)
     try:
         number = _page_number(page)
@@ -163,8 +157,6 @@ def pdf_page(product_id: int, file_id: int, page: str):
 @signed_in
 def pdf_page_image(product_id: int, file_id: int, page: str):
     """The JPEG of one PDF page (rendered on first request, then kept in storage)."""
-    from app.services.files.pdf_pages import page_image
-
     number = _page_number(page)
     image = page_image(kho(), current_actor(), product_id, file_id, number)
     headers = {"Cache-Control": "private, max-age=86400", "Content-Length": str(image.size),

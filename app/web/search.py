@@ -12,6 +12,8 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from app.services.catalogue.product_view import thumbnails
+from app.services.search import queries as search_service
 from app.web.common import current_actor, error_message, kho, signed_in
 from app.web.formatting import duration
 from app.web.labels import label
@@ -74,9 +76,6 @@ def _facet_groups(result, args: MultiDict) -> list[dict]:
 @bp.route("/search")
 @signed_in
 def search_page():
-    from app.services.search import queries as search_service
-    from app.services.catalogue.product_view import thumbnails
-
     args = request.args.copy()
     args.poplist("lang")
     error = ""

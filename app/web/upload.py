@@ -2,8 +2,10 @@
 
 Files arrive two ways at the same route: the page's script sends each file as the raw
 request body (``X-File-Name`` header, progress shown per file), and without script the
-form posts ``multipart/form-data``. Either way the bytes go straight to
-``services.intake.receive`` which streams them to a spool file and enforces the limit.
+form posts ``multipart/form-data``. Either way the request is checked once
+(``intake.open_upload``: may upload, may see the product) before its body is read, and
+the bytes go straight to ``intake.receive_into`` which streams them to a spool file and
+enforces the limit.
 """
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.errors import outcome
+from app.services.catalogue.products import create_product
+from app.services.catalogue.suggestions import confirm
+from app.services.files import failed_files, intake
 from app.uploads import sent_filename
 from app.web.common import current_actor, error_fields, error_message, kho, signed_in
 from app.web.formatting import number
@@ -28,8 +33,6 @@ bp = Blueprint("upload", __name__)
 @bp.route("/products/new", methods=["GET", "POST"])
 @signed_in
 def new_product():
-    from app.services.catalogue.products import create_product
-
     actor = current_actor()
     actor.require("product.create")
     errors: dict = {}
@@ -88,8 +91,7 @@ def _notices(got) -> list[dict]:
         notices.append({"code": "kind_mismatch", "text": _(
             "This file is %(category)s, which does not fit the kind “%(kind)s” (it holds "
             "%(expected)s). The file was kept — check that it belongs to this product.",
-            category=category_label(got.category),
-            kind=term_label(product_view(got.product_id).get("kind")),
+            category=category_label(got.category), kind=term_label(got.kind),
             expected=", ".join(category_label(c) for c in got.expected))})
     if got.processing == "pending":
         notices.append({"code": "pending", "text": _(
@@ -98,12 +100,10 @@ def _notices(got) -> list[dict]:
     return notices
 
 
-def _receive_one(product_id: int, stream, filename: str,
+def _receive_one(destination: intake.Destination, stream, filename: str,
                  declared_size: int | None = None) -> dict:
-    from app.services.files.intake import receive
-
-    got = receive(kho(), current_actor(), product_id, stream, filename,
-                  declared_size=declared_size)
+    got = intake.receive_into(kho(), destination, stream, filename,
+                              declared_size=declared_size)
     notices = _notices(got)
     return {"file_id": got.file_id, "name": got.filename, "size": got.size,
             "media_type": got.media_type, "type_mismatch": got.type_mismatch,
@@ -130,8 +130,9 @@ def add_files(product_id: int):
         return _add_multipart(product_id)
     name = unquote(request.headers.get("X-File-Name", "")) or "file"
     try:
+        destination = intake.open_upload(kho(), current_actor(), product_id)
         # the body is this one file: a Content-Length over the limit is refused unread
-        received = _receive_one(product_id, request.stream, name, request.content_length)
+        received = _receive_one(destination, request.stream, name, request.content_length)
     except KhoError as exc:
         return jsonify(error=exc.code, message=error_message(exc), fields=error_fields(exc)), \
             outcome(exc).http_status
@@ -140,13 +141,14 @@ def add_files(product_id: int):
 
 
 def _add_multipart(product_id: int):
-    current_actor().require("file.upload")
+    # checked before the form's body is read; forbidden / not found: the error page
+    destination = intake.open_upload(kho(), current_actor(), product_id)
     uploads = [f for f in request.files.getlist("files") if f and f.filename]
     if not uploads:
         flash(_("Choose at least one file."), "error")
     for upload in uploads:
         try:
-            got = _receive_one(product_id, upload.stream,
+            got = _receive_one(destination, upload.stream,
                                sent_filename(upload.headers, upload.filename))
         except KhoError as exc:
             if exc.code not in ("invalid", "too_large"):
@@ -171,10 +173,8 @@ def _back_to(product_id: int):
 @signed_in
 def retry_file(product_id: int, file_id: int):
     """Thử lại: process a failed file again (producers and admins)."""
-    from app.services.files.failed_files import retry_file as retry
-
     try:
-        queued, name = retry(kho(), current_actor(), product_id, file_id)
+        queued, name = failed_files.retry_file(kho(), current_actor(), product_id, file_id)
     except (Conflict, NotFound) as exc:
         flash(error_message(exc), "error")
         return _back_to(product_id)
@@ -189,10 +189,8 @@ def retry_file(product_id: int, file_id: int):
 @signed_in
 def remove_file(product_id: int, file_id: int):
     """Gỡ tệp: remove a failed file from the product (its record stays in the history)."""
-    from app.services.files.failed_files import remove_file as remove
-
     try:
-        removed = remove(kho(), current_actor(), product_id, file_id)
+        removed = failed_files.remove_file(kho(), current_actor(), product_id, file_id)
     except (Conflict, NotFound) as exc:
         flash(error_message(exc), "error")
         return _back_to(product_id)
@@ -205,8 +203,6 @@ def remove_file(product_id: int, file_id: int):
 @signed_in
 def confirm_suggestions(product_id: int):
     """Confirm the ticked suggested themes/conventions (values ``theme:code``)."""
-    from app.services.catalogue.suggestions import confirm
-
     chosen = request.form.getlist("confirm")
     for value in chosen:
         kind, _sep, code = value.partition(":")

@@ -36,6 +36,8 @@ EARLIEST_YEAR = 1900
 FIELDS = ("kind", "title", "starts_on", "ends_on", "organiser", "communes", "plan_task",
           "place", "description", "participants", "products")
 REQUIRED = ("kind", "title", "starts_on", "organiser")
+OVER_WORDS = {"women": Message("the number of women"),
+              "ethnic_minority": Message("the number of ethnic-minority participants")}
 COUNT_WORDS = {"total": Message("Total"), "women": Message("Women"),
                "ethnic_minority": Message("Ethnic minority")}
 
@@ -149,12 +151,13 @@ def _participants(session: Session, raw: Any, errors: dict[str, Message]) -> lis
                                     "%(max)s", n=n, field=COUNT_WORDS[bad[0]], max=MAX_COUNT))
             continue
         total, women, minority = numbers["total"], numbers["women"], numbers["ethnic_minority"]
-        if women > total or minority > total:
-            problems.append(Message("line %(n)s (%(group)s): women (%(women)s) and "
-                                    "ethnic-minority participants (%(minority)s) cannot be "
-                                    "more than the total (%(total)s)", n=n,
-                                    group=terms[0].label_vi, women=women, minority=minority,
-                                    total=total))
+        over = [(k, v) for k, v in (("women", women), ("ethnic_minority", minority))
+                if v > total]
+        if over:     # named by its group (the form's rows are groups), only what is over
+            problems += [Message("%(group)s: %(field)s (%(count)s) cannot be more than the "
+                                 "total (%(total)s)", group=terms[0].label_vi,
+                                 field=OVER_WORDS[k], count=v, total=total)
+                         for k, v in over]
             continue
         if terms[0].id in seen:
             problems.append(Message("line %(n)s: %(group)s is counted twice", n=n,

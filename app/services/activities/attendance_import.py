@@ -154,14 +154,18 @@ def _count_problems(session: Session, activity: Activity, sheet: Sheet,
             want = getattr(count, attr) if count is not None else 0
             have = listed_now[group_id][key]
             if want != have:
-                problems.append(Problem(None, sheet.columns[col] if col else column, Message(
-                    {"total": "%(group)s: %(listed)s people listed, the activity records "
-                              "%(recorded)s participants",
-                     "women": "%(group)s: %(listed)s women listed, the activity records "
-                              "%(recorded)s",
-                     "ethnic_minority": "%(group)s: %(listed)s ethnic-minority people "
-                                        "listed, the activity records %(recorded)s"}[attr],
-                    group=labels.get(group_id, str(group_id)), listed=have, recorded=want)))
+                values = dict(group=labels.get(group_id, str(group_id)), listed=have,
+                              recorded=want)
+                said = {"total": lambda: Message(
+                            "%(group)s: %(listed)s people listed, the activity records "
+                            "%(recorded)s participants", **values),
+                        "women": lambda: Message(
+                            "%(group)s: %(listed)s women listed, the activity records "
+                            "%(recorded)s", **values),
+                        "ethnic_minority": lambda: Message(
+                            "%(group)s: %(listed)s ethnic-minority people listed, the "
+                            "activity records %(recorded)s", **values)}[attr]()
+                problems.append(Problem(None, sheet.columns[col] if col else column, said))
     return problems
 
 

@@ -32,6 +32,7 @@ class FormChoices:
     target_groups: list[Choice]
     plan_tasks: list[Choice]
     units: list[Choice]
+    communes: list[Choice]               # the units of level "commune" only
 
 
 def _terms(session, vocabulary: str) -> list[Term]:
@@ -54,8 +55,10 @@ def form_choices(kho: Kho) -> FormChoices:
         unit_choices = [Choice(u.code, u.name, u.name, _span(u),
                                current=u.valid_to is None or u.valid_to >= today)
                         for u in units]
+        commune_codes = {u.code for u in units if u.level == "commune"}
     unit_choices.sort(key=lambda c: not c.current)
-    return FormChoices(kinds, groups, tasks, unit_choices)
+    return FormChoices(kinds, groups, tasks, unit_choices,
+                       [c for c in unit_choices if c.code in commune_codes])
 
 
 def _span(u: Unit) -> str:

@@ -19,7 +19,19 @@ from archive.models import Term, Unit
 from archive.text import fold, normalize_text
 from app.services.common.parameters import date_error, parse_bool, parse_date
 
+# Lengths in characters (code points, as sent). Every text a product holds is bounded:
+# it is copied into each OAI page, export and index document, so one 40 MB description
+# would make every anonymous OAI page 40 MB and hold the index lock for seconds.
+# The OpenAPI document states the same numbers (maxLength, maxItems).
 MAX_TITLE = 500
+MAX_DESCRIPTION = 20_000     # a long press release or programme summary
+MAX_RIGHTS_NOTE = 2_000
+MAX_CODE = 200               # one code or label: kind, plan task, unit, each list item
+MAX_CODES = 100              # values in one list field (tags: MAX_TAGS)
+MAX_DATE = 40                # produced_on as typed (ISO or dd/mm/yyyy)
+TEXT_LIMITS = {"title": MAX_TITLE, "description": MAX_DESCRIPTION,
+               "rights_note": MAX_RIGHTS_NOTE, "kind": MAX_CODE, "plan_task": MAX_CODE,
+               "lead_unit": MAX_CODE, "produced_on": MAX_DATE}
 LIST_FIELDS = ("languages", "themes", "conventions", "channels", "communes",
                "cooperating_units", "tags")
 SCALAR_FIELDS = ("title", "description", "kind", "plan_task", "lead_unit", "produced_on",
@@ -118,6 +130,36 @@ def _not_text(value: Any) -> bool:
     return value is not None and not isinstance(value, (str, int, float))
 
 
+def list_limits(name: str) -> tuple[int, int]:
+    """(values, characters of each) a list field may hold."""
+    return (MAX_TAGS, MAX_TAG) if name == "tags" else (MAX_CODES, MAX_CODE)
+
+
+def _length_errors(data: dict[str, Any], errors: dict[str, Message]) -> None:
+    """A per-field error for each text over its limit (:data:`TEXT_LIMITS`,
+    :func:`list_limits`), checked on the raw value before any work is done on it."""
+    for name, limit in TEXT_LIMITS.items():
+        value = data.get(name)
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, str) and len(v) > limit for v in items):
+            errors[name] = Message("at most %(n)d characters", n=limit)
+    for name in LIST_FIELDS:
+        value = data.get(name)
+        count, chars = list_limits(name)
+        if isinstance(value, str):
+            too_many = len(value) > count * (chars + 1) or len(split_list(value)) > count
+            items: Any = [] if too_many else split_list(value)
+        elif isinstance(value, (list, tuple)):
+            too_many, items = len(value) > count, value
+        else:
+            continue
+        if too_many or any(isinstance(v, str) and len(v) > chars for v in items):
+            errors[name] = (Message("at most %(n)d tags of at most %(chars)d characters",
+                                    n=count, chars=chars) if name == "tags" else
+                            Message("at most %(n)d values of at most %(chars)d characters",
+                                    n=count, chars=chars))
+
+
 def _scalar_values(data: dict[str, Any], errors: dict[str, Message],
                    today: date) -> dict[str, Any]:
     values: dict[str, Any] = {}
@@ -202,6 +244,8 @@ def resolve(session: Session, data: dict[str, Any], *, creating: bool,
                                   if k not in ALL_FIELDS}
     if creating and "title" not in data:
         errors["title"] = Message("a title is required")
+    _length_errors(data, errors)
+    data = {k: v for k, v in data.items() if k not in errors}
     values = _scalar_values(data, errors, today)
     single = {name: split_list(data[name]) for name in ("kind", "plan_task", "lead_unit")
               if name in data and name not in errors}

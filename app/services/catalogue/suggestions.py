@@ -12,6 +12,7 @@ from sqlalchemy.orm import object_session
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.catalogue.products import lock_for_edit, touch
+from app.services.search import indexing
 from archive.errors import ValidationError
 from archive.models import Product, ProductChange, Term
 from archive.suggestions import SuggestionDismissal
@@ -74,7 +75,6 @@ def dismiss(kho: Kho, actor: Actor, product_id: int, kind: str, code: str) -> bo
         session.add(ProductChange(product_id=product_id, action="update",
                                   changes={f"{kind}s": [None, f"-{code} (dismissed)"]},
                                   user_id=actor.user_id))
-    from app.services.search import indexing
 
     indexing.queue_update(kho, [product_id])
     return True
@@ -98,6 +98,5 @@ def confirm(kho: Kho, actor: Actor, product_id: int, kind: str, code: str) -> No
         session.add(ProductChange(product_id=product_id, action="update",
                                   changes={f"{kind}s": [None, f"+{code} (confirmed)"]},
                                   user_id=actor.user_id))
-    from app.services.search import indexing
 
     indexing.queue_update(kho, [product_id])

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence, Union
 
 from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 Updates = Union[Mapping[str, Any], Callable[[Any], Mapping[str, Any]]]
@@ -19,12 +21,10 @@ def _insert_for(session: Session):
     """The dialect's ``insert`` that knows ON CONFLICT; ValueError for other dialects."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise ValueError(f"no atomic upsert for the {dialect} dialect")
-    return insert
+        return postgresql_insert
+    if dialect == "sqlite":
+        return sqlite_insert
+    raise ValueError(f"no atomic upsert for the {dialect} dialect")
 
 
 def upsert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],

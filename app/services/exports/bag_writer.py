@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
+import bagit
+
 from app.services.exports.output import HashingWriter
 from archive.errors import StorageError
 from archive.storage import CHUNK_BYTES, Storage
@@ -132,8 +134,6 @@ class BagWriter:
 
     def finish(self, bag_info: dict[str, str]) -> str:
         """Write the manifest and the tag files; return the tagmanifest's SHA-256."""
-        import bagit
-
         with open(self.root / MANIFEST, "w", encoding="utf-8", newline="\n") as manifest:
             for path in sorted(self.entries):
                 manifest.write(f"{self.entries[path].sha256}  {path}\n")

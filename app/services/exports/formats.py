@@ -25,15 +25,12 @@ from typing import Any, Callable, Iterable, Optional
 
 import msgspec
 
+from app.services.common.spreadsheet_cells import FORMULA_STARTS, neutralise  # noqa: F401
+from archive.errors import ValidationError
+
 BOM = "\ufeff"
 LIST_SEPARATOR = ";"
 DATE_STYLES = ("vn", "iso")
-FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
-
-
-def neutralise(text: str) -> str:
-    """``text`` safe to open in a spreadsheet: formula-looking cells get a ``'``."""
-    return "'" + text if text and text[0] in FORMULA_STARTS else text
 
 
 def _json_default(value: Any) -> Any:
@@ -108,8 +105,6 @@ class CsvWriter:
 
 def parse_dates_option(value: Optional[str]) -> str:
     """``vn`` (default) or ``iso``; anything else is a ValidationError naming --dates."""
-    from archive.errors import ValidationError
-
     style = (value or "vn").strip().lower()
     if style not in DATE_STYLES:
         raise ValidationError("unknown date style %(value)s: use vn (dd/mm/yyyy) or iso",

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import struct
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -169,8 +170,6 @@ def list_receipts(kho: Kho, limit: int = 200) -> list[ExportReceipt]:
 
 def spool_log(kho: Kho) -> ExportedLog:
     """A fresh :class:`ExportedLog` in the spool folder (deleted when closed)."""
-    import tempfile
-
     folder: Path = kho.settings.spool_dir
     folder.mkdir(parents=True, exist_ok=True)
     return ExportedLog(tempfile.TemporaryFile(dir=folder))

@@ -38,6 +38,8 @@ from archive.errors import KhoError, Message, NotFound, ValidationError, message
 from archive.models import Event, File, User
 from archive.text import normalize_text
 from ingest.batch import Batch, PlannedRow, plan_batch
+from ingest.detect import detect
+from ingest.tagging import kind_for
 
 
 @dataclass
@@ -212,9 +214,6 @@ def _metadata_problems(kho: Kho, row: PlannedRow) -> list[str]:
 
 def _kind_for(path: Path) -> Optional[str]:
     """Product kind from the detected media category (None for other content)."""
-    from ingest.detect import detect
-    from ingest.tagging import kind_for
-
     return kind_for(detect(path, path.name).category)
 
 

@@ -16,8 +16,10 @@ from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.catalogue.products import load_product
 from app.services.files.download_records import record_download
+from app.services.files.product_files import product_file
 from app.services.catalogue.product_view import download_name, extension_for
-from archive.errors import MissingObject, NotFound, ValidationError
+from app.services.preservation import fixity
+from archive.errors import Conflict, MissingObject, NotFound, ValidationError
 from archive.storage import Storage
 
 ORIGINAL = "original"
@@ -82,10 +84,7 @@ def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
     """
     with kho.transaction() as session:
         product = load_product(session, actor, product_id)
-        original = next((f for f in product.files if f.id == file_id), None)
-        if original is None:
-            raise NotFound("no file %(file)s in product %(id)s", field="file_id",
-                           file=file_id, id=product_id)
+        original = product_file(product, file_id)
         if rendition == ORIGINAL:
             key, size, media_type = original.storage_key, original.size, original.media_type
             ext = extension_for(original.original_filename, media_type)
@@ -99,12 +98,27 @@ def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
             ext = extension_for(media_type=media_type, storage_key=key)
         name = download_name(product.id, product.title, rendition, ext)
         sha256 = original.sha256
-    url = kho.storage.presigned_url(key, filename=name, content_type=media_type) \
+        faulty = fixity.faulty_copies(session, key) if rendition == ORIGINAL else set()
+    store = _whole_copy(kho, faulty, file_id)
+    url = store.presigned_url(key, filename=name, content_type=media_type) \
         if presign else None
     if record:
         record_download(kho, actor, product_id, file_id, rendition)
-    return Download(key, size, media_type, name, sha256, url, kho.storage,
+    return Download(key, size, media_type, name, sha256, url, store,
                     content_sha256=sha256 if rendition == ORIGINAL else None)
+
+
+def _whole_copy(kho: Kho, faulty: set[str], file_id: int) -> Storage:
+    """The store to read an original from: the primary, or the replica when the last
+    fixity check found the primary damaged and the replica whole. Conflict when every
+    copy Kho keeps was found damaged: its bytes are not the original's, and sending
+    them with the original's digest would be a lie."""
+    for name, store in fixity.copies(kho).items():
+        if name not in faulty:
+            return store
+    raise Conflict("the original of file %(file)s is damaged in every copy Kho keeps; "
+                   "it cannot be downloaded until the administrator restores it",
+                   field="file_id", file=file_id)
 
 
 def parse_range(header: Optional[str], size: int) -> Optional[tuple[int, int]]:

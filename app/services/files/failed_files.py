@@ -31,7 +31,8 @@ from app.services.common import outbox
 from app.services.processing import pipeline
 from app.services.access.actors import Actor
 from app.services.catalogue.products import lock_for_edit
-from archive.errors import Conflict, Message, NotFound
+from app.services.files.product_files import product_file
+from archive.errors import Conflict, Message
 from archive.models import Event, File, Product
 
 STATUS_WORDS = {"queued": "waiting to be processed", "processing": "being processed",
@@ -42,10 +43,7 @@ def _failed_file(session: Session, product: Product, file_id: int) -> File:
     """The product's file ``file_id`` if its processing failed; NotFound when the
     product has no such file (never had, or someone removed it), Conflict when it is
     not failed (someone retried it, or it is fine)."""
-    found = next((f for f in product.files if f.id == file_id), None)
-    if found is None:
-        raise NotFound("product %(product)s has no file %(id)s (it may have been removed "
-                       "already)", field="file_id", product=product.id, id=file_id)
+    found = product_file(product, file_id, may_be_removed=True)
     if found.status != "failed":
         raise Conflict("%(name)s has not failed: it is %(status)s", field="file_id",
                        name=found.original_filename,

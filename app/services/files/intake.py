@@ -10,13 +10,18 @@ Nothing of the stream is held in memory beyond one chunk, and it is written to d
 once (``app.services.common.spool``). Parallel uploads of the same bytes to one product
 make one row: the schema refuses a second (product, SHA-256) and the loser of that
 race is answered as the duplicate it is.
+
+One request, however many files it carries, checks ``file.upload`` and loads the
+product once (:func:`open_upload`, before any byte of the body is read); each file is
+then recorded against that :class:`Destination` (:func:`receive_into`) with one
+conditional UPDATE of the product row, not another load.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import BinaryIO, Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.bootstrap import Kho
@@ -24,11 +29,13 @@ from app.services.common import outbox
 from app.services.preservation import replication
 from app.services.access.actors import Actor
 from app.services.preservation.fixity import Target, record_state
+from app.services.catalogue.product_view import term_view
 from app.services.catalogue.products import load_product
 from app.services.common.spool import Spooled, SpoolFile, spool as spool_in, too_large
+from app.services.processing import pipeline
 from archive.base import utcnow
-from archive.errors import Bytes, TooLarge
-from archive.models import Event, File
+from archive.errors import Bytes, NotFound, TooLarge
+from archive.models import Event, File, Product
 from archive.object_fixity import Digest
 from archive.preservation import OK
 from archive.storage import original_key
@@ -83,13 +90,42 @@ class Received:
     category: str = ""
     kind_mismatch: bool = False
     expected: tuple[str, ...] = ()
+    kind: Optional[dict[str, str]] = None   # the product's kind (code, labels) on a misfit
 
 
-def kind_misfit(product, category: str) -> tuple[str, ...]:
-    """The media categories ``product``'s kind holds when a file of ``category`` is
+@dataclass(frozen=True)
+class Destination:
+    """The product one request's files go to, checked once (:func:`open_upload`):
+    the actor may upload and may see the product. ``kind`` is the product's kind as
+    code and labels (None when it has none), ``kind_media`` the media categories that
+    kind holds (empty when it says nothing)."""
+
+    actor: Actor
+    product_id: int
+    kind: Optional[dict[str, str]] = None
+    kind_media: tuple[str, ...] = ()
+
+
+def open_upload(kho: Kho, actor: Actor, product_id: int) -> Destination:
+    """Check, before any byte of a request body is read, that ``actor`` may add files
+    (``file.upload``) to the product and may see it; load it once for the request.
+
+    Raises PermissionDenied, NotFound (missing product, or sensitive and hidden from
+    the actor).
+    """
+    actor.require("file.upload")
+    with kho.transaction() as session:
+        product = load_product(session, actor, product_id)
+        kind = product.kind
+        return Destination(actor, product.id, term_view(kind),
+                           tuple(kind.media or ()) if kind is not None else ())
+
+
+def kind_misfit(destination: Destination, category: str) -> tuple[str, ...]:
+    """The media categories the product's kind holds when a file of ``category`` is
     not one of them (a video on a radio feature); () when it fits, when the kind says
     nothing, or for a file of no known category ("other": nothing to compare)."""
-    media = tuple(product.kind.media or ()) if product.kind is not None else ()
+    media = destination.kind_media
     if not media or category == "other" or category in media:
         return ()
     return media
@@ -121,20 +157,34 @@ def receive(kho: Kho, actor: Actor, product_id: int, stream: BinaryIO, filename:
     streaming either way. Raises PermissionDenied, NotFound (product), TooLarge
     (naming the file), ValidationError (empty file).
     """
-    actor.require("file.upload")
-    with kho.transaction() as session:
-        load_product(session, actor, product_id)  # fail before reading a big stream
+    destination = open_upload(kho, actor, product_id)   # fail before reading a big stream
+    return receive_into(kho, destination, stream, filename, queue=queue,
+                        declared_size=declared_size)
+
+
+def receive_into(kho: Kho, destination: Destination, stream: BinaryIO, filename: str,
+                 *, queue: bool = True, declared_size: Optional[int] = None) -> Received:
+    """:func:`receive` for a product already checked by :func:`open_upload` (a request
+    with several files checks once). Raises NotFound when the product was deleted, or
+    made sensitive and hidden from the actor, since; otherwise as :func:`receive`."""
     clean_name = normalize_filename(filename) or "file"
     if declared_size is not None and declared_size > kho.settings.max_upload_bytes:
         raise too_large(clean_name, kho.settings.max_upload_bytes)
     spooled = spool(kho, stream, clean_name)
     try:
-        return _store_and_record(kho, actor, product_id, spooled, clean_name, queue)
+        return _store_and_record(kho, destination, spooled, clean_name, queue)
     finally:
         spooled.path.unlink(missing_ok=True)
 
 
-def _store_and_record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled,
+def _referenced(kho: Kho, key: str) -> bool:
+    """Whether a committed File row points at ``key`` now."""
+    with kho.transaction() as session:
+        return session.scalar(select(File.id).where(File.storage_key == key).limit(1)) \
+            is not None
+
+
+def _store_and_record(kho: Kho, destination: Destination, spooled: Spooled,
                       filename: str, queue: bool) -> Received:
     """Write the object, then record the row (and its processing job, in the outbox)
     in one transaction.
@@ -146,11 +196,15 @@ def _store_and_record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled,
     """
     detection = detect(spooled.path, filename)
     key = original_key(spooled.sha256)
+    # Read before the write: only an object a committed row pointed at before we looked
+    # can have been missing (objects are written before rows). An object absent for a
+    # parallel upload of the same bytes whose write had not landed yet was never missing.
     written = replication.write_original(kho, key, spooled.sha256, spooled.path,
-                                         detection.media_type)
+                                         detection.media_type,
+                                         referenced=_referenced(kho, key))
     for attempt in range(RECORD_ATTEMPTS):
         try:
-            received, job = _record(kho, actor, product_id, spooled, filename, queue,
+            received, job = _record(kho, destination, spooled, filename, queue,
                                     detection, key, written)
             break
         except IntegrityError:
@@ -164,15 +218,28 @@ def _store_and_record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled,
     return received
 
 
-def _record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled, filename: str,
+def _mark_processing(session, destination: Destination) -> None:
+    """The product is processing from now (and its datestamp moves): one UPDATE that
+    also finds whether it is still there and visible to the actor — NotFound when it
+    was deleted, or made sensitive and hidden from the actor, since the request was
+    checked. Rows of a product only change under this row's lock from here on."""
+    hidden = [] if destination.actor.can("product.view_sensitive") \
+        else [Product.sensitive.is_(False)]
+    marked = session.execute(update(Product)
+                             .where(Product.id == destination.product_id, *hidden)
+                             .values(status="processing", updated_at=utcnow())
+                             .execution_options(synchronize_session=False))
+    if marked.rowcount != 1:
+        raise NotFound("no product %(id)s", field="id", id=destination.product_id)
+
+
+def _record(kho: Kho, destination: Destination, spooled: Spooled, filename: str,
             queue: bool, detection, key: str,
             written: replication.Written) -> tuple[Received, Optional[int]]:
     """One attempt at recording the upload; IntegrityError when a parallel upload of
     the same bytes to the same product committed first."""
-    from app.services.processing import pipeline
-
+    actor, product_id = destination.actor, destination.product_id
     with kho.transaction() as session:
-        product = load_product(session, actor, product_id)
         _record_copies(session, key, spooled, written, actor)
         same, earlier = _existing(session, product_id, spooled.sha256)
         if same is not None:
@@ -180,20 +247,19 @@ def _record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled, filename:
                             same.type_mismatch, duplicate="same-product", duplicate_of=same.id,
                             filename=same.original_filename, duplicate_product=product_id,
                             category=same.category), None
-        misfit = kind_misfit(product, detection.category)
-        row = File(product=product, sha256=spooled.sha256, size=spooled.size,
+        misfit = kind_misfit(destination, detection.category)
+        _mark_processing(session, destination)
+        row = File(product_id=product_id, sha256=spooled.sha256, size=spooled.size,
                    media_type=detection.media_type, category=detection.category,
                    declared_type=detection.declared_type, type_mismatch=detection.mismatch,
                    original_filename=filename, storage_key=key, created_by_id=actor.user_id)
         session.add(row)
-        product.status = "processing"
-        product.updated_at = utcnow()
         session.flush()          # the unique constraint answers here
         detail = f"sha256={spooled.sha256} size={spooled.size} type={detection.media_type}"
         if detection.mismatch:
             detail += f" (name says {detection.declared_type})"
         if misfit:
-            detail += f" (kind {product.kind.code} holds {', '.join(misfit)})"
+            detail += f" (kind {destination.kind['code']} holds {', '.join(misfit)})"
         session.add(Event(product_id=product_id, file_id=row.id, action="file.receive",
                           detail=detail, user_id=actor.user_id))
         job = pipeline.stage_file(kho, session, row.id) if queue else None
@@ -204,7 +270,7 @@ def _record(kho: Kho, actor: Actor, product_id: int, spooled: Spooled, filename:
                             processing="queued" if job is not None else "",
                             duplicate_product=earlier.product_id if earlier else None,
                             category=detection.category, kind_mismatch=bool(misfit),
-                            expected=misfit)
+                            expected=misfit, kind=destination.kind if misfit else None)
     return received, job
 
 
@@ -217,8 +283,8 @@ def _record_copies(session, key: str, spooled: Spooled, written: replication.Wri
     refs = session.execute(select(File.id, File.product_id)
                            .where(File.storage_key == key)).all()
     for copy, before in written.replaced.items():
-        if before.missing and not refs:
-            continue             # a new original, not a repair
+        if before.missing and not (refs and written.referenced):
+            continue             # a new original (or one a parallel upload was writing)
         found = "missing" if before.missing else f"sha256={before.sha256} size={before.size}"
         for file_id, product_id in refs:
             session.add(Event(product_id=product_id, file_id=file_id, action="fixity.repair",

@@ -22,10 +22,12 @@ from pathlib import Path
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.files.downloads import Download
+from app.services.files.product_files import product_file
 from app.services.catalogue.products import load_product
 from app.services.catalogue.product_view import download_name
 from archive.errors import NotFound
 from archive.storage import derivative_key
+from ingest.pdf import render_page
 
 PAGE_WIDTH_PX = 1000          # width of a reading page: sharp on a phone, ~100–250 kB
 PAGE_TYPE = "image/jpeg"
@@ -52,10 +54,7 @@ def pdf_pages(kho: Kho, actor: Actor, product_id: int, file_id: int) -> PdfPages
     """
     with kho.transaction() as session:
         product = load_product(session, actor, product_id)
-        row = next((f for f in product.files if f.id == file_id), None)
-        if row is None:
-            raise NotFound("no file %(file)s in product %(id)s", field="file_id",
-                           file=file_id, id=product_id)
+        row = product_file(product, file_id)
         pages = (row.technical or {}).get("pages") if row.category == "pdf" else None
         if not isinstance(pages, int) or pages < 1:
             raise NotFound("file %(file)s has no pages to read (it is not a PDF, or its "
@@ -91,8 +90,6 @@ def _render_into_storage(kho: Kho, doc: PdfPages, page: int, key: str) -> None:
     """Render the page from the original (fetched to the spool when storage is remote)
     and store it; two readers rendering the same page at once both write the same
     image, atomically, so either copy is whole."""
-    from ingest.pdf import render_page
-
     spool = kho.settings.spool_dir
     spool.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="page-", dir=spool))

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import bagit
+
 from app.services.exports.bag_writer import EXPORT_VERSION
 from archive.errors import Message, ValidationError
 from archive.storage import CHUNK_BYTES
@@ -99,8 +101,6 @@ def _damaged(path: Path, problems: list[Problem]) -> ValidationError:
 
 def open_kho_bag(path: Path) -> KhoBag:
     """Open and fully verify the Kho export at ``path`` (reads every file once)."""
-    import bagit
-
     path = Path(path)
     if not path.is_dir():
         raise _bag_error(path, Message("it is not a folder"))
@@ -127,8 +127,6 @@ def open_kho_bag(path: Path) -> KhoBag:
 
 
 def _verify(bag, path: Path) -> None:
-    import bagit
-
     if "sha256" not in bag.algorithms:
         raise _not_kho(path, Message("it has no SHA-256 manifest"))
     try:
@@ -160,8 +158,6 @@ def _unexpected(name: str) -> Problem:
 
 
 def _describe(detail) -> Problem:
-    import bagit
-
     if isinstance(detail, bagit.ChecksumMismatch):
         return _mismatch(detail.path)
     if isinstance(detail, bagit.FileMissing):

@@ -16,6 +16,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
+from app.services.common import outbox
+from app.services.preservation import replication
+from app.services.processing import pipeline
 from app.services.search import indexing
 from app.services.access.actors import Actor
 from app.services.imports.bag_reader import KhoBag
@@ -56,16 +59,11 @@ class Context:
     def after_commit(self) -> None:
         """Send the processing jobs staged with the product's rows (the outbox: a job
         not sent now, the queue being down or the process killed, is sent later)."""
-        from app.services.common import outbox
-
         if self.jobs:
             outbox.send(self.kho, self.jobs)
         self.jobs = []
 
     def finish(self) -> None:
-        from app.services.common import outbox
-        from app.services.preservation import replication
-
         if self.write and self.touched:
             indexing.queue_flush(self.kho)
         if self.replica_waits:
@@ -159,8 +157,6 @@ def _store_original(session: Session, context: Context, key: str, sha256: str,
     checked against the SHA-256 (an object already there is kept when whole); a
     replica that does not answer gets the copy through its outbox, in this
     transaction."""
-    from app.services.preservation import replication
-
     written = replication.write_original(
         context.kho, key, sha256, context.bag.file(str(line["path"])),
         line.get("media_type") or "application/octet-stream")
@@ -217,8 +213,6 @@ def _add_file(session: Session, context: Context, product: Product, line: dict[s
                       detail=f"sha256={sha} size={row.size} from {context.bag.source}",
                       user_id=context.actor.user_id))
     if queue:
-        from app.services.processing import pipeline
-
         context.jobs.append(pipeline.stage_file(context.kho, session, row.id))
     return Stored(1, len(derivatives), int(queue))
 

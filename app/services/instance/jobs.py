@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from app.bootstrap import Kho
+from app.services.common import outbox
+from app.services.instance import sweeper
+from app.services.preservation import replication, rolling_audit
+from app.services.processing import pipeline
+from app.services.search import indexing
 
 
 def register_all(kho: Kho) -> None:
-    from app.services.preservation import rolling_audit
-    from app.services.search import indexing
-    from app.services.processing import pipeline
-    from app.services.preservation import replication
-
     indexing.register(kho)
     pipeline.register(kho)
     replication.register(kho)
@@ -21,8 +21,6 @@ def recover_unfinished(kho: Kho) -> int:
     outbox, files whose consumer died (lease run out), queued files the queue lost,
     a pending index flush and replica copies (see ``app.services.instance.sweeper``).
     Returns how many jobs were queued."""
-    from app.services.instance import sweeper
-
     register_all(kho)
     return sweeper.sweep(kho, look_for_lost=True).queued
 
@@ -32,7 +30,5 @@ def send_waiting(kho: Kho) -> int:
     --no-worker``): send the jobs the outbox holds, and nothing else (taking over
     files is a consumer's task). Returns how many were sent; 0 when the queue still
     does not answer."""
-    from app.services.common import outbox
-
     register_all(kho)
     return outbox.drain(kho).sent

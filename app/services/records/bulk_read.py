@@ -1,6 +1,6 @@
 """Products of an export window, read in bulk for :func:`app.services.records.native.record_of`.
 
-Why not ``records.iter_products``: building ORM objects with their relationships costs
+Why not ORM ``Product`` objects (as a single record is read, with ``RECORD_LOAD``): building them with their relationships costs
 about 0.3 ms per product (measured in benchmarks/export_bench.py), which keeps an
 export of 100,000 products under 5,000 records/s. Here each batch of BATCH products
 is read with one plain SELECT per table (products, their terms, communes and
@@ -11,8 +11,8 @@ loaded once, as views too. The record mapping
 stays the one in :mod:`app.services.records.native` (tests/unit/services/exports/test_exports.py checks that
 both paths give identical records).
 
-The same (datestamp, id) keyset order and WHERE clauses as ``iter_products``
-(``records.conditions``); one read transaction for the whole window.
+Streams are in (datestamp, id) keyset order with the WHERE clauses of
+``native.conditions``; one read transaction for the whole window.
 """
 from __future__ import annotations
 

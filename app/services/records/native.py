@@ -1,4 +1,5 @@
-"""The native record of a product: every field as plain data, and the streams of them.
+"""The native record of a product: every field as plain data, and which products a
+stream of them selects, in which order (streams are read by ``bulk_read.iter_views``).
 
 One record serves every way metadata leaves Kho (OAI-PMH ``kho`` and ``oai_dc``, the
 JSONL/CSV/DC-XML/BagIt exports), so all of them say the same thing. A record is a dict
@@ -17,12 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.services.common.clock import iso_datetime
 from archive.errors import ValidationError
 from archive.models import Derivative, File, Product, Term, Unit
 from config import Settings
@@ -137,17 +139,6 @@ def conditions(query: RecordQuery) -> list[ColumnElement[bool]]:
     return where
 
 
-def iter_products(session: Session, query: RecordQuery, *, limit: Optional[int] = None,
-                  batch: int = BATCH) -> Iterator[Product]:
-    """Products of ``query`` in (datestamp, id) order, loaded ``batch`` at a time with
-    everything a record needs (memory stays flat with catalogue size)."""
-    stmt = (select(Product).options(*RECORD_LOAD).where(*conditions(query))
-            .order_by(Product.updated_at, Product.id).execution_options(yield_per=batch))
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    yield from session.scalars(stmt)
-
-
 def count_products(session: Session, query: RecordQuery) -> int:
     """How many products ``query`` selects (deleted records not counted)."""
     return session.scalar(select(func.count(Product.id)).where(*conditions(query))) or 0
@@ -189,10 +180,6 @@ def _term(term: Optional[Term]) -> Optional[dict[str, str]]:
     return {"code": term.code, "label_vi": term.label_vi, "label_en": term.label_en or ""}
 
 
-def _iso(value: Optional[datetime]) -> Optional[str]:
-    return None if value is None else as_utc(value).isoformat()
-
-
 def _unit(unit: Optional[Unit]) -> Optional[dict[str, Any]]:
     if unit is None:
         return None
@@ -209,7 +196,7 @@ def file_record(settings: Settings, f: File) -> dict[str, Any]:
     renditions with download URLs."""
     return {"id": f.id, "file_name": f.original_filename, "sha256": f.sha256,
             "size": f.size, "media_type": f.media_type, "category": f.category,
-            "status": f.status, "created_at": _iso(f.created_at),
+            "status": f.status, "created_at": iso_datetime(f.created_at),
             "renditions": [_rendition(settings, f, d) for d in f.derivatives]}
 
 
@@ -237,15 +224,9 @@ def record_of(product: Product, settings: Settings, *, ready_only: bool = True
         "produced_on": product.produced_on.isoformat() if product.produced_on else None,
         "tags": list(product.tags or []), "rights": product.rights_note or "",
         "sensitive": product.sensitive, "status": product.status,
-        "created_at": _iso(product.created_at), "updated_at": _iso(product.updated_at),
+        "created_at": iso_datetime(product.created_at),
+        "updated_at": iso_datetime(product.updated_at),
         "sets": set_specs(product), "metadata_only": not files,
         "files": [file_record(settings, f) for f in files],
     }
 
-
-def iter_records(session: Session, settings: Settings, query: RecordQuery = RecordQuery(),
-                 *, ready_only: bool = True, batch: int = BATCH) -> Iterator[dict[str, Any]]:
-    """Native records of ``query`` in (datestamp, id) order, streamed ``batch`` rows
-    at a time; consume them inside the session's transaction."""
-    for product in iter_products(session, query, batch=batch):
-        yield record_of(product, settings, ready_only=ready_only)

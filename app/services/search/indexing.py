@@ -9,12 +9,14 @@ burst of changes costs one index commit.
 from __future__ import annotations
 
 import os
+from datetime import timezone
 from typing import Callable, Iterable, Iterator, Optional
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
+from app.services.common.outbox import best_effort
 from app.services.common.upsert import upsert
 from archive.base import utcnow
 from archive.models import Derivative, File, IndexBacklog, Product
@@ -86,8 +88,6 @@ def queue_flush(kho: Kho) -> bool:
     Called after the marks committed: a queue that does not answer is logged, not
     raised — the marks stay in the backlog and a consumer's sweep queues the flush
     (``app.services.instance.sweeper``), so the write the user made still succeeds."""
-    from app.services.common.outbox import best_effort
-
     register(kho)
     return best_effort(kho, lambda: kho.queue.enqueue(JOB_FLUSH, delay=FLUSH_DELAY_SECONDS),
                 "the index flush")
@@ -180,8 +180,6 @@ def check(kho: Kho) -> dict[str, list[int]]:
 
 
 def _micro(t) -> int:
-    from datetime import timezone
-
     if t is None:
         return 0
     if t.tzinfo is None:

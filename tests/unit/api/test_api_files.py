@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from tests.stored_keys import stored_keys
 from tests.unit.api.conftest import png_bytes, wav_bytes
 
 
@@ -15,7 +16,7 @@ def _upload(api, product_id, *files, role="producer"):
 
 
 def _stored_originals(api):
-    return list(api.kho.storage.iter_keys("originals/"))
+    return list(stored_keys(api.kho.storage, "originals/"))
 
 
 @pytest.fixture
@@ -292,3 +293,33 @@ def test_a_windows_path_sent_as_the_file_name_keeps_a_readable_name(api):
         "Content-Type": "multipart/form-data; boundary=B"})
     assert response.status_code == 201
     assert response.get_json()["files"][0]["filename"] == "win.ini"
+
+
+@pytest.fixture
+def api_with_worker_queue(tmp_path, initialised_template):
+    """The API with jobs waiting in the queue for a worker (as in production), so a
+    request's database work is its own, not the processing job's."""
+    from tests.conftest import make_settings, start_from_template
+    from tests.unit.api.conftest import build_api
+
+    settings = make_settings(tmp_path / "instance", queue_url="")
+    start_from_template(initialised_template, settings)
+    yield from build_api(settings)
+
+
+def test_an_upload_of_two_files_loads_the_product_once(api_with_worker_queue, monkeypatch):
+    from tests.upload_walk import watched
+
+    api = api_with_worker_queue
+    product = api.create(title="Tranh và tiếng")
+    with watched(api.kho, monkeypatch) as walk:
+        response = _upload(api, product["id"], ("tranh.png", png_bytes()),
+                           ("tieng.wav", wav_bytes()))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert [f["processing"] for f in body["files"]] == ["queued", "queued"]
+    assert len(body["product"]["files"]) == 2
+    # one load for the walk (checked before the body is read, both files recorded
+    # against it), one read of the product view the answer carries after the upload
+    assert len(walk.product_selects) == 2, walk.product_selects
+    assert walk.upload_checks == 1

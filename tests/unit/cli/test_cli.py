@@ -81,7 +81,7 @@ def _signs_in(run, name: str, password: str) -> bool:
 
     kho = build({"instance_path": str(run.instance)})
     try:
-        accounts.authenticate(kho, name, password)
+        accounts.sign_in(kho, name, password)
         return True
     except AuthenticationRequired:
         return False

@@ -3,17 +3,8 @@ from __future__ import annotations
 
 import zipfile
 
-from config import Settings
 from ingest.detect import detect
-from ingest.steps import OUTPUT_NAMES, ProcessingOptions, process
-
-
-def test_options_follow_the_instance_settings():
-    settings = Settings(tool_timeout=60, ocr_languages="vie+eng", broadcast_channels=2)
-    options = ProcessingOptions.from_settings(settings)
-    assert (options.tool_timeout, options.ocr_languages, options.broadcast_channels) == (
-        60, "vie+eng", 2)
-    assert options.thumbnail_px == 320                  # not a setting: default kept
+from ingest.steps import OUTPUT_NAMES, process
 
 
 def test_unknown_content_without_steps_is_skipped_not_failed(tmp_path, workdir, options):

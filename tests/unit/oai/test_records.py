@@ -11,7 +11,8 @@ from app.services.records import dublin_core
 from app.services.records import kho_xml
 from app.services.catalogue import products
 from app.services.records import native
-from app.services.records.native import RecordQuery, iter_records, parse_set
+from app.services.records.bulk_read import iter_views
+from app.services.records.native import RecordQuery, parse_set, record_of
 from archive.errors import ValidationError
 from archive.models import File, Product
 from tests.unit.oai.conftest import PRODUCER, SCHEMAS
@@ -24,9 +25,11 @@ FULL = {"description": "Phóng sự về quyền trẻ em", "kind": "radio-featu
         "rights_note": "CC BY 4.0"}
 
 
-def all_records(kho, query=RecordQuery(), **kw):
+def all_records(kho, query=RecordQuery(), *, ready_only=True, batch=500, settings=None):
+    """The records of ``query`` the way OAI-PMH lists and exports read them."""
     with kho.transaction() as s:
-        return list(iter_records(s, kho.settings, query, **kw))
+        return [record_of(view, settings or kho.settings, ready_only=ready_only)
+                for view in iter_views(s, query, batch=batch)]
 
 
 def test_a_record_carries_every_field_and_its_ready_files(kho, make):
@@ -62,8 +65,7 @@ def test_a_record_carries_every_field_and_its_ready_files(kho, make):
 def test_public_url_setting_makes_the_links(kho, make):
     pid = make()
     settings = kho.settings.replace(public_url="https://kho.konray.gov.vn/")
-    with kho.transaction() as s:
-        (rec,) = list(iter_records(s, settings))
+    (rec,) = all_records(kho, settings=settings)
     assert rec["url"] == f"https://kho.konray.gov.vn/products/{pid}"
 
 

@@ -14,12 +14,13 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from search_index import SearchIndex, SearchQuery
 from search_index import phrases
 from search_index.evaluate import SCORE_DECIMALS
-from search_index.query import parse_query, whoosh_filter, whoosh_query
+from search_index.query import ParsedQuery, parse_query, word_clauses
 
 BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
 DOCS = 2400
@@ -59,6 +60,28 @@ def built(tmp_path_factory):
                   '"quyền của người khuyết tật"', '"tuyen truyen luu dong tai thon lang"', '"bảo vệ rừng" "trẻ em"'])
     yield index, queries, fields
     index.close()
+
+
+def whoosh_query(parsed: ParsedQuery) -> wq.Query:
+    """The plain Whoosh query with the evaluator's word matches and scores: every word
+    (AND), each word as any of its clauses (OR). Phrases are not part of it: the index
+    keeps no positions; the reference for them is a scan of the records' own words."""
+    if parsed.is_empty:
+        return wq.Every()
+    return wq.And([wq.Or([wq.Term(f, t) for f, t in word_clauses(w)]) for w in parsed.words])
+
+
+def whoosh_filter(filters: dict[str, list[str]], include_sensitive: bool) -> wq.Query | None:
+    """The plain Whoosh query for the facet filters and the sensitive rule."""
+    parts: list[wq.Query] = []
+    for name, values in sorted(filters.items()):
+        if values:
+            parts.append(wq.Or([wq.Term(name, str(v)) for v in values]))
+    if not include_sensitive:
+        parts.append(wq.Term("sensitive", "0"))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
 def _whoosh_ranking(searcher, text, filters, include_sensitive, fields):

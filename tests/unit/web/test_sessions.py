@@ -92,7 +92,7 @@ def test_an_unknown_user_name_costs_one_password_check_like_a_known_one(kho, mon
                         lambda password, stored: checked.append(stored) or real(password, stored))
     for name in ("thuha", "nobody-here"):
         try:
-            accounts.authenticate(kho, name, "wrong-password")
+            accounts.sign_in(kho, name, "wrong-password")
         except AuthenticationRequired as exc:
             assert exc.field == "password"
     assert len(checked) == 2 and all(h.startswith("scrypt$") for h in checked)

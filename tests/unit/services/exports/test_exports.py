@@ -145,7 +145,8 @@ def test_bagit_bag_validates_and_carries_originals_metadata_and_derivatives(kho,
     assert result.sha256 == hashlib.sha256(tagmanifest).hexdigest() == receipts(kho)[0].sha256
     plain = run(kho, "bagit", tmp_path / "plain")
     assert not any(p.startswith("data/derivatives/") for p in manifest(tmp_path / "plain"))
-    assert plain.objects == 5          # one original + four metadata files (with deleted.jsonl)
+    # one original + five metadata files (with deleted.jsonl and activities.jsonl)
+    assert plain.objects == 6
 
 
 def _age_everything(kho, hours: float = 1, receipts_too: bool = True) -> None:
@@ -262,11 +263,17 @@ def test_two_bags_to_the_same_folder_at_once_give_one_bag_and_one_receipt(kho, c
 
 def test_the_bulk_reader_gives_exactly_the_records_of_the_orm_path(kho, catalogue):
     from app.services.records.bulk_read import iter_views
-    from app.services.records.native import RecordQuery, iter_records, record_of
+    from sqlalchemy import select
+
+    from app.services.records.native import RECORD_LOAD, RecordQuery, conditions, record_of
+    from archive.models import Product
 
     for query in (RecordQuery(scope="all"), RecordQuery(set=None, scope="public")):
-        with kho.transaction() as s:
-            orm = list(iter_records(s, kho.settings, query, ready_only=False))
+        with kho.transaction() as s:      # the ORM path of a single record (GetRecord)
+            products = s.scalars(select(Product).options(*RECORD_LOAD)
+                                 .where(*conditions(query))
+                                 .order_by(Product.updated_at, Product.id))
+            orm = [record_of(p, kho.settings, ready_only=False) for p in products]
             bulk = [record_of(view, kho.settings, ready_only=False)
                     for view in iter_views(s, query, batch=2)]       # batches of two
         assert bulk == orm and len(orm) >= 2

@@ -64,7 +64,7 @@ def test_the_recovery_drill_brings_back_catalogue_search_and_originals(tmp_path)
     assert [h.title for h in hits.hits][:1] == ["Quyền trẻ em"]
     report = fixity.run(new, fixity.select_targets(new))
     assert report.objects == 3 and not report.faulty
-    assert accounts.authenticate(new, "sx", "12345678").username == "sx"
+    assert accounts.sign_in(new, "sx", "12345678")[0].username == "sx"
     # the queue was not backed up: a starting worker queues the waiting files again
     # (once they have waited a while, as files restored from a backup have)
     from datetime import timedelta
