@@ -14,6 +14,7 @@ from archive.activities import ActivityChange, ActivityEvidence
 from archive.errors import PreconditionFailed
 from tests.unit.services.activities.conftest import actors, training  # noqa: F401
 from tests.unit.services.activities.test_register import (  # noqa: F401  (rerun on PostgreSQL)
+    test_a_product_number_no_row_can_have_is_named_not_a_crash,
     test_a_2019_activity_cannot_name_a_commune_of_2025_and_is_told_which_to_use,
     test_a_commune_office_sees_its_communes_activities_only,
     test_deleting_a_training_takes_its_people_out_of_the_trained_counts,

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.services.catalogue.product_input import _terms, _units, carried_on, split_list
 from app.services.common.parameters import date_error, parse_date
+from archive.base import MAX_ID
 from archive.activities import PRODUCT_USES
 from archive.errors import Message, ValidationError
 from archive.models import Product, Unit
@@ -185,7 +186,7 @@ def _products(session: Session, raw: Any, errors: dict[str, Message]) -> list[tu
         if use not in PRODUCT_USES:
             errors["products"] = Message("line %(n)s: the use must be one of %(uses)s", n=n,
                                          uses=", ".join(PRODUCT_USES))
-        elif product_id <= 0 or session.get(Product, product_id) is None:
+        elif not 0 < product_id <= MAX_ID or session.get(Product, product_id) is None:
             errors["products"] = Message("line %(n)s: no product %(id)s", n=n,
                                          id=row.get("product_id"))
         elif (product_id, use) not in out:

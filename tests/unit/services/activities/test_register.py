@@ -149,3 +149,12 @@ def test_deleting_a_training_takes_its_people_out_of_the_trained_counts(kho, act
     register.delete_activity(kho, actors["office"], aid)
     with kho.transaction() as s:
         assert [c.people for c in s.scalars(select(TrainedCount)) if c.people] == []
+
+
+@pytest.mark.parametrize("product_id", [2 ** 31, 10 ** 20, 0, -3])
+def test_a_product_number_no_row_can_have_is_named_not_a_crash(kho, actors, product_id):
+    # 2**31 overflowed PostgreSQL's INTEGER (a 500); every such number is "no product"
+    with pytest.raises(ValidationError) as err:
+        register.create_activity(kho, actors["office"], training(
+            products=[{"product_id": product_id, "use": "shown"}]))
+    assert "products" in err.value.fields and str(product_id) in str(err.value.fields["products"])
