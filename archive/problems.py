@@ -57,6 +57,8 @@ PROBLEMS: dict[str, str] = {
                       "original file again.",
     "image.bomb": "The image is too large: more than %(limit)s pixels — save it at a "
                   "smaller size and upload it again.",
+    "image.memory": "The image has too many pixels to process here — save it at a "
+                    "smaller size, or as JPEG, and upload it again.",
     "image.unreadable": "The image cannot be read: its format is not supported or the "
                         "file is damaged — save it again as JPEG or PNG and upload it.",
     "image.truncated": "The image file is cut short or damaged — upload the original "

@@ -14,6 +14,7 @@ endpoint for everything else (missing bucket, refused credentials, unreachable).
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, NoReturn
 
@@ -38,6 +39,18 @@ _MISSING_KEY_CODES = {"NoSuchKey", "404", "NotFound"}
 _CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken",
                      "ExpiredToken", "InvalidClientTokenId", "AuthorizationHeaderMalformed"}
 _DENIED_CODES = {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"}
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """An incomplete multipart upload: the key it was writing (without the storage
+    prefix), its id, when it last showed activity (seconds since the epoch) and the
+    bytes of its stored parts."""
+
+    key: str
+    upload_id: str
+    last_activity: float
+    size: int
 
 
 class S3Storage:
@@ -151,6 +164,49 @@ class S3Storage:
         except (BotoCoreError, ClientError) as exc:
             self._fail(exc, key)
 
+    # --- multipart uploads a killed writer left --------------------------------
+    def incomplete_uploads(self) -> Iterator[PendingUpload]:
+        """Multipart uploads under this store's prefix that were started and never
+        completed or aborted (a writer killed mid-upload leaves one: its parts are
+        stored, and billed, but no object is visible). ``last_activity`` is the newest
+        of the start and the parts' times, so an upload still sending parts looks
+        young. Raises StorageError when the bucket cannot be listed."""
+        try:
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=self.prefix)
+            for page in pages:
+                for item in page.get("Uploads", []):
+                    yield self._pending(item)
+        except (BotoCoreError, ClientError) as exc:
+            self._fail(exc)
+
+    def _pending(self, item: dict[str, Any]) -> PendingUpload:
+        newest, size = item["Initiated"].timestamp(), 0
+        pages = self.client.get_paginator("list_parts").paginate(
+            Bucket=self.bucket, Key=item["Key"], UploadId=item["UploadId"])
+        try:
+            for page in pages:
+                for part in page.get("Parts", []):
+                    newest = max(newest, part["LastModified"].timestamp())
+                    size += int(part.get("Size", 0))
+        except ClientError as exc:            # completed or aborted meanwhile
+            if str(exc.response.get("Error", {}).get("Code")) != "NoSuchUpload":
+                raise
+        return PendingUpload(item["Key"][len(self.prefix):], item["UploadId"], newest, size)
+
+    def abort_upload(self, upload: PendingUpload) -> None:
+        """Abort an incomplete multipart upload (its parts are deleted); one already
+        gone is not an error."""
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket,
+                                               Key=self.prefix + upload.key,
+                                               UploadId=upload.upload_id)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) != "NoSuchUpload":
+                self._fail(exc, upload.key)
+        except BotoCoreError as exc:
+            self._fail(exc, upload.key)
+
     # --- reading ----------------------------------------------------------------
     def _head(self, key: str) -> dict[str, Any]:
         try:
@@ -198,21 +254,6 @@ class S3Storage:
 
     def size(self, key: str) -> int:
         return int(self._head(key)["ContentLength"])
-
-    def iter_keys(self, prefix: str = "") -> Iterator[str]:
-        """Keys (without the storage prefix) under ``prefix``, in S3's sorted order."""
-        validate_prefix(prefix)
-        return self._list(prefix)
-
-    def _list(self, prefix: str) -> Iterator[str]:
-        pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix + prefix)
-        try:
-            for page in pages:
-                for item in page.get("Contents", []):
-                    yield item["Key"][len(self.prefix):]
-        except (BotoCoreError, ClientError) as exc:
-            self._fail(exc)
 
     def download_to(self, key: str, path: Path) -> None:
         """Stream the object to ``path`` (boto3 writes a temp file and renames it)."""

@@ -8,7 +8,13 @@ orientation applied; no metadata copied (orientation would otherwise apply twice
 
 Safety: a decompression bomb (more pixels than ``image_max_pixels``) is refused from
 the header, before any pixel is decoded, with a message naming the file, its pixel
-count and the configured limit. Pillow's global guard (``Image.MAX_IMAGE_PIXELS``,
+count and the configured limit. Under that limit, decoding is held to a memory budget
+(DECODE_BUDGET_BYTES): a JPEG is decoded by reduction (DCT scaling to near the preview
+size), and what an image still needs — its pixels as Pillow stores them (1, 2 or 4
+bytes each), a full-size colour conversion for modes shrunk after converting, a
+turned copy for an EXIF orientation — is counted from the header before any pixel is
+decoded; over the budget it is refused (``image.memory``), so one process never
+balloons (a 164 KB PNG of 169 megapixels would take 1.4 GB). Pillow's global guard (``Image.MAX_IMAGE_PIXELS``,
 shared by threads) is only ever raised, to the configured limit, so that it never
 refuses an image the configuration allows nor answers in its own words; truncated or
 corrupt files give a ProcessingError, never a crash.
@@ -23,7 +29,7 @@ from typing import Any
 import PIL
 from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from archive.errors import ProcessingError, Quantity
+from archive.errors import Bytes, ProcessingError, Quantity
 from ingest.results import Rendition, json_safe, writing
 
 JPEG_TYPE = "image/jpeg"
@@ -39,6 +45,8 @@ _BASE_TAGS = ("Make", "Model", "Software", "DateTime", "Artist", "Copyright",
 _EXIF_TAGS = ("DateTimeOriginal", "ExposureTime", "FNumber", "ISOSpeedRatings",
               "FocalLength", "LensModel")
 _MAX_TAG_TEXT = 200
+DECODE_BUDGET_BYTES = 128 * 1024 * 1024   # pixels decoded at once, with their copies
+_STORED_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 _BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")   # in Pillow's DecompressionBombError
 BOMB_MESSAGE = ("image %(file)s has %(pixels)s pixels (%(width)s × %(height)s), over the "
                 "limit of %(limit)s pixels (image_max_pixels): refused as a possible "
@@ -96,9 +104,48 @@ def _raise_pillow_guard(max_pixels: int) -> None:
         Image.MAX_IMAGE_PIXELS = max_pixels
 
 
+def exif_of(image: Image.Image) -> Image.Exif:
+    """The image's EXIF, read from the header only: Pillow looks for a PNG's ``eXIf``
+    chunk after the pixel data by decoding every pixel, so a PNG whose header carries
+    none is read as having none (the chunk belongs before the pixel data)."""
+    if image.format == "PNG" and "exif" not in image.info:
+        return Image.Exif()
+    return image.getexif()
+
+
+def decode_bytes(image: Image.Image, orientation: int = 1) -> int:
+    """Bytes decoding ``image`` (at its size now: after ``draft``) takes at once: its
+    pixels as stored, a full-size conversion for modes converted before shrinking, a
+    turned copy for an EXIF orientation other than 1."""
+    stored = _STORED_BYTES.get(image.mode, 4)
+    each = stored + (0 if image.mode in _RESIZE_FIRST else 4) \
+        + (stored if orientation != 1 else 0)
+    return image.width * image.height * each
+
+
+def check_decode_budget(image: Image.Image, orientation: int = 1) -> None:
+    """ProcessingError (``image.memory``) when decoding ``image`` would take more than
+    DECODE_BUDGET_BYTES (see :func:`decode_bytes`)."""
+    needed = decode_bytes(image, orientation)
+    if needed > DECODE_BUDGET_BYTES:
+        name = Path(getattr(image, "filename", "") or "image").name
+        raise ProcessingError("image %(file)s (%(width)s × %(height)s pixels) needs "
+                              "%(needed)s of memory to decode, over the budget of "
+                              "%(budget)s", problem="image.memory", field=name, file=name,
+                              width=image.width, height=image.height,
+                              needed=Bytes(needed), budget=Bytes(DECODE_BUDGET_BYTES))
+
+
 def decode_upright(image: Image.Image) -> Image.Image:
-    """Decode all pixels and apply the EXIF orientation; broken data -> ProcessingError."""
+    """Decode all pixels and apply the EXIF orientation, within the decode budget
+    (:func:`check_decode_budget`); broken data -> ProcessingError. An upright image is
+    decoded in place (no copy)."""
+    orientation = exif_of(image).get(ExifTags.Base.Orientation) or 1
+    check_decode_budget(image, orientation)
     try:
+        if orientation == 1:
+            image.load()
+            return image
         upright = ImageOps.exif_transpose(image)
         upright.load()
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -110,7 +157,7 @@ def decode_upright(image: Image.Image) -> Image.Image:
 def describe(path: Path, max_pixels: int) -> dict[str, Any]:
     """Dimensions (as displayed, after EXIF orientation), DPI, mode, format, EXIF subset."""
     with open_checked(path, max_pixels) as image:
-        exif = image.getexif()
+        exif = exif_of(image)
         orientation = exif.get(ExifTags.Base.Orientation) or 1
         width, height = image.size
         if orientation in _SWAPS_AXES:
@@ -276,7 +323,7 @@ def ocr_input(path: Path, workdir: Path, max_pixels: int) -> Path:
     else an upright grayscale ``ocr-input.png`` written into ``workdir`` (caller deletes).
     """
     with open_checked(path, max_pixels) as image:
-        orientation = image.getexif().get(ExifTags.Base.Orientation) or 1
+        orientation = exif_of(image).get(ExifTags.Base.Orientation) or 1
         if image.format in _TESSERACT_READS and image.mode in _TESSERACT_MODES \
                 and orientation == 1:
             return path

@@ -139,6 +139,7 @@ def sniff_delimiter(text: str) -> str:
 
 def _read_xlsx(path: Path) -> list[list[Any]]:
     """Cell values of the first sheet (openpyxl read-only: a row at a time)."""
+    # openpyxl takes ~0.6 s to import: only a manifest that is a spreadsheet pays for it
     from openpyxl import load_workbook
 
     book = load_workbook(path, read_only=True, data_only=True)

@@ -11,6 +11,7 @@ English by default).
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -188,6 +189,21 @@ def product_json(product_id: int) -> dict[str, Any]:
         for r in f["renditions"]:
             r["url"] = rendition_url(product_id, f["id"], r["name"])
     return data
+
+
+# one or more entity tags (RFC 9110 §8.8.3), or *: the pattern the document states
+ENTITY_TAGS = re.compile(r'^\s*(\*|(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*)\s*$')
+
+
+def if_match_header() -> str | None:
+    """The ``If-Match`` header (None when absent). A header that is not a list of
+    entity tags or ``*`` cannot be understood: KhoError (400) naming ``If-Match``;
+    well-formed tags that name no version are the caller's 412."""
+    raw = request.headers.get("If-Match")
+    if raw is not None and not ENTITY_TAGS.match(raw):
+        raise KhoError("If-Match must be entity tags in double quotes, such as \"3\", "
+                       "or *", field="If-Match")
+    return raw
 
 
 def year_arg() -> int | None:

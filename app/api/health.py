@@ -1,11 +1,15 @@
 """The public service routes: the OpenAPI document and the health check."""
 from __future__ import annotations
 
+import logging
+
 from flask import Response, jsonify
 
 from app.api.base import blueprint, kho
-from app.services.instance.setup import health
+from app.services.instance.setup import public_health
 from app.services.preservation.status import overall
+
+log = logging.getLogger("kho.health")
 
 
 @blueprint.get("/openapi.json")
@@ -17,8 +21,12 @@ def openapi() -> Response:
 
 @blueprint.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    """``ok`` or ``degraded`` (a copy of an original is faulty, the replica lags: still
-    serving) answer 200; ``unavailable`` (a component does not answer) 503."""
-    checks = health(kho())
-    status = overall(checks)
+    """``ok`` or ``degraded`` (a copy of an original is faulty, the replica lags, the
+    job consumer is being restarted: still serving) answer 200; ``unavailable`` (a
+    component does not answer) 503, without naming hosts, folders or buckets."""
+    checks, full = public_health(kho())
+    status = overall(full)
+    if status == "unavailable":           # the details for the operator, not the public
+        log.warning("healthz: %s", "; ".join(f"{name}: {line}" for name, line in full.items()
+                                              if line != "ok"))
     return jsonify(status=status, checks=checks), (503 if status == "unavailable" else 200)

@@ -41,7 +41,9 @@ ENTITY_TAGS = r'^\s*(\*|(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*
 IF_MATCH = param("If-Match", "header", {"type": "string", "pattern": ENTITY_TAGS},
                   "Optional: the ETag of the product as the client last read it; a "
                   "changed product answers 412 instead of being overwritten")
-COMMON_ERRORS = {"401": error("Missing, unknown or revoked bearer token"),
+COMMON_ERRORS = {"400": error("The request cannot be understood (e.g. a malformed "
+                              "If-Match header)"),
+                 "401": error("Missing, unknown or revoked bearer token"),
                  "403": error("The role may not do this"),
                  "500": error("Unexpected error; the body carries a request_id"),
                  "503": error("The catalogue database (or the storage) is not reachable "

@@ -5,7 +5,8 @@ from typing import Optional
 
 from flask import Response, jsonify, request, url_for
 
-from app.api.base import actor, blueprint, json_object, kho, product_json
+from app.api.base import actor, blueprint, if_match_header, json_object, kho, \
+    product_json
 from app.services.catalogue import products
 from app.services.common.clock import iso_datetime
 from archive.errors import PreconditionFailed
@@ -22,7 +23,7 @@ def if_match() -> Optional[frozenset[int]]:
     """Versions the client's ``If-Match`` accepts; None without the header or with
     ``*``. A header naming no version of ours (a weak or foreign tag, which never
     matches under RFC 9110's strong comparison) answers 412 at once."""
-    raw = request.headers.get("If-Match")
+    raw = if_match_header()          # malformed: 400
     if raw is None or raw.strip() == "*":
         return None
     versions = frozenset(int(tag[1:-1]) for tag in (t.strip() for t in raw.split(","))

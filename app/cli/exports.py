@@ -135,6 +135,14 @@ def _print_import(report, lang: str) -> None:
                   "completed": n(report.completed), "conflicts": n(len(report.conflicts))})
     click.echo(_("Originals: %(n)s, derivatives: %(d)s, queued for processing: %(q)s")
                % {"n": n(report.originals), "d": n(report.derivatives), "q": n(report.queued)})
+    activities = getattr(report, "activities", None)
+    if activities is not None and activities.skipped:
+        click.echo(_("Activities: none restored, this instance already has activities"))
+    elif activities is not None:
+        click.echo(_("Activities: %(n)s, evidence files: %(e)s, people: %(p)s, attendances: "
+                     "%(a)s") % {"n": n(activities.activities), "e": n(activities.evidence),
+                                 "p": n(activities.rows.get("people", 0)),
+                                 "a": n(activities.rows.get("attendances", 0))})
     vocabulary = report.vocabulary
     _listed(_("Terms created"), vocabulary.created_terms)
     _listed(_("Terms mapped"), vocabulary.mapped_terms)

@@ -1,7 +1,6 @@
 """``kho ingest``: bulk digitisation of folders, with or without a manifest."""
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from datetime import datetime, timezone
@@ -70,11 +69,15 @@ def default_report_path(manifest: Optional[Path]) -> Path:
 
 def write_qc_report(result, path: Path) -> Path:
     """Write the QC report: CSV in UTF-8 with BOM (so Excel shows Vietnamese), one line
-    per warning, per row and per file. Written under a temporary name, then moved."""
+    per warning, per row and per file, every text cell neutralised as the exports' are
+    (``app.services.common.spreadsheet_cells``). Written under a temporary name, then
+    moved."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
+    from app.services.common.spreadsheet_cells import NeutralCsvWriter
+
     with open(tmp, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
+        writer = NeutralCsvWriter(out)      # a title "=HYPERLINK(…)" stays text
         writer.writerow(QC_COLUMNS)
         for warning in result.warnings:
             writer.writerow(["manifest", "", "", "", "warning", "", "", "", message(warning)])

@@ -37,6 +37,9 @@ def init_cmd(state: CliState) -> None:
     if removed.count:
         click.echo(_("Removed %(n)d leftovers of stopped processes (%(size)d bytes)")
                    % {"n": removed.count, "size": removed.size})
+    if removed.uploads:
+        click.echo(_("Aborted %d incomplete S3 uploads of stopped processes")
+                   % len(removed.uploads))
     sent = jobs.send_waiting(kho)    # jobs a queue outage left in the outbox
     if sent:
         click.echo(_("Re-queued %d unfinished jobs") % sent)
@@ -71,7 +74,12 @@ def _report_left_behind(kho) -> None:
     click.echo(_("leftovers: %(n)d files of stopped processes older than an hour "
                  "(%(size)d bytes); kho init, serve and worker remove them")
                % {"n": found.count, "size": found.size} if found.count else
-               _("leftovers: none"))
+               _("leftovers: none") if not found.uploads else
+               _("leftovers: no files of stopped processes"))
+    for _store, upload in found.uploads:
+        click.echo(_("leftovers: incomplete S3 upload of %(key)s (%(size)d bytes, "
+                     "upload %(id)s); kho init, serve and worker abort it")
+                   % {"key": upload.key, "size": upload.size, "id": upload.upload_id})
     waiting = outbox.waiting(kho)
     if waiting:
         click.echo(_("outbox: %d jobs wait for the job queue") % waiting)

@@ -1,8 +1,6 @@
 """``kho serve`` and ``kho worker``: the web server and the job consumer."""
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
 
 import click
@@ -34,14 +32,18 @@ def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int,
     from app.metrics import prepare_multiprocess
 
     prepare_multiprocess(kho.settings.instance / "metrics")   # one /metrics for all workers
-    consumer = None
+    from app.services.instance.consumer import Supervisor, state_path
+
+    supervisor = None
+    state_path(kho.settings).unlink(missing_ok=True)   # a killed server's report
     if not no_worker:
         args = [sys.executable, "-m", "app", "--lang", state.lang]
         if state.instance:
             args += ["--instance", state.instance]
         # the consumer ends with this process, even on kill -9 (no orphan consumer
-        # beside the next server's); it recovers what was left itself
-        consumer = children.start(args + ["worker"])
+        # beside the next server's); it recovers what was left itself, and is started
+        # again when it dies (reported in /healthz meanwhile)
+        supervisor = Supervisor(kho.settings, args + ["worker"], children.start).start()
     else:
         _clean_leftovers(kho)
         _report_recovered(jobs.send_waiting(kho))
@@ -51,13 +53,8 @@ def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int,
     try:
         serve(kho.settings, host=host, port=port, workers=workers, threads=threads)
     finally:
-        if consumer is not None:
-            consumer.send_signal(signal.SIGINT)
-            try:
-                consumer.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                children.stop(consumer)
-            children.ended(consumer)
+        if supervisor is not None:
+            supervisor.stop()
 
 
 @click.command("worker")
@@ -100,6 +97,9 @@ def _clean_leftovers(kho) -> None:
     if removed.count:
         click.echo(_("Removed %(n)d leftovers of stopped processes (%(size)d bytes)")
                    % {"n": removed.count, "size": removed.size})
+    if removed.uploads:
+        click.echo(_("Aborted %d incomplete S3 uploads of stopped processes")
+                   % len(removed.uploads))
 
 
 def _report_recovered(count: int) -> None:

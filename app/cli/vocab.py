@@ -18,7 +18,8 @@ def vocab_group() -> None:
 def vocab_list(state: CliState, kind: str | None) -> None:
     """List entries of vocabulary KIND, or the names of all vocabularies.
 
-    KIND: kinds, themes, conventions, languages, channels, plan_tasks, communes, units.
+    KIND: kinds, themes, conventions, languages, channels, plan_tasks, communes, units,
+    activity_kinds, target_groups.
     """
     from app.services.catalogue import vocabularies
 

@@ -2,9 +2,14 @@
 
 ``register_ops(app)`` adds request timing (before every other hook's work is counted),
 the request log line and metrics after each response, and the ``/metrics`` route.
-``/metrics`` answers to the machine itself (loopback, not through a proxy that Kho was
-not told to trust) or to an admin's API token; anyone else gets 404, so the figures
-do not tell outsiders that the route exists.
+``/metrics`` answers to an admin's API token, or without a token to the addresses
+listed in ``metrics_allow`` (none by default: loopback is not special, since behind a
+reverse proxy on the same machine every visitor comes from 127.0.0.1). The address is
+the connection's, or the client's from ``X-Forwarded-For`` only when Kho was told to
+trust that many proxies (``trusted_proxies``, applied by ProxyFix in ``create_app``); a
+request that carries ``X-Forwarded-For`` while no proxy is trusted came through one
+Kho does not know, and its address is not believed. Anyone else gets 404, so the
+figures do not tell outsiders that the route exists.
 """
 from __future__ import annotations
 
@@ -14,7 +19,26 @@ from flask import Flask, Response, current_app, g, request
 
 from app.logs import log_request, setup_logging
 
-LOOPBACK = {"127.0.0.1", "::1"}
+def _allowed_networks(setting: str) -> list:
+    import ipaddress
+
+    return [ipaddress.ip_network(part, strict=False)
+            for part in setting.replace(",", " ").split()]
+
+
+def _address_allowed(settings) -> bool:
+    import ipaddress
+
+    if not settings.metrics_allow:
+        return False
+    if "X-Forwarded-For" in request.headers and not settings.trusted_proxies:
+        return False
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+        networks = _allowed_networks(settings.metrics_allow)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
 
 
 def register_ops(app: Flask) -> None:
@@ -51,9 +75,7 @@ def _observe(response: Response) -> Response:
 
 
 def _allowed() -> bool:
-    settings = current_app.extensions["kho"].settings
-    forwarded = "X-Forwarded-For" in request.headers and not settings.trusted_proxies
-    if request.remote_addr in LOOPBACK and not forwarded:
+    if _address_allowed(current_app.extensions["kho"].settings):
         return True
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):

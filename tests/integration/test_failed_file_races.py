@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import make_settings
+from tests.stored_keys import stored_keys
 
 
 
@@ -116,7 +117,7 @@ def test_two_producers_removing_at_once_remove_it_once(quiet):
     from archive.models import File
 
     pid, fid = _failed(quiet)
-    objects = sorted(quiet.storage.iter_keys())
+    objects = sorted(stored_keys(quiet.storage))
     results = _together([lambda a=a: remove_file(quiet, a, pid, fid) for a in _actors(quiet)])
     assert sorted(type(r).__name__ for r in results) == ["NotFound", "dict"]
     assert all(isinstance(r, (dict, NotFound)) for r in results)
@@ -124,7 +125,7 @@ def test_two_producers_removing_at_once_remove_it_once(quiet):
         assert s.get(File, fid) is None
         assert s.scalar(select(func.count(File.id))) == 0
     assert _count(quiet, "file.remove") == 1
-    assert sorted(quiet.storage.iter_keys()) == objects          # nothing deleted
+    assert sorted(stored_keys(quiet.storage)) == objects          # nothing deleted
     assert _jobs(quiet, fid) == 0
 
 

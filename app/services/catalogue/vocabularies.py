@@ -15,7 +15,8 @@ from archive.text import sort_key
 # names accepted on the command line / API -> vocabulary (or "units"/"communes")
 NAMES = {"kinds": "kind", "themes": "theme", "conventions": "convention",
          "languages": "language", "channels": "channel", "plan_tasks": "plan_task",
-         "plan-tasks": "plan_task", "units": "units", "communes": "communes"}
+         "plan-tasks": "plan_task", "units": "units", "communes": "communes",
+         "activity_kinds": "activity_kind", "target_groups": "target_group"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ def _term_entry(t: Term) -> Entry:
         flags = {"digital_platform": t.digital_platform}
     elif t.vocabulary == "kind":
         flags = {"media": list(t.media)}
+    elif t.vocabulary == "activity_kind":
+        flags = {"plan_tasks": list(t.plan_tasks or [])}
+    elif t.vocabulary == "target_group":
+        flags = {"target_percent": t.target_percent}
     elif t.vocabulary == "plan_task":
         flags = {"lead": t.lead_unit.code if t.lead_unit else None,
                  "cooperating": [u.code for u in t.cooperating_units]}
@@ -77,11 +82,9 @@ def list_vocabulary(kho: Kho, name: str) -> list[Entry]:
 
 
 def all_vocabularies(kho: Kho) -> dict[str, list[Entry]]:
-    names = ["kinds", "themes", "conventions", "languages", "channels", "plan_tasks",
-             "communes", "units"]
-    return {n: list_vocabulary(kho, n) for n in names}
+    return {n: list_vocabulary(kho, n) for n in vocabulary_names()}
 
 
 def vocabulary_names() -> list[str]:
     return ["kinds", "themes", "conventions", "languages", "channels", "plan_tasks",
-            "communes", "units"]
+            "communes", "units", "activity_kinds", "target_groups"]

@@ -9,6 +9,12 @@ of the entry and what it directly holds, so a long upload or transcode that is s
 writing is never touched — is removed at start-up of ``kho init``, ``kho serve`` and
 ``kho worker``, and counted by ``kho check``. A work folder whose attempt still holds
 its claim (``app.services.common.leases``) is kept whatever its age.
+
+On S3 a writer killed mid-upload leaves an incomplete multipart upload instead: its
+parts are stored (and billed) but no object is visible. Those whose newest part (or
+start) is older than the same hour are listed by ``kho check`` by key and aborted at
+the same start-ups (``archive.s3.S3Storage.incomplete_uploads``). A bucket that cannot
+be listed is skipped here: ``kho check``'s storage line reports it.
 """
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Optional
 
 from sqlalchemy import select
 
@@ -24,6 +30,7 @@ from app.bootstrap import Kho
 from app.services.common.spool import PREFIX as UPLOAD_PREFIX, WORK_PREFIX
 from archive.object_fixity import SPOOL_PREFIX as COPY_PREFIX
 from archive.models import File
+from archive.errors import StorageError
 from archive.storage import LocalStorage
 
 MAX_AGE_SECONDS = 3600
@@ -33,7 +40,9 @@ PARTIAL_PREFIX = ".kho-partial-"
 @dataclass
 class Leftovers:
     paths: list[Path] = field(default_factory=list)
-    size: int = 0             # bytes
+    size: int = 0             # bytes of the files and folders in ``paths``
+    # incomplete S3 multipart uploads: (the store, its PendingUpload)
+    uploads: list[tuple[Any, Any]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -76,10 +85,22 @@ def _live_attempts(kho: Kho) -> set[str]:
         return {t.rsplit(":", 1)[-1] for t in tokens}
 
 
-def find(kho: Kho, max_age: float = MAX_AGE_SECONDS) -> Leftovers:
-    """Leftovers older than ``max_age`` seconds (see the module text)."""
+def _incomplete_uploads(kho: Kho, cutoff: float) -> Iterator[tuple[Any, Any]]:
+    for store in (kho.storage, kho.replica):
+        lister = getattr(store, "incomplete_uploads", None)   # S3 stores only
+        if lister is None:
+            continue
+        try:
+            yield from ((store, u) for u in lister() if u.last_activity < cutoff)
+        except StorageError:
+            continue
+
+
+def find(kho: Kho, max_age: Optional[float] = None) -> Leftovers:
+    """Leftovers older than ``max_age`` seconds (default MAX_AGE_SECONDS; see the
+    module text)."""
     found = Leftovers()
-    cutoff = time.time() - max_age
+    cutoff = time.time() - (MAX_AGE_SECONDS if max_age is None else max_age)
     live = _live_attempts(kho)
     for path in _candidates(kho):
         try:
@@ -90,12 +111,19 @@ def find(kho: Kho, max_age: float = MAX_AGE_SECONDS) -> Leftovers:
                 found.paths.append(path)
         except FileNotFoundError:       # removed meanwhile by its own process
             continue
+    found.uploads.extend(_incomplete_uploads(kho, cutoff))
     return found
 
 
-def clean(kho: Kho, max_age: float = MAX_AGE_SECONDS) -> Leftovers:
-    """Remove the leftovers :func:`find` reports; returns what was removed."""
+def clean(kho: Kho, max_age: Optional[float] = None) -> Leftovers:
+    """Remove the leftovers :func:`find` reports (aborting the incomplete uploads);
+    returns what was removed."""
     found = find(kho, max_age)
+    for store, upload in found.uploads:
+        try:
+            store.abort_upload(upload)
+        except StorageError:
+            continue
     for path in found.paths:
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)

@@ -18,6 +18,7 @@ from app.services.exports.plan import ExportPlan
 from app.services.exports.receipts import ExportedLog
 from app.services.records.bulk_read import ProductView, iter_views
 from app.services.records.native import as_utc, record_of
+from app.services.records.tombstones import iter_tombstones
 from app.services.records.xml_text import attr
 from archive.base import utcnow
 from archive.problems import problem_message
@@ -28,6 +29,8 @@ RECORDS_JSONL = "data/metadata/records.jsonl"
 RECORDS_DC = "data/metadata/records.dc.xml"
 FILES_JSONL = "data/metadata/files.jsonl"
 DELETED_JSONL = "data/metadata/deleted.jsonl"
+ACTIVITIES_JSONL = "data/metadata/activities.jsonl"         # public: counts only
+ACTIVITY_TABLES_JSONL = "data/metadata/activity_tables.jsonl"  # all: every row, for restore
 PROGRESS_EVERY = 50          # products between progress callbacks
 
 
@@ -250,8 +253,6 @@ def _deleted(kho: Kho, plan: ExportPlan, bag: BagWriter) -> None:
     """deleted.jsonl: the records of the window that the public no longer sees (deleted,
     or made sensitive), as OAI-PMH reports them, so an incremental public bag tells
     the receiver what to remove. ``kho import`` reads it but removes nothing."""
-    from app.services.records.tombstones import iter_tombstones
-
     source = kho.settings.oai_repository_identifier
     with kho.transaction() as session, bag.metadata_file(DELETED_JSONL) as out:
         for stone in iter_tombstones(session, plan.query):
@@ -259,6 +260,25 @@ def _deleted(kho: Kho, plan: ExportPlan, bag: BagWriter) -> None:
                                   "identifier": f"oai:{source}:{stone.product_id}",
                                   "datestamp": iso_datetime(stone.datestamp),
                                   "reason": stone.reason}))
+
+
+def _activities(kho: Kho, plan: ExportPlan, bag: BagWriter) -> None:
+    """The activities register in a whole-catalogue bag (no set, no --since): counts
+    only in a public bag; every row and evidence file in a bag of scope all, for
+    ``kho import`` (see :mod:`app.services.activities.portable`)."""
+    from app.services.activities import portable
+
+    with kho.transaction() as session:
+        if plan.request.scope == "public":
+            with bag.metadata_file(ACTIVITIES_JSONL) as out:
+                for record in portable.public_records(session):
+                    out.write(jsonl_line(record))
+            return
+        for sha256, key, label in portable.evidence_objects(session):
+            bag.copy_object(key, original_bag_path(sha256), sha256, label=label)
+        with bag.metadata_file(ACTIVITY_TABLES_JSONL) as out:
+            for line in portable.table_rows(session):
+                out.write(jsonl_line(line))
 
 
 def _bagit(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
@@ -275,6 +295,8 @@ def _bagit(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
             dc.write(DC_CONTAINER_END)
         if plan.request.scope == "public":
             _deleted(kho, plan, bag)
+        if not plan.request.set_spec and plan.since.at is None:
+            _activities(kho, plan, bag)
         digest = bag.finish(bag_info(kho, plan, log.count))
         size = bag.payload_bytes
         objects = len(bag.entries)

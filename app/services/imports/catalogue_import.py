@@ -34,12 +34,16 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.imports import rows
+from app.services.access.accounts import actor_for
 from app.services.access.actors import Actor
+from app.services.exports.plan import OPERATOR_ACTOR
+from app.services.imports.activities_import import restore_activities
 from app.services.imports.bag_reader import FILES, RECORDS, KhoBag, open_kho_bag
 from app.services.imports.vocabulary_mapping import Vocabularies, VocabularyReport
 from app.services.catalogue.products import write_lock
-from archive.errors import PermissionDenied, ValidationError
-from archive.models import Product
+from archive.errors import NotFound, PermissionDenied, ValidationError
+from archive.models import Product, User
+from archive.text import normalize_text
 
 Progress = Callable[[int], None]
 
@@ -70,6 +74,8 @@ class ImportReport:
     queued: int = 0                # originals queued for processing
     conflicts: list[ImportConflict] = field(default_factory=list)
     vocabulary: VocabularyReport = field(default_factory=VocabularyReport)
+    # the activities register (bags of scope all): rows per table, evidence objects
+    activities: Optional[Any] = None
 
 
 def _require(actor: Actor) -> None:
@@ -80,12 +86,6 @@ def _require(actor: Actor) -> None:
 def import_actor(kho: Kho, username: Optional[str]) -> Actor:
     """The admin named by ``--as`` (recorded as creator of what comes in), or the
     machine's operator. NotFound / PermissionDenied naming ``--as`` otherwise."""
-    from app.services.access.accounts import actor_for
-    from app.services.exports.plan import OPERATOR_ACTOR
-    from archive.errors import NotFound
-    from archive.models import User
-    from archive.text import normalize_text
-
     if not username:
         return OPERATOR_ACTOR
     with kho.transaction() as session:
@@ -160,9 +160,12 @@ def import_bag(kho: Kho, actor: Actor, path: Path, *, dry_run: bool = False,
     with kho.transaction() as session:
         empty = not session.scalar(select(func.count(Product.id)))
     planned = _pass(kho, actor, bag, empty, write=False, progress=progress if dry_run else None)
+    planned.activities = restore_activities(kho, bag, write=False)   # checked before writing
     if dry_run:
         return planned
-    return _pass(kho, actor, bag, empty, write=True, progress=progress)
+    done = _pass(kho, actor, bag, empty, write=True, progress=progress)
+    done.activities = restore_activities(kho, bag, write=True)      # after the products
+    return done
 
 
 def _pass(kho: Kho, actor: Actor, bag: KhoBag, empty: bool, *, write: bool,

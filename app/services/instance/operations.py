@@ -3,11 +3,13 @@ queue when scraped. Each figure that cannot be read (queue down) is left out rat
 than failing the scrape."""
 from __future__ import annotations
 
+from datetime import timezone
 from typing import Any
 
 from sqlalchemy import func, select
 
 from app.bootstrap import Kho
+from app.services.preservation.status import replica_lag
 from archive.base import utcnow
 from archive.models import File, IndexBacklog
 from archive.preservation import CopyFixity
@@ -19,8 +21,6 @@ def figures(kho: Kho) -> dict[str, Any]:
     ``fixity_never_checked`` (originals), ``fixity_oldest_check_seconds`` (age of the
     oldest verdict: the audit is stalled when it nears the interval), and with a
     replica ``replica_waiting`` and ``replica_lag_seconds``."""
-    from app.services.preservation.status import replica_lag
-
     data: dict[str, Any] = {}
     try:
         data["queue_pending"] = kho.queue.pending_count()
@@ -56,6 +56,4 @@ def figures(kho: Kho) -> dict[str, Any]:
 
 def _aware(moment):
     """SQLite gives naive datetimes back; they are UTC."""
-    from datetime import timezone
-
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

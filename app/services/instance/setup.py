@@ -5,6 +5,8 @@ import secrets
 from dataclasses import dataclass, field
 
 from app.bootstrap import Kho
+from app.services.instance import consumer
+from app.services.preservation import status
 from app.services.search import indexing
 from archive import db
 from archive.seed import seed_vocabularies
@@ -86,7 +88,9 @@ def require_current_schema(kho: Kho) -> None:
 def health(kho: Kho) -> dict[str, str]:
     """Component -> "ok" or a one-line error, for ``/healthz`` and ``kho check``; the
     ``fixity`` and ``replica`` lines say "degraded: …" when a copy of an original is
-    faulty or the replica lags (see ``app.services.preservation.status.overall``)."""
+    faulty or the replica lags (see ``app.services.preservation.status.overall``), and
+    the ``consumer`` line (under ``kho serve``) when its job consumer is down or was
+    just restarted (``app.services.instance.consumer``)."""
     results: dict[str, str] = {}
     checks = {"database": lambda: require_current_schema(kho), "storage": kho.storage.check,
               "index": lambda: kho.index.doc_count(), "queue": lambda: kho.queue.check()}
@@ -96,8 +100,26 @@ def health(kho: Kho) -> dict[str, str]:
             results[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - every failure becomes a status line
             results[name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    supervised = consumer.check(kho.settings)   # only under kho serve's own consumer
+    if supervised is not None:
+        results["consumer"] = supervised
     if results["database"] == "ok":     # fixity and replica lag are read from it
-        from app.services.preservation import status
 
         results.update(status.checks(kho))
     return results
+
+
+UNAVAILABLE = "unavailable: not answering (the operator sees why in kho check and the log)"
+
+
+def public_health(kho: Kho) -> tuple[dict[str, str], dict[str, str]]:
+    """(what anyone may read, the full lines) for the public ``/healthz``: a component
+    that does not answer reads UNAVAILABLE there — its error names hosts, ports,
+    database names, folders or buckets, which are the operator's to know (``kho
+    check`` and the server log show them). "ok" and "degraded: …" lines (counts and
+    times) are kept."""
+    full = health(kho)
+    shown = {name: line if line == "ok" or line.startswith("degraded") else UNAVAILABLE
+             for name, line in full.items()}
+    return shown, full
+

@@ -25,9 +25,11 @@ from typing import Callable, Iterable, Optional
 from sqlalchemy import and_, case, func, or_, select
 
 from app.bootstrap import Kho
+from app.services.common import leftovers
 from app.services.common.upsert import upsert
 from archive.base import utcnow
 from archive.errors import NotFound, StorageError, ValidationError
+from archive.activities import stored_objects
 from archive.models import Event, File, Product
 from archive.object_fixity import CopyRefused, Digest, copy_verified, digest_object
 from archive.preservation import MISMATCH, MISSING, OK, PRIMARY, REPLICA, CopyFixity
@@ -84,20 +86,23 @@ def select_targets(kho: Kho, *, product_id: Optional[int] = None, sample: Option
     with kho.transaction() as session:
         if product_id is not None and session.get(Product, product_id) is None:
             raise NotFound("product %(id)s not found", field="product", id=product_id)
-        stmt = (select(File.storage_key, func.min(File.sha256), func.max(File.size),
-                       func.min(File.media_type))
-                .outerjoin(CopyFixity, and_(CopyFixity.storage_key == File.storage_key,
+        # every original (product files and activity evidence), or one product's files
+        src = (stored_objects() if product_id is None else
+               select(File.storage_key, File.sha256, File.size, File.media_type)
+               .where(File.product_id == product_id)).subquery()
+        stmt = (select(src.c.storage_key, func.min(src.c.sha256), func.max(src.c.size),
+                       func.min(src.c.media_type))
+                .outerjoin(CopyFixity, and_(CopyFixity.storage_key == src.c.storage_key,
                                             CopyFixity.copy.in_(names)))
-                .group_by(File.storage_key))
-        if product_id is not None:
-            stmt = stmt.where(File.product_id == product_id)
+                .group_by(src.c.storage_key))
         if since_last_days is not None:
             cutoff = utcnow() - timedelta(days=since_last_days)
             stmt = stmt.having(or_(seen < len(names), last < cutoff))
         if sample is not None:
             stmt = stmt.order_by(func.random()).limit(sample)
         else:
-            stmt = stmt.order_by(case((seen < len(names), 0), else_=1), last, File.storage_key)
+            stmt = stmt.order_by(case((seen < len(names), 0), else_=1), last,
+                                     src.c.storage_key)
             if limit is not None:
                 stmt = stmt.limit(limit)
         targets = {key: Target(key, sha, size, media)
@@ -116,6 +121,13 @@ def _attach_files(session, targets: dict[str, Target]) -> None:
             .where(File.storage_key.in_(keys[start:start + 500])).order_by(File.id))
         for key, file_id, product_id, title, name in rows:
             targets[key].files.append(FileRef(file_id, product_id, title, name))
+
+
+def faulty_copies(session, storage_key: str) -> set[str]:
+    """Names of the copies of an object whose last check found it damaged or missing
+    (``mismatch``/``missing``); copies never checked, or found whole, are not named."""
+    return set(session.scalars(select(CopyFixity.copy).where(
+        CopyFixity.storage_key == storage_key, CopyFixity.verdict.in_((MISMATCH, MISSING)))))
 
 
 # --- pacing and progress ------------------------------------------------------------
@@ -234,7 +246,6 @@ def run(kho: Kho, targets: Iterable[Target], *, rate_mb_s: Optional[float] = Non
     report, pacer = FixityReport(), Pacer(rate_mb_s, progress)
     stores = stores or copies(kho)
     if repair_faulty:            # spool files of a repair killed earlier (older than an hour)
-        from app.services.common import leftovers
 
         leftovers.clean(kho)
     for target in targets:

@@ -25,6 +25,7 @@ from app.bootstrap import Kho
 from app.services.common.upsert import upsert
 from archive.base import utcnow
 from archive.errors import NotFound, StorageError
+from archive.activities import stored_objects
 from archive.models import Event, File
 from archive.object_fixity import CopyRefused, Digest, digest_object, copy_verified
 from archive.preservation import PRIMARY, REPLICA, ReplicaOutbox
@@ -38,10 +39,15 @@ DRAIN_BATCH = 200          # outbox rows copied per drain job
 class Written:
     """What :func:`write_original` did. ``replaced`` maps a copy name to what was
     found under the key before (a wrong digest, or missing); ``deferred`` holds the
-    replica's error when its copy has to wait in the outbox."""
+    replica's error when its copy has to wait in the outbox. ``referenced``: a
+    committed catalogue row pointed at the key before the copies were read (as the
+    caller found it) — only then can an object found missing have been lost, since
+    objects are written before their rows; otherwise it was a new object, or one a
+    parallel upload of the same bytes had not finished writing."""
 
     replaced: dict[str, Digest] = field(default_factory=dict)
     deferred: str = ""
+    referenced: bool = True
 
 
 def _put_checked(store: Storage, key: str, sha256: str, path: Path,
@@ -62,12 +68,13 @@ _backoff: "weakref.WeakKeyDictionary[object, tuple[float, str]]" = weakref.WeakK
 
 
 def write_original(kho: Kho, key: str, sha256: str, path: Path,
-                   content_type: Optional[str]) -> Written:
+                   content_type: Optional[str], *, referenced: bool = True) -> Written:
     """Write a received original (``path``, hashed to ``sha256`` while spooled) to the
     primary store and the replica. Raises StorageError when the primary fails; a
     failing replica is reported in ``deferred`` instead (and not tried again for
-    BACKOFF_SECONDS by this process)."""
-    written = Written()
+    BACKOFF_SECONDS by this process). ``referenced`` is kept in the answer (see
+    :class:`Written`)."""
+    written = Written(referenced=referenced)
     before = _put_checked(kho.storage, key, sha256, path, content_type)
     if before is not None:
         written.replaced[PRIMARY] = before
@@ -175,8 +182,9 @@ def replicate_all(kho: Kho, progress: Optional[Callable[[int], None]] = None) ->
                        field="replica_storage")
     kho.replica.ensure()
     with kho.transaction() as session:
-        objects = session.execute(select(File.storage_key, File.sha256, File.size)
-                                  .distinct().order_by(File.storage_key)).all()
+        src = stored_objects().subquery()     # product files and activity evidence
+        objects = session.execute(select(src.c.storage_key, src.c.sha256, src.c.size)
+                                  .distinct().order_by(src.c.storage_key)).all()
     report = ReplicateReport(objects=len(objects))
     for key, sha256, size in objects:
         if kho.replica.exists(key) and kho.replica.size(key) == size:

@@ -8,14 +8,17 @@ only the copies configured now (states of a replica that was removed are kept, u
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import func, select
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
+from app.services.preservation.fixity import copies
+from archive.base import utcnow
 from archive.errors import Message, Quantity
+from archive.activities import stored_objects
 from archive.models import File, Product
 from archive.preservation import OK, CopyFixity, ReplicaOutbox
 
@@ -39,8 +42,6 @@ class FaultyFile:
 
 def _copy_names(kho: Kho) -> list[str]:
     """The copies that count: a replica no longer configured does not."""
-    from app.services.preservation.fixity import copies
-
     return list(copies(kho))
 
 
@@ -64,7 +65,8 @@ def faulty_count(kho: Kho) -> int:
         return session.scalar(
             select(func.count()).select_from(CopyFixity)
             .where(CopyFixity.verdict != OK, CopyFixity.copy.in_(_copy_names(kho)),
-                   CopyFixity.storage_key.in_(select(File.storage_key)))) or 0
+                   CopyFixity.storage_key.in_(
+                       select(stored_objects().subquery().c.storage_key)))) or 0
 
 
 @dataclass(frozen=True)
@@ -100,21 +102,17 @@ class Overview:
 def overview(kho: Kho, actor: Actor) -> Overview:
     """Faulty copies, audit coverage and replica lag; PermissionDenied unless ``actor``
     may see the preservation state (admins)."""
-    from datetime import timedelta
-
-    from app.services.preservation.fixity import copies
-    from archive.base import utcnow
-
     actor.require("preservation.view")
     names = tuple(copies(kho))
     cutoff = utcnow() - timedelta(days=kho.settings.fixity_interval_days)
     with kho.transaction() as session:
-        keys = select(File.storage_key).distinct().subquery()
+        every = stored_objects().subquery()   # product files and activity evidence
+        keys = select(every.c.storage_key).distinct().subquery()
         originals = session.scalar(select(func.count()).select_from(keys)) or 0
         per_key = (select(CopyFixity.storage_key, func.count().label("n"),
                           func.min(CopyFixity.checked_at).label("oldest"))
                    .where(CopyFixity.copy.in_(names),
-                          CopyFixity.storage_key.in_(select(File.storage_key)))
+                          CopyFixity.storage_key.in_(select(every.c.storage_key)))
                    .group_by(CopyFixity.storage_key).subquery())
         fresh = session.scalar(select(func.count()).select_from(per_key).where(
             per_key.c.n == len(names), per_key.c.oldest >= cutoff)) or 0

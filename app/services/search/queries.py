@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor, sees_fileless_drafts
-from app.services.common.parameters import parse_date
+from app.services.common.parameters import parse_date, parse_year
 from archive.errors import Quantity, ValidationError
 from archive.models import Derivative, File, IndexBacklog, Product, Unit
 from archive.text import normalize_text
@@ -18,6 +18,7 @@ from search_index import FACET_FIELDS, FLAG_FIELDS, SORTS, SearchQuery, SearchRe
 
 MAX_PER_PAGE = 100
 FLAG_VALUES = ("true", "false")
+FIRST_YEAR, LAST_YEAR = 1900, 2999     # the ``year`` facet filter
 # Facets counted for every search: the ones the page shows, plus the broadcast-copy
 # flag (the page shows its "true" count beside the filter).
 COUNTED_FACETS = (*FACET_FIELDS[:9], "broadcast_copy")
@@ -59,6 +60,10 @@ def build_query(actor: Actor, params: Mapping[str, Any]) -> SearchQuery:
             raise ValidationError("not a date: %(value)s (use dd/mm/yyyy)", field=name,
                                   value=got[0]) from None
     filters = {f: values(f) for f in FACET_FIELDS if values(f)}
+    for year in filters.get("year", []):      # an integer 1900–2999, as the API says
+        if not FIRST_YEAR <= (parse_year(year) or 0) <= LAST_YEAR:
+            raise ValidationError("must be a whole number from %(low)s to %(high)s",
+                                  field="year", low=FIRST_YEAR, high=LAST_YEAR)
     for name in FLAG_FIELDS:
         wrong = [v for v in filters.get(name, []) if v not in FLAG_VALUES]
         if wrong:

@@ -98,14 +98,37 @@ def test_healthz_reports_each_component_without_a_token(api):
         "database": "ok", "storage": "ok", "index": "ok", "queue": "ok", "fixity": "ok"}}
 
 
-def test_healthz_answers_503_naming_a_missing_storage_folder(api):
+def test_healthz_answers_503_naming_the_component_but_not_its_folder(api):
     shutil.rmtree(api.kho.settings.objects_dir)
     response = api.client.get("/api/v1/healthz")
     body = response.get_json()
     assert response.status_code == 503
     assert body["status"] == "unavailable"
-    assert str(api.kho.settings.objects_dir) in body["checks"]["storage"]
+    assert body["checks"]["storage"].startswith("unavailable")
+    assert str(api.kho.settings.instance) not in response.get_data(as_text=True)
     assert body["checks"]["database"] == "ok"
+    from app.services.instance.setup import health          # kho check: the operator's
+
+    assert str(api.kho.settings.objects_dir) in health(api.kho)["storage"]
+
+
+def test_healthz_with_the_database_down_names_no_host_port_or_database(tmp_path):
+    from app import create_app
+    from app.services.instance.setup import health
+    from tests.conftest import make_settings
+    from tests.s3server import free_port
+
+    port = free_port()                      # nothing listens there
+    url = f"postgresql+psycopg://kho_user@127.0.0.1:{port}/kho_secret_db"
+    app = create_app(make_settings(tmp_path / "down", database_url=url))
+    response = app.test_client().get("/api/v1/healthz")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["database"].startswith("unavailable")
+    for secret in ("127.0.0.1", str(port), "kho_secret_db", "kho_user"):
+        assert secret not in text
+    assert str(port) in health(app.extensions["kho"])["database"]   # kho check says where
+    app.extensions["kho"].close()
 
 
 def _validator(document, name):

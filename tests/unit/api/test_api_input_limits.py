@@ -147,3 +147,42 @@ def test_a_surrogate_pair_is_ordinary_text(api):
                         content_type="application/json")
     assert response.status_code == 201
     assert response.get_json()["title"] == "Loa \U0001F4E2 xã"
+
+
+@pytest.mark.parametrize("field, limit", [("description", 20_000), ("rights_note", 2_000),
+                                          ("kind", 200), ("plan_task", 200),
+                                          ("lead_unit", 200), ("produced_on", 40)])
+def test_every_text_field_of_a_product_is_bounded_and_the_document_says_so(api, field, limit):
+    from app.api.openapi import document
+
+    schema = document()["components"]["schemas"]["ProductInput"]["properties"][field]
+    assert schema["anyOf"][0]["maxLength"] == limit
+    product = api.create()
+    response = api.call("producer", "PATCH", f"/products/{product['id']}",
+                        json={field: "a" * (limit + 1)})
+    assert response.status_code == 422
+    assert response.get_json()["fields"] == {field: f"at most {limit} characters"}
+
+
+def test_a_forty_megabyte_description_is_refused_naming_the_field(api):
+    response = api.call("producer", "POST", "/products",
+                        json={"title": "Bản tin", "description": "x" * 40_000_000})
+    assert response.status_code == 422
+    assert response.get_json()["fields"] == {"description": "at most 20000 characters"}
+
+
+@pytest.mark.parametrize("field", ["themes", "communes", "tags"])
+def test_list_fields_are_bounded_in_count_and_length(api, field):
+    from app.api.openapi import document
+
+    count, chars = (50, 100) if field == "tags" else (100, 200)
+    schema = document()["components"]["schemas"]["ProductInput"]["properties"][field]
+    listed = schema["anyOf"][0]["oneOf"][0]
+    assert (listed["maxItems"], listed["items"]["maxLength"]) == (count, chars)
+    product = api.create()
+    many = [f"y{i}" for i in range(count + 1)]
+    for value in (many, ["x" * (chars + 1)], ";".join(many)):
+        response = api.call("producer", "PATCH", f"/products/{product['id']}",
+                            json={field: value})
+        assert response.status_code == 422, response.get_json()
+        assert list(response.get_json()["fields"]) == [field]

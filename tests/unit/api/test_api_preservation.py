@@ -42,3 +42,40 @@ def test_original_download_carries_repr_digest_and_digest(api):
     partial = api.call("office", "GET", f"/products/{product_id}/files/{file_id}/original",
                        headers={"Range": "bytes=0-99"})
     assert partial.status_code == 206 and partial.headers["Repr-Digest"] == f"sha-256=:{value}:"
+
+
+def test_an_original_damaged_in_its_only_copy_is_refused_not_sent_with_its_digest(api):
+    product_id, file_id = upload(api, os.urandom(5000))
+    [target] = fixity.select_targets(api.kho)
+    flip_byte(api.kho.storage.root / target.storage_key)
+    fixity.run(api.kho, [target])
+    url = f"/products/{product_id}/files/{file_id}/original"
+    response = api.call("office", "GET", url, headers={"Accept-Language": "vi"})
+    assert response.status_code == 409
+    assert "Repr-Digest" not in response.headers and "Digest" not in response.headers
+    assert response.get_json()["message"] == (
+        f"bản gốc của tệp {file_id} bị hỏng ở mọi bản sao Kho lưu giữ; chưa thể tải về "
+        "cho đến khi quản trị viên khôi phục nó")
+    assert api.call("office", "HEAD", url).status_code == 409
+
+
+def test_a_damaged_primary_is_served_from_the_whole_replica(tmp_path):
+    from tests.conftest import make_settings
+    from tests.unit.api.conftest import build_api
+
+    for replicated in build_api(make_settings(
+            tmp_path / "instance", replica_storage="local",
+            replica_storage_path=str(tmp_path / "replica"))):
+        data = os.urandom(5000)
+        product_id, file_id = upload(replicated, data)
+        [target] = fixity.select_targets(replicated.kho)
+        flip_byte(replicated.kho.storage.root / target.storage_key)
+        fixity.run(replicated.kho, [target])
+        url = f"/products/{product_id}/files/{file_id}/original"
+        served = replicated.call("office", "GET", url)
+        value = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        assert served.status_code == 200 and served.data == data
+        assert served.headers["Repr-Digest"] == f"sha-256=:{value}:"
+        flip_byte(replicated.kho.replica.root / target.storage_key)
+        fixity.run(replicated.kho, [target])
+        assert replicated.call("office", "GET", url).status_code == 409

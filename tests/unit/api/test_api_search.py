@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from tests.unit.api.conftest import png_bytes
 
 
@@ -178,3 +180,16 @@ def test_a_draft_without_a_file_is_not_found_for_commune_staff_over_the_api(api)
     shown = api.call("commune", "GET", f"/products/{draft['id']}")
     assert shown.status_code == 200 and shown.get_json()["title"] == "Nháp phóng sự chưa có tệp"
     assert api.call("commune", "GET", f"/products/{draft['id']}/history").status_code == 200
+
+
+@pytest.mark.parametrize("year", ["abc", "20x5", "1899", "3000", "99999999999999999999"])
+def test_a_year_filter_that_is_not_a_year_is_refused_naming_year(api, year):
+    response = api.call("producer", "GET", f"/search?year={year}")
+    assert response.status_code == 422, response.get_json()
+    assert list(response.get_json()["fields"]) == ["year"]
+
+
+def test_a_year_filter_finds_the_products_of_that_year(api):
+    api.create(title="Phóng sự năm 2024", produced_on="2024-05-01")
+    got = api.call("producer", "GET", "/search?year=2024").get_json()
+    assert [h["title"] for h in got["hits"]] == ["Phóng sự năm 2024"]

@@ -21,11 +21,20 @@ def test_get_carries_the_version_as_etag_and_a_stale_if_match_is_refused(api):
 
 def test_if_match_forms(api):
     pid = api.create()["id"]
-    for header, status in (('W/"1"', 412), ("1", 412), ("rác", 412), ('"7", "1"', 200),
-                           ("*", 200)):
+    for header, status in (('W/"1"', 412), ('"abc"', 412), ("1", 400), ("rác", 400),
+                           ('"1', 400), ('"7", "1"', 200), ("*", 200)):
         response = api.call("producer", "PATCH", f"/products/{pid}",
                             json={"title": f"Tên {header}"}, headers={"If-Match": header})
         assert response.status_code == status, (header, response.get_json())
+        if status == 400:          # malformed: not understood, naming the header
+            assert list(response.get_json()["fields"]) == ["If-Match"]
+
+
+def test_the_entity_tag_syntax_is_the_one_the_document_states():
+    from app.api.base import ENTITY_TAGS
+    from app.api.openapi_parts import ENTITY_TAGS as documented
+
+    assert ENTITY_TAGS.pattern == documented
 
 
 def test_no_op_edit_keeps_the_version_and_no_if_match_still_writes(api):

@@ -17,7 +17,8 @@ import pytest
 
 SEED_PATH = Path(__file__).parents[3] / "archive/seed/vocabularies.toml"
 
-TABLES = ("kinds", "themes", "conventions", "languages", "channels", "units", "plan_tasks")
+TABLES = ("kinds", "themes", "conventions", "languages", "channels", "units", "plan_tasks",
+          "activity_kinds", "target_groups")
 UNIT_LEVELS = {"commune", "district-office", "district-organisation", "province",
                "national", "district"}
 MEDIA = {"audio", "video", "image", "pdf", "text"}
@@ -111,7 +112,7 @@ def test_raw_file_is_nfc_utf8():
 def test_every_unit_slug_reference_exists(units):
     dangling = [f"{code}.{field} -> {unit[field]}"
                 for code, unit in units.items()
-                for field in ("successor", "parent")
+                for field in ("successor", "parent", "reports_to")
                 if field in unit and unit[field] not in units]
     assert not dangling, f"unit references to unknown slugs: {dangling}"
 

@@ -133,12 +133,6 @@ def test_check_names_an_unwritable_folder(tmp_path, monkeypatch):
     assert str(tmp_path) in str(caught.value) and "not writable" in str(caught.value)
 
 
-def test_iter_keys_ignores_leftover_temporary_files(storage, tmp_path):
-    storage.put_file("a/b", write_file(tmp_path / "in", b"x"))
-    write_file(storage.root / "a" / ".kho-partial-abc123", b"half")
-    assert list(storage.iter_keys()) == ["a/b"]
-
-
 def test_storage_works_after_the_folder_is_moved(tmp_path):
     store = LocalStorage(tmp_path / "one")
     store.ensure()

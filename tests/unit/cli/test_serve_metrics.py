@@ -16,6 +16,7 @@ from tests.unit.cli.test_serve import _get
 def test_metrics_add_up_across_gunicorn_workers_and_requests_are_logged(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KHO_", "PROMETHEUS"))}
     env["KHO_INSTANCE_PATH"] = str(tmp_path / "instance")
+    env["KHO_METRICS_ALLOW"] = "127.0.0.1"      # Prometheus on this machine, no token
     kho = [sys.executable, "-m", "app"]
     subprocess.run(kho + ["init"], env=env, check=True, capture_output=True)
     port = free_port()

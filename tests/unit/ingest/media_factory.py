@@ -124,3 +124,28 @@ def mp4_top_level_boxes(path: Path) -> list[str]:
             break
         offset += size
     return names
+
+
+def one_colour_png(target: Path, width: int, height: int,
+                   colour: tuple[int, int, int] = (40, 90, 160)) -> Path:
+    """An RGB PNG of ``width``×``height`` pixels of one colour, written row by row
+    (never whole in memory): 13,000 × 13,000 compresses to about half a megabyte."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" + bytes(colour) * width
+    packer = zlib.compressobj(9)
+    with target.open("wb") as out:
+        out.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(
+            ">IIBBBBB", width, height, 8, 2, 0, 0, 0)))
+        rows_per_block = max(1, (8 << 20) // len(row))
+        for start in range(0, height, rows_per_block):
+            data = packer.compress(row * min(rows_per_block, height - start))
+            if data:
+                out.write(chunk(b"IDAT", data))
+        out.write(chunk(b"IDAT", packer.flush()) + chunk(b"IEND", b""))
+    return target

@@ -183,3 +183,56 @@ def test_unreadable_picture_named_jpg_fails_at_probe(tmp_path, workdir, options)
     steps = run(fake, workdir, options)
     assert list(steps) == ["probe"] and steps["probe"].outcome == "failed"
     assert "not a readable image" in steps["probe"].message
+
+
+_PEAK_SCRIPT = """
+import json, sys
+from pathlib import Path
+from ingest.detect import detect
+from ingest.results import ProcessingOptions
+from ingest.steps import process
+path, work = Path(sys.argv[1]), Path(sys.argv[2])
+results = process(path, detect(path, path.name), work, ProcessingOptions(ocr_enabled=False))
+print(json.dumps({r.step: [r.outcome, r.problem, len(r.renditions)] for r in results}))
+"""
+
+
+# Started from a small Python process, not from pytest: a child's peak RSS counts what
+# it inherited at fork until its exec, and pytest may be large by then.
+_MEASURE = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:])
+_pid, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, file=sys.stderr)
+"""
+
+
+def _peak_of_processing(path, workdir) -> tuple[dict, float]:
+    """The steps' outcomes and the peak resident memory (MB) of one child process
+    that processes ``path`` (its rusage from wait4)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-c", _PEAK_SCRIPT,
+                           str(path), str(workdir)], capture_output=True, check=True)
+    code, max_rss_kib = done.stderr.split()[-2:]
+    assert int(code) == 0, done.stderr
+    return json.loads(done.stdout), int(max_rss_kib) / 1024
+
+
+def test_a_169_megapixel_png_is_refused_within_the_memory_budget(tmp_path, workdir):
+    """164 KB of PNG, 169 megapixels (under image_max_pixels): it once took 1.4 GB of
+    one process; now its decode is counted from the header and refused."""
+    big = mf.one_colour_png(tmp_path / "ban-do.png", 13_000, 13_000)
+    assert big.stat().st_size < 1_000_000
+    steps, peak_mb = _peak_of_processing(big, workdir)
+    assert steps["probe"][0] == "ok"
+    assert steps["derivatives"][:2] == ["failed", "image.memory"]
+    assert peak_mb < 300
+
+
+def test_a_big_png_within_the_budget_is_processed_under_300_mb(tmp_path, workdir):
+    scan = mf.one_colour_png(tmp_path / "ban-quet.png", 5_600, 5_600)    # 31 megapixels
+    steps, peak_mb = _peak_of_processing(scan, workdir)
+    assert steps["derivatives"] == ["ok", "", 2]
+    assert peak_mb < 300

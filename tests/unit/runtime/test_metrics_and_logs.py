@@ -1,4 +1,4 @@
-"""``/metrics`` (Prometheus text) for the machine itself or an admin token, and one log
+"""``/metrics`` (Prometheus text) for an admin token or the listed addresses, and one log
 line per request with its id, user, route, status and duration, as text or JSON."""
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ def test_metrics_report_requests_files_and_fixity(app):
     fixity.run(kho, [target])
     client = app.test_client()
     client.get("/api/v1/healthz")
-    text = client.get("/metrics").get_data(as_text=True)
+    admin = accounts.create_token(kho, "quantri")
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {admin}"}) \
+        .get_data(as_text=True)
     assert 'kho_http_requests_total{method="GET",route="/api/v1/healthz",status="200"}' in text
     assert 'kho_http_request_duration_seconds_bucket{le="0.005",method="GET",' \
            'route="/api/v1/healthz"}' in text
@@ -66,6 +68,45 @@ def test_metrics_are_hidden_from_other_machines_unless_an_admin_token(app):
     allowed = client.get("/metrics", environ_base=outside,
                          headers={"Authorization": f"Bearer {admin}"})
     assert allowed.status_code == 200 and allowed.mimetype == "text/plain"
+
+
+def test_metrics_answer_no_one_on_loopback_by_default(app):
+    """Behind a reverse proxy on the same machine every visitor is 127.0.0.1."""
+    client = app.test_client()
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "::1"}).status_code == 404
+
+
+def test_metrics_allow_lists_the_addresses_that_need_no_token(tmp_path):
+    from app import create_app
+    from app.services.instance.setup import init_instance
+
+    application = create_app(make_settings(tmp_path / "instance",
+                                           metrics_allow="127.0.0.1, 10.0.0.0/24"))
+    init_instance(application.extensions["kho"])
+    client = application.test_client()
+    assert client.get("/metrics").status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.0.1.7"}).status_code == 404
+    # through a proxy Kho was not told to trust: the address is not believed
+    assert client.get("/metrics", headers={"X-Forwarded-For": "10.0.0.7"}).status_code == 404
+    application.extensions["kho"].close()
+    trusting = create_app(make_settings(tmp_path / "proxied", metrics_allow="10.0.0.0/24",
+                                        trusted_proxies=1))
+    init_instance(trusting.extensions["kho"])
+    client = trusting.test_client()         # the proxy says who the client is
+    assert client.get("/metrics", headers={"X-Forwarded-For": "10.0.0.7"}).status_code == 200
+    assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code \
+        == 404
+    trusting.extensions["kho"].close()
+
+
+def test_a_wrong_metrics_allow_is_refused_at_start():
+    from config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"metrics_allow": "localhost", "secret_key": "x"}, environ={})
+    assert refused.value.field == "metrics_allow"
 
 
 def test_one_json_log_line_per_request_with_id_user_route_status_duration(app, capsys):

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app.cli import main
 from tests.conftest import point_cli_at
+from tests.stored_keys import stored_keys
 from app.cli.ingest import QC_COLUMNS
 from app.services.access import accounts
 from app.services.files import bulk_ingest
@@ -254,7 +255,7 @@ def test_dry_run_stores_nothing_and_reports(kho, admin, cli, tmp_path):
     assert "Dry run: nothing was stored." in result.stdout
     assert "Rows: 2 ok, 5 failed, 0 skipped" in result.stdout
     assert counts(kho) == (0, 0)
-    assert list(kho.storage.iter_keys("originals/")) == []
+    assert list(stored_keys(kho.storage, "originals/")) == []
     qc = read_qc(lot / "ds.qc.csv")
     assert {r["file"]: r["outcome"] for r in qc if r["level"] == "file"}["0.png"] == "ok"
     assert any("would create a product" in r["message"] for r in qc)
@@ -421,7 +422,7 @@ def test_a_copy_of_a_file_inside_another_product_gets_its_own_product(kho, admin
         assert copy.title == "Tệp trùng"
         assert [f.original_filename for f in copy.files] == ["copy-of-1.png"]
     assert counts(kho) == (3, 4)
-    assert len(list(kho.storage.iter_keys("originals/"))) == 3       # the copy stored once
+    assert len(list(stored_keys(kho.storage, "originals/"))) == 3       # the copy stored once
 
     again = cli("ingest", lot, "--manifest", manifest)
     assert again.exit_code == 0, again.output
@@ -569,3 +570,20 @@ def test_retry_of_an_unknown_file_id_fails_naming_it(kho, admin, cli, tmp_path):
     assert f"Not failed, left as they are: {fine}" in known.stdout
     with kho.transaction() as s:
         assert s.get(File, broken).attempts == 2
+
+
+def test_qc_report_keeps_formula_looking_titles_as_text(kho, admin, cli, tmp_path):
+    """A title typed as ``=HYPERLINK(…)`` is written as text (a leading ``'``), as the
+    exports write it — one rule for every spreadsheet Kho writes."""
+    lot = tmp_path / "lô"
+    png(lot / "a.png")
+    png(lot / "b.png", "blue")
+    title = '=HYPERLINK("http://ke-gian.example/x","Bấm vào")'
+    manifest = write_csv(lot / "ds.csv", [VI_HEADERS,
+                                         [title, "", "", "", "", "", "a.png"],
+                                         ["@SUM(1+1)", "", "", "", "", "", "b.png"]])
+    cli("ingest", lot, "--manifest", manifest)
+    rows = [r for r in read_qc(lot / "ds.qc.csv") if r["level"] in ("row", "file")]
+    assert {r["title"] for r in rows} == {"'" + title, "'@SUM(1+1)"}
+    with kho.transaction() as s:                 # the catalogue keeps the title as typed
+        assert set(s.scalars(select(Product.title))) == {title, "@SUM(1+1)"}

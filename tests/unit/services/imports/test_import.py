@@ -19,6 +19,7 @@ from archive.errors import ValidationError
 from archive.exports import ImportedProduct
 from archive.models import Derivative, File, Product, Term
 from tests import export_catalogue
+from tests.stored_keys import stored_keys
 from tests.conftest import make_settings, point_cli_at
 from tests.export_catalogue import jsonl, manifest
 
@@ -69,7 +70,7 @@ def test_restore_into_an_empty_instance_gives_back_the_same_records_and_objects(
     assert (report.created, report.kept_ids, report.conflicts) == (3, 3, [])
     assert report.originals == 2 and report.queued == 0          # derivatives came along
     assert export_all(other, tmp_path / "b.jsonl") == export_all(kho, tmp_path / "a.jsonl")
-    for key in kho.storage.iter_keys():
+    for key in stored_keys(kho.storage):
         assert other.storage.exists(key) and other.storage.size(key) == kho.storage.size(key)
     with other.transaction() as s:
         source = s.scalar(select(ImportedProduct.source).limit(1))
@@ -133,7 +134,7 @@ def test_vocabularies_are_mapped_by_label_or_created(kho, catalogue, other, tmp_
 def test_a_dry_run_writes_nothing_and_says_what_would_happen(kho, catalogue, bag, other):
     report = catalogue_import.import_bag(other, OPERATOR, bag, dry_run=True)
     assert report.dry_run and report.created == 3 and report.originals == 2
-    assert counts(other) == (0, 0, 0) and list(other.storage.iter_keys()) == []
+    assert counts(other) == (0, 0, 0) and list(stored_keys(other.storage)) == []
 
 
 def test_a_bag_without_derivatives_is_processed_after_import(kho, catalogue, other, tmp_path):
@@ -175,7 +176,7 @@ def test_a_damaged_bag_is_refused_naming_the_file_and_nothing_is_imported(
     named = "extra.bin" if damage == "add" else catalogue.poster_sha
     assert expected in str(error.value) and named in str(error.value)
     assert named in error.value.field
-    assert counts(other) == (0, 0, 0) and list(other.storage.iter_keys()) == []
+    assert counts(other) == (0, 0, 0) and list(stored_keys(other.storage)) == []
 
 
 def test_edited_metadata_in_a_bag_is_caught_by_the_tag_manifest(kho, catalogue, bag, other):

@@ -100,3 +100,70 @@ def test_a_dead_workers_file_is_taken_over_by_a_live_one(worker_settings, tmp_pa
         for w in workers:
             wp.stop(w)
     wp.assert_complete_once(kho, file_id, attempts=2)
+
+
+def _healthz(port: int) -> dict:
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/healthz", timeout=5) as r:
+            return json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return json.loads(exc.read())
+    except OSError:
+        return {}
+
+
+def _consumers(server_pid: int) -> set[int]:
+    """Live ``kho worker`` processes started by the server."""
+    return {p for p in wp.children(server_pid)
+            if wp.alive(p) and any(line.endswith(" worker") or " worker " in line
+                                   for line in wp.described([p]))}
+
+
+def test_kill_9_of_the_embedded_consumer_is_reported_and_it_comes_back(worker_settings,
+                                                                        tmp_path):
+    from app.services.files.intake import receive
+    from tests.unit.ingest import media_factory
+
+    kho, file_id = wp.video_upload(worker_settings, tmp_path)
+    port = wp.free_port()
+    server = wp.start(worker_settings, "serve", "--port", str(port), "--workers", "1")
+    try:
+        wp.wait_until(lambda: wp.status(kho, file_id)[0] == "processing", 90, "processing")
+        wp.wait_until(lambda: _healthz(port).get("checks", {}).get("consumer") == "ok", 60,
+                      lambda: f"consumer ok in {_healthz(port)}")
+        [consumer] = _consumers(server.pid)
+        assert wp.holder_pid(kho, file_id) == consumer
+        os.kill(consumer, signal.SIGKILL)
+        seen: list[dict] = []
+
+        def reported() -> bool:
+            seen.append(_healthz(port))
+            return seen[-1].get("checks", {}).get("consumer", "").startswith("degraded")
+
+        wp.wait_until(reported, 30, lambda: f"reported in healthz: {seen[-3:]}")
+        assert seen[-1]["status"] == "degraded"
+        wp.wait_until(lambda: _consumers(server.pid) - {consumer}, 30, "a new consumer")
+        tone = media_factory.tone(tmp_path / "tone.wav", seconds=2)
+        with tone.open("rb") as fh:
+            queued = receive(kho, wp.PRODUCER, _product_of(kho, file_id), fh, "bản tin.wav")
+        assert queued.processing == "queued"
+        wp.wait_until(lambda: wp.status(kho, queued.file_id)[0] == "ready", 120,
+                      "the new upload processed by the new consumer")
+        wp.wait_until(lambda: wp.status(kho, file_id)[0] == "ready", 180,
+                      "the killed consumer's file taken over and finished")
+        wp.wait_until(lambda: _healthz(port).get("status") == "ok", 60,
+                      lambda: f"healthz ok again: {_healthz(port)}")
+        assert server.poll() is None
+    finally:
+        wp.stop(server)
+
+
+def _product_of(kho, file_id: int) -> int:
+    from archive.models import File
+
+    with kho.transaction() as s:
+        return s.get(File, file_id).product_id

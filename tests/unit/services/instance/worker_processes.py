@@ -18,6 +18,7 @@ from app.services.access.actors import Actor
 from app.services.instance.setup import init_instance
 from app.services.files.intake import receive
 from archive.models import Derivative, File
+from tests.stored_keys import stored_keys
 from tests.unit.ingest import media_factory
 
 PRODUCER = Actor(1, "sx", "producer")
@@ -126,7 +127,7 @@ def assert_complete_once(kho: Kho, file_id: int, attempts: int) -> None:
         assert row.attempts == attempts
         assert sorted(names) == sorted(set(names)) and "proxy" in names and "poster" in names
         assert s.scalar(select(func.count(File.id))) == 1
-    keys = list(kho.storage.iter_keys("derivatives/"))
+    keys = list(stored_keys(kho.storage, "derivatives/"))
     assert len(keys) == len(set(keys)) == len(names)
     assert [p.name for p in kho.settings.spool_dir.iterdir()] == []
 

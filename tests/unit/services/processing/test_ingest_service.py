@@ -17,6 +17,7 @@ from app.services.access.actors import Actor
 from app.services.files.intake import receive
 from archive.base import utcnow
 from archive.errors import PermissionDenied, TooLarge, ValidationError
+from tests.stored_keys import stored_keys
 from archive.models import Derivative, Event, File, Product
 from tests.conftest import make_settings
 from tests.unit.ingest import media_factory
@@ -63,7 +64,7 @@ def test_same_content_is_stored_once_and_said_so(kho, product_id):
     other = products.create_product(kho, PRODUCER, {"title": "Ảnh khác"})
     linked = receive(kho, PRODUCER, other, io.BytesIO(data), "c.png")
     assert linked.duplicate == "stored-before" and linked.duplicate_of == first.file_id
-    assert len(list(kho.storage.iter_keys("originals/"))) == 1
+    assert len(list(stored_keys(kho.storage, "originals/"))) == 1
 
 
 def test_mislabelled_file_is_identified_by_content_and_flagged(kho, product_id):
@@ -102,7 +103,7 @@ def test_too_large_upload_is_refused_while_streaming_and_nothing_is_kept(tmp_pat
     with pytest.raises(TooLarge) as err:
         receive(kho, PRODUCER, pid, io.BytesIO(b"x" * 5000), "lớn.bin")
     assert "lớn.bin" in str(err.value) and "1,000" in str(err.value)
-    assert list(kho.storage.iter_keys()) == []
+    assert list(stored_keys(kho.storage)) == []
     assert list(kho.settings.spool_dir.iterdir()) == []
     with pytest.raises(ValidationError):
         receive(kho, PRODUCER, pid, io.BytesIO(b""), "rỗng.txt")
