@@ -6,7 +6,7 @@ from typing import Optional
 
 from flask import Response, jsonify, request, url_for
 
-from app.api.base import actor, blueprint, if_match_header, json_object, kho
+from app.api.common import actor, blueprint, if_match_header, json_object, kho
 from app.services.activities import evidence, register
 from app.services.activities.activity_record import as_record
 from app.services.activities.register import ActivityFilter

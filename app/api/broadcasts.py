@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from app.api.base import actor, blueprint, json_object, kho, year_arg
+from app.api.common import actor, blueprint, json_object, kho, year_arg
 from app.services.broadcasts import withdrawal
 from app.services.broadcasts import log
 from app.services.catalogue import product_view

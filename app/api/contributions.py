@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from app.api.base import actor, blueprint, json_object, kho
+from app.api.common import actor, blueprint, json_object, kho
 from app.services.contributions import checklist, filing
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, jsonify, redirect, request
 
-from app.api.base import actor, blueprint, error, gettext, kho, product_json, rendition_url
+from app.api.common import actor, blueprint, error, gettext, kho, product_json, rendition_url
 from app.services.files import downloads
 from app.services.files import intake
 from app.uploads import sent_filename

@@ -12,7 +12,7 @@ from typing import Optional
 
 from flask import request
 
-from app.api.base import blueprint
+from app.api.common import blueprint
 from archive.errors import ValidationError
 
 _RULE_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

@@ -5,7 +5,7 @@ import logging
 
 from flask import Response, jsonify
 
-from app.api.base import blueprint, kho
+from app.api.common import blueprint, kho
 from app.services.instance.setup import public_health
 from app.services.preservation.status import overall
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from app.api.base import actor, blueprint, gettext, json_object, kho
+from app.api.common import actor, blueprint, gettext, json_object, kho
 from app.services.activities import (attendance_import, people_matching, people_view,
                                      spokespersons)
 from app.services.common.parameters import parse_bool

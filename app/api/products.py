@@ -5,7 +5,7 @@ from typing import Optional
 
 from flask import Response, jsonify, request, url_for
 
-from app.api.base import actor, blueprint, if_match_header, json_object, kho, \
+from app.api.common import actor, blueprint, if_match_header, json_object, kho, \
     product_json
 from app.services.catalogue import products
 from app.services.common.clock import iso_datetime

@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Response, jsonify, request, url_for
 
-from app.api.base import actor, blueprint, kho, rendition_url
+from app.api.common import actor, blueprint, kho, rendition_url
 from app.services.search import queries as search_service
 from app.services.catalogue import product_view
 from app.services.catalogue import vocabularies

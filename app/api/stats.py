@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from app.api.base import actor, blueprint, kho
+from app.api.common import actor, blueprint, kho
 from app.services.activities import people_view
 from app.services.stats import plan_progress
 

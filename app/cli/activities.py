@@ -10,7 +10,7 @@ from typing import Optional
 
 import click
 
-from app.cli.base import CliState, _, handle_errors, pass_state
+from app.cli.common import CliState, _, handle_errors, pass_state
 
 AS_USER = click.option("--as", "username", metavar="USER",
                        help="Account to act as (default: the system, every unit).")

@@ -8,7 +8,7 @@ from typing import Optional
 
 import click
 
-from app.cli.base import CliState, _, handle_errors, pass_state
+from app.cli.common import CliState, _, handle_errors, pass_state
 from app.i18n import format_number
 
 MAX_LISTED = 50          # conflicts / vocabulary entries printed; the rest are counted

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from app.cli.base import CliState, _, handle_errors, pass_state
+from app.cli.common import CliState, _, handle_errors, pass_state
 
 
 @click.command("reindex")

@@ -9,7 +9,7 @@ from typing import Optional
 
 import click
 
-from app.cli.base import CliState, _, handle_errors, message, pass_state
+from app.cli.common import CliState, _, handle_errors, message, pass_state
 
 MAX_LISTED_FAILURES = 50  # failed rows printed in the summary; the QC report has them all
 QC_COLUMNS = ("level", "row", "title", "file", "outcome", "product_id", "file_id", "sha256",

@@ -14,7 +14,7 @@ from typing import Optional
 
 import click
 
-from app.cli.base import CliState, _, handle_errors, pass_state
+from app.cli.common import CliState, _, handle_errors, pass_state
 from app.i18n import format_number
 
 

@@ -6,7 +6,7 @@ from typing import Any, Iterable, Optional
 
 import click
 
-from app.cli.base import CliState, _, handle_errors, pass_state
+from app.cli.common import CliState, _, handle_errors, pass_state
 
 VERDICT_WORDS = {"below": "below the band", "within": "within the band",
                  "above": "above the band", "no_data": "no products"}

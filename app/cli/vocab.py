@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from app.cli.base import CliState, handle_errors, pass_state
+from app.cli.common import CliState, handle_errors, pass_state
 
 
 @click.group("vocab")

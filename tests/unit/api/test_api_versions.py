@@ -31,7 +31,7 @@ def test_if_match_forms(api):
 
 
 def test_the_entity_tag_syntax_is_the_one_the_document_states():
-    from app.api.base import ENTITY_TAGS
+    from app.api.common import ENTITY_TAGS
     from app.api.openapi_parts import ENTITY_TAGS as documented
 
     assert ENTITY_TAGS.pattern == documented
