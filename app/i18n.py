@@ -53,13 +53,23 @@ def format_int(value: int, locale: str) -> str:
     return grouped if locale == "en" else grouped.replace(",", ".")
 
 
+def percent_tenths(fraction: float) -> Decimal:
+    """The one rounding rule of every share Kho shows (dashboard, ``kho stats``, the
+    report's DOCX and XLSX): the percentage rounded to one decimal, half to even, from
+    the shortest decimal form of the value, as Babel rounds on the pages (1/16 = 6,25 %
+    reads 6,2 %; 1/3 reads 33,3 %). The API gives the exact fraction beside its counts;
+    rounded this way it reads the same everywhere."""
+    return Decimal(repr(float(fraction) * 100)).quantize(Decimal("0.1"),
+                                                         rounding=ROUND_HALF_EVEN)
+
+
 def format_percent(fraction: float | None, locale: str) -> str:
     """A fraction 0..1 as a percentage with one decimal: ``18,5 %`` in Vietnamese (comma,
-    a space before the sign), ``18.5%`` in English; ``""`` for None. Rounded half to
-    even from the shortest decimal form of the value, as Babel does."""
+    a space before the sign), ``18.5%`` in English; ``""`` for None. Rounded by the one
+    rule of every share, :func:`percent_tenths` (half to even, as Babel)."""
     if fraction is None:
         return ""
-    tenths = Decimal(repr(fraction * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    tenths = percent_tenths(fraction)
     whole, _, decimal = f"{tenths:,.1f}".partition(".")
     if locale == "en":
         return f"{whole}.{decimal}%"

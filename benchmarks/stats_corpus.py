@@ -159,7 +159,7 @@ def generate(kho, products: int, usage_rows: int, today: date, seed: int = 1079)
     accounts.add_user(kho, "vanphong", "office", PASSWORD)
     for n, commune in enumerate(v.new_communes * 20):
         with kho.transaction() as s:
-            s.add(User(username=f"daixa{n}", role="commune", commune_id=commune))
+            s.add(User(username=f"daixa{n}", role="commune", unit_id=commune))
     with kho.transaction() as s:
         users = [(u.id, u.commune_id) for u in s.scalars(select(User).where(
             User.role == "commune"))]

@@ -69,9 +69,17 @@ class Settings:
     login_rate_limit: int = 10              # failed sign-ins per 15 min per address
     session_cookie_secure: bool = False     # always mark the session cookie Secure
     trusted_proxies: int = 0                # reverse proxies whose X-Forwarded-* to trust
+    # addresses or networks that may read /metrics without a token (space- or
+    # comma-separated, e.g. "127.0.0.1 10.0.0.0/24"); empty: an admin token only
+    metrics_allow: str = ""
     report_deadline: str = "25/11"          # dd/mm, yearly report due before
-    report_recipient: str = "Sở Văn hóa, Thể thao và Du lịch"
-    report_issuer: str = "Phòng Văn hóa và Thông tin huyện Kon Rẫy"  # issuing body of the report
+    # codes of the units that consolidate the yearly contributions of the units around
+    # them (app/services/contributions/chain.py); space- or comma-separated
+    report_consolidators: str = "phong-vhtt-kon-ray so-vhttdl-quang-ngai-2025"
+    # overrides only: empty = read from the unit table on the report's date
+    # (app/services/reports/letterhead.py); "Chủ quản | Cơ quan" for the issuer
+    report_recipient: str = ""
+    report_issuer: str = ""
     target_band_min: float = 0.15           # combined ethnic/foreign/digital share, Decision 1079
     target_band_max: float = 0.20
     public_url: str = ""                    # base URL of product pages in exports; default http://host:port
@@ -183,6 +191,18 @@ def _check_timezone(name: str) -> None:
                           field="timezone") from None
 
 
+def _check_networks(value: str) -> None:
+    """``metrics_allow``: addresses or networks (``10.0.0.0/24``), space/comma-separated."""
+    import ipaddress
+
+    for part in value.replace(",", " ").split():
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ConfigError(f"not an IP address or network: {part!r}",
+                              field="metrics_allow") from None
+
+
 def _check_replica(settings: Settings) -> None:
     """A replica must name its own folder or bucket, not the primary's: two names for
     one place would be one copy counted twice."""
@@ -214,6 +234,7 @@ def _build(values: Mapping[str, Any], source: str, require_secret: bool = True) 
         raise ConfigError("required when storage is 's3'", field="s3_bucket")
     _check_replica(settings)
     _check_timezone(settings.timezone)
+    _check_networks(settings.metrics_allow)
     if require_secret and settings.env == "production" and not settings.secret_key:
         raise ConfigError("no secret key set: run 'kho init' (it writes one into "
                           "the instance file) or set KHO_SECRET_KEY", field="secret_key")

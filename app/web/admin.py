@@ -14,29 +14,37 @@ from flask_babel import gettext as _
 
 from app.web.common import (SESSION_STAMP, current_actor, error_fields, error_message, kho,
                             signed_in)
-from app.web.labels import choices, forget
+from app.web.labels import forget
 from archive.errors import KhoError
 from archive.models import ROLES, VOCABULARIES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 VOCABULARY_TITLES = {"kind": "Kinds", "theme": "Themes", "convention": "Conventions",
-                     "language": "Languages", "channel": "Channels", "plan_task": "Plan tasks"}
+                     "language": "Languages", "channel": "Channels", "plan_task": "Plan tasks",
+                     "activity_kind": "Activity kinds", "target_group": "Target groups"}
 DEFAULT_ROLE = "commune"     # the least privileged role: restricted products stay hidden
-USER_FIELDS = ("username", "display_name", "role", "commune")
+USER_FIELDS = ("username", "display_name", "role", "unit")
 UNIT_FIELDS = ("code", "name", "level", "gso_code", "parent", "valid_from", "valid_to",
                "successor")
+# a unit row's letterhead fields (the yearly report's issuer, place, signer, recipient)
+LETTERHEAD_FIELDS = ("letterhead_name", "place_name", "signer_title", "signer_name",
+                     "reports_to")
 
 
 def field_labels() -> dict[str, str]:
     """The label each form field shows, to name it in a message."""
     return {"username": _("User name"), "display_name": _("Full name"), "role": _("Role"),
-            "commune": _("Commune"), "password": _("Password"), "user": _("User"),
+            "commune": _("Commune"), "unit": _("Unit"), "password": _("Password"),
+            "user": _("User"),
             "token": _("Token"), "label": _("Label"), "code": _("Code"),
             "label_vi": _("Vietnamese label"), "label_en": _("English label"),
             "name": _("Name"), "level": _("Kind of unit"), "gso_code": _("GSO code"),
             "parent": _("Parent unit"), "valid_from": _("Valid from"),
             "valid_to": _("Valid to"), "successor": _("Replaced by (successor)"),
+            "letterhead_name": _("Name on documents"),
+            "place_name": _("Place on documents"), "signer_title": _("Signer's title"),
+            "signer_name": _("Signer's name"), "reports_to": _("Reports go to"),
             "vocabulary": _("Vocabularies")}
 
 
@@ -93,21 +101,32 @@ def users():
     if request.method == "POST":
         form = request.form
         new = {name: form.get(name, "") for name in USER_FIELDS}
+        new["unit"] = new["unit"] or form.get("commune", "")    # the field's older name
         try:
             info = account_admin.add_user(kho(), actor, new["username"], new["role"],
-                                  form.get("password", ""), commune=new["commune"],
+                                  form.get("password", ""), unit=new["unit"],
                                   display_name=new["display_name"])
         except KhoError as exc:
             errors = _refused(exc)
+            if "commune" in errors:          # this form has one field for both
+                errors["unit"] = errors.pop("commune")
         else:
             flash(_("User %(name)s added.", name=info.username), "ok")
             return redirect(url_for("admin.users"))
-    communes = [c for c in choices("communes") if c[2]]
+    units = account_admin.unit_choices(kho(), actor)
     return render_template("admin_users.html", users=account_admin.list_users(kho(), actor),
-                           roles=ROLES, communes=communes, new=new, errors=errors,
-                           labels=field_labels(),
-                           current_communes={code for code, _name, _current in communes}
+                           roles=ROLES, unit_groups=units, new=new, errors=errors,
+                           labels=field_labels(), level_labels=level_labels(),
+                           current_units={code for _level, rows in units for code, _n in rows}
                            ), 422 if errors else 200
+
+
+def level_labels() -> dict[str, str]:
+    """Kinds of unit, as the users page groups them."""
+    return {"national": _("National level"), "province": _("Province level"),
+            "district": _("District level"), "district-office": _("District office"),
+            "district-organisation": _("District organisation"),
+            "commune": _("Commune level")}
 
 
 def _username(user_id: int) -> str:
@@ -128,7 +147,7 @@ def update_user(user_id: int):
         info = account_admin.update_user(kho(), current_actor(), user_id,
                                  role=form.get("role") or None,
                                  active=form.get("active") == "on",
-                                 commune=form.get("commune"))
+                                 unit=form.get("unit"), commune=form.get("commune"))
     except KhoError as exc:
         _flash_error(exc, _username(user_id))
     else:
@@ -267,14 +286,15 @@ def units():
                 vocab.update_unit(kho(), actor, form.get("code", ""), name=form.get("name"),
                                   valid_from=form.get("valid_from"),
                                   valid_to=form.get("valid_to"),
-                                  successor=form.get("successor"))
+                                  successor=form.get("successor"),
+                                  **{k: form.get(k) for k in LETTERHEAD_FIELDS})
         except KhoError as exc:
             if form.get("action") == "add":
                 errors = _refused(exc)
             else:
                 row = _row_refused(exc, {k: form.get(k, "") for k in
                                          ("code", "name", "valid_from", "valid_to",
-                                          "successor")})
+                                          "successor") + LETTERHEAD_FIELDS})
         else:
             forget()
             flash(_("Saved."), "ok")

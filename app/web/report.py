@@ -20,10 +20,13 @@ bp = Blueprint("report", __name__, url_prefix="/dashboard")
 @bp.route("/report.<any(xlsx, docx):fmt>")
 @signed_in
 def download(fmt: str):
-    """The report of ``?year=`` as a download named ``bao-cao-<year>.<fmt>``.
+    """The report of ``?year=`` as a download named ``bao-cao-<year>.<fmt>``;
+    ``?issuer=`` (unit code) and ``?date=`` (dd/mm/yyyy) choose who issues it and on
+    which day (default: the account's unit or the consolidating body, today).
 
     PermissionDenied (403) for producer and commune accounts; ValidationError (422)
-    for a year that is not one.
+    for a year that is not one, or a unit that cannot issue a report on that date (the
+    sentence names the unit to pick; no file).
     """
     from app.services.reports.yearly import MEDIA_TYPES, report_filename, write_report
     from app.services.common.parameters import parse_year
@@ -37,7 +40,9 @@ def download(fmt: str):
     os.close(handle)
     path = Path(name)
     try:
-        written = write_report(runtime, actor, year, path)
+        written = write_report(runtime, actor, year, path,
+                               issuer=request.args.get("issuer") or None,
+                               on=request.args.get("date") or None)
         stream = path.open("rb")
     finally:
         path.unlink(missing_ok=True)     # the open handle keeps the bytes until sent

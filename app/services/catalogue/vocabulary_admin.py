@@ -35,6 +35,9 @@ GSO_CODE = re.compile(r"[0-9]{1,10}")
 FLAGS: dict[str, tuple[str, ...]] = {"language": ("ethnic_minority", "foreign"),
                                      "channel": ("digital_platform",)}
 # unit levels (kinds) the seed uses; an admin may add one of these
+# what a letterhead needs (field -> most characters); see archive.vocabulary.Unit
+LETTERHEAD = {"letterhead_name": 300, "place_name": 120, "signer_title": 200,
+              "signer_name": 200}
 LEVELS = ("commune", "district", "district-office", "district-organisation", "province",
           "national")
 
@@ -150,7 +153,9 @@ def list_units(kho: Kho, actor: Actor, level: Optional[str] = None) -> list[dict
                  "valid_from": u.valid_from, "valid_to": u.valid_to,
                  "successor": u.successor.code if u.successor else "",
                  "parent": u.parent.code if u.parent else "",
-                 "current": u.valid_to is None or u.valid_to >= today}
+                 "current": u.valid_to is None or u.valid_to >= today,
+                 **{name: getattr(u, name) for name in LETTERHEAD},
+                 "reports_to": u.reports_to.code if u.reports_to else ""}
                 for u in session.scalars(stmt)]
 
 
@@ -187,12 +192,36 @@ def _unit_ref(session, value: Any, field: str) -> Optional[Unit]:
     return unit
 
 
+def _letterhead_values(values: Mapping[str, Any]) -> dict[str, str]:
+    """The letterhead fields given (None: left as they are), normalised and checked."""
+    out = {}
+    for field, limit in LETTERHEAD.items():
+        if values.get(field) is None:
+            continue
+        text = normalize_text(str(values[field])).strip()
+        if len(text) > limit:
+            raise ValidationError("at most %(n)d characters", field=field, n=limit)
+        out[field] = text
+    return out
+
+
 def update_unit(kho: Kho, actor: Actor, code: str, *, name: Any, valid_from: Any,
-                valid_to: Any, successor: Any) -> None:
-    """Rename a unit, set its validity (dd/mm/yyyy) and successor (a unit code or "")."""
+                valid_to: Any, successor: Any, reports_to: Any = None,
+                **letterhead: Any) -> None:
+    """Rename a unit, set its validity (dd/mm/yyyy) and successor (a unit code or "");
+    and, when given, what its letterhead needs (the yearly report reads them on the
+    report's date, app.services.reports.letterhead): ``letterhead_name``, ``place_name``
+    (địa danh), ``signer_title`` (lines separated by ``|``), ``signer_name`` and
+    ``reports_to`` (the code of the body its reports go to; "" = the consolidating body
+    above it, else the parent). None leaves a field as it is."""
     actor.require("vocabulary.edit")
     name = _label(name, "name")
     start, end = _validity(valid_from, valid_to)
+    unknown = sorted(set(letterhead) - set(LETTERHEAD))
+    if unknown:
+        raise ValidationError("unknown field(s): %(names)s", field=unknown[0],
+                              names=", ".join(unknown))
+    fields = _letterhead_values(letterhead)
     with kho.transaction() as session:
         unit = session.scalar(select(Unit).where(Unit.code == code))
         if unit is None:
@@ -201,8 +230,18 @@ def update_unit(kho: Kho, actor: Actor, code: str, *, name: Any, valid_from: Any
         if heir is not None and heir.id == unit.id:
             raise ValidationError("a unit cannot succeed itself", field="successor")
         unit.name, unit.valid_from, unit.valid_to, unit.successor = name, start, end, heir
+        for field, value in fields.items():
+            setattr(unit, field, value)
+        target = ""
+        if reports_to is not None:
+            receiver = _unit_ref(session, reports_to, "reports_to")
+            if receiver is not None and receiver.id == unit.id:
+                raise ValidationError("a unit cannot report to itself", field="reports_to")
+            unit.reports_to, target = receiver, receiver.code if receiver else ""
         _audit(session, actor, f"unit {code}: name={name!r} valid {start}..{end} "
-                               f"successor={heir.code if heir else ''}")
+                               f"successor={heir.code if heir else ''} "
+                               + " ".join(f"{k}={v!r}" for k, v in fields.items())
+                               + (f" reports_to={target}" if reports_to is not None else ""))
 
 
 def add_unit(kho: Kho, actor: Actor, code: Any, *, name: Any, level: Any,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Iterable
+
+from app.i18n import format_percent
 
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
-PLACE = "Kon Rẫy"
 TITLE = "BÁO CÁO"
 SUBJECT = ("Kết quả thực hiện Kế hoạch tuyên truyền về quyền con người "
            "(Quyết định số 1079/QĐ-TTg) năm {year}")
@@ -65,6 +66,30 @@ NARRATIVE = (
     ("Khó khăn, vướng mắc", "[Nêu những khó khăn, vướng mắc và nguyên nhân.]"),
     ("Đề xuất, kiến nghị", "[Nêu đề xuất, kiến nghị với cấp trên.]"),
 )
+NARRATIVE_HEADINGS = ("II. KẾT QUẢ", "III. KHÓ KHĂN, VƯỚNG MẮC", "IV. ĐỀ XUẤT, KIẾN NGHỊ")
+NONE_RAISED = {"difficulties": "Các đơn vị đã gửi báo cáo không nêu khó khăn, vướng mắc.",
+               "proposals": "Các đơn vị đã gửi báo cáo không nêu đề xuất, kiến nghị."}
+NOTHING_WRITTEN = "Đã gửi báo cáo, không ghi kết quả bằng lời."
+DASH = "–"                    # a figure that does not exist yet (a future year or month)
+SIGNER_BLANK = "………………………………"
+RECIPIENT_BLANK = "……………………………………"
+
+
+def not_submitted(name: str) -> str:
+    """``Xã Đăk Rve chưa gửi báo cáo.``"""
+    return f"{name} chưa gửi báo cáo."
+
+
+def missing_words(names: Iterable[str]) -> str:
+    """``Chưa gửi báo cáo: Xã A, Xã B.``"""
+    return "Chưa gửi báo cáo: " + ", ".join(names) + "."
+
+
+def linked_words(products: int, activities: int) -> str:
+    """``(Kèm theo 3 sản phẩm, 1 hoạt động.)`` or "" when nothing is linked."""
+    parts = [f"{number_words(n)} {what}" for n, what in ((products, "sản phẩm"),
+                                                         (activities, "hoạt động")) if n]
+    return f"(Kèm theo {', '.join(parts)}.)" if parts else ""
 
 
 def period_words(date_from: date | None, date_to: date | None) -> str:
@@ -78,8 +103,9 @@ def period_words(date_from: date | None, date_to: date | None) -> str:
 
 
 def percent_words(value: float) -> str:
-    """``18,5 %``: one decimal, Vietnamese decimal comma, a space before the sign."""
-    return f"{value * 100:.1f}".replace(".", ",") + " %"
+    """``18,5 %``: one decimal, Vietnamese decimal comma, a space before the sign,
+    rounded by the one rule of every share (:func:`app.i18n.percent_tenths`)."""
+    return format_percent(value, "vi")
 
 
 def number_words(value: int) -> str:

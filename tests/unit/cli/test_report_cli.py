@@ -97,3 +97,20 @@ def test_kill_9_half_way_leaves_no_half_written_report(run, kho, tmp_path):
     assert not part.exists()
     listed = load_workbook(out, read_only=True)["Danh sách sản phẩm"]
     assert sum(1 for _ in listed.iter_rows(values_only=True)) == 15_001   # header + rows
+
+
+def test_a_unit_that_cannot_issue_on_the_date_is_told_which_to_pick(run, kho, tmp_path):
+    catalogue = report_catalogue.build(kho)
+    out = tmp_path / "bao-cao.docx"
+    result = run("report", "--year", str(catalogue.year), "--out", str(out),
+                 "--issuer", "phong-vhtt-kon-ray", "--date", "01/12/2026")
+    assert result.exit_code != 0
+    assert "đã kết thúc hoạt động ngày 30/06/2025" in result.output
+    assert "Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ngãi" in result.output
+    assert not out.exists() and not list(tmp_path.glob("*.part"))
+    dated = run("report", "--year", str(catalogue.year), "--out", str(out),
+                "--issuer", "phong-vhtt-kon-ray", "--date", "20/06/2025")
+    assert dated.exit_code == 0, dated.output
+    heading = Document(str(out)).tables[0].rows[0].cells
+    assert "PHÒNG VĂN HÓA VÀ THÔNG TIN" in heading[0].text
+    assert heading[1].text.splitlines()[-1] == "Kon Rẫy, ngày 20 tháng 6 năm 2025"

@@ -76,3 +76,20 @@ def test_a_year_that_is_not_one_is_422_naming_it(app, catalogue, year):
 
 def test_another_format_is_404(app, catalogue):
     assert _signed_in(app, "vanphong").get("/dashboard/report.pdf").status_code == 404
+
+
+def test_the_issuing_unit_and_date_are_chosen_and_an_ended_unit_is_refused(app, catalogue):
+    browser = _signed_in(app, "vanphong")
+    refused = browser.get(f"/dashboard/report.docx?year={catalogue.year}"
+                          "&issuer=phong-vhtt-kon-ray&date=01/12/2026")
+    assert refused.status_code == 422
+    assert refused.mimetype == "text/html"               # a sentence, no file
+    page = refused.get_data(as_text=True)
+    assert "đã kết thúc hoạt động ngày 30/06/2025" in page
+    assert "so-vhttdl-quang-ngai-2025" in page
+    answer = browser.get(f"/dashboard/report.docx?year={catalogue.year}"
+                         "&issuer=phong-vhtt-kon-ray&date=20/06/2025")
+    assert answer.status_code == 200
+    heading = Document(io.BytesIO(answer.data)).tables[0].rows[0].cells
+    assert heading[0].text.splitlines()[:2] == ["UBND HUYỆN KON RẪY",
+                                                "PHÒNG VĂN HÓA VÀ THÔNG TIN"]

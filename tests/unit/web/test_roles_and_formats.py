@@ -21,6 +21,7 @@ PAGES = {
     "/admin/vocabularies": ("admin",),
     "/admin/vocabularies/kind": ("admin",),
     "/admin/units": ("admin",),
+    "/contributions": ("admin", "office"),
 }
 
 

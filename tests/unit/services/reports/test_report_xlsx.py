@@ -37,7 +37,9 @@ def test_summary_sheet_has_every_indicator_exactly(kho, catalogue, tmp_path):
     assert (written.format, written.year, written.products, written.listed) == \
         ("xlsx", catalogue.year, 4, 4)
     assert book.sheetnames == ["Tổng hợp", "Theo đơn vị", "Theo xã", "Phân loại",
-                               "Danh sách sản phẩm", "Phát sóng theo tháng"]
+                               "Theo nhiệm vụ", "Báo cáo đơn vị", "Hoạt động",
+                               "Người được tập huấn", "Danh sách sản phẩm",
+                               "Phát sóng theo tháng"]
     rows = _by_label(book["Tổng hợp"])
     expected = {"Tỷ lệ số hóa": (2, 4, 0.5), "Tỷ lệ sản phẩm bằng tiếng dân tộc thiểu số":
                 (1, 4, 0.25), "Tỷ lệ sản phẩm bằng tiếng nước ngoài": (1, 4, 0.25),
