@@ -7,9 +7,12 @@ from archive.catalogue import (FILE_STATUSES, PRODUCT_STATUSES, Broadcast, Deriv
 from archive.vocabulary import VOCABULARIES, Term, Unit
 
 # modules whose tables register on import (their classes are imported from them directly)
+import archive.activities  # noqa: E402,F401
+import archive.contributions  # noqa: E402,F401
 import archive.exports  # noqa: E402,F401
 import archive.harvests  # noqa: E402,F401
 import archive.outbox  # noqa: E402,F401
+import archive.people  # noqa: E402,F401
 import archive.preservation  # noqa: E402,F401
 import archive.suggestions  # noqa: E402,F401
 import archive.usage  # noqa: E402,F401

@@ -12,6 +12,9 @@ from typing import Any
 from app.api.openapi_parts import (BROADCAST_ID, COMMON_ERRORS, DIGEST_HEADERS, FILE_ID,
                                    IF_MATCH, PRODUCT_ID, QUERY_DATE, VERSION, error,
                                    json_body, param, ref)
+from app.api.openapi_activities import activity_paths, activity_schemas
+from app.api.openapi_people import people_paths, people_schemas
+from app.api.openapi_contributions import contribution_paths, contribution_schemas
 from app.api.openapi_schemas import components
 
 
@@ -110,7 +113,10 @@ def _other_paths() -> dict[str, Any]:
     facet_params = [param(name, "query", {"type": "array", "items": text},
                            "Facet filter (repeatable; OR within, AND across)")
                     for name in ("kind", "languages", "themes", "conventions", "plan_task",
-                                 "lead_unit", "communes", "channels", "year", "status")]
+                                 "lead_unit", "communes", "channels", "status")]
+    facet_params.append(param("year", "query", {"type": "array", "items": {
+        "type": "integer", "minimum": 1900, "maximum": 2999}},
+        "Year of production (repeatable; OR within, AND across facets)"))
     flag = {"type": "array", "items": {"type": "string", "enum": ["true", "false"]}}
     facet_params += [param("digital_platform", "query", flag, "On a digital platform"),
                      param("ethnic_language", "query", flag, "In an ethnic-minority language"),
@@ -145,7 +151,7 @@ def _other_paths() -> dict[str, Any]:
             "operationId": "vocabulary", "summary": "One controlled list",
             "parameters": [param("name", "path", {"type": "string", "enum": [
                 "kinds", "themes", "conventions", "languages", "channels", "plan_tasks",
-                "communes", "units"]}, "List name")],
+                "communes", "units", "activity_kinds", "target_groups"]}, "List name")],
             "responses": {"200": json_body({"type": "object", "properties": {
                 "name": text, "entries": {"type": "array", "items": ref("Entry")}}},
                 "Entries"), "422": error("Unknown list"), **COMMON_ERRORS}}},
@@ -208,7 +214,9 @@ def _stats_paths() -> dict[str, Any]:
     return {"/stats": {"get": {
         "operationId": "stats", "summary": "The office's figures: targets of Decision 1079",
         "description": "Office and admin tokens only. Fractions are 0..1, computed from the "
-                       "exact counts in `counts`. See docs/DASHBOARD.md for definitions.",
+                       "exact counts in `counts`. See docs/DASHBOARD.md for definitions. "
+                       "An account with a unit gets its unit's part without any filter "
+                       "(`scope.account_unit`); a unit or commune outside it is 403.",
         "parameters": [
             param("from", "query", QUERY_DATE,
                    "Produced on or after (ISO date); undated products by their day of "
@@ -248,9 +256,12 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
         "paths": _with_parameter_refusals({**_product_paths(), **_file_paths(),
-                                           **_other_paths(), **_stats_paths()}),
+                                           **_other_paths(), **_stats_paths(),
+                                           **contribution_paths(), **activity_paths(),
+                                           **people_paths()}),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "API token (kho token create)"}},
-            "schemas": components()},
+            "schemas": {**components(), **contribution_schemas(),
+                        **activity_schemas(), **people_schemas()}},
     }

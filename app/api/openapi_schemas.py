@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.api.openapi_parts import codes, nullable, ref
+from app.api.openapi_parts import nullable, ref
+from app.services.catalogue import product_input as limits
 from app.services.common.parameters import FALSE_WORDS, TRUE_WORDS
 
 BOOLEAN_WORDS = sorted(TRUE_WORDS | FALSE_WORDS)
@@ -93,19 +94,31 @@ def _product_input_schema() -> dict[str, Any]:
                        "null clears a field (as an empty value does); a title cannot be "
                        "cleared.",
         "properties": _or_null({
-            "title": {"type": "string", "minLength": 1, "maxLength": 500,
+            "title": {"type": "string", "minLength": 1, "maxLength": limits.MAX_TITLE,
                       "pattern": "\\S", "description": "required when creating"},
-            "description": {"type": "string"}, "kind": {"type": "string"},
-            "languages": codes(), "themes": codes(), "conventions": codes(),
-            "channels": codes(), "communes": codes(), "cooperating_units": codes(),
-            "tags": codes(), "plan_task": {"type": "string"},
-            "lead_unit": {"type": "string"}, "produced_on": {"type": "string"},
-            "rights_note": {"type": "string"},
+            "description": _text(limits.MAX_DESCRIPTION), "kind": _text(limits.MAX_CODE),
+            **{name: _codes(name) for name in limits.LIST_FIELDS},
+            "plan_task": _text(limits.MAX_CODE), "lead_unit": _text(limits.MAX_CODE),
+            "produced_on": _text(limits.MAX_DATE),
+            "rights_note": _text(limits.MAX_RIGHTS_NOTE),
             "sensitive": {"anyOf": [
                 {"type": ["boolean", "null"]}, {"type": "integer", "enum": [0, 1]},
                 {"type": "string", "enum": BOOLEAN_WORDS}],
                 "description": "true/false; also 1/0 and the yes/no words of manifests; "
                                "null: not sensitive"}})}
+
+
+def _text(limit: int) -> dict[str, Any]:
+    return {"type": "string", "maxLength": limit}
+
+
+def _codes(name: str) -> dict[str, Any]:
+    """A list field: a list of codes, or one ';'-separated string (the limits of
+    ``app.services.catalogue.product_input``)."""
+    count, chars = limits.list_limits(name)
+    return {"oneOf": [{"type": "array", "maxItems": count,
+                       "items": {"type": "string", "maxLength": chars}},
+                      {"type": "string", "maxLength": count * (chars + 1)}]}
 
 
 def _or_null(properties: dict[str, Any]) -> dict[str, Any]:
@@ -257,7 +270,9 @@ def _stats_schemas() -> dict[str, Any]:
             "scope": {"type": "object", "properties": {
                 "from": nullable("string"), "to": nullable("string"),
                 "unit": nullable("string"), "commune": nullable("string"),
-                "rollup": {"type": "boolean"}}},
+                "rollup": {"type": "boolean"},
+                # the token's unit when the account sees only its unit's part
+                "account_unit": nullable("string")}},
             "today": {"type": "string", "format": "date"},
             "total": {"type": "integer"}, "digitised": {"type": "integer"}, **rates,
             "counts": {"type": "object", "properties": counts},
@@ -276,7 +291,9 @@ def _stats_schemas() -> dict[str, Any]:
                 "basis_years": {"type": "array", "items": {"type": "integer"}}}},
             "deadline": {"type": "object", "properties": {
                 "date": {"type": "string", "format": "date"},
-                "days_left": {"type": "integer"}}}}}}
+                "days_left": {"type": "integer"}}},
+            # people trained and activities of the period's year (app/api/openapi_people.py)
+            "people": ref("PeopleBlock"), "activities": ref("ActivitiesBlock")}}}
 
 
 

@@ -1,7 +1,7 @@
 """The ``kho`` command: the group and its topic modules, assembled here.
 
 Each topic module (``instance``, ``users``, ``vocab``, ``ingest``, ``index``,
-``server``…) defines plain click commands on top of :mod:`app.cli.base`; this module
+``server``…) defines plain click commands on top of :mod:`app.cli.common`; this module
 only builds the group and adds them. Commands are thin: they parse arguments, call one
 service and print the outcome.
 """
@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import click
 
+from app.cli import activities
+from app.cli import contributions
+from app.cli import people
 from app.cli import (exports, index, ingest, instance, preservation, report, server, stats, users,
                      vocab)
-from app.cli.base import CliState, default_lang
+from app.cli.common import CliState, default_lang
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,3 +35,7 @@ for _command in (instance.init_cmd, instance.check_cmd, users.user_group, vocab.
                  preservation.backup_cmd, preservation.restore_cmd, exports.export_cmd,
                  exports.import_cmd, report.report_cmd, stats.stats_cmd):
     main.add_command(_command)
+main.add_command(activities.activity_group)
+main.add_command(contributions.contribution_group)
+main.add_command(people.people_group)
+activities.activity_group.add_command(people.import_attendance_cmd)   # kho activity import-attendance

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.web import (admin, admin_exports, admin_preservation, auth, broadcasts, dashboard,
-                     edit, product, report, search, upload)
+from app.web import activities
+from app.web import people
+from app.web import (admin, admin_exports, admin_preservation, auth, broadcasts,
+                     contributions, dashboard, edit, product, report, search, upload)
 from app.web.common import can, current_actor, local_today, message_text
 from app.web.errors import register_error_pages
 from app.web.formatting import (change_value, filesize, locale_code, number, percent,
@@ -15,7 +17,7 @@ from app.web.formatting import (change_value, filesize, locale_code, number, per
 from app.web.labels import suggestion_label
 
 AREAS = (auth, search, product, upload, edit, broadcasts, admin, admin_exports, report,
-         admin_preservation, dashboard)
+         admin_preservation, dashboard, contributions, activities, people)
 
 
 def register_web(app: Flask) -> None:
