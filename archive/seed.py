@@ -51,7 +51,8 @@ def _seed_units(session: Session, rows: list[dict[str, Any]]) -> int:
                     valid_to=_as_date(row.get("valid_to")),
                     letterhead_name=normalize_text(row.get("letterhead_name", "")),
                     place_name=normalize_text(row.get("place_name", "")),
-                    signer_title=normalize_text(row.get("signer_title", "")))
+                    signer_title=normalize_text(row.get("signer_title", "")),
+                    consolidates=bool(row.get("consolidates", False)))
         session.add(unit)
         existing[unit.code] = unit
         added += 1

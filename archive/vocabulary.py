@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from archive.base import Base
@@ -87,6 +87,10 @@ class Unit(Base):
     signer_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
     signer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     reports_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    # collects the yearly contributions of the units beneath it and consolidates the
+    # plan's report (the district's Phòng VH-TT until 30/06/2025, the province's Sở
+    # VHTTDL from 01/07/2025): data, editable on the admin units page
+    consolidates: Mapped[bool] = mapped_column(default=False, server_default=false())
     reports_to: Mapped[Optional["Unit"]] = relationship(
         remote_side=[id], foreign_keys=[reports_to_id])
 

@@ -75,7 +75,7 @@ class Settings:
     report_deadline: str = "25/11"          # dd/mm, yearly report due before
     # codes of the units that consolidate the yearly contributions of the units around
     # them (app/services/contributions/chain.py); space- or comma-separated
-    report_consolidators: str = "phong-vhtt-kon-ray so-vhttdl-quang-ngai-2025"
+    report_consolidators: str = ""
     # overrides only: empty = read from the unit table on the report's date
     # (app/services/reports/letterhead.py); "Chủ quản | Cơ quan" for the issuer
     report_recipient: str = ""

@@ -45,6 +45,7 @@ def field_labels() -> dict[str, str]:
             "letterhead_name": _("Name on documents"),
             "place_name": _("Place on documents"), "signer_title": _("Signer's title"),
             "signer_name": _("Signer's name"), "reports_to": _("Reports go to"),
+            "consolidates": _("Collects the yearly contributions of the units beneath it"),
             "vocabulary": _("Vocabularies")}
 
 
@@ -287,6 +288,8 @@ def units():
                                   valid_from=form.get("valid_from"),
                                   valid_to=form.get("valid_to"),
                                   successor=form.get("successor"),
+                                  consolidates=(form.get("consolidates") == "1"
+                                                if "letterhead_name" in form else None),
                                   **{k: form.get(k) for k in LETTERHEAD_FIELDS})
         except KhoError as exc:
             if form.get("action") == "add":
@@ -294,7 +297,8 @@ def units():
             else:
                 row = _row_refused(exc, {k: form.get(k, "") for k in
                                          ("code", "name", "valid_from", "valid_to",
-                                          "successor") + LETTERHEAD_FIELDS})
+                                          "successor") + LETTERHEAD_FIELDS
+                                          + ("consolidates",)})
         else:
             forget()
             flash(_("Saved."), "ok")

@@ -207,13 +207,15 @@ def _letterhead_values(values: Mapping[str, Any]) -> dict[str, str]:
 
 def update_unit(kho: Kho, actor: Actor, code: str, *, name: Any, valid_from: Any,
                 valid_to: Any, successor: Any, reports_to: Any = None,
-                **letterhead: Any) -> None:
+                consolidates: Optional[bool] = None, **letterhead: Any) -> None:
     """Rename a unit, set its validity (dd/mm/yyyy) and successor (a unit code or "");
     and, when given, what its letterhead needs (the yearly report reads them on the
     report's date, app.services.reports.letterhead): ``letterhead_name``, ``place_name``
     (địa danh), ``signer_title`` (lines separated by ``|``), ``signer_name`` and
     ``reports_to`` (the code of the body its reports go to; "" = the consolidating body
-    above it, else the parent). None leaves a field as it is."""
+    above it, else the parent); ``consolidates``: whether it collects the yearly
+    contributions of the units beneath it (app.services.contributions.chain). None
+    leaves a field as it is."""
     actor.require("vocabulary.edit")
     name = _label(name, "name")
     start, end = _validity(valid_from, valid_to)
@@ -232,6 +234,9 @@ def update_unit(kho: Kho, actor: Actor, code: str, *, name: Any, valid_from: Any
         unit.name, unit.valid_from, unit.valid_to, unit.successor = name, start, end, heir
         for field, value in fields.items():
             setattr(unit, field, value)
+        if consolidates is not None:
+            unit.consolidates = bool(consolidates)
+            fields = {**fields, "consolidates": unit.consolidates}
         target = ""
         if reports_to is not None:
             receiver = _unit_ref(session, reports_to, "reports_to")

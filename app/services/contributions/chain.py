@@ -3,11 +3,12 @@
 **The rule, read from the units table as it stood on the year's deadline day** (setting
 ``report_deadline``, e.g. 25/11/2026):
 
-1. The *consolidators* are the units named by the setting ``report_consolidators`` (unit
-   codes; by default the district's Phòng Văn hóa và Thông tin, ending 30/06/2025, and
-   the province's Sở Văn hóa, Thể thao và Du lịch of Quảng Ngãi, from 01/07/2025). A
-   code the table does not know is ignored; a consolidator counts only on the days it
-   is valid.
+1. The *consolidators* are the units marked ``consolidates`` in the units table (seeded:
+   the district's Phòng Văn hóa và Thông tin, ending 30/06/2025, and the province's Sở
+   Văn hóa, Thể thao và Du lịch of Quảng Ngãi, from 01/07/2025; editable on the admin
+   units page), plus any unit the setting ``report_consolidators`` names (codes; an
+   override, empty by default; unknown codes ignored). A consolidator counts only on
+   the days it is valid.
 2. A unit's contribution goes to the consolidator found **nearest above it**: walk up its
    parent links (the unit's parent, then that one's parent …); at each ancestor, a
    consolidator that is the ancestor itself or one of its children (other than the unit
@@ -61,6 +62,7 @@ class UnitRow:
     parent_id: Optional[int]
     valid_from: Optional[date]
     valid_to: Optional[date]
+    consolidates: bool = False
 
     def valid_on(self, day: date) -> bool:
         return ((self.valid_from is None or self.valid_from <= day)
@@ -70,15 +72,17 @@ class UnitRow:
 def unit_rows(session: Session) -> dict[int, UnitRow]:
     """Every unit by id: one statement (tens of rows)."""
     return {r.id: UnitRow(r.id, r.code, r.name, r.level, r.parent_id, r.valid_from,
-                          r.valid_to)
+                          r.valid_to, bool(r.consolidates))
             for r in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.level,
-                                            Unit.parent_id, Unit.valid_from, Unit.valid_to))}
+                                            Unit.parent_id, Unit.valid_from, Unit.valid_to,
+                                            Unit.consolidates))}
 
 
 def consolidator_ids(settings: Settings, rows: dict[int, UnitRow]) -> frozenset[int]:
-    """Ids of the units named by ``report_consolidators`` (unknown codes ignored)."""
+    """Ids of the units marked ``consolidates``, and of those the setting
+    ``report_consolidators`` adds (unknown codes ignored)."""
     codes = {c for c in re.split(r"[\s,;]+", settings.report_consolidators or "") if c}
-    return frozenset(r.id for r in rows.values() if r.code in codes)
+    return frozenset(r.id for r in rows.values() if r.consolidates or r.code in codes)
 
 
 def consolidating_body(rows: dict[int, UnitRow], consolidators: frozenset[int],

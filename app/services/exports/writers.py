@@ -12,6 +12,7 @@ from app.bootstrap import Kho
 from app.services.exports import bag_writer
 from app.services.exports.bag_writer import BagWriter, derivative_bag_path, original_bag_path
 from app.services.records.dublin_core import oai_dc_xml
+from app.services.records.publisher import publisher_name
 from app.services.exports.formats import CellFormat, CsvWriter, iso_datetime, jsonl_line
 from app.services.exports.output import PartialFile, PartialFolder
 from app.services.exports.plan import ExportPlan
@@ -167,11 +168,19 @@ def dc_container_start(kho: Kho) -> bytes:
             f'source="{attr(source)}" exported="{iso_datetime(utcnow())}">\n').encode("utf-8")
 
 
-def dc_record(kho: Kho, record: dict[str, Any]) -> bytes:
+def dc_record(kho: Kho, record: dict[str, Any], publisher: str) -> bytes:
+    """One record of the Dublin Core container; ``publisher`` as
+    :func:`app.services.records.publisher.publisher_name` (read once per export)."""
     identifier = f"oai:{kho.settings.oai_repository_identifier}:{record['id']}"
     stamp = iso_datetime(datetime.fromisoformat(record["updated_at"]))
     return (f'<record identifier="{attr(identifier)}" datestamp="{stamp}">'
-            f"{oai_dc_xml(record, kho.settings.report_issuer)}</record>\n").encode("utf-8")
+            f"{oai_dc_xml(record, publisher)}</record>\n").encode("utf-8")
+
+
+def export_publisher(kho: Kho) -> str:
+    """The body named as publisher of an export written now."""
+    with kho.transaction() as session:
+        return publisher_name(session, kho.settings, utcnow().date())
 
 
 DC_CONTAINER_END = b"</export>\n"
@@ -179,9 +188,10 @@ DC_CONTAINER_END = b"</export>\n"
 
 def _dc_xml(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
     def body(out) -> None:
+        publisher = export_publisher(kho)
         out.write(dc_container_start(kho))
         for _product, record in _records(kho, plan, log, progress):
-            out.write(dc_record(kho, record))
+            out.write(dc_record(kho, record, publisher))
         out.write(DC_CONTAINER_END)
     return _file_package(plan.request.out, body)
 
@@ -229,7 +239,7 @@ def bag_info(kho: Kho, plan: ExportPlan, count: int) -> dict[str, str]:
     """bag-info.txt: source, count, date and what the export selected."""
     s, request = kho.settings, plan.request
     info = {
-        "Source-Organization": s.report_issuer,
+        "Source-Organization": export_publisher(kho),
         "Contact-Email": s.oai_admin_email,
         "External-Description": f"{s.oai_repository_name}: export {request.scope}"
                                 + (f", set {request.set_spec}" if request.set_spec else ""),
@@ -287,9 +297,10 @@ def _bagit(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
         with bag.metadata_file(RECORDS_JSONL) as records, \
                 bag.metadata_file(RECORDS_DC) as dc, bag.metadata_file(FILES_JSONL) as files:
             dc.write(dc_container_start(kho))
+            publisher = export_publisher(kho)
             for product, record in _records(kho, plan, log, progress):
                 records.write(jsonl_line(record))
-                dc.write(dc_record(kho, record))
+                dc.write(dc_record(kho, record, publisher))
                 for line in _copy_files(bag, product, record, plan.request.with_derivatives):
                     files.write(jsonl_line(line))
             dc.write(DC_CONTAINER_END)

@@ -28,6 +28,7 @@ from app.services.records import tombstones
 from app.services.records.bulk_read import iter_views
 from app.services.oai.answers import Answer, Entry, Header, ListPage
 from app.services.records.publications import note_published
+from app.services.records.publisher import publisher_name
 from app.services.records.native import (RECORD_LOAD, RecordQuery, SET_PART, as_utc, count_products,
                                   parse_set, record_of, set_specs)
 from archive.base import fits_id, utcnow
@@ -59,11 +60,11 @@ def formats(settings: Settings) -> list[tuple[str, str, str]]:
             ("kho", kho_xml.schema_url(settings), kho_xml.KHO_NS)]
 
 
-def _metadata(settings: Settings, prefix: str, product) -> str:
+def _metadata(settings: Settings, prefix: str, product, publisher: str) -> str:
     record = record_of(product, settings)
     if prefix == "kho":
         return kho_xml.kho_xml(record, settings)
-    return dublin_core.oai_dc_xml(record, publisher=settings.report_issuer)
+    return dublin_core.oai_dc_xml(record, publisher=publisher)
 
 
 def _check_prefix(settings: Settings, prefix: str) -> None:
@@ -72,11 +73,12 @@ def _check_prefix(settings: Settings, prefix: str) -> None:
                            f"metadataPrefix {prefix!r} is not disseminated (use oai_dc or kho)")
 
 
-def _product_entry(settings: Settings, product, prefix: Optional[str]) -> Entry:
+def _product_entry(settings: Settings, product, prefix: Optional[str],
+                   publisher: str = "") -> Entry:
     """``product``: a Product, or an export_rows view of one (same attributes)."""
     header = Header(identifier_of(settings, product.id), as_utc(product.updated_at),
                     set_specs(product), product_id=product.id)
-    return Entry(header, _metadata(settings, prefix, product) if prefix else None)
+    return Entry(header, _metadata(settings, prefix, product, publisher) if prefix else None)
 
 
 def _tombstone_entry(settings: Settings, stone: Tombstone) -> Entry:
@@ -87,6 +89,7 @@ def _tombstone_entry(settings: Settings, stone: Tombstone) -> Entry:
 def _page(session: Session, settings: Settings, query: RecordQuery, size: int,
           prefix: Optional[str]) -> tuple[list[Entry], bool]:
     """Up to ``size`` entries after ``query.after``, and whether more follow."""
+    publisher = publisher_name(session, settings, utcnow().date()) if prefix else ""
     # plain SELECTs per relation (export_rows), not ORM objects: a third of the cost
     views = islice(iter_views(session, query, batch=size + 1), size + 1)
     products = [(as_utc(p.updated_at), p.id, p) for p in views]
@@ -94,7 +97,8 @@ def _page(session: Session, settings: Settings, query: RecordQuery, size: int,
               for t in tombstones.iter_tombstones(session, query, limit=size + 1)]
     merged = list(heapq.merge(products, stones, key=lambda row: row[:2]))
     entries = [_tombstone_entry(settings, row[2]) if isinstance(row[2], Tombstone)
-               else _product_entry(settings, row[2], prefix) for row in merged[:size]]
+               else _product_entry(settings, row[2], prefix, publisher)
+               for row in merged[:size]]
     return entries, len(merged) > size
 
 
@@ -174,7 +178,8 @@ def _find(kho: Kho, identifier: str, prefix: Optional[str]) -> Entry:
                                      .where(Product.id == product_id,
                                             Product.sensitive.is_(False)))
             if product is not None:
-                return _product_entry(kho.settings, product, prefix)
+                return _product_entry(kho.settings, product, prefix, publisher_name(
+                    session, kho.settings, utcnow().date()))
             stone = session.get(Tombstone, product_id)
             if stone is not None:
                 return _tombstone_entry(kho.settings, stone)

@@ -13,7 +13,7 @@ dc:language    ISO 639-3 codes (vie, sed, bdq…)
 dc:date        produced_on (YYYY-MM-DD)
 dc:creator     the lead unit
 dc:contributor the cooperating units
-dc:publisher   the issuing office (setting ``report_issuer``)
+dc:publisher   the body consolidating the plan's reporting that day (records/publisher.py)
 dc:coverage    the communes (name and GSO code)
 dc:format      media types of the files listed
 dc:identifier  the stable URL of the product page

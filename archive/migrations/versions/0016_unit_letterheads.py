@@ -12,7 +12,10 @@ Each unit gains:
 - ``signer_title`` / ``signer_name``: who signs ("" = the title by level, Nghị định
   30/2020; the name left as a dotted line);
 - ``reports_to_id``: a configured recipient of its reports (None = the consolidating
-  body above it, else the parent).
+  body above it, else the parent);
+- ``consolidates``: the body collects the yearly contributions beneath it and issues
+  the consolidated report (seeded for the district's Phòng VH-TT and the province's
+  Sở VHTTDL).
 
 The seeded units get the same values as a fresh ``kho init`` (archive/seed/
 vocabularies.toml), only where the unit exists and the field is still empty.
@@ -40,6 +43,9 @@ SEEDED = {
 }
 
 
+CONSOLIDATORS = ("phong-vhtt-kon-ray", "so-vhttdl-quang-ngai-2025")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("units", schema=None) as batch_op:
         for name, size in (("letterhead_name", 300), ("place_name", 120),
@@ -47,10 +53,16 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column(name, sa.String(length=size), nullable=False,
                                           server_default=""))
         batch_op.add_column(sa.Column("reports_to_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("consolidates", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
         batch_op.create_foreign_key(batch_op.f("fk_units_reports_to_id_units"), "units",
                                     ["reports_to_id"], ["id"])
     bind = op.get_bind()
     ids = dict(bind.execute(sa.text("SELECT code, id FROM units")).all())
+    for code in CONSOLIDATORS:
+        if code in ids:
+            bind.execute(sa.text("UPDATE units SET consolidates = :yes WHERE id = :id"),
+                         {"yes": True, "id": ids[code]})
     for code, (place, title, target) in SEEDED.items():
         if code in ids:
             bind.execute(sa.text(
@@ -63,6 +75,7 @@ def downgrade() -> None:
     with op.batch_alter_table("units", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_units_reports_to_id_units"),
                                  type_="foreignkey")
+        batch_op.drop_column("consolidates")
         for name in ("reports_to_id", "signer_name", "signer_title",
                      "place_name", "letterhead_name"):
             batch_op.drop_column(name)

@@ -296,3 +296,28 @@ def test_a_response_the_harvester_did_not_take_to_the_end_is_not_counted(kho, ma
     chunks.close()                   # …then the connection dropped
     with kho.transaction() as s:
         assert s.scalars(select(Publication)).all() == []
+
+
+def test_the_publisher_is_the_body_that_exists_on_the_day(kho, make, oai_call, monkeypatch):
+    """dc:publisher names the body consolidating the plan's reporting that day, from the
+    units table: the district's office before 1/7/2025, the province's department after
+    (the district level is gone); the setting report_issuer still overrides."""
+    from datetime import datetime, timezone
+
+    from app.services.oai import provider
+
+    pid = make("Quyền trẻ em", image=True)
+    ask = dict(verb="GetRecord", identifier=f"oai:kho.local:{pid}", metadataPrefix="oai_dc")
+    assert oai_call(**ask).findtext(".//dc:publisher", namespaces=NS) == \
+        "Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ngãi"
+    monkeypatch.setattr(provider, "utcnow", lambda: datetime(2024, 11, 1, tzinfo=timezone.utc))
+    assert oai_call(**ask).findtext(".//dc:publisher", namespaces=NS) == \
+        "Phòng Văn hóa và Thông tin huyện Kon Rẫy"
+    from dataclasses import replace
+
+    from app.services.records.publisher import publisher_name
+
+    with kho.transaction() as s:
+        overridden = replace(kho.settings, report_issuer="Trung tâm lưu trữ tỉnh")
+        assert publisher_name(s, overridden, datetime(2026, 1, 1).date()) == \
+            "Trung tâm lưu trữ tỉnh"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 
 def _unit(kho, code):
     from archive.models import Unit
@@ -60,3 +62,33 @@ def test_a_row_posted_without_letterhead_fields_keeps_them(as_role, kho_rt):
                             "valid_from": "01/07/2025", "valid_to": "", "successor": ""},
            token_from="/admin/units")
     assert _unit(kho_rt, "so-vhttdl-quang-ngai-2025") == before
+
+
+def test_which_bodies_collect_the_contributions_is_data_the_admin_edits(as_role, kho_rt):
+    """The consolidating bodies are marked on the units (seeded: the district's office
+    until 30/06/2025, the province's department after), not named in a setting: a
+    province that reorganises again ticks another box, and the chain follows."""
+    from app.services.contributions import chain
+    from archive.models import Unit
+
+    def consolidators() -> set[str]:
+        with kho_rt.transaction() as s:
+            rows = chain.unit_rows(s)
+            return {rows[i].code for i in chain.consolidator_ids(kho_rt.settings, rows)}
+
+    assert consolidators() == {"phong-vhtt-kon-ray", "so-vhttdl-quang-ngai-2025"}
+    admin = as_role("admin")
+    page = admin.get("/admin/units").get_data(as_text=True)
+    assert "Tiếp nhận báo cáo năm của các đơn vị trực thuộc và tổng hợp" in page
+    with kho_rt.transaction() as s:
+        so = s.scalar(select(Unit).where(Unit.code == "so-vhttdl-quang-ngai-2025"))
+        form = {"code": so.code, "name": so.name, "valid_from": "01/07/2025", "valid_to": "",
+                "successor": "", "letterhead_name": so.letterhead_name,
+                "place_name": so.place_name, "signer_title": so.signer_title,
+                "signer_name": so.signer_name, "reports_to": ""}
+    assert admin.post("/admin/units", form, token_from="/admin/units").status_code == 302
+    # (the box was not ticked)
+    assert consolidators() == {"phong-vhtt-kon-ray"}
+    assert admin.post("/admin/units", {**form, "consolidates": "1"},
+                      token_from="/admin/units").status_code == 302
+    assert consolidators() == {"phong-vhtt-kon-ray", "so-vhttdl-quang-ngai-2025"}

@@ -129,7 +129,8 @@ def test_bagit_bag_validates_and_carries_originals_metadata_and_derivatives(kho,
     bag = bagit.Bag(str(tmp_path / "bag"))
     assert bag.validate()
     assert bag.info["Kho-Record-Count"] == "2" and bag.info["Kho-Scope"] == "public"
-    assert bag.info["Source-Organization"] == kho.settings.report_issuer
+    # the body that consolidates the plan's reporting today, from the units table
+    assert bag.info["Source-Organization"] == "Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ngãi"
     assert bag.info["Bagging-Date"] == datetime.now(timezone.utc).date().isoformat()
     entries = manifest(tmp_path / "bag")
     sha = catalogue.poster_sha

@@ -111,6 +111,12 @@ def test_undated_line_leaves_day_and_month_to_fill_in(kho):
 
 
 def test_without_any_consolidating_body_the_office_is_told_to_choose(kho):
+    from sqlalchemy import update
+
+    from archive.models import Unit
+
+    with kho.transaction() as s:      # no unit collects the contributions any more
+        s.execute(update(Unit).values(consolidates=False))
     with pytest.raises(ValidationError) as caught:
         _head(kho, report_consolidators="")
     assert caught.value.field == "date"
