@@ -6,7 +6,7 @@ from typing import Optional
 
 from flask import Response, jsonify, request, url_for
 
-from app.api.common import actor, blueprint, if_match_header, json_object, kho
+from app.api.common import actor, blueprint, if_match_versions, json_object, kho
 from app.services.activities import evidence, register
 from app.services.activities.activity_record import as_record
 from app.services.activities.register import ActivityFilter
@@ -17,17 +17,9 @@ from archive.storage import content_disposition
 
 
 def _if_match() -> Optional[frozenset[int]]:
-    raw = if_match_header()          # malformed: 400
-    if raw is None or raw.strip() == "*":
-        return None
-    versions = frozenset(int(tag[1:-1]) for tag in (t.strip() for t in raw.split(","))
-                         if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit()
-                         and len(tag) < 20)
-    if not versions:
-        raise PreconditionFailed("If-Match %(value)s names no version of this activity "
-                                 "(send the ETag of a GET, e.g. \"3\")", field="If-Match",
-                                 value=raw.strip()[:80])
-    return versions
+    return if_match_versions(lambda value: PreconditionFailed(
+        "If-Match %(value)s names no version of this activity (send the ETag of a GET, "
+        "e.g. \"3\")", field="If-Match", value=value))
 
 
 def _one(activity_id: int) -> Response:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import Any
+from typing import Any, Callable, Optional
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -204,6 +204,22 @@ def if_match_header() -> str | None:
         raise KhoError("If-Match must be entity tags in double quotes, such as \"3\", "
                        "or *", field="If-Match")
     return raw
+
+
+def if_match_versions(no_version: Callable[[str], KhoError]) -> Optional[frozenset[int]]:
+    """Versions the client's ``If-Match`` accepts (strong tags ``"3"``); None without the
+    header or with ``*``. A header naming no version (a weak or foreign tag, which never
+    matches under RFC 9110's strong comparison) raises ``no_version(header)`` — the
+    resource's own 412 — at once; a malformed one is 400 (:func:`if_match_header`)."""
+    raw = if_match_header()
+    if raw is None or raw.strip() == "*":
+        return None
+    versions = frozenset(int(tag[1:-1]) for tag in (t.strip() for t in raw.split(","))
+                         if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit()
+                         and len(tag) < 20)
+    if not versions:
+        raise no_version(raw.strip()[:80])
+    return versions
 
 
 def year_arg() -> int | None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, jsonify, url_for
 
-from app.api.common import actor, blueprint, if_match_header, json_object, kho, \
+from app.api.common import actor, blueprint, if_match_versions, json_object, kho, \
     product_json
 from app.services.catalogue import products
 from app.services.common.clock import iso_datetime
@@ -20,20 +20,11 @@ def _versioned(data: dict) -> Response:
 
 
 def if_match() -> Optional[frozenset[int]]:
-    """Versions the client's ``If-Match`` accepts; None without the header or with
-    ``*``. A header naming no version of ours (a weak or foreign tag, which never
-    matches under RFC 9110's strong comparison) answers 412 at once."""
-    raw = if_match_header()          # malformed: 400
-    if raw is None or raw.strip() == "*":
-        return None
-    versions = frozenset(int(tag[1:-1]) for tag in (t.strip() for t in raw.split(","))
-                         if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit()
-                         and len(tag) < 20)
-    if not versions:
-        raise PreconditionFailed("If-Match %(value)s names no version of this product "
-                                 "(send the ETag of a GET, e.g. \"3\")", field="If-Match",
-                                 value=raw.strip()[:80])
-    return versions
+    """Versions the client's ``If-Match`` accepts for a product (see
+    :func:`app.api.common.if_match_versions`)."""
+    return if_match_versions(lambda value: PreconditionFailed(
+        "If-Match %(value)s names no version of this product (send the ETag of a GET, "
+        "e.g. \"3\")", field="If-Match", value=value))
 
 
 @blueprint.post("/products")
