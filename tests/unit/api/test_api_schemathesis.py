@@ -72,6 +72,12 @@ schema = schemathesis.openapi.from_dict(_document(), config=CONFIG)
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
           database=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_keeps_its_documented_promises(case, fuzzed):
+    as_every_role(case, fuzzed)
+
+
+def as_every_role(case, fuzzed) -> None:
+    """Send ``case`` as each role (or as it is, when it leaves the token out on purpose)
+    and hold every answer to the document."""
     case.operation.schema.app = fuzzed.app      # also for the checks' own requests
     if _headers_negated(case):   # a request made without its token on purpose: as it is
         case.call_and_validate(app=fuzzed.app)
