@@ -7,6 +7,7 @@ from flask import Response, jsonify, request
 
 from app.api.common import actor, blueprint, json_object, kho
 from app.services.contributions import checklist, filing
+from app.services.contributions.contribution_view import get_contribution
 
 
 @blueprint.get("/contributions/checklist")
@@ -22,7 +23,7 @@ def contributions_owed() -> Response:
 
 @blueprint.get("/contributions/<unit>/<year>")
 def contribution(unit: str, year: str) -> Response:
-    return jsonify(filing.get_contribution(kho(), actor(), unit, year))
+    return jsonify(get_contribution(kho(), actor(), unit, year))
 
 
 @blueprint.put("/contributions/<unit>/<year>")

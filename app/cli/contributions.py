@@ -98,7 +98,7 @@ def checklist_cmd(state: CliState, year: int, unit: Optional[str], as_json: bool
 def show_cmd(state: CliState, unit: str, year: str, as_json: bool,
              username: Optional[str]) -> None:
     """One unit's contribution for a year."""
-    from app.services.contributions.filing import get_contribution
+    from app.services.contributions.contribution_view import get_contribution
 
     kho = state.kho()
     _print_contribution(get_contribution(kho, _actor(kho, username), unit, year), as_json)

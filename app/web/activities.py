@@ -17,6 +17,14 @@ from flask_babel import gettext as _
 
 from app.web.common import current_actor, error_message, kho, signed_in
 from archive.errors import KhoError, PreconditionFailed, ValidationError
+from app.services.activities.choices import form_choices
+from app.services.activities.evidence import (add_evidence as add, evidence_kind_words,
+                                              open_evidence, remove_evidence as remove)
+from app.services.activities.register import (ActivityFilter, activity_history, create_activity,
+                                              delete_activity as delete, get_activity,
+                                              list_activities, update_activity)
+from app.services.common.parameters import parse_year
+from archive.storage import content_disposition
 
 bp = Blueprint("activities", __name__)
 
@@ -33,7 +41,6 @@ def _labels() -> dict[str, str]:
 
 
 def _choices():
-    from app.services.activities.choices import form_choices
 
     return form_choices(kho())
 
@@ -41,8 +48,6 @@ def _choices():
 @bp.route("/activities")
 @signed_in
 def list_page():
-    from app.services.activities.register import ActivityFilter, list_activities
-    from app.services.common.parameters import parse_year
 
     args = request.args
     error, status = "", 200
@@ -67,8 +72,6 @@ def list_page():
 @bp.route("/activities/<int:activity_id>")
 @signed_in
 def activity_page(activity_id: int):
-    from app.services.activities.evidence import evidence_kind_words
-    from app.services.activities.register import activity_history, get_activity
 
     activity, people = get_activity(kho(), current_actor(), activity_id)
     history = activity_history(kho(), current_actor(), activity_id)
@@ -79,7 +82,6 @@ def activity_page(activity_id: int):
 def _form_data(form) -> dict[str, Any]:
     """The form's fields as the service takes them: one row of counts per target group
     (blank boxes: none), one line per linked product ``id use``."""
-    from app.services.activities.choices import form_choices
 
     data: dict[str, Any] = {name: form.get(name, "") for name in (
         "kind", "title", "starts_on", "ends_on", "organiser", "plan_task", "place",
@@ -136,7 +138,6 @@ def _form(values: dict[str, Any], errors: dict, *, activity=None, version=None,
 @bp.route("/activities/new", methods=["GET", "POST"])
 @signed_in
 def new_activity():
-    from app.services.activities.register import create_activity
 
     current_actor().require("activity.record")
     if request.method == "GET":
@@ -158,7 +159,6 @@ def _version() -> Optional[int]:
 @bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 @signed_in
 def edit_activity(activity_id: int):
-    from app.services.activities.register import get_activity, update_activity
 
     current_actor().require("activity.record")
     activity, _people = get_activity(kho(), current_actor(), activity_id)
@@ -182,7 +182,6 @@ def edit_activity(activity_id: int):
 @bp.route("/activities/<int:activity_id>/delete", methods=["POST"])
 @signed_in
 def delete_activity(activity_id: int):
-    from app.services.activities.register import delete_activity as delete
 
     delete(kho(), current_actor(), activity_id, if_version=_version())
     flash(_("The activity was deleted."), "ok")
@@ -192,7 +191,6 @@ def delete_activity(activity_id: int):
 @bp.route("/activities/<int:activity_id>/evidence", methods=["POST"])
 @signed_in
 def add_evidence(activity_id: int):
-    from app.services.activities.evidence import add_evidence as add
 
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -214,8 +212,6 @@ def add_evidence(activity_id: int):
 @bp.route("/activities/<int:activity_id>/evidence/<int:evidence_id>")
 @signed_in
 def evidence_file(activity_id: int, evidence_id: int):
-    from app.services.activities.evidence import open_evidence
-    from archive.storage import content_disposition
 
     found = open_evidence(kho(), current_actor(), activity_id, evidence_id)
     return Response(found.chunks, mimetype=found.media_type, headers={
@@ -226,7 +222,6 @@ def evidence_file(activity_id: int, evidence_id: int):
 @bp.route("/activities/<int:activity_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
 @signed_in
 def remove_evidence(activity_id: int, evidence_id: int):
-    from app.services.activities.evidence import remove_evidence as remove
 
     try:
         remove(kho(), current_actor(), activity_id, evidence_id)

@@ -16,6 +16,10 @@ from flask_babel import gettext as _
 
 from app.web.common import current_actor, error_message, kho, local_today, signed_in
 from archive.errors import KhoError
+from app.services.contributions import filing
+from app.services.contributions.checklist import bodies, checklist, owed
+from app.services.contributions.contribution_view import get_contribution
+from app.services.contributions.rules import PLAN_YEARS, parse_ids
 
 bp = Blueprint("contributions", __name__)
 
@@ -37,7 +41,6 @@ def _refusal(exc: KhoError) -> str:
 
 
 def _default_year() -> int:
-    from app.services.contributions.rules import PLAN_YEARS
 
     return min(max(local_today().year, PLAN_YEARS[0]), PLAN_YEARS[-1])
 
@@ -46,8 +49,6 @@ def _default_year() -> int:
 @signed_in
 def checklist_page():
     """The checklist of ``?unit=`` (default: the account's unit) for ``?year=``."""
-    from app.services.contributions.checklist import bodies, checklist, owed
-    from app.services.contributions.rules import PLAN_YEARS
 
     actor = current_actor()
     year = request.args.get("year", "").strip() or str(_default_year())
@@ -72,7 +73,6 @@ def checklist_page():
 
 def _page(unit: str, year: str, *, outcome: Optional[dict[str, Any]] = None,
           typed: Optional[dict[str, str]] = None, status: int = 200):
-    from app.services.contributions.filing import get_contribution
 
     item = get_contribution(kho(), current_actor(), unit, year)
     shown = dict(item)
@@ -98,8 +98,6 @@ def contribution_page(unit: str, year: str):
 @signed_in
 def file_contribution(unit: str, year: str):
     """Save (``action=save``) or submit (``action=submit``) the typed fields."""
-    from app.services.contributions import filing
-    from app.services.contributions.rules import parse_ids
 
     form = request.form
     typed = {name: form.get(name, "") for name in TEXT_FIELDS}
@@ -127,7 +125,6 @@ def file_contribution(unit: str, year: str):
 @signed_in
 def review_contribution(unit: str, year: str):
     """Return (``action=return`` with ``reason``) or accept (``action=accept``)."""
-    from app.services.contributions import filing
 
     action = "accept" if request.form.get("action") == "accept" else "return"
     reason = request.form.get("reason", "")

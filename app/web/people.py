@@ -19,6 +19,14 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 
 from app.web.common import current_actor, error_message, kho, local_today, signed_in
 from archive.errors import KhoError, ValidationError
+from app.services.activities.attendance_import import import_attendance_stream
+from app.services.activities.people_matching import (list_people, merge_people, person_attendances,
+                                                     split_person)
+from app.services.activities.people_view import attendance_list
+from app.services.activities.spokespersons import (set_spokesperson, set_staff_count,
+                                                   spokespersons, staff_counts, target_groups)
+from app.web.labels import choices
+from flask_babel import get_translations
 
 bp = Blueprint("people", __name__)
 
@@ -31,10 +39,7 @@ def _fixable(exc: KhoError) -> bool:
 @signed_in
 def attendance_page(activity_id: int):
     """The list, and (POST, a ``sheet`` file) the import with its QC report."""
-    from flask_babel import get_translations
 
-    from app.services.activities.attendance_import import import_attendance_stream
-    from app.services.activities.people_view import attendance_list
 
     actor = current_actor()
     outcome, error, status = None, "", 200
@@ -63,7 +68,6 @@ def attendance_page(activity_id: int):
 @bp.route("/people")
 @signed_in
 def people_page():
-    from app.services.activities.people_matching import list_people
 
     query = request.args.get("q", "").strip()
     people = list_people(kho(), current_actor(), query)
@@ -73,7 +77,6 @@ def people_page():
 @bp.route("/people/merge", methods=["POST"])
 @signed_in
 def merge():
-    from app.services.activities.people_matching import list_people, merge_people
 
     ids = [int(i) for i in request.form.getlist("person") if i.isdigit()]
     keep = request.form.get("keep", "")
@@ -94,7 +97,6 @@ def merge():
 @signed_in
 def person_page(person_id: int):
     """A person's attendances; POST moves the ticked ones to a new namesake."""
-    from app.services.activities.people_matching import person_attendances, split_person
 
     error, status = "", 200
     if request.method == "POST":
@@ -120,8 +122,6 @@ def _year() -> str:
 @signed_in
 def staff_page():
     """Staff per unit and target group of ``?year=``; POST records one number."""
-    from app.services.activities.spokespersons import set_staff_count, staff_counts
-    from app.web.labels import choices
 
     year, error, status = _year(), "", 200
     if request.method == "POST":
@@ -144,8 +144,6 @@ def staff_page():
 @signed_in
 def spokespersons_page():
     """Spokesperson records of ``?year=``; POST records one body."""
-    from app.services.activities.spokespersons import set_spokesperson, spokespersons
-    from app.web.labels import choices
 
     year, error, status = _year(), "", 200
     if request.method == "POST":
@@ -166,6 +164,5 @@ def spokespersons_page():
 
 
 def _groups() -> list[Any]:
-    from app.services.activities.spokespersons import target_groups
 
     return target_groups(kho())

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+
+from app.services.contributions import contribution_view
 from sqlalchemy import func, select
 
 from tests.conftest import make_settings
@@ -79,7 +81,7 @@ def test_people_submitting_at_once_give_one_submission(race_kho):
         race_kho, people[n], COMMUNE, 2026, {"results": f"Kết quả của người {n}."}))
     assert outcomes == ["conflict"] * (RACERS - 1) + ["ok"]
     assert _counts(race_kho) == (1, 1, 0)
-    seen = filing.get_contribution(race_kho, people[0], COMMUNE, 2026)
+    seen = contribution_view.get_contribution(race_kho, people[0], COMMUNE, 2026)
     assert seen["state"] == "submitted"
     winner = seen["submitted_by"]
     assert seen["results"] == f"Kết quả của người {winner.rsplit('-', 1)[1]}."

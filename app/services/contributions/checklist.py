@@ -23,7 +23,7 @@ from app.services.access.actors import Actor
 from app.services.access.unit_scope import actor_units, require_unit
 from app.services.common.clock import iso_datetime, local_today
 from app.services.contributions import chain, rules
-from app.services.contributions.filing import resolve
+from app.services.contributions.target import resolve
 from archive.contributions import Contribution
 from archive.errors import NotFound, PermissionDenied, ValidationError
 from archive.text import normalize_text

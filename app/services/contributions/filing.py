@@ -34,8 +34,6 @@ is told it was already submitted. Every change writes a ``ContributionEvent``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any, Mapping, Optional
 
 from sqlalchemy import bindparam, inspect, select, text, update
@@ -43,162 +41,17 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
-from app.services.access.unit_scope import actor_units, require_unit
 from app.services.catalogue.products import load_product
-from app.services.common.clock import iso_datetime
 from app.services.common.upsert import upsert
-from app.services.contributions import chain, rules
+from app.services.contributions import rules
+from app.services.contributions.contribution_view import current_row, view
+from app.services.contributions.target import (OPEN_STATES, Target, require_file,
+                                               require_review, resolve)
 from archive.base import utcnow
 from archive.contributions import (Contribution, ContributionActivity, ContributionEvent,
                                    ContributionProduct)
 from archive.errors import Conflict, Message, NotFound, ValidationError
-from archive.models import Product, User
-from archive.text import normalize_text
 from config import Settings
-
-OPEN_STATES = ("draft", "returned")         # states a contributor may still change
-
-
-@dataclass(frozen=True)
-class Target:
-    """A contributing unit and year, resolved and checked: the unit, its consolidating
-    body on the deadline day, the deadline."""
-
-    unit: chain.UnitRow
-    body: chain.UnitRow
-    year: int
-    deadline: date
-
-
-def resolve(session: Session, settings: Settings, unit_code: str, year: Any) -> Target:
-    """The unit with code ``unit_code`` as a contributor for ``year``.
-
-    ValidationError naming ``year`` (outside the plan) or ``unit`` (it did not exist on
-    the deadline day, or nobody collects its contribution); NotFound naming ``unit``."""
-    year = rules.check_year(year)
-    day = rules.deadline(settings, year)
-    code = normalize_text(str(unit_code or ""))
-    rows = chain.unit_rows(session)
-    unit = next((r for r in rows.values() if r.code == code), None)
-    if unit is None:
-        raise NotFound("no unit with code %(code)s", field="unit", code=code)
-    if not unit.valid_on(day):
-        raise ValidationError("%(unit)s did not exist on %(day)s, the deadline of %(year)s: "
-                              "its work is reported by the unit that took it over",
-                              field="unit", unit=unit.name, day=day.strftime("%d/%m/%Y"),
-                              year=str(year))
-    body_id = chain.consolidating_body(rows, chain.consolidator_ids(settings, rows),
-                                       unit.id, day)
-    if body_id is None or unit.level not in chain.CONTRIBUTING_LEVELS:
-        raise ValidationError("%(unit)s does not owe a contribution for %(year)s: no body "
-                              "above it collects one", field="unit", unit=unit.name,
-                              year=str(year))
-    return Target(unit=unit, body=rows[body_id], year=year, deadline=day)
-
-
-def may_file(session: Session, actor: Actor, target: Target) -> bool:
-    units = actor_units(session, actor)
-    return actor.can("contribution.file") and (units is None or target.unit.id in units)
-
-
-def may_review(session: Session, actor: Actor, target: Target) -> bool:
-    units = actor_units(session, actor)
-    return actor.can("contribution.review") and (units is None or target.body.id in units)
-
-
-def _require_file(session: Session, actor: Actor, target: Target) -> None:
-    actor.require("contribution.file")
-    require_unit(session, actor, target.unit.id)
-
-
-def _require_review(session: Session, actor: Actor, target: Target) -> None:
-    actor.require("contribution.review")
-    require_unit(session, actor, target.body.id)
-
-
-# --- reading ---------------------------------------------------------------------
-
-def _row(session: Session, target: Target) -> Optional[Contribution]:
-    return session.scalars(
-        select(Contribution).where(Contribution.unit_id == target.unit.id,
-                                   Contribution.year == target.year)
-        .execution_options(populate_existing=True)).one_or_none()
-
-
-def _names(session: Session, ids: set[Optional[int]]) -> dict[int, str]:
-    ids.discard(None)
-    if not ids:
-        return {}
-    return {u.id: (u.display_name or "").strip() or u.username
-            for u in session.scalars(select(User).where(User.id.in_(ids)))}
-
-
-def view(session: Session, settings: Settings, actor: Actor, target: Target) -> dict[str, Any]:
-    """The contribution as the doors show it (state ``missing`` when nothing was filed),
-    with the linked products' titles, its history (oldest first) and what ``actor`` may
-    do with it."""
-    row = _row(session, target)
-    products: list[dict[str, Any]] = []
-    activity_ids: list[int] = []
-    history: list[dict[str, Any]] = []
-    if row is not None:
-        products = [{"id": pid, "title": title} for pid, title in session.execute(
-            select(Product.id, Product.title).join(
-                ContributionProduct, ContributionProduct.product_id == Product.id)
-            .where(ContributionProduct.contribution_id == row.id).order_by(Product.id))]
-        activity_ids = list(session.scalars(
-            select(ContributionActivity.activity_id)
-            .where(ContributionActivity.contribution_id == row.id)
-            .order_by(ContributionActivity.activity_id)))
-        events = list(session.scalars(
-            select(ContributionEvent).where(ContributionEvent.contribution_id == row.id)
-            .order_by(ContributionEvent.at, ContributionEvent.id)))
-        names = _names(session, {e.user_id for e in events}
-                       | {row.submitted_by_id, row.reviewed_by_id})
-        history = [{"action": e.action, "state": e.state, "detail": e.detail,
-                    "by": names.get(e.user_id), "at": iso_datetime(e.at)} for e in events]
-    else:
-        names = {}
-    state = row.state if row is not None else "missing"
-    filer, reviewer = may_file(session, actor, target), may_review(session, actor, target)
-    return {
-        "unit": {"code": target.unit.code, "name": target.unit.name},
-        "consolidator": {"code": target.body.code, "name": target.body.name},
-        "year": target.year, "state": state,
-        "deadline": target.deadline.isoformat(),
-        "days_left": rules.days_left(settings, target.year),
-        "results": row.results if row else "", "difficulties": row.difficulties if row else "",
-        "proposals": row.proposals if row else "",
-        "products": products, "product_ids": [p["id"] for p in products],
-        "activity_ids": activity_ids,
-        "submitted_at": iso_datetime(row.submitted_at) if row else None,
-        "submitted_by": names.get(row.submitted_by_id) if row else None,
-        "on_time": rules.on_time(settings, target.year, row.submitted_at)
-        if row is not None and state in ("submitted", "accepted") else None,
-        "reviewed_at": iso_datetime(row.reviewed_at) if row else None,
-        "reviewed_by": names.get(row.reviewed_by_id) if row else None,
-        "return_reason": row.return_reason if row else "",
-        "version": row.version if row else 0,
-        "may_edit": filer and state in OPEN_STATES + ("missing",),
-        "may_review": reviewer and state == "submitted",
-        "history": history,
-        "limits": {"text": rules.MAX_TEXT, "links": rules.MAX_LINKS},
-    }
-
-
-def get_contribution(kho: Kho, actor: Actor, unit_code: str, year: Any) -> dict[str, Any]:
-    """One unit's contribution for ``year`` (:func:`view`). PermissionDenied unless the
-    account files for that unit or reviews for its consolidating body."""
-    if not (actor.can("contribution.file") or actor.can("contribution.review")):
-        actor.require("contribution.file")
-    with kho.transaction() as session:
-        target = resolve(session, kho.settings, unit_code, year)
-        if not (may_file(session, actor, target) or may_review(session, actor, target)):
-            _require_file(session, actor, target)     # raises, naming the unit
-        return view(session, kho.settings, actor, target)
-
-
-# --- writing ---------------------------------------------------------------------
 
 def _lock(session: Session, target: Target) -> Contribution:
     """The contribution, created as an empty draft if missing, locked for this
@@ -209,7 +62,7 @@ def _lock(session: Session, target: Target) -> Contribution:
         "difficulties": "", "proposals": "", "return_reason": "", "version": 0,
         "created_at": now, "updated_at": now}], key=("unit_id", "year"),
         updates={"version": Contribution.version})
-    row = _row(session, target)
+    row = current_row(session, target)
     assert row is not None
     return row
 
@@ -309,7 +162,7 @@ def save_contribution(kho: Kho, actor: Actor, unit_code: str, year: Any,
     actor.require("contribution.file")
     with kho.transaction() as session:
         target = resolve(session, kho.settings, unit_code, year)
-        _require_file(session, actor, target)
+        require_file(session, actor, target)
         row = _lock(session, target)
         if row.state not in OPEN_STATES:
             raise _closed(kho.settings, row, target)
@@ -330,7 +183,7 @@ def submit_contribution(kho: Kho, actor: Actor, unit_code: str, year: Any,
     actor.require("contribution.file")
     with kho.transaction() as session:
         target = resolve(session, kho.settings, unit_code, year)
-        _require_file(session, actor, target)
+        require_file(session, actor, target)
         row = _lock(session, target)
         if row.state not in OPEN_STATES:
             raise _closed(kho.settings, row, target)
@@ -360,12 +213,12 @@ def _review(kho: Kho, actor: Actor, unit_code: str, year: Any, state: str,
     actor.require("contribution.review")
     with kho.transaction() as session:
         target = resolve(session, kho.settings, unit_code, year)
-        _require_review(session, actor, target)
+        require_review(session, actor, target)
         if state == "returned":
             reason = rules.clean_text("reason", reason)
             if not reason:
                 raise ValidationError("say why the contribution is returned", field="reason")
-        row = _row(session, target)
+        row = current_row(session, target)
         if row is not None:
             row = _lock(session, target)
         if row is None or row.state != "submitted":

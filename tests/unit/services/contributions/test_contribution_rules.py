@@ -11,6 +11,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from app.services.contributions import contribution_view
+
 COMMUNE = "xa-dak-koi-2025"
 OTHER = "xa-kon-braih-2025"
 PROVINCE_BODY = "so-vhttdl-quang-ngai-2025"
@@ -128,7 +130,7 @@ def test_draft_submit_return_resubmit_accept_each_audited(kho, people):
         filing.accept_contribution(kho, so, COMMUNE, 2026)
     assert _events(kho) == ["contribution.save", "contribution.submit", "contribution.return",
                             "contribution.save", "contribution.submit", "contribution.accept"]
-    history = filing.get_contribution(kho, so, COMMUNE, 2026)["history"]
+    history = contribution_view.get_contribution(kho, so, COMMUNE, 2026)["history"]
     assert history[2]["detail"] == "Thiếu số liệu tháng 10." and history[2]["by"] == "so-vh"
 
 
@@ -194,7 +196,7 @@ def test_another_units_contribution_is_forbidden(kho, people):
     with pytest.raises(PermissionDenied):       # a commune does not accept its own
         filing.accept_contribution(kho, people["vanhoa-xa"], COMMUNE, 2026)
     with pytest.raises(PermissionDenied):       # nor another commune's
-        filing.get_contribution(kho, people["vanhoa-xa2"], COMMUNE, 2026)
+        contribution_view.get_contribution(kho, people["vanhoa-xa2"], COMMUNE, 2026)
     with pytest.raises(PermissionDenied):       # producers neither file nor review
         filing.save_contribution(kho, people["sx"], COMMUNE, 2026, {"results": "x"})
 
