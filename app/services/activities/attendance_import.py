@@ -42,7 +42,8 @@ from app.services.activities.attendance_sheet import (COLUMN_WORDS, Problem, She
                                                       SheetRow, folded, read_sheet)
 from app.services.activities.people_ledger import count_trained, insert_new
 from app.services.activities.people_matching import NewPerson, match_people
-from app.services.activities.register import PEOPLE_ACTION, _lock, load_activity
+from app.services.activities.register import PEOPLE_ACTION, load_activity
+from app.services.common.row_lock import lock_row
 from archive.activities import Activity, ActivityChange
 from archive.errors import Bytes, Message, TooLarge
 from archive.people import Attendance, AttendanceImport, Person
@@ -181,7 +182,7 @@ def import_attendance(kho: Kho, actor: Actor, activity_id: int, path: Path, *,
     outcome = AttendanceOutcome(activity_id, False, len(sheet.rows), notes=list(sheet.notes),
                                 encoding=sheet.encoding)
     with kho.transaction() as session:
-        _lock(session, activity_id)             # first statement: the write lock
+        lock_row(session, Activity, activity_id)   # first statement: the write lock
         activity = load_activity(session, actor, activity_id)     # NotFound outside
         problems, resolved = _check(session, activity, sheet) if sheet.rows else ([], {})
         problems = sheet.problems + problems

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Collection, Optional
 
-from sqlalchemy import Select, exists, func, or_, select, update
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
+from app.services.common.row_lock import lock_row
 from app.services.access.actors import Actor
 from app.services.access.unit_scope import actor_units
 from app.services.activities.activity_input import resolve
@@ -80,23 +81,10 @@ def load_activity(session: Session, actor: Actor, activity_id: int) -> Activity:
     return activity
 
 
-def _lock(session: Session, activity_id: int) -> None:
-    """The activity's write lock for this transaction (as products', see
-    :func:`app.services.catalogue.products.write_lock`)."""
-    if not fits_id(activity_id):
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Activity.id).where(Activity.id == activity_id).with_for_update())
-    else:
-        session.execute(update(Activity).where(Activity.id == activity_id)
-                        .values(version=Activity.version)
-                        .execution_options(synchronize_session=False))
-
-
 def lock_for_edit(session: Session, actor: Actor, activity_id: int,
                   if_version: Optional[int | Collection[int]] = None) -> Activity:
     """Lock, load and check the version; PreconditionFailed when it moved on."""
-    _lock(session, activity_id)
+    lock_row(session, Activity, activity_id)
     activity = load_activity(session, actor, activity_id)
     allowed = {if_version} if isinstance(if_version, int) else if_version
     if allowed is not None and activity.version not in allowed:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any, Collection, Optional
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
 from app.services.search import indexing
 from app.services.records import tombstones
 from app.services.access.actors import Actor, hides_draft
+from app.services.common.row_lock import lock_row
 from app.services.catalogue.product_input import TERM_FIELDS, VIETNAM, carried_on, resolve
 from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
@@ -45,14 +46,7 @@ def load_product(session: Session, actor: Actor, product_id: int) -> Product:
 def write_lock(session: Session, product_id: int) -> None:
     """Take one product's write lock for the rest of this transaction (see
     :func:`lock_for_edit`); nothing happens for an id that cannot exist."""
-    if not fits_id(product_id):
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Product.id).where(Product.id == product_id).with_for_update())
-    else:
-        session.execute(update(Product).where(Product.id == product_id)
-                        .values(version=Product.version)
-                        .execution_options(synchronize_session=False))
+    lock_row(session, Product, product_id)
 
 
 def lock_for_edit(session: Session, actor: Actor, product_id: int,
