@@ -19,7 +19,7 @@ from tests.broadcast_copies import give_broadcast_copy
 from tests.conftest import make_settings
 from tests.unit.api.conftest import ROLES, build_api, png_bytes
 
-EXAMPLES_PER_OPERATION = 20
+EXAMPLES_PER_OPERATION = 12
 
 
 @pytest.fixture(scope="module")
