@@ -142,7 +142,7 @@ def _bulk(kho, people: int, attendances: int) -> int:
     rows built like the ledger's. Returns the year."""
     from sqlalchemy import func, insert, select, text
 
-    from app.services.activities.people_ledger import insert_new
+    from app.services.common.bulk_insert import insert_new
     from archive.activities import Activity, ActivityParticipantCount
     from archive.base import utcnow
     from archive.models import Term, Unit

@@ -10,17 +10,8 @@ from typing import Optional
 
 import click
 
-from app.cli.common import CliState, _, handle_errors, pass_state
+from app.cli.common import AS_USER, CliState, _, actor_for, handle_errors, pass_state
 
-AS_USER = click.option("--as", "username", metavar="USER",
-                       help="Account to act as (default: the system, every unit).")
-
-
-def _actor(kho, username: Optional[str]):
-    from app.services.access import accounts
-    from app.services.access.actors import SYSTEM
-
-    return accounts.actor_by_name(kho, username) if username else SYSTEM
 
 
 def _counts(values: tuple[str, ...]) -> list[dict]:
@@ -71,7 +62,7 @@ def add_cmd(state: CliState, kind: str, title: str, starts_on: str, ends_on: str
     from app.services.activities import evidence, register
 
     kho = state.kho()
-    actor = _actor(kho, username)
+    actor = actor_for(kho, username)
     data = {"kind": kind, "title": title, "starts_on": starts_on, "ends_on": ends_on,
             "organiser": organiser, "communes": list(communes), "plan_task": plan_task,
             "place": place, "description": description, "participants": _counts(counts)}
@@ -102,7 +93,7 @@ def list_cmd(state: CliState, words: str, kind: str, year: Optional[int], unit: 
     from app.services.activities.activity_record import as_record
 
     kho = state.kho()
-    page = register.list_activities(kho, _actor(kho, username), register.ActivityFilter(
+    page = register.list_activities(kho, actor_for(kho, username), register.ActivityFilter(
         q=words, kind=kind, year=year, unit=unit), per_page=500)
     for activity in page.items:
         record = as_record(activity)
@@ -129,7 +120,7 @@ def show_cmd(state: CliState, activity_id: int, username: Optional[str]) -> None
     from app.services.activities.activity_record import as_record
 
     kho = state.kho()
-    activity, _people = register.get_activity(kho, _actor(kho, username), activity_id)
+    activity, _people = register.get_activity(kho, actor_for(kho, username), activity_id)
     click.echo(json.dumps(as_record(activity), ensure_ascii=False, indent=2))
 
 
@@ -143,5 +134,5 @@ def delete_cmd(state: CliState, activity_id: int, username: Optional[str]) -> No
     from app.services.activities import register
 
     kho = state.kho()
-    register.delete_activity(kho, _actor(kho, username), activity_id)
+    register.delete_activity(kho, actor_for(kho, username), activity_id)
     click.echo(_("Activity %(id)s deleted.") % {"id": activity_id})

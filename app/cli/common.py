@@ -101,3 +101,15 @@ def _end_quietly_on_closed_pipe() -> None:
 
 pass_state = click.make_pass_decorator(CliState)
 
+
+AS_USER = click.option("--as", "username", metavar="USER",
+                       help="Account to act as (default: the system, every unit).")
+
+
+def actor_for(kho: Any, username: str | None) -> Any:
+    """The account ``--as USER`` names (NotFound for an unknown name, which
+    handle_errors prints), or the system actor, which sees every unit."""
+    from app.services.access import accounts
+    from app.services.access.actors import SYSTEM
+
+    return accounts.actor_by_name(kho, username) if username else SYSTEM

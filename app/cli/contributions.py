@@ -15,19 +15,10 @@ from typing import Any, Optional
 
 import click
 
-from app.cli.common import CliState, _, handle_errors, pass_state
+from app.cli.common import AS_USER, CliState, _, actor_for, handle_errors, pass_state
 
-AS_USER = click.option("--as", "username", metavar="USER",
-                       help="Account to act as (default: the system, every unit).")
 STATE_WORDS = {"missing": "Not filed", "draft": "Draft", "submitted": "Submitted",
                "returned": "Returned", "accepted": "Accepted"}
-
-
-def _actor(kho, username: Optional[str]):
-    from app.services.access import accounts
-    from app.services.access.actors import SYSTEM
-
-    return accounts.actor_by_name(kho, username) if username else SYSTEM
 
 
 def _day(iso: Optional[str]) -> str:
@@ -72,7 +63,7 @@ def checklist_cmd(state: CliState, year: int, unit: Optional[str], as_json: bool
     from app.services.contributions.checklist import checklist
 
     kho = state.kho()
-    board = checklist(kho, _actor(kho, username), year, unit)
+    board = checklist(kho, actor_for(kho, username), year, unit)
     if as_json:
         click.echo(json.dumps(board, ensure_ascii=False, indent=2))
         return
@@ -101,7 +92,7 @@ def show_cmd(state: CliState, unit: str, year: str, as_json: bool,
     from app.services.contributions.contribution_view import get_contribution
 
     kho = state.kho()
-    _print_contribution(get_contribution(kho, _actor(kho, username), unit, year), as_json)
+    _print_contribution(get_contribution(kho, actor_for(kho, username), unit, year), as_json)
 
 
 def _text(inline: Optional[str], path: Optional[Path]) -> Optional[str]:
@@ -150,7 +141,7 @@ def file_cmd(state: CliState, unit: str, year: str, results: Optional[str],
         data["activity_ids"] = list(activities)
     kho = state.kho()
     work = filing.submit_contribution if submit else filing.save_contribution
-    _print_contribution(work(kho, _actor(kho, username), unit, year, data), False)
+    _print_contribution(work(kho, actor_for(kho, username), unit, year, data), False)
 
 
 @contribution_group.command("return")
@@ -166,7 +157,7 @@ def return_cmd(state: CliState, unit: str, year: str, reason: str,
     from app.services.contributions.filing import return_contribution
 
     kho = state.kho()
-    _print_contribution(return_contribution(kho, _actor(kho, username), unit, year, reason),
+    _print_contribution(return_contribution(kho, actor_for(kho, username), unit, year, reason),
                         False)
 
 
@@ -181,4 +172,4 @@ def accept_cmd(state: CliState, unit: str, year: str, username: Optional[str]) -
     from app.services.contributions.filing import accept_contribution
 
     kho = state.kho()
-    _print_contribution(accept_contribution(kho, _actor(kho, username), unit, year), False)
+    _print_contribution(accept_contribution(kho, actor_for(kho, username), unit, year), False)

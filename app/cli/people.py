@@ -14,17 +14,9 @@ from typing import Any, Optional
 
 import click
 
-from app.cli.common import CliState, _, handle_errors, message, pass_state
+from app.cli.common import (AS_USER, CliState, _, actor_for, handle_errors, message,
+                            pass_state)
 
-AS_USER = click.option("--as", "username", metavar="USER",
-                       help="Account to act as (default: the system, every unit).")
-
-
-def _actor(kho, username: Optional[str]):
-    from app.services.access import accounts
-    from app.services.access.actors import SYSTEM
-
-    return accounts.actor_by_name(kho, username) if username else SYSTEM
 
 
 @click.command("import-attendance")
@@ -41,7 +33,7 @@ def import_attendance_cmd(state: CliState, activity_id: int, sheet: Path, dry_ru
     from app.services.activities.attendance_import import import_attendance
 
     kho = state.kho()
-    out = import_attendance(kho, _actor(kho, username), activity_id, sheet, dry_run=dry_run)
+    out = import_attendance(kho, actor_for(kho, username), activity_id, sheet, dry_run=dry_run)
     reader = gettext_for(state.lang)
     for note in out.notes:
         click.echo(message(note))
@@ -78,7 +70,7 @@ def list_cmd(state: CliState, query: str, username: Optional[str]) -> None:
     from app.services.activities.people_matching import list_people
 
     kho = state.kho()
-    for p in list_people(kho, _actor(kho, username), query):
+    for p in list_people(kho, actor_for(kho, username), query):
         click.echo(f"{p.id}\t{p.name}\t{p.unit}\t{p.attendances}")
 
 
@@ -94,7 +86,7 @@ def merge_cmd(state: CliState, keep: int, others: tuple[int, ...],
     from app.services.activities.people_matching import merge_people
 
     kho = state.kho()
-    moved = merge_people(kho, _actor(kho, username), keep, list(others))
+    moved = merge_people(kho, actor_for(kho, username), keep, list(others))
     click.echo(_("Merged; %(n)s attendances moved.") % {"n": moved})
 
 
@@ -111,7 +103,7 @@ def split_cmd(state: CliState, person: int, attendances: tuple[int, ...],
     from app.services.activities.people_matching import split_person
 
     kho = state.kho()
-    new_id = split_person(kho, _actor(kho, username), person, list(attendances), name)
+    new_id = split_person(kho, actor_for(kho, username), person, list(attendances), name)
     click.echo(_("New person %(id)s.") % {"id": new_id})
 
 
@@ -129,7 +121,7 @@ def staff_cmd(state: CliState, year: str, unit: Optional[str], group: Optional[s
     from app.services.activities import spokespersons
 
     kho = state.kho()
-    actor = _actor(kho, username)
+    actor = actor_for(kho, username)
     if unit or group or staff:
         if not (unit and group and staff is not None):
             raise click.UsageError(_("give UNIT GROUP STAFF together"))
@@ -155,7 +147,7 @@ def spokesperson_cmd(state: CliState, year: str, unit: Optional[str],
     from app.services.activities import spokespersons
 
     kho = state.kho()
-    actor = _actor(kho, username)
+    actor = actor_for(kho, username)
     if unit:
         if designated is None:
             raise click.UsageError(_("say --designated or --none"))
@@ -225,7 +217,7 @@ def figures_cmd(state: CliState, year: Optional[str], unit: Optional[str],
     params = {k: v for k, v in (("year", year), ("unit", unit), ("commune", commune)) if v}
     if as_filed:
         params["rollup"] = "false"
-    fig = people_view.request_people(kho, _actor(kho, username), params)
+    fig = people_view.request_people(kho, actor_for(kho, username), params)
     if as_json:
         click.echo(json.dumps({"people": people_view.people_json(fig),
                                "activities": people_view.activities_json(fig)},

@@ -40,7 +40,8 @@ from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.activities.attendance_sheet import (COLUMN_WORDS, Problem, Sheet,
                                                       SheetRow, folded, read_sheet)
-from app.services.activities.people_ledger import count_trained, insert_new
+from app.services.activities.people_ledger import count_trained
+from app.services.common.bulk_insert import insert_new
 from app.services.activities.people_matching import NewPerson, match_people
 from app.services.activities.register import PEOPLE_ACTION, load_activity
 from app.services.common.row_lock import lock_row

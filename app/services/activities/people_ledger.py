@@ -16,70 +16,15 @@ row locks (:func:`recount`).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from app.services.common.bulk_insert import insert_new
 from app.services.common.upsert import upsert_many
 from archive.activities import Activity
 from archive.people import Attendance, Person, TrainedCount, TrainedPerson
-
-
-def insert_for(session: Session):
-    """The dialect's ``insert`` with ON CONFLICT (SQLite or PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
-def _pg_type(column) -> str:
-    name = column.type.__class__.__name__.lower()
-    return {"integer": "int8", "biginteger": "int8", "boolean": "bool", "date": "date",
-            "datetime": "timestamptz"}.get(name, "text")
-
-
-def insert_new(session: Session, table, rows: Sequence[dict],
-               returning: Sequence[str] = ()) -> list:
-    """``INSERT … ON CONFLICT DO NOTHING`` of ``rows`` (dicts with the same keys); the
-    ``returning`` columns of the rows really inserted. On PostgreSQL one statement over
-    ``unnest`` of one array per column (a 5,000-row VALUES list costs more to build and
-    parse than to run); on SQLite an executemany."""
-    if not rows:
-        return []
-    if session.get_bind().dialect.name != "postgresql":
-        stmt = insert_for(session)(table).on_conflict_do_nothing()
-        if returning:
-            stmt = stmt.returning(*(table.c[c] for c in returning))
-            return list(session.connection().execute(stmt, list(rows)))
-        session.connection().execute(stmt, list(rows))
-        return []
-    columns = list(rows[0])
-    params: dict[str, Any] = {}
-    arrays, select_list = [], []
-    for i, c in enumerate(columns):
-        values = [r[c] for r in rows]
-        kind = _pg_type(table.c[c])
-        if (i or len(rows) == 1) and all(v == values[0] for v in values):
-            # one value for every row: a parameter, no array (the first column stays an
-            # array, so as many rows come out of unnest as went in)
-            params[f"c{i}"] = values[0]
-            select_list.append(f"CAST(:c{i} AS {kind})")
-        else:
-            params[f"c{i}"] = values
-            arrays.append(f"CAST(:c{i} AS {kind}[])")
-            select_list.append(f"u.a{len(arrays) - 1}")
-    source = (f" FROM unnest({', '.join(arrays)}) AS u({', '.join(f'a{j}' for j in range(len(arrays)))})"
-              if arrays else "")
-    sql = (f'INSERT INTO {table.name} ({", ".join(chr(34) + c + chr(34) for c in columns)}) '
-           f"SELECT {', '.join(select_list)}{source} ON CONFLICT DO NOTHING")
-    if returning:
-        sql += " RETURNING " + ", ".join(f'"{c}"' for c in returning)
-        return list(session.execute(text(sql), params))
-    session.execute(text(sql), params)
-    return []
 
 
 def _add_counts(session: Session, counts: Counter, sign: int = 1) -> None:

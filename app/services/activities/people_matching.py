@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.access.unit_scope import actor_units
-from app.services.activities.people_ledger import insert_new, recount
+from app.services.activities.people_ledger import recount
+from app.services.common.bulk_insert import insert_new
 from archive.activities import Activity
 from archive.base import fits_id, utcnow
 from archive.errors import NotFound, ValidationError

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 Updates = Union[Mapping[str, Any], Callable[[Any], Mapping[str, Any]]]
 
 
-def _insert_for(session: Session):
+def dialect_insert(session: Session):
     """The dialect's ``insert`` that knows ON CONFLICT; ValueError for other dialects."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -35,7 +35,7 @@ def upsert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     statement (for its ``excluded``)."""
     if not rows:
         return
-    stmt = _insert_for(session)(table)
+    stmt = dialect_insert(session)(table)
     stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=dict(updates(stmt)))
     session.connection().execute(stmt, list(rows))
 
@@ -52,6 +52,6 @@ def upsert(session: Session, model: type, rows: Sequence[Mapping[str, Any]],
     """
     if not rows:
         return
-    stmt = _insert_for(session)(model).values(list(rows))
+    stmt = dialect_insert(session)(model).values(list(rows))
     values = updates(stmt) if callable(updates) else updates
     session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=dict(values)))
