@@ -1,5 +1,6 @@
 """With S3 storage a download is a redirect to a presigned URL: it is recorded too,
-once per account, file, rendition and day, from the page and from the API."""
+once per account, file, rendition and day, from the page and from the API — and only
+when the object is there to be sent."""
 from __future__ import annotations
 
 import io
@@ -17,6 +18,7 @@ def test_presigned_redirects_are_recorded_once_per_day(tmp_path, pg_url, s3_endp
     from app.services.instance.setup import init_instance
     from app.services.files.intake import receive
     from app.services.catalogue.products import create_product
+    from archive.models import File
     from archive.usage import DownloadRecord
 
     bucket = new_s3_storage(s3_endpoint).bucket
@@ -45,5 +47,13 @@ def test_presigned_redirects_are_recorded_once_per_day(tmp_path, pg_url, s3_endp
             rows = s.execute(select(DownloadRecord.file_id, DownloadRecord.rendition,
                                     DownloadRecord.count)).all()
         assert [tuple(r) for r in rows] == [(fid, "original", 3)]
+
+        # the object gone from the bucket: a 404 naming no URL, and no download counted
+        with kho.transaction() as s:
+            kho.storage.delete(s.get(File, fid).storage_key)
+        missing = page.get(url + "?download=1")
+        assert missing.status_code == 404 and "Location" not in missing.headers
+        with kho.transaction() as s:
+            assert s.scalar(select(DownloadRecord.count)) == 3
     finally:
         kho.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
@@ -51,6 +51,9 @@ class Download:
     presigned_url: Optional[str] = None
     storage: Optional[Storage] = field(default=None, repr=False, compare=False)
     content_sha256: Optional[str] = None   # hex SHA-256 of the whole object, when known
+    # called once the object is open and its bytes are about to be sent (the download
+    # is recorded then, not before: a missing object is a 404, not a download)
+    on_open: Optional[Callable[[], None]] = field(default=None, repr=False, compare=False)
 
     @property
     def digest_headers(self) -> dict[str, str]:
@@ -68,7 +71,10 @@ class Download:
         if self.storage is None:
             raise MissingObject("object %(key)s is not readable here", field="key",
                                 key=self.storage_key)
-        return self.storage.read_range(self.storage_key, start, end)
+        chunks = self.storage.read_range(self.storage_key, start, end)
+        if self.on_open is not None:
+            self.on_open()
+        return chunks
 
 
 def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
@@ -80,7 +86,10 @@ def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
     ``presign=False`` skips asking the store for a direct URL. The request is recorded
     as a download of the actor (:func:`app.services.files.download_records.record_download`, coalesced
     per day) unless ``record=False``: a page reading a rendition for itself (the text
-    excerpt on the product page) or a ``HEAD`` request is no download.
+    excerpt on the product page) or a ``HEAD`` request is no download. It is recorded
+    only once the bytes go out: when :meth:`Download.iter_range` has opened the object,
+    or, for a presigned URL, once the store has confirmed the object is there (else
+    MissingObject, a 404) — a download that fails is not counted.
     """
     with kho.transaction() as session:
         product = load_product(session, actor, product_id)
@@ -102,10 +111,17 @@ def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
     store = _whole_copy(kho, faulty, file_id)
     url = store.presigned_url(key, filename=name, content_type=media_type) \
         if presign else None
-    if record:
+
+    def recorded() -> None:
         record_download(kho, actor, product_id, file_id, rendition)
+
+    if url is not None and record:
+        if not store.exists(key):          # the redirect would end in the store's 404
+            raise MissingObject("object %(key)s is missing", field="key", key=key)
+        recorded()
     return Download(key, size, media_type, name, sha256, url, store,
-                    content_sha256=sha256 if rendition == ORIGINAL else None)
+                    content_sha256=sha256 if rendition == ORIGINAL else None,
+                    on_open=recorded if record and url is None else None)
 
 
 def _whole_copy(kho: Kho, faulty: set[str], file_id: int) -> Storage:

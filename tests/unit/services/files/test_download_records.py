@@ -164,6 +164,19 @@ def test_hidden_or_missing_files_record_nothing(site):
     assert [(r["user"], r["product"]) for r in site.records()] == [("office", pid)]
 
 
+def test_a_download_whose_object_is_missing_is_a_404_and_no_download(site):
+    from archive.models import File
+
+    pid, fid = site.product_with_image()
+    with site.kho.transaction() as s:
+        key = s.get(File, fid).storage_key
+    site.kho.storage.delete(key)
+    page = site.browser("commune")
+    assert page.get(f"/products/{pid}/files/{fid}/original?download=1").status_code == 404
+    assert site.api("commune", f"/products/{pid}/files/{fid}/original").status_code == 404
+    assert site.records() == []
+
+
 def test_maintenance_jobs_are_not_counted(site):
     from app.services.access.actors import SYSTEM
     from app.services.files.downloads import open_rendition
