@@ -81,6 +81,14 @@ PROBLEMS: dict[str, str] = {
                    "then press Retry.",
 }
 
+# Problems of the moment — the server, its storage, its programs or their settings —
+# that processing the same bytes again can get past. Every other code says the file
+# itself is at fault (cut short, damaged, protected, too large): a retry fails again,
+# and what helps is another file (:func:`retry_helps`).
+PASSING = frozenset({GENERIC, "processing.stopped", "processing.internal",
+                     "storage.unavailable", "server.disk_full", "tool.missing",
+                     "tool.timeout", "ocr.language_missing", "ocr.setting"})
+
 # the category a media.* code is specialised for (``for_category``)
 _MEDIA = {"video": "video", "audio": "audio"}
 
@@ -94,6 +102,15 @@ def for_category(code: str, category: Optional[str]) -> str:
         if special in PROBLEMS:
             return special
     return code
+
+
+def retry_helps(code: Optional[str]) -> bool:
+    """Whether processing the file again can help with problem ``code``: True for a
+    problem of the moment (:data:`PASSING`) and for a code this version does not know
+    (it reads as the generic one, which says "press Retry"); False when the file is at
+    fault, so the pages offer to replace the file rather than a retry that fails
+    again."""
+    return not code or code in PASSING or code not in PROBLEMS
 
 
 def json_params(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from app.cli import activities
+from app.cli import broadcasts
 from app.cli import contributions
 from app.cli import people
 from app.cli import (exports, index, ingest, instance, preservation, report, server, stats, users,
@@ -36,6 +37,7 @@ for _command in (instance.init_cmd, instance.check_cmd, users.user_group, vocab.
                  exports.import_cmd, report.report_cmd, stats.stats_cmd):
     main.add_command(_command)
 main.add_command(activities.activity_group)
+main.add_command(broadcasts.broadcast_group)
 main.add_command(contributions.contribution_group)
 main.add_command(people.people_group)
 activities.activity_group.add_command(people.import_attendance_cmd)   # kho activity import-attendance

@@ -70,7 +70,7 @@ def render(figures: Any, lang: str) -> list[str]:
                 [r.label(lang), num(r.total), num(r.digitised), pct(r.digitisation_rate),
                  pct(r.combined_share)] for r in rows))
     lines += ["", _("Broadcasts and downloads per commune")] + _table(
-        [_("Commune"), _("Broadcasts"), _("Downloads")], _usage_rows(figures, lang))
+        [_("Commune"), _("Airings"), _("Downloads")], _usage_rows(figures, lang))
     return lines
 
 

@@ -3,8 +3,11 @@
 Forms that add something (a user, a term, a unit) show a refused value again with the
 problem beside the field it concerns (422), keeping what was typed (never a password);
 a refused term or unit row keeps what was typed in its row with "Field: problem"; user
-rows report a problem as a flash naming the account and the field. Revoking a token
-asks first on a page of its own (no JavaScript needed).
+rows report a problem as a flash naming the account and the field; the focus goes to
+the problem after a refusal. A save says what it changed, naming the thing by its label
+(app.web.changes). A vocabulary's address is its name as ``kho vocab list`` says it
+(``/admin/vocabularies/themes``; the singular of older links still answers). Revoking a
+token asks first on a page of its own (no JavaScript needed).
 """
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from flask import (Blueprint, flash, redirect, render_template, request, session
                    url_for)
 from flask_babel import gettext as _
 
+from app.services.catalogue.vocabularies import NAMES, vocabulary_names
+from app.web.changes import term_saved, unit_saved, user_saved
 from app.web.common import (SESSION_STAMP, current_actor, error_fields, error_message, kho,
                             signed_in)
 from app.web.labels import forget
@@ -23,6 +28,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 VOCABULARY_TITLES = {"kind": "Kinds", "theme": "Themes", "convention": "Conventions",
                      "language": "Languages", "channel": "Channels", "plan_task": "Plan tasks",
                      "activity_kind": "Activity kinds", "target_group": "Target groups"}
+# a vocabulary's address says it as `kho vocab list` does (/admin/vocabularies/themes);
+# the singular names of older addresses (/admin/vocabularies/theme) still answer
+URL_NAMES = {NAMES[name]: name for name in vocabulary_names() if NAMES[name] in VOCABULARIES}
 DEFAULT_ROLE = "commune"     # the least privileged role: restricted products stay hidden
 USER_FIELDS = ("username", "display_name", "role", "unit")
 UNIT_FIELDS = ("code", "name", "level", "gso_code", "parent", "valid_from", "valid_to",
@@ -145,14 +153,14 @@ def update_user(user_id: int):
 
     form = request.form
     try:
-        info = account_admin.update_user(kho(), current_actor(), user_id,
-                                 role=form.get("role") or None,
-                                 active=form.get("active") == "on",
-                                 unit=form.get("unit"), commune=form.get("commune"))
+        change = account_admin.change_user(kho(), current_actor(), user_id,
+                                           role=form.get("role") or None,
+                                           active=form.get("active") == "on",
+                                           unit=form.get("unit"), commune=form.get("commune"))
     except KhoError as exc:
         _flash_error(exc, _username(user_id))
     else:
-        flash(_("Saved %(name)s.", name=info.username), "ok")
+        flash(user_saved(change, {r: _(r) for r in ROLES}), "ok")
     return redirect(url_for("admin.users") + f"#user-{user_id}")
 
 
@@ -213,7 +221,7 @@ def revoke_token(token_id: int):
 @signed_in
 def vocabularies():
     current_actor().require("vocabulary.edit")
-    names = [(v, _(VOCABULARY_TITLES[v])) for v in VOCABULARIES]
+    names = [(URL_NAMES[v], _(VOCABULARY_TITLES[v])) for v in VOCABULARIES]
     return render_template("admin_vocabularies.html", names=names)
 
 
@@ -223,12 +231,20 @@ def _flags_of(form, name: str) -> dict[str, bool]:
     return {flag: form.get(flag) == "on" for flag in FLAGS.get(name, ())}
 
 
-@bp.route("/vocabularies/<name>", methods=["GET", "POST"])
+@bp.route("/vocabularies/<address>", methods=["GET", "POST"])
 @signed_in
-def vocabulary(name: str):
+def vocabulary(address: str):
+    """One vocabulary's terms; ``address`` is its name as the CLI says it (``themes``)
+    or, for older links, the singular (``theme``). ``units`` and ``communes`` are the
+    units page."""
     from app.services.catalogue import vocabulary_admin as vocab
 
     actor = current_actor()
+    actor.require("vocabulary.edit")
+    if NAMES.get(address) in ("units", "communes"):
+        return redirect(url_for("admin.units", level="commune" if address == "communes"
+                                else None))
+    name = NAMES.get(address, address)      # unknown: NotFound from the service
     errors: dict[str, str] = {}
     new: dict = {}
     row: dict = {}
@@ -238,13 +254,15 @@ def vocabulary(name: str):
             if form.get("action") == "add":
                 new = {k: form.get(k, "") for k in ("code", "label_vi", "label_en")} | \
                     {"flags": _flags_of(form, name)}
-                vocab.add_term(kho(), actor, name, new["code"], label_vi=new["label_vi"],
-                               label_en=new["label_en"], flags=new["flags"])
+                added = vocab.add_term(kho(), actor, name, new["code"],
+                                       label_vi=new["label_vi"], label_en=new["label_en"],
+                                       flags=new["flags"])
+                message = _("Added the entry «%(name)s».", name=added.label_vi)
             else:
-                vocab.update_term(kho(), actor, name, form.get("code", ""),
-                                  label_vi=form.get("label_vi"), label_en=form.get("label_en"),
-                                  active=form.get("active") == "on",
-                                  flags=_flags_of(form, name))
+                message = term_saved(vocab.update_term(
+                    kho(), actor, name, form.get("code", ""), label_vi=form.get("label_vi"),
+                    label_en=form.get("label_en"), active=form.get("active") == "on",
+                    flags=_flags_of(form, name)))
         except KhoError as exc:
             if form.get("action") == "add":
                 errors = _refused(exc)
@@ -255,11 +273,13 @@ def vocabulary(name: str):
                                       "flags": _flags_of(form, name)})
         else:
             forget()
-            flash(_("Saved."), "ok")
+            flash(message, "ok")
             anchor = f"#term-{form.get('code', '')}" if form.get("action") != "add" else ""
-            return redirect(url_for("admin.vocabulary", name=name) + anchor)
+            return redirect(url_for("admin.vocabulary", address=URL_NAMES.get(name, name))
+                            + anchor)
     terms = vocab.list_terms(kho(), actor, name)
-    return render_template("admin_terms.html", name=name, terms=terms, new=new, row=row,
+    return render_template("admin_terms.html", address=URL_NAMES.get(name, name),
+                           terms=terms, new=new, row=row,
                            errors=errors, labels=field_labels(), flag_labels=flag_labels(),
                            flags=vocab.FLAGS.get(name, ()),
                            title=_(VOCABULARY_TITLES.get(name, name))), \
@@ -281,16 +301,17 @@ def units():
         try:
             if form.get("action") == "add":
                 new = {k: form.get(k, "") for k in UNIT_FIELDS}
-                vocab.add_unit(kho(), actor, new["code"], **{k: v for k, v in new.items()
-                                                             if k != "code"})
+                added = vocab.add_unit(kho(), actor, new["code"],
+                                       **{k: v for k, v in new.items() if k != "code"})
+                message = _("Added the unit «%(name)s».", name=added.label_vi)
             else:
-                vocab.update_unit(kho(), actor, form.get("code", ""), name=form.get("name"),
-                                  valid_from=form.get("valid_from"),
-                                  valid_to=form.get("valid_to"),
-                                  successor=form.get("successor"),
-                                  consolidates=(form.get("consolidates") == "1"
-                                                if "letterhead_name" in form else None),
-                                  **{k: form.get(k) for k in LETTERHEAD_FIELDS})
+                message = unit_saved(vocab.update_unit(
+                    kho(), actor, form.get("code", ""), name=form.get("name"),
+                    valid_from=form.get("valid_from"), valid_to=form.get("valid_to"),
+                    successor=form.get("successor"),
+                    consolidates=(form.get("consolidates") == "1"
+                                  if "letterhead_name" in form else None),
+                    **{k: form.get(k) for k in LETTERHEAD_FIELDS}))
         except KhoError as exc:
             if form.get("action") == "add":
                 errors = _refused(exc)
@@ -301,7 +322,7 @@ def units():
                                           + ("consolidates",)})
         else:
             forget()
-            flash(_("Saved."), "ok")
+            flash(message, "ok")
             anchor = f"#unit-{form.get('code', '')}" if form.get("action") != "add" else ""
             return redirect(url_for("admin.units", level=level or "") + anchor)
     rows = vocab.list_units(kho(), actor, level)

@@ -31,7 +31,8 @@ def login():
     if request.method == "GET":
         if current_actor() is not None:
             return redirect(target)
-        return render_template("login.html", next=target, username="", error="")
+        return render_template("login.html", next=target, username="", error="",
+                               error_field="")
     username = request.form.get("username", "").strip()
     address = request.remote_addr or "-"
     limiter = _limiter()
@@ -40,10 +41,10 @@ def login():
         actor, stamp = accounts.sign_in(kho(), username, request.form.get("password", ""))
     except TooManyAttempts as exc:
         return render_template("login.html", next=target, username=username,
-                               error=error_message(exc)), 429
+                               error=error_message(exc), error_field=""), 429
     except AuthenticationRequired as exc:      # the attempt stays counted as a failure
         return render_template("login.html", next=target, username=username,
-                               error=error_message(exc)), 401
+                               error=error_message(exc), error_field=exc.field or ""), 401
     limiter.succeeded(address, username)
     from app.services.access.browser_sessions import open_session
 

@@ -1,10 +1,13 @@
-"""Broadcast log: "aired on <date> on <commune> radio", its withdrawal, and the list
-per commune.
+"""Broadcast log: "aired on <date>, in the morning, on <commune> radio", its
+withdrawal, and the list per commune.
 
-The outcome of logging or withdrawing is shown beside the form in the product page's
-broadcast section, never only as a flash at the top: a refused log renders the product
-page in place (status 409/422, the typed date, commune and note kept, the field named
-and focused); a written one redirects to ``/products/<id>?logged=<log id>#broadcasts``
+Every form here ends in a redirect to a page (POST-redirect-GET), so a reload never
+sends a log or a withdrawal again. The outcome is shown beside the form in the product
+page's broadcast section, never only as a flash at the top: a refused log or
+withdrawal is kept in the session for the next page (the message, the field it names
+and what was typed; shown once) and the browser is sent back to
+``/products/<id>#broadcasts``, where the typed values are filled in again and the field
+named is focused; a written log redirects to ``/products/<id>?logged=<log id>#broadcasts``
 and the section says what was logged. Works without JavaScript: the form posts to
 ``…#broadcasts`` so the browser lands on the section either way. Withdrawing asks first
 (a ``<details>`` with the confirming button inside, no script needed).
@@ -12,26 +15,28 @@ and the section says what was logged. Works without JavaScript: the form posts t
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
-from flask import (Blueprint, current_app, g, make_response, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from app.web.common import current_actor, error_message, kho, signed_in
 from app.web.formatting import vn_date
-from app.web.labels import choices
+from app.web.labels import SLOT_NAMES, SLOT_WORDS, choices
 from archive.errors import KhoError, ValidationError
 
 bp = Blueprint("broadcast", __name__)
 
 SHOWN_HERE = ("invalid", "conflict")      # other errors: the error page with its status
-STATUS = {"invalid": 422, "conflict": 409, "forbidden": 403}
 LEVEL_WORDS = ("Xã ", "Phường ", "Thị trấn ")   # "trên đài xã …", mid-sentence
+OUTCOME = "broadcast_outcome"    # session key: a refusal shown on the next page, once
+# characters of each typed value kept across the redirect (the session is a cookie)
+KEPT = {"aired_on": 40, "slot": 20, "commune": 60, "note": 1000}
 
 
 def _field_labels() -> dict[str, str]:
-    return {"aired_on": _("Aired on"), "commune": _("Commune"), "note": _("Note")}
+    return {"aired_on": _("Aired on"), "slot": _("Part of the day"),
+            "commune": _("Commune"), "note": _("Note")}
 
 
 def _refusal(exc: KhoError) -> str:
@@ -53,12 +58,40 @@ def _vn(iso: str) -> str:
     return vn_date(date.fromisoformat(iso))
 
 
-def _product_page_in_place(product_id: int, outcome: dict[str, Any], status: int):
-    """The product page (its own view, found by endpoint: areas never import each
-    other) with ``outcome`` beside the broadcast form."""
-    g.broadcast_outcome = dict(outcome, product_id=product_id)
-    body = current_app.view_functions["product.product_page"](product_id=product_id)
-    return make_response(body, status)
+def _keep(outcome: dict[str, Any], where: Union[int, str]) -> None:
+    """Show ``outcome`` on the next page ``where`` is (a product id, or "list")."""
+    session[OUTCOME] = dict(outcome, where=where)
+
+
+def _take(where: Union[int, str]) -> Optional[dict[str, Any]]:
+    """The outcome kept for this page, taken out of the session (a reload shows the
+    page plain); one kept for another page is dropped too (the reader went elsewhere)."""
+    kept = session.pop(OUTCOME, None)
+    return kept if isinstance(kept, dict) and kept.get("where") == where else None
+
+
+def _back_to_product(product_id: int, **args: Any):
+    return redirect(url_for("product.product_page", product_id=product_id, **args)
+                    + "#broadcasts")
+
+
+@bp.app_template_global("broadcast_slots")
+def broadcast_slots() -> list[tuple[str, str]]:
+    """(code, name) of the parts of the day, for the form's choice."""
+    return [(code, str(name)) for code, name in SLOT_NAMES.items()]
+
+
+@bp.app_template_global("airing_text")
+def airing_text(row: dict[str, Any], commune: Optional[str] = None) -> str:
+    """A log in a sentence: "Aired on 02/08/2025 in the morning on Xã X radio"
+    (without the slot when it is not known)."""
+    commune = commune or row["commune"]["name"]
+    slot = SLOT_WORDS.get(row.get("slot") or "")
+    if slot is not None:
+        return _("Aired on %(day)s %(slot)s on %(commune)s radio", day=_vn(row["aired_on"]),
+                 slot=str(slot), commune=commune)
+    return _("Aired on %(day)s on %(commune)s radio", day=_vn(row["aired_on"]),
+             commune=commune)
 
 
 @bp.route("/products/<int:product_id>/broadcasts", methods=["POST"])
@@ -67,18 +100,18 @@ def log(product_id: int):
     from app.services.broadcasts.log import log_broadcast
 
     form = request.form
-    values = {name: form.get(name, "") for name in ("aired_on", "commune", "note")}
+    values = {name: form.get(name, "")[:most] for name, most in KEPT.items()}
     try:
         row = log_broadcast(kho(), current_actor(), product_id, values["aired_on"],
-                            commune_code=values["commune"] or None, note=values["note"])
+                            commune_code=values["commune"] or None, note=values["note"],
+                            slot=values["slot"] or None)
     except KhoError as exc:
         if exc.code not in SHOWN_HERE:
             raise  # forbidden / not found: the error page with its status
-        return _product_page_in_place(product_id, {
-            "kind": "error", "message": _refusal(exc), "field": exc.field,
-            "values": values}, STATUS[exc.code])
-    return redirect(url_for("product.product_page", product_id=product_id,
-                            logged=row["id"]) + "#broadcasts")
+        _keep({"kind": "error", "message": _refusal(exc), "field": exc.field,
+               "values": values}, product_id)
+        return _back_to_product(product_id)
+    return _back_to_product(product_id, logged=row["id"])
 
 
 @bp.route("/broadcasts/<int:broadcast_id>/withdraw", methods=["POST"])
@@ -94,22 +127,30 @@ def withdraw(broadcast_id: int):
     try:
         row = withdraw_broadcast(kho(), actor, broadcast_id)
     except KhoError as exc:
-        if exc.code not in SHOWN_HERE + ("forbidden",):
+        # refused for this log (not the author, not on the day): said beside it; a role
+        # that may not withdraw at all (no button was shown): the error page, 403
+        if exc.code not in SHOWN_HERE and not (exc.code == "forbidden" and exc.field == "id"):
             raise
         shown = {"kind": "error", "message": _refusal(exc), "withdraw_id": broadcast_id}
         if to_list:
-            return make_response(list_page(outcome=shown), STATUS[exc.code])
+            _keep(shown, "list")
+            return redirect(url_for("broadcast.list_page", **filters))
         row = get_broadcast(kho(), actor, broadcast_id)      # visible: only refused
-        return _product_page_in_place(row["product_id"], shown, STATUS[exc.code])
+        _keep(shown, row["product_id"])
+        return _back_to_product(row["product_id"])
     if to_list:
         return redirect(url_for("broadcast.list_page", withdrawn=row["id"], **filters))
-    return redirect(url_for("product.product_page", product_id=row["product_id"],
-                            withdrawn=row["id"]) + "#broadcasts")
+    return _back_to_product(row["product_id"], withdrawn=row["id"])
 
 
 def _withdrawn_message(row: dict[str, Any]) -> str:
+    slot = SLOT_WORDS.get(row.get("slot") or "")
+    commune = _in_sentence(row["commune"]["name"])
+    if slot is not None:
+        return _("Withdrawn: the airing of %(day)s %(slot)s on %(commune)s radio no longer "
+                 "counts.", day=_vn(row["aired_on"]), slot=str(slot), commune=commune)
     return _("Withdrawn: the airing of %(day)s on %(commune)s radio no longer counts.",
-             day=_vn(row["aired_on"]), commune=_in_sentence(row["commune"]["name"]))
+             day=_vn(row["aired_on"]), commune=commune)
 
 
 def _withdrawn_outcome(product_id: Optional[int]) -> Optional[dict[str, Any]]:
@@ -132,18 +173,26 @@ def _withdrawn_outcome(product_id: Optional[int]) -> Optional[dict[str, Any]]:
 @bp.app_template_global("broadcast_outcome")
 def broadcast_outcome(product_id: int, rows: list[dict[str, Any]]) -> Optional[dict]:
     """What the broadcast section of product ``product_id`` says beside its form: a
-    refusal rendered in place (with the typed values), or the log written or withdrawn
-    just now (``?logged=`` / ``?withdrawn=``); None otherwise."""
-    shown = g.get("broadcast_outcome")
-    if shown and shown.get("product_id") == product_id:
+    refusal kept from the form just sent (with the typed values), or the log written
+    or withdrawn just now (``?logged=`` / ``?withdrawn=``); None otherwise."""
+    shown = _take(product_id)
+    if shown:
         return shown
     logged = request.args.get("logged", type=int)
     row = next((r for r in rows if r["id"] == logged), None) if logged else None
     if row is not None:
-        return {"kind": "ok", "message": _(
-            "Logged: aired on %(day)s on %(commune)s radio.", day=_vn(row["aired_on"]),
-            commune=_in_sentence(row["commune"]["name"]))}
+        return {"kind": "ok", "message": _logged_message(row)}
     return _withdrawn_outcome(product_id)
+
+
+def _logged_message(row: dict[str, Any]) -> str:
+    slot = SLOT_WORDS.get(row.get("slot") or "")
+    commune = _in_sentence(row["commune"]["name"])
+    if slot is not None:
+        return _("Logged: aired on %(day)s %(slot)s on %(commune)s radio.",
+                 day=_vn(row["aired_on"]), slot=str(slot), commune=commune)
+    return _("Logged: aired on %(day)s on %(commune)s radio.", day=_vn(row["aired_on"]),
+             commune=commune)
 
 
 @bp.app_template_global("broadcast_airable")
@@ -157,13 +206,13 @@ def broadcast_airable(files: list[dict[str, Any]]) -> bool:
 
 @bp.route("/broadcasts")
 @signed_in
-def list_page(outcome: Optional[dict[str, Any]] = None):
+def list_page():
     """Broadcast logs per commune (commune staff: their own), filter by year."""
     from app.services.access.unit_scope import visible_codes
     from app.services.broadcasts.log import list_broadcasts, names_commune
 
     actor = current_actor()
-    args = request.form if request.method == "POST" else request.args
+    args = request.args
     commune = args.get("commune") or None
     year_text = args.get("year", "").strip()
     error = ""
@@ -177,9 +226,11 @@ def list_page(outcome: Optional[dict[str, Any]] = None):
     for row in rows:
         row["aired_on_date"] = date.fromisoformat(row["aired_on"])
         row["commune_in_sentence"] = _in_sentence(row["commune"]["name"])
+        row["slot_name"] = str(SLOT_NAMES[row["slot"]]) if row["slot"] in SLOT_NAMES else ""
+        row["slot_words"] = str(SLOT_WORDS[row["slot"]]) if row["slot"] in SLOT_WORDS else ""
     mine = visible_codes(kho(), actor) if names_commune(actor) else None
     communes = [c for c in choices("communes") if mine is None or c[0] in mine] \
         if names_commune(actor) else []
     return render_template("broadcasts.html", rows=rows, communes=communes,
                            commune=commune or "", year=year_text, error=error,
-                           outcome=outcome or _withdrawn_outcome(None))
+                           outcome=_take("list") or _withdrawn_outcome(None))

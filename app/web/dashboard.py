@@ -2,7 +2,11 @@
 the per-year trend with its projection to 2028, breakdowns and what to do next.
 
 Office and admin accounts only (others get the 403 page). The filters are a GET form,
-so a view can be bookmarked or sent. Numbers come from :mod:`app.services.stats.plan_progress`, the
+so a view can be bookmarked or sent; the period is a year from the picker (or a custom
+range), and the yearly report's buttons right under the filters carry the unit and
+commune. The rules (the year picked, the report year and its deadline, the distance to
+each target, which communes lag) are in ``app/services/stats/periods.py``,
+``targets.py`` and ``lagging.py``. Numbers come from :mod:`app.services.stats.plan_progress`, the
 same as ``GET /api/v1/stats`` and ``kho stats``.
 """
 from __future__ import annotations
@@ -12,10 +16,10 @@ from typing import Any, Optional
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
-from app.services.stats.figures import FULL_TARGETS
+from app.services.stats.figures import FULL_TARGETS, MIN_PROJECTION_YEARS
 from app.web.charts import gauge, trend
 from app.web.common import current_actor, error_message, kho, signed_in
-from app.web.labels import choices
+from app.web.labels import choices, entries
 from archive.errors import ValidationError
 
 bp = Blueprint("dashboard", __name__)
@@ -28,17 +32,21 @@ REPORT_ENDPOINT = "report.download"     # app/web/report.py (the yearly report e
 
 
 def _params() -> dict[str, str]:
+    """The statistics filters of the query string, the year picker's period applied
+    (ValidationError naming ``year`` for a bad one)."""
+    from app.services.stats.periods import year_period
     from app.services.stats.plan_progress import PARAMS
 
-    return {k: request.args.get(k, "").strip() for k in PARAMS if request.args.get(k, "").strip()}
+    given = {k: request.args.get(k, "").strip() for k in PARAMS
+             if request.args.get(k, "").strip()}
+    return year_period(given, request.args.get("year"))
 
 
-def _report_year(figures: Any) -> int:
-    """The year the report buttons ask for: the period's, when it lies in one year."""
-    sc = figures.scope
-    if sc.date_from and sc.date_to and sc.date_from.year == sc.date_to.year:
-        return sc.date_from.year
-    return figures.today.year
+def _ended_units() -> dict[str, str]:
+    """Code -> ``merged`` (a successor carries it on) or ``ended`` for every unit no
+    longer valid today, so pickers and tables can say so beside the name."""
+    return {e.code: "merged" if e.flags.get("successor") else "ended"
+            for e in entries("units") if not e.flags.get("current", True)}
 
 
 def _trend_chart(figures: Any) -> Any:
@@ -79,31 +87,43 @@ def _within(options: list, codes: Optional[frozenset[str]]) -> list:
 def dashboard_page():
     """The dashboard for the filters in the query string."""
     from app.services.access.unit_scope import visible_codes
-    from app.services.stats.plan_progress import request_stats, usage_by_commune
-    from app.services.stats.next_steps import request_next_steps
     from app.services.activities.people_view import scope_figures
+    from app.services.stats.lagging import commune_progress
+    from app.services.stats.next_steps import request_next_steps
+    from app.services.stats.periods import (picked_year, report_year, year_deadline,
+                                            year_options)
+    from app.services.stats.plan_progress import request_stats, usage_by_commune
+    from app.services.stats.targets import to_targets
 
     actor = current_actor()
     actor.require("stats.view")          # 403 page for producer and commune accounts
-    params = _params()
-    error, figures, todo = "", None, None
+    error, figures, params = "", None, {}
     try:
+        params = _params()
         figures = request_stats(kho(), actor, params)
     except ValidationError as exc:
         error = error_message(exc)
-    if figures is not None:
-        todo = request_next_steps(kho(), actor, figures.scope)
     mine = visible_codes(kho(), actor)
-    people = scope_figures(kho(), actor, figures.scope) if figures is not None else None
+    communes = _within(choices("communes"), mine)
+    view: dict[str, Any] = {}
+    if figures is not None:
+        year = report_year(figures.scope, figures.today)
+        view = dict(
+            todo=request_next_steps(kho(), actor, figures.scope),
+            people=scope_figures(kho(), actor, figures.scope),
+            cards=_cards(figures), to_target=to_targets(figures),
+            usage=usage_by_commune(figures), chart=_trend_chart(figures),
+            commune_rows=commune_progress(figures, {c for c, _name, now in communes if now}),
+            years=year_options(figures.by_year, figures.today, figures.scope),
+            picked=picked_year(figures.scope), report_year=year,
+            deadline=year_deadline(kho().settings, year, figures.today))
     return render_template(
-        "dashboard.html", figures=figures, todo=todo, error=error, params=params,
-        cards=_cards(figures) if figures else [], breakdowns=BREAKDOWNS,
-        usage=usage_by_commune(figures) if figures else [],
-        chart=_trend_chart(figures) if figures else None,
-        units=_within(choices("lead_unit"), mine), communes=_within(choices("communes"), mine),
-        report_year=_report_year(figures) if figures else None,
+        "dashboard.html", figures=figures, error=error, params=params,
+        picked_raw=request.args.get("year", "").strip(), breakdowns=BREAKDOWNS,
+        units=_within(choices("lead_unit"), mine), communes=communes,
+        ended=_ended_units(), min_years=MIN_PROJECTION_YEARS,
         report_ready=REPORT_ENDPOINT in current_app.view_functions, owed=_owed(actor),
-        people=people)
+        **view)
 
 
 def _owed(actor: Any) -> list[dict[str, Any]]:

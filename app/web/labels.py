@@ -9,8 +9,10 @@ import threading
 import time
 
 from flask import current_app
+from flask_babel import lazy_gettext
 
-from app.web.common import kho
+from app.services.catalogue.suggestions import reason
+from app.web.common import kho, message_text
 from app.web.formatting import locale_code
 
 TTL_SECONDS = 60.0
@@ -77,5 +79,24 @@ def choices(field: str) -> list[tuple[str, str, bool]]:
 
 
 def suggestion_label(kind: str, code: str) -> str:
-    """Label of a suggested ``theme`` or ``convention`` code."""
-    return label({"theme": "themes", "convention": "conventions"}.get(kind, kind), code)
+    """Label of a suggested ``theme``, ``convention`` or ``language`` code."""
+    return label({"theme": "themes", "convention": "conventions",
+                  "language": "languages"}.get(kind, kind), code)
+
+
+def suggestion_reason(suggestion: dict, shown: str) -> str:
+    """Why a language was suggested, in the page's language ("có chữ ƀ, ŏ và các từ
+    ‘bơngai’, ‘kơ’ thường gặp trong tiếng Ba Na"); "" for themes and conventions.
+    ``shown`` is its label on the page."""
+    found = reason(suggestion, shown)
+    return message_text(found) if found is not None else ""
+
+
+# the parts of the day a commune radio airs in (app.services.broadcasts.slots.SLOTS):
+# their names on the form's choice, and in a sentence ("aired on 02/08/2025 in the
+# morning"; the services word their messages with the same English)
+SLOT_NAMES = {"morning": lazy_gettext("Morning"), "noon": lazy_gettext("Noon"),
+              "afternoon": lazy_gettext("Afternoon"), "evening": lazy_gettext("Evening")}
+SLOT_WORDS = {"morning": lazy_gettext("in the morning"), "noon": lazy_gettext("at noon"),
+              "afternoon": lazy_gettext("in the afternoon"),
+              "evening": lazy_gettext("in the evening")}

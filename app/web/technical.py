@@ -14,7 +14,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
+from app.services.catalogue.product_view import extension_for
 from app.web.formatting import duration, filesize, number
+from app.web.media_types import UNKNOWN, media_type_words
 
 # rendition name -> what the download is called (capitalised, in both languages)
 RENDITION_LABELS = {
@@ -59,11 +61,77 @@ def rendition_label(name: str) -> str:
     return str(found) if found is not None else name.replace("-", " ").capitalize()
 
 
+def _in_sentence(label: str) -> str:
+    """A type label as a sentence goes on: "Ảnh JPEG" -> "ảnh JPEG", "Plain text" ->
+    "plain text"; a label opening with a format's name ("JPEG image") stays."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+_DOCUMENT_TYPES = frozenset({
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/msword", "application/vnd.oasis.opendocument.text"})
+
+
+def _kind_of(media_type: str | None) -> str:
+    """image | video | audio | pdf | text (documents too) | other, for "the same kind
+    of thing" (a PNG named .jpg is still an image)."""
+    media_type = media_type or ""
+    head = media_type.split("/", 1)[0]
+    if media_type == "application/pdf":
+        return "pdf"
+    if head == "text" or media_type in _DOCUMENT_TYPES:
+        return "text"
+    return head if head in ("image", "video", "audio") else "other"
+
+
+def type_mismatch(file: dict[str, Any]) -> dict[str, Any] | None:
+    """What a file whose name and content disagree really is, and what that means, or
+    None when they agree. ``text``: "The name ends in .jpg, which means JPEG image, but
+    the content is really plain text. Kho keeps it as plain text." (the types as
+    :func:`~app.web.media_types.media_type_words` says them); ``same_kind``: both
+    are the same kind of thing (a PNG named .jpg: "It works as it is: nothing to do.").
+    ``file`` is a file view (``original_filename``, ``media_type``, ``declared_type``,
+    ``type_mismatch``)."""
+    if not file.get("type_mismatch"):
+        return None
+    name = file.get("original_filename") or ""
+    ext = name.rsplit(".", 1)[-1] if "." in name else ""
+    media_type, declared = file.get("media_type") or UNKNOWN, file.get("declared_type")
+    found = _in_sentence(media_type_words(media_type))
+    means = _in_sentence(media_type_words(declared)) if declared else ""
+    if media_type == UNKNOWN:
+        first = _("The name ends in .%(ext)s, which means %(declared)s, but Kho does not "
+                  "recognise the content.", ext=ext, declared=means) if ext and declared \
+            else _("Kho does not recognise the content.")
+        return {"text": f"{first} {_('Kho keeps it as it is.')}", "same_kind": False}
+    first = _("The name ends in .%(ext)s, which means %(declared)s, but the content is "
+              "really %(found)s.", ext=ext, declared=means, found=found) \
+        if ext and declared else _("The content is really %(found)s.", found=found)
+    same_kind = bool(declared) and _kind_of(declared) == _kind_of(media_type) != "other"
+    second = _("It works as it is: nothing to do.") if same_kind \
+        else _("Kho keeps it as %(found)s.", found=found)
+    return {"text": f"{first} {second}", "same_kind": same_kind}
+
+
+def original_extension(file: dict[str, Any]) -> str:
+    """The ending the original's download takes: the name's, unless the content is
+    something else (a text file named .jpg is offered as .txt; "" when Kho has no
+    ending for what it is)."""
+    if file.get("type_mismatch"):
+        ext = extension_for("", (file.get("media_type") or "").split(";", 1)[0].strip())
+        return "" if ext == "bin" else ext
+    name = file["original_filename"]
+    return name.rsplit(".", 1)[-1] if "." in name else ""
+
+
 def downloads(file: dict[str, Any]) -> list[dict[str, Any]]:
     """The file's downloads, original first: ``name`` (rendition), ``label``, ``size``
-    (human), ``media_type``. Pictures of the file (waveform, thumbnail) are left out."""
-    ext = file["original_filename"].rsplit(".", 1)[-1].upper() \
-        if "." in file["original_filename"] else ""
+    (human), ``media_type``. Pictures of the file (waveform, thumbnail) are left out.
+    The original is labelled with what it really is ("Bản gốc TXT" for a text file
+    named .jpg)."""
+    ext = original_extension(file).upper()
     found = [{"name": "original",
               "label": _("Original %(format)s", format=ext) if 0 < len(ext) <= 5
               else _("Original"),
@@ -113,10 +181,12 @@ def _joined(*parts: str) -> str:
 
 def file_facts(file: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, value) pairs a listener or reader understands, in the page's language:
-    duration, picture size, codecs, sample rate, channels, DPI, pages, paper size,
-    words (text documents)."""
+    the file type in words ("Âm thanh WAV"), duration, picture size, codecs, sample
+    rate, channels, DPI, pages, paper size, words (text documents)."""
     tech = file.get("technical") or {}
     facts: list[tuple[str, str]] = []
+    if file.get("media_type"):
+        facts.append((_("File type"), media_type_words(file["media_type"])))
     if tech.get("duration_s"):
         facts.append((_("Duration"), duration(tech["duration_s"])))
     video = tech.get("video") if isinstance(tech.get("video"), dict) else None
@@ -187,5 +257,6 @@ def technical_rows(file: dict[str, Any]) -> list[tuple[str, str]]:
             rows.append((label, str(info[key])))
     for r in file.get("renditions") or []:
         rows.append((rendition_label(r["name"]),
-                     f"{r['media_type']} · {_('%(n)s bytes', n=number(r['size']))}"))
+                     f"{media_type_words(r['media_type'])} ({r['media_type']}) · "
+                     f"{_('%(n)s bytes', n=number(r['size']))}"))
     return [(label, value) for label, value in rows if value]

@@ -49,9 +49,10 @@ def broadcasts_of_product(product_id: int) -> list[dict]:
 
 
 def communes_for(actor) -> list[tuple[str, str, bool]]:
-    """Communes an admin may pick when logging; commune staff log for their own."""
+    """Communes an admin may pick when logging (today's first, then the merged ones,
+    for airings before their merger); commune staff log for their own."""
     from app.services.broadcasts.log import names_commune
 
     if actor is None or not (actor.can("broadcast.log") and names_commune(actor)):
         return []
-    return [c for c in choices("communes") if c[2]]
+    return choices("communes")

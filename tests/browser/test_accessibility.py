@@ -50,10 +50,11 @@ def catalogue(site, tmp_path_factory) -> dict[str, int]:
     publication = create_product(kho, producer, {"title": "Sổ tay pháp luật",
                                                  "kind": "publication"})
     pdf = text_pdf(tmp_path_factory.mktemp("a11y-pdf") / "so-tay.pdf",
-                   ["Trang mot", "Trang hai"])
+                   [f"So tay phap luat quyen tre em trang {n}" for n in range(1, 41)])   # scrolls
     with pdf.open("rb") as stream:
         pdf_file = receive(kho, producer, publication, stream, pdf.name).file_id
-    return {"feature": feature, "reader": f"/products/{publication}/files/{pdf_file}/pages/2"}
+    return {"feature": feature, "publication": publication,
+            "reader": f"/products/{publication}/files/{pdf_file}/pages/2"}
 
 
 def _violations(page) -> list[dict]:
@@ -78,7 +79,7 @@ def _pages(role: str, feature: int, reader: str) -> list[str]:
     if role == "producer":
         return producer
     return producer + ["/dashboard", "/admin/users", "/admin/tokens", "/admin/vocabularies",
-                       "/admin/vocabularies/language", "/admin/vocabularies/channel",
+                       "/admin/vocabularies/languages", "/admin/vocabularies/channels",
                        "/admin/units", "/admin/exports", "/admin/preservation",
                        f"/products/{feature}/delete"]
 
@@ -98,6 +99,32 @@ def test_main_pages_have_no_serious_accessibility_violations(site, sign_in, cata
         if violations:
             found[path] = violations
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.parametrize("username", ["xa1", "admin1"])
+@pytest.mark.parametrize("width", [360, 1280])
+def test_pages_stay_accessible_with_every_fold_open(site, sign_in, catalogue, username, width):
+    """Beyond the first load: "Nội dung văn bản" (the text of a PDF, a scrolling block),
+    the filters, technical details, letterheads, "Dành cho kỹ thuật viên" opened."""
+    page = sign_in(username, width=width, bypass_csp=True)
+    paths = ["/search?q=quyen+tre+em", f"/products/{catalogue['feature']}",
+             f"/products/{catalogue['publication']}"]
+    if username == "admin1":
+        paths += ["/admin/units?level=province", "/admin/preservation/"]
+    found = {}
+    for path in paths:
+        assert page.goto(site.url + path).status == 200, path
+        page.wait_for_load_state("networkidle")
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        violations = _violations(page)
+        if violations:
+            found[path] = violations
+    assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+    page.goto(f"{site.url}/products/{catalogue['publication']}")
+    page.locator("details.text > summary").click()
+    text = page.locator("details.text pre")
+    assert text.get_attribute("tabindex") == "0"          # the keyboard reaches and scrolls it
+    assert text.get_attribute("aria-label").startswith("Nội dung văn bản của ")
 
 
 def test_sign_in_page_is_accessible(site, chromium):

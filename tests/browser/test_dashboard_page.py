@@ -1,7 +1,13 @@
 """The office opens the targets dashboard in Chromium at 1280 px and on a 360 px phone:
 the figures read the Vietnamese way, the SVG charts are drawn (non-zero boxes), the page
-does not scroll sideways; screenshots go next to the others."""
+does not scroll sideways; the yearly report's buttons are on the first screen and follow
+the filters, its deadline is that report's; a year is picked, not typed; units that no
+longer exist say so; no projection from two years; the distance to each target is said
+in products; lagging communes are marked; on a phone every table row is a card with
+every value on screen. Screenshots go next to the others."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -56,3 +62,131 @@ def test_filters_go_into_the_url(site, sign_in, office):
     page.wait_for_url("**/dashboard?*commune=xa-kon-braih-2025*")
     assert page.locator("#digitisation_rate .big-figure").inner_text() == "66,7 %"
     assert "3 sản phẩm trong phạm vi" in page.locator(".scope").inner_text()
+
+
+def _report_year_and_deadline(page) -> tuple[str, str]:
+    report = page.locator("#report")
+    year = re.fullmatch(r"Báo cáo năm (\d{4})", report.locator("h2").inner_text()).group(1)
+    due = re.search(r"Hạn nộp(?: là hôm nay,)? \d\d/\d\d/(\d{4})",
+                    report.locator(".deadline").inner_text()).group(1)
+    return year, due
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_report_buttons_are_on_the_first_screen_and_follow_the_filters(
+        site, sign_in, office, width):
+    page = sign_in(office, width=width)
+    page.goto(f"{site.url}/dashboard")
+    buttons = page.locator("#report a.button")
+    assert buttons.count() == 2
+    for i in range(2):
+        box = buttons.nth(i).bounding_box()
+        assert box["y"] + box["height"] <= 900, f"a report button ends at {box} px"
+    year, due = _report_year_and_deadline(page)
+    assert due == year                              # the deadline of the report offered
+    assert f"year={year}" in buttons.first.get_attribute("href")
+    page.select_option('select[name="commune"]', "xa-kon-braih-2025")
+    page.select_option('select[name="unit"]', "trung-tam-vhttdltt-kon-ray")
+    page.click('.dash-filters button[type="submit"]')
+    page.wait_for_url("**/dashboard?*commune=xa-kon-braih-2025*")
+    for i in range(2):
+        href = buttons.nth(i).get_attribute("href")
+        assert "commune=xa-kon-braih-2025" in href and "unit=trung-tam-vhttdltt-kon-ray" in href
+    assert "Xã Kon Braih" in page.locator("#report").inner_text()
+    box = buttons.last.bounding_box()
+    assert box["y"] + box["height"] <= 900
+    with page.expect_download() as download:
+        buttons.first.click()
+    assert download.value.suggested_filename == f"bao-cao-{year}.xlsx"
+
+
+def test_choosing_a_year_from_the_picker_filters(site, sign_in, office):
+    page = sign_in(office, width=360)
+    page.goto(f"{site.url}/dashboard")
+    options = page.locator('select[name="year"] option').all_inner_texts()
+    assert [o for o in options if o.isdigit()] == ["2023", "2024", "2025", "2026", "2027",
+                                                   "2028"]
+    page.select_option('select[name="year"]', "2025")
+    page.click('.dash-filters button[type="submit"]')
+    page.wait_for_url("**/dashboard?*year=2025*")
+    assert "2 sản phẩm trong phạm vi" in page.locator(".scope").inner_text()
+    assert "01/01/2025 – 31/12/2025" in page.locator(".scope").inner_text()
+    assert page.locator('select[name="year"]').input_value() == "2025"
+    assert _report_year_and_deadline(page) == ("2025", "2025")
+    assert "year=2025" in page.locator("#report a.button").first.get_attribute("href")
+    # the custom range is still there: picking it opens the dates, typing one picks it
+    page.select_option('select[name="year"]', "custom")
+    page.fill('input[name="from"]', "01/06/2024")
+    page.fill('input[name="to"]', "31/12/2024")
+    assert page.locator('select[name="year"]').input_value() == "custom"
+    page.click('.dash-filters button[type="submit"]')
+    page.wait_for_url("**/dashboard?*from=01%2F06%2F2024*")
+    assert "1 sản phẩm trong phạm vi" in page.locator(".scope").inner_text()
+
+
+def test_units_that_no_longer_exist_are_labelled(site, sign_in, office):
+    page = sign_in(office)
+    page.goto(f"{site.url}/dashboard?rollup=false")
+    unit_options = page.locator('select[name="unit"] option')
+    assert unit_options.filter(has_text="Xã Đăk Kôi").all_inner_texts() == [
+        "Xã Đăk Kôi", "Xã Đăk Kôi (đã sáp nhập)"]
+    communes = page.locator("#by_commune").inner_text()
+    assert "Xã Tân Lập (đã sáp nhập)" in communes
+
+
+def test_no_projection_from_two_years_of_data(site, sign_in, office):
+    page = sign_in(office)
+    page.goto(f"{site.url}/dashboard?commune=xa-kon-braih-2025")    # 2024 and 2025 only
+    trend = page.locator("#trend").inner_text()
+    assert "vào năm 2028" not in trend
+    assert "Chưa đủ số liệu để dự báo (cần 3 năm có sản phẩm, mới có 2)." in trend
+    assert page.locator("svg.trend line.projection").count() == 0
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_distance_to_target_and_lagging_communes(site, sign_in, office, width):
+    page = sign_in(office, width=width)
+    page.goto(f"{site.url}/dashboard")
+    assert page.locator("#digitisation_rate .to-target").inner_text() \
+        == "Còn 3 sản phẩm cần số hóa."
+    assert page.locator("#foreign_language_share .to-target").inner_text() \
+        == "Cần thêm 1 sản phẩm tiếng nước ngoài để đạt 15,0 %."
+    assert page.locator("#ethnic_language_share .to-target").inner_text() == "Đã đạt mức 15,0 %."
+    section = page.locator("#by_commune")
+    assert "“Chậm”: xã hiện hành" in section.locator(".lag-rule").inner_text()
+    marked = section.locator("tbody tr", has=page.locator(".lag-badge"))
+    assert marked.count() == 1
+    assert marked.first.inner_text().startswith("Xã Đăk Rve Chậm")
+    assert marked.first.locator(".lag-badge").is_visible()
+
+
+def test_on_a_phone_every_table_row_is_a_card_with_every_value(site, sign_in, office):
+    page = sign_in(office, width=360)
+    page.goto(f"{site.url}/dashboard")
+    tables = page.locator("table.numbers")
+    assert tables.count() >= 9
+    for t in range(tables.count()):
+        table = tables.nth(t)
+        wrap = table.locator("xpath=..")
+        assert wrap.evaluate("e => e.scrollWidth - e.clientWidth") <= 0, "a table scrolls sideways"
+        assert table.locator("thead").bounding_box()["height"] <= 1      # for screen readers
+        rows = table.locator("tbody tr")
+        for r in range(rows.count()):
+            row = rows.nth(r)
+            card = row.bounding_box()
+            assert card["x"] >= 0 and card["x"] + card["width"] <= 360
+            name = row.locator("td").first
+            assert name.bounding_box()["width"] >= card["width"] - 30   # the whole card wide
+            cells = row.locator("td[data-label]")
+            for c in range(cells.count()):
+                cell = cells.nth(c)
+                box = cell.bounding_box()
+                assert cell.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= 360
+                label = cell.evaluate("e => getComputedStyle(e, '::before').content")
+                assert label.strip('"') == cell.get_attribute("data-label")
+                assert cell.inner_text().strip(), "a value is missing"
+    # a long name wraps by words, never one word per line
+    name = page.locator("#by_unit tbody tr td").first
+    assert name.inner_text().startswith("Phòng Giáo dục và Đào tạo")
+    assert name.bounding_box()["height"] < 4 * 24
+    screenshot(page, "dashboard-cards-360px")

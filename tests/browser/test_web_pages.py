@@ -122,7 +122,7 @@ def test_commune_downloads_the_broadcast_mp3(site, sign_in, media, products):
         page.click("#broadcast-mp3")
     download = caught.value
     assert download.suggested_filename == \
-        f"{products['audio']}-ban-tin-phap-luat-thang-8-broadcast.mp3"
+        f"{products['audio']}-ban-tin-phap-luat-thang-8-ban-phat-thanh.mp3"
     data = Path(download.path()).read_bytes()
     assert data[:3] == b"ID3" or data[0] == 0xFF
     screenshot(page, "product-commune-360px")
@@ -133,6 +133,7 @@ def test_commune_logs_a_broadcast(site, sign_in, products):
     page.goto(f"{site.url}/products/{products['audio']}")
     assert re.fullmatch(r"\d\d/\d\d/\d{4}", page.input_value('input[name="aired_on"]'))
     page.fill('input[name="aired_on"]', "20/08/2025")
+    page.get_by_role("radio", name="Sáng").check()          # the part of the day
     page.fill('input[name="note"]', "Phát lúc 6 giờ sáng")
     page.click(".broadcast-form button[type=submit]")
     page.wait_for_selector(".flash.ok")

@@ -4,7 +4,8 @@ withdrawal rules of the unit suite run unchanged on PostgreSQL (this folder's ``
 Threads start together behind a barrier. Afterwards the rows are counted: parallel
 withdrawals of one log end with one withdrawn log and one ``broadcast.withdraw`` event,
 the others told it was already withdrawn; parallel logs of one airing end with one log
-in force and one ``broadcast.log`` event, the others told it was already logged.
+in force and one ``broadcast.log`` event, the others told it was already logged;
+parallel logs of two airings of one day (morning, evening) end in two logs.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from sqlalchemy import func, select
 from tests.broadcast_copies import give_broadcast_copy
 from tests.conftest import make_settings
 from tests.unit.services.broadcasts.test_broadcast_withdrawal import *  # noqa: F401,F403 - on PostgreSQL here
+from tests.unit.services.broadcasts.test_broadcast_airings import *  # noqa: F401,F403 - on PostgreSQL here
+from tests.unit.archive.test_migration_0020 import *  # noqa: F401,F403 - on PostgreSQL here
 
 RACERS = 8
 
@@ -87,7 +90,7 @@ def test_parallel_withdrawals_of_one_log_withdraw_it_once(race_kho):
     from app.services.broadcasts.log import log_broadcast
 
     staff, admin = actor_by_name(race_kho, "daixa"), actor_by_name(race_kho, "qt")
-    row = log_broadcast(race_kho, staff, _airable(race_kho), "02/03/2025")
+    row = log_broadcast(race_kho, staff, _airable(race_kho), "02/08/2025")
     people = iter([staff, admin] * RACERS)
     lock = threading.Lock()
 
@@ -107,10 +110,30 @@ def test_parallel_logs_of_one_airing_write_one_log(race_kho):
 
     staff = actor_by_name(race_kho, "daixa")
     pid = _airable(race_kho)
-    assert _together(lambda: log_broadcast(race_kho, staff, pid, "02/03/2025")) == \
+    assert _together(lambda: log_broadcast(race_kho, staff, pid, "02/08/2025")) == \
         ["conflict"] * (RACERS - 1) + ["ok"]
     assert len(list_broadcasts(race_kho, staff, product_id=pid)) == 1
     assert _events(race_kho, "broadcast.log") == 1
+
+
+def test_parallel_logs_of_two_airings_of_a_day_write_one_log_each(race_kho):
+    from app.services.access.accounts import actor_by_name
+    from app.services.broadcasts.log import list_broadcasts, log_broadcast
+
+    staff = actor_by_name(race_kho, "daixa")
+    pid = _airable(race_kho)
+    slots = iter(["morning", "evening"] * (RACERS // 2))
+    lock = threading.Lock()
+
+    def log() -> None:
+        with lock:
+            slot = next(slots)
+        log_broadcast(race_kho, staff, pid, "02/08/2025", slot=slot)
+
+    assert _together(log) == ["conflict"] * (RACERS - 2) + ["ok", "ok"]
+    rows = list_broadcasts(race_kho, staff, product_id=pid)
+    assert sorted(r["slot"] for r in rows) == ["evening", "morning"]
+    assert _events(race_kho, "broadcast.log") == 2
 
 
 def test_logging_again_while_the_log_is_withdrawn_leaves_one_log_in_force(race_kho):
@@ -120,9 +143,9 @@ def test_logging_again_while_the_log_is_withdrawn_leaves_one_log_in_force(race_k
 
     staff = actor_by_name(race_kho, "daixa")
     pid = _airable(race_kho)
-    first = log_broadcast(race_kho, staff, pid, "02/03/2025")
+    first = log_broadcast(race_kho, staff, pid, "02/08/2025")
     calls = iter([lambda: withdraw_broadcast(race_kho, staff, first["id"])] * (RACERS // 2)
-                 + [lambda: log_broadcast(race_kho, staff, pid, "02/03/2025")] * (RACERS // 2))
+                 + [lambda: log_broadcast(race_kho, staff, pid, "02/08/2025")] * (RACERS // 2))
     lock = threading.Lock()
 
     def step() -> None:

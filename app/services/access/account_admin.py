@@ -7,6 +7,7 @@ a password never goes into an event.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Optional
 
@@ -53,10 +54,29 @@ def add_user(kho: Kho, actor: Actor, username: str, role: str, password: str, *,
     return info
 
 
+@dataclass(frozen=True)
+class UserChange:
+    """An account after an edit, and what the edit changed: ``changed`` holds ``role``,
+    ``active`` and ``unit`` (a commune account's commune too), in that order, when
+    their value changed; empty when nothing did."""
+
+    user: accounts.UserInfo
+    changed: tuple[str, ...] = ()
+
+
 def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = None,
                 active: Optional[bool] = None, commune: Optional[str] = None,
                 unit: Optional[str] = None) -> accounts.UserInfo:
+    """The account after :func:`change_user` (the same arguments and errors)."""
+    return change_user(kho, actor, user_id, role=role, active=active, commune=commune,
+                       unit=unit).user
+
+
+def change_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = None,
+                active: Optional[bool] = None, commune: Optional[str] = None,
+                unit: Optional[str] = None) -> UserChange:
     """Change a user's role, active flag and/or unit; None leaves a value as it is.
+    Returns the account and what changed (:class:`UserChange`).
 
     ``unit`` is the code (or GSO code) of a unit that exists today, for any role, or ""
     to remove it; ``commune`` is the same for a commune account's commune (the older
@@ -88,23 +108,26 @@ def update_user(kho: Kho, actor: Actor, user_id: int, *, role: Optional[str] = N
                 raise ValidationError("a commune account belongs to a commune, not to "
                                       "%(name)s", field="role" if code is None else field,
                                       name=new_unit.name)
-        changes = []
+        changes, changed = [], []
         if role is not None and role != user.role:
             changes.append(f"role {user.role}->{role}")
+            changed.append("role")
             user.role = role
         if active is not None and active != user.active:
             changes.append("enabled" if active else "disabled")
+            changed.append("active")
             user.active = active
             if not active:      # signed out everywhere; enabling again does not revive
                 end_user_sessions(session, user.id)
         if new_unit is not user.unit:
             word = "commune" if user.role == "commune" else "unit"
             changes.append(f"{word} {_code(user.unit)}->{_code(new_unit)}")
+            changed.append("unit")
             user.unit = new_unit
         if changes:
             _audit(session, actor, "user.update", f"{user.username}: {', '.join(changes)}")
         session.flush()
-        return accounts.UserInfo.of(user)
+        return UserChange(accounts.UserInfo.of(user), tuple(changed))
 
 
 def _new_unit(session, user: User, code: Optional[str], field: str,

@@ -26,6 +26,9 @@ from archive.text import normalize_text
 
 TOKEN_TOUCH_SECONDS = 60
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+# what a disabled account is told once its password checked out (see sign_in)
+ACCOUNT_DISABLED = ("this account is disabled; ask an administrator of Kho to enable it "
+                    "again")
 
 
 @dataclass(frozen=True)
@@ -200,8 +203,10 @@ def _signed_in_user(session: Session, username: str, password: str) -> User:
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     stored = user.password_hash if user is not None else _stand_in_hash()
     matches = verify_password(password, stored)      # always one scrypt run
-    if user is None or not user.active or not matches:
+    if user is None or not matches:
         raise AuthenticationRequired("wrong user name or password", field="password")
+    if not user.active:     # said only to whoever knows the password
+        raise AuthenticationRequired(ACCOUNT_DISABLED, field="username")
     return user
 
 
@@ -209,7 +214,9 @@ def sign_in(kho: Kho, username: str, password: str) -> tuple[Actor, str]:
     """Check a browser sign-in: the actor and the stamp its session must keep.
 
     Raises AuthenticationRequired, with the same message for an unknown user and a
-    wrong password. The stamp is checked by
+    wrong password; a disabled account is told it is disabled (:data:`ACCOUNT_DISABLED`)
+    only when its password was right, so the message never shows which user names
+    exist. The stamp is checked by
     :func:`app.services.access.browser_sessions.actor_for_session` on every request; it changes when the password is set
     again, which signs out every browser session opened with the old password.
     """

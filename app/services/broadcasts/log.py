@@ -1,13 +1,16 @@
-"""Broadcast log: evidence that a product was aired on a commune's radio on a date.
+"""Broadcast log: evidence that a product was aired on a commune's radio on a day, in
+a slot of that day (morning, noon, afternoon, evening: :mod:`.slots`).
 
-Commune staff log for their own commune; an admin may log for any commune. Only a
-product with something to air is logged: a file with a broadcast MP3 or a playable
-video proxy (:data:`AIR_COPIES`); drafts, posters, photos and PDFs are refused. Each
-log adds a provenance Event ``broadcast.log``. The yearly report counts these rows, so
-the same product, commune and day is logged once while in force (a second try is a
-Conflict; a partial unique index holds it under parallel requests). A log can be
-withdrawn (:mod:`app.services.broadcasts.withdrawal`); withdrawn logs are left out of
-every list and count here.
+Commune staff log for their own commune; an admin may log for any commune — always the
+commune that existed on the day of the airing (:mod:`.communes`). Only a product with
+something to air is logged: a file with a broadcast MP3 or a playable video proxy
+(:data:`AIR_COPIES`); drafts, posters, photos and PDFs are refused. Each log adds a
+provenance Event ``broadcast.log``. One log is one airing, and the figures count
+airings, so the same product, commune, day and slot is logged once while in force (a
+second try, or a retry whose answer was lost, is a Conflict; a partial unique index
+holds it under parallel requests); a feature aired in the morning and again in the
+evening is two logs. A log can be withdrawn (:mod:`app.services.broadcasts.withdrawal`);
+withdrawn logs are left out of every list and count here.
 """
 from __future__ import annotations
 
@@ -23,12 +26,14 @@ from sqlalchemy.orm import Session
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.access.unit_scope import actor_units, require_unit
+from app.services.broadcasts.communes import commune_for, find_commune
+from app.services.broadcasts.slots import parse_slot, slot_order
 from app.services.common.parameters import parse_date
 from app.services.catalogue.product_input import EARLIEST_YEAR
 from app.services.catalogue.products import lock_for_edit, person_name
 from app.services.common.clock import iso_datetime, local_today
 from app.services.catalogue.product_view import unit_view
-from archive.errors import Conflict, PermissionDenied, ValidationError
+from archive.errors import Conflict, Message, PermissionDenied, ValidationError
 from archive.models import Broadcast, Derivative, Event, File, Product, Unit
 from archive.text import normalize_text
 
@@ -67,46 +72,6 @@ def _aired_on(value: Any, today: date) -> date:
                               field="aired_on", first=EARLIEST_YEAR,
                               day=f"{day.day:02d}/{day.month:02d}/{day.year:04d}")
     return day
-
-
-def _find_commune(session: Session, code: str, day: Optional[date] = None) -> Optional[Unit]:
-    """A commune by unit code, or by GSO code: the one holding it on ``day`` if any
-    (old and new communes may share a GSO code), else today's."""
-    unit = session.scalar(select(Unit).where(Unit.code == code, Unit.level == "commune"))
-    if unit is None and code.isdigit():
-        units = list(session.scalars(select(Unit).where(Unit.gso_code == code,
-                                                        Unit.level == "commune")))
-        on_day = [u for u in units if day is not None and u.valid_on(day)]
-        current = [u for u in units if u.valid_to is None]
-        unit = (on_day or current or [None])[0]
-    return unit
-
-
-def _commune_for(session: Session, actor: Actor, code: Optional[str], day: date,
-                 today: date) -> Unit:
-    """The commune a log is for: the actor's own, or (admin) the one named by ``code``."""
-    code = normalize_text(code or "")
-    if actor.role == "commune":
-        own = session.get(Unit, actor.commune_id) if actor.commune_id else None
-        if own is None:
-            raise PermissionDenied("this account is not linked to a commune", field="commune")
-        if code and code not in (own.code, own.gso_code):
-            raise PermissionDenied("commune staff log broadcasts for their own commune only",
-                                   field="commune")
-        return own if own.valid_on(day) else own.current()
-    if not code:
-        raise ValidationError("name the commune that aired the product", field="commune")
-    unit = _find_commune(session, code, day)
-    if unit is None:
-        raise ValidationError("unknown commune code %(code)s", field="commune", code=code)
-    if unit.valid_from is not None and day < unit.valid_from:
-        raise ValidationError("commune %(name)s (%(code)s) did not exist yet on %(day)s",
-                              field="commune", name=unit.name, code=unit.code,
-                              day=day.strftime("%d/%m/%Y"))
-    if not (unit.valid_on(today) or unit.valid_on(day)):
-        raise ValidationError("commune %(name)s no longer exists; use %(successor)s",
-                              field="commune", name=unit.name, successor=unit.current().code)
-    return unit
 
 
 def airable(files: Iterable[dict[str, Any]]) -> bool:
@@ -149,11 +114,14 @@ def withdraw_refusal(actor: Actor, b: Broadcast, today: date, zone: str) -> Opti
 
 
 def broadcast_view(b: Broadcast, may_withdraw: bool = False) -> dict[str, Any]:
-    """A log as the doors show it; ``may_withdraw``: whether the reader may withdraw
-    it now (see :func:`withdraw_refusal`)."""
+    """A log as the doors show it; ``slot`` is a code of
+    :data:`app.services.broadcasts.slots.SLOTS`, or None when not known (logs written
+    before slots existed); ``may_withdraw``: whether the reader may withdraw it now
+    (see :func:`withdraw_refusal`)."""
     return {"id": b.id, "product_id": b.product_id,
             "product_title": b.product.title if b.product else None,
             "commune": unit_view(b.commune), "aired_on": b.aired_on.isoformat(),
+            "slot": b.slot or None,
             "note": b.note, "logged_by": b.logged_by.username if b.logged_by else None,
             "logged_by_name": person_name(b.logged_by),
             "created_at": iso_datetime(b.created_at),
@@ -162,35 +130,67 @@ def broadcast_view(b: Broadcast, may_withdraw: bool = False) -> dict[str, Any]:
             "may_withdraw": may_withdraw}
 
 
-LOG_FIELDS = ("aired_on", "commune", "note")
+LOG_FIELDS = ("aired_on", "slot", "commune", "note")
+# a slot inside a sentence ("… aired this in the morning of 02/08/2025")
+SLOT_WORDS = {"morning": Message("in the morning"), "noon": Message("at noon"),
+              "afternoon": Message("in the afternoon"), "evening": Message("in the evening")}
+
+
+def airing_detail(day: date, commune_code: str, slot: str) -> str:
+    """The airing as the history events write it: ``aired on 2025-08-02 (morning) by
+    <commune code>``, without the slot when it is not known. It ends with the commune
+    code: commune staff see the logs of their own commune only
+    (:func:`app.services.catalogue.products.product_history`), and
+    ``app/web/history.py`` reads it back."""
+    return f"aired on {day.isoformat()}" + (f" ({slot})" if slot else "") + \
+        f" by {commune_code}"
 
 
 def log_broadcast_data(kho: Kho, actor: Actor, product_id: int,
                        data: dict[str, Any]) -> dict[str, Any]:
-    """:func:`log_broadcast` from a request's fields (``aired_on``, ``commune``,
-    ``note``); ValidationError naming each unknown field, so a typo is never ignored."""
+    """:func:`log_broadcast` from a request's fields (``aired_on``, ``slot``,
+    ``commune``, ``note``); ValidationError naming each unknown field, so a typo is
+    never ignored."""
     unknown = sorted(set(data) - set(LOG_FIELDS))
     if unknown:
         raise ValidationError("unknown field(s): %(names)s", field=unknown[0],
                               fields={k: "unknown field" for k in unknown},
                               names=", ".join(unknown))
     return log_broadcast(kho, actor, product_id, data.get("aired_on"), data.get("commune"),
-                         data.get("note") or "")
+                         data.get("note") or "", slot=data.get("slot"))
+
+
+def _already(commune: Unit, day: date, slot: str) -> Conflict:
+    """The refusal of an airing logged already (the same product, commune, day, slot)."""
+    shown = day.strftime("%d/%m/%Y")
+    if slot:
+        return Conflict("already logged: %(commune)s aired this on %(day)s %(slot)s",
+                        field="aired_on", commune=commune.name, day=shown,
+                        slot=SLOT_WORDS[slot])
+    return Conflict("already logged: %(commune)s aired this on %(day)s; if it aired again "
+                    "that day, say in which part of the day (morning, noon, afternoon, "
+                    "evening)", field="aired_on", commune=commune.name, day=shown)
 
 
 def log_broadcast(kho: Kho, actor: Actor, product_id: int, aired_on: Any,
-                  commune_code: Optional[str] = None, note: str = "") -> dict[str, Any]:
-    """Record that ``product_id`` was aired on ``aired_on`` by a commune's radio.
+                  commune_code: Optional[str] = None, note: str = "",
+                  slot: Any = None) -> dict[str, Any]:
+    """Record that ``product_id`` was aired on ``aired_on`` by a commune's radio, in
+    ``slot`` (a code of :data:`app.services.broadcasts.slots.SLOTS` or its Vietnamese
+    word; None or "": not known).
 
     Raises PermissionDenied (role, or another commune), NotFound (product missing or
     hidden), Conflict naming ``product`` when it has no broadcast MP3 or playable video
-    (:func:`airable`), ValidationError naming ``aired_on``, ``commune`` or ``note``,
-    Conflict naming ``aired_on`` when the same product, commune and day is already
-    logged (also when a parallel request logged it a moment earlier).
+    (:func:`airable`), ValidationError naming ``aired_on``, ``slot``, ``commune`` or
+    ``note`` (a commune that did not exist on that day: see
+    :func:`app.services.broadcasts.communes.check_existed`), Conflict naming
+    ``aired_on`` when the same product, commune, day and slot is already logged (also
+    when a parallel request, or an earlier try of the same request, logged it).
     """
     actor.require("broadcast.log")
     today = local_today(kho.settings)   # Vietnam's date, not the server clock's
     day = _aired_on(aired_on, today)
+    slot = parse_slot(slot)
     note = normalize_text(str(note or ""))
     if len(note) > MAX_NOTE:
         raise ValidationError("at most %(n)d characters", field="note", n=MAX_NOTE)
@@ -205,20 +205,17 @@ def log_broadcast(kho: Kho, actor: Actor, product_id: int, aired_on: Any,
             raise ValidationError("%(day)s is before the product was made (%(made)s)",
                                   field="aired_on", day=day.strftime("%d/%m/%Y"),
                                   made=product.produced_on.strftime("%d/%m/%Y"))
-        commune = _commune_for(session, actor, commune_code, day, today)
-        already = Conflict("already logged: %(commune)s aired this on %(day)s",
-                           field="aired_on", commune=commune.name,
-                           day=day.strftime("%d/%m/%Y"))
+        commune = commune_for(session, actor, commune_code, day)
+        already = _already(commune, day, slot)
         if session.scalar(select(Broadcast.id).where(
                 Broadcast.product_id == product.id, Broadcast.commune_id == commune.id,
-                Broadcast.aired_on == day, Broadcast.in_force())):
+                Broadcast.aired_on == day, Broadcast.slot == slot, Broadcast.in_force())):
             raise already
-        row = Broadcast(product=product, commune=commune, aired_on=day, note=note,
-                        logged_by_id=actor.user_id)
+        row = Broadcast(product=product, commune=commune, aired_on=day, slot=slot,
+                        note=note, logged_by_id=actor.user_id)
         session.add(row)
         session.add(Event(product_id=product.id, action="broadcast.log",
-                          user_id=actor.user_id,
-                          detail=f"aired on {day.isoformat()} by {commune.code}"))
+                          user_id=actor.user_id, detail=airing_detail(day, commune.code, slot)))
         try:
             session.flush()
         except IntegrityError:        # uq_broadcasts_in_force: a parallel log won
@@ -229,7 +226,8 @@ def log_broadcast(kho: Kho, actor: Actor, product_id: int, aired_on: Any,
 def list_broadcasts(kho: Kho, actor: Actor, commune_code: Optional[str] = None,
                     year: Optional[int] = None,
                     product_id: Optional[int] = None) -> list[dict[str, Any]]:
-    """Broadcast logs in force (withdrawn ones left out), newest air date first.
+    """Broadcast logs in force (withdrawn ones left out), newest airing first (by day,
+    then the evening before the morning).
 
     Commune staff see their own commune (asking for another is PermissionDenied);
     an office account with a unit sees the communes of its part (asking for another is
@@ -255,7 +253,7 @@ def list_broadcasts(kho: Kho, actor: Actor, commune_code: Optional[str] = None,
             # shows every commune that aired it, as the product does)
             mine = actor_units(session, actor) if product_id is None else None
             if commune_code:
-                unit = _find_commune(session, normalize_text(commune_code))
+                unit = find_commune(session, normalize_text(commune_code))
                 if unit is None:
                     raise ValidationError("unknown commune code %(code)s", field="commune",
                                           code=commune_code)
@@ -271,7 +269,9 @@ def list_broadcasts(kho: Kho, actor: Actor, commune_code: Optional[str] = None,
             stmt = stmt.where(Broadcast.product_id == product_id)
         if not actor.can("product.view_sensitive"):
             stmt = stmt.where(Product.sensitive.is_(False))
-        rows = session.scalars(stmt.order_by(Broadcast.aired_on.desc(), Broadcast.id.desc()))
+        rows = session.scalars(stmt.order_by(Broadcast.aired_on.desc(),
+                                              slot_order(Broadcast.slot).desc(),
+                                              Broadcast.id.desc()))
         return [broadcast_view(b, withdraw_refusal(actor, b, today, zone) is None)
                 for b in rows]
 

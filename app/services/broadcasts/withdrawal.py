@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
-from app.services.broadcasts.log import (broadcast_view, local_day, logged_on,
-                                     withdraw_refusal)
+from app.services.broadcasts.log import (airing_detail, broadcast_view, local_day,
+                                         logged_on, withdraw_refusal)
 from app.services.catalogue.products import load_product, lock_for_edit
 from app.services.common.clock import local_today
 from archive.base import fits_id, utcnow
@@ -86,8 +86,8 @@ def withdraw_broadcast(kho: Kho, actor: Actor, broadcast_id: int) -> dict[str, A
             raise _already(row, zone)
         session.add(Event(product_id=row.product_id, action="broadcast.withdraw",
                           user_id=actor.user_id,
-                          detail=f"log #{row.id} withdrawn: aired on "
-                                 f"{row.aired_on.isoformat()} by {row.commune.code}"))
+                          detail=f"log #{row.id} withdrawn: "
+                                 f"{airing_detail(row.aired_on, row.commune.code, row.slot)}"))
         session.flush()
         session.refresh(row)
         return broadcast_view(row)

@@ -12,6 +12,7 @@ Every change adds a ``vocabulary.edit`` Event.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Mapping, Optional
 
@@ -40,6 +41,24 @@ LETTERHEAD = {"letterhead_name": 300, "place_name": 120, "signer_title": 200,
               "signer_name": 200}
 LEVELS = ("commune", "district", "district-office", "district-organisation", "province",
           "national")
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What an edit of a term or a unit did, for the message the admin reads.
+
+    ``label_vi``/``label_en``: the term's labels (a unit's name in ``label_vi``) after
+    the edit; ``changed``: the fields whose value changed, in the order of the form
+    (``label_vi``, ``label_en``, ``active``, a flag; ``name``, ``valid_from``,
+    ``valid_to``, ``successor``, a letterhead field, ``reports_to``,
+    ``consolidates``), empty when nothing changed; ``active``: a term's state after it.
+    """
+
+    code: str
+    label_vi: str
+    label_en: str = ""
+    changed: tuple[str, ...] = ()
+    active: bool = True
 
 
 def _audit(session, actor: Actor, detail: str) -> None:
@@ -89,10 +108,11 @@ def _reindex_users_of(session, term: Term) -> None:
 
 def update_term(kho: Kho, actor: Actor, vocabulary: str, code: str, *, label_vi: Any,
                 label_en: Any, active: bool, flags: Optional[Mapping[str, Any]] = None
-                ) -> None:
+                ) -> Saved:
     """Change the labels, active flag (inactive: hidden from pickers) and, when
     ``flags`` is given, the counting flags of one term (a flag missing from ``flags``
-    is cleared). NotFound for an unknown term, ValidationError for a missing label."""
+    is cleared); what changed. NotFound for an unknown term, ValidationError for a
+    missing label."""
     actor.require("vocabulary.edit")
     vi, en = _label(label_vi, "label_vi"), _label(label_en, "label_en", required=False)
     wanted = _flag_values(vocabulary, flags)
@@ -115,12 +135,17 @@ def update_term(kho: Kho, actor: Actor, vocabulary: str, code: str, *, label_vi:
                                    f"{(vi, en, bool(active))!r} {' '.join(changed)}")
     if changed:
         indexing.queue_flush(kho)
+    fields = [name for name, old, new in zip(("label_vi", "label_en", "active"), before,
+                                             (vi, en, bool(active))) if old != new]
+    return Saved(code, vi, en, tuple(fields + [f for f, v in wanted.items()
+                                               if old_flags[f] != v]), bool(active))
 
 
 def add_term(kho: Kho, actor: Actor, vocabulary: str, code: str, *, label_vi: Any,
-             label_en: Any = "", flags: Optional[Mapping[str, Any]] = None) -> None:
+             label_en: Any = "", flags: Optional[Mapping[str, Any]] = None) -> Saved:
     """Add a term with a new stable code (lower-case ASCII letters, digits, '-') and
-    its counting flags. NotFound (vocabulary), ValidationError, Conflict (code taken)."""
+    its counting flags; the term as stored. NotFound (vocabulary), ValidationError,
+    Conflict (code taken)."""
     actor.require("vocabulary.edit")
     _known(vocabulary)
     code = (code or "").strip()
@@ -138,6 +163,7 @@ def add_term(kho: Kho, actor: Actor, vocabulary: str, code: str, *, label_vi: An
                          position=last + 1, **wanted))
         _audit(session, actor, f"{vocabulary}:{code} added "
                                + " ".join(f"{f}={v}" for f, v in wanted.items()))
+    return Saved(code, vi, en)
 
 
 # --- units -------------------------------------------------------------------------
@@ -155,7 +181,8 @@ def list_units(kho: Kho, actor: Actor, level: Optional[str] = None) -> list[dict
                  "parent": u.parent.code if u.parent else "",
                  "current": u.valid_to is None or u.valid_to >= today,
                  **{name: getattr(u, name) for name in LETTERHEAD},
-                 "reports_to": u.reports_to.code if u.reports_to else ""}
+                 "reports_to": u.reports_to.code if u.reports_to else "",
+                 "consolidates": bool(u.consolidates)}
                 for u in session.scalars(stmt)]
 
 
@@ -207,7 +234,7 @@ def _letterhead_values(values: Mapping[str, Any]) -> dict[str, str]:
 
 def update_unit(kho: Kho, actor: Actor, code: str, *, name: Any, valid_from: Any,
                 valid_to: Any, successor: Any, reports_to: Any = None,
-                consolidates: Optional[bool] = None, **letterhead: Any) -> None:
+                consolidates: Optional[bool] = None, **letterhead: Any) -> Saved:
     """Rename a unit, set its validity (dd/mm/yyyy) and successor (a unit code or "");
     and, when given, what its letterhead needs (the yearly report reads them on the
     report's date, app.services.reports.letterhead): ``letterhead_name``, ``place_name``
@@ -215,7 +242,7 @@ def update_unit(kho: Kho, actor: Actor, code: str, *, name: Any, valid_from: Any
     ``reports_to`` (the code of the body its reports go to; "" = the consolidating body
     above it, else the parent); ``consolidates``: whether it collects the yearly
     contributions of the units beneath it (app.services.contributions.chain). None
-    leaves a field as it is."""
+    leaves a field as it is. Returns what changed (the name in ``label_vi``)."""
     actor.require("vocabulary.edit")
     name = _label(name, "name")
     start, end = _validity(valid_from, valid_to)
@@ -231,6 +258,7 @@ def update_unit(kho: Kho, actor: Actor, code: str, *, name: Any, valid_from: Any
         heir = _unit_ref(session, successor, "successor")
         if heir is not None and heir.id == unit.id:
             raise ValidationError("a unit cannot succeed itself", field="successor")
+        before = _unit_values(unit)
         unit.name, unit.valid_from, unit.valid_to, unit.successor = name, start, end, heir
         for field, value in fields.items():
             setattr(unit, field, value)
@@ -247,15 +275,27 @@ def update_unit(kho: Kho, actor: Actor, code: str, *, name: Any, valid_from: Any
                                f"successor={heir.code if heir else ''} "
                                + " ".join(f"{k}={v!r}" for k, v in fields.items())
                                + (f" reports_to={target}" if reports_to is not None else ""))
+        after = _unit_values(unit)
+        return Saved(code, unit.name, changed=tuple(k for k in after if before[k] != after[k]))
+
+
+def _unit_values(unit: Unit) -> dict[str, Any]:
+    """A unit's editable values, in the order of its form, to tell what an edit did."""
+    return {"name": unit.name, "valid_from": unit.valid_from, "valid_to": unit.valid_to,
+            "successor": unit.successor.code if unit.successor else "",
+            **{field: getattr(unit, field) or "" for field in LETTERHEAD},
+            "reports_to": unit.reports_to.code if unit.reports_to else "",
+            "consolidates": bool(unit.consolidates)}
 
 
 def add_unit(kho: Kho, actor: Actor, code: Any, *, name: Any, level: Any,
              gso_code: Any = "", parent: Any = "", valid_from: Any = "", valid_to: Any = "",
-             successor: Any = "") -> None:
+             successor: Any = "") -> Saved:
     """Add a unit: a stable code (1–60 lower-case letters, digits, '-'), its name, level
     (one of :func:`unit_levels`), GSO code (digits; communes), parent unit, validity
-    (dd/mm/yyyy) and the unit that replaced it (for a unit added after a merger).
-    ValidationError names the field; Conflict when the code exists."""
+    (dd/mm/yyyy) and the unit that replaced it (for a unit added after a merger); the
+    unit as stored (its name in ``label_vi``). ValidationError names the field;
+    Conflict when the code exists."""
     actor.require("vocabulary.edit")
     code = normalize_text(str(code or "")).strip()
     if not UNIT_CODE.fullmatch(code):
@@ -278,3 +318,4 @@ def add_unit(kho: Kho, actor: Actor, code: Any, *, name: Any, level: Any,
                          successor=_unit_ref(session, successor, "successor")))
         _audit(session, actor, f"unit {code} added: {name!r} level={level} gso={gso} "
                                f"valid {start}..{end}")
+    return Saved(code, name)

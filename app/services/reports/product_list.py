@@ -34,7 +34,8 @@ class ProductLine(NamedTuple):
     """One product as the report lists it (labels in Vietnamese); a named tuple (a
     hundred thousand of them are made per report: cheaper than a frozen dataclass).
 
-    ``broadcasts``: times it was logged as aired in the period (any commune);
+    ``broadcasts``: its airings in the period (logs in force, any commune; aired in
+    the morning and the evening of a day: 2);
     ``downloads``: downloads in the period (a user's requests for one file and
     rendition on one day are one download).
     """

@@ -56,7 +56,7 @@ DIGITISATION_TARGET = "100 % sản phẩm được số hóa (đến năm 2028)"
 TALLY_COLUMNS = ("Tổng số sản phẩm", "Đã số hóa", "Tỷ lệ số hóa", "Tiếng DTTS",
                  "Tiếng nước ngoài", "Nền tảng số", "Tỷ lệ chung")
 PRODUCT_COLUMNS = ("Mã", "Tiêu đề", "Loại", "Ngôn ngữ", "Kênh", "Nhiệm vụ kế hoạch",
-                   "Đơn vị chủ trì", "Xã", "Đã số hóa", "Số lần phát sóng", "Lượt tải")
+                   "Đơn vị chủ trì", "Xã", "Đã số hóa", "Lượt phát sóng", "Lượt tải")
 NOT_SET = "(chưa ghi)"
 NO_COMMUNE = "(không gắn với xã)"
 YES, NO = "Có", "Không"

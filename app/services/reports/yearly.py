@@ -13,6 +13,8 @@ and admin accounts only.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -64,9 +66,14 @@ def report_format(path: Path | str, field: str = "out") -> str:
     return FORMATS[suffix]
 
 
-def report_filename(year: int, fmt: str) -> str:
-    """``bao-cao-2026.xlsx``: the name offered for download."""
-    return f"bao-cao-{year}.{fmt}"
+def report_filename(year: int, fmt: str, *parts: Optional[str]) -> str:
+    """The name offered for download: ``bao-cao-2026.xlsx``, or with the codes of the
+    unit and commune the report was narrowed to (``bao-cao-2026-xa-dak-koi-2025.docx``),
+    so two narrowed reports saved in one folder do not overwrite each other. Codes are
+    ASCII already; anything else in them is dropped."""
+    tail = "".join(f"-{slug}" for slug in (re.sub(r"[^a-z0-9-]+", "", (p or "").lower())
+                                           for p in parts) if slug)
+    return f"bao-cao-{year}{tail}.{fmt}"
 
 
 def default_year(kho: Kho) -> int:

@@ -4,7 +4,7 @@ Sheets, all in Vietnamese: ``Tổng hợp`` (indicators against the targets, wit
 definitions), ``Theo đơn vị`` and ``Theo xã`` (the indicators per lead unit and per
 commune, with broadcasts and downloads per commune), ``Phân loại`` (kind, language,
 channel, theme, plan task), ``Danh sách sản phẩm`` (one row per product, streamed from
-the database) and ``Phát sóng theo tháng`` (broadcasts per commune and month).
+the database) and ``Lượt phát sóng theo tháng`` (airings per commune and month).
 
 Two more sheets carry sections II–IV of the document: ``Theo nhiệm vụ`` (per plan task
 of the appendix: products made and aired, activities and people reached) and ``Báo cáo
@@ -273,7 +273,7 @@ def _months(stats: Stats) -> list[tuple[int, int]]:
 
 def _broadcast_months(book: Workbook, stats: Stats, head: Optional[Letterhead]) -> None:
     months = _months(stats)
-    sheet = _Sheet(book, "Phát sóng theo tháng",
+    sheet = _Sheet(book, "Lượt phát sóng theo tháng",
                    ["Xã"] + [f"{m:02d}/{y}" for y, m in months] + ["Cộng"], head)
     table: dict[Optional[str], dict[tuple[int, int], int]] = {}
     labels: dict[Optional[str], str] = {}

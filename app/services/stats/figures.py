@@ -13,6 +13,9 @@ from typing import Optional
 
 PLAN_FIRST_YEAR = 2023
 TARGET_YEAR = 2028
+# A straight line through fewer plan years says nothing (two points always fit one
+# exactly): below this many years with products there is no projection.
+MIN_PROJECTION_YEARS = 3
 SHARES = ("ethnic_language_share", "foreign_language_share", "digital_platform_share",
           "combined_share")
 VERDICTS = ("below", "within", "above", "no_data")
@@ -141,7 +144,8 @@ class Target:
 class Projection:
     """Straight line (least squares) through the per-year values, read at ``year``.
 
-    ``None`` when fewer than two plan years up to today have products."""
+    ``None`` when fewer than :data:`MIN_PROJECTION_YEARS` plan years up to today have
+    products (``basis_years`` then says how many there are)."""
 
     year: int
     combined_share: Optional[float]

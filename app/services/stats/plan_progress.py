@@ -36,7 +36,8 @@ from app.services.stats import cache
 from app.services.access.actors import Actor
 from app.services.access.unit_scope import actor_units, require_unit
 from app.services.common.parameters import parse_bool, parse_date
-from app.services.stats.figures import (PLAN_FIRST_YEAR, SHARES, TARGET_YEAR, VERDICTS,
+from app.services.stats.figures import (MIN_PROJECTION_YEARS, PLAN_FIRST_YEAR, SHARES,
+                                        TARGET_YEAR, VERDICTS,
                                         EMPTY, CommuneMonthRow, CommuneUse, CountRow, Deadline,
                                         GroupRow,
                                         MonthRow, Projection, Ratio, Scope, Stats, Tally,
@@ -144,8 +145,13 @@ def _line_at(points: list[tuple[int, Fraction]], year: int) -> Optional[float]:
 
 def projection(by_year: list[YearRow], today: date) -> Projection:
     """The 2028 projection of the combined share and the digitisation rate from the
-    plan years (2023 up to this year) that have products."""
+    plan years (2023 up to this year) that have products; no values (None) from fewer
+    than :data:`MIN_PROJECTION_YEARS` such years (a line through two points is no
+    trend: it read "0,0 % in 2028" after one weaker year)."""
     rows = [r for r in by_year if PLAN_FIRST_YEAR <= r.year <= today.year and r.total]
+    if len(rows) < MIN_PROJECTION_YEARS:
+        return Projection(year=TARGET_YEAR, combined_share=None, digitisation_rate=None,
+                          basis_years=tuple(r.year for r in rows))
     return Projection(
         year=TARGET_YEAR,
         combined_share=_line_at([(r.year, r.combined_share.fraction) for r in rows],

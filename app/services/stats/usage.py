@@ -1,7 +1,9 @@
-"""Use of the archive in a statistics scope: broadcasts and downloads per commune.
+"""Use of the archive in a statistics scope: airings and downloads per commune.
 
-Broadcasts count ``broadcasts`` rows in force (not withdrawn) aired in the period (each
-logged product, commune and day once); downloads count ``download_records`` rows of the period: one row is one
+Broadcasts are counted as airings: ``broadcasts`` rows in force (not withdrawn) aired in
+the period, one row per airing (product, commune, day and part of the day: a feature
+aired morning and evening counts twice; logs written before slots existed count once
+per day, as they were); downloads count ``download_records`` rows of the period: one row is one
 download, a user's Range requests for one file and rendition on one day being already
 coalesced into it. A lead-unit filter keeps the rows of that unit's products; a commune
 filter the rows of that commune (and, rolled up, of the communes it absorbed); an

@@ -20,10 +20,10 @@ def _airable(api, **metadata):
 
 def test_commune_staff_log_an_airing_for_their_commune(api):
     product = _airable(api)
-    response = _log(api, "commune", product["id"], aired_on="02/03/2025", note="Bản tin sáng")
+    response = _log(api, "commune", product["id"], aired_on="02/08/2025", note="Bản tin sáng")
     assert response.status_code == 201
     row = response.get_json()
-    assert row["aired_on"] == "2025-03-02"
+    assert row["aired_on"] == "2025-08-02" and row["slot"] is None
     assert row["commune"]["code"] == COMMUNE
     assert row["logged_by"] == "commune"
     assert row["note"] == "Bản tin sáng"
@@ -38,7 +38,7 @@ def test_the_log_is_a_provenance_event(api):
     from app.services.catalogue.products import product_history
 
     product = _airable(api)
-    _log(api, "commune", product["id"], aired_on="2025-03-02")
+    _log(api, "commune", product["id"], aired_on="2025-08-02")
     history = product_history(api.kho, actor_by_name(api.kho, "admin"), product["id"])
     assert any(h["action"] == "broadcast.log" and h["user"] == "commune" for h in history)
 
@@ -56,8 +56,8 @@ def test_dates_in_the_future_or_unreadable_are_422_naming_aired_on(api):
 
 def test_the_same_airing_is_logged_once(api):
     product = _airable(api)
-    assert _log(api, "commune", product["id"], aired_on="2025-03-02").status_code == 201
-    again = _log(api, "commune", product["id"], aired_on="02/03/2025")
+    assert _log(api, "commune", product["id"], aired_on="2025-08-02").status_code == 201
+    again = _log(api, "commune", product["id"], aired_on="02/08/2025")
     assert again.status_code == 409
     assert "aired_on" in again.get_json()["fields"]
 
@@ -92,12 +92,12 @@ def test_admin_logs_for_a_named_current_commune(api):
 
 def test_lists_filter_by_commune_and_year(api):
     product = _airable(api)
-    _log(api, "commune", product["id"], aired_on="2024-12-30")
-    _log(api, "commune", product["id"], aired_on="2025-01-02")
+    _log(api, "commune", product["id"], aired_on="2025-12-30")
+    _log(api, "commune", product["id"], aired_on="2026-01-02")
     _log(api, "admin", product["id"], aired_on="2025-07-03", commune=OTHER_COMMUNE)
     assert len(api.call("office", "GET", "/broadcasts").get_json()["broadcasts"]) == 3
-    mine = api.call("commune", "GET", "/broadcasts?year=2025").get_json()["broadcasts"]
-    assert [b["aired_on"] for b in mine] == ["2025-01-02"]
+    mine = api.call("commune", "GET", "/broadcasts?year=2026").get_json()["broadcasts"]
+    assert [b["aired_on"] for b in mine] == ["2026-01-02"]
     theirs = api.call("office", "GET", f"/broadcasts?commune={OTHER_COMMUNE}").get_json()
     assert [b["aired_on"] for b in theirs["broadcasts"]] == ["2025-07-03"]
     bad = api.call("office", "GET", "/broadcasts?year=last")
@@ -121,7 +121,7 @@ def test_a_broadcast_cannot_predate_the_product(api):
 
 def test_deleting_an_aired_product_is_409_and_keeps_the_record(api):
     product = _airable(api)
-    assert _log(api, "commune", product["id"], aired_on="02/03/2025").status_code == 201
+    assert _log(api, "commune", product["id"], aired_on="02/08/2025").status_code == 201
     refused = api.call("admin", "DELETE", f"/products/{product['id']}")
     assert refused.status_code == 409
     assert len(api.call("office", "GET", "/broadcasts").get_json()["broadcasts"]) == 1
@@ -142,7 +142,7 @@ def test_commune_staff_see_only_their_own_communes_logs_in_a_products_history(ap
 
 def test_the_author_withdraws_a_log_over_the_api_and_it_leaves_every_list(api):
     product = _airable(api)
-    row = _log(api, "commune", product["id"], aired_on="2025-03-02").get_json()
+    row = _log(api, "commune", product["id"], aired_on="2025-08-02").get_json()
     assert row["may_withdraw"] is True and row["withdrawn_at"] is None
     for role, status in (("producer", 403), ("office", 403)):
         assert api.call(role, "POST", f"/broadcasts/{row['id']}/withdraw").status_code == status
@@ -155,7 +155,7 @@ def test_the_author_withdraws_a_log_over_the_api_and_it_leaves_every_list(api):
     assert api.call("commune", "GET", f"/products/{product['id']}/broadcasts")\
         .get_json()["broadcasts"] == []
     kept = api.call("office", "GET", f"/broadcasts/{row['id']}").get_json()
-    assert kept["withdrawn_at"] == body["withdrawn_at"] and kept["aired_on"] == "2025-03-02"
+    assert kept["withdrawn_at"] == body["withdrawn_at"] and kept["aired_on"] == "2025-08-02"
     again = api.call("admin", "POST", f"/broadcasts/{row['id']}/withdraw")
     assert again.status_code == 409 and "id" in again.get_json()["fields"]
     history = api.call("office", "GET", f"/products/{product['id']}/history").get_json()
@@ -195,3 +195,33 @@ def test_a_product_with_nothing_to_air_is_refused_naming_the_product(api):
     vi = api.call("commune", "POST", f"/products/{poster['id']}/broadcasts",
                   json={"aired_on": "2025-03-02"}, headers={"Accept-Language": "vi"})
     assert "chưa có bản MP3 phát thanh" in vi.get_json()["message"]
+
+
+def test_a_station_logs_each_airing_of_a_day_once(api):
+    product = _airable(api)
+    morning = _log(api, "commune", product["id"], aired_on="2025-08-02", slot="morning")
+    assert morning.status_code == 201 and morning.get_json()["slot"] == "morning"
+    evening = _log(api, "commune", product["id"], aired_on="02/08/2025", slot="tối")
+    assert evening.status_code == 201 and evening.get_json()["slot"] == "evening"
+    retry = _log(api, "commune", product["id"], aired_on="2025-08-02", slot="sáng",
+                 note="gửi lại")                       # a retry after a lost answer
+    assert retry.status_code == 409 and "aired_on" in retry.get_json()["fields"]
+    for bad in ("đêm", 7):
+        refused = _log(api, "commune", product["id"], aired_on="2025-08-02", slot=bad)
+        assert refused.status_code == 422 and "slot" in refused.get_json()["fields"]
+    unknown = _log(api, "commune", product["id"], aired_on="2025-08-02", slot=None)
+    assert unknown.status_code == 201 and unknown.get_json()["slot"] is None
+    listed = api.call("office", "GET", f"/products/{product['id']}/broadcasts").get_json()
+    assert [b["slot"] for b in listed["broadcasts"]] == ["evening", "morning", None]
+
+
+def test_an_airing_before_the_commune_existed_is_422_naming_it(api):
+    product = _airable(api, produced_on="01/01/2018")
+    response = api.call("commune", "POST", f"/products/{product['id']}/broadcasts",
+                        json={"aired_on": "01/01/2019", "slot": "morning"},
+                        headers={"Accept-Language": "vi"})
+    assert response.status_code == 422
+    assert response.get_json()["fields"]["aired_on"].startswith(
+        "Xã Đăk Kôi chỉ tồn tại từ 01/07/2025; ngày 01/01/2019 thuộc về đơn vị cũ: "
+        "Xã Đăk Kôi, Xã Đăk Tơ Lung.")
+    assert api.call("office", "GET", "/broadcasts").get_json()["broadcasts"] == []

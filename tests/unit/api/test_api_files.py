@@ -57,7 +57,7 @@ def test_upload_png_and_wav_then_product_lists_their_renditions(api):
     mp3 = api.call("commune", "GET", next(r["url"] for r in sound["renditions"]
                                           if r["name"] == "broadcast"))
     assert mp3.status_code == 200
-    assert f'filename="{product["id"]}-tranh-va-tieng-broadcast.' in \
+    assert f'filename="{product["id"]}-tranh-va-tieng-ban-phat-thanh.' in \
         mp3.headers["Content-Disposition"]
     assert len(mp3.get_data()) == next(r["size"] for r in sound["renditions"]
                                        if r["name"] == "broadcast")

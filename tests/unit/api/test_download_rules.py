@@ -12,9 +12,15 @@ def test_download_name_is_id_and_ascii_slug_of_the_title():
         "12-phong-su-quyen-tre-em-o-dak-koi.mp3"
 
 
-def test_download_name_of_a_rendition_carries_its_name():
+def test_download_name_of_a_rendition_says_what_it_is_in_vietnamese_ascii():
     assert download_name(7, "Tranh cổ động", "broadcast", "mp3") == \
-        "7-tranh-co-dong-broadcast.mp3"
+        "7-tranh-co-dong-ban-phat-thanh.mp3"
+    assert download_name(7, "Tranh cổ động", "lowband", "mp3") == \
+        "7-tranh-co-dong-ban-nghe-tren-web.mp3"
+    assert download_name(7, "Sổ tay", "page-12", "jpg") == "7-so-tay-trang-12.jpg"
+    assert download_name(7, "Sổ tay", "Mới lạ!", "bin") == "7-so-tay-moi-la.bin"
+    assert all(name.isascii() for name in (download_name(1, "Đăk Kôi", r, "mp3")
+                                           for r in ("broadcast", "proxy", "text")))
 
 
 def test_download_name_without_letters_still_has_a_name():

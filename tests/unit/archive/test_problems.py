@@ -171,3 +171,22 @@ def test_text_documents_get_their_own_problems(tmp_path):
         codes[path.name] = [s.problem for s in steps if s.outcome == "failed"]
     assert codes == {"bom.docx": ["document.too_large"], "hong.docx": ["document.unreadable"]}
     assert "quá lớn để đọc an toàn" in problem_message("document.too_large").render(VI)
+
+
+@pytest.mark.parametrize("code,helps", [
+    ("tool.timeout", True), ("storage.unavailable", True), ("processing.stopped", True),
+    (GENERIC, True), ("", True), ("some.code.of.a.later.version", True),
+    ("video.truncated", False), ("audio.unreadable", False), ("pdf.encrypted", False),
+    ("image.bomb", False), ("tool.failed", False),
+])
+def test_a_retry_is_offered_only_where_it_can_help(code, helps):
+    from archive.problems import retry_helps
+
+    assert retry_helps(code) is helps
+
+
+def test_every_problem_whose_remedy_is_retry_is_one_a_retry_helps():
+    from archive.problems import retry_helps
+
+    for code, template in PROBLEMS.items():
+        assert ("press Retry" in template) == retry_helps(code), code

@@ -78,8 +78,8 @@ def test_a_short_password_is_refused_with_the_field_message(app, as_role, actors
     page = b.post(f"/admin/users/{actors['office'].user_id}/password", {"password": "ngan"},
                   token_from="/admin/users", follow_redirects=True).get_data(as_text=True)
     # names the account and the field, as the row shows it
-    assert ('<p class="flash error" role="status">office1 · Mật khẩu mới: mật khẩu phải có '
-            'ít nhất 8 ký tự</p>') in page
+    assert ('<p class="flash error" role="status" tabindex="-1" autofocus data-role="error-summary">'
+            'office1 · Mật khẩu mới: mật khẩu phải có ít nhất 8 ký tự</p>') in page
     assert Browser(app.test_client()).login(users["office"]).status_code == 302
 
 

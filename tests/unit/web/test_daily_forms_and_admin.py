@@ -257,7 +257,9 @@ def test_a_refused_unit_row_keeps_what_was_typed_and_names_the_field(as_role):
     row = re.search(r'<tr id="unit-xa-tan-lap".*?</tr>', page, re.S).group(0)
     assert "Hiệu lực đến: 31/06/2025 không phải là ngày có thật" in row
     assert 'value="31/06/2025"' in row
-    assert re.search(r'action="/admin/units[^"]*#unit-xa-tan-lap"', row)   # back to the row
+    # back to the row: the focus goes to its message (autofocus: no #fragment needed)
+    assert re.search(r'<p class="field-error" role="alert" id="e-unit-xa-tan-lap" '
+                     r'tabindex="-1" autofocus', row)
 
 
 def test_a_refused_term_row_keeps_what_was_typed(as_role, kho_rt):

@@ -47,17 +47,31 @@ def _page(b, url: str) -> str:
     return html.unescape(b.get(url).get_data(as_text=True))
 
 
-def test_the_producer_reads_the_problem_with_the_tool_output_and_both_buttons(
+def test_the_producer_reads_the_problem_with_the_tool_output_and_its_answers(
         as_role, kho_rt, actors, product_id):
+    """A video cut short fails again on a retry: no Thử lại, Thay tệp first instead."""
     fid = _failed(kho_rt, actors, product_id)
     page = _page(as_role("producer"), f"/products/{product_id}")
     assert PROBLEM_VI in page
     assert "moov atom not found" in page.split("<details class=\"tool-output\">", 1)[1]
-    assert f"/products/{product_id}/files/{fid}/retry" in page and "Thử lại" in page
+    assert f"/products/{product_id}/files/{fid}/retry" not in page and "Thử lại" not in page
+    assert f"/products/{product_id}/files/{fid}/replace" in page and "Thay tệp" in page
     assert f"/products/{product_id}/files/{fid}/remove" in page and "Gỡ tệp" in page
     english = _page(as_role("producer"), f"/products/{product_id}?lang=en")
     assert "The video file is cut short — upload the original file again." in english
-    assert "Retry" in english and "Remove file" in english
+    assert "Replace file" in english and "Remove file" in english
+
+
+def test_a_problem_of_the_moment_is_offered_a_retry(as_role, kho_rt, actors, product_id):
+    from archive.models import File
+
+    fid = _failed(kho_rt, actors, product_id)
+    with kho_rt.transaction() as s:
+        s.get(File, fid).problem, s.get(File, fid).problem_params = "tool.timeout", \
+            {"seconds": 600}
+    page = _page(as_role("producer"), f"/products/{product_id}")
+    assert "Việc xử lý kéo dài quá 600 giây nên đã bị dừng — hãy bấm Thử lại" in page
+    assert f"/products/{product_id}/files/{fid}/retry" in page and "Thử lại" in page
 
 
 def test_commune_staff_read_the_problem_but_get_no_buttons_and_no_tool_output(

@@ -29,7 +29,8 @@ def test_dashboard_shows_the_shares_and_people_still_to_train(as_role, answer):
     page = as_role("office").get("/dashboard?from=01/01/2025&to=31/12/2025")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    section = html[html.index('id="people"'):html.index('id="report"')]
+    start = html.index('id="people"')
+    section = html[start:html.index('\n</section>', start)]     # the people card
     assert "Con người và hoạt động" in section
     info = section[section.index(f'id="people-{INFO}"'):][:900]
     assert 'data-value="0.5"' in info and "2 người còn phải tập huấn" in info

@@ -54,7 +54,7 @@ def test_broadcast_mp3_downloads_with_a_safe_name(as_role, audio_product):
     assert response.data[:3] == b"ID3" or response.data[0] == 0xFF
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment")
-    assert f'filename="{product_id}-quyen-tre-em-o-kon-ray-broadcast.mp3"' in disposition
+    assert f'filename="{product_id}-quyen-tre-em-o-kon-ray-ban-phat-thanh.mp3"' in disposition
 
 
 def test_media_route_honours_range_requests(as_role, audio_product):
@@ -131,4 +131,4 @@ def test_pdf_shows_its_first_page_and_extracted_text(as_role, kho_rt, actors, pr
     assert f"/products/{product_id}/files/{got.file_id}/preview" in page
     assert "trang đầu" in page                 # the preview is labelled as the first page
     assert "Quyen tre em trang mot" in page    # extracted text shown
-    assert "<pre>" in page
+    assert '<pre tabindex="0" role="region" aria-label="Nội dung văn bản của ' in page

@@ -1,5 +1,6 @@
 """The dashboard's report buttons: ``/dashboard/report.xlsx`` and ``.docx?year=``,
-for office and admin accounts only, named ``bao-cao-<year>.<ext>``."""
+for office and admin accounts only, named ``bao-cao-<year>.<ext>`` (with the unit's or
+commune's code when narrowed)."""
 from __future__ import annotations
 
 import io
@@ -93,3 +94,23 @@ def test_the_issuing_unit_and_date_are_chosen_and_an_ended_unit_is_refused(app, 
     heading = Document(io.BytesIO(answer.data)).tables[0].rows[0].cells
     assert heading[0].text.splitlines()[:2] == ["UBND HUYỆN KON RẪY",
                                                 "PHÒNG VĂN HÓA VÀ THÔNG TIN"]
+
+
+def test_the_dashboard_filters_narrow_the_report(app, catalogue):
+    office = _signed_in(app, "vanphong")
+    answer = office.get(f"/dashboard/report.xlsx?year={catalogue.year}&unit=phong-vhtt-kon-ray")
+    assert answer.status_code == 200
+    summary = {r[0]: r for r in load_workbook(io.BytesIO(answer.data))["Tổng hợp"]
+               .iter_rows(values_only=True)}
+    assert summary["Tỷ lệ số hóa"][1:4] == (0, 1, 0.0)               # the poster only
+    assert (f"filename=bao-cao-{catalogue.year}-phong-vhtt-kon-ray.xlsx"
+            in answer.headers["Content-Disposition"])                   # its own name
+    by_commune = office.get(f"/dashboard/report.docx?year={catalogue.year}"
+                            "&commune=xa-kon-braih-2025")
+    assert by_commune.status_code == 200
+    texts = [p.text for p in Document(io.BytesIO(by_commune.data)).paragraphs]
+    assert any("Kon Braih" in t for t in texts)                        # it issues the report
+    assert (f"filename=bao-cao-{catalogue.year}-xa-kon-braih-2025.docx"
+            in by_commune.headers["Content-Disposition"])
+    unknown = office.get(f"/dashboard/report.xlsx?year={catalogue.year}&unit=khong-co")
+    assert unknown.status_code == 422 and "khong-co" in unknown.get_data(as_text=True)

@@ -44,7 +44,7 @@ def test_an_uploaded_article_is_read_shown_and_found(as_role, product_id, tmp_pa
     commune = as_role("commune")
     page = commune.get(f"/products/{product_id}").get_data(as_text=True)
     assert "Hội người mù huyện đã tặng gậy dò đường cho bà con Xơ Đăng." in page
-    assert "<pre>" in page                      # under "Extracted text"
+    assert '<pre tabindex="0" role="region"' in page    # under "Extracted text", reachable
     assert product_id in _search_ids(commune, "gậy dò đường")
     assert product_id in _search_ids(commune, "gay do duong")
 

@@ -170,3 +170,29 @@ def test_the_users_page_offers_units_of_today_grouped_by_level(kho, people):
     assert "district-office" not in groups           # ended on 30/06/2025
     with pytest.raises(PermissionDenied):
         account_admin.unit_choices(kho, people["dakkoi"])
+
+
+def test_an_account_edit_says_what_it_changed(kho, people):
+    admin, uid = people["quantri"], people["vanphong"].user_id
+    change = account_admin.change_user(kho, admin, uid, role="producer", active=False,
+                                       unit="xa-dak-koi-2025")
+    assert change.changed == ("role", "active", "unit")
+    assert change.user.role == "producer" and change.user.unit_code == "xa-dak-koi-2025"
+    same = account_admin.change_user(kho, admin, uid, role="producer", active=False,
+                                     unit="xa-dak-koi-2025")
+    assert same.changed == ()
+    assert account_admin.update_user(kho, admin, uid, active=True).active   # as before
+
+
+def test_a_disabled_account_is_told_so_only_with_its_right_password(kho, people):
+    account_admin.update_user(kho, people["quantri"], people["vanphong"].user_id,
+                              active=False)
+    with pytest.raises(AuthenticationRequired) as wrong:
+        accounts.sign_in(kho, "vanphong", "not-the-password")
+    with pytest.raises(AuthenticationRequired) as unknown:
+        accounts.sign_in(kho, "khong-co-ai", "not-the-password")
+    assert wrong.value.message == unknown.value.message == "wrong user name or password"
+    with pytest.raises(AuthenticationRequired) as disabled:
+        accounts.sign_in(kho, "vanphong", OLD)
+    assert disabled.value.message == accounts.ACCOUNT_DISABLED
+    assert disabled.value.field == "username"

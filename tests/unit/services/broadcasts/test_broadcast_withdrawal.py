@@ -84,7 +84,7 @@ def test_the_author_may_withdraw_on_the_day_an_admin_any_time(kho, people):
     from archive.models import Broadcast
 
     pid = _product(kho, people)
-    mine = log_broadcast(kho, people["daixa"], pid, "02/03/2025")
+    mine = log_broadcast(kho, people["daixa"], pid, "02/08/2025")
     assert mine["may_withdraw"] is True
     for who in ("daixa2", "sx", "vp"):       # a colleague of the same commune, others
         with pytest.raises(PermissionDenied):
@@ -111,21 +111,21 @@ def test_a_withdrawal_is_audited_and_the_airing_may_be_logged_again(kho, people)
     from app.services.catalogue.products import product_history
 
     pid = _product(kho, people)
-    row = log_broadcast(kho, people["daixa"], pid, "02/03/2025")
+    row = log_broadcast(kho, people["daixa"], pid, "02/08/2025")
     withdraw_broadcast(kho, people["daixa"], row["id"])
     with pytest.raises(Conflict) as again:
         withdraw_broadcast(kho, people["qt"], row["id"])
     assert "already withdrawn" in str(again.value)
     kept = get_broadcast(kho, people["vp"], row["id"])
-    assert kept["withdrawn_by"] == "daixa" and kept["aired_on"] == "2025-03-02"
+    assert kept["withdrawn_by"] == "daixa" and kept["aired_on"] == "2025-08-02"
     history = product_history(kho, people["vp"], pid)
     withdrawals = [h for h in history if h["action"] == "broadcast.withdraw"]
     assert [(h["user"], h["detail"]) for h in withdrawals] == [
-        ("daixa", f"log #{row['id']} withdrawn: aired on 2025-03-02 by {KOI}")]
-    relogged = log_broadcast(kho, people["daixa"], pid, "02/03/2025")   # a new log, counted
+        ("daixa", f"log #{row['id']} withdrawn: aired on 2025-08-02 by {KOI}")]
+    relogged = log_broadcast(kho, people["daixa"], pid, "02/08/2025")   # a new log, counted
     assert relogged["id"] != row["id"]
     with pytest.raises(Conflict):
-        log_broadcast(kho, people["daixa"], pid, "02/03/2025")
+        log_broadcast(kho, people["daixa"], pid, "02/08/2025")
     other_commune = product_history(kho, people["braih"], pid)
     assert not [h for h in other_commune if h["action"].startswith("broadcast.")]
 
@@ -136,7 +136,7 @@ def test_a_product_whose_logs_are_all_withdrawn_can_be_deleted(kho, people):
     from app.services.catalogue.products import delete_product
 
     pid = _product(kho, people)
-    row = log_broadcast(kho, people["daixa"], pid, "02/03/2025")
+    row = log_broadcast(kho, people["daixa"], pid, "02/08/2025")
     with pytest.raises(Conflict):
         delete_product(kho, people["qt"], pid)
     withdraw_broadcast(kho, people["daixa"], row["id"])
@@ -152,11 +152,11 @@ def test_only_a_product_with_a_broadcast_mp3_or_a_playable_video_is_logged(kho, 
     poster = _product(kho, people, "Áp phích", rendition="thumbnail")
     video = _product(kho, people, "Video", rendition="proxy")
     with pytest.raises(NotFound):     # a draft without a file does not exist for them
-        log_broadcast(kho, people["daixa"], draft, "02/03/2025")
+        log_broadcast(kho, people["daixa"], draft, "02/08/2025")
     with pytest.raises(Conflict) as refused:
-        log_broadcast(kho, people["daixa"], poster, "02/03/2025")
+        log_broadcast(kho, people["daixa"], poster, "02/08/2025")
     assert refused.value.field == "product" and "broadcast MP3" in str(refused.value)
-    assert log_broadcast(kho, people["daixa"], video, "02/03/2025")["aired_on"] == "2025-03-02"
+    assert log_broadcast(kho, people["daixa"], video, "02/08/2025")["aired_on"] == "2025-08-02"
 
 
 @pytest.mark.parametrize("typed, words", [

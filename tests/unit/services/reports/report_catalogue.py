@@ -82,8 +82,9 @@ def build(kho) -> Catalogue:
     log_broadcast(kho, admin, feature, f"{year}-03-02", "23479")   # GSO: that day's commune
     log_broadcast(kho, admin, feature, f"{year}-03-20", "23479")   # GSO: that day's commune
     _old_log(kho, poster, date(year, 4, 9), "23497")
-    open_rendition(kho, accounts.actor_by_name(kho, "daixa"), feature, file_of[feature],
-                   "original")
+    fetched = open_rendition(kho, accounts.actor_by_name(kho, "daixa"), feature,
+                             file_of[feature], "original")
+    fetched.iter_range(0, fetched.size - 1)    # the bytes go out: now it is a download
     _date_downloads(kho, date(year, 7, 1))     # recorded today: move into the year
     return Catalogue(year, feature, poster, video, photo, older, undated)
 

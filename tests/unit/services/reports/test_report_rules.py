@@ -73,6 +73,10 @@ def test_the_report_file_name_and_default_year(kho):
     from app.services.common.clock import local_today
 
     assert report_filename(2026, "xlsx") == "bao-cao-2026.xlsx"
+    assert report_filename(2026, "docx", None, "xa-dak-koi-2025") == \
+        "bao-cao-2026-xa-dak-koi-2025.docx"
+    assert report_filename(2025, "xlsx", "phong-vhtt-kon-ray", "../x y") == \
+        "bao-cao-2025-phong-vhtt-kon-ray-xy.xlsx"
     assert default_year(kho) == local_today(kho.settings).year
 
 

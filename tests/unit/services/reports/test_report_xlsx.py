@@ -39,7 +39,7 @@ def test_summary_sheet_has_every_indicator_exactly(kho, catalogue, tmp_path):
     assert book.sheetnames == ["Tổng hợp", "Theo đơn vị", "Theo xã", "Phân loại",
                                "Theo nhiệm vụ", "Báo cáo đơn vị", "Hoạt động",
                                "Người được tập huấn", "Danh sách sản phẩm",
-                               "Phát sóng theo tháng"]
+                               "Lượt phát sóng theo tháng"]
     rows = _by_label(book["Tổng hợp"])
     expected = {"Tỷ lệ số hóa": (2, 4, 0.5), "Tỷ lệ sản phẩm bằng tiếng dân tộc thiểu số":
                 (1, 4, 0.25), "Tỷ lệ sản phẩm bằng tiếng nước ngoài": (1, 4, 0.25),
@@ -78,7 +78,7 @@ def test_product_list_lists_each_product_in_the_year(kho, catalogue, tmp_path):
     _, book = _write(kho, catalogue, tmp_path)
     rows = _rows(book["Danh sách sản phẩm"])
     assert rows[0] == ["Mã", "Tiêu đề", "Loại", "Ngôn ngữ", "Kênh", "Nhiệm vụ kế hoạch",
-                       "Đơn vị chủ trì", "Xã", "Đã số hóa", "Số lần phát sóng", "Lượt tải"]
+                       "Đơn vị chủ trì", "Xã", "Đã số hóa", "Lượt phát sóng", "Lượt tải"]
     listed = {row[0]: row for row in rows[1:]}
     assert sorted(listed) == sorted([catalogue.feature, catalogue.poster, catalogue.video,
                                      catalogue.photo])
@@ -112,7 +112,7 @@ def test_per_unit_and_per_commune_sheets(kho, catalogue, tmp_path):
 
 def test_broadcasts_per_commune_and_month(kho, catalogue, tmp_path):
     _, book = _write(kho, catalogue, tmp_path)
-    rows = _rows(book["Phát sóng theo tháng"])
+    rows = _rows(book["Lượt phát sóng theo tháng"])
     y = catalogue.year
     assert rows[0] == ["Xã"] + [f"{m:02d}/{y}" for m in range(1, 13)] + ["Cộng"]
     body = {row[0]: row[1:] for row in rows[1:]}

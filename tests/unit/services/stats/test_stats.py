@@ -314,8 +314,22 @@ def test_projection_is_the_straight_line_through_the_plan_years():
     assert p.combined_share == pytest.approx(0.15, abs=1e-12)   # +2 points a year
     assert p.digitisation_rate == 1.0
     assert plan_progress.projection(rows[:1], date(2026, 6, 1)).combined_share is None
-    falling = [year(2023, 30), year(2024, 10)]
+    falling = [year(2023, 30), year(2024, 10), year(2025, 5)]
     assert plan_progress.projection(falling, date(2026, 6, 1)).combined_share == 0.0   # not below 0
+
+
+def test_no_projection_from_fewer_than_three_years():
+    def year(y, combined, total=100):
+        return YearRow(total, total, 0, 0, 0, combined, 0, year=y)
+    two = plan_progress.projection([year(2024, 30), year(2025, 10)], date(2026, 6, 1))
+    assert (two.combined_share, two.digitisation_rate, two.basis_years) == (
+        None, None, (2024, 2025))             # a line through two points read "0,0 % in 2028"
+    empty_year = year(2026, 0, total=0)       # a year without products does not count
+    assert plan_progress.projection([year(2024, 30), year(2025, 10), empty_year],
+                                    date(2026, 6, 1)).combined_share is None
+    three = plan_progress.projection([year(2023, 30), year(2024, 10), year(2025, 20)],
+                                     date(2026, 6, 1))
+    assert three.basis_years == (2023, 2024, 2025) and three.combined_share is not None
 
 
 def test_projection_of_the_catalogue(kho, catalogue):
