@@ -40,6 +40,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from archive.accounts import User
 from archive.base import Base, utcnow
 from archive.catalogue import File, Product
+from archive.tracks import CaptionTrack
 from archive.vocabulary import Term, Unit
 
 PRODUCT_USES = ("shown", "aired", "handed_out")
@@ -183,14 +184,17 @@ class ActivityChange(Base):
 
 def stored_objects() -> Select:
     """Every original object the archive keeps: ``(storage_key, sha256, size,
-    media_type, owner)`` rows of product files (owner "file") and activity evidence
-    (owner "evidence"), one row per row (several rows may share a key). The
-    preservation engines (fixity, replica, backup counts) walk this, so evidence is
-    covered by the same engines as product originals."""
+    media_type, owner)`` rows of product files (owner "file"), activity evidence
+    (owner "evidence") and caption tracks (owner "track", :mod:`archive.tracks`), one
+    row per row (several rows may share a key). The preservation engines (fixity,
+    replica, backup counts) walk this, so evidence and tracks are covered by the same
+    engines as product originals."""
     files = select(File.storage_key.label("storage_key"), File.sha256.label("sha256"),
                    File.size.label("size"), File.media_type.label("media_type"),
                    literal("file").label("owner"))
     evidence = select(ActivityEvidence.storage_key, ActivityEvidence.sha256,
                       ActivityEvidence.size, ActivityEvidence.media_type,
                       literal("evidence"))
-    return union_all(files, evidence)
+    tracks = select(CaptionTrack.storage_key, CaptionTrack.sha256, CaptionTrack.size,
+                    CaptionTrack.media_type, literal("track"))
+    return union_all(files, evidence, tracks)

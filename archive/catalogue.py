@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from archive.accounts import User
 from archive.problems import problem_message
 from archive.base import Base, utcnow
+from archive.tracks import CaptionTrack
 from archive.vocabulary import Term, Unit
 
 PRODUCT_STATUSES = ("draft", "processing", "ready", "failed")
@@ -135,6 +136,11 @@ class File(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     derivatives: Mapped[list["Derivative"]] = relationship(
         back_populates="file", cascade="all, delete-orphan", order_by="Derivative.name")
+    # caption and transcript tracks of an audio or video file (archive.tracks); a file's
+    # deletion leaves them to the database's ON DELETE CASCADE (their cues are not loaded)
+    tracks: Mapped[list[CaptionTrack]] = relationship(
+        back_populates="file", cascade="all, delete-orphan", order_by=CaptionTrack.id,
+        passive_deletes=True)
 
     def derivative(self, name: str) -> Optional["Derivative"]:
         return next((d for d in self.derivatives if d.name == name), None)
@@ -198,18 +204,19 @@ class ProductChange(Base):
 
 
 class Broadcast(Base):
-    """Evidence that a product was aired on a commune's radio on a date.
+    """Evidence that a product was aired on a commune's radio on a date, in a slot of
+    that day: one row is one airing, and the figures count airings.
 
     A log is withdrawn, never deleted (``withdrawn_at`` and ``withdrawn_by``, with a
     ``broadcast.withdraw`` event): a withdrawn log no longer counts anywhere (reports,
     statistics, lists, the "aired product" rule; use :meth:`in_force`), and the same
-    product, commune and day may be logged again. One log in force per product, commune
-    and day: the partial unique index makes parallel logs of one airing end in one row.
+    airing may be logged again. One log in force per product, commune, day and slot:
+    the partial unique index makes parallel logs of one airing end in one row.
     """
 
     __tablename__ = "broadcasts"
     __table_args__ = (Index("uq_broadcasts_in_force", "product_id", "commune_id", "aired_on",
-                            unique=True, sqlite_where=text("withdrawn_at IS NULL"),
+                            "slot", unique=True, sqlite_where=text("withdrawn_at IS NULL"),
                             postgresql_where=text("withdrawn_at IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -219,6 +226,9 @@ class Broadcast(Base):
     commune_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     commune: Mapped[Unit] = relationship()
     aired_on: Mapped[date] = mapped_column(index=True)
+    # the part of the day (app.services.broadcasts.slots: morning, noon, afternoon,
+    # evening); "" not known: logs written before migration 0020, or given no slot
+    slot: Mapped[str] = mapped_column(String(10), default="", server_default="")
     note: Mapped[str] = mapped_column(Text, default="")
     logged_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     logged_by: Mapped[Optional[User]] = relationship(foreign_keys=[logged_by_id])

@@ -11,10 +11,12 @@ import archive.activities  # noqa: E402,F401
 import archive.contributions  # noqa: E402,F401
 import archive.exports  # noqa: E402,F401
 import archive.harvests  # noqa: E402,F401
+import archive.likeness  # noqa: E402,F401
 import archive.outbox  # noqa: E402,F401
 import archive.people  # noqa: E402,F401
 import archive.preservation  # noqa: E402,F401
 import archive.suggestions  # noqa: E402,F401
+import archive.tracks  # noqa: E402,F401
 import archive.usage  # noqa: E402,F401
 
 __all__ = ["ROLES", "ApiToken", "BrowserSession", "LoginFailure", "User", "Base", "utcnow", "FILE_STATUSES", "PRODUCT_STATUSES",

@@ -57,6 +57,7 @@ class Settings:
     tool_timeout: int = 3600                # per ffmpeg/tesseract call
     ocr_enabled: bool = True
     ocr_languages: str = "vie"
+    near_duplicates: bool = True            # fingerprints and near-duplicate flags (ingest/likeness.py)
     broadcast_loudness_lufs: float = -23.0  # EBU R128 integrated loudness target
     broadcast_true_peak_db: float = -1.0
     broadcast_channels: int = 1             # 1 mono (loudspeakers) or 2 stereo

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import ProcessingError
-from ingest import media
+from ingest import likeness, media
 from ingest.results import (ProcessingOptions, Rendition, StepOutput, StepResult, StepSkipped,
                             run_step, writing)
 
@@ -52,7 +52,8 @@ def process(path: Path, workdir: Path, options: ProcessingOptions) -> list[StepR
             run_step("lowband", "ffmpeg", media.tool_version,
                      lambda: _lowband(source, workdir, options)),
             run_step("waveform", "ffmpeg", media.tool_version,
-                     lambda: _waveform(path, workdir, options))]
+                     lambda: _waveform(path, workdir, options)),
+            *likeness.sound_steps(path, options, has_sound=True)]   # near-duplicates
 
 
 def _probe(path: Path, options: ProcessingOptions, state: dict[str, Any]) -> StepOutput:

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from archive.errors import Message
 from archive.text import normalize_text
+from ingest.legacy_tables import NAMES as LEGACY_NAMES
 from ingest.manifest import Manifest, ManifestError, ManifestRow, read_manifest
 
 def title_from_filename(name: str) -> str:
@@ -140,6 +141,7 @@ class PlannedRow:
     files: list[tuple[str, Optional[Path]]]
     problems: list[str] = field(default_factory=list)      # Messages
     columns: dict[str, str] = field(default_factory=dict)
+    legacy: str = ""            # legacy encoding the row's text was converted from
 
     @property
     def label(self) -> str:
@@ -188,12 +190,25 @@ def plan_batch(paths: Iterable[Path], manifest_path: Optional[Path] = None, *,
     warnings = ([Message("unknown column(s) ignored: %(columns)s",
                          columns=", ".join(manifest.unknown_columns))]
                 if manifest.unknown_columns else [])
+    warnings += legacy_warnings(manifest)
     return Batch(rows, unlisted, warnings, manifest.path)
+
+
+def legacy_warnings(manifest: Manifest) -> list[str]:
+    """What the reader of the manifest is told about a legacy encoding, naming it."""
+    if manifest.legacy:
+        return [Message("%(file)s: text typed in %(encoding)s was converted to Unicode",
+                        file=manifest.path.name, encoding=LEGACY_NAMES[manifest.legacy])]
+    if manifest.legacy_suspected:
+        return [Message("%(file)s may hold text typed in %(encoding)s; it was kept as it "
+                        "is: check the titles", file=manifest.path.name,
+                        encoding=LEGACY_NAMES[manifest.legacy_suspected])]
+    return []
 
 
 def _plan_row(manifest: Manifest, source: ManifestRow, found: FoundFiles) -> PlannedRow:
     row = PlannedRow(source.number, f"manifest {path_key(manifest.path)} row {source.number}",
-                     source.values, [], columns=manifest.columns)
+                     source.values, [], columns=manifest.columns, legacy=source.legacy)
     if not source.files:
         row.problems.append(Message("%(column)s: no file given", column=row.column("files")))
     for cell in dict.fromkeys(source.files):

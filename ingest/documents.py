@@ -2,8 +2,11 @@
 by content and read for their text (category ``text``).
 
 Steps: ``probe`` (open and read the document: format, encoding, title, author, page
-and word counts where the file says them) and ``text`` (the ``text`` rendition,
-``text.txt`` in UTF-8 NFC, which the catalogue stores as the file's searchable text).
+and word counts where the file says them), ``encoding`` when the text was typed in a
+legacy Vietnamese encoding (TCVN3, VNI, VISCII: converted to Unicode by
+:mod:`ingest.legacy_text`, or kept and named when the reading is not sure) and ``text``
+(the ``text`` rendition, ``text.txt`` in UTF-8 NFC, which the catalogue stores as the
+file's searchable text).
 
 Both formats are ZIP packages of XML, read with the standard library only and safely
 (:mod:`ingest.package_xml`: parts capped in size while inflating, no DTDs); a package
@@ -23,7 +26,7 @@ from typing import Any, Callable
 from xml.parsers import expat
 
 from archive.errors import ProcessingError, Quantity
-from ingest import package_xml, plaintext
+from ingest import legacy_text, package_xml, plaintext
 from ingest.package_xml import DC, EXT, META
 from ingest.results import (OK, ProcessingOptions, Rendition, StepOutput, StepResult,
                             clean_pages, run_step, write_text)
@@ -48,10 +51,12 @@ PACKAGE_TYPES = tuple(_OOXML_TYPES.values()) + (
 
 @dataclass
 class Document:
-    """A document's text (NFC, paragraphs on their own lines) and facts about it."""
+    """A document's text (NFC, paragraphs on their own lines) and facts about it;
+    ``legacy``: what :mod:`ingest.legacy_text` found in its text (None: nothing)."""
 
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    legacy: legacy_text.Repair | None = None
 
 
 def tool_version() -> str:
@@ -99,8 +104,8 @@ def process(path: Path, workdir: Path, options: ProcessingOptions,
                      lambda: _probe(path, media_type, state))
     if probe.outcome != OK:
         return [probe]
-    return [probe, run_step("text", "kho documents", tool_version,
-                            lambda: _text(workdir, state))]
+    return [probe, *legacy_text.provenance(state["document"].legacy),
+            run_step("text", "kho documents", tool_version, lambda: _text(workdir, state))]
 
 
 def _probe(path: Path, media_type: str, state: dict[str, Any]) -> StepOutput:
@@ -131,7 +136,8 @@ def read_document(path: Path, media_type: str) -> Document:
         return _read_package(path, "odt", _odt)
     decoded, facts = plaintext.read(path)
     text = _clean(decoded.text)
-    return Document(text=text, metadata=dict(facts, words=len(text.split())))
+    return Document(text=text, metadata=dict(facts, words=len(text.split())),
+                    legacy=decoded.legacy)
 
 
 def _is_ole(path: Path) -> bool:
@@ -143,6 +149,13 @@ def _is_ole(path: Path) -> bool:
 def _clean(text: str) -> str:
     """NFC, spaces and line breaks as the catalogue stores text; capped in length."""
     return clean_pages([text[:package_xml.MAX_TEXT_CHARS]])
+
+
+def _repaired(text: str) -> tuple[str, legacy_text.Repair | None]:
+    """A package's raw text with legacy-encoded lines converted, then cleaned (the
+    repair comes first: cleaning drops the soft hyphen that is TCVN3's ư)."""
+    repair = legacy_text.repair_legacy_text(text)
+    return _clean(repair.text), repair if (repair.encoding or repair.suspected) else None
 
 
 def _read_package(path: Path, fmt: str,
@@ -187,8 +200,9 @@ def _docx(package: zipfile.ZipFile, path: Path) -> Document:
     if "docProps/app.xml" in names:
         metadata.update(_counts(package_xml.fields(package, "docProps/app.xml", path,
                                                    {EXT + "Pages": "pages"})))
-    text = _clean(text)
-    return Document(text=text, metadata=dict(metadata, words=len(text.split())))
+    text, legacy = _repaired(text)
+    return Document(text=text, metadata=dict(metadata, words=len(text.split())),
+                    legacy=legacy)
 
 
 def _odt(package: zipfile.ZipFile, path: Path) -> Document:
@@ -199,15 +213,16 @@ def _odt(package: zipfile.ZipFile, path: Path) -> Document:
         raise ProcessingError("%(name)s is a ZIP archive but not an OpenDocument text "
                               "(no text mimetype or content.xml)", problem=UNREADABLE,
                               name=path.name)
-    text = _clean(package_xml.paragraphs(package, "content.xml", path,
-                                         package_xml.OdtText()))
+    text, legacy = _repaired(package_xml.paragraphs(package, "content.xml", path,
+                                                    package_xml.OdtText()))
     metadata: dict[str, Any] = {}
     if "meta.xml" in names:
         found = package_xml.fields(
             package, "meta.xml", path, {DC + "title": "title", DC + "creator": "author"},
             attributes={META + "document-statistic": {META + "page-count": "pages"}})
         metadata.update(_counts(found))
-    return Document(text=text, metadata=dict(metadata, words=len(text.split())))
+    return Document(text=text, metadata=dict(metadata, words=len(text.split())),
+                    legacy=legacy)
 
 
 def _counts(found: dict[str, str]) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Reading bulk-ingest manifests. Pure data: no database (files: ingest.batch).
 
-A manifest is a CSV (UTF-8, UTF-8 with BOM or Windows-1258; ``,``, ``;`` or tab) or XLSX
-sheet, one row per product. Headers are English or Vietnamese, matched without regard to
-case or diacritics; every cell is NFC-normalised. Row numbers are those a spreadsheet
-shows.
+A manifest is a CSV (UTF-8, UTF-8 with BOM, a legacy Vietnamese encoding — TCVN3, VNI,
+VISCII — or Windows-1258; ``,``, ``;`` or tab) or XLSX sheet, one row per product.
+Headers are English or Vietnamese, matched without regard to case or diacritics; every
+cell is NFC-normalised. Text typed in a legacy font (a CSV saved in TCVN3, or cells typed
+in ``.VnTime``) is converted to Unicode by :mod:`ingest.legacy_text` and the manifest
+says so (``legacy``). Row numbers are those a spreadsheet shows.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from typing import Any, Optional
 
 from archive.errors import Message, ValidationError
 from archive.text import fold, normalize_text
+from ingest.legacy_tables import ENCODINGS
+from ingest.legacy_text import decode_legacy_bytes, repair_cells
 
 # field name (as app.services.catalogue.products expects it, plus "files") -> accepted headers,
 # written folded (lower case, no diacritics, single spaces).
@@ -55,16 +59,20 @@ class ManifestError(ValidationError):
 
 @dataclass
 class ManifestRow:
-    """One product row. ``values``: product fields (non-empty cells, plus ``title``)."""
+    """One product row. ``values``: product fields (non-empty cells, plus ``title``);
+    ``legacy``: the legacy encoding its text was converted from ("" for none)."""
 
     number: int
     values: dict[str, Any]
     files: list[str]
+    legacy: str = ""
 
 
 @dataclass
 class Manifest:
-    """A parsed manifest. ``columns``: field -> header as written in the sheet."""
+    """A parsed manifest. ``columns``: field -> header as written in the sheet;
+    ``legacy``: the legacy encoding (``tcvn3``, ``vni``, ``viscii``) its text was
+    converted from, ``legacy_suspected`` the one it may hold, kept as it is."""
 
     path: Path
     rows: list[ManifestRow]
@@ -72,6 +80,8 @@ class Manifest:
     unknown_columns: list[str] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
+    legacy: str = ""
+    legacy_suspected: str = ""
 
 
 def header_field(header: str) -> Optional[str]:
@@ -96,8 +106,15 @@ def read_manifest(path: Path) -> Manifest:
     except Exception as exc:  # noqa: BLE001 - zip, XML, codec, OS: all mean "unreadable"
         raise ManifestError("cannot read manifest %(file)s: %(reason)s", field="manifest",
                             file=str(path), reason=str(exc) or type(exc).__name__) from exc
+    table, repair = repair_cells(table)            # cells typed in a legacy font
+    legacy = encoding if encoding in ENCODINGS else repair.encoding or ""
     manifest = _from_table(path, table)
     manifest.encoding, manifest.delimiter = encoding, delimiter
+    manifest.legacy, manifest.legacy_suspected = legacy, repair.suspected or ""
+    if legacy:
+        for row in manifest.rows:
+            if any(isinstance(v, str) and not v.isascii() for v in row.values.values()):
+                row.legacy = legacy
     return manifest
 
 
@@ -107,7 +124,9 @@ def _is_zip(path: Path) -> bool:
 
 
 def decode_csv_bytes(data: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 with or without BOM, UTF-16 with BOM, else cp1258.
+    """Text and encoding name: UTF-8 with or without BOM, UTF-16 with BOM, a legacy
+    Vietnamese encoding when :func:`ingest.legacy_text.decode_legacy_bytes` recognises
+    one surely (``tcvn3``, ``vni``, ``viscii``: converted), else cp1258.
 
     Windows-1258 writes most Vietnamese letters as base letter + combining tone mark;
     cells are NFC-normalised afterwards, so both spellings end up the same.
@@ -119,6 +138,9 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
+        legacy = decode_legacy_bytes(data)
+        if legacy.converted:
+            return legacy.text, str(legacy.encoding)
         return data.decode("cp1258"), "cp1258"
 
 

@@ -34,11 +34,14 @@ def stderr_tail(data: bytes | str | None, limit: int = STDERR_TAIL_BYTES) -> str
 
 
 def run_tool(args: Sequence[str], timeout: float, *, what: str,
-             env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run ``args`` (stdin closed), capture output, raise on timeout or non-zero exit.
+             env: Mapping[str, str] | None = None,
+             ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
+    """Run ``args`` (stdin closed), capture output, raise on timeout or an exit status
+    not in ``ok_codes``.
 
     ``timeout`` is in seconds. ``what`` names the operation in error messages. Used for
-    ffmpeg/ffprobe here and for tesseract by :mod:`ingest.ocr` (same timeout and tail rules).
+    ffmpeg/ffprobe here, for tesseract by :mod:`ingest.ocr` and fpcalc by
+    :mod:`ingest.likeness` (same timeout and tail rules).
     Raises ProcessingError with the stderr tail as ``detail``.
     """
     try:
@@ -62,7 +65,7 @@ def run_tool(args: Sequence[str], timeout: float, *, what: str,
             child.wait()
         children.ended(child)
     done = subprocess.CompletedProcess(list(args), child.returncode, stdout, stderr)
-    if done.returncode != 0:
+    if done.returncode not in ok_codes:
         tail = stderr_tail(done.stderr)
         last = tail.splitlines()[-1] if tail else f"exit status {done.returncode}"
         raise ProcessingError(f"{what} failed: {last}", detail=tail,

@@ -144,6 +144,10 @@ class DocxText(Collector):
             self.add("\t")
         elif name in (W + "br", W + "cr"):
             self.add("\n")
+        elif name == W + "softHyphen":
+            # Word saves U+00AD so; in a TCVN3 (.VnTime) run it is the letter ư
+            # (ingest.legacy_text converts it; text cleaning drops it otherwise)
+            self.add("\u00ad")
 
     def end(self, name: str) -> None:
         if name in self.HIDDEN:

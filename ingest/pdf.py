@@ -1,6 +1,11 @@
 """PDF publication steps: probe, text layer, first-page derivatives, OCR of image-only
 PDFs, and one page rendered for reading on a screen — the only pypdfium2 importer.
 
+A text layer typed in a legacy Vietnamese font (TCVN3 ``.VnTime``, VNI, VISCII) is
+converted to Unicode by :mod:`ingest.legacy_text` before it is cleaned and stored; the
+``encoding`` step after ``text`` says so (or names the encoding it suspects and keeps
+the text when the reading is not sure).
+
 Renditions: ``thumbnail.jpg``/``preview.jpg`` of page 1 (rendered here, encoded by
 :mod:`ingest.images`) and ``text.txt`` (text/plain, UTF-8, pages separated by form
 feeds) from the text layer, or from OCR when the PDF is image-only (fewer than
@@ -21,7 +26,7 @@ import pypdfium2 as pdfium
 
 from archive.errors import ProcessingError
 from archive.text import normalize_text
-from ingest import images, ocr
+from ingest import images, legacy_text, likeness, ocr
 from ingest.results import (ProcessingOptions, Rendition, StepOutput, StepResult, StepSkipped,
                             clean_pages, json_safe, run_step, write_text)
 
@@ -67,12 +72,13 @@ def process(path: Path, workdir: Path, options: ProcessingOptions) -> list[StepR
     probe = run_step("probe", "pypdfium2", tool_version, lambda: _probe(path, state))
     if probe.outcome != "ok":
         return [probe]
-    return [probe,
-            run_step("text", "pypdfium2", tool_version, lambda: _text(path, workdir, state)),
+    text = run_step("text", "pypdfium2", tool_version, lambda: _text(path, workdir, state))
+    return [probe, text, *legacy_text.provenance(state.get("legacy"), "text layer"),
             run_step("derivatives", "pypdfium2", tool_version,
                      lambda: _derivatives(path, workdir, options)),
             run_step("ocr", "tesseract", ocr.tool_version,
-                     lambda: _ocr(path, workdir, options, state))]
+                     lambda: _ocr(path, workdir, options, state)),
+            *likeness.picture_steps(workdir, options)]     # the first page's fingerprint
 
 
 def _probe(path: Path, state: dict[str, Any]) -> StepOutput:
@@ -100,6 +106,10 @@ def _text(path: Path, workdir: Path, state: dict[str, Any]) -> StepOutput:
             pages_text.append(textpage.get_text_bounded())
             textpage.close()
             page.close()
+    repair = legacy_text.repair_legacy_text("\f".join(pages_text))
+    if repair.encoding:
+        pages_text = repair.text.split("\f")
+    state["legacy"] = repair
     text = clean_pages(pages_text)
     sample = pages_text[:OCR_MAX_PAGES]
     visible = sum(len("".join(t.split())) for t in sample)

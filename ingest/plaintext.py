@@ -10,7 +10,11 @@ The order of the guess, and why:
    legacy Vietnamese text almost never forms valid UTF-8 by chance: a lead byte
    ``C2``–``DF`` would have to be followed by ``80``–``BF``, i.e. a capital letter with
    a mark right before a symbol such as ``‚`` or ``¡``.
-3. **Windows-1258**, the one Windows code page for Vietnamese, for everything else.
+3. **A legacy Vietnamese encoding** — TCVN3 (ABC), VNI or VISCII — when
+   :func:`ingest.legacy_text.decode_legacy_bytes` recognises one surely: the bytes read
+   as Latin-1 and converted to Unicode by its table (a Windows-1258 file never passes:
+   its tones are separate bytes, which no table reads as Vietnamese syllables).
+4. **Windows-1258**, the one Windows code page for Vietnamese, for everything else.
    It writes tones as *combining* marks (``0xEC`` = U+0301 after ``a``), so the text is
    normalised to NFC afterwards (:func:`archive.text.normalize_text`), which also
    repairs the mark order. Ambiguous bytes: a byte valid in both Windows-1252 and
@@ -31,8 +35,11 @@ import platform
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from archive.errors import ProcessingError
+from ingest import legacy_text
+from ingest.legacy_tables import NAMES as LEGACY_NAMES
 
 PLAIN_TYPE = "text/plain"
 UNREADABLE = "media.unreadable"   # the producer's sentence (archive.problems)
@@ -48,12 +55,14 @@ _ALLOWED_CONTROLS = set("\t\n\r\f\v")
 
 @dataclass(frozen=True)
 class Decoded:
-    """Text decoded from bytes, with the encoding used (Python codec name) and how
-    many broken byte sequences were replaced by U+FFFD (0 for a clean file)."""
+    """Text decoded from bytes, with the encoding used (Python codec name, or
+    ``tcvn3`` / ``vni`` / ``viscii``) and how many broken byte sequences were replaced by
+    U+FFFD (0 for a clean file); ``legacy``: the conversion, for a legacy encoding."""
 
     text: str
     encoding: str
     replaced: int = 0
+    legacy: Optional[legacy_text.Repair] = None
 
 
 def tool_version() -> str:
@@ -79,6 +88,9 @@ def decode(data: bytes, *, complete: bool = True) -> Decoded:
     non_ascii = sum(1 for c in utf8.text if ord(c) > 0x7F and c != "\ufffd")
     if non_ascii >= MOSTLY_UTF8 * utf8.replaced:
         return utf8
+    legacy = legacy_text.decode_legacy_bytes(data)
+    if legacy.converted:
+        return Decoded(text=legacy.text, encoding=legacy.encoding, legacy=legacy)
     return _lossy(data, _LEGACY, True)
 
 
@@ -138,6 +150,8 @@ def read(path: Path) -> tuple[Decoded, dict]:
 
 
 def _label(encoding: str) -> str:
-    """A codec name as people write it (``UTF-8 with BOM``, ``Windows-1258``)."""
+    """A codec name as people write it (``UTF-8 with BOM``, ``Windows-1258``,
+    ``TCVN3 (ABC, .VnTime)``)."""
     return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16-le": "UTF-16 LE",
-            "utf-16-be": "UTF-16 BE", _LEGACY: "Windows-1258"}.get(encoding, encoding)
+            "utf-16-be": "UTF-16 BE", _LEGACY: "Windows-1258",
+            **LEGACY_NAMES}.get(encoding, encoding)

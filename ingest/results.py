@@ -39,6 +39,21 @@ class ProcessingOptions:
     image_max_pixels: int = 180_000_000
     thumbnail_px: int = 320
     preview_px: int = 1280
+    near_duplicates: bool = True      # fingerprints for near-duplicates (ingest.likeness)
+
+
+@dataclass(frozen=True)
+class Likeness:
+    """A fingerprint for finding near-duplicates (:mod:`ingest.likeness`): ``kind``
+    "image" with ``image_hash`` (the 64-bit perceptual hash: look-up keys) and
+    ``image_fine`` (the 256-bit one: the comparison), or "audio" with ``values``
+    (Chromaprint's raw values, little-endian unsigned 32-bit) covering ``seconds``."""
+
+    kind: str
+    image_hash: int | None = None
+    image_fine: int | None = None
+    values: bytes = b""
+    seconds: float = 0.0
 
 
 @dataclass
@@ -66,6 +81,7 @@ class StepResult:
     metadata: dict = field(default_factory=dict)
     renditions: list[Rendition] = field(default_factory=list)
     text: str | None = None
+    likeness: Likeness | None = None  # a fingerprint for near-duplicates
 
 
 @dataclass
@@ -76,6 +92,7 @@ class StepOutput:
     renditions: list[Rendition] = field(default_factory=list)
     text: str | None = None
     message: str = ""
+    likeness: Likeness | None = None
 
 
 class StepSkipped(Exception):
@@ -108,6 +125,7 @@ def run_step(step: str, tool: str, version: Callable[[], str],
         return result
     result.metadata, result.renditions = output.metadata, output.renditions
     result.text, result.message = output.text, output.message
+    result.likeness = output.likeness
     return result
 
 

@@ -9,10 +9,14 @@ never leave duplicates or stale files.
 
 Step names and renditions by category:
   image: probe, derivatives (thumbnail, preview), ocr (text)
-  video: probe, poster (poster, thumbnail), proxy (proxy)
+  video: probe, poster (poster, thumbnail), proxy (proxy), subtitles (caption tracks)
   audio: probe, broadcast (broadcast), lowband (lowband), waveform (waveform)
   pdf:   probe, text (text), derivatives (thumbnail, preview), ocr (text; image-only PDFs)
-  text:  probe, text (text) — .docx, .odt and plain text (ingest/documents.py)
+  images, PDFs (first page), audio and video (sound) end with likeness: a fingerprint
+  for near-duplicates (``StepResult.likeness``, ingest/likeness.py), never a failure
+  text:  probe, [encoding], text (text) — .docx, .odt and plain text (ingest/documents.py);
+         pdf has [encoding] after text; [encoding] only for text typed in a legacy
+         Vietnamese encoding, converted or suspected (ingest/legacy_text.py)
   other: probe (skipped) — unless the name claims a media type, then that category's
          steps run and the probe fails with the tool's own message (a corrupt "video").
 """
@@ -22,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import problems
-from ingest import audio, documents, images, ocr, pdf, video
+from ingest import audio, documents, images, likeness, ocr, pdf, video
 from ingest.detect import Detection
 from ingest.results import (FAILED, OK, SKIPPED, ProcessingOptions, Rendition, StepOutput,
                             StepResult, StepSkipped, run_step, write_text)
@@ -30,7 +34,8 @@ from ingest.results import (FAILED, OK, SKIPPED, ProcessingOptions, Rendition, S
 OCR_MIN_SHORT_SIDE_PX = 200        # smaller images are icons or thumbnails, not text
 OUTPUT_NAMES = ("thumbnail.jpg", "preview.jpg", "poster.jpg", "proxy.mp4", "broadcast.mp3",
                 "lowband.mp3", "waveform.png", "text.txt")
-_SCRATCH_PATTERNS = ("*.part", "ocr-input.png", "ocr-page-*.png", "ocr-pages.txt")
+_SCRATCH_PATTERNS = ("*.part", "ocr-input.png", "ocr-page-*.png", "ocr-pages.txt",
+                     "subtitles-*.vtt")
 
 __all__ = ["FAILED", "OK", "SKIPPED", "OUTPUT_NAMES", "Detection", "ProcessingOptions",
            "Rendition", "StepResult", "process", "process_image"]
@@ -89,7 +94,8 @@ def process_image(path: Path, workdir: Path, options: ProcessingOptions) -> list
     state["decoded"] = derivatives.outcome == OK
     return [probe, derivatives,
             run_step("ocr", "tesseract", ocr.tool_version,
-                     lambda: _image_ocr(path, workdir, options, state))]
+                     lambda: _image_ocr(path, workdir, options, state)),
+            *likeness.picture_steps(workdir, options)]
 
 
 def _image_probe(path: Path, options: ProcessingOptions, state: dict[str, Any]) -> StepOutput:

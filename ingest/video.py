@@ -8,6 +8,11 @@ Renditions (fixed names in the work folder):
   When the original already is H.264 yuv420p + AAC (or silent) at or below that size,
   the streams are copied into a fresh MP4 (``mode: copy``) instead of re-encoded:
   seconds instead of minutes, and no generation loss.
+- ``subtitles-<n>.vtt`` (text/vtt): each text subtitle stream inside the file (MP4
+  ``mov_text``, MKV SubRip/ASS/WebVTT) as WebVTT, with the stream's language and title
+  in its params. These are not renditions: the processing job makes them caption tracks
+  of the file (``app.services.captions.tracks``), kept like originals. Picture-based
+  subtitles (DVD, PGS) have no text and are left alone.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import ProcessingError
-from ingest import images, media
+from ingest import images, likeness, media
 from ingest.results import (ProcessingOptions, Rendition, StepOutput, StepResult, StepSkipped,
                             run_step, writing)
 
@@ -25,6 +30,8 @@ POSTER_QUALITY = 3                 # ffmpeg mjpeg -q:v (2 best .. 31 worst)
 PROXY_CRF = 23
 PROXY_PRESET = "veryfast"
 PROXY_AUDIO_BITRATE = "128k"
+SUBTITLE_PREFIX = "subtitles-"     # renditions that are caption tracks, not derivatives
+TEXT_SUBTITLES = ("mov_text", "subrip", "srt", "webvtt", "ass", "ssa", "text")
 
 
 def process(path: Path, workdir: Path, options: ProcessingOptions) -> list[StepResult]:
@@ -38,11 +45,18 @@ def process(path: Path, workdir: Path, options: ProcessingOptions) -> list[StepR
             run_step("poster", "ffmpeg", media.tool_version,
                      lambda: _poster(path, workdir, options, state["meta"])),
             run_step("proxy", "ffmpeg", media.tool_version,
-                     lambda: _proxy(path, workdir, options, state["meta"]))]
+                     lambda: _proxy(path, workdir, options, state["meta"])),
+            run_step("subtitles", "ffmpeg", media.tool_version,
+                     lambda: _subtitles(path, workdir, options, state["subtitles"])),
+            *likeness.sound_steps(path, options,     # near-duplicates: by the sound
+                                  has_sound=state["meta"]["audio"] is not None)]
 
 
 def _probe(path: Path, options: ProcessingOptions, state: dict[str, Any]) -> StepOutput:
-    meta = media.describe(media.probe(path, options.tool_timeout))
+    info = media.probe(path, options.tool_timeout)
+    meta = media.describe(info)
+    state["subtitles"] = [s for s in info.get("streams") or []
+                          if s.get("codec_type") == "subtitle"]
     if meta["video"] is None:
         raise StepSkipped("no video stream")
     width, height = meta["video"].get("display_width"), meta["video"].get("display_height")
@@ -126,3 +140,25 @@ def _proxy(path: Path, workdir: Path, options: ProcessingOptions,
                       streams=["v:0", "a:0?"], output_args=args)
     return StepOutput(renditions=[Rendition("proxy", target, "video/mp4", plan)],
                       message="streams copied" if plan["mode"] == "copy" else "re-encoded")
+
+
+def _subtitles(path: Path, workdir: Path, options: ProcessingOptions,
+               streams: list[dict[str, Any]]) -> StepOutput:
+    """Each text subtitle stream as WebVTT (``subtitles-<n>.vtt``, n counting subtitle
+    streams from 0 as ffmpeg's ``s:n`` does); skipped when there is none."""
+    texts = [(n, s) for n, s in enumerate(streams) if s.get("codec_name") in TEXT_SUBTITLES]
+    if not texts:
+        raise StepSkipped("no text subtitle stream" if not streams
+                          else "only picture subtitles (no text)")
+    found = []
+    for n, stream in texts:
+        target = workdir / f"{SUBTITLE_PREFIX}{n}.vtt"
+        with writing(target) as part:
+            media.convert(path, part, timeout=options.tool_timeout, what="subtitles",
+                          streams=[f"s:{n}"], output_args={"c:s": "webvtt", "f": "webvtt"})
+        tags = stream.get("tags") or {}
+        found.append(Rendition(f"{SUBTITLE_PREFIX}{n}", target, "text/vtt", {
+            "index": n, "codec": stream.get("codec_name"),
+            "language": tags.get("language", "") if tags.get("language") != "und" else "",
+            "title": tags.get("title", "")}))
+    return StepOutput(renditions=found, message=f"{len(found)} subtitle stream(s) as WebVTT")

@@ -10,6 +10,7 @@ lock (Whoosh's file readers share seek positions), each taking milliseconds.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from whoosh.writing import CLEAR
 from archive.errors import ServiceUnavailable, ValidationError
 from search_index.codec import writer_codec
 from search_index.evaluate import Restrictions, evaluate, gather, leaves, top_by_keys, top_by_score
+from search_index.cues import best_cue
 from search_index.facets import count_facets
 from search_index.highlight import mark, snippet
 from search_index.query import ParsedQuery, parse_query
@@ -261,7 +263,9 @@ class SearchIndex:
             order = top_by_keys(pids, -produced, k)
         page = order[(q.page - 1) * q.per_page:k]
         terms = parsed.folded_set()
-        hits = [self._hit(searcher, int(docs[i]), float(scores[i]), terms) for i in page]
+        cues = _cue_blobs(searcher, self._segment_data, [int(docs[i]) for i in page])
+        hits = [self._hit(searcher, int(docs[i]), float(scores[i]), terms,
+                          cues.get(int(docs[i]), b"")) for i in page]
         return SearchResult(total=len(docs), hits=hits, facets=count_facets(matches, list(q.facets)),
                             page=q.page, per_page=q.per_page)
 
@@ -281,7 +285,8 @@ class SearchIndex:
             self._title_ranks = (generation, out)
         return self._title_ranks[1]
 
-    def _hit(self, searcher, docnum: int, score: float, terms: set[str]) -> Hit:
+    def _hit(self, searcher, docnum: int, score: float, terms: set[str],
+             cues: bytes = b"") -> Hit:
         stored = searcher.stored_fields(docnum)
         doc = stored["doc"]
         produced = doc.get("produced_on")
@@ -293,7 +298,29 @@ class SearchIndex:
             year=doc.get("year"), status=doc.get("status", ""),
             produced_on=date.fromisoformat(produced) if produced else None,
             title_html=mark(doc["title"], terms),
+            cue=best_cue(cues, terms),
         )
+
+
+def _cue_blobs(searcher, segment_data, docnums: list[int]) -> dict[int, bytes]:
+    """The ``cues`` column of some documents (global numbers), read segment by segment
+    through each segment's cache (``segment_data(reader)``): a segment written before
+    any track existed has no such column, which Whoosh's multi-segment column reader
+    would skip, misplacing the others."""
+    if not docnums:
+        return {}
+    segments = sorted(leaves(searcher), key=lambda pair: pair[1])
+    offsets = [offset for _, offset in segments]
+    wanted: dict[int, list[int]] = {}
+    for docnum in docnums:
+        wanted.setdefault(bisect_right(offsets, docnum) - 1, []).append(docnum)
+    out = {}
+    for at, numbers in wanted.items():
+        reader, offset = segments[at]
+        data = segment_data(reader)
+        for docnum in numbers:
+            out[docnum] = data.blob(reader, "cues", docnum - offset)
+    return out
 
 
 def _cancel(writer) -> None:

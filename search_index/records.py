@@ -10,11 +10,23 @@ from datetime import date, datetime
 FACET_FIELDS: tuple[str, ...] = (
     "kind", "languages", "themes", "conventions", "plan_task", "lead_unit",
     "communes", "channels", "year", "status", "digital_platform", "ethnic_language",
-    "broadcast_copy",
+    "broadcast_copy", "has_captions", "has_transcript",
 )
-FLAG_FIELDS: tuple[str, ...] = ("digital_platform", "ethnic_language", "broadcast_copy")
+FLAG_FIELDS: tuple[str, ...] = ("digital_platform", "ethnic_language", "broadcast_copy",
+                                "has_captions", "has_transcript")
 DEFAULT_FACETS: tuple[str, ...] = ("kind", "languages", "communes", "themes", "year")
 SORTS: tuple[str, ...] = ("relevance", "newest", "title")
+
+
+@dataclass
+class TrackText:
+    """The timed text of one caption or transcript track: ``cues`` are (start in
+    milliseconds, text) in time order."""
+
+    file_id: int
+    track_id: int
+    kind: str                                   # captions | transcript
+    cues: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -44,6 +56,15 @@ class IndexedProduct:
     updated_at: datetime | None = None
     broadcast_copy: bool = False  # a file of it has a broadcast MP3 rendition
     has_files: bool = False       # False with status "draft": a file-less draft
+    tracks: list[TrackText] = field(default_factory=list)   # caption and transcript text
+
+    @property
+    def has_captions(self) -> bool:
+        return any(t.kind == "captions" for t in self.tracks)
+
+    @property
+    def has_transcript(self) -> bool:
+        return any(t.kind == "transcript" for t in self.tracks)
 
     @property
     def fileless_draft(self) -> bool:
@@ -81,6 +102,19 @@ class SearchQuery:
 
 
 @dataclass
+class CueHit:
+    """Where a hit's words are said: the first cue of a caption or transcript track
+    holding the most query words. ``start_s`` in seconds; ``html`` is the cue's text,
+    HTML-escaped, matches in <mark>."""
+
+    file_id: int
+    track_id: int
+    kind: str
+    start_s: float
+    html: str
+
+
+@dataclass
 class Hit:
     """One result. ``snippet`` is HTML-safe; matches are wrapped in <mark>."""
 
@@ -94,6 +128,7 @@ class Hit:
     status: str = ""
     produced_on: date | None = None
     title_html: str = ""  # the title, HTML-escaped, matches in <mark>
+    cue: CueHit | None = None  # the words are said in a caption or transcript track
 
 
 @dataclass

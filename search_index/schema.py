@@ -3,7 +3,8 @@
 Search fields (all fed with token lists from :mod:`search_index.analysis`):
 
 * ``title`` - folded title words, frequencies only, boosted (TITLE_BOOST);
-* ``body`` - folded words of description, tags, extracted text and filenames;
+* ``body`` - folded words of description, tags, extracted text, filenames and the
+  text of caption and transcript tracks (one part per track);
 * ``exact`` - exact (accented, lower-case) words of all of the above that
   carry a mark, đ or an apostrophe; a query word typed that way also scores
   here, so exact matches rank first;
@@ -12,7 +13,9 @@ Search fields (all fed with token lists from :mod:`search_index.analysis`):
   with numpy, and the documents a phrase leaves are scored from it
   (:mod:`search_index.phrases`). There are no positions or word-pair terms:
   they were three quarters of the postings and of the build time;
-* ``xseq`` (column) - hashes of the ``exact`` tokens, for the same scoring.
+* ``xseq`` (column) - hashes of the ``exact`` tokens, for the same scoring;
+* ``cues`` (column) - the cues of the caption and transcript tracks, with their times
+  and folded words, for the moment a hit's words are said (:mod:`search_index.cues`).
 
 Facet fields are indexed untokenised (one term per value) so their postings
 give each segment's value ordinals; per-document numbers live in columns.
@@ -31,6 +34,7 @@ from archive.text import normalize_filename, normalize_text, sort_key
 from search_index.analysis import (
     FIELD_GAP, exact_analyzer, exact_words, folded_analyzer, folded_form, folded_words, word_hash,
 )
+from search_index.cues import encode_cues, track_text
 from search_index.records import FACET_FIELDS, IndexedProduct
 
 TITLE_BOOST = 3.0
@@ -91,6 +95,7 @@ def build_schema() -> fields.Schema:
         "title_key": fields.COLUMN(columns.VarBytesColumn()),
         "seq": fields.COLUMN(columns.VarBytesColumn()),
         "xseq": fields.COLUMN(columns.VarBytesColumn()),
+        "cues": fields.COLUMN(columns.VarBytesColumn()),   # search_index.cues
     }
     spec.update({name: _facet_field() for name in FACET_FIELDS})
     return fields.Schema(**spec)
@@ -132,6 +137,8 @@ def facet_values(p: IndexedProduct) -> dict[str, list[str]]:
         "digital_platform": ["true" if p.digital_platform else "false"],
         "ethnic_language": ["true" if p.ethnic_language else "false"],
         "broadcast_copy": ["true" if p.broadcast_copy else "false"],
+        "has_captions": ["true" if p.has_captions else "false"],
+        "has_transcript": ["true" if p.has_transcript else "false"],
     }
 
 
@@ -165,7 +172,9 @@ def to_document(p: IndexedProduct) -> dict:
     title = normalize_text(p.title or "")
     description, text = normalize_text(p.description or ""), normalize_text(p.text or "")
     tags = [normalize_text(t) for t in p.tags]
-    body_parts = [b for b in (description, *tags, text, *(normalize_filename(f) for f in p.filenames)) if b]
+    spoken = [normalize_text(track_text(t)) for t in p.tracks]      # captions, transcripts
+    body_parts = [b for b in (description, *tags, text, *(normalize_filename(f) for f in p.filenames),
+                              *spoken) if b]
     title_words = folded_words(title)
     sequence: list[str] = list(title_words)
     body: list[str] = []
@@ -189,6 +198,8 @@ def to_document(p: IndexedProduct) -> dict:
             "status": p.status, "produced_on": p.produced_on.isoformat() if p.produced_on else None,
         },
     }
+    if p.tracks:
+        doc["cues"] = encode_cues(p.tracks)
     for name, values in facet_values(p).items():
         if values:
             doc[name] = values

@@ -23,7 +23,7 @@ from app.i18n import gettext_for
 from app.services.access import accounts
 from app.services.files import downloads
 from app.services.files import intake
-from app.services.catalogue import product_view
+from app.services.catalogue import product_view, suggestions, vocabularies
 from archive.errors import AuthenticationRequired, KhoError, ValidationError
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -175,6 +175,10 @@ def rendition_url(product_id: int, file_id: int, name: str) -> str:
     return url_for("api.rendition", product_id=product_id, file_id=file_id, rendition=name)
 
 
+def track_url(product_id: int, file_id: int, track_id: int) -> str:
+    return url_for("api.track", product_id=product_id, file_id=file_id, track_id=track_id)
+
+
 def product_json(product_id: int) -> dict[str, Any]:
     """The product view with a ``url`` on the product, each file (its original) and
     each rendition; a failed file's problem (and its ``error``) in the requester's
@@ -188,7 +192,27 @@ def product_json(product_id: int) -> dict[str, Any]:
             f["problem"]["message"] = f["error"] = f["problem"]["message"].render(reader)
         for r in f["renditions"]:
             r["url"] = rendition_url(product_id, f["id"], r["name"])
+        for t in f["tracks"]:      # caption and transcript tracks: WebVTT, problems by line
+            t["url"] = track_url(product_id, f["id"], t["id"])
+            for problem in t["problems"]:
+                problem["message"] = problem["message"].render(reader)
+    data["suggestions"] = _with_reasons(data["suggestions"], reader)
     return data
+
+
+def _with_reasons(found: list[dict], reader: Callable[[str], str]) -> list[dict]:
+    """The suggestions, each language one with its ``reason`` in the requester's
+    language (why it was suggested: letters and words, the title naming it, or the
+    language identifier)."""
+    if not any(s.get("kind") == suggestions.LANGUAGE for s in found):
+        return found
+    locale = request.accept_languages.best_match(["vi", "en"]) or "en"
+    labels = {e.code: e.label(locale) for e in vocabularies.list_vocabulary(kho(), "languages")}
+    out = []
+    for s in found:
+        why = suggestions.reason(s, labels.get(s["code"], s["code"]))
+        out.append(dict(s, reason=why.render(reader)) if why is not None else s)
+    return out
 
 
 # one or more entity tags (RFC 9110 §8.8.3), or *: the pattern the document states

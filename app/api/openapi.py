@@ -58,20 +58,35 @@ def _file_paths() -> dict[str, Any]:
         "/products/{product_id}/history": {"parameters": [PRODUCT_ID], "get": {
             "operationId": "productHistory", "summary": "Edits and provenance events, "
                                                        "newest first",
+            "description": "Commune accounts get what people did (edits, files received, "
+                           "replaced and removed, broadcasts of their commune), not the "
+                           "archive's own work (processing steps, fixity checks, replica "
+                           "copies, retries).",
             "responses": {"200": json_body({"type": "object", "properties": {"history": {
                 "type": "array", "items": ref("HistoryEntry")}}}, "History"),
                 "404": missing, **COMMON_ERRORS}}},
         "/products/{product_id}/files": {"parameters": [PRODUCT_ID], "post": {
             "operationId": "uploadFiles",
             "summary": "Upload one or more originals (multipart field 'file', repeatable)",
-            "description": "Each file may have up to max_upload_bytes: a larger one is "
+            "description": "A caption or transcript file (.vtt; .srt converted) becomes a "
+                           "track of the product's audio or video file named like it "
+                           "(ban-tin.vi.vtt -> ban-tin.mp3), else of the only one; its "
+                           "problems are named by line (error invalid). "
+                           "Each file may have up to max_upload_bytes: a larger one is "
                            "refused in its own result (error too_large, naming it) and "
                            "the other files are stored. The whole body may carry at most "
                            "8 x max_upload_bytes + 64 KiB. Processing is queued.",
             "requestBody": {"required": True, "content": {"multipart/form-data": {
                 "schema": {"type": "object", "required": ["file"], "properties": {"file": {
                     "type": "array", "minItems": 1,
-                    "items": {"type": "string", "format": "binary"}}}}}}},
+                    "items": {"type": "string", "format": "binary"}},
+                    "track_kind": {"type": "string", "enum": ["captions", "transcript"],
+                                   "description": "caption files (.vtt, .srt) of this "
+                                   "request: what they are"},
+                    "track_language": {"type": "string", "description": "caption files: "
+                                       "a code of the languages vocabulary (vi, vie, bdq…)"},
+                    "machine_generated": {"type": "string", "description": "caption "
+                                          "files: yes/no, made by a speech-to-text tool"}}}}}},
             "responses": {
                 "201": json_body({"type": "object", "properties": {
                     "files": {"type": "array", "items": ref("UploadResult")},
@@ -82,6 +97,44 @@ def _file_paths() -> dict[str, Any]:
                 "422": error("No file, or every file was rejected"),
                 "507": error("The server's disk for uploads in transit is full; nothing "
                               "stored"), **COMMON_ERRORS}}},
+        "/products/{product_id}/files/{file_id}/tracks/{track_id}": {
+            "parameters": [PRODUCT_ID, FILE_ID, param(
+                "track_id", "path", {"type": "integer"}, "A track of the file")],
+            "get": {"operationId": "track", "summary": "A caption or transcript track as "
+                    "WebVTT (an SRT file converted)",
+                    "parameters": [param("original", "query", {"type": "string",
+                                                               "enum": ["1"]},
+                                         "1: the file as it was received")],
+                    "responses": {
+                        "200": {"description": "The track (text/vtt), or the file as "
+                                               "received",
+                                "content": {"text/vtt": {"schema": {"type": "string"}},
+                                            "*/*": {"schema": {"type": "string",
+                                                               "format": "binary"}}}},
+                        "404": error("No such product, file or track"),
+                        **COMMON_ERRORS}}},
+        "/products/{product_id}/files/{file_id}/near-duplicates/{other_file_id}": {
+            "parameters": [PRODUCT_ID, FILE_ID, param(
+                "other_file_id", "path", {"type": "integer"},
+                "the file of another product it was found near")],
+            "put": {"operationId": "answerNearDuplicate",
+                    "summary": "Answer whether a near-duplicate is the same work",
+                    "description": "same: the same work (a re-scan, a re-encode): the "
+                                   "office's figures count the later product once; "
+                                   "different: another work. A later answer replaces "
+                                   "an earlier one; both products' histories record it.",
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["answer"], "properties": {
+                            "answer": {"type": "string", "enum": ["same", "different"]}}}}}},
+                    "responses": {
+                        "200": json_body({"type": "object", "properties": {
+                            "near_duplicates": {"type": "array",
+                                                "items": ref("NearDuplicate")}}},
+                            "The file's near-duplicates, with the answer"),
+                        "404": error("No such product or file, no such near-duplicate, or "
+                                     "the other product is hidden from this role"),
+                        "422": error("answer is not same or different"),
+                        **COMMON_ERRORS}}},
         "/products/{product_id}/files/{file_id}/{rendition}": {
             "parameters": [PRODUCT_ID, FILE_ID, param(
                 "rendition", "path", {"type": "string"},
@@ -121,7 +174,9 @@ def _other_paths() -> dict[str, Any]:
     facet_params += [param("digital_platform", "query", flag, "On a digital platform"),
                      param("ethnic_language", "query", flag, "In an ethnic-minority language"),
                      param("broadcast_copy", "query", flag,
-                           "Has a broadcast MP3 (true) or not (false)")]
+                           "Has a broadcast MP3 (true) or not (false)"),
+                     param("has_captions", "query", flag, "Has a captions track (true)"),
+                     param("has_transcript", "query", flag, "Has a transcript track (true)")]
     commune = param("commune", "query", text, "Commune code (commune staff: their own)")
     year = param("year", "query", {"type": "integer", "minimum": 1900, "maximum": 2999},
                   "Year of the air date")
@@ -173,14 +228,21 @@ def _broadcast_paths(commune: dict[str, Any], year: dict[str, Any]) -> dict[str,
         "/products/{product_id}/broadcasts": {
             "parameters": [PRODUCT_ID],
             "post": {"operationId": "logBroadcast", "summary": "Log that a commune aired it",
+                     "description": "One log is one airing: the same product, commune, "
+                                    "day and slot is logged once, so a retried request "
+                                    "cannot count an airing twice (409). The commune is "
+                                    "the one that existed on that day (422 naming the "
+                                    "commune and its validity otherwise).",
                      "requestBody": {"required": True, "content": {"application/json": {
                          "schema": ref("BroadcastInput")}}},
                      "responses": {"201": json_body(ref("Broadcast"), "Logged"),
                                    "404": error("No such product (or hidden)"),
-                                   "409": error("Already logged for that commune and day, "
-                                                "or the product has no broadcast MP3 or "
-                                                "playable video (fields names product)"),
-                                   "422": error("Bad date, commune or note"),
+                                   "409": error("Already logged for that commune, day and "
+                                                "slot, or the product has no broadcast "
+                                                "MP3 or playable video (fields names "
+                                                "product)"),
+                                   "422": error("Bad date, slot, commune or note, or a "
+                                                "commune that did not exist that day"),
                                    **COMMON_ERRORS}},
             "get": {"operationId": "productBroadcasts", "summary": "Logs of one product",
                     "parameters": [commune, year],

@@ -35,7 +35,50 @@ def _catalogue_schemas() -> dict[str, Any]:
         "declared_type": nullable("string"), "technical": {"type": "object"},
         "created_at": {"type": "string", "format": "date-time"},
         "url": {"type": "string", "description": "download of the original"},
-        "renditions": {"type": "array", "items": ref("Rendition")}}}
+        "renditions": {"type": "array", "items": ref("Rendition")},
+        "tracks": {"type": "array", "items": ref("Track"),
+                   "description": "caption and transcript tracks (audio and video files)"},
+        "near_duplicates": {"type": "array", "items": ref("NearDuplicate"),
+                            "description": "files of other products this one looks or "
+                            "sounds like, nearest first (found when it was processed)"}}}
+    near = {"type": "object", "required": ["product_id", "file_id", "kind", "distance",
+                                           "answer"],
+            "description": "a near-duplicate: a re-scan, a resized or re-compressed "
+            "picture, a re-encoded, trimmed or louder bulletin of a file of another "
+            "product", "properties": {
+                "product_id": {"type": "integer", "description": "the other product"},
+                "file_id": {"type": "integer", "description": "its file"},
+                "kind": {"type": "string", "enum": ["image", "audio"], "description":
+                         "image: pictures and PDF first pages (perceptual hash); audio: "
+                         "sound of audio and video files (Chromaprint)"},
+                "distance": {"type": "number", "minimum": 0, "maximum": 1, "description":
+                             "share of the fingerprints' bits that differ (0: the same "
+                             "picture or sound); audio at the best alignment"},
+                "answer": {"type": ["string", "null"], "enum": ["same", "different", None],
+                           "description": "a producer's answer: the same work (the "
+                           "figures count the later product once) or a different work; "
+                           "null: not answered"},
+                "title": {"type": "string", "description": "the other product's title"},
+                "filename": {"type": "string", "description": "the other file's name"},
+                "answered_by": nullable("string", description="who answered (full name)"),
+                "answered_at": nullable("string", format="date-time")}}
+    track = {"type": "object", "required": ["id", "kind", "language", "url"], "properties": {
+        "id": {"type": "integer"},
+        "kind": {"type": "string", "enum": ["captions", "transcript"]},
+        "language": {"type": "string", "description": "a code of the languages vocabulary"},
+        "label": {"type": "string"}, "machine_generated": {"type": "boolean"},
+        "source": {"type": "string", "enum": ["upload", "embedded", "import"]},
+        "original_filename": {"type": "string"}, "media_type": {"type": "string"},
+        "sha256": {"type": "string"}, "size": {"type": "integer", "description": "bytes"},
+        "encoding": {"type": "string"}, "cues": {"type": "integer"},
+        "words": {"type": "integer"},
+        "end_s": {"type": "number", "description": "seconds: when the last cue ends"},
+        "problems": {"type": "array", "description": "cues that end after the media (by "
+                     "line), found once the media's length was measured",
+                     "items": {"type": "object"}},
+        "created_at": {"type": "string", "format": "date-time"},
+        "url": {"type": "string", "description": "the track as WebVTT; ?original=1: the "
+                "file as received"}}}
     problem = {"type": "object", "required": ["code", "params", "message", "tool_output"],
                "description": "why a file failed and what to do", "properties": {
                    "code": {"type": "string", "description": "stable problem code",
@@ -45,9 +88,13 @@ def _catalogue_schemas() -> dict[str, Any]:
                    "message": {"type": "string", "description": "what happened and what to "
                                "do, in the requester's language (Accept-Language)"},
                    "tool_output": {"type": "string",
-                                   "description": "the processing program's own output"}}}
+                                   "description": "the processing program's own output"},
+                   "retry_helps": {"type": "boolean",
+                                   "description": "whether processing the same file again "
+                                   "can help (a problem of the server or its programs); "
+                                   "false: the file itself is at fault — replace it"}}}
     return {"Term": term, "Unit": unit, "Rendition": rendition, "File": file,
-            "Problem": problem,
+            "Problem": problem, "Track": track, "NearDuplicate": near,
             "Product": _product_schema(), "ProductInput": _product_input_schema()}
 
 
@@ -66,7 +113,11 @@ def _product_schema() -> dict[str, Any]:
         "communes": {"type": "array", "items": ref("Unit")},
         "produced_on": nullable("string", format="date"),
         "tags": {"type": "array", "items": {"type": "string"}},
-        "suggestions": {"type": "array", "items": {"type": "object"}},
+        "suggestions": {"type": "array", "items": {"type": "object"}, "description":
+                        "suggested themes, conventions and languages, not yet confirmed: "
+                        "kind, code, score, matched; a language also has by (orthography, "
+                        "classifier, named), letters, words, named and reason (why, in the "
+                        "requester's language)"},
         "rights_note": {"type": "string"}, "sensitive": {"type": "boolean"},
         "status": {"type": "string", "enum": ["draft", "processing", "ready", "failed"],
                    "description": "ready with warnings > 0: ready, with a warning (some "
@@ -163,7 +214,16 @@ def _exchange_schemas() -> dict[str, Any]:
                            "description": "pending: the job queue did not answer; the "
                            "file is kept and processing starts when the queue is back"},
             "error": {"type": "string", "description": "only when this file failed"},
-            "message": {"type": "string"}}},
+            "message": {"type": "string"},
+            "near_duplicates": {"type": "array", "items": ref("NearDuplicate"),
+                                "description": "found when the file is processed: "
+                                "here when that happened at once, else empty and in the "
+                                "product's JSON once it is done"},
+            "track_id": {"type": "integer", "description": "a caption file (.vtt, .srt): "
+                         "the track it became; file_id is the audio or video file it "
+                         "belongs to"},
+            "track": {"type": "object", "description": "a caption file: kind, language, "
+                      "machine_generated, cues"}}},
         "Hit": {"type": "object", "properties": {
             "id": {"type": "integer"}, "title": {"type": "string"},
             "title_html": {"type": "string"},
@@ -175,7 +235,15 @@ def _exchange_schemas() -> dict[str, Any]:
             "thumbnail_url": nullable("string"),
             "duration_s": nullable("number", description="seconds of its sound or video"),
             "broadcast_copy": {"type": "boolean"}, "broadcast_url": nullable("string"),
-            "waveform_url": nullable("string")}},
+            "waveform_url": nullable("string"),
+            "cue": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {
+                "file_id": {"type": "integer"}, "track_id": {"type": "integer"},
+                "kind": {"type": "string", "enum": ["captions", "transcript"]},
+                "start_s": {"type": "number", "description": "when it is said, seconds"},
+                "html": {"type": "string", "description": "the cue's text; matches in "
+                         "<mark>"}}}],
+                "description": "the words were found in a caption or transcript track: "
+                "the first cue that says them"}}},
         "SearchResult": {"type": "object", "properties": {
             "total": {"type": "integer"}, "page": {"type": "integer"},
             "per_page": {"type": "integer"}, "hits": {"type": "array", "items": ref("Hit")},
@@ -210,7 +278,13 @@ def _broadcast_schemas() -> dict[str, Any]:
         "BroadcastInput": {"type": "object", "required": ["aired_on"],
                            "additionalProperties": False, "properties": {
                                "aired_on": {"type": "string", "minLength": 1,
-                                            "description": "ISO or dd/mm/yyyy; not future"},
+                                            "description": "ISO or dd/mm/yyyy; not future; "
+                                                           "a day the commune existed"},
+                               "slot": nullable("string", maxLength=20, description=(
+                                   "the part of the day it aired in: morning, noon, "
+                                   "afternoon, evening (or sáng, trưa, chiều, tối); one "
+                                   "log per product, commune, day and slot. Left out or "
+                                   "null: not known (one such log per day)")),
                                "commune": {"type": "string",
                                            "description": "admin: required; commune "
                                                           "staff: their own (default)"},
@@ -218,7 +292,12 @@ def _broadcast_schemas() -> dict[str, Any]:
         "Broadcast": {"type": "object", "properties": {
             "id": {"type": "integer"}, "product_id": {"type": "integer"},
             "product_title": {"type": "string"}, "commune": ref("Unit"),
-            "aired_on": {"type": "string", "format": "date"}, "note": {"type": "string"},
+            "aired_on": {"type": "string", "format": "date"},
+            "slot": {"type": ["string", "null"],
+                     "enum": ["morning", "noon", "afternoon", "evening", None],
+                     "description": "the part of the day; null: not known (logs "
+                                    "written before slots existed, or given none)"},
+            "note": {"type": "string"},
             "logged_by": nullable("string"),
             "logged_by_name": nullable("string", description="display name"),
             "created_at": {"type": "string", "format": "date-time"},
@@ -280,10 +359,14 @@ def _stats_schemas() -> dict[str, Any]:
                 "band_min": share, "band_max": share, "verdict": verdict}},
             "verdicts": {"type": "object", "additionalProperties": verdict},
             "by_year": {"type": "array", "items": year_row}, **rows,
-            "broadcasts_by_commune": {"type": "array", "items": ref("StatsCount")},
+            "broadcasts_by_commune": {"type": "array", "items": ref("StatsCount"),
+                                      "description": "airings (broadcast logs in force: "
+                                                     "one per airing) per commune"},
             "downloads_by_commune": {"type": "array", "items": ref("StatsCount")},
-            "broadcasts_by_month": {"type": "array", "items": month_row},
-            "broadcasts_by_commune_month": {"type": "array", "items": {
+            "broadcasts_by_month": {"type": "array", "items": month_row,
+                                    "description": "airings per month"},
+            "broadcasts_by_commune_month": {"type": "array", "description": "airings per "
+                                            "commune and month", "items": {
                 "type": "object", "properties": {**labelled, **month_row["properties"]}}},
             "projection": {"type": "object", "properties": {
                 "year": {"type": "integer"}, "combined_share": nullable("number"),

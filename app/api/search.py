@@ -25,7 +25,11 @@ def _hit_json(hit, thumbnail_file: int | None,
             "duration_s": media.duration_s,
             "broadcast_copy": media.broadcast_file is not None,
             "broadcast_url": url_of(media.broadcast_file, "broadcast"),
-            "waveform_url": url_of(media.waveform_file, "waveform")}
+            "waveform_url": url_of(media.waveform_file, "waveform"),
+            # said in a caption or transcript track: when (seconds) and the cue's words
+            "cue": {"file_id": hit.cue.file_id, "track_id": hit.cue.track_id,
+                    "kind": hit.cue.kind, "start_s": hit.cue.start_s, "html": hit.cue.html}
+            if hit.cue else None}
 
 
 @blueprint.get("/search")

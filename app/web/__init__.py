@@ -14,7 +14,7 @@ from app.web.common import can, current_actor, local_today, message_text
 from app.web.errors import register_error_pages
 from app.web.formatting import (change_value, filesize, locale_code, number, percent,
                                 vn_date, vn_datetime, vn_iso, vn_iso_time)
-from app.web.labels import suggestion_label
+from app.web.labels import suggestion_label, suggestion_reason
 
 AREAS = (auth, search, product, upload, edit, broadcasts, admin, admin_exports, report,
          admin_preservation, dashboard, contributions, activities, people)
@@ -28,6 +28,7 @@ def register_web(app: Flask) -> None:
     app.add_url_rule("/", "index", auth.index)
     app.jinja_env.globals.update(current_actor=current_actor, locale_code=locale_code,
                                  can=can, label_of=suggestion_label, local_today=local_today,
+                                 suggestion_reason=suggestion_reason,
                                  preservation_alert=admin_preservation.alert)
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, number=number,
                                  filesize=filesize, vn_iso=vn_iso, vn_iso_time=vn_iso_time,

@@ -5,9 +5,13 @@
 ``broadcast`` or ``probe``, tools, outcomes, raw detail). Here each becomes one plain
 sentence: "Nguyễn Thu Hà đã sửa: Ngôn ngữ: Tiếng Việt → Tiếng Việt, Tiếng Xơ Đăng",
 "Đã tạo bản MP3 phát thanh". Codes become their labels, fields their names, people
-their full names; what a tool printed stays in ``technical`` for the folded
-"Chi tiết kỹ thuật" (shown to producers and admins only). Values typed by people are
-escaped: a sentence is Markup built from escaped parts.
+their full names — never an event code. The archive's own work (processing steps,
+fixity checks, replica copies, retries:
+:func:`app.services.catalogue.products.technical_event`) is ``folded``: the page
+lists it apart, folded, with the program and its version (``technical``), for
+everyone but commune staff, whose history leaves it out altogether. A file removed or
+replaced since keeps its name: the removal's record names it. Values typed by people
+are escaped: a sentence is Markup built from escaped parts.
 """
 from __future__ import annotations
 
@@ -20,8 +24,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
 
+from app.services.catalogue.products import technical_event
 from app.web.formatting import vn_date
-from app.web.labels import label
+from app.web.labels import SLOT_WORDS, label
 
 VALUE_MAX = 160        # characters of a long text (a description) shown in a sentence
 
@@ -54,12 +59,20 @@ STEPS = {
                     lazy_gettext("The preview image could not be made")),
     "text": (lazy_gettext("Read the text of the document"),
              lazy_gettext("The text of the document could not be read")),
+    "encoding": (lazy_gettext("Converted text typed in an old font encoding to Unicode"),
+                 lazy_gettext("Text typed in an old font encoding could not be converted")),
     "ocr": (lazy_gettext("Recognised the text in the pictures (OCR)"),
             lazy_gettext("The text in the pictures could not be recognised (OCR)")),
+    "subtitles": (lazy_gettext("Took the subtitles out of the video"),
+                  lazy_gettext("The subtitles inside the video could not be read")),
     "file.process": (lazy_gettext("Processed the file"),
                      lazy_gettext("Processing of the file stopped")),
+    "likeness": (lazy_gettext("Took the fingerprint that finds near-duplicates"),
+                 lazy_gettext("No fingerprint for finding near-duplicates could be taken")),
 }
-_AIRED = re.compile(r"aired on (\d{4}-\d{2}-\d{2}) by (\S+)")
+# "aired on 2025-08-02 by <commune code>"; "aired on 2025-08-02 (morning) by …" once
+# slots exist (migration 0020; app.services.broadcasts.log.airing_detail)
+_AIRED = re.compile(r"aired on (\d{4}-\d{2}-\d{2})(?: \((\w+)\))? by (\S+)")
 _NO_TEXT_LAYER = "no text layer"
 # a confirmed tag suggestion is audited as field -> [None, "+<code> (confirmed)"],
 # a dismissed one as field -> [None, "-<code> (dismissed)"] (app.services.catalogue.suggestions)
@@ -163,12 +176,74 @@ def _change_sentence(row: dict[str, Any]) -> Markup:
     return escape(row["action"])
 
 
+def _file_named(file_id: int | None, files: dict[int, str]) -> str:
+    """The file's name; for a file whose name no record keeps, its number ("no. 12,
+    no longer in this product"), which reads after the word "file" in any sentence."""
+    if file_id and file_id in files:
+        return files[file_id]
+    if file_id:
+        return _("no. %(id)s, no longer in this product", id=file_id)
+    return _("(not named)")
+
+
+def _track_sentence(action: str, who: str, file: str) -> Markup:
+    """Events of caption and transcript tracks (app.services.captions.tracks)."""
+    if action == "track.add":
+        return _say(_("%(user)s added captions or a transcript to %(file)s"), user=who,
+                    file=file)
+    if action == "track.edit":
+        return _say(_("%(user)s changed the captions or transcript of %(file)s"), user=who,
+                    file=file)
+    if action == "track.remove":
+        return _say(_("%(user)s removed captions or a transcript from %(file)s"), user=who,
+                    file=file)
+    return _say(_("The captions inside %(file)s were taken out to be shown and searched"),
+                file=file)
+
+
+# "text converted from TCVN3 (ABC, .VnTime) to Unicode: …", "… may be typed in VNI
+# (VNI-Times) but …" (ingest.legacy_text.Repair.describe, bulk ingest's manifest rows)
+_CONVERTED_FROM = re.compile(r"converted from (.+?) to Unicode")
+_MAY_BE_TYPED_IN = re.compile(r"may be typed in (.+?) but")
+
+
+def _encoding_sentence(detail: str) -> Markup:
+    """What the legacy-encoding step did, naming the encoding."""
+    found = _CONVERTED_FROM.search(detail)
+    if found:
+        return _say(_("The text was typed in %(encoding)s, an old font encoding: it was "
+                      "converted to Unicode so that it can be searched (the original file "
+                      "is unchanged)"), encoding=found.group(1))
+    found = _MAY_BE_TYPED_IN.search(detail)
+    if found:
+        return _say(_("The text may be typed in %(encoding)s, an old font encoding, but "
+                      "not surely: it was kept as it is, check it"), encoding=found.group(1))
+    return escape(STEPS["encoding"][0])
+
+
+def _near_duplicate_sentence(detail: str | None, who: str, file: str) -> Markup:
+    """A producer's answer about a near-duplicate: the same work, or another."""
+    other = _json_field(detail, "other_filename") or _("(not named)")
+    product = _json_int(detail, "other_product")
+    if _json_field(detail, "answer") == "same":
+        return _say(_("%(user)s answered that %(file)s is the same work as %(other)s in "
+                      "product #%(id)s"), user=who, file=file, other=other, id=product)
+    return _say(_("%(user)s answered that %(file)s is a different work from %(other)s in "
+                  "product #%(id)s"), user=who, file=file, other=other, id=product)
+
+
 def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None:
     """The sentence of a provenance event; None for a step that had nothing to do."""
     action, outcome, who = row["action"], row.get("outcome") or "ok", row.get("user_name")
-    file = files.get(row.get("file_id") or 0) or _("a file no longer in this product")
+    file = _file_named(row.get("file_id"), files)
     if outcome == "skipped":
         return None
+    if action == "file.replace":
+        old = _json_field(row.get("detail"), "filename") or file
+        new = _json_field(row.get("detail"), "new_filename") or _file_named(
+            _json_int(row.get("detail"), "replaced_by"), files)
+        return _say(_("%(user)s replaced the file %(old)s with %(new)s"),
+                    user=who or _("someone"), old=old, new=new)
     if action == "file.receive":
         return _say(_("%(user)s uploaded the file %(file)s"), user=who, file=file) if who \
             else _say(_("The file %(file)s was received"), file=file)
@@ -183,7 +258,11 @@ def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None
         found = _AIRED.search(row.get("detail") or "")
         if found:
             day = vn_date(date.fromisoformat(found.group(1)))
-            commune = label("communes", found.group(2))
+            commune = label("communes", found.group(3))
+            if found.group(2) in SLOT_WORDS:
+                return _say(_("%(user)s logged that %(commune)s aired it on %(day)s "
+                              "%(slot)s"), user=who or _("someone"), commune=commune,
+                            day=day, slot=str(SLOT_WORDS[found.group(2)]))
             return _say(_("%(user)s logged that %(commune)s aired it on %(day)s"),
                         user=who or _("someone"), commune=commune, day=day)
         return escape(_("A broadcast was logged"))
@@ -191,10 +270,18 @@ def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None
         found = _AIRED.search(row.get("detail") or "")
         if found:
             day = vn_date(date.fromisoformat(found.group(1)))
-            commune = label("communes", found.group(2))
+            commune = label("communes", found.group(3))
+            if found.group(2) in SLOT_WORDS:
+                return _say(_("%(user)s withdrew the log that %(commune)s aired it on "
+                              "%(day)s %(slot)s"), user=who or _("someone"),
+                            commune=commune, day=day, slot=str(SLOT_WORDS[found.group(2)]))
             return _say(_("%(user)s withdrew the log that %(commune)s aired it on %(day)s"),
                         user=who or _("someone"), commune=commune, day=day)
         return escape(_("A broadcast log was withdrawn"))
+    if action.startswith("track."):            # caption and transcript tracks
+        return _track_sentence(action, who or _("someone"), file)
+    if action == "file.near_duplicate":         # app.services.catalogue.near_duplicates
+        return _near_duplicate_sentence(row.get("detail"), who or _("someone"), file)
     if action == "file.retry":
         return _say(_("%(user)s asked for %(file)s to be processed again"),
                     user=who or _("someone"), file=file)
@@ -211,6 +298,8 @@ def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None
                     file=file)
     if action == "replica.copy":
         return _say(_("A safety copy of %(file)s was made on the replica"), file=file)
+    if action == "encoding" and outcome == "ok":      # ingest.legacy_text.provenance
+        return _encoding_sentence(row.get("detail") or "")
     if action == "text" and outcome == "ok" and _NO_TEXT_LAYER in (row.get("detail") or ""):
         return escape(_("The document has no text layer (scanned pages)"))
     step = STEPS.get(action)
@@ -220,47 +309,79 @@ def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None
                 else _("Processing step %(step)s: failed"), step=action)
 
 
-def _json_field(text: str | None, key: str) -> str:
-    """``key`` of a JSON object in an event's detail ("" when it is not one)."""
+def _json_object(text: str | None) -> dict[str, Any]:
     try:
         found = json.loads(text or "")
     except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _json_field(text: str | None, key: str) -> str:
+    """``key`` of a JSON object in an event's detail ("" when it is not one)."""
+    return str(_json_object(text).get(key) or "")
+
+
+def _json_int(text: str | None, key: str) -> int | None:
+    value = _json_object(text).get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _program(row: dict[str, Any]) -> str:
+    """The program that did a step and its version ("ffmpeg 7.1"); "" for Kho itself."""
+    tool = row.get("tool") or ""
+    if not tool or tool == "kho" or tool.startswith("kho "):
         return ""
-    return str(found.get(key) or "") if isinstance(found, dict) else ""
+    return f"{tool} {row.get('tool_version') or ''}".strip()
 
 
-def _technical(row: dict[str, Any]) -> str:
-    """What a tool reported, for the folded technical details (one line of text)."""
-    bits = [row["action"]]
-    if row.get("tool") and row["tool"] != "kho":
-        bits.append(f"{row['tool']} {row.get('tool_version') or ''}".strip())
-    if row.get("outcome"):
-        bits.append(row["outcome"])
-    detail = " ".join((row.get("detail") or "").split())
-    if detail:
-        bits.append(detail[:400] + ("…" if len(detail) > 400 else ""))
-    return " · ".join(bits)
+def _names_and_replacements(rows: list[dict[str, Any]],
+                            files: dict[int, str]) -> tuple[dict[int, str], set[int]]:
+    """File names by id — the product's files, and those removed or replaced since,
+    named by their removal's record — and the ids of files that came in as
+    replacements (their upload is said by the replacement's own sentence)."""
+    names: dict[int, str] = {}
+    replacements: set[int] = set()
+    for row in rows:
+        if row["type"] != "event" or row["action"] not in ("file.remove", "file.replace"):
+            continue
+        record = _json_object(row.get("detail"))
+        if row.get("file_id") and record.get("filename"):
+            names.setdefault(row["file_id"], str(record["filename"]))
+        new_id = _json_int(row.get("detail"), "replaced_by")
+        if new_id is not None:
+            replacements.add(new_id)
+            if record.get("new_filename"):
+                names.setdefault(new_id, str(record["new_filename"]))
+    names.update(files)          # the catalogue's current names come first
+    return names, replacements
 
 
 def history_entries(rows: list[dict[str, Any]], files: dict[int, str]) -> list[dict]:
     """Rows of ``product_history`` as ``{"at", "sentence", "file", "failed",
-    "technical"}``, newest first; ``files`` maps file id -> the file's name.
+    "folded", "technical"}``, newest first; ``files`` maps file id -> the file's name
+    (files removed or replaced since are named from their removal's record).
 
     ``file`` names the file a processing step worked on (other sentences name their
-    file themselves; "" for edits); ``technical`` is
-    the event's raw line (step, tool and version, outcome, detail), "" for edits.
-    A skipped step (nothing to do: "PDF has a text layer") has no sentence and is left
-    out of ``sentence`` entries but keeps its technical line.
+    file themselves; "" for edits); ``folded`` is True for the archive's own work
+    (processing, checks, copies, retries), listed apart and folded; ``technical`` the
+    program and version that did it ("ffmpeg 7.1"; "" for edits and Kho's own work).
+    A skipped step (nothing to do: "PDF has a text layer") has no sentence, and
+    neither has the upload of a file that replaced another (the replacement says it).
     """
+    names, replacements = _names_and_replacements(rows, files)
     entries = []
     for row in rows:
         if row["type"] == "change":
             entries.append({"at": row["at"], "sentence": _change_sentence(row), "file": "",
-                            "failed": False, "technical": ""})
+                            "failed": False, "folded": False, "technical": ""})
             continue
         step = row["action"] in STEPS or row["action"] == "text"
-        entries.append({"at": row["at"], "sentence": _event_sentence(row, files),
-                        "file": files.get(row.get("file_id") or 0, "") if step else "",
+        sentence = None if row["action"] == "file.receive" \
+            and row.get("file_id") in replacements else _event_sentence(row, names)
+        entries.append({"at": row["at"], "sentence": sentence,
+                        "file": names.get(row.get("file_id") or 0, "") if step else "",
                         "failed": row.get("outcome") == "failed",
-                        "technical": _technical(row)})
+                        "folded": technical_event(row["action"]),
+                        "technical": _program(row)})
     return entries

@@ -10,15 +10,19 @@ from flask_babel import gettext as _
 
 from app.services.catalogue.product_view import (download_name, extension_for,
                                                  shows_technical_details)
+from app.services.captions.tracks import open_track
 from app.services.catalogue.products import product_history
 from app.services.common.clock import local_today
 from app.services.files.downloads import RangeNotSatisfiable, open_rendition, parse_range
 from app.services.files.pdf_pages import check_page, page_image, pdf_pages
+from app.web import captions
 from app.web.common import current_actor, kho, message_text, signed_in
+from app.web import near_duplicates as near_words
 from app.web.formatting import paragraphs
 from app.web.history import history_entries
-from app.web.labels import suggestion_label
-from app.web.technical import downloads, file_facts, technical_rows
+from app.web.labels import suggestion_label, suggestion_reason
+from app.web.technical import (downloads, file_facts, type_mismatch,
+                               original_extension, technical_rows)
 from app.web.views import (broadcasts_of_product, communes_for, media_url, product_view,
                            status_label, term_label)
 from archive.errors import NotFound
@@ -42,6 +46,13 @@ def _text_excerpt(product_id: int, file: dict) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def _original_ending(file: dict) -> str:
+    """The ending of the original's download name: what the content really is."""
+    if file["type_mismatch"]:
+        return original_extension(file) or "bin"
+    return extension_for(file["original_filename"], file["media_type"])
+
+
 def _broadcast_file(files: list[dict]) -> dict | None:
     return next((f for f in files if any(r["name"] == "broadcast" for r in f["renditions"])),
                 None)
@@ -58,17 +69,18 @@ def product_page(product_id: int):
     history = history_entries(product_history(kho(), actor, product_id),
                               {f["id"]: f["original_filename"] for f in files})
     names = {(f["id"], "original"): download_name(product_id, product["title"], "original",
-                                                  extension_for(f["original_filename"],
-                                                                f["media_type"]))
+                                                  _original_ending(f))
              for f in files}
     return render_template(
         "product.html", p=product, files=files, texts=texts, history=history,
         names=names, broadcast_file=_broadcast_file(files), term_label=term_label,
         media_url=media_url, status_label=status_label, paragraphs=paragraphs,
         downloads=downloads, file_facts=file_facts, technical_rows=technical_rows,
+        type_mismatch=type_mismatch, near_flags=near_words.flag_rows,
         technical=shows_technical_details(actor),
         broadcasts=broadcasts_of_product(product_id), communes=communes_for(actor),
-        today=local_today(kho().settings).strftime("%d/%m/%Y"))
+        today=local_today(kho().settings).strftime("%d/%m/%Y"),
+        **captions.page_context(product_id, files, request.args))
 
 
 @bp.route("/products/<int:product_id>/status.json")
@@ -83,10 +95,14 @@ def product_status(product_id: int):
         files=[{"id": f["id"], "name": f["original_filename"], "status": f["status"],
                 "status_label": status_label(f["status"] if f["status"] != "queued"
                                              else "processing"),
-                "error": message_text(f["error"]) if f["error"] else None}
+                "error": message_text(f["error"]) if f["error"] else None,
+                "near_duplicates": f["near_duplicates"],
+                "notices": near_words.notices(product_id, f)}
                for f in product["files"]],
-        suggestions=[dict(s, label=suggestion_label(s["kind"], s["code"]),
-                          kind_label=_("theme") if s["kind"] == "theme" else _("convention"))
+        suggestions=[dict(s, label=(shown := suggestion_label(s["kind"], s["code"])),
+                          kind_label={"theme": _("theme"), "language": _("language")}.get(
+                              s["kind"], _("convention")),
+                          reason=suggestion_reason(s, shown))
                      for s in product["suggestions"]])
 
 
@@ -126,6 +142,33 @@ def file_bytes(product_id: int, file_id: int, rendition: str):
     body = download.iter_range(start, end) if download.size else iter(())
     return Response(body, status, headers=headers, mimetype=download.media_type,
                     direct_passthrough=True)
+
+
+@bp.route("/products/<int:product_id>/files/<int:file_id>/tracks/<int:track_id>.vtt")
+@signed_in
+def track_text(product_id: int, file_id: int, track_id: int):
+    """A caption or transcript track as WebVTT (what ``<track>`` loads; an SRT file
+    converted); ``?download=1`` as an attachment. Every role that sees the product."""
+    found = open_track(kho(), current_actor(), product_id, file_id, track_id)
+    return _track_response(found, request.args.get("download") == "1")
+
+
+@bp.route("/products/<int:product_id>/files/<int:file_id>/tracks/<int:track_id>/original")
+@signed_in
+def track_original(product_id: int, file_id: int, track_id: int):
+    """A caption or transcript file as it was received (an attachment)."""
+    found = open_track(kho(), current_actor(), product_id, file_id, track_id, original=True)
+    return _track_response(found, True)
+
+
+def _track_response(found, as_attachment: bool) -> Response:
+    disposition = content_disposition(found.filename)
+    if not as_attachment:
+        disposition = disposition.replace("attachment", "inline", 1)
+    headers = {"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff",
+               "Cache-Control": "private, max-age=3600",
+               "ETag": f'"{found.sha256[:32]}-{"vtt" if "vtt" in found.media_type else "o"}"'}
+    return Response(found.body, 200, headers=headers, content_type=found.media_type)
 
 
 def _page_number(text: str) -> int:

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.services.catalogue.product_view import thumbnails
 from app.services.search import queries as search_service
+from app.web.captions import clock_text
 from app.web.common import current_actor, error_message, kho, signed_in
 from app.web.formatting import duration
 from app.web.labels import label
@@ -29,6 +30,8 @@ FACET_TITLES = {
 }
 FACETS_SHOWN = 8  # values per facet before "more"
 BROADCAST_FILTER = "broadcast_copy"   # the "has a broadcast copy" flag (value "true")
+# flags shown as switches above the facets: has a broadcast copy, captions, a transcript
+SWITCHES = (BROADCAST_FILTER, "has_captions", "has_transcript")
 # query parameters that are not filters (the "Filters (n)" count leaves them out)
 NOT_FILTERS = ("q", "page", "sort", "per_page")
 
@@ -58,8 +61,8 @@ def _toggle(args: MultiDict, field: str, value: str) -> str:
 def _facet_groups(result, args: MultiDict) -> list[dict]:
     groups = []
     for field, counts in result.facets.items():
-        if field == BROADCAST_FILTER:
-            continue    # shown as its own switch, above the facets
+        if field in SWITCHES:
+            continue    # shown as their own switches, above the facets
         chosen = set(args.getlist(field))
         if not counts and not chosen:
             continue
@@ -91,6 +94,11 @@ def search_page():
         "search.html", result=result, args=args, error=error, thumbs=thumbs, media=media,
         facets=_facet_groups(result, args), pages=pages, status_label=status_label,
         broadcast_filter=_broadcast_switch(result, args),
+        track_filters=[dict(_switch(result, args, "has_captions"), label=_("Has captions"),
+                            role="captions-filter"),
+                       dict(_switch(result, args, "has_transcript"),
+                            label=_("Has a transcript"), role="transcript-filter")],
+        cue_link=_cue_link, cue_words=_cue_words,
         chosen_filters=sum(len(v) for k, v in args.lists() if k not in NOT_FILTERS),
         duration_text=duration,
         kind_label=lambda code: label("kind", code),
@@ -104,7 +112,26 @@ def search_page():
 
 def _broadcast_switch(result, args: MultiDict) -> dict:
     """The "has a broadcast copy" switch: on or off, its link and how many it leaves."""
-    on = "true" in args.getlist(BROADCAST_FILTER)
-    count = result.facets.get(BROADCAST_FILTER, {}).get("true", 0)
+    return _switch(result, args, BROADCAST_FILTER)
+
+
+def _switch(result, args: MultiDict, field: str) -> dict:
+    """A yes/no filter as a switch: on or off, its link and how many it leaves."""
+    on = "true" in args.getlist(field)
+    count = result.facets.get(field, {}).get("true", 0)
     return {"on": on, "count": count,
-            "url": _url_with(args, **{BROADCAST_FILTER: None if on else "true", "page": None})}
+            "url": _url_with(args, **{field: None if on else "true", "page": None})}
+
+
+def _cue_link(hit) -> str:
+    """The product page at the moment a hit's words are said (the player seeks there)."""
+    return url_for("product.product_page", product_id=hit.id, t=int(hit.cue.start_s),
+                   file=hit.cue.file_id) + f"#file-{hit.cue.file_id}"
+
+
+def _cue_words(hit) -> str:
+    """"Trong bản ghi lời, tại 02:15" / "Trong phụ đề, tại 1:02:15"."""
+    moment = clock_text(hit.cue.start_s)
+    if hit.cue.kind == "transcript":
+        return _("In the transcript, at %(time)s", time=moment)
+    return _("In the captions, at %(time)s", time=moment)

@@ -49,3 +49,38 @@ def test_a_suggestion_is_dismissed_on_the_upload_page_right_after_processing(
     assert page.locator(CRC).count() == 1                 # only the dismissed one goes
     assert "Biên tập viên đã bỏ qua gợi ý Công ước: Công ước về xóa bỏ mọi hình thức " \
            "phân biệt đối xử với phụ nữ" in page.locator("section.history").inner_text()
+
+
+BAHNAR = ("Bơngai Bahnar oei tơ̆ tơring teh âu athei tơbăt tơdrong vei lăng bri 'long. Ƀok "
+          "A Nhơn tơroi: inh păng bơ̆n rim năr năm jang tơ̆ mir, ưh kơ chă koh 'long lơ̆m bri.")
+BDQ = '[data-suggestion="language:bdq"]'
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_bahnar_text_gets_a_ba_na_suggestion_that_says_why(site, sign_in, tmp_path, width):
+    """The language sits with the themes on the upload page as soon as the file is
+    processed, saying why; confirming it makes it the product's language."""
+    from app.services.access.accounts import actor_by_name
+    from app.services.catalogue.products import create_product
+
+    pid = create_product(site.kho, actor_by_name(site.kho, "producer1"),
+                         {"title": f"Bản tin phát thanh {width}"})
+    page = sign_in("producer1", width=width)
+    page.goto(f"{site.url}/products/{pid}/upload")
+    bulletin = tmp_path / "ban-tin.txt"
+    bulletin.write_text(BAHNAR, encoding="utf-8")
+    page.set_input_files("#files", str(bulletin))
+    suggestion = page.locator(f'[data-role="suggestions-slot"] {BDQ}')
+    suggestion.wait_for(timeout=60_000)
+    said = " ".join(suggestion.inner_text().split())
+    assert said.startswith("Tiếng Ba Na (ngôn ngữ: có chữ ")
+    assert said.endswith("thường gặp trong tiếng Ba Na) Bỏ qua")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"upload-language-suggestion-{width}px")
+    suggestion.get_by_role("checkbox").check()
+    page.locator('[data-role="suggestions-slot"] form.suggestions > button[type="submit"]').click()
+    page.wait_for_url(f"**/products/{pid}/upload")
+    assert "Đã xác nhận 1 gợi ý" in page.locator("body").inner_text()
+    page.goto(f"{site.url}/products/{pid}")
+    assert "Tiếng Ba Na" in page.locator("section.metadata dl").inner_text()
+    assert page.locator(BDQ).count() == 0

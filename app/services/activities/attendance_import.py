@@ -187,7 +187,7 @@ def _import(kho: Kho, actor: Actor, activity_id: int, path: Path, filename: str,
             dry_run: bool) -> AttendanceOutcome:
     data = Path(path).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    sheet = read_sheet(Path(path))
+    sheet = read_sheet(Path(path), filename or Path(path).name)
     outcome = AttendanceOutcome(activity_id, False, len(sheet.rows), notes=list(sheet.notes),
                                 encoding=sheet.encoding)
     with kho.transaction() as session:

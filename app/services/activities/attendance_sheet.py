@@ -12,6 +12,13 @@ sheet spells it, an English template translated by each door). This module finds
 the sheet alone can tell (columns, empty names, bad sex values, duplicate rows, the same
 person twice, legacy encodings); :mod:`app.services.activities.attendance_import` adds
 what needs the catalogue (units, target groups, the activity's dates and counts).
+
+Legacy encodings: a sheet typed in an old font (TCVN3 ``.VnTime``, VNI, VISCII — a CSV
+saved in that code page, or cells typed in it) is converted to Unicode by
+:mod:`ingest.legacy_text`, judged on the whole sheet, with a note naming the file. When
+the sheet only *may* be in one (too few names to be sure), its cells that would convert
+are problems: names feed the people register, where a garbled name would count a
+person twice, so the sheet is refused rather than guessed.
 """
 from __future__ import annotations
 
@@ -24,10 +31,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
-from app.services.activities.attendance_legacy import detect, from_tcvn3
 from app.services.activities.attendance_xlsx import read_values
 from archive.errors import Message
 from archive.text import fold, normalize_text
+from ingest.legacy_tables import ENCODINGS, NAMES as LEGACY_NAMES
+from ingest.legacy_text import repair_cells, repair_legacy_text
 from ingest.manifest import cell_text, decode_csv_bytes, sniff_delimiter
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -82,7 +90,8 @@ class Problem:
 
 @dataclass
 class SheetRow:
-    """One participant as written (NFC text, converted from TCVN3 when it was)."""
+    """One participant as written (NFC text, converted from a legacy encoding when it
+    was)."""
 
     number: int
     name: str
@@ -112,6 +121,7 @@ class Sheet:
     problems: list[Problem] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)      # conversions done
     encoding: str = ""
+    legacy: str = ""                    # the legacy encoding its text was converted from
 
 
 def header_field(header: str) -> Optional[str]:
@@ -142,14 +152,16 @@ def read_table(path: Path) -> tuple[list[list[Any]], str]:
         encoding
 
 
-def read_sheet(path: Path) -> Sheet:
-    """Parse and check an attendance sheet. Unreadable files give one problem line."""
+def read_sheet(path: Path, name: str = "") -> Sheet:
+    """Parse and check an attendance sheet (``name``: the file's name as its sender
+    knows it, for the notes). Unreadable files give one problem line."""
     try:
         table, encoding = read_table(path)
     except Exception as exc:  # noqa: BLE001 - zip, XML, codec, OS: all mean "unreadable"
         return Sheet([], {}, [Problem(None, None, Message(
             "cannot read the sheet: %(reason)s", reason=str(exc) or type(exc).__name__))])
-    sheet = parse_table(table)
+    sheet = parse_table(table, name or Path(path).name,
+                        legacy=encoding if encoding in ENCODINGS else "")
     sheet.encoding = encoding
     return sheet
 
@@ -161,10 +173,14 @@ def _find_header(table: list[list[Any]]) -> int:
     return 0
 
 
-def parse_table(table: list[list[Any]]) -> Sheet:
-    """Rows and sheet-level problems of a table of cells (see the module docstring)."""
+def parse_table(table: list[list[Any]], filename: str = "", legacy: str = "") -> Sheet:
+    """Rows and sheet-level problems of a table of cells (see the module docstring);
+    ``filename`` names the sheet in notes, ``legacy`` is the encoding its bytes were
+    converted from."""
     if not any(any(c not in (None, "") for c in r) for r in table):
         return Sheet([], {}, [Problem(None, None, Message("the sheet is empty"))])
+    table, repair = repair_cells(table)
+    legacy = legacy or repair.encoding or ""
     start = _find_header(table)
     columns: dict[str, str] = {}
     positions: dict[int, str] = {}
@@ -187,62 +203,61 @@ def parse_table(table: list[list[Any]]) -> Sheet:
     for name in REQUIRED:
         if name not in columns:
             problems.append(Problem(None, COLUMN_WORDS[name], Message("the column is missing")))
-    sheet = Sheet([], columns, problems)
+    sheet = Sheet([], columns, problems, legacy=legacy)
+    if legacy:
+        sheet.notes.append(Message("%(file)s: names typed in %(encoding)s, an old font, "
+                                   "were converted to Unicode", file=filename or "—",
+                                   encoding=LEGACY_NAMES[legacy]))
     if any(name not in columns for name in REQUIRED):
         return sheet
-    legacy: set[str] = set()
     seen: dict = {}
     for offset, cells in enumerate(table[start + 1:]):
-        row = _row(start + offset + 2, cells, positions, columns, sheet, legacy, seen)
+        row = _row(start + offset + 2, cells, positions, columns, sheet,
+                   repair.suspected, seen)
         if row is not None:
             sheet.rows.append(row)
-    if "tcvn3" in legacy:
-        sheet.notes.append(Message("names typed in the TCVN3 (.VnTime) font were converted "
-                                   "to Unicode"))
     _duplicates(sheet)
     if not sheet.rows and not sheet.problems:
         sheet.problems.append(Problem(None, None, Message("the sheet lists nobody")))
     return sheet
 
 
-def _clean(value: Any) -> tuple[Any, Optional[str]]:
-    """(NFC text, legacy encoding found or None) of a cell; TCVN3 converted."""
+def _clean(value: Any, suspected: Optional[str]) -> tuple[Any, bool]:
+    """(NFC text of a cell, whether it looks typed in the ``suspected`` encoding)."""
     text = cell_text(value)
     if isinstance(text, date):
-        return text.strftime("%d/%m/%Y"), None
-    found = detect(text)
-    if found == "tcvn3":
-        return normalize_text(from_tcvn3(text)), found
-    return text, found
+        return text.strftime("%d/%m/%Y"), False
+    looks = bool(suspected) and isinstance(value, str) and \
+        repair_legacy_text(value, suspected).converted
+    return text, looks
 
 
-def _text(value: Any, number: int, column: str, sheet: Sheet, legacy: set[str],
+def _text(value: Any, number: int, column: str, sheet: Sheet, suspected: Optional[str],
           seen: dict) -> str:
     """A cell's text; units, groups, positions repeat down a sheet, so each distinct
     value is cleaned once (``seen``)."""
     key = (type(value), value)
     if key not in seen:
-        seen[key] = _clean(value)
-    text, found = seen[key]
-    if found == "tcvn3":
-        legacy.add(found)
-    elif found == "vni":
+        seen[key] = _clean(value, suspected)
+    text, looks = seen[key]
+    if looks:
         sheet.problems.append(Problem(number, column, Message(
-            "%(value)s looks typed in the VNI font of an old Word file; convert the sheet "
-            "to Unicode (for instance with Unikey's converter) and import it again",
-            value=text)))
+            "%(value)s looks typed in %(encoding)s, an old font, but the sheet is too short "
+            "to convert it surely; convert the sheet to Unicode (for instance with Unikey's "
+            "converter) and import it again", value=text,
+            encoding=LEGACY_NAMES[str(suspected)])))
     return text
 
 
 def _row(number: int, cells: list[Any], positions: dict[int, str], columns: dict[str, str],
-         sheet: Sheet, legacy: set[str], seen: dict) -> Optional[SheetRow]:
+         sheet: Sheet, suspected: Optional[str], seen: dict) -> Optional[SheetRow]:
     values: dict[str, Any] = {}
     for index, name in positions.items():
         raw = cells[index] if index < len(cells) else None
         if name == "attended_on":
             values[name] = raw
             continue
-        values[name] = _text(raw, number, columns[name], sheet, legacy, seen)
+        values[name] = _text(raw, number, columns[name], sheet, suspected, seen)
     if not any(v not in (None, "") for v in values.values()):
         return None                                   # a blank line
     row = SheetRow(number, values.get("name", ""), values.get("unit", ""),

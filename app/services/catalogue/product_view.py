@@ -14,14 +14,24 @@ from sqlalchemy import select
 from app.bootstrap import Kho
 from app.services.common.clock import iso_datetime
 from app.services.access.actors import Actor
+from app.services.catalogue import near_duplicates
 from app.services.catalogue.products import load_product, person_name
 from archive.models import Derivative, File, Product, Term, Unit
+from archive.problems import retry_helps
+from archive.tracks import CaptionTrack
+from ingest.captions import stored_problem
 from archive.text import fold
 
 TECHNICAL_DETAILS_HIDDEN_FROM = frozenset({"commune"})   # roles
 SLUG_MAX = 60          # characters of the title slug in a download name
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _EXT = re.compile(r"[a-z0-9]{1,10}")
+_PAGE_RENDITION = re.compile(r"page-([0-9]{1,9})")
+# a rendition as a download name says it: the words of the page's labels, unmarked
+RENDITION_WORDS = {"broadcast": "ban-phat-thanh", "lowband": "ban-nghe-tren-web",
+                   "proxy": "ban-xem-tren-web", "preview": "anh-xem-truoc",
+                   "poster": "anh-dai-dien", "text": "noi-dung-van-ban",
+                   "thumbnail": "anh-nho", "waveform": "dang-song"}
 # extensions for originals whose file name has none
 _TYPE_EXT = {"audio/mpeg": "mp3", "audio/wav": "wav", "audio/x-wav": "wav",
              "video/mp4": "mp4", "image/jpeg": "jpg", "image/png": "png",
@@ -53,17 +63,34 @@ def file_view(f: File) -> dict[str, Any]:
         "declared_type": f.declared_type, "technical": dict(f.technical or {}),
         "created_at": iso_datetime(f.created_at),
         "renditions": [rendition_view(d) for d in f.derivatives],
+        "tracks": [track_view(t) for t in f.tracks],
     }
+
+
+def track_view(t: CaptionTrack) -> dict[str, Any]:
+    """A caption or transcript track of a file (``archive.tracks``): what it is for,
+    its language (a ``languages`` code), whether a machine made it, where it came from,
+    the file as received (size in bytes), how many cues and words, when its last cue
+    ends (seconds) and what a later check found (``problems``, by line)."""
+    cues = t.cues or []
+    return {"id": t.id, "kind": t.kind, "language": t.language, "label": t.label or "",
+            "machine_generated": t.machine_generated, "source": t.source,
+            "original_filename": t.original_filename, "media_type": t.media_type,
+            "sha256": t.sha256, "size": t.size, "encoding": t.encoding, "cues": len(cues),
+            "words": t.words, "end_s": max((c[1] for c in cues), default=0) / 1000,
+            "problems": [dict(p, message=stored_problem(p)) for p in t.problems or []],
+            "created_at": iso_datetime(t.created_at)}
 
 
 def problem_view(f: File) -> Optional[dict[str, Any]]:
     """A failed file's problem: its code, values, the sentence (an English
-    :class:`archive.errors.Message` each door renders in its reader's language) and
-    the tool's own output; None when the file has none."""
+    :class:`archive.errors.Message` each door renders in its reader's language), the
+    tool's own output, and whether a retry can help (``retry_helps``: False when the
+    file itself is at fault and only another file helps); None when it has none."""
     if not f.problem:
         return None
     return {"code": f.problem, "params": dict(f.problem_params or {}), "message": f.error,
-            "tool_output": f.error_detail or ""}
+            "tool_output": f.error_detail or "", "retry_helps": retry_helps(f.problem)}
 
 
 def product_data(p: Product) -> dict[str, Any]:
@@ -79,7 +106,7 @@ def product_data(p: Product) -> dict[str, Any]:
         "cooperating_units": [unit_view(u) for u in p.cooperating_units],
         "communes": [unit_view(u) for u in p.communes],
         "produced_on": p.produced_on.isoformat() if p.produced_on else None,
-        "tags": list(p.tags or []), "suggestions": list(p.suggestions or []),
+        "tags": list(p.tags or []), "suggestions": open_suggestions(p),
         "rights_note": p.rights_note or "", "sensitive": p.sensitive, "status": p.status,
         # failed files beside the status: "ready" with warnings is "ready, with a warning"
         "warnings": sum(1 for f in p.files if f.status == "failed"),
@@ -93,8 +120,17 @@ def product_data(p: Product) -> dict[str, Any]:
     }
 
 
+def open_suggestions(p: Product) -> list[dict[str, Any]]:
+    """The product's suggestions less those already among its terms (a language or
+    theme set by an edit rather than confirmed stays stored until the next
+    processing; nobody should be asked to confirm it again)."""
+    terms = {(t.vocabulary, t.code) for t in p.terms}
+    return [s for s in p.suggestions or [] if (s.get("kind"), s.get("code")) not in terms]
+
+
 def product_view(kho: Kho, actor: Actor, product_id: int) -> dict[str, Any]:
-    """The product as JSON-ready data.
+    """The product as JSON-ready data, each file with its ``near_duplicates`` flags
+    (``app.services.catalogue.near_duplicates``).
 
     Raises NotFound for a missing product, for a sensitive one the actor may not see,
     and for a draft without a file when search hides those from the actor (commune
@@ -102,7 +138,9 @@ def product_view(kho: Kho, actor: Actor, product_id: int) -> dict[str, Any]:
     if the actor may not view products at all.
     """
     with kho.transaction() as session:
-        return product_data(load_product(session, actor, product_id))
+        data = product_data(load_product(session, actor, product_id))
+        near_duplicates.attach(session, actor, data["files"])   # each file's flags
+        return data
 
 
 def shows_technical_details(actor: Optional[Actor]) -> bool:
@@ -138,12 +176,27 @@ def extension_for(filename: str = "", media_type: str = "", storage_key: str = "
     return _TYPE_EXT.get(media_type, "bin")
 
 
+def rendition_words(rendition: str) -> str:
+    """What a rendition is called in a download name: Vietnamese words without marks
+    (``broadcast`` -> ``ban-phat-thanh``, ``page-3`` -> ``trang-3``); an unknown name
+    as its own slug, "" for none."""
+    found = RENDITION_WORDS.get(rendition)
+    if found:
+        return found
+    page = _PAGE_RENDITION.fullmatch(rendition or "")
+    if page:
+        return f"trang-{page.group(1)}"
+    return slug(rendition, 20)
+
+
 def download_name(product_id: int, title: str, rendition: str, ext: str) -> str:
-    """``<id>-<ascii-slug>.<ext>``; renditions other than the original add their name
-    to the slug (``12-quyen-tre-em-broadcast.mp3``) so two downloads never clash."""
+    """``<id>-<ascii-slug>.<ext>``; renditions other than the original add what they
+    are, in Vietnamese without marks (:func:`rendition_words`:
+    ``12-quyen-tre-em-ban-phat-thanh.mp3``), so two downloads never clash. ASCII only:
+    every browser and every radio station's computer saves it as it is."""
     words = slug(title) or "product"
     if rendition and rendition != "original":
-        words = f"{words}-{slug(rendition, 20) or 'rendition'}"
+        words = f"{words}-{rendition_words(rendition) or 'rendition'}"
     ext = ext.lower().lstrip(".")
     ext = ext if _EXT.fullmatch(ext) else "bin"
     return f"{product_id}-{words}.{ext}"

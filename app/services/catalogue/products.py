@@ -20,6 +20,15 @@ from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
 from archive.models import Broadcast, Event, File, Product, ProductChange, Unit, User
 
+# Events that say what people did with a product and its files. Every other event is
+# the archive's own work — processing steps, fixity checks and repairs, replica copies,
+# retries — which the history folds away, and leaves out for commune staff
+# (:func:`product_history`, :func:`technical_event`).
+PEOPLES_EVENTS = ("file.receive", "file.import", "file.remove", "file.replace",
+                  "product.import", "ingest.bulk", "broadcast.log", "broadcast.withdraw",
+                  "track.add", "track.edit", "track.remove", "file.near_duplicate")
+TECHNICAL_EVENTS_HIDDEN_FROM = frozenset({"commune"})   # roles
+
 LOAD = (selectinload(Product.terms), selectinload(Product.communes),
         selectinload(Product.cooperating_units),
         selectinload(Product.files).selectinload(File.derivatives))
@@ -203,13 +212,17 @@ def product_history(kho: Kho, actor: Actor, product_id: int) -> list[dict]:
     name, ``user_name`` the person's full name (their login name when none is set).
 
     Commune staff see the broadcast logs of their own commune only (who logged what in
-    another commune is that commune's business, as on the broadcast list).
+    another commune is that commune's business, as on the broadcast list), and none of
+    the archive's technical work (:func:`technical_event`: the rolling fixity audit
+    alone adds a line per file every few weeks, which buries what people did).
     """
     with kho.transaction() as session:
         load_product(session, actor, product_id)
         changes = session.scalars(select(ProductChange).where(
             ProductChange.product_id == product_id).order_by(ProductChange.id.desc()))
         stmt = select(Event).where(Event.product_id == product_id)
+        if actor.role in TECHNICAL_EVENTS_HIDDEN_FROM:
+            stmt = stmt.where(Event.action.in_(PEOPLES_EVENTS))
         if actor.role == "commune":
             stmt = stmt.where(_own_broadcasts_only(session, actor))
         events = session.scalars(stmt.order_by(Event.id.desc()))
@@ -222,6 +235,13 @@ def product_history(kho: Kho, actor: Actor, product_id: int) -> list[dict]:
                   "user": e.user.username if e.user else None,
                   "user_name": person_name(e.user)} for e in events]
     return sorted(rows, key=lambda r: r["at"], reverse=True)
+
+
+def technical_event(action: str) -> bool:
+    """Whether an event of ``action`` is the archive's own technical work (processing
+    steps, fixity checks and repairs, replica copies, retries) rather than something
+    a person did with the product or its files (:data:`PEOPLES_EVENTS`)."""
+    return action not in PEOPLES_EVENTS
 
 
 def person_name(user: Optional[User]) -> Optional[str]:

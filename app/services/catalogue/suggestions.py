@@ -1,10 +1,20 @@
-"""Suggested themes and conventions, kept apart from confirmed ones until a person
-confirms them — or dismisses them, for good: a dismissed suggestion
+"""Suggested themes, conventions and languages, kept apart from confirmed ones until a
+person confirms them — or dismisses them, for good: a dismissed suggestion
 (``archive.suggestions``) is not offered again for that product when its files are
-processed again. Rules are data (ingest/rules/tagging_rules.toml)."""
+processed again. Rules are data (ingest/rules/tagging_rules.toml,
+ingest/rules/language_rules.toml). Nothing is ever set without a person: the language
+of a product feeds the plan's ethnic-language share.
+
+A suggestion in ``Product.suggestions`` is ``{"kind", "code", "score", "matched"}``;
+a language one (``kind`` "language", ``score`` its share of the judged text, 0..1)
+also holds ``by`` (orthography, classifier or named), the ``letters`` and ``words``
+that showed an ethnic-minority orthography and the ``named`` phrase of the title or
+description; :func:`reason` words them for a person.
+"""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any, Mapping, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
@@ -13,12 +23,13 @@ from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.catalogue.products import lock_for_edit, touch
 from app.services.search import indexing
-from archive.errors import ValidationError
+from archive.errors import Message, ValidationError
 from archive.models import Product, ProductChange, Term
 from archive.suggestions import SuggestionDismissal
-from ingest import tagging
+from ingest import language_hint, tagging
 
-VOCABULARY = {"theme": "theme", "convention": "convention"}
+VOCABULARY = {"theme": "theme", "convention": "convention", "language": "language"}
+LANGUAGE = "language"
 
 
 @lru_cache(maxsize=1)
@@ -26,9 +37,19 @@ def _rules():
     return tagging.load_rules()
 
 
-def suggest_in(product: Product) -> list[dict]:
-    """Recompute ``product.suggestions`` (in the caller's session); confirmed themes and
-    conventions are not suggested again, nor are dismissed ones."""
+@lru_cache(maxsize=1)
+def _language_rules():
+    return language_hint.load_rules()
+
+
+def suggest_in(product: Product, languages: bool = True) -> list[dict]:
+    """Recompute ``product.suggestions`` (in the caller's session); confirmed themes,
+    conventions and languages are not suggested again, nor are dismissed ones.
+
+    ``languages`` False keeps the language suggestions found before instead of
+    judging the text again: a caller whose change left every file's text as it was
+    (retrying or removing a failed file) says so, and the web workers then never load
+    the language model."""
     text = "\n".join(f.text for f in product.files if f.text)
     confirmed = {(t.vocabulary, t.code) for t in product.terms}
     dismissed = dismissed_in(product)
@@ -37,9 +58,59 @@ def suggest_in(product: Product) -> list[dict]:
                     "matched": list(s.matched)[:5]}
                    for s in found if (VOCABULARY[s.kind], s.code) not in confirmed
                    and (s.kind, s.code) not in dismissed]
+    suggestions += [s for s in (_languages_in(product) if languages else
+                                [s for s in product.suggestions or []
+                                 if s.get("kind") == LANGUAGE])
+                    if (LANGUAGE, s["code"]) not in confirmed
+                    and (LANGUAGE, s["code"]) not in dismissed]
     if suggestions != list(product.suggestions or []):
         product.suggestions = suggestions
     return suggestions
+
+
+def _languages_in(product: Product) -> list[dict[str, Any]]:
+    """Language suggestions from the product's title, description and files' text,
+    limited to the active languages of the vocabulary (their Vietnamese labels name
+    them in a title: "Bản tin tiếng Ba Na")."""
+    session = object_session(product)
+    if session is None:
+        return []
+    labels = dict(session.execute(select(Term.code, Term.label_vi).where(
+        Term.vocabulary == LANGUAGE, Term.active.is_(True))).all())
+    if not labels:
+        return []
+    hints = language_hint.hint(product.title, product.description or "",
+                               [f.text for f in product.files], _language_rules(),
+                               names={code: [label] for code, label in labels.items()})
+    return [{"kind": LANGUAGE, "code": h.code,
+             "score": h.share if h.share is not None else 1.0,
+             "matched": ([h.named] if h.named else []) + list(h.letters + h.words)[:5],
+             "by": h.by, "letters": list(h.letters), "words": list(h.words),
+             "named": h.named}
+            for h in hints if h.code in labels]
+
+
+def reason(suggestion: Mapping[str, Any], language: str) -> Optional[Message]:
+    """Why a language was suggested, for the person confirming it (``language``: its
+    label as the reader sees it, "Tiếng Ba Na" read "tiếng Ba Na" inside the
+    sentence); None for a theme or convention (their matched phrases say it)."""
+    if suggestion.get("kind") != LANGUAGE:
+        return None
+    if language.startswith("Tiếng "):
+        language = "t" + language[1:]
+    letters = ", ".join(suggestion.get("letters") or [])
+    words = ", ".join(f"‘{w}’" for w in suggestion.get("words") or [])
+    if suggestion.get("named"):
+        return Message("the title or description says “%(phrase)s”",
+                       phrase=suggestion["named"])
+    if letters and words:
+        return Message("has the letters %(letters)s and the words %(words)s, common in "
+                       "%(language)s", letters=letters, words=words, language=language)
+    if words:
+        return Message("has the words %(words)s, common in %(language)s", words=words,
+                       language=language)
+    return Message("the text reads as %(language)s (automatic language identification)",
+                   language=language)
 
 
 def dismissed_in(product: Product) -> set[tuple[str, str]]:

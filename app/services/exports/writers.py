@@ -198,7 +198,18 @@ def _dc_xml(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
 
 # --- BagIt ---------------------------------------------------------------------------
 
-def _file_line(f: Any, path: str, derivatives: list[dict[str, Any]]) -> dict[str, Any]:
+def _track_line(t: Any, path: str) -> dict[str, Any]:
+    """A caption or transcript track of a file, for ``kho import`` (its object is in the
+    bag as an original, at ``path``)."""
+    return {"track_id": t.id, "path": path, "sha256": t.sha256, "size": t.size,
+            "media_type": t.media_type, "file_name": t.original_filename, "kind": t.kind,
+            "language": t.language, "label": t.label, "machine_generated": t.machine_generated,
+            "source": t.source, "encoding": t.encoding, "cues": t.cues or [],
+            "problems": t.problems or [], "created_at": as_utc(t.created_at).isoformat()}
+
+
+def _file_line(f: Any, path: str, derivatives: list[dict[str, Any]],
+               tracks: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
     """What a restore needs about an original beyond the native record."""
     return {"product_id": f.product_id, "file_id": f.id, "path": path, "sha256": f.sha256,
             "size": f.size, "media_type": f.media_type, "category": f.category,
@@ -212,7 +223,7 @@ def _file_line(f: Any, path: str, derivatives: list[dict[str, Any]]) -> dict[str
             "technical": f.technical or {}, "text": f.text or "",
             "created_at": as_utc(f.created_at).isoformat(),
             "updated_at": as_utc(f.updated_at).isoformat(),
-            "derivatives": derivatives}
+            "derivatives": derivatives, "tracks": tracks or []}
 
 
 def _copy_files(bag: BagWriter, product: ProductView, record: dict[str, Any],
@@ -232,7 +243,12 @@ def _copy_files(bag: BagWriter, product: ProductView, record: dict[str, Any],
                 derivatives.append({"name": d.name, "media_type": d.media_type,
                                     "size": d.size, "params": d.params or {},
                                     "path": copied.path, "sha256": copied.sha256})
-        yield _file_line(f, entry.path, derivatives)
+        tracks = []
+        for t in getattr(f, "tracks", None) or []:      # captions and transcripts
+            copied = bag.copy_object(t.storage_key, original_bag_path(t.sha256), t.sha256,
+                                     label=f"{t.kind} {t.original_filename} of {label}")
+            tracks.append(_track_line(t, copied.path))
+        yield _file_line(f, entry.path, derivatives, tracks)
 
 
 def bag_info(kho: Kho, plan: ExportPlan, count: int) -> dict[str, str]:

@@ -37,6 +37,7 @@ from app.services.catalogue.products import create_product
 from archive.errors import KhoError, Message, NotFound, ValidationError, message_of
 from archive.models import Event, File, User
 from archive.text import normalize_text
+from ingest import legacy_text
 from ingest.batch import Batch, PlannedRow, plan_batch
 from ingest.detect import detect
 from ingest.tagging import kind_for
@@ -227,6 +228,12 @@ def _create(kho: Kho, actor: Actor, row: PlannedRow, hashed: list[Hashed]) -> in
     with kho.transaction() as session:
         session.add(Event(product_id=product_id, action=ROW_EVENT, detail=row.key,
                           user_id=actor.user_id))
+        if row.legacy:          # the provenance of text read through a legacy table
+            session.add(Event(product_id=product_id, action=legacy_text.STEP,
+                              tool=legacy_text.TOOL, tool_version=legacy_text.VERSION,
+                              user_id=actor.user_id, detail=(
+                                  f"metadata of {row.key} converted from "
+                                  f"{legacy_text.encoding_name(row.legacy)} to Unicode")))
     return product_id
 
 

@@ -66,7 +66,7 @@ def retry_file(kho: Kho, actor: Actor, product_id: int, file_id: int) -> tuple[s
         session.refresh(row)
         session.add(Event(product_id=product_id, file_id=file_id, action="file.retry",
                           user_id=actor.user_id, detail=f"problem was {row.problem or '-'}"))
-        pipeline.follow_files(session, product)
+        pipeline.follow_files(session, product, texts_changed=False)
         name = row.original_filename
     sent = outbox.send(kho, [job])
     indexing.queue_flush(kho)
@@ -92,6 +92,6 @@ def remove_file(kho: Kho, actor: Actor, product_id: int, file_id: int) -> dict[s
         product.files.remove(row)
         session.delete(row)
         session.flush()
-        pipeline.follow_files(session, product)
+        pipeline.follow_files(session, product, texts_changed=False)
     indexing.queue_flush(kho)
     return removed

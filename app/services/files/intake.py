@@ -19,12 +19,14 @@ conditional UPDATE of the product row, not another load.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import BinaryIO, Optional
+from typing import BinaryIO, Callable, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
+from app.services.captions import tracks
 from app.services.common import outbox
 from app.services.preservation import replication
 from app.services.access.actors import Actor
@@ -91,6 +93,10 @@ class Received:
     kind_mismatch: bool = False
     expected: tuple[str, ...] = ()
     kind: Optional[dict[str, str]] = None   # the product's kind (code, labels) on a misfit
+    declared_type: Optional[str] = None     # what the name's ending claims (a mismatch)
+    # a caption or transcript file: the track it became (``file_id`` is then the audio
+    # or video file it belongs to; app.services.captions.tracks)
+    track: Optional[tracks.TrackAttached] = None
 
 
 @dataclass(frozen=True)
@@ -162,19 +168,48 @@ def receive(kho: Kho, actor: Actor, product_id: int, stream: BinaryIO, filename:
                         declared_size=declared_size)
 
 
+# called in the new row's transaction, after the row and its receive event are
+# flushed (and the product row is locked): what else that transaction must hold
+AlsoInTransaction = Callable[[Session, File], None]
+
+
 def receive_into(kho: Kho, destination: Destination, stream: BinaryIO, filename: str,
-                 *, queue: bool = True, declared_size: Optional[int] = None) -> Received:
+                 *, queue: bool = True, declared_size: Optional[int] = None,
+                 also: Optional[AlsoInTransaction] = None,
+                 track: tracks.TrackOptions = tracks.TrackOptions()) -> Received:
     """:func:`receive` for a product already checked by :func:`open_upload` (a request
     with several files checks once). Raises NotFound when the product was deleted, or
-    made sensitive and hidden from the actor, since; otherwise as :func:`receive`."""
+    made sensitive and hidden from the actor, since; otherwise as :func:`receive`.
+
+    ``also(session, row)`` runs in the transaction that records a new file (not for a
+    duplicate in the same product, which records nothing), after the product row is
+    locked: a replacement removes the file it replaces there, so both happen or
+    neither (``app.services.files.replacement``). What it raises undoes the record.
+
+    A caption or transcript file (``.vtt``, ``.srt``) becomes a track of the product's
+    audio or video file named like it (``track``: what the uploader said of it), not a
+    file of its own: :func:`app.services.captions.tracks.attach`."""
     clean_name = normalize_filename(filename) or "file"
     if declared_size is not None and declared_size > kho.settings.max_upload_bytes:
         raise too_large(clean_name, kho.settings.max_upload_bytes)
     spooled = spool(kho, stream, clean_name)
     try:
-        return _store_and_record(kho, destination, spooled, clean_name, queue)
+        if tracks.is_caption_name(clean_name) and also is None:
+            return _attach_track(kho, destination, spooled, clean_name, track)
+        return _store_and_record(kho, destination, spooled, clean_name, queue, also)
     finally:
         spooled.path.unlink(missing_ok=True)
+
+
+def _attach_track(kho: Kho, destination: Destination, spooled: Spooled, filename: str,
+                  options: tracks.TrackOptions) -> Received:
+    got = tracks.attach(kho, destination.actor, destination.product_id, spooled.path,
+                        spooled.sha256, spooled.size, filename, options)
+    return Received(got.file_id, destination.product_id, got.sha256, got.size, got.media_type,
+                    False, duplicate="same-product" if got.duplicate else "",
+                    duplicate_of=got.file_id if got.duplicate else None, filename=filename,
+                    duplicate_product=destination.product_id if got.duplicate else None,
+                    category="captions", track=got)
 
 
 def _referenced(kho: Kho, key: str) -> bool:
@@ -185,7 +220,8 @@ def _referenced(kho: Kho, key: str) -> bool:
 
 
 def _store_and_record(kho: Kho, destination: Destination, spooled: Spooled,
-                      filename: str, queue: bool) -> Received:
+                      filename: str, queue: bool,
+                      also: Optional[AlsoInTransaction] = None) -> Received:
     """Write the object, then record the row (and its processing job, in the outbox)
     in one transaction.
 
@@ -205,7 +241,7 @@ def _store_and_record(kho: Kho, destination: Destination, spooled: Spooled,
     for attempt in range(RECORD_ATTEMPTS):
         try:
             received, job = _record(kho, destination, spooled, filename, queue,
-                                    detection, key, written)
+                                    detection, key, written, also)
             break
         except IntegrityError:
             if attempt == RECORD_ATTEMPTS - 1:
@@ -234,8 +270,8 @@ def _mark_processing(session, destination: Destination) -> None:
 
 
 def _record(kho: Kho, destination: Destination, spooled: Spooled, filename: str,
-            queue: bool, detection, key: str,
-            written: replication.Written) -> tuple[Received, Optional[int]]:
+            queue: bool, detection, key: str, written: replication.Written,
+            also: Optional[AlsoInTransaction] = None) -> tuple[Received, Optional[int]]:
     """One attempt at recording the upload; IntegrityError when a parallel upload of
     the same bytes to the same product committed first."""
     actor, product_id = destination.actor, destination.product_id
@@ -246,7 +282,7 @@ def _record(kho: Kho, destination: Destination, spooled: Spooled, filename: str,
             return Received(same.id, product_id, same.sha256, same.size, same.media_type,
                             same.type_mismatch, duplicate="same-product", duplicate_of=same.id,
                             filename=same.original_filename, duplicate_product=product_id,
-                            category=same.category), None
+                            category=same.category, declared_type=same.declared_type), None
         misfit = kind_misfit(destination, detection.category)
         _mark_processing(session, destination)
         row = File(product_id=product_id, sha256=spooled.sha256, size=spooled.size,
@@ -262,6 +298,8 @@ def _record(kho: Kho, destination: Destination, spooled: Spooled, filename: str,
             detail += f" (kind {destination.kind['code']} holds {', '.join(misfit)})"
         session.add(Event(product_id=product_id, file_id=row.id, action="file.receive",
                           detail=detail, user_id=actor.user_id))
+        if also is not None:
+            also(session, row)
         job = pipeline.stage_file(kho, session, row.id) if queue else None
         received = Received(row.id, product_id, row.sha256, row.size, row.media_type,
                             row.type_mismatch, duplicate="stored-before" if earlier else "",
@@ -270,7 +308,8 @@ def _record(kho: Kho, destination: Destination, spooled: Spooled, filename: str,
                             processing="queued" if job is not None else "",
                             duplicate_product=earlier.product_id if earlier else None,
                             category=detection.category, kind_mismatch=bool(misfit),
-                            expected=misfit, kind=destination.kind if misfit else None)
+                            expected=misfit, kind=destination.kind if misfit else None,
+                            declared_type=detection.declared_type)
     return received, job
 
 

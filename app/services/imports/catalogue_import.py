@@ -142,6 +142,13 @@ def _check_files(bag: KhoBag, record: dict[str, Any], lines: list[dict[str, Any]
                                   "the bag's", field=path, file=FILES, path=path)
         for derivative in line.get("derivatives") or []:
             bag.file(str(derivative.get("path", "")))
+        for track in line.get("tracks") or []:          # captions and transcripts
+            track_path = str(track.get("path", ""))
+            if bag.entries.get(track_path) != track.get("sha256"):
+                bag.file(track_path)                   # unlisted: names the path
+                raise ValidationError("%(file)s: the SHA-256 or size of %(path)s differs "
+                                      "from the bag's", field=track_path, file=FILES,
+                                      path=track_path)
 
 
 def import_bag(kho: Kho, actor: Actor, path: Path, *, dry_run: bool = False,

@@ -30,6 +30,7 @@ from archive.exports import ImportedProduct
 from archive.problems import GENERIC, json_params
 from archive.models import Derivative, Event, File, Product, ProductChange, Term, Unit
 from archive.storage import original_key, validate_key
+from archive.tracks import TRACK_KINDS, CaptionTrack
 
 _DERIVATIVE_PATH = re.compile(r"data/(derivatives/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})/"
                               r"[a-z0-9_-]+\.[a-z0-9_-]+)")
@@ -207,6 +208,7 @@ def _add_file(session: Session, context: Context, product: Product, line: dict[s
     row.derivatives = [Derivative(name=d["name"], storage_key=d_key, media_type=d["media_type"],
                                   size=int(d["size"]), params=d.get("params") or {})
                        for d, d_key in zip(derivatives, keys)]
+    row.tracks = [_track(session, context, t) for t in line.get("tracks") or []]
     session.add(row)
     session.flush()
     session.add(Event(product_id=product.id, file_id=row.id, action="file.import",
@@ -215,6 +217,25 @@ def _add_file(session: Session, context: Context, product: Product, line: dict[s
     if queue:
         context.jobs.append(pipeline.stage_file(context.kho, session, row.id))
     return Stored(1, len(derivatives), int(queue))
+
+
+def _track(session: Session, context: Context, line: dict[str, Any]) -> CaptionTrack:
+    """A caption or transcript track of an imported file: its object stored as an
+    original (primary and replica), its row as the bag says (source ``import`` unless
+    it was extracted from the video)."""
+    sha = str(line["sha256"])
+    key = original_key(sha)
+    _store_original(session, context, key, sha, line)
+    source = line.get("source") if line.get("source") == "embedded" else "import"
+    return CaptionTrack(
+        kind=line.get("kind") if line.get("kind") in TRACK_KINDS else "captions",
+        language=str(line.get("language") or "")[:20], label=str(line.get("label") or "")[:200],
+        machine_generated=bool(line.get("machine_generated")), source=source, sha256=sha,
+        size=int(line["size"]), media_type=line.get("media_type") or "text/vtt",
+        original_filename=line.get("file_name") or sha, storage_key=key,
+        encoding=str(line.get("encoding") or "utf-8")[:20], cues=list(line.get("cues") or []),
+        problems=list(line.get("problems") or []), created_by_id=context.actor.user_id,
+        created_at=_moment(line.get("created_at")) or utcnow())
 
 
 def _sum(parts: list[Stored], kept_id: bool = False) -> Stored:

@@ -7,11 +7,14 @@ each attempt has its own work folder, derivative objects have fixed content-addr
 keys and derivative rows are replaced, not added — so a retry after ``kill -9`` ends
 complete with no duplicates. Jobs go through the outbox (``app.services.common.outbox``):
 a file is never left "queued" with no job, even when the queue was down. The original is never modified; a failing tool marks the file
-failed with the tool's own error tail and can be retried (``kho retry``).
+failed with the tool's own error tail and can be retried (``kho retry``). A ready file
+keeps its near-duplicate fingerprint, and the files of other products near it are
+found right after its record commits (``app.services.processing.likeness``).
 """
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import re
 import shutil
@@ -22,11 +25,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
+from app.services.captions import tracks
 from app.services.search import indexing
 from app.services.common import leases
 from app.services.common import outbox
 from app.services.catalogue import suggestions
 from app.services.common.spool import WORK_PREFIX
+from app.services.processing import likeness
 from archive.base import fits_id, utcnow
 from archive import problems
 from archive.errors import KhoError, NotFound
@@ -35,6 +40,7 @@ from archive.storage import derivative_key
 from ingest.detect import Detection
 from ingest.results import FAILED, OK, ProcessingOptions, StepResult
 from ingest.steps import process
+from ingest.video import SUBTITLE_PREFIX
 
 log = logging.getLogger("kho.processing")
 
@@ -50,7 +56,7 @@ def options_from(kho: Kho) -> ProcessingOptions:
         broadcast_loudness_lufs=s.broadcast_loudness_lufs,
         broadcast_true_peak_db=s.broadcast_true_peak_db,
         broadcast_channels=s.broadcast_channels, proxy_max_height=s.proxy_max_height,
-        image_max_pixels=s.image_max_pixels)
+        image_max_pixels=s.image_max_pixels, near_duplicates=s.near_duplicates)
 
 
 def register(kho: Kho) -> None:
@@ -110,8 +116,9 @@ def process_file(kho: Kho, file_id: int, *, force: bool = False) -> str:
             # tools and steps name the path, or just the object's name (its SHA-256,
             # e.g. "image <sha> has 200,000,000 pixels"): users read their file's name
             _hide_paths(results, {str(source): filename, str(work): "…", sha: filename})
+            embedded = tracks.store_embedded(kho, _subtitle_streams(results))
             stored = _store_renditions(kho, sha, results)
-        return _record(kho, held, results, stored)
+        return _record(kho, held, results, stored, embedded)
     except Exception as exc:  # noqa: BLE001 - any crash becomes a failed, retryable file
         return _record_crash(kho, held, exc)
     finally:
@@ -130,6 +137,30 @@ def _hide_paths(results: list[StepResult], replacements: dict[str, str]) -> None
                         for k, v in r.params.items()}
 
 
+def _subtitle_streams(results: list[StepResult]) -> list[dict]:
+    """The subtitle streams a step took out of a video (WebVTT files named
+    ``subtitles-<n>``): they become caption tracks of the file, not renditions, so
+    they are taken out of the results here."""
+    found = []
+    for result in results:
+        keep = []
+        for r in result.renditions:
+            if r.name.startswith(SUBTITLE_PREFIX):
+                found.append({"path": str(r.path), "sha256": _sha256(r.path), **r.params})
+            else:
+                keep.append(r)
+        result.renditions = keep
+    return found
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _store_renditions(kho: Kho, sha: str, results: list[StepResult]) -> list[dict]:
     stored = []
     for result in results:
@@ -143,7 +174,7 @@ def _store_renditions(kho: Kho, sha: str, results: list[StepResult]) -> list[dic
 
 
 def _record(kho: Kho, held: leases.Claim, results: list[StepResult],
-            stored: list[dict]) -> str:
+            stored: list[dict], embedded: Optional[list] = None) -> str:
     failed = [r for r in results if r.outcome == FAILED]
     file_id = held.file_id
     with kho.transaction() as session:
@@ -165,6 +196,8 @@ def _record(kho: Kho, held: leases.Claim, results: list[StepResult],
         for d in stored:
             session.add(Derivative(file_id=file_id, name=d["name"], storage_key=d["key"],
                                    media_type=d["media_type"], size=d["size"], params=d["params"]))
+        tracks.record_embedded(kho, session, row, embedded or [])
+        tracks.check_lengths(session, row)       # its length is known now
         row.status = "failed" if failed else "ready"
         # the first failure is what the producer is told; every failed step's own
         # words and tool output are kept below it
@@ -173,9 +206,25 @@ def _record(kho: Kho, held: leases.Claim, results: list[StepResult],
         row.error_detail = tool_output(failed)
         row.updated_at = utcnow()
         status = row.status
+        # a ready file keeps its near-duplicate fingerprint; pairs are found after the
+        # commit (likeness.find_near), so two near files processed at once still meet
+        if kho.settings.near_duplicates:
+            likeness.keep(session, file_id,
+                          likeness.fingerprint_of(results) if status == "ready" else None)
         follow_files(session, row.product)
+    if status == "ready" and kho.settings.near_duplicates:
+        _find_near(kho, file_id)
     indexing.queue_flush(kho)
     return status
+
+
+def _find_near(kho: Kho, file_id: int) -> None:
+    """Near-duplicates of a file just processed; a failure there is logged and leaves
+    the file as it is (ready): the pairs are a help, not part of processing."""
+    try:
+        likeness.find_near(kho, file_id)
+    except Exception:  # noqa: BLE001 - the file is processed whatever the search does
+        log.exception("near-duplicate search for file %s stopped", file_id)
 
 
 def public_reason(exc: BaseException) -> str:
@@ -232,6 +281,7 @@ def _record_crash(kho: Kho, held: leases.Claim, exc: Exception) -> str:
         row.error_detail = (f"processing stopped: {message}" +
                             ("\n" + detail if detail else ""))[-TOOL_OUTPUT_LIMIT:]
         row.updated_at = utcnow()
+        likeness.keep(session, file_id, None)
         session.add(Event(product_id=row.product_id, file_id=file_id, action="file.process",
                           outcome=FAILED, detail=message))
         follow_files(session, row.product)
@@ -239,15 +289,17 @@ def _record_crash(kho: Kho, held: leases.Claim, exc: Exception) -> str:
     return "failed"
 
 
-def follow_files(session, product: Product) -> None:
+def follow_files(session, product: Product, texts_changed: bool = True) -> None:
     """After a file changed: product status, suggestions and index mark, all in the
     same transaction as the file's own record (one commit per processed file).
+    ``texts_changed`` False (a failed file retried or removed: no file's text is new)
+    keeps the language suggestions as they were rather than judging them again.
 
     The product's datestamp moves on whether or not its status changed: a finished
     file changes what its record lists (OAI-PMH harvests by that datestamp)."""
     product_status(product)
     product.updated_at = utcnow()
-    suggestions.suggest_in(product)
+    suggestions.suggest_in(product, languages=texts_changed)
     indexing.mark(session, [product.id])
 
 

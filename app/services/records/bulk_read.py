@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.services.records.native import RecordQuery, conditions
 from archive.catalogue import product_communes, product_cooperating, product_terms
 from archive.models import Derivative, File, Product, Term, Unit
+from archive.tracks import CaptionTrack
 
 BATCH = 2000          # products per round of queries
 
@@ -81,11 +82,25 @@ def _files(session: Session, product_ids: list[int], full: bool) -> dict[int, li
                           table.c.product_id.in_(product_ids))))
         for d in sorted(found, key=lambda d: d["name"]):       # File.derivatives order
             derivatives[d["file_id"]].append(RowView(d))
+    tracks = _tracks(session, product_ids) if full and files else {}
     by_product: dict[int, list[RowView]] = defaultdict(list)
     for f in sorted(files, key=lambda f: f["id"]):             # Product.files order
         f["derivatives"] = derivatives.get(f["id"], [])
+        f["tracks"] = tracks.get(f["id"], [])
         by_product[f["product_id"]].append(RowView(f))
     return by_product
+
+
+def _tracks(session: Session, product_ids: list[int]) -> dict[int, list[RowView]]:
+    """Caption and transcript tracks of the batch's files (a bag carries them), by file
+    id in File.tracks order."""
+    table, files = CaptionTrack.__table__, File.__table__
+    found = _rows(session, table.c, table.c.file_id.in_(
+        select(files.c.id).where(files.c.product_id.in_(product_ids))))
+    out: dict[int, list[RowView]] = defaultdict(list)
+    for t in sorted(found, key=lambda t: t["id"]):
+        out[t["file_id"]].append(RowView(t))
+    return out
 
 
 def _links(session: Session, table, ids: list[int], target: str) -> dict[int, list[int]]:

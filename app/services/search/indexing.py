@@ -20,7 +20,8 @@ from app.services.common.outbox import best_effort
 from app.services.common.upsert import upsert
 from archive.base import utcnow
 from archive.models import Derivative, File, IndexBacklog, Product
-from search_index import IndexedProduct
+from archive.tracks import CaptionTrack
+from search_index import IndexedProduct, TrackText
 
 JOB_FLUSH = "index.flush"
 FLUSH_DELAY_SECONDS = 1.0   # index lag accepted to batch writes
@@ -44,12 +45,15 @@ def to_indexed(p: Product) -> IndexedProduct:
         status=p.status, digital_platform=any(t.digital_platform for t in channels),
         ethnic_language=any(t.ethnic_minority for t in languages), sensitive=p.sensitive,
         updated_at=p.updated_at, has_files=bool(p.files),
-        broadcast_copy=any(d.name == "broadcast" for f in p.files for d in f.derivatives))
+        broadcast_copy=any(d.name == "broadcast" for f in p.files for d in f.derivatives),
+        tracks=[TrackText(f.id, t.id, t.kind, [(c[0], c[2]) for c in t.cues or []])
+                for f in p.files for t in f.tracks])
 
 
 _LOAD = (selectinload(Product.terms), selectinload(Product.communes),
          selectinload(Product.files).load_only(File.text, File.original_filename)
-         .selectinload(File.derivatives).load_only(Derivative.name))
+         .options(selectinload(File.derivatives).load_only(Derivative.name),
+                  selectinload(File.tracks).load_only(CaptionTrack.kind, CaptionTrack.cues)))
 
 
 def update_now(kho: Kho, product_ids: Iterable[int]) -> int:

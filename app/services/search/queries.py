@@ -19,9 +19,9 @@ from search_index import FACET_FIELDS, FLAG_FIELDS, SORTS, SearchQuery, SearchRe
 MAX_PER_PAGE = 100
 FLAG_VALUES = ("true", "false")
 FIRST_YEAR, LAST_YEAR = 1900, 2999     # the ``year`` facet filter
-# Facets counted for every search: the ones the page shows, plus the broadcast-copy
-# flag (the page shows its "true" count beside the filter).
-COUNTED_FACETS = (*FACET_FIELDS[:9], "broadcast_copy")
+# Facets counted for every search: the ones the page shows, plus the broadcast-copy,
+# captions and transcript flags (the page shows their "true" counts beside the filters).
+COUNTED_FACETS = (*FACET_FIELDS[:9], "broadcast_copy", "has_captions", "has_transcript")
 def build_query(actor: Actor, params: Mapping[str, Any]) -> SearchQuery:
     """Parse ``q``, facet filters (repeatable), ``from``/``to`` dates, ``sort``, ``page``.
 

@@ -6,6 +6,9 @@
 - :func:`digitised_condition`: a product with at least one ready original whose
   SHA-256 is recorded.
 
+A product a producer confirmed as the same work as an earlier product (a near-duplicate
+answered "same": ``Catalogue.repeats``) is in no scope: the office counts a work once.
+
 Only the small vocabulary tables (terms, units) are read into Python (:class:`Catalogue`):
 to know which term ids carry which flag and which unit carries which today.
 """
@@ -21,6 +24,7 @@ from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, extract
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
+from app.services.catalogue import near_duplicates
 from app.services.stats.figures import Scope
 from archive.catalogue import product_communes, product_terms
 from archive.errors import ValidationError
@@ -50,6 +54,8 @@ class Catalogue:
     terms: dict[int, TermInfo]
     units: dict[int, Unit]
     current: dict[int, int]          # unit id -> id of the unit carrying it today
+    # products confirmed as the same work as an earlier one (counted as that one)
+    repeats: frozenset[int] = frozenset()
 
     def term_ids(self, vocabulary: str, flag: Optional[str] = None) -> list[int]:
         return [i for i, t in self.terms.items() if t.vocabulary == vocabulary
@@ -85,7 +91,7 @@ def load_catalogue(session: Session) -> Catalogue:
     current = {i: u.lineage()[-1].id for i, u in units.items()}
     terms = {t.id: TermInfo(t.code, t.label_vi, t.label_en, t.vocabulary, t.position,
                             _term_flags(t)) for t in session.scalars(select(Term))}
-    return Catalogue(terms, units, current)
+    return Catalogue(terms, units, current, near_duplicates.repeated_products(session))
 
 
 def _find(session: Session, code: str, commune: bool) -> Optional[Unit]:
@@ -178,6 +184,8 @@ def labels(triple: tuple[Optional[str], str, str]) -> dict[str, Any]:
 def product_filters(kho: Kho, scope: Scope, cat: Catalogue) -> list[ColumnElement]:
     """Conditions over ``products`` for ``scope`` (empty: every product)."""
     where = period(scope, kho.settings.timezone)
+    if cat.repeats:                   # a work confirmed twice counts once
+        where.append(P.c.id.not_in(sorted(cat.repeats)))
     unit_ids = ids_for(cat, scope.unit, scope.rollup)
     if unit_ids is not None:
         where.append(P.c.lead_unit_id.in_(unit_ids))

@@ -56,16 +56,19 @@ def text_image(target: Path, lines: list[str], *, size: tuple[int, int] = (1400,
     return target
 
 
-def text_pdf(target: Path, pages: list[str], *, password_protected: bool = False) -> Path:
+def text_pdf(target: Path, pages: list[str], *, password_protected: bool = False,
+             encoding: str = "") -> Path:
     """A minimal PDF with a real text layer (Helvetica, ASCII text), one page per string.
 
     ``password_protected`` adds a standard security handler whose user password is not
-    empty (random O/U entries), so readers must ask for a password.
+    empty (random O/U entries), so readers must ask for a password. ``encoding`` names
+    the font's encoding (``WinAnsiEncoding``: Latin-1 text, as a legacy .Vn font gives).
     """
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
     kids = []
     font_number = 3
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    named = f" /Encoding /{encoding}".encode() if encoding else b""
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica%s >>" % named)
     for text in pages:
         stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from app.services.activities import register
 from app.services.activities.attendance_import import import_attendance
-from app.services.activities.attendance_legacy import detect, from_tcvn3
 from app.services.activities.people_matching import list_people, merge_people, split_person
 from app.services.activities.figures import people_figures
 from archive.errors import NotFound, PermissionDenied
@@ -108,22 +107,51 @@ def test_a_day_outside_the_activity_is_named(kho, actors, tmp_path):
         "Row 3, column Ngày: 11/03/2025 is outside the activity (10/03/2025 – 10/03/2025)"]
 
 
-def test_legacy_fonts_tcvn3_is_converted_and_vni_refused(kho, actors, tmp_path):
-    assert detect("NguyÔn V¨n An") == "tcvn3" and from_tcvn3("NguyÔn V¨n An") == "Nguyễn Văn An"
-    assert from_tcvn3("TrÇn ThÞ B×nh") == "Trần Thị Bình"
-    assert detect("Nguyeãn Vaên An") == "vni" and detect("Huøng") == "vni"
-    assert detect("Nguyễn Văn Hoà") is None and detect("Xuân Thuý") is None
+def _legacy_bytes(text: str, table: dict[str, str]) -> bytes:
+    """``text`` written in a legacy 8-bit encoding (one byte a letter)."""
+    inverse = {letter: code for code, letter in table.items() if len(code) == 1}
+    return "".join(inverse.get(c, c) for c in text).encode("latin-1")
+
+
+def test_legacy_fonts_are_converted_with_a_note_naming_the_file(kho, actors, tmp_path):
     aid = register.create_activity(kho, actors["office"], training(DAY, ROWS))
-    legacy = [["NguyÔn V¨n An"] + ROWS[0][1:], ROWS[1], ROWS[2]]
-    out = import_attendance(kho, actors["office"], aid, write_csv(tmp_path / "t.csv", legacy))
-    assert out.imported and "TCVN3" in str(out.notes[0])
+    legacy = [["NguyÔn V¨n An"] + ROWS[0][1:], ROWS[1], ROWS[2]]     # a cell typed in TCVN3
+    out = import_attendance(kho, actors["office"], aid, write_csv(tmp_path / "t.csv", legacy),
+                            filename="danh sách.csv")
+    assert out.imported and vi(out.notes[0]) == (
+        "danh sách.csv: names typed in TCVN3 (ABC, .VnTime), an old font, were converted "
+        "to Unicode")
     assert "Nguyễn Văn An" in [p.name for p in list_people(kho, actors["office"])]
     aid2 = register.create_activity(kho, actors["office"], training(DAY, ROWS))
     vni = [["Nguyeãn Vaên An"] + ROWS[0][1:], ROWS[1], ROWS[2]]
     out = import_attendance(kho, actors["office"], aid2, write_csv(tmp_path / "v.csv", vni))
-    assert not out.imported
-    assert vi(out.problems[0]).startswith("Row 2, column Họ và tên: Nguyeãn Vaên An looks "
-                                          "typed in the VNI font")
+    assert out.imported and "VNI (VNI-Times)" in vi(out.notes[0]) and "v.csv" in vi(out.notes[0])
+    with kho.transaction() as s:
+        assert s.scalar(select(AttendanceImport.notes).where(
+            AttendanceImport.activity_id == aid2)) == [str(out.notes[0])]
+
+
+def test_a_csv_saved_in_tcvn3_bytes_is_read_whole(kho, actors, tmp_path):
+    from ingest.legacy_tables import table
+    aid = register.create_activity(kho, actors["office"], training(DAY, ROWS))
+    text = "\r\n".join([",".join(HEADER)] + [",".join([str(i)] + r)
+                                              for i, r in enumerate(ROWS, 1)])
+    path = tmp_path / "tcvn3.csv"
+    path.write_bytes(_legacy_bytes(text, table("tcvn3")))
+    out = import_attendance(kho, actors["office"], aid, path)
+    assert out.imported and out.encoding == "tcvn3", [vi(p) for p in out.problems]
+    assert sorted(p.name for p in list_people(kho, actors["office"])) == [
+        "Nguyễn Văn An", "Trần Thị Bình", "Y Hoa"]
+    assert "tcvn3.csv" in vi(out.notes[0])
+
+
+def test_a_sheet_only_maybe_in_a_legacy_font_is_refused_naming_the_cell(kho, actors, tmp_path):
+    aid = register.create_activity(kho, actors["office"], training(DAY, ROWS))
+    unsure = [["Y Kheâ"] + ROWS[0][1:], ROWS[1], ROWS[2]]       # VNI: one word to go on
+    out = import_attendance(kho, actors["office"], aid, write_csv(tmp_path / "u.csv", unsure))
+    assert not out.imported and people_count(kho) == (0, 0)
+    assert [vi(p) for p in out.problems][0].startswith(
+        "Row 2, column Họ và tên: Y Kheâ looks typed in VNI (VNI-Times), an old font")
 
 
 def test_importing_the_same_sheet_twice_adds_nobody_twice(kho, actors, tmp_path):

@@ -1,0 +1,208 @@
+"""Caption search benchmark (issue 25): search with transcripts indexed vs today's search.
+
+    python benchmarks/caption_search_bench.py --products 20000 [100000] [--queries 100]
+        [--share 0.10] [--words 1500] [--workdir DIR [--reuse]]
+
+For each size, the zipf corpus of benchmarks/search_bench.py (benchmarks/zipf_corpus.py,
+seeded) is indexed twice with ``SearchIndex.rebuild`` (two writer processes, as ``kho
+reindex``): **today** — the records as they are — and **captions** — the same records,
+``--share`` of them (10 %) also carrying a transcript track of about ``--words`` words
+(1,000–2,000, mean 1,500) from the same language, in cues of 6–14 words, 2–6 s each.
+
+Queries, one at a time, result cache off, after 20 warm-up queries of each type:
+
+* three kinds of query text: 3 unaccented words, a quoted 2–3 word phrase, 1 word; each
+  run as the commune workload of search_bench.py (exact total + 5 facet counts +
+  highlighted top 10);
+* **today's queries** (the corpus' query generator) on the *today* index — the
+  baseline, "today's search p95" of that kind — and on the *captions* index (does
+  indexing transcripts slow every search?);
+* **said in a transcript**: the same kind, its words taken from a random cue of a random
+  transcript (so every query hits at least one transcript, and its hits are looked up
+  for the moment they are said, "tại 02:15"), on the *captions* index.
+
+Series run round-robin, query by query. The figure: the transcript queries' p95 stays
+within today's p95 of the same kind.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import platform
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from archive.text import fold  # noqa: E402
+from benchmarks.zipf_corpus import ZipfCorpusGenerator  # noqa: E402
+from search_index import IndexedProduct, SearchIndex, SearchQuery, TrackText  # noqa: E402
+
+FACETS5 = ["kind", "languages", "communes", "themes", "year"]
+SEED = 20231
+
+
+def transcript(gen: ZipfCorpusGenerator, rng: random.Random, file_id: int, track_id: int,
+               words: int) -> TrackText:
+    """A transcript of about ``words`` words of the corpus' language, in timed cues."""
+    text = gen.words(rng.randint(max(1, words - 500), words + 500))
+    cues, at, i = [], 0, 0
+    while i < len(text):
+        n = rng.randint(6, 14)
+        cues.append((at, " ".join(text[i:i + n])))
+        at += rng.randint(2000, 6000)
+        i += n
+    return TrackText(file_id, track_id, "transcript", cues)
+
+
+def with_transcripts(records: list[IndexedProduct], share: float, words: int,
+                     seed: int) -> list[IndexedProduct]:
+    gen, rng = ZipfCorpusGenerator(seed=seed + 7), random.Random(seed + 7)
+    out = []
+    for p in records:
+        if rng.random() < share:
+            p = dataclasses.replace(p, tracks=[transcript(gen, rng, p.id * 10, p.id, words)])
+        out.append(p)
+    return out
+
+
+def build(path: Path, records: list[IndexedProduct],
+          reuse: bool = False) -> tuple[SearchIndex, float, int]:
+    """The index of ``records`` at ``path`` (two writer processes, as ``kho reindex``);
+    ``reuse``: the one an earlier run left there (build time not measured then)."""
+    if reuse and path.is_dir():
+        index, seconds = SearchIndex(path, result_cache_size=0), float("nan")
+        return index, seconds, sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    shutil.rmtree(path, ignore_errors=True)
+    index = SearchIndex(path, result_cache_size=0)
+    start = time.perf_counter()
+    index.rebuild(iter(records), processes=2, expected=len(records))
+    seconds = time.perf_counter() - start
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return index, seconds, size
+
+
+def cue_queries(records: list[IndexedProduct], kind: str, count: int, rng: random.Random) -> list[str]:
+    """Queries made of words said in a random cue of a random transcript."""
+    tracks = [t for p in records if not p.sensitive for t in p.tracks]
+    out = []
+    while len(out) < count:
+        words = rng.choice(rng.choice(tracks).cues)[1].split()
+        n = {"unaccented": 3, "phrase": rng.randint(2, 3), "one_word": 1}[kind]
+        if len(words) < n:
+            continue
+        start = rng.randrange(len(words) - n + 1)
+        picked = " ".join(words[start:start + n])
+        out.append(fold(picked) if kind == "unaccented" else
+                   f'"{picked}"' if kind == "phrase" else picked)
+    return out
+
+
+def measure(series: list[tuple[SearchIndex, list[str]]]) -> list[tuple[np.ndarray, float]]:
+    """Latencies in ms of the commune workload (total, 5 facets, highlighted top 10) for
+    each ``(index, texts)`` series, and the share of its hits that carry a cue. The
+    series run round-robin, query by query, so a busy moment of the machine falls on
+    all of them alike."""
+    times: list[list[float]] = [[] for _ in series]
+    hits, cued = [0] * len(series), [0] * len(series)
+    for i in range(max(len(texts) for _, texts in series)):
+        for n, (index, texts) in enumerate(series):
+            if i >= len(texts):
+                continue
+            start = time.perf_counter()
+            result = index.search(SearchQuery(text=texts[i], facets=FACETS5, per_page=10))
+            times[n].append((time.perf_counter() - start) * 1000)
+            hits[n] += len(result.hits)
+            cued[n] += sum(1 for h in result.hits if h.cue is not None)
+    return [(np.array(t), c / h if h else 0.0) for t, c, h in zip(times, cued, hits)]
+
+
+def run_size(count: int, queries: int, share: float, words: int, workdir: Path,
+             reuse: bool = False) -> list[str]:
+    started = time.perf_counter()
+    records = list(ZipfCorpusGenerator(seed=SEED).products(count))
+    captioned = with_transcripts(records, share, words, SEED)
+    tracks = [t for p in captioned for t in p.tracks]
+    spoken = [len(text.split()) for t in tracks for _, text in t.cues]
+    generated = time.perf_counter() - started
+    today, today_s, today_mb = build(workdir / f"today-{count}", records, reuse)
+    del records
+    caps, caps_s, caps_mb = build(workdir / f"captions-{count}", captioned, reuse)
+    rng = random.Random(SEED + 1)
+    qgen = ZipfCorpusGenerator(seed=SEED + 1)
+    for ix in (today, caps):
+        ix.search(SearchQuery(text="quyen", facets=FACETS5))
+    lines = [f"### {count:,} products, {len(tracks):,} with a transcript "
+             f"({len(tracks) / count:.1%}; {sum(spoken) / max(1, len(tracks)):,.0f} words "
+             f"each on average, {sum(len(t.cues) for t in tracks) / max(1, len(tracks)):.0f} "
+             f"cues)", "",
+             f"Records generated in {generated:.0f} s. Index build: today {today_s:.1f} s "
+             f"({today_mb / 1e6:.0f} MB), with transcripts {caps_s:.1f} s "
+             f"({caps_mb / 1e6:.0f} MB)", "",
+             "Every query: the commune workload's exact total, 5 facet counts and highlighted "
+             "top 10 (the cue found for each hit on the transcripts index).", "",
+             "| queries | index | p50 ms | p95 ms | p95 / today's p95 (same kind) "
+             "| hits with a moment |",
+             "|---|---|---:|---:|---:|---:|"]
+    kinds = (("unaccented", "3 unaccented words"), ("phrase", "a quoted 2–3 word phrase"),
+             ("one_word", "1 word"))
+    today_queries = {kind: qgen.query_texts(kind, queries) for kind, _ in kinds}
+    spoken_queries = {kind: cue_queries(captioned, kind, queries, rng) for kind, _ in kinds}
+    series, names = [], []
+    for kind, words in kinds:
+        series += [(today, today_queries[kind]), (caps, today_queries[kind]),
+                   (caps, spoken_queries[kind])]
+        names += [(kind, f"{words}, today's queries", "today"),
+                  (kind, f"{words}, today's queries", "with transcripts"),
+                  (kind, f"{words} said in a transcript", "with transcripts")]
+    measure([(ix, qs[:20]) for ix, qs in series])                    # warm-up
+    results = measure(series)
+    baseline = {kind: np.percentile(times, 95)
+                for (kind, _, where), (times, _) in zip(names, results) if where == "today"}
+    rows = [(name, where, times, moments, baseline[kind])
+            for (kind, name, where), (times, moments) in zip(names, results)]
+    for name, where, times, moments, base95 in rows:
+        lines.append(f"| {name} | {where} | {np.percentile(times, 50):.1f} | "
+                     f"{np.percentile(times, 95):.1f} | {np.percentile(times, 95) / base95:.2f} | "
+                     f"{moments:.0%} |")
+        print(lines[-1], flush=True)
+    today.close()
+    caps.close()
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, nargs="+", default=[20000])
+    parser.add_argument("--queries", type=int, default=100, help="measured queries per type")
+    parser.add_argument("--share", type=float, default=0.10,
+                        help="share of products with a transcript")
+    parser.add_argument("--words", type=int, default=1500, help="mean words per transcript")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep the indexes here")
+    parser.add_argument("--reuse", action="store_true",
+                        help="query the indexes an earlier run left in --workdir instead of "
+                             "building them again (build times are then not measured)")
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kho-caption-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}", flush=True)
+    try:
+        for count in args.products:
+            print("\n".join(run_size(count, args.queries, args.share, args.words, workdir,
+                                      args.reuse)), flush=True)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
