@@ -97,7 +97,9 @@ def test_the_report_buttons_are_on_the_first_screen_and_follow_the_filters(
     assert box["y"] + box["height"] <= 900
     with page.expect_download() as download:
         buttons.first.click()
-    assert download.value.suggested_filename == f"bao-cao-{year}.xlsx"
+    # the file is named for what it covers, so two narrowed reports never overwrite
+    assert download.value.suggested_filename == \
+        f"bao-cao-{year}-trung-tam-vhttdltt-kon-ray-xa-kon-braih-2025.xlsx"
 
 
 def test_choosing_a_year_from_the_picker_filters(site, sign_in, office):
