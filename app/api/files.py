@@ -40,8 +40,8 @@ def _receive_one(destination: intake.Destination, upload,
             "kind_mismatch": got.kind_mismatch, "expected": list(got.expected),
             "processing": got.processing,
             # found at processing time: here when it ran at once, else in the product
-            "near_duplicates": near_duplicates.for_file(kho(), destination.actor,
-                                                        product_id, got.file_id),
+            "near_duplicates": near_duplicates.for_received(kho(), destination.actor,
+                                                            got.file_id),
             "url": rendition_url(product_id, got.file_id, downloads.ORIGINAL)}
 
 

@@ -154,8 +154,8 @@ def _receive_one(destination: intake.Destination, stream, filename: str,
     notices = _notices(got)
     # found at processing time: already there when it ran at once, else the status
     # the page polls brings them (a caption file names its media file: no flags)
-    near = [] if got.track is not None else near_duplicates.for_file(
-        kho(), destination.actor, got.product_id, got.file_id)
+    near = [] if got.track is not None else near_duplicates.for_received(
+        kho(), destination.actor, got.file_id)
     notices += near_words.notices(got.product_id, {"id": got.file_id, "near_duplicates": near})
     return {"file_id": got.file_id, "name": got.filename, "size": got.size,
             "media_type": got.media_type, "type_mismatch": got.type_mismatch,

@@ -50,6 +50,8 @@ def flags(session: Session, actor: Actor, file_ids: Iterable[int]) -> dict[int, 
         .join(later, later.id == NearDuplicate.file_id)
         .join(earlier, earlier.id == NearDuplicate.other_file_id)
         .where(or_(NearDuplicate.file_id.in_(ids), NearDuplicate.other_file_id.in_(ids)))).all()
+    if not rows:                   # the usual case: nothing near, nothing more to read
+        return found
     products = {p.id: p for p in session.execute(
         select(Product.id, Product.title, Product.sensitive).where(Product.id.in_(
             {r[1] for r in rows} | {r[3] for r in rows})))}
@@ -86,6 +88,14 @@ def for_file(kho: Kho, actor: Actor, product_id: int, file_id: int) -> list[dict
     a file not (yet) processed or near nothing."""
     with kho.transaction() as session:
         load_product(session, actor, product_id)
+        return flags(session, actor, [file_id])[file_id]
+
+
+def for_received(kho: Kho, actor: Actor, file_id: int) -> list[dict]:
+    """The flags of a file ``actor`` has just received into a product: the upload
+    checked the product and the permission already, so it is not loaded again (an
+    upload reads its product once). [] until the file is processed."""
+    with kho.transaction() as session:
         return flags(session, actor, [file_id])[file_id]
 
 

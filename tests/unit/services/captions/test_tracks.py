@@ -125,11 +125,11 @@ def test_cues_past_the_end_of_the_media_are_refused_by_line(kho, bulletin):
     assert "line 9" in str(caught.value) and "00:00:12.000" in str(caught.value)
 
 
-def test_legacy_bytes_are_refused_naming_their_lines(kho, bulletin):
+def test_bytes_no_converter_recognises_are_refused_naming_their_lines(kho, bulletin):
     pid, _ = bulletin
-    tcvn3 = b"WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nC\xe9ng ho\xb5 x\xb7 h\xe9i\n"
+    garbled = b"WEBVTT\n\n00:00:00.500 --> 00:00:01.500\n\xff\xfe\xfd\x81\n"
     with pytest.raises(CaptionProblems) as caught:
-        receive(kho, PRODUCER, pid, io.BytesIO(tcvn3), "ban-tin.vtt")
+        receive(kho, PRODUCER, pid, io.BytesIO(garbled), "ban-tin.vtt")
     assert [p.line for p in caught.value.problems] == [4]
     assert "UTF-8" in str(caught.value)
 
