@@ -37,6 +37,7 @@ from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Select, String,
                         UniqueConstraint, literal, select, union_all)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from archive.access import ProductConsent
 from archive.accounts import User
 from archive.base import Base, utcnow
 from archive.catalogue import File, Product
@@ -185,7 +186,8 @@ class ActivityChange(Base):
 def stored_objects() -> Select:
     """Every original object the archive keeps: ``(storage_key, sha256, size,
     media_type, owner)`` rows of product files (owner "file"), activity evidence
-    (owner "evidence") and caption tracks (owner "track", :mod:`archive.tracks`), one
+    (owner "evidence"), caption tracks (owner "track", :mod:`archive.tracks`) and
+    scanned consent forms (owner "consent", :mod:`archive.access`), one
     row per row (several rows may share a key). The preservation engines (fixity,
     replica, backup counts) walk this, so evidence and tracks are covered by the same
     engines as product originals."""
@@ -197,4 +199,7 @@ def stored_objects() -> Select:
                       literal("evidence"))
     tracks = select(CaptionTrack.storage_key, CaptionTrack.sha256, CaptionTrack.size,
                     CaptionTrack.media_type, literal("track"))
-    return union_all(files, evidence, tracks)
+    consent_forms = select(ProductConsent.evidence_key, ProductConsent.evidence_sha256,
+                           ProductConsent.evidence_size, ProductConsent.evidence_media_type,
+                           literal("consent")).where(ProductConsent.evidence_key.is_not(None))
+    return union_all(files, evidence, tracks, consent_forms)

@@ -15,6 +15,7 @@ from sqlalchemy import (Column, ColumnElement, ForeignKey, Index, String, Table,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from archive.access import ProductAudienceRole, ProductAudienceUnit, ProductConsent
 from archive.accounts import User
 from archive.problems import problem_message
 from archive.base import Base, utcnow
@@ -70,7 +71,12 @@ class Product(Base):
     tags: Mapped[list] = mapped_column(default=list)
     suggestions: Mapped[list] = mapped_column(default=list)  # [{kind, code, score, matched}]
     rights_note: Mapped[str] = mapped_column(Text, default="")
-    sensitive: Mapped[bool] = mapped_column(default=False)
+    # who may see it (archive.access: level, embargo, audience; the rule is
+    # app.services.access.visibility) and the community-protocol note shown with it
+    access_level: Mapped[str] = mapped_column(String(20), default="public",
+                                              server_default="public", index=True)
+    embargo_until: Mapped[Optional[date]] = mapped_column(index=True)
+    protocol_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -83,6 +89,15 @@ class Product(Base):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     files: Mapped[list["File"]] = relationship(back_populates="product", order_by="File.id",
                                               cascade="all, delete-orphan")
+    # the audience of a restricted product, and its consents (archive.access)
+    audience_units: Mapped[list[ProductAudienceUnit]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True,
+        order_by=ProductAudienceUnit.unit_id)
+    audience_roles: Mapped[list[ProductAudienceRole]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True,
+        order_by=ProductAudienceRole.role)
+    consents: Mapped[list[ProductConsent]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by=ProductConsent.id)
 
     def terms_of(self, vocabulary: str) -> list[Term]:
         """Terms of one vocabulary (``language``, ``theme``, ``convention``, ``channel``)."""
@@ -119,6 +134,8 @@ class File(Base):
     storage_key: Mapped[str] = mapped_column(String(300))
     technical: Mapped[dict] = mapped_column(default=dict)
     text: Mapped[str] = mapped_column(Text, default="")  # extracted or OCR text
+    # stricter than its product's (archive.access.LEVELS); None: as its product
+    access_level: Mapped[Optional[str]] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     # a failed file: what its producer is told, as a code and values (archive.problems;
     # each door renders it in its reader's language), and the tool's own output

@@ -7,6 +7,7 @@ from archive.catalogue import (FILE_STATUSES, PRODUCT_STATUSES, Broadcast, Deriv
 from archive.vocabulary import VOCABULARIES, Term, Unit
 
 # modules whose tables register on import (their classes are imported from them directly)
+import archive.access  # noqa: E402,F401
 import archive.activities  # noqa: E402,F401
 import archive.contributions  # noqa: E402,F401
 import archive.exports  # noqa: E402,F401

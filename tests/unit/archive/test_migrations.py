@@ -101,7 +101,7 @@ def test_upgrade_to_0011_starts_ids_above_every_deleted_product(blank):
     db.upgrade(blank.engine, "head")
     with blank.engine.begin() as c:
         c.execute(text("INSERT INTO products (title, description, tags, suggestions, "
-                       "rights_note, sensitive, status, created_at, updated_at, version) VALUES "
-                       "('mới', '', '[]', '[]', '', :f, 'draft', CURRENT_TIMESTAMP, "
-                       "CURRENT_TIMESTAMP, 1)"), {"f": False})
+                       "rights_note, status, created_at, updated_at, version) VALUES "
+                       "('mới', '', '[]', '[]', '', 'draft', CURRENT_TIMESTAMP, "
+                       "CURRENT_TIMESTAMP, 1)"))
         assert c.execute(text("SELECT MAX(id) FROM products")).scalar() == 8
