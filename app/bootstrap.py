@@ -57,7 +57,8 @@ class Kho:
     def index(self):
         from search_index import SearchIndex
 
-        return SearchIndex(self.settings.index_dir)
+        return SearchIndex(self.settings.index_dir,
+                           postings_cache_size=self.settings.index_postings_cache or None)
 
     @cached_property
     def queue(self):

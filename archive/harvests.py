@@ -32,8 +32,9 @@ class Publication(Base):
 class Tombstone(Base):
     """A record harvesters must be told is gone (OAI-PMH deletedRecord ``persistent``).
 
-    Written when a product that was public is deleted (``reason`` "deleted") or becomes
-    sensitive ("sensitive"; removed again if it is made public). ``sets`` keeps the
+    Written when a product that was harvestable is deleted (``reason`` "deleted") or its
+    access changes so that it no longer is ("access"; removed again if it becomes
+    harvestable again). ``sets`` keeps the
     setSpecs the record was in, space-separated with a leading and trailing space
     (`` kind:video language:vie ``), so selective harvests by set still see it.
     """
@@ -43,4 +44,4 @@ class Tombstone(Base):
     product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     datestamp: Mapped[datetime] = mapped_column(index=True)   # when it went
     sets: Mapped[str] = mapped_column(Text, default=" ")
-    reason: Mapped[str] = mapped_column(String(20))            # deleted | sensitive
+    reason: Mapped[str] = mapped_column(String(20))            # deleted | access

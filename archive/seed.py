@@ -21,7 +21,8 @@ from archive.vocabulary import Term, Unit
 SEED_FILE = Path(__file__).with_name("seed") / "vocabularies.toml"
 TERM_TABLES = {"kinds": "kind", "themes": "theme", "conventions": "convention",
                "languages": "language", "channels": "channel", "plan_tasks": "plan_task",
-               "activity_kinds": "activity_kind", "target_groups": "target_group"}
+               "activity_kinds": "activity_kind", "target_groups": "target_group",
+               "access_levels": "access_level", "consent_uses": "consent_use"}
 
 
 def read_seed(path: Path = SEED_FILE) -> dict[str, list[dict[str, Any]]]:

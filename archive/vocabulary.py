@@ -16,8 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from archive.base import Base
 
+# access_level and consent_use (issue 26): fixed codes (archive/access.py), labels as data
 VOCABULARIES = ("kind", "theme", "convention", "language", "channel", "plan_task",
-                "activity_kind", "target_group")
+                "activity_kind", "target_group", "access_level", "consent_use")
 
 task_units = Table(
     "plan_task_units",

@@ -1,7 +1,7 @@
 """Caption search benchmark (issue 25): search with transcripts indexed vs today's search.
 
     python benchmarks/caption_search_bench.py --products 20000 [100000] [--queries 100]
-        [--share 0.10] [--words 1500] [--workdir DIR [--reuse]]
+        [--share 0.10] [--words 1500] [--workdir DIR [--reuse]] [--cpu-time]
 
 For each size, the zipf corpus of benchmarks/search_bench.py (benchmarks/zipf_corpus.py,
 seeded) is indexed twice with ``SearchIndex.rebuild`` (two writer processes, as ``kho
@@ -42,6 +42,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive.text import fold  # noqa: E402
+from benchmarks.search_bench import timed_round_robin  # noqa: E402
 from benchmarks.zipf_corpus import ZipfCorpusGenerator  # noqa: E402
 from search_index import IndexedProduct, SearchIndex, SearchQuery, TrackText  # noqa: E402
 
@@ -91,7 +92,7 @@ def build(path: Path, records: list[IndexedProduct],
 
 def cue_queries(records: list[IndexedProduct], kind: str, count: int, rng: random.Random) -> list[str]:
     """Queries made of words said in a random cue of a random transcript."""
-    tracks = [t for p in records if not p.sensitive for t in p.tracks]
+    tracks = [t for p in records if p.access_tokens for t in p.tracks]
     out = []
     while len(out) < count:
         words = rng.choice(rng.choice(tracks).cues)[1].split()
@@ -105,27 +106,25 @@ def cue_queries(records: list[IndexedProduct], kind: str, count: int, rng: rando
     return out
 
 
-def measure(series: list[tuple[SearchIndex, list[str]]]) -> list[tuple[np.ndarray, float]]:
+def measure(series: list[tuple[SearchIndex, list[str]]],
+            clock=time.perf_counter) -> list[tuple[np.ndarray, float]]:
     """Latencies in ms of the commune workload (total, 5 facets, highlighted top 10) for
     each ``(index, texts)`` series, and the share of its hits that carry a cue. The
-    series run round-robin, query by query, so a busy moment of the machine falls on
-    all of them alike."""
-    times: list[list[float]] = [[] for _ in series]
-    hits, cued = [0] * len(series), [0] * len(series)
-    for i in range(max(len(texts) for _, texts in series)):
-        for n, (index, texts) in enumerate(series):
-            if i >= len(texts):
-                continue
-            start = time.perf_counter()
-            result = index.search(SearchQuery(text=texts[i], facets=FACETS5, per_page=10))
-            times[n].append((time.perf_counter() - start) * 1000)
-            hits[n] += len(result.hits)
-            cued[n] += sum(1 for h in result.hits if h.cue is not None)
-    return [(np.array(t), c / h if h else 0.0) for t, c, h in zip(times, cued, hits)]
+    series run round-robin, query by query (search_bench.timed_round_robin, the one
+    timing loop), so a busy moment of the machine falls on all of them alike."""
+    def search(index: SearchIndex):
+        return lambda text: index.search(SearchQuery(text=text, facets=FACETS5, per_page=10))
+
+    out = []
+    for times, results in timed_round_robin([(search(ix), texts) for ix, texts in series], clock):
+        hits = sum(len(r.hits) for r in results)
+        cued = sum(1 for r in results for h in r.hits if h.cue is not None)
+        out.append((times, cued / hits if hits else 0.0))
+    return out
 
 
 def run_size(count: int, queries: int, share: float, words: int, workdir: Path,
-             reuse: bool = False) -> list[str]:
+             reuse: bool = False, clock=time.perf_counter) -> list[str]:
     started = time.perf_counter()
     records = list(ZipfCorpusGenerator(seed=SEED).products(count))
     captioned = with_transcripts(records, share, words, SEED)
@@ -147,7 +146,8 @@ def run_size(count: int, queries: int, share: float, words: int, workdir: Path,
              f"({today_mb / 1e6:.0f} MB), with transcripts {caps_s:.1f} s "
              f"({caps_mb / 1e6:.0f} MB)", "",
              "Every query: the commune workload's exact total, 5 facet counts and highlighted "
-             "top 10 (the cue found for each hit on the transcripts index).", "",
+             "top 10 (the cue found for each hit on the transcripts index); timed by the "
+             + ("process's CPU time." if clock is time.process_time else "wall clock."), "",
              "| queries | index | p50 ms | p95 ms | p95 / today's p95 (same kind) "
              "| hits with a moment |",
              "|---|---|---:|---:|---:|---:|"]
@@ -163,7 +163,7 @@ def run_size(count: int, queries: int, share: float, words: int, workdir: Path,
                   (kind, f"{words}, today's queries", "with transcripts"),
                   (kind, f"{words} said in a transcript", "with transcripts")]
     measure([(ix, qs[:20]) for ix, qs in series])                    # warm-up
-    results = measure(series)
+    results = measure(series, clock)
     baseline = {kind: np.percentile(times, 95)
                 for (kind, _, where), (times, _) in zip(names, results) if where == "today"}
     rows = [(name, where, times, moments, baseline[kind])
@@ -189,7 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true",
                         help="query the indexes an earlier run left in --workdir instead of "
                              "building them again (build times are then not measured)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time each query by this process's CPU time, not the wall clock "
+                             "(on a loaded machine: leaves out the waits for a core)")
     args = parser.parse_args(argv)
+    clock = time.process_time if args.cpu_time else time.perf_counter
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kho-caption-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, "
@@ -197,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for count in args.products:
             print("\n".join(run_size(count, args.queries, args.share, args.words, workdir,
-                                      args.reuse)), flush=True)
+                                      args.reuse, clock)), flush=True)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)

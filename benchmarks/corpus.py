@@ -162,7 +162,8 @@ class CorpusGenerator(RecordSource):
             lead_unit=rng.choice(UNITS), communes=rng.sample(COMMUNES, rng.randint(1, 2)),
             channels=channels, year=year, produced_on=produced,
             status=rng.choice(STATUSES), digital_platform=bool(DIGITAL_CHANNELS & set(channels)),
-            ethnic_language=ethnic, sensitive=rng.random() < 0.03,
+            ethnic_language=ethnic,
+            access_tokens=[] if rng.random() < 0.03 else ["level:public"],   # 3 % closed
             updated_at=datetime(year, 1, 1) + timedelta(seconds=rng.randrange(365 * 86400)),
         )
 

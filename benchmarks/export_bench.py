@@ -95,7 +95,7 @@ def _baseline_dump(kho, out: Path) -> float:
     started = time.perf_counter()
     with kho.engine.connect() as conn, open(out, "w", encoding="utf-8") as handle:
         rows = conn.execution_options(yield_per=1000).execute(
-            select(*columns).where(Product.sensitive.is_(False))
+            select(*columns).where(Product.access_level == "public")
             .order_by(Product.updated_at, Product.id))
         for row in rows:
             handle.write(json.dumps(row._asdict(), ensure_ascii=False, default=str) + "\n")
@@ -154,7 +154,7 @@ def _originals(kho, count: int, seed: int = 8493) -> int:
         kho.storage.put_file(original_key(sha), temp)
         total += len(data)
         products.append({"id": n, "title": f"Phóng sự số {n}", "description": "", "tags": [],
-                         "suggestions": [], "rights_note": "", "sensitive": False,
+                         "suggestions": [], "rights_note": "", "access_level": "public",
                          "status": "ready", "created_at": now, "updated_at": now})
         files.append({"id": n, "product_id": n, "sha256": sha, "size": len(data),
                       "media_type": "audio/mpeg", "category": "audio",

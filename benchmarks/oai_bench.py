@@ -3,7 +3,8 @@ measured in the same run on the same catalogue.
 
 For each catalogue size (default 10,000 and 100,000 products, built with bulk inserts
 by benchmarks/stats_corpus.py: kinds, languages, themes, communes, files, ~3 %
-sensitive), ``kho serve --no-worker --workers 1`` (gunicorn, one worker process) is
+closed, 1 % under an embargo that opened after their last change — harvested through
+the provider's second, embargo-day stream), ``kho serve --no-worker --workers 1`` (gunicorn, one worker process) is
 started, and sickle (a third-party harvester, in this process) harvests every record
 in ``oai_dc`` following the resumption tokens (page size: the setting, default 100).
 
@@ -145,7 +146,7 @@ def row_scan(kho) -> dict:
     started = time.perf_counter()
     with kho.engine.connect() as conn:
         count = sum(1 for _ in conn.execute(text(
-            "SELECT * FROM products WHERE sensitive = 0 ORDER BY updated_at, id")))
+            "SELECT * FROM products WHERE access_level = 'public' ORDER BY updated_at, id")))
     seconds = time.perf_counter() - started
     return {"records": count, "seconds": seconds, "rate": count / seconds}
 

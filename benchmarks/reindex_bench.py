@@ -78,7 +78,8 @@ def fill(folder: Path, records, processes: int, database_url: str = "") -> None:
             products.append({"id": r.id, "title": r.title, "description": r.description,
                              "kind_id": rng.choice(kinds), "produced_on": r.produced_on,
                              "tags": list(r.tags), "suggestions": [], "rights_note": "",
-                             "sensitive": r.sensitive, "status": "ready",
+                             "access_level": "public" if r.access_tokens else "closed",
+                             "status": "ready",
                              "created_at": now, "updated_at": now})
             sha = f"{r.id:064x}"
             files.append({"id": r.id, "product_id": r.id, "sha256": sha, "size": 1000,

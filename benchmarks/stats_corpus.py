@@ -82,8 +82,13 @@ def _products(rng: random.Random, v: _Vocab, count: int, today: date, made: dict
                "plan_task_id": rng.choice(v.tasks).id if rng.random() < 0.8 else None,
                "lead_unit_id": rng.choice(v.offices), "produced_on": produced,
                "tags": [], "suggestions": [], "rights_note": "",
-               "sensitive": rng.random() < 0.03, "status": "ready",
-               "created_at": at, "updated_at": at}
+               # ~3 % closed (the same draw that made them "sensitive" before issue 26),
+               # and 1 % under an embargo that opened 30 days after their creation
+               # (harvested with that day as datestamp: OAI-PMH's second stream)
+               "access_level": "closed" if rng.random() < 0.03 else "public",
+               "embargo_until": created + timedelta(days=30) if pid % 100 == 7
+               and created + timedelta(days=30) <= today else None,
+               "status": "ready", "created_at": at, "updated_at": at}
 
 
 def _terms(rng: random.Random, v: _Vocab, count: int) -> Iterator:

@@ -82,7 +82,7 @@ def build_instance(count: int) -> tuple[Path, str]:
         session.execute(insert(Product), [
             {"id": r.id, "title": r.title, "description": r.description, "status": "ready",
              "produced_on": r.produced_on, "tags": r.tags, "suggestions": [],
-             "sensitive": r.sensitive} for r in records])
+             "access_level": "public" if r.access_tokens else "closed"} for r in records])
     for start in range(0, count, 5000):
         kho.index.upsert(records[start:start + 5000])
     token = accounts.create_token(kho, "bench")

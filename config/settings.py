@@ -44,10 +44,11 @@ class Settings:
     s3_region: str = ""
     s3_addressing_style: str = "auto"       # auto | path | virtual
     s3_prefix: str = ""                     # optional key prefix inside the bucket
-    s3_presign_seconds: int = 3600
+    s3_presign_seconds: int = 300           # download links: issued after the access check
     s3_multipart_threshold: int = 64 * 1024 ** 2
     index_path: str = ""                    # default <instance>/index
     index_build_processes: int = 0          # processes of a full reindex; 0: one per CPU, at most 4
+    index_postings_cache: int = 0           # decoded postings a process keeps (~16 bytes each); 0: sized to the index
     queue_url: str = ""                     # empty: SQLite file; redis://... for Redis
     queue_path: str = ""                    # default <instance>/queue.sqlite3
     queue_workers: int = 2                  # consumer threads/processes
@@ -234,6 +235,8 @@ def _build(values: Mapping[str, Any], source: str, require_secret: bool = True) 
     if settings.storage == "s3" and not settings.s3_bucket:
         raise ConfigError("required when storage is 's3'", field="s3_bucket")
     _check_replica(settings)
+    if not 1 <= settings.s3_presign_seconds <= 604800:     # what S3 accepts (7 days)
+        raise ConfigError("must be 1 to 604800 seconds", field="s3_presign_seconds")
     _check_timezone(settings.timezone)
     _check_networks(settings.metrics_allow)
     if require_secret and settings.env == "production" and not settings.secret_key:

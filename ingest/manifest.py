@@ -40,6 +40,16 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "produced_on": ("date", "produced on", "ngay", "ngay san xuat"),
     "tags": ("tags", "tag", "keywords", "tu khoa"),
     "rights_note": ("rights note", "rights", "ban quyen", "ghi chu ban quyen"),
+    # access (issue 26): a level by code or Vietnamese label ("Nội bộ"), its audience
+    # (unit codes or names and role codes, ";"-separated), the embargo date and the
+    # community-protocol note; the old yes/no column still reads: yes → closed
+    "access": ("access", "access level", "level", "muc do tiep can", "muc tiep can",
+               "tiep can", "che do tiep can"),
+    "audience": ("audience", "doi tuong", "doi tuong duoc xem", "doi tuong tiep can"),
+    "embargo_until": ("embargo", "embargo until", "embargo_until", "cam cong bo den ngay",
+                      "chua cong bo den ngay", "cong bo tu ngay"),
+    "protocol_note": ("protocol note", "protocol", "ghi chu phong tuc", "quy uoc cong dong",
+                      "phong tuc"),
     "sensitive": ("sensitive", "restricted", "han che", "nhay cam"),
     "files": ("files", "file", "file path", "file paths", "path", "paths", "tep", "tep tin",
               "ten tep", "duong dan", "duong dan tep"),
@@ -237,7 +247,33 @@ def _row(number: int, cells: list[Any], positions: dict[int, str]) -> Optional[M
     if not values and not files:
         return None
     values.setdefault("title", "")
-    return ManifestRow(number, values, files)
+    return ManifestRow(number, access_values(values), files)
+
+
+# account roles (archive.accounts.ROLES; ingest reads no database model)
+ROLES = ("admin", "producer", "commune", "office")
+# the old "sensitive" column's yes words (app.services.common.parameters.TRUE_WORDS)
+_YES = frozenset({"1", "true", "yes", "on", "co", "x"})
+
+
+def access_values(values: dict[str, Any]) -> dict[str, Any]:
+    """A row's access cells as the services take them: ``access`` as
+    ``{"level", "audience": {"units", "roles"}}`` when an audience is given (a role
+    code such as ``office`` among its items is a role, anything else a unit), and the
+    old ``sensitive`` column as a level (yes → ``closed``, anything else → ``public``)
+    when no access column is filled."""
+    values = dict(values)
+    sensitive = values.pop("sensitive", None)
+    if sensitive is not None and "access" not in values:
+        values["access"] = "closed" if fold(str(sensitive)).strip() in _YES else "public"
+    audience = values.pop("audience", None)
+    if audience is not None:
+        items = [normalize_text(p).strip() for p in re.split(r"[;,|\n]", str(audience))]
+        items = [i for i in items if i]
+        values["access"] = {"level": values.get("access") or "restricted", "audience": {
+            "units": [i for i in items if i.lower() not in ROLES],
+            "roles": [i.lower() for i in items if i.lower() in ROLES]}}
+    return values
 
 
 def split_file_cell(value: str) -> list[str]:

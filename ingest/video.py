@@ -11,7 +11,7 @@ Renditions (fixed names in the work folder):
 - ``subtitles-<n>.vtt`` (text/vtt): each text subtitle stream inside the file (MP4
   ``mov_text``, MKV SubRip/ASS/WebVTT) as WebVTT, with the stream's language and title
   in its params. These are not renditions: the processing job makes them caption tracks
-  of the file (``app.services.captions.tracks``), kept like originals. Picture-based
+  of the file (``app.services.captions.embedded``), kept like originals. Picture-based
   subtitles (DVD, PGS) have no text and are left alone.
 """
 from __future__ import annotations

@@ -4,10 +4,10 @@ Public interface: :class:`SearchIndex` and the records it takes and returns.
 """
 from search_index.index import SearchIndex
 from search_index.records import (
-    DEFAULT_FACETS, FACET_FIELDS, FLAG_FIELDS, SORTS, CueHit, Hit, IndexedProduct, SearchQuery,
+    SEES_EVERYTHING, AccessFilter, DEFAULT_FACETS, FACET_FIELDS, FLAG_FIELDS, SORTS, CueHit, Hit, IndexedProduct, SearchQuery,
     SearchResult, TrackText,
 )
 
-__all__ = ["SearchIndex", "IndexedProduct", "SearchQuery", "SearchResult", "Hit", "CueHit",
+__all__ = ["SearchIndex", "AccessFilter", "SEES_EVERYTHING", "IndexedProduct", "SearchQuery", "SearchResult", "Hit", "CueHit",
            "TrackText",
            "FACET_FIELDS", "FLAG_FIELDS", "DEFAULT_FACETS", "SORTS"]

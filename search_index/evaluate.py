@@ -20,6 +20,7 @@ from whoosh.scoring import BM25F
 
 from search_index import phrases
 from search_index.query import ParsedQuery, word_clauses
+from search_index.records import AccessFilter
 from search_index.segments import SegmentData, restrict
 
 SCORE_DECIMALS = 9
@@ -43,7 +44,7 @@ class Restrictions:
     filters: dict[str, list[str]]
     date_from: date | None
     date_to: date | None
-    include_sensitive: bool
+    access: AccessFilter
     exclude_ids: frozenset[int] = frozenset()
     include_fileless_drafts: bool = True
 
@@ -57,8 +58,8 @@ def _bm25_params(searcher, fieldname: str) -> tuple[float, float]:
 
 def _restriction_mask(reader, data: SegmentData, r: Restrictions) -> np.ndarray:
     mask = data.alive(reader).copy()
-    if not r.include_sensitive:
-        mask &= ~data.term_mask(reader, "sensitive", ["1"])
+    if not r.access.everything:
+        mask &= access_mask(reader, data, r.access)
     if not r.include_fileless_drafts:
         mask &= ~data.term_mask(reader, "fileless_draft", ["1"])
     if r.exclude_ids:
@@ -73,6 +74,31 @@ def _restriction_mask(reader, data: SegmentData, r: Restrictions) -> np.ndarray:
         if r.date_to:
             mask &= produced <= r.date_to.toordinal()
     return mask
+
+
+def access_mask(reader, data: SegmentData, access: AccessFilter) -> np.ndarray:
+    """Bool mask of the segment's docs ``access`` lets through (see
+    :class:`search_index.records.AccessFilter`): applied before words are scored, so
+    hits, totals and facet counts all see the same documents. Made once per segment
+    and filter (a viewer on a day) and kept with the segment: read-only."""
+    def compute() -> np.ndarray:
+        mask = data.term_mask(reader, "access", sorted(access.tokens))
+        mask &= data.column(reader, "embargo") <= access.today
+        if access.owned:
+            mask |= _among(data.column(reader, "owner"), access.owned)
+        for product_id in access.granted:       # a handful: one comparison each
+            mask |= data.column(reader, "pid") == product_id
+        return mask
+    return data.cached_mask(("access", access), compute)
+
+
+def _among(values: np.ndarray, wanted: frozenset[int]) -> np.ndarray:
+    """``np.isin(values, wanted)`` (unit ids: tens to hundreds), by table lookup."""
+    if min(wanted) < 0 or max(wanted) > 1_000_000:
+        return np.isin(values, np.fromiter(wanted, np.int64))
+    table = np.zeros(max(wanted) + 2, dtype=bool)
+    table[np.fromiter(wanted, np.int64)] = True
+    return table[np.clip(values, -1, len(table) - 1)]
 
 
 # Score only the candidate docs (binary search into each posting list) once

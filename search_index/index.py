@@ -30,12 +30,26 @@ from search_index.facets import count_facets
 from search_index.highlight import mark, snippet
 from search_index.query import ParsedQuery, parse_query
 from search_index.records import FACET_FIELDS, SORTS, Hit, IndexedProduct, SearchQuery, SearchResult
-from search_index.schema import build_schema, micros_to_datetime, to_document
+from search_index.schema import SCORED_FIELDS, build_schema, micros_to_datetime, to_document
 from search_index.rebuild import PARALLEL_FROM, write_parallel, write_serial
 from search_index.segments import PostingsCache, SegmentData
 
 MAX_PER_PAGE = 200
 IDF_CACHE_LIMIT = 200_000
+MIN_POSTINGS_CACHE, MAX_POSTINGS_CACHE = 4_000_000, 32_000_000
+
+
+def postings_budget(searcher) -> int:
+    """Decoded postings worth keeping for this index: half the words its scored fields
+    hold (Whoosh's stored totals, no scan). A posting is a distinct word of a document
+    and text repeats its common words, so that is more than their postings (a third to
+    two fifths of the words in the benchmarks' corpus, transcripts included) and every
+    list searched stays decoded; within MIN_POSTINGS_CACHE and MAX_POSTINGS_CACHE (64
+    and 512 MB, per process). The fixed 4 M of before held a 20,000-product index's
+    lists but not a larger one's, nor one with transcripts (half as many words again):
+    searches then decoded the same lists over and over."""
+    words = sum(searcher.field_length(name) for name in SCORED_FIELDS)
+    return max(MIN_POSTINGS_CACHE, min(MAX_POSTINGS_CACHE, words // 2))
 
 
 class SearchIndex:
@@ -44,15 +58,18 @@ class SearchIndex:
     ``lock_timeout``: seconds a writer waits for Whoosh's write lock.
     ``result_cache_size``: results kept per index generation (0 = off).
     ``postings_cache_size``: decoded postings kept in memory, about 16 bytes
-    each (the default 4 M is about 64 MB; 0 = decode from disk every time).
+    each (0 = decode from disk every time); None, the default, sizes it to the index
+    (:func:`postings_budget`, from 4 M = 64 MB up to 32 M = 512 MB).
     """
 
     def __init__(self, path: Path, *, lock_timeout: float = 5.0, result_cache_size: int = 256,
-                 postings_cache_size: int = 4_000_000) -> None:
+                 postings_cache_size: int | None = None) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.result_cache_size = result_cache_size
-        self._postings = PostingsCache(postings_cache_size)
+        self._sized_to_index = postings_cache_size is None
+        self._postings = PostingsCache(MIN_POSTINGS_CACHE if postings_cache_size is None
+                                       else postings_cache_size)
         self._ix = None
         self._searcher = None
         self._lock = threading.RLock()
@@ -199,6 +216,10 @@ class SearchIndex:
             self._searcher = ix.searcher(weighting=BM25F())
             live = {reader.segment().segment_id() for reader, _ in leaves(self._searcher)}
             self._segments = {k: v for k, v in self._segments.items() if k in live}
+        else:
+            return self._searcher
+        if self._sized_to_index:
+            self._postings.budget = postings_budget(self._searcher)
         return self._searcher
 
     def _segment_data(self, reader) -> SegmentData:
@@ -246,7 +267,7 @@ class SearchIndex:
 
     def _run(self, searcher, q: SearchQuery, parsed: ParsedQuery) -> SearchResult:
         restrictions = Restrictions({k: list(v) for k, v in q.filters.items()},
-                                    q.date_from, q.date_to, q.include_sensitive,
+                                    q.date_from, q.date_to, q.access,
                                     frozenset(q.exclude_ids), q.include_fileless_drafts)
         matches = evaluate(searcher, self._segment_data, parsed, restrictions)
         docs, scores = gather(matches)
@@ -359,5 +380,5 @@ def _cache_key(q: SearchQuery, parsed: ParsedQuery, generation: int) -> tuple:
     words = tuple((w.folded, w.exact) for w in parsed.words)
     phrases = tuple(tuple(p) for p in parsed.phrases)
     return (generation, words, phrases, filters, q.date_from, q.date_to, q.sort, q.page,
-            q.per_page, q.include_sensitive, q.include_fileless_drafts, tuple(q.facets),
+            q.per_page, q.access, q.include_fileless_drafts, tuple(q.facets),
             tuple(sorted(q.exclude_ids)))

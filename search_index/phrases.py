@@ -79,6 +79,8 @@ def phrase_docs(reader, data: SegmentData, phrase: list[str], mask: np.ndarray) 
         return np.zeros(0, dtype=np.int64)
     hashes = [word_hash(w) for w in phrase]
     word = phrase[rarest]
+    if data.has_positions("seq", hashes[rarest]):
+        return data.scan(reader, "seq", hashes, rarest)      # scanned before: free
     scan_ns = data.sequence_words(reader, "seq", None) * SCAN_NS_PER_HASH
     cached = data.has_postings("title", word) and data.has_postings("body", word)
     decode_ns = 0 if cached else dfs[rarest] * DECODE_NS_PER_POSTING

@@ -16,6 +16,31 @@ FLAG_FIELDS: tuple[str, ...] = ("digital_platform", "ethnic_language", "broadcas
                                 "has_captions", "has_transcript")
 DEFAULT_FACETS: tuple[str, ...] = ("kind", "languages", "communes", "themes", "year")
 SORTS: tuple[str, ...] = ("relevance", "newest", "title")
+PUBLIC_TOKENS: tuple[str, ...] = ("level:public",)
+SIGNED_IN_TOKENS: frozenset[str] = frozenset({"level:public", "level:internal"})
+
+
+@dataclass(frozen=True)
+class AccessFilter:
+    """Which documents a reader may find: the application's one access rule as the
+    index applies it (built by ``app.services.access.visibility.index_filter``; the
+    index never decides who sees what, it only evaluates this).
+
+    A document is visible when ``everything``, or its owner unit is in ``owned``, or
+    its id is in ``granted``, or (one of its access tokens is in ``tokens`` and its
+    embargo day is ``<= today``). Days are ``YYYYMMDD`` integers, so an embargo opens
+    on its day with nothing reindexed: the date is compared at query time. The
+    default is a signed-in account with no unit, no grant, on no particular day:
+    open levels only, nothing embargoed."""
+
+    everything: bool = False
+    tokens: frozenset[str] = SIGNED_IN_TOKENS
+    owned: frozenset[int] = frozenset()
+    granted: frozenset[int] = frozenset()
+    today: int = 0
+
+
+SEES_EVERYTHING = AccessFilter(everything=True)
 
 
 @dataclass
@@ -52,7 +77,12 @@ class IndexedProduct:
     status: str = "draft"
     digital_platform: bool = False
     ethnic_language: bool = False
-    sensitive: bool = False
+    # who may find it (see AccessFilter): the access tokens of its level and audience
+    # (app.services.access.visibility.index_tokens; none for closed), its owning unit's
+    # id and its embargo day as YYYYMMDD (0: none)
+    access_tokens: list[str] = field(default_factory=lambda: list(PUBLIC_TOKENS))
+    owner_unit_id: int | None = None
+    embargo_day: int = 0
     updated_at: datetime | None = None
     broadcast_copy: bool = False  # a file of it has a broadcast MP3 rendition
     has_files: bool = False       # False with status "draft": a file-less draft
@@ -91,13 +121,14 @@ class SearchQuery:
     sort: str = "relevance"  # relevance | newest | title
     page: int = 1
     per_page: int = 20
-    include_sensitive: bool = False
+    # who is asking (see AccessFilter); applies to hits, totals and facet counts alike
+    access: AccessFilter = field(default_factory=AccessFilter)
     # False for readers who only pick what to air (commune staff): file-less drafts
     # are left out of hits, totals and facet counts
     include_fileless_drafts: bool = True
     facets: list[str] = field(default_factory=lambda: list(DEFAULT_FACETS))
     # products left out whatever their index entry says: the catalogue knows better
-    # until the index catches up (made sensitive or deleted a moment ago)
+    # until the index catches up (made less visible or deleted a moment ago)
     exclude_ids: frozenset[int] = frozenset()
 
 

@@ -17,6 +17,12 @@ Search fields (all fed with token lists from :mod:`search_index.analysis`):
 * ``cues`` (column) - the cues of the caption and transcript tracks, with their times
   and folded words, for the moment a hit's words are said (:mod:`search_index.cues`).
 
+Who may find a document: ``access`` holds its access tokens (untokenised, like a facet
+field; none for a closed product), the ``owner`` column its owning unit's id and the
+``embargo`` column its embargo day (``YYYYMMDD``, 0 for none); a query's
+:class:`search_index.records.AccessFilter` is evaluated over them in
+:mod:`search_index.evaluate`.
+
 Facet fields are indexed untokenised (one term per value) so their postings
 give each segment's value ordinals; per-document numbers live in columns.
 """
@@ -40,6 +46,7 @@ from search_index.records import FACET_FIELDS, IndexedProduct
 TITLE_BOOST = 3.0
 SCORED_FIELDS = ("title", "body", "exact")
 NO_DATE = -(2 ** 31)
+NO_OWNER = -1
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -86,12 +93,14 @@ def build_schema() -> fields.Schema:
         "title": WordsField(analyzer=fold_ana, phrase=False, field_boost=TITLE_BOOST),
         "body": WordsField(analyzer=fold_ana, phrase=False),
         "exact": WordsField(analyzer=exact_ana, phrase=False),
-        "sensitive": _facet_field(),
+        "access": _facet_field(),          # access tokens (records.AccessFilter)
         "fileless_draft": _facet_field(),
         "doc": fields.STORED(),
         "pid": fields.COLUMN(columns.NumericColumn("q", default=-1)),
         "produced": fields.COLUMN(columns.NumericColumn("i", default=NO_DATE)),
         "updated": fields.COLUMN(columns.NumericColumn("q", default=-1)),
+        "owner": fields.COLUMN(columns.NumericColumn("q", default=NO_OWNER)),
+        "embargo": fields.COLUMN(columns.NumericColumn("i", default=0)),   # YYYYMMDD, 0 none
         "title_key": fields.COLUMN(columns.VarBytesColumn()),
         "seq": fields.COLUMN(columns.VarBytesColumn()),
         "xseq": fields.COLUMN(columns.VarBytesColumn()),
@@ -187,7 +196,8 @@ def to_document(p: IndexedProduct) -> dict:
     doc = {
         "id": str(p.id), "pid": int(p.id),
         "title": title_words, "body": body, "exact": exact,
-        "sensitive": ["1" if p.sensitive else "0"],
+        "owner": NO_OWNER if p.owner_unit_id is None else int(p.owner_unit_id),
+        "embargo": int(p.embargo_day),
         "fileless_draft": ["1" if p.fileless_draft else "0"],
         "produced": _day_number(p.produced_on), "updated": _micros(p.updated_at),
         "title_key": title_sort_bytes(title),
@@ -198,6 +208,8 @@ def to_document(p: IndexedProduct) -> dict:
             "status": p.status, "produced_on": p.produced_on.isoformat() if p.produced_on else None,
         },
     }
+    if p.access_tokens:       # a closed product has none: only its owner, grants and admins
+        doc["access"] = sorted(set(p.access_tokens))
     if p.tracks:
         doc["cues"] = encode_cues(p.tracks)
     for name, values in facet_values(p).items():

@@ -24,6 +24,7 @@ from whoosh.util.numeric import byte_to_length
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 SCAN_CHUNK = 1 << 20  # hashes compared at a time by a phrase scan
+MASKS_KEPT = 64       # access masks kept per segment (one per viewer and day)
 
 
 def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -131,21 +132,30 @@ class SequenceLayout:
             return np.frombuffer(buf, dtype="<u8", count=self.total, offset=base)
         return np.frombuffer(colfile.get(base, self.total * 8), dtype="<u8")
 
-    def scan(self, reader, hashes: list[int], anchor: int) -> np.ndarray:
-        """Docs (ascending) whose sequence holds ``hashes`` consecutively.
-
-        One pass over the whole column for ``hashes[anchor]`` (best the rarest
-        word), then the neighbours of each hit; a run may not cross from one
-        document into the next (sequences lie end to end, unseparated).
-        """
+    def positions(self, reader, h: int) -> np.ndarray:
+        """Where hash ``h`` lies in the column (ascending, in 8-byte words): one pass
+        over the whole column."""
         if not self.present or not self.total:
             return np.zeros(0, dtype=np.int64)
         words = self._all_words(reader)
-        opaque = words.view("V8")  # numpy gathers unaligned 8-byte items fastest as opaque ones
-        size = len(hashes)
         # in chunks, so each comparison's bool array stays in the CPU cache
-        starts = np.concatenate([np.flatnonzero(words[at:at + SCAN_CHUNK] == hashes[anchor]) + at
-                                 for at in range(0, self.total, SCAN_CHUNK)]) - anchor
+        return np.concatenate([np.flatnonzero(words[at:at + SCAN_CHUNK] == h) + at
+                               for at in range(0, self.total, SCAN_CHUNK)])
+
+    def scan(self, reader, hashes: list[int], anchor: int,
+             found: np.ndarray | None = None) -> np.ndarray:
+        """Docs (ascending) whose sequence holds ``hashes`` consecutively.
+
+        The positions of ``hashes[anchor]`` (best the rarest word: ``found``, or one
+        pass over the whole column), then the neighbours of each; a run may not cross
+        from one document into the next (sequences lie end to end, unseparated).
+        """
+        if not self.present or not self.total:
+            return np.zeros(0, dtype=np.int64)
+        # numpy gathers unaligned 8-byte items fastest as opaque ones
+        opaque = self._all_words(reader).view("V8")
+        size = len(hashes)
+        starts = (self.positions(reader, hashes[anchor]) if found is None else found) - anchor
         starts = starts[(starts >= 0) & (starts + size <= self.total)]
         for i, h in enumerate(hashes):
             if i != anchor and len(starts):
@@ -202,7 +212,8 @@ class FacetOrdinals:
 
 
 class PostingsCache:
-    """LRU of decoded posting lists shared by all segments, bounded in postings.
+    """LRU of decoded posting lists shared by all segments, bounded in postings; also
+    the positions a phrase scan found for a word (:meth:`SegmentData.scan`), one each.
 
     Keys start with the segment id; a segment's entries age out once it is
     merged away. ``budget`` 0 keeps at most one list (no real caching).
@@ -250,6 +261,7 @@ class SegmentData:
         self._sequences: dict[str, SequenceLayout] = {}
         self._blobs: dict[str, tuple[object, object]] = {}   # column: (reader, column reader)
         self._blob_lock = threading.Lock()
+        self._masks: OrderedDict = OrderedDict()   # key -> bool mask (see cached_mask)
 
     def postings(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         key = (self.segid, fieldname, text)
@@ -329,14 +341,40 @@ class SegmentData:
         return layout.total if docs is None else int(layout.counts[docs].sum())
 
     def scan(self, reader, column: str, hashes: list[int], anchor: int) -> np.ndarray:
-        """Docs holding ``hashes`` consecutively (see :meth:`SequenceLayout.scan`)."""
-        return self._layout(reader, column).scan(reader, hashes, anchor)
+        """Docs holding ``hashes`` consecutively (see :meth:`SequenceLayout.scan`). The
+        anchor word's positions are kept in the postings cache (one entry per position),
+        like a posting list: a word met again in a phrase is not scanned for again -
+        the scan is proportional to every word indexed, transcripts included."""
+        layout = self._layout(reader, column)
+        key = (self.segid, column + "@", hashes[anchor])
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = (layout.positions(reader, hashes[anchor]), None)
+            self._cache.put(key, cached)
+        return layout.scan(reader, hashes, anchor, cached[0])
+
+    def has_positions(self, column: str, h: int) -> bool:
+        """Whether the positions of hash ``h`` in ``column`` are in the cache."""
+        return (self.segid, column + "@", h) in self._cache
 
     def term_mask(self, reader, fieldname: str, values: list[str]) -> np.ndarray:
         """Bool mask of docs holding any of ``values`` in a facet field."""
         mask = np.zeros(self.doccount, dtype=bool)
         for value in values:
             mask[self.postings(reader, fieldname, value)[0]] = True
+        return mask
+
+    def cached_mask(self, key, compute) -> np.ndarray:
+        """A bool mask over the segment's docs that depends on ``key`` only (the segment
+        never changes), made once by ``compute()``; the last MASKS_KEPT are kept (each
+        one byte per doc). Callers must not change it."""
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._masks[key] = compute()
+            while len(self._masks) > MASKS_KEPT:
+                self._masks.popitem(last=False)
+        else:
+            self._masks.move_to_end(key)
         return mask
 
     def alive(self, reader) -> np.ndarray:

@@ -4,7 +4,9 @@
   a theme, a convention, a channel, a lead unit, a commune, a tag and a title and
   description that start like spreadsheet formulas;
 * a radio feature with no file yet (a metadata-only record);
-* a sensitive photo with a JPEG original (never in a public export).
+* a photo restricted to office staff and a commune, under embargo, with a protocol
+  note and a consent (radio only) with its scanned form, and a JPEG original (never
+  in a public export; a bag of scope all carries all of it).
 """
 from __future__ import annotations
 
@@ -14,10 +16,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from datetime import date, timedelta
+
 from PIL import Image
 
 from app.services.access import accounts
+from app.services.access.actors import Actor
 from app.services.catalogue import products
+from app.services.catalogue.consents import add_consent
 from app.services.files.intake import receive
 
 PASSWORD = "correct-horse-battery"
@@ -53,11 +59,25 @@ def build(kho) -> Catalogue:
         "title": "Phóng sự: Quyền của người dân tộc thiểu số", "kind": "radio-feature",
         "languages": "sed", "produced_on": "01/02/2023"})
     secret = products.create_product(kho, producer, {
-        "title": "Ảnh nội bộ", "kind": "photo", "sensitive": True})
+        "title": "Ảnh nội bộ", "kind": "photo",
+        "access": {"level": "restricted",
+                   "audience": {"units": ["xa-dak-rve-2025"], "roles": ["office"]}},
+        "embargo_until": (date.today() + timedelta(days=400)).isoformat(),
+        "protocol_note": "Chỉ xem trong dịp lễ của làng."})
     jpeg = image_bytes("blue", "JPEG")
     receive(kho, producer, secret, io.BytesIO(jpeg), "ảnh.jpg")
+    admin = Actor(None, "operator", "system")
+    add_consent(kho, admin, secret, {"given_by": "Già làng A Thút", "uses": ["radio"],
+                                     "until": "31/12/2030", "note": "Đồng ý bằng lời"},
+                io.BytesIO(FORM), "giay-dong-y.pdf")
     return Catalogue(poster, radio, secret, hashlib.sha256(png).hexdigest(),
                      hashlib.sha256(jpeg).hexdigest())
+
+
+# a scanned consent form (a minimal PDF)
+FORM = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"
+        b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+FORM_SHA = hashlib.sha256(FORM).hexdigest()
 
 
 def jsonl(path: Path) -> list[dict]:

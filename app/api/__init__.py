@@ -4,7 +4,7 @@ does. The OpenAPI document describing them is :mod:`app.api.openapi`.
 """
 from __future__ import annotations
 
-from app.api import (activities, broadcasts, contributions, files, guard, health,  # noqa: F401
+from app.api import (access_requests, activities, broadcasts, contributions, files, guard, health,  # noqa: F401
                      people, products, search, stats)  # (routes and checks attach to the blueprint)
 from app.api.common import blueprint
 

@@ -197,6 +197,8 @@ def product_json(product_id: int) -> dict[str, Any]:
             for problem in t["problems"]:
                 problem["message"] = problem["message"].render(reader)
     data["suggestions"] = _with_reasons(data["suggestions"], reader)
+    if data.get("download_warning"):     # consent does not allow radio: in their language
+        data["download_warning"] = data["download_warning"].render(reader)
     return data
 
 

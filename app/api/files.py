@@ -9,7 +9,8 @@ from flask import Response, jsonify, redirect, request
 
 from app.api.common import (actor, blueprint, error, gettext, json_object, kho,
                             product_json, rendition_url, track_url)
-from app.services.captions import tracks
+from app.services.captions import naming as track_naming
+from app.services.captions import reading as track_reading
 from app.services.catalogue import near_duplicates
 from app.services.files import downloads
 from app.services.files import intake
@@ -20,7 +21,7 @@ from archive.text import normalize_filename
 
 
 def _receive_one(destination: intake.Destination, upload,
-                 options: tracks.TrackOptions) -> dict[str, Any]:
+                 options: track_naming.TrackOptions) -> dict[str, Any]:
     name = sent_filename(upload.headers, upload.filename) or "file"
     got = intake.receive_into(kho(), destination, upload.stream, name, track=options)
     product_id = destination.product_id
@@ -55,11 +56,11 @@ def upload_files(product_id: int) -> tuple[Response, int]:
     if not uploads:
         raise ValidationError("send the file(s) as multipart/form-data field 'file'",
                               field="file")
-    options = tracks.parse_options(request.form.get("track_kind"),
+    options = track_naming.parse_options(request.form.get("track_kind"),
                                    request.form.get("track_language"),
                                    request.form.get("machine_generated"))
     # caption files last: the audio or video file they belong to may be in this request
-    uploads.sort(key=lambda u: tracks.is_caption_name(u.filename or ""))
+    uploads.sort(key=lambda u: track_naming.is_caption_name(u.filename or ""))
     results, failures = [], []
     for upload in uploads:
         try:
@@ -84,10 +85,12 @@ def rendition(product_id: int, file_id: int, rendition: str) -> Response:
     if found.presigned_url:
         moved = redirect(found.presigned_url, 302)
         moved.headers.update(found.digest_headers)   # the client can verify S3's bytes
+        moved.headers.update(found.warning_headers)  # consent does not allow radio
         return moved
     headers = {"Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff",
                "Content-Disposition": content_disposition(found.filename),
-               "Cache-Control": "private, max-age=3600", **found.digest_headers}
+               "Cache-Control": "private, max-age=3600", **found.digest_headers,
+               **found.warning_headers}
     try:
         span = downloads.parse_range(request.headers.get("Range"), found.size)
     except downloads.RangeNotSatisfiable as err:
@@ -110,7 +113,7 @@ def rendition(product_id: int, file_id: int, rendition: str) -> Response:
 def track(product_id: int, file_id: int, track_id: int) -> Response:
     """A caption or transcript track as WebVTT (SRT converted), or the file as received
     with ``?original=1``."""
-    found = tracks.open_track(kho(), actor(), product_id, file_id, track_id,
+    found = track_reading.open_track(kho(), actor(), product_id, file_id, track_id,
                               original=request.args.get("original") == "1")
     headers = {"Content-Disposition": content_disposition(found.filename),
                "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}

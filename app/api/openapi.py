@@ -12,6 +12,8 @@ from typing import Any
 from app.api.openapi_parts import (BROADCAST_ID, COMMON_ERRORS, DIGEST_HEADERS, FILE_ID,
                                    IF_MATCH, PRODUCT_ID, QUERY_DATE, VERSION, error,
                                    json_body, param, ref)
+from app.api.openapi_access import access_request_paths, access_request_schemas
+from app.api.openapi_consents import access_paths, access_schemas
 from app.api.openapi_activities import activity_paths, activity_schemas
 from app.api.openapi_people import people_paths, people_schemas
 from app.api.openapi_contributions import contribution_paths, contribution_schemas
@@ -320,10 +322,12 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
         "paths": _with_parameter_refusals({**_product_paths(), **_file_paths(),
                                            **_other_paths(), **_stats_paths(),
                                            **contribution_paths(), **activity_paths(),
-                                           **people_paths()}),
+                                           **people_paths(), **access_request_paths(),
+                                           **access_paths()}),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "API token (kho token create)"}},
             "schemas": {**components(), **contribution_schemas(),
-                        **activity_schemas(), **people_schemas()}},
+                        **activity_schemas(), **people_schemas(),
+                        **access_request_schemas(), **access_schemas()}},
     }

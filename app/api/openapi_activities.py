@@ -59,7 +59,11 @@ def activity_schemas() -> dict[str, Any]:
             "participants_total": count,
             "products": {"type": "array", "items": {"type": "object", "properties": {
                 "product_id": {"type": "integer"}, "use": TEXT,
-                "title": nullable("string")}}},
+                "title": nullable("string")}},
+                "description": "the linked products this account may see"},
+            "products_hidden": {"type": "integer", "minimum": 0,
+                                "description": "how many linked products this account may "
+                                               "not see (not named)"},
             "evidence": {"type": "array", "items": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "kind": TEXT, "filename": TEXT, "media_type": TEXT,
                 "size": count, "sha256": TEXT}}},

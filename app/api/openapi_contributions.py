@@ -55,7 +55,12 @@ def contribution_schemas() -> dict[str, Any]:
                 "proposals": {"type": "string"},
                 "products": {"type": "array", "items": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "title": {"type": "string"}}}},
-                "product_ids": {"type": "array", "items": {"type": "integer"}},
+                "product_ids": {"type": "array", "items": {"type": "integer"},
+                                "description": "the linked products this account may see"},
+                "products_hidden": {"type": "integer", "minimum": 0,
+                                    "description": "how many linked products this account "
+                                                   "may not see (not named; kept when "
+                                                   "product_ids is replaced)"},
                 "activity_ids": {"type": "array", "items": {"type": "integer"}},
                 "submitted_at": nullable("string", format="date-time"),
                 "submitted_by": nullable("string"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.api.openapi_consents import product_access_input, product_access_properties
 from app.api.openapi_parts import nullable, ref
 from app.services.catalogue import product_input as limits
 from app.services.common.parameters import FALSE_WORDS, TRUE_WORDS
@@ -34,6 +35,9 @@ def _catalogue_schemas() -> dict[str, Any]:
         "type_mismatch": {"type": "boolean"},
         "declared_type": nullable("string"), "technical": {"type": "object"},
         "created_at": {"type": "string", "format": "date-time"},
+        "access_level": {"oneOf": [{"type": "null"}, {"type": "string", "enum": [
+            "internal", "restricted", "closed"]}], "description": "stricter than its "
+            "product (issue 26); null: as its product"},
         "url": {"type": "string", "description": "download of the original"},
         "renditions": {"type": "array", "items": ref("Rendition")},
         "tracks": {"type": "array", "items": ref("Track"),
@@ -118,7 +122,7 @@ def _product_schema() -> dict[str, Any]:
                         "kind, code, score, matched; a language also has by (orthography, "
                         "classifier, named), letters, words, named and reason (why, in the "
                         "requester's language)"},
-        "rights_note": {"type": "string"}, "sensitive": {"type": "boolean"},
+        "rights_note": {"type": "string"}, **product_access_properties(),
         "status": {"type": "string", "enum": ["draft", "processing", "ready", "failed"],
                    "description": "ready with warnings > 0: ready, with a warning (some "
                    "files failed beside usable ones); failed: every file failed"},
@@ -143,7 +147,8 @@ def _product_input_schema() -> dict[str, Any]:
         "description": "List fields take a list of codes or a ';'-separated string. "
                        "Dates: ISO or dd/mm/yyyy. Unknown fields are rejected (422). "
                        "null clears a field (as an empty value does); a title cannot be "
-                       "cleared.",
+                       "cleared. The old sensitive flag is gone: a request sending it is "
+                       "refused (422 naming sensitive); send access.",
         "properties": _or_null({
             "title": {"type": "string", "minLength": 1, "maxLength": limits.MAX_TITLE,
                       "pattern": "\\S", "description": "required when creating"},
@@ -151,12 +156,7 @@ def _product_input_schema() -> dict[str, Any]:
             **{name: _codes(name) for name in limits.LIST_FIELDS},
             "plan_task": _text(limits.MAX_CODE), "lead_unit": _text(limits.MAX_CODE),
             "produced_on": _text(limits.MAX_DATE),
-            "rights_note": _text(limits.MAX_RIGHTS_NOTE),
-            "sensitive": {"anyOf": [
-                {"type": ["boolean", "null"]}, {"type": "integer", "enum": [0, 1]},
-                {"type": "string", "enum": BOOLEAN_WORDS}],
-                "description": "true/false; also 1/0 and the yes/no words of manifests; "
-                               "null: not sensitive"}})}
+            "rights_note": _text(limits.MAX_RIGHTS_NOTE)}) | product_access_input()}
 
 
 def _text(limit: int) -> dict[str, Any]:
@@ -174,12 +174,12 @@ def _codes(name: str) -> dict[str, Any]:
 
 def _or_null(properties: dict[str, Any]) -> dict[str, Any]:
     """Each text property also accepting a number (spreadsheet cells: written as text),
-    and each but the title and the flag also JSON null (the service reads it as empty)."""
+    and each but the title also JSON null (the service reads it as empty)."""
     def widened(schema: dict[str, Any]) -> dict[str, Any]:
         return {**schema, "type": ["string", "number"]} if schema.get("type") == "string" \
             else schema
 
-    return {name: widened(schema) if name in ("title", "sensitive")
+    return {name: widened(schema) if name == "title"
             else {"anyOf": [widened(schema), {"type": "null"}], **(
                 {"description": schema["description"]} if "description" in schema else {})}
             for name, schema in properties.items()}

@@ -36,8 +36,8 @@ def _hit_json(hit, thumbnail_file: int | None,
 def search() -> Response:
     result = search_service.search(kho(), actor(), request.args)
     ids = [h.id for h in result.hits]
-    thumbs = product_view.thumbnails(kho(), ids)
-    media = search_service.hit_media(kho(), ids)
+    thumbs = product_view.thumbnails(kho(), ids, actor())
+    media = search_service.hit_media(kho(), ids, actor())
     none = search_service.HitMedia()
     return jsonify(total=result.total, page=result.page, per_page=result.per_page,
                    hits=[_hit_json(h, thumbs.get(h.id), media.get(h.id, none))

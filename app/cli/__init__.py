@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from app.cli import access
 from app.cli import activities
 from app.cli import broadcasts
 from app.cli import contributions
@@ -36,6 +37,7 @@ for _command in (instance.init_cmd, instance.check_cmd, users.user_group, vocab.
                  preservation.backup_cmd, preservation.restore_cmd, exports.export_cmd,
                  exports.import_cmd, report.report_cmd, stats.stats_cmd):
     main.add_command(_command)
+main.add_command(access.access_group)
 main.add_command(activities.activity_group)
 main.add_command(broadcasts.broadcast_group)
 main.add_command(contributions.contribution_group)

@@ -20,7 +20,8 @@ MAX_LISTED = 50          # conflicts / vocabulary entries printed; the rest are 
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="File to write (jsonl, csv, dc-xml) or new folder (bagit).")
 @click.option("--scope", default="public", show_default=True, metavar="public|all",
-              help="public: what OAI-PMH shows (no sensitive products); all: everything.")
+              help="public: what OAI-PMH shows (harvestable products only); all: "
+                   "everything, with audiences, consents and their forms.")
 @click.option("--since", metavar="DATETIME|last",
               help="Only products changed since then; 'last': since the previous export "
                    "of the same format, scope and set.")

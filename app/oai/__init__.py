@@ -1,5 +1,6 @@
-"""The OAI-PMH door: ``/oai``, the public harvesting interface (no sign-in; sensitive
-products are never disseminated). Only builds and registers the blueprint."""
+"""The OAI-PMH door: ``/oai``, the public harvesting interface (no sign-in; only
+harvestable products are disseminated: public, not embargoed, consents allowing the
+website). Only builds and registers the blueprint."""
 from __future__ import annotations
 
 from flask import Flask

@@ -114,7 +114,8 @@ def _values_of(activity) -> dict[str, Any]:
         "communes": [c.unit.code for c in activity.communes],
         "plan_task": activity.plan_task.code if activity.plan_task else "",
         "place": activity.place, "description": activity.description,
-        "products": "\n".join(f"{p.product_id} {p.use}" for p in activity.products)}
+        "products": "\n".join(f"{p.product_id} {p.use}" for p in activity.products
+                              if p.product_id not in activity.hidden_products)}
     for c in activity.counts:
         for part in COUNT_PARTS:
             values[f"count-{c.target_group.code}-{part}"] = str(getattr(c, part))

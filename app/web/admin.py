@@ -27,7 +27,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 VOCABULARY_TITLES = {"kind": "Kinds", "theme": "Themes", "convention": "Conventions",
                      "language": "Languages", "channel": "Channels", "plan_task": "Plan tasks",
-                     "activity_kind": "Activity kinds", "target_group": "Target groups"}
+                     "activity_kind": "Activity kinds", "target_group": "Target groups",
+                     "access_level": "Access levels", "consent_use": "Consent uses"}
 # a vocabulary's address says it as `kho vocab list` does (/admin/vocabularies/themes);
 # the singular names of older addresses (/admin/vocabularies/theme) still answer
 URL_NAMES = {NAMES[name]: name for name in vocabulary_names() if NAMES[name] in VOCABULARIES}

@@ -13,7 +13,8 @@ from typing import Any, Optional
 from flask import url_for
 from flask_babel import gettext as _
 
-from app.services.captions import tracks as track_service
+from app.services.captions import naming as track_naming
+from app.services.captions import reading as track_reading
 from app.web.common import current_actor, kho
 from app.web.formatting import locale_code
 from app.web.labels import entries, label
@@ -77,7 +78,7 @@ def player_tracks(product_id: int, files: list[dict]) -> dict[int, list[dict[str
         ordered = sorted(f.get("tracks") or [], key=lambda t: (t["kind"] != "captions", t["id"]))
         out[f["id"]] = [{"src": track_src(product_id, f["id"], t["id"]),
                          "kind": "captions" if t["kind"] == "captions" else "subtitles",
-                         "srclang": track_service.srclang(t["language"]),
+                         "srclang": track_naming.srclang(t["language"]),
                          "label": track_label(t), "default": i == 0 and t["kind"] == "captions",
                          "id": t["id"]}
                         for i, t in enumerate(ordered)]
@@ -88,7 +89,7 @@ def transcript_panels(product_id: int) -> dict[int, dict[str, Any]]:
     """file id -> the track its transcript panel reads (a transcript first, else the
     first captions) with its cues, each with its moment in words."""
     panels = {}
-    for file_id, found in track_service.tracks_with_cues(kho(), current_actor(),
+    for file_id, found in track_reading.tracks_with_cues(kho(), current_actor(),
                                                          product_id).items():
         chosen = sorted(found, key=lambda t: (t["kind"] != "transcript", t["id"]))[0]
         if not chosen["cues"]:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.services.catalogue import products
 from app.services.catalogue.suggestions import dismiss
 from app.web.common import current_actor, error_message, kho, signed_in
-from app.web.forms import form_values, metadata_from_form, pickers
+from app.web.forms import form_errors, form_values, metadata_from_form, pickers
 from app.web.labels import label, suggestion_label
 from app.web.views import broadcasts_of_product, product_view
 from archive.errors import Conflict, PreconditionFailed, ValidationError
@@ -30,7 +30,7 @@ def edit_product(product_id: int):
                                               metadata_from_form(request.form),
                                               if_version=_form_version())
         except ValidationError as exc:
-            errors = exc.fields
+            errors = form_errors(exc.fields)
         except PreconditionFailed:
             stale = True         # someone saved first: show what is there now
             product = product_view(product_id)

@@ -32,7 +32,24 @@ def _kho_error(error: KhoError):
     message = error_message(error)
     if wants_json():
         return jsonify(error=error.code, message=message, fields=error_fields(error)), status
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message,
+                           ask_for=_ask_for(error)), status
+
+
+def _ask_for(error: KhoError):
+    """The product a 403 page offers the access-request form for (a restricted product
+    outside the reader's audience: ``field="access"`` with its id and title), else None."""
+    params = getattr(error, "params", None) or {}
+    if error.code != "forbidden" or error.field != "access" or "product_id" not in params:
+        return None
+    from app.services.access.requests import pending_for
+
+    try:
+        pending = pending_for(kho(), current_actor(), int(params["product_id"]))
+    except Exception:  # noqa: BLE001 - the error page must render even so
+        pending = None
+    return {"product_id": params["product_id"], "title": params.get("title", ""),
+            "pending": pending}
 
 
 

@@ -26,7 +26,8 @@ from markupsafe import Markup, escape
 
 from app.services.catalogue.products import technical_event
 from app.web.formatting import vn_date
-from app.web.labels import SLOT_WORDS, label
+from app.web.labels import (SLOT_WORDS, consent_words, file_access_words, label,
+                             level_label)
 
 VALUE_MAX = 160        # characters of a long text (a description) shown in a sentence
 
@@ -40,6 +41,13 @@ FIELD_NAMES = {
     "communes": lazy_gettext("Communes"), "produced_on": lazy_gettext("Produced on"),
     "tags": lazy_gettext("Tags"), "rights_note": lazy_gettext("Rights note"),
     "sensitive": lazy_gettext("Restricted"), "source": lazy_gettext("Source"),
+    # access (issue 26); "sensitive" stays for edits recorded before it
+    "access_level": lazy_gettext("Access level"),
+    "audience_units": lazy_gettext("Audience: units"),
+    "audience_roles": lazy_gettext("Audience: roles"),
+    "embargo_until": lazy_gettext("Embargo until"),
+    "protocol_note": lazy_gettext("Community protocol note"),
+    "consents": lazy_gettext("Consents"), "file_access": lazy_gettext("Access of a file"),
 }
 # processing step -> (sentence when it worked, sentence when it failed)
 STEPS = {
@@ -96,7 +104,9 @@ def value_text(field: str, value: Any) -> str:
         return _("(empty)")
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if field == "produced_on" and isinstance(value, str):
+    if field in ACCESS_VALUES:
+        return ACCESS_VALUES[field](value)
+    if field in ("produced_on", "embargo_until") and isinstance(value, str):
         try:
             return vn_date(date.fromisoformat(value[:10]))
         except ValueError:
@@ -106,10 +116,18 @@ def value_text(field: str, value: Any) -> str:
             return ", ".join(str(v) for v in value)
         return _code_labels(field, [str(v) for v in value])
     text = str(value)
-    if field not in ("title", "description", "rights_note", "source", "tags"):
+    if field not in ("title", "description", "rights_note", "source", "tags",
+                     "protocol_note"):
         text = label(field, text)
     text = " ".join(text.split())
     return text if len(text) <= VALUE_MAX else text[:VALUE_MAX - 1].rstrip() + "…"
+
+
+ACCESS_VALUES = {
+    "access_level": lambda v: level_label(str(v)),
+    "audience_roles": lambda v: ", ".join(_(str(r)) for r in v),
+    "consents": consent_words, "file_access": file_access_words,
+}
 
 
 def field_name(field: str) -> str:
@@ -164,6 +182,13 @@ def _change_sentence(row: dict[str, Any]) -> Markup:
     if row["action"] == "import":
         return _say(_("%(user)s imported the product from another archive"), user=who) \
             if who else escape(_("The product was imported from another archive"))
+    if row["action"] in ("consent.add", "consent.remove"):
+        before, after = (row.get("changes") or {}).get("consents") or [None, None]
+        if row["action"] == "consent.add":
+            return _say(_("%(user)s recorded the consent of %(who)s"), user=who or _("someone"),
+                        who=consent_words(after))
+        return _say(_("%(user)s removed the consent of %(who)s"), user=who or _("someone"),
+                    who=consent_words(before))
     if row["action"] == "update":
         dismissed = _dismissals(row.get("changes") or {})
         if dismissed is not None:
@@ -187,7 +212,7 @@ def _file_named(file_id: int | None, files: dict[int, str]) -> str:
 
 
 def _track_sentence(action: str, who: str, file: str) -> Markup:
-    """Events of caption and transcript tracks (app.services.captions.tracks)."""
+    """Events of caption and transcript tracks (app.services.captions.attaching, editing, embedded)."""
     if action == "track.add":
         return _say(_("%(user)s added captions or a transcript to %(file)s"), user=who,
                     file=file)
@@ -278,6 +303,8 @@ def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None
             return _say(_("%(user)s withdrew the log that %(commune)s aired it on %(day)s"),
                         user=who or _("someone"), commune=commune, day=day)
         return escape(_("A broadcast log was withdrawn"))
+    if action.startswith("access."):           # app.services.access.requests
+        return _access_sentence(action, who or _("someone"), row.get("detail") or "")
     if action.startswith("track."):            # caption and transcript tracks
         return _track_sentence(action, who or _("someone"), file)
     if action == "file.near_duplicate":         # app.services.catalogue.near_duplicates
@@ -307,6 +334,27 @@ def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None
         return escape(step[0] if outcome == "ok" else step[1])
     return _say(_("Processing step %(step)s: done") if outcome == "ok"
                 else _("Processing step %(step)s: failed"), step=action)
+
+
+def _access_sentence(action: str, who: str, detail: str) -> Markup:
+    """An access request's step: its detail is ``request <id>: <reason or until day>``."""
+    head, _sep, rest = detail.partition(": ")
+    number = head.removeprefix("request ")
+    if action == "access.grant" and rest.startswith("until "):
+        day = rest[6:16]
+        try:
+            day = vn_date(date.fromisoformat(day))
+        except ValueError:
+            pass
+        return _say(_("%(user)s granted access request %(id)s until %(day)s"), user=who,
+                    id=number, day=day)
+    if action == "access.refuse":
+        return _say(_("%(user)s refused access request %(id)s: %(reason)s"), user=who,
+                    id=number, reason=rest)
+    if action == "access.withdraw":
+        return _say(_("%(user)s withdrew access request %(id)s"), user=who, id=number)
+    return _say(_("%(user)s asked for access (request %(id)s): %(reason)s"), user=who,
+                id=number, reason=rest)
 
 
 def _json_object(text: str | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext
@@ -20,7 +21,9 @@ TTL_SECONDS = 60.0
 FIELD_VOCABULARY = {"kind": "kinds", "languages": "languages", "themes": "themes",
                     "conventions": "conventions", "plan_task": "plan_tasks",
                     "lead_unit": "units", "cooperating_units": "units",
-                    "communes": "communes", "channels": "channels"}
+                    "communes": "communes", "channels": "channels",
+                    "audience_units": "units", "access_level": "access_levels",
+                    "uses": "consent_uses"}
 _lock = threading.Lock()
 
 
@@ -100,3 +103,45 @@ SLOT_NAMES = {"morning": lazy_gettext("Morning"), "noon": lazy_gettext("Noon"),
 SLOT_WORDS = {"morning": lazy_gettext("in the morning"), "noon": lazy_gettext("at noon"),
               "afternoon": lazy_gettext("in the afternoon"),
               "evening": lazy_gettext("in the evening")}
+
+
+# access levels and consent uses (issue 26) when an instance's vocabularies lack them
+# (not initialised again since): the seed's labels, through the message catalogue
+LEVEL_WORDS = {"public": lazy_gettext("Public"),
+               "internal": lazy_gettext("Internal (signed-in accounts)"),
+               "restricted": lazy_gettext("Restricted (to an audience)"),
+               "closed": lazy_gettext("Closed (the owning office only)")}
+USE_WORDS = {"radio": lazy_gettext("Radio"), "website": lazy_gettext("Website"),
+             "social": lazy_gettext("Social media"), "exhibition": lazy_gettext("Exhibition"),
+             "archive": lazy_gettext("Archive only")}
+
+
+def level_label(code: str | None) -> str:
+    """An access level in words ("Nội bộ (tài khoản đã đăng nhập)"); "" for None."""
+    if not code:
+        return ""
+    found = label("access_level", code)
+    return found if found != code else str(LEVEL_WORDS.get(code, code))
+
+
+def use_label(code: str) -> str:
+    """A consent use in words ("Phát thanh")."""
+    found = label("uses", code)
+    return found if found != code else str(USE_WORDS.get(code, code))
+
+
+def consent_words(value: Any) -> str:
+    """A consent as the audit keeps it: "Già làng A Blưu (Phát thanh, Triển lãm)"."""
+    if not isinstance(value, dict):
+        return str(value)
+    uses = ", ".join(use_label(str(u)) for u in value.get("uses") or [])
+    return f"{value.get('given_by', '')} ({uses})" if uses else str(value.get("given_by", ""))
+
+
+def file_access_words(value: Any) -> str:
+    """A file's own level as the audit keeps it: "anh.png: Không phổ biến…", or "as the
+    product"."""
+    if not isinstance(value, dict):
+        return str(value)
+    level = level_label(value.get("level")) or str(lazy_gettext("as the product"))
+    return f"{value.get('filename') or ''}: {level}"

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from app.services.catalogue.product_view import (download_name, extension_for,
                                                  shows_technical_details)
-from app.services.captions.tracks import open_track
+from app.services.captions.reading import open_track
 from app.services.catalogue.products import product_history
 from app.services.common.clock import local_today
 from app.services.files.downloads import RangeNotSatisfiable, open_rendition, parse_range
@@ -120,13 +120,15 @@ def file_bytes(product_id: int, file_id: int, rendition: str):
     if download.presigned_url:
         moved = redirect(download.presigned_url)
         moved.headers.update(download.digest_headers)   # the client can verify S3's bytes
+        moved.headers.update(download.warning_headers)  # consent does not allow radio
         return moved
     disposition = content_disposition(download.filename)
     if not as_attachment:
         disposition = disposition.replace("attachment", "inline", 1)
     headers = {"Accept-Ranges": "bytes", "Content-Disposition": disposition,
                "ETag": f'"{download.sha256[:32]}-{rendition}"',
-               "Cache-Control": "private, max-age=3600", **download.digest_headers}
+               "Cache-Control": "private, max-age=3600", **download.digest_headers,
+               **download.warning_headers}
     try:
         selected = parse_range(request.headers.get("Range"), download.size)
     except RangeNotSatisfiable:

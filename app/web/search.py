@@ -87,8 +87,8 @@ def search_page():
     except ValidationError as exc:
         error = error_message(exc)
         result = search_service.search(kho(), current_actor(), {"q": args.get("q", "")})
-    thumbs = thumbnails(kho(), [h.id for h in result.hits])
-    media = search_service.hit_media(kho(), [h.id for h in result.hits])
+    thumbs = thumbnails(kho(), [h.id for h in result.hits], current_actor())
+    media = search_service.hit_media(kho(), [h.id for h in result.hits], current_actor())
     pages = max(1, -(-result.total // result.per_page))
     return render_template(
         "search.html", result=result, args=args, error=error, thumbs=thumbs, media=media,

@@ -23,7 +23,8 @@ from markupsafe import Markup, escape
 from app.errors import outcome
 from app.services.catalogue import near_duplicates
 from app.services.catalogue.products import create_product
-from app.services.captions import tracks
+from app.services.captions import editing as track_editing
+from app.services.captions import naming as track_naming
 from app.services.catalogue.suggestions import confirm
 from app.services.files import failed_files, intake, replacement
 from app.uploads import sent_filename
@@ -31,7 +32,7 @@ from app.web.common import current_actor, error_fields, error_message, kho, sign
 from app.web import near_duplicates as near_words
 from app.web.formatting import number
 from app.web.labels import label
-from app.web.forms import form_values, metadata_from_form, pickers
+from app.web.forms import form_errors, form_values, metadata_from_form, pickers
 from app.web.technical import type_mismatch
 from app.web.views import product_view, status_label, term_label
 from archive.errors import (Conflict, KhoError, NotFound, TooLarge, ValidationError,
@@ -51,7 +52,7 @@ def new_product():
         try:
             product_id = create_product(kho(), actor, metadata_from_form(request.form))
         except ValidationError as exc:
-            errors = exc.fields
+            errors = form_errors(exc.fields)
         else:
             flash(_("Product created. Now add its files."), "ok")
             return redirect(url_for("upload.upload_page", product_id=product_id))
@@ -198,7 +199,7 @@ def _add_multipart(product_id: int):
     destination = intake.open_upload(kho(), current_actor(), product_id)
     uploads = [f for f in request.files.getlist("files") if f and f.filename]
     # caption files last: the audio or video file they belong to may be in this form
-    uploads.sort(key=lambda f: tracks.is_caption_name(f.filename))
+    uploads.sort(key=lambda f: track_naming.is_caption_name(f.filename))
     if not uploads:
         flash(_("Choose at least one file."), "error")
     for upload in uploads:
@@ -364,10 +365,10 @@ def _back_to_tracks(product_id: int, file_id: int):
 def edit_track(product_id: int, file_id: int, track_id: int):
     """A track's kind, language and machine flag, as the producer corrects them."""
     try:
-        options = tracks.parse_options(request.form.get("kind"), request.form.get("language"),
+        options = track_naming.parse_options(request.form.get("kind"), request.form.get("language"),
                                        "yes" if request.form.get("machine_generated")
                                        else "no")
-        tracks.edit_track(kho(), current_actor(), product_id, file_id, track_id, options)
+        track_editing.edit_track(kho(), current_actor(), product_id, file_id, track_id, options)
     except (ValidationError, NotFound) as exc:
         flash(error_message(exc), "error")
     else:
@@ -381,7 +382,7 @@ def edit_track(product_id: int, file_id: int, track_id: int):
 def remove_track(product_id: int, file_id: int, track_id: int):
     """Gỡ phụ đề: the track leaves the file (its record stays in the history)."""
     try:
-        tracks.remove_track(kho(), current_actor(), product_id, file_id, track_id)
+        track_editing.remove_track(kho(), current_actor(), product_id, file_id, track_id)
     except NotFound as exc:
         flash(error_message(exc), "error")
     else:

@@ -35,6 +35,11 @@ from tests.unit.services.exports.test_exports import (  # noqa: F401  (rerun on 
     test_since_last_exports_only_what_changed_after_the_previous_receipt,
     test_the_bulk_reader_gives_exactly_the_records_of_the_orm_path,
     test_two_bags_to_the_same_folder_at_once_give_one_bag_and_one_receipt)
+from tests.unit.services.exports.test_export_access import (  # noqa: F401  (PostgreSQL)
+    test_a_file_stricter_than_its_public_product_stays_out_of_the_public_bag,
+    test_public_records_say_their_access_and_carry_no_consent_giver,
+    test_the_full_bag_carries_audience_embargo_note_consents_and_forms,
+    test_the_public_profile_leaves_out_what_consent_or_embargo_keeps_back)
 
 OPERATOR = packages.OPERATOR_ACTOR
 

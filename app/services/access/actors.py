@@ -9,7 +9,6 @@ from archive.errors import Message, PermissionDenied
 # action -> roles allowed
 PERMISSIONS: dict[str, frozenset[str]] = {
     "product.view": frozenset({"admin", "producer", "commune", "office"}),
-    "product.view_sensitive": frozenset({"admin", "producer", "office"}),
     "product.create": frozenset({"admin", "producer"}),
     "product.edit": frozenset({"admin", "producer"}),
     "product.delete": frozenset({"admin"}),
@@ -37,7 +36,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # "commune accounts may not <create products>"
 ACTION_WORDS: dict[str, str] = {
     "product.view": "view products",
-    "product.view_sensitive": "view restricted products",
     "product.create": "create products",
     "product.edit": "edit products",
     "product.delete": "delete products",

@@ -22,6 +22,8 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.access.actors import Actor
+from app.services.access.linked import nameable
 from app.services.catalogue.product_input import _terms, _units, carried_on, split_list
 from app.services.common.parameters import date_error, parse_date
 from archive.base import MAX_ID
@@ -172,21 +174,34 @@ def _participants(session: Session, raw: Any, errors: dict[str, Message]) -> lis
     return rows
 
 
-def _products(session: Session, raw: Any, errors: dict[str, Message]) -> list[tuple[int, str]]:
+def _product_id(row: dict) -> int:
+    try:
+        return int(str(row.get("product_id")))
+    except ValueError:
+        return 0
+
+
+def _products(session: Session, raw: Any, errors: dict[str, Message], actor: Optional[Actor],
+              today: date) -> list[tuple[int, str]]:
+    """The (product_id, use) pairs; a product ``actor`` may not see is "no product",
+    as one that does not exist (:func:`app.services.access.linked.nameable`)."""
     if not isinstance(raw, (list, tuple)) or any(not isinstance(r, dict) for r in raw):
         errors["products"] = Message("a list of products with their use expected")
         return []
+    ids = [i for i in map(_product_id, raw) if 0 < i <= MAX_ID]
+    if actor is not None:
+        known = nameable(session, actor, ids, today)
+    else:
+        known = frozenset(session.scalars(select(Product.id).where(Product.id.in_(ids)))) \
+            if ids else frozenset()
     out: list[tuple[int, str]] = []
     for n, row in enumerate(raw, start=1):
         use = str(row.get("use") or "shown").strip()
-        try:
-            product_id = int(str(row.get("product_id")))
-        except ValueError:
-            product_id = 0
+        product_id = _product_id(row)
         if use not in PRODUCT_USES:
             errors["products"] = Message("line %(n)s: the use must be one of %(uses)s", n=n,
                                          uses=", ".join(PRODUCT_USES))
-        elif not 0 < product_id <= MAX_ID or session.get(Product, product_id) is None:
+        elif product_id not in known:
             errors["products"] = Message("line %(n)s: no product %(id)s", n=n,
                                          id=row.get("product_id"))
         elif (product_id, use) not in out:
@@ -196,13 +211,15 @@ def _products(session: Session, raw: Any, errors: dict[str, Message]) -> list[tu
 
 def resolve(session: Session, data: dict[str, Any], *, creating: bool, today: date,
             current: Optional[tuple[date, date]] = None,
-            current_units: tuple[list[Unit], Optional[Unit]] = ([], None)) -> ActivityInput:
+            current_units: tuple[list[Unit], Optional[Unit]] = ([], None),
+            actor: Optional[Actor] = None) -> ActivityInput:
     """Check ``data``; raise ValidationError whose ``fields`` name every problem.
 
     ``current`` is the activity's (first, last) day when updating, and
     ``current_units`` its communes and organiser, so a change of dates alone is checked
     against the units it keeps. Unknown keys are errors (a misspelt field must not
-    vanish silently)."""
+    vanish silently). ``actor``: the writer, who may link only products it may see
+    (None: any product that exists, for restores)."""
     errors: dict[str, Message] = {k: Message("unknown field") for k in data if k not in FIELDS}
     if creating:
         for name in REQUIRED:
@@ -253,7 +270,7 @@ def resolve(session: Session, data: dict[str, Any], *, creating: bool, today: da
     if "participants" in data:
         values["participants"] = _participants(session, data["participants"] or [], errors)
     if "products" in data:
-        values["products"] = _products(session, data["products"] or [], errors)
+        values["products"] = _products(session, data["products"] or [], errors, actor, today)
     if errors:
         first = next(iter(errors))
         raise ValidationError("invalid activity: %(detail)s", field=first, fields=errors,

@@ -8,7 +8,8 @@ Two shapes, by the export's scope:
   names): never a participant's name, position or ethnic group, and no evidence bytes
   (an attendance sheet *is* a list of names; photos show people). OAI-PMH carries
   products only: activities are not harvested (they are not publications), and the
-  public bag is where a receiver finds their counts.
+  public bag is where a receiver finds their counts. A linked product the public bag
+  does not carry (not harvestable) is counted there, not named.
 * **all** (the full backup bag, admins and the operator) — :func:`table_rows`: every row
   of the activity tables and, when the people models exist, of the people tables
   (:data:`TABLES`, in insert order), column by column, with each reference to shared
@@ -32,12 +33,13 @@ from typing import Any, Callable, Iterator, Optional
 from sqlalchemy import Date, DateTime, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from app.services.access.visibility import harvestable_clause
 from app.services.activities.activity_record import as_record
 from app.services.activities.register import LOAD
-from archive.activities import Activity, ActivityEvidence
+from archive.activities import Activity, ActivityEvidence, ActivityProduct
 from archive.base import Base
 from archive.errors import ValidationError
-from archive.models import Term, Unit, User
+from archive.models import Product, Term, Unit, User
 
 # insert order; the people tables (parts 2-3) are carried when their models are loaded
 TABLES = ("activities", "activity_communes", "activity_participant_counts",
@@ -57,9 +59,19 @@ def _tables() -> list[Table]:
     return [Base.metadata.tables[name] for name in TABLES if name in Base.metadata.tables]
 
 
-def public_records(session: Session) -> Iterator[dict[str, Any]]:
-    """Every activity as counts only, oldest first (see the module text)."""
+def public_records(session: Session, today: Optional[date] = None) -> Iterator[dict[str, Any]]:
+    """Every activity as counts only, oldest first (see the module text). A linked
+    product the public bag does not carry (not harvestable on ``today``, the
+    Vietnamese date: :func:`app.services.access.visibility.harvestable_clause`) is not
+    named, only counted (``products_hidden``); None: every product is named."""
+    public = None
+    if today is not None:
+        public = frozenset(session.scalars(select(Product.id).where(
+            Product.id.in_(select(ActivityProduct.product_id)), harvestable_clause(today))))
     for activity in session.scalars(select(Activity).options(*LOAD).order_by(Activity.id)):
+        if public is not None:
+            activity.hidden_products = frozenset(
+                p.product_id for p in activity.products if p.product_id not in public)
         record = as_record(activity)
         record["evidence"] = [{"kind": e["kind"], "media_type": e["media_type"],
                                "size": e["size"], "sha256": e["sha256"]}

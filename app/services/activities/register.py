@@ -7,7 +7,10 @@ admin accounts delete them (``activity.delete``). A unit-scoped account (an offi
 commune account with a unit, :mod:`app.services.access.unit_scope`) sees an activity
 when its organiser or one of its communes is in the account's units, and records only
 activities organised within them; an activity outside is "not found" (its existence
-does not leak).
+does not leak). A linked product the reader may not see (the one access rule,
+:mod:`app.services.access.linked`) is not named on what it reads — activity, list,
+history — only counted; a writer links only products it may see and keeps, when it
+replaces the list, the links it was not shown.
 
 Every change is audited as products' are: :class:`archive.activities.ActivityChange`
 rows hold field -> [old, new] (create, update, delete, evidence added or removed), read
@@ -19,13 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Collection, Optional
+from typing import Any, Collection, Iterable, Optional
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
 from app.services.common.row_lock import lock_row
+from app.services.access import linked
 from app.services.access.actors import Actor
 from app.services.access.unit_scope import actor_units
 from app.services.activities.activity_input import resolve
@@ -132,6 +136,43 @@ def _apply(session: Session, a: Activity, values: dict[str, Any]) -> None:
         a.products = [ActivityProduct(product_id=p, use=u) for p, u in values["products"]]
 
 
+def _keep_hidden(session: Session, actor: Actor, activity: Activity,
+                 new: list[tuple[int, str]], today: date) -> list[tuple[int, str]]:
+    """``new`` links plus the activity's links to products ``actor`` may not see: a
+    writer cannot remove what it was not shown
+    (:func:`app.services.access.linked.kept_links`)."""
+    old = [(p.product_id, p.use) for p in activity.products]
+    unseen = linked.hidden(session, actor, {pid for pid, _ in old}, today)
+    return list(dict.fromkeys(list(new) + [pair for pair in old if pair[0] in unseen]))
+
+
+def mark_hidden(session: Session, actor: Actor, activities: Iterable[Activity],
+                today: date) -> None:
+    """Set ``hidden_products`` on each activity: the ids of its linked products
+    ``actor`` may not see (:mod:`app.services.access.linked`), which the doors do not
+    name (:func:`app.services.activities.activity_record.as_record`, the pages)."""
+    rows = list(activities)
+    unseen = linked.hidden(session, actor, {p.product_id for a in rows for p in a.products},
+                           today)
+    for a in rows:
+        a.hidden_products = frozenset(p.product_id for p in a.products
+                                      if p.product_id in unseen)
+
+
+def _redact(changes: dict, unseen: frozenset[int]) -> dict:
+    """An audit row's changes without the links to products the reader may not see
+    (``products`` is ``[old, new]``, each a list of ``[product_id, use]`` or None);
+    the key goes when nothing the reader may see changed."""
+    if "products" not in changes or not unseen:
+        return changes
+    old, new = (None if v is None else [p for p in v if p[0] not in unseen]
+                for v in changes["products"])
+    out = {k: v for k, v in changes.items() if k != "products"}
+    if old != new:
+        out["products"] = [old, new]
+    return out
+
+
 def _require_organiser_in_scope(session: Session, actor: Actor, activity: Activity) -> None:
     """A unit-scoped account records only activities its units organise or host."""
     units = actor_units(session, actor)
@@ -151,7 +192,8 @@ def create_activity(kho: Kho, actor: Actor, data: dict[str, Any]) -> int:
     """Record an activity; returns its id. ValidationError names every bad field."""
     actor.require("activity.record")
     with kho.transaction() as session:
-        values = resolve(session, data, creating=True, today=local_today(kho.settings)).values
+        values = resolve(session, data, creating=True, today=local_today(kho.settings),
+                         actor=actor).values
         activity = Activity(title="", created_by_id=actor.user_id, updated_by_id=actor.user_id)
         _apply(session, activity, values)
         _require_organiser_in_scope(session, actor, activity)
@@ -174,7 +216,10 @@ def update_activity(kho: Kho, actor: Actor, activity_id: int, data: dict[str, An
         values = resolve(session, data, creating=False, today=local_today(kho.settings),
                          current=(activity.starts_on, activity.ends_on),
                          current_units=([c.unit for c in activity.communes],
-                                        activity.organiser)).values
+                                        activity.organiser), actor=actor).values
+        if "products" in values:
+            values["products"] = _keep_hidden(session, actor, activity, values["products"],
+                                              local_today(kho.settings))
         before = snapshot(activity)
         _apply(session, activity, values)
         _require_organiser_in_scope(session, actor, activity)
@@ -232,12 +277,15 @@ def _recount_people(session: Session, activity_id: int,
 
 def activity_history(kho: Kho, actor: Actor, activity_id: int) -> list[dict]:
     """The activity's audit trail, newest first: action, changes, who (login and full
-    name), when."""
+    name), when. Links to products ``actor`` may not see are left out of the changes."""
     with kho.transaction() as session:
         load_activity(session, actor, activity_id)
-        rows = session.scalars(select(ActivityChange).where(
-            ActivityChange.activity_id == activity_id).order_by(ActivityChange.id.desc()))
-        return [{"action": c.action, "changes": c.changes, "at": c.at,
+        rows = list(session.scalars(select(ActivityChange).where(
+            ActivityChange.activity_id == activity_id).order_by(ActivityChange.id.desc())))
+        ids = {p[0] for c in rows for v in (c.changes or {}).get("products") or () if v
+               for p in v}
+        unseen = linked.hidden(session, actor, ids, local_today(kho.settings))
+        return [{"action": c.action, "changes": _redact(c.changes or {}, unseen), "at": c.at,
                  "user": c.user.username if c.user else None,
                  "user_name": person_name(c.user)} for c in rows]
 
@@ -302,7 +350,8 @@ def list_activities(kho: Kho, actor: Actor, f: ActivityFilter = ActivityFilter()
     "Tập huấn") of title, description and place, in Python over the rows the SQL
     filters leave: a register holds hundreds of activities a year, not the hundreds of
     thousands of products the Whoosh index is for (see the search door's docstring).
-    Detached rows are returned with their kind, organiser and counts loaded."""
+    Detached rows are returned with their kind, organiser and counts loaded, and
+    ``hidden_products`` set (:func:`mark_hidden`)."""
     actor.require("activity.view")
     for name, value, low, high in (("page", page, 1, MAX_PAGE), ("per_page", per_page, 1, 500),
                                    ("year", f.year, 1900, 2999)):
@@ -321,14 +370,17 @@ def list_activities(kho: Kho, actor: Actor, f: ActivityFilter = ActivityFilter()
             total = session.scalar(select(func.count()).select_from(
                 _filtered(session, actor, f).subquery())) or 0
             items = list(session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)))
+        mark_hidden(session, actor, items, local_today(kho.settings))
         session.expunge_all()
     return ActivityPage(items, total, page, per_page)
 
 
 def get_activity(kho: Kho, actor: Actor, activity_id: int) -> tuple[Activity, bool]:
-    """The activity (detached, fully loaded) and whether ``actor`` may see its people."""
+    """The activity (detached, fully loaded; ``hidden_products`` as
+    :func:`mark_hidden`) and whether ``actor`` may see its people."""
     with kho.transaction() as session:
         activity = load_activity(session, actor, activity_id)
         people = may_see_people(session, actor, activity)
+        mark_hidden(session, actor, [activity], local_today(kho.settings))
         session.expunge_all()
     return activity, people

@@ -26,6 +26,9 @@ from sqlalchemy.orm import Session
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.access.unit_scope import actor_units, require_unit
+from app.services.access.visibility import viewer_for, visible_clause
+from app.services.access.consent import BROADCAST_USE, allows
+from archive.access import USES
 from app.services.broadcasts.communes import commune_for, find_commune
 from app.services.broadcasts.slots import parse_slot, slot_order
 from app.services.common.parameters import parse_date
@@ -172,6 +175,37 @@ def _already(commune: Unit, day: date, slot: str) -> Conflict:
                     "evening)", field="aired_on", commune=commune.name, day=shown)
 
 
+# the consent uses, as the vocabulary labels them (English msgids, Vietnamese shown)
+USE_WORDS = {"radio": Message("Radio"), "website": Message("Website"),
+             "social": Message("Social media"), "exhibition": Message("Exhibition"),
+             "archive": Message("Archive only")}
+
+
+def consent_refusal(consents: Iterable[Any], day: date) -> Optional[ValidationError]:
+    """The refusal (422 naming ``consent``) of an airing on ``day`` that the product's
+    consents do not allow (:data:`app.services.access.consent.BROADCAST_USE` on that
+    day: every consent must allow radio and still run), naming the first consent
+    that does not — who gave it, the uses it allows, and its last day when it had
+    ended; None when they allow it (or there is none)."""
+    if allows(consents, BROADCAST_USE, day):
+        return None
+    for consent in sorted(consents, key=lambda c: c.id or 0):
+        uses = [USE_WORDS.get(u, u) for u in USES if u in (consent.uses or ())]
+        if consent.until is not None and consent.until < day:
+            return ValidationError(
+                "the consent of %(who)s (uses: %(uses)s) ended on %(until)s, before the "
+                "airing on %(day)s: this product may not be logged as aired",
+                field="consent", who=consent.given_by, uses=uses,
+                until=consent.until.strftime("%d/%m/%Y"), day=day.strftime("%d/%m/%Y"),
+                consent_id=consent.id)
+        if BROADCAST_USE not in (consent.uses or ()):
+            return ValidationError(
+                "the consent of %(who)s allows %(uses)s, not the radio: this product may "
+                "not be logged as aired", field="consent", who=consent.given_by,
+                uses=uses or [Message("no use")], consent_id=consent.id)
+    return None
+
+
 def log_broadcast(kho: Kho, actor: Actor, product_id: int, aired_on: Any,
                   commune_code: Optional[str] = None, note: str = "",
                   slot: Any = None) -> dict[str, Any]:
@@ -183,7 +217,9 @@ def log_broadcast(kho: Kho, actor: Actor, product_id: int, aired_on: Any,
     hidden), Conflict naming ``product`` when it has no broadcast MP3 or playable video
     (:func:`airable`), ValidationError naming ``aired_on``, ``slot``, ``commune`` or
     ``note`` (a commune that did not exist on that day: see
-    :func:`app.services.broadcasts.communes.check_existed`), Conflict naming
+    :func:`app.services.broadcasts.communes.check_existed`) or ``consent`` (the
+    product's consents do not allow the radio on that day: :func:`consent_refusal`),
+    Conflict naming
     ``aired_on`` when the same product, commune, day and slot is already logged (also
     when a parallel request, or an earlier try of the same request, logged it).
     """
@@ -201,6 +237,9 @@ def log_broadcast(kho: Kho, actor: Actor, product_id: int, aired_on: Any,
             raise Conflict("product %(id)s has no broadcast MP3 or playable video yet; "
                            "it can be logged as aired once its audio or video file is "
                            "ready", field="product", id=product.id)
+        refused = consent_refusal(product.consents, day)
+        if refused is not None:
+            raise refused
         if product.produced_on is not None and day < product.produced_on:
             raise ValidationError("%(day)s is before the product was made (%(made)s)",
                                   field="aired_on", day=day.strftime("%d/%m/%Y"),
@@ -232,8 +271,9 @@ def list_broadcasts(kho: Kho, actor: Actor, commune_code: Optional[str] = None,
     Commune staff see their own commune (asking for another is PermissionDenied);
     an office account with a unit sees the communes of its part (asking for another is
     PermissionDenied naming it; :mod:`app.services.access.unit_scope`), except on a
-    product's own list (``product_id``); other roles see all communes or the one named. Logs of sensitive products are
-    left out for roles that may not see them. ``year`` filters on the air date.
+    product's own list (``product_id``); other roles see all communes or the one named. Logs of
+    products the actor may not see (:mod:`app.services.access.visibility`) are left
+    out. ``year`` filters on the air date.
     """
     actor.require("product.view")
     if year is not None and not 1900 <= year <= 2999:
@@ -267,8 +307,7 @@ def list_broadcasts(kho: Kho, actor: Actor, commune_code: Optional[str] = None,
                               Broadcast.aired_on <= date(year, 12, 31))
         if product_id is not None:
             stmt = stmt.where(Broadcast.product_id == product_id)
-        if not actor.can("product.view_sensitive"):
-            stmt = stmt.where(Product.sensitive.is_(False))
+        stmt = stmt.where(visible_clause(viewer_for(session, actor, today), Product))
         rows = session.scalars(stmt.order_by(Broadcast.aired_on.desc(),
                                               slot_order(Broadcast.slot).desc(),
                                               Broadcast.id.desc()))

@@ -19,15 +19,17 @@ the statistics cache's marks, so the figures follow at once.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 from sqlalchemy import case, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
-from app.services.catalogue.products import load_product, person_name
-from app.services.common.clock import iso_datetime
+from app.services.access.visibility import Viewer, facts_of, may_see_file, viewer_for
+from app.services.catalogue.products import (default_today, load_product, load_visible,
+                                             person_name, visible_file)
+from app.services.common.clock import iso_datetime, local_today
 from archive.base import fits_id, utcnow
 from archive.errors import NotFound, ValidationError
 from archive.likeness import ANSWERS, NearDuplicate
@@ -36,34 +38,38 @@ from archive.models import Event, File, Product, User
 ACTION = "file.near_duplicate"          # the history event of an answer
 
 
-def flags(session: Session, actor: Actor, file_ids: Iterable[int]) -> dict[int, list[dict]]:
+def flags(session: Session, viewer: Viewer, file_ids: Iterable[int]) -> dict[int, list[dict]]:
     """The near-duplicate flags of each of ``file_ids`` (file id -> flags, nearest
-    first; every id present, with [] when it has none)."""
+    first; every id present, with [] when it has none). A flag naming a product or a
+    file ``viewer`` may not see (:func:`~app.services.access.visibility.may_see_file`)
+    is left out: not even its title or id shows."""
     ids = sorted(set(file_ids))
     found: dict[int, list[dict]] = {i: [] for i in ids}
     if not ids:
         return found
     later, earlier = aliased(File), aliased(File)
     rows = session.execute(
-        select(NearDuplicate, later.product_id, later.original_filename,
-               earlier.product_id, earlier.original_filename)
+        select(NearDuplicate, later.product_id, later.original_filename, later.access_level,
+               earlier.product_id, earlier.original_filename, earlier.access_level)
         .join(later, later.id == NearDuplicate.file_id)
         .join(earlier, earlier.id == NearDuplicate.other_file_id)
         .where(or_(NearDuplicate.file_id.in_(ids), NearDuplicate.other_file_id.in_(ids)))).all()
     if not rows:                   # the usual case: nothing near, nothing more to read
         return found
-    products = {p.id: p for p in session.execute(
-        select(Product.id, Product.title, Product.sensitive).where(Product.id.in_(
-            {r[1] for r in rows} | {r[3] for r in rows})))}
+    products = {p.id: p for p in session.scalars(
+        select(Product).where(Product.id.in_({r[1] for r in rows} | {r[4] for r in rows}))
+        .options(selectinload(Product.audience_units), selectinload(Product.audience_roles)))}
     people = {u.id: person_name(u) for u in session.scalars(select(User).where(User.id.in_(
         {r[0].answered_by_id for r in rows if r[0].answered_by_id})))}
-    sees_restricted = actor.can("product.view_sensitive")
-    for pair, later_product, later_name, earlier_product, earlier_name in rows:
-        sides = ((pair.file_id, pair.other_file_id, earlier_product, earlier_name),
-                 (pair.other_file_id, pair.file_id, later_product, later_name))
-        for mine, other, product_id, filename in sides:
+    for pair, later_product, later_name, later_level, earlier_product, earlier_name, \
+            earlier_level in rows:
+        sides = ((pair.file_id, pair.other_file_id, earlier_product, earlier_name,
+                  earlier_level),
+                 (pair.other_file_id, pair.file_id, later_product, later_name, later_level))
+        for mine, other, product_id, filename, level in sides:
             shown = products.get(product_id)
-            if mine not in found or shown is None or (shown.sensitive and not sees_restricted):
+            if mine not in found or shown is None \
+                    or not may_see_file(viewer, facts_of(shown), level):
                 continue
             found[mine].append({
                 "product_id": product_id, "file_id": other, "kind": pair.kind,
@@ -76,19 +82,24 @@ def flags(session: Session, actor: Actor, file_ids: Iterable[int]) -> dict[int, 
     return found
 
 
-def attach(session: Session, actor: Actor, files: list[dict[str, Any]]) -> None:
-    """Set ``near_duplicates`` on each file of a product view (``file_view`` dicts)."""
-    found = flags(session, actor, [f["id"] for f in files])
+def attach(session: Session, actor: Actor, files: list[dict[str, Any]],
+           viewer: Optional[Viewer] = None) -> None:
+    """Set ``near_duplicates`` on each file of a product view (``file_view`` dicts);
+    ``viewer``: ``actor``'s, when the caller has it already."""
+    viewer = viewer or viewer_for(session, actor, default_today())
+    found = flags(session, viewer, [f["id"] for f in files])
     for f in files:
         f["near_duplicates"] = found.get(f["id"], [])
 
 
 def for_file(kho: Kho, actor: Actor, product_id: int, file_id: int) -> list[dict]:
-    """The flags of one file of a product ``actor`` may see (NotFound otherwise); [] for
-    a file not (yet) processed or near nothing."""
+    """The flags of one file of a product ``actor`` may see (NotFound otherwise, and
+    for a file of it the actor may not see); [] for a file not (yet) processed or near
+    nothing."""
     with kho.transaction() as session:
-        load_product(session, actor, product_id)
-        return flags(session, actor, [file_id])[file_id]
+        product, viewer = load_visible(session, actor, product_id, local_today(kho.settings))
+        visible_file(viewer, product, file_id)
+        return flags(session, viewer, [file_id])[file_id]
 
 
 def for_received(kho: Kho, actor: Actor, file_id: int) -> list[dict]:
@@ -96,7 +107,8 @@ def for_received(kho: Kho, actor: Actor, file_id: int) -> list[dict]:
     checked the product and the permission already, so it is not loaded again (an
     upload reads its product once). [] until the file is processed."""
     with kho.transaction() as session:
-        return flags(session, actor, [file_id])[file_id]
+        viewer = viewer_for(session, actor, local_today(kho.settings))
+        return flags(session, viewer, [file_id])[file_id]
 
 
 def answer(kho: Kho, actor: Actor, product_id: int, file_id: int, other_file_id: int,
@@ -107,25 +119,30 @@ def answer(kho: Kho, actor: Actor, product_id: int, file_id: int, other_file_id:
 
     Raises PermissionDenied (``product.edit``), ValidationError (another answer), NotFound
     (the product or the other file's product hidden from the actor, a file not in the
-    product, no such pair)."""
+    product or hidden from the actor, no such pair)."""
     actor.require("product.edit")
     if said not in ANSWERS:
         raise ValidationError("answer with %(choices)s", field="answer",
                               choices=" or ".join(ANSWERS))
+    today = local_today(kho.settings)
     with kho.transaction() as session:
-        load_product(session, actor, product_id)
+        product, viewer = load_visible(session, actor, product_id, today)
         mine = session.get(File, file_id) if fits_id(file_id) else None
         other = session.get(File, other_file_id) if fits_id(other_file_id) else None
         if mine is None or mine.product_id != product_id:
             raise NotFound("no file %(id)s in product %(product)s", field="file_id",
                            id=file_id, product=product_id)
+        visible_file(viewer, product, file_id)
         pair = session.get(NearDuplicate, (max(file_id, other_file_id),
                                            min(file_id, other_file_id))) \
             if other is not None else None
         if pair is None:
             raise NotFound("file %(id)s has no near-duplicate %(other)s", field="other_file_id",
                            id=file_id, other=other_file_id)
-        load_product(session, actor, other.product_id)      # may see the other product too
+        beside = load_product(session, actor, other.product_id, today)  # may see it too
+        if not may_see_file(viewer, facts_of(beside), other.access_level):
+            raise NotFound("file %(id)s has no near-duplicate %(other)s", field="other_file_id",
+                           id=file_id, other=other_file_id)
         if pair.answer != said:
             pair.answer, pair.answered_by_id, pair.answered_at = said, actor.user_id, utcnow()
             for here, there in ((mine, other), (other, mine)):
@@ -136,7 +153,7 @@ def answer(kho: Kho, actor: Actor, product_id: int, file_id: int, other_file_id:
                                       "other_filename": there.original_filename},
                                       ensure_ascii=False)))
         session.flush()
-        return flags(session, actor, [file_id])[file_id]
+        return flags(session, viewer, [file_id])[file_id]
 
 
 def repeated_products(session: Session) -> frozenset[int]:

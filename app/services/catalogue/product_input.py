@@ -17,7 +17,8 @@ from archive.base import utcnow
 from archive.errors import Message, ValidationError
 from archive.models import Term, Unit
 from archive.text import fold, normalize_text
-from app.services.common.parameters import date_error, parse_bool, parse_date
+from app.services.common.parameters import date_error, parse_date
+from app.services.catalogue.access_input import ACCESS_FIELDS, resolve_access
 
 # Lengths in characters (code points, as sent). Every text a product holds is bounded:
 # it is copied into each OAI page, export and index document, so one 40 MB description
@@ -35,8 +36,10 @@ TEXT_LIMITS = {"title": MAX_TITLE, "description": MAX_DESCRIPTION,
 LIST_FIELDS = ("languages", "themes", "conventions", "channels", "communes",
                "cooperating_units", "tags")
 SCALAR_FIELDS = ("title", "description", "kind", "plan_task", "lead_unit", "produced_on",
-                 "rights_note", "sensitive")
-ALL_FIELDS = SCALAR_FIELDS + LIST_FIELDS
+                 "rights_note")
+# access (issue 26), checked by app.services.catalogue.access_input; "sensitive" is
+# known only to be refused with a message naming "access"
+ALL_FIELDS = SCALAR_FIELDS + LIST_FIELDS + ACCESS_FIELDS + ("sensitive",)
 TERM_FIELDS = {"kind": "kind", "plan_task": "plan_task", "languages": "language",
                "themes": "theme", "conventions": "convention", "channels": "channel"}
 _SPLIT = re.compile(r"[;,|\n]")
@@ -164,12 +167,12 @@ def _scalar_values(data: dict[str, Any], errors: dict[str, Message],
                    today: date) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in ("title", "description", "rights_note", "kind", "plan_task", "lead_unit",
-                 "produced_on", "sensitive"):
+                 "produced_on"):
         if name in data and _not_text(data[name]) and not (
                 isinstance(data[name], (list, tuple)) and len(data[name]) <= 1
                 and name in ("kind", "plan_task", "lead_unit")):
             errors[name] = Message("one value expected, not a list or object")
-        elif name != "sensitive" and isinstance(data.get(name), bool):
+        elif isinstance(data.get(name), bool):
             errors[name] = Message("text expected, not true or false")
     data = {k: v for k, v in data.items() if k not in errors}
     if "title" in data:
@@ -194,12 +197,6 @@ def _scalar_values(data: dict[str, Any], errors: dict[str, Message],
                 errors["produced_on"] = Message("the year must be between %(first)d and "
                                                 "%(last)d", first=EARLIEST_YEAR,
                                                 last=today.year)
-    if "sensitive" in data:
-        try:
-            values["sensitive"] = parse_bool(data["sensitive"])
-        except ValueError:
-            errors["sensitive"] = Message("not yes or no: %(value)s",
-                                          value=str(data["sensitive"])[:40])
     if "tags" in data:
         raw = data["tags"]
         items = raw if isinstance(raw, (list, tuple)) else [raw]
@@ -229,7 +226,7 @@ def _lead_unit(values: dict[str, Any], data: dict[str, Any], errors: dict[str, M
 
 
 def resolve(session: Session, data: dict[str, Any], *, creating: bool,
-            today: Optional[date] = None) -> ResolvedInput:
+            today: Optional[date] = None, product: Any = None) -> ResolvedInput:
     """Check ``data`` against the vocabularies; raise ValidationError with ``fields``.
 
     Unknown keys are errors too (a misspelt API field must not vanish silently).
@@ -238,6 +235,10 @@ def resolve(session: Session, data: dict[str, Any], *, creating: bool,
     today, for an undated product) resolves to its successor (:func:`carried_on`),
     both when picked and when it comes from the plan task (a product created, or a
     form sent, with the plan task but no lead unit gets the task's lead unit).
+    Access (``access``, ``embargo_until``, ``protocol_note``) is checked by
+    :func:`app.services.catalogue.access_input.resolve_access` against ``product``
+    (the product being edited; None when creating) into ``access_level``,
+    ``audience_units``, ``audience_roles``, ``embargo_until`` and ``protocol_note``.
     """
     today = today or utcnow().astimezone(VIETNAM).date()
     errors: dict[str, Message] = {k: Message("unknown field") for k in data
@@ -271,6 +272,10 @@ def resolve(session: Session, data: dict[str, Any], *, creating: bool,
     if "cooperating_units" in data:
         values["cooperating_units"] = _units(session, split_list(data["cooperating_units"]),
                                              "cooperating_units", errors)
+    access = resolve_access(session, data, errors, today, product).values
+    if "level" in access:
+        access["access_level"] = access.pop("level")
+    values.update(access)
     if errors:
         first = next(iter(errors))
         raise ValidationError("invalid product metadata: %(detail)s", field=first,

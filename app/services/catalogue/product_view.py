@@ -10,12 +10,18 @@ import re
 from typing import Any, Iterable, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
-from app.services.common.clock import iso_datetime
+from app.services.common.clock import iso_datetime, local_today
 from app.services.access.actors import Actor
+from app.services.access.consent import BROADCAST_USE, allowed_uses
+from app.services.access.visibility import (Viewer, facts_of, file_clause, may_see_file,
+                                            viewer_for)
 from app.services.catalogue import near_duplicates
-from app.services.catalogue.products import load_product, person_name
+from app.services.catalogue.products import load_product, load_visible, person_name
+from archive.access import USES
+from archive.errors import Message
 from archive.models import Derivative, File, Product, Term, Unit
 from archive.problems import retry_helps
 from archive.tracks import CaptionTrack
@@ -61,7 +67,7 @@ def file_view(f: File) -> dict[str, Any]:
         "error": f.error or None, "problem": problem_view(f),
         "type_mismatch": f.type_mismatch,
         "declared_type": f.declared_type, "technical": dict(f.technical or {}),
-        "created_at": iso_datetime(f.created_at),
+        "created_at": iso_datetime(f.created_at), "access_level": f.access_level,
         "renditions": [rendition_view(d) for d in f.derivatives],
         "tracks": [track_view(t) for t in f.tracks],
     }
@@ -93,8 +99,19 @@ def problem_view(f: File) -> Optional[dict[str, Any]]:
             "tool_output": f.error_detail or "", "retry_helps": retry_helps(f.problem)}
 
 
-def product_data(p: Product) -> dict[str, Any]:
-    """JSON-ready view of a loaded product (terms, units, files already loaded)."""
+def product_data(p: Product, viewer: Optional[Viewer] = None,
+                 units: Optional[dict[int, str]] = None) -> dict[str, Any]:
+    """JSON-ready view of a loaded product (terms, units, files already loaded).
+
+    With a ``viewer``, only the files it may see (a file stricter than its product:
+    :func:`~app.services.access.visibility.may_see_file`) are listed, and counted in
+    ``warnings``; without one (maintenance jobs), every file. ``units`` names the
+    audience's unit ids by code (:func:`audience_codes`)."""
+    facts = facts_of(p)
+    files = [f for f in p.files
+             if viewer is None or may_see_file(viewer, facts, f.access_level)]
+    today = viewer.today if viewer is not None else None
+    uses = allowed_uses(p.consents, today) if today is not None else frozenset(USES)
     return {
         "id": p.id, "title": p.title, "description": p.description or "",
         "kind": term_view(p.kind),
@@ -107,17 +124,71 @@ def product_data(p: Product) -> dict[str, Any]:
         "communes": [unit_view(u) for u in p.communes],
         "produced_on": p.produced_on.isoformat() if p.produced_on else None,
         "tags": list(p.tags or []), "suggestions": open_suggestions(p),
-        "rights_note": p.rights_note or "", "sensitive": p.sensitive, "status": p.status,
+        "rights_note": p.rights_note or "", "status": p.status,
+        "access": access_view(p, units or {}),
+        "embargo_until": p.embargo_until.isoformat() if p.embargo_until else None,
+        "protocol_note": p.protocol_note or "",
+        # who consented is personal: only those who may edit the product read it
+        "consents": [consent_view(c, personal=viewer is None or viewer.actor.can("product.edit"))
+                     for c in p.consents],
+        "allowed_uses": [u for u in USES if u in uses],
+        # a download is a use Kho does not see: it goes ahead, with this warning
+        "download_warning": download_warning(uses),
         # failed files beside the status: "ready" with warnings is "ready, with a warning"
-        "warnings": sum(1 for f in p.files if f.status == "failed"),
+        "warnings": sum(1 for f in files if f.status == "failed"),
         "created_at": iso_datetime(p.created_at), "updated_at": iso_datetime(p.updated_at),
         "created_by": p.created_by.username if p.created_by else None,
         "updated_by": p.updated_by.username if p.updated_by else None,
         "created_by_name": person_name(p.created_by),
         "updated_by_name": person_name(p.updated_by),
         "version": p.version,
-        "files": [file_view(f) for f in p.files],
+        "files": [file_view(f) for f in files],
     }
+
+
+def access_view(p: Product, units: dict[int, str]) -> dict[str, Any]:
+    """``{"level", "audience": {"units": [codes], "roles": [roles]}}`` of a product."""
+    return {"level": p.access_level,
+            "audience": {"units": sorted(units.get(a.unit_id, str(a.unit_id))
+                                         for a in p.audience_units),
+                         "roles": sorted(a.role for a in p.audience_roles)}}
+
+
+def audience_codes(session: Session, p: Product) -> dict[int, str]:
+    """unit id -> code of the units named in the product's audience (one query; none
+    when it names none)."""
+    ids = [a.unit_id for a in p.audience_units]
+    if not ids:
+        return {}
+    return dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(ids))).all())
+
+
+def consent_view(c: Any, *, personal: bool = True) -> dict[str, Any]:
+    """A consent: who gave it, for which uses, until when (ISO date, None: no end), and
+    its scanned form (``evidence``; the doors add its ``url``) when there is one.
+    Without ``personal`` (a reader who may not edit the product: commune staff), the
+    person, the note and the form are left out ("", "", None): the uses and the end
+    are what such a reader needs."""
+    if not personal:
+        return {"id": c.id, "given_by": "", "uses": [u for u in USES if u in (c.uses or ())],
+                "until": c.until.isoformat() if c.until else None, "note": "", "evidence": None}
+    evidence = None
+    if c.evidence_sha256:
+        evidence = {"filename": c.evidence_filename, "size": c.evidence_size,
+                    "media_type": c.evidence_media_type}
+    return {"id": c.id, "given_by": c.given_by, "uses": [u for u in USES if u in (c.uses or ())],
+            "until": c.until.isoformat() if c.until else None, "note": c.note or "",
+            "evidence": evidence}
+
+
+def download_warning(uses: frozenset[str]) -> Optional[Message]:
+    """The warning a download of the product carries when its consents do not allow
+    it on the radio (:data:`~app.services.access.consent.BROADCAST_USE`); None when
+    they do. A download is not refused: Kho does not see what it is used for."""
+    if BROADCAST_USE in uses:
+        return None
+    return Message("the people who gave consent for this product have not agreed to its "
+                   "use on the radio: do not broadcast it")
 
 
 def open_suggestions(p: Product) -> list[dict[str, Any]]:
@@ -129,17 +200,20 @@ def open_suggestions(p: Product) -> list[dict[str, Any]]:
 
 
 def product_view(kho: Kho, actor: Actor, product_id: int) -> dict[str, Any]:
-    """The product as JSON-ready data, each file with its ``near_duplicates`` flags
-    (``app.services.catalogue.near_duplicates``).
+    """The product as JSON-ready data as ``actor`` may see it (files stricter than the
+    product left out when the actor may not see them: :func:`product_data`), each file
+    with its ``near_duplicates`` flags (``app.services.catalogue.near_duplicates``).
 
-    Raises NotFound for a missing product, for a sensitive one the actor may not see,
-    and for a draft without a file when search hides those from the actor (commune
-    staff: see :func:`~app.services.catalogue.products.load_product`); PermissionDenied
-    if the actor may not view products at all.
+    Raises NotFound for a missing product, one the actor may not see (closed,
+    embargoed), and for a draft without a file when search hides those from the actor
+    (commune staff); PermissionDenied for a restricted product outside the actor's
+    audience (with its title: see :func:`~app.services.catalogue.products.load_visible`)
+    and if the actor may not view products at all.
     """
     with kho.transaction() as session:
-        data = product_data(load_product(session, actor, product_id))
-        near_duplicates.attach(session, actor, data["files"])   # each file's flags
+        product, viewer = load_visible(session, actor, product_id, local_today(kho.settings))
+        data = product_data(product, viewer, audience_codes(session, product))
+        near_duplicates.attach(session, actor, data["files"], viewer)   # each file's flags
         return data
 
 
@@ -154,7 +228,7 @@ def require_visible(kho: Kho, actor: Actor, product_id: int) -> None:
     """Raise NotFound/PermissionDenied unless ``actor`` may see the product (cheap check
     a door makes before reading a large request body)."""
     with kho.transaction() as session:
-        load_product(session, actor, product_id)
+        load_product(session, actor, product_id, local_today(kho.settings))
 
 
 def slug(text: str, max_length: int = SLUG_MAX) -> str:
@@ -202,15 +276,19 @@ def download_name(product_id: int, title: str, rendition: str, ext: str) -> str:
     return f"{product_id}-{words}.{ext}"
 
 
-def thumbnails(kho: Kho, product_ids: Iterable[int]) -> dict[int, int]:
-    """product id -> id of its first file that has a ``thumbnail`` rendition."""
+def thumbnails(kho: Kho, product_ids: Iterable[int], actor: Actor) -> dict[int, int]:
+    """product id -> id of its first file that has a ``thumbnail`` rendition and that
+    ``actor`` may see (a closed raw scan of a public product draws no thumbnail)."""
     ids = sorted(set(product_ids))
     if not ids:
         return {}
     with kho.transaction() as session:
+        viewer = viewer_for(session, actor, local_today(kho.settings))
         rows = session.execute(
             select(File.product_id, File.id).join(Derivative, Derivative.file_id == File.id)
-            .where(File.product_id.in_(ids), Derivative.name == "thumbnail")
+            .join(Product, Product.id == File.product_id)
+            .where(File.product_id.in_(ids), Derivative.name == "thumbnail",
+                   file_clause(viewer, File, Product))
             .order_by(File.product_id, File.id)).all()
     found: dict[int, int] = {}
     for product_id, file_id in rows:

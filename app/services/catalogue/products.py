@@ -5,7 +5,10 @@ index (derived data) can lag but never points at something the catalogue lacks.
 """
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any, Collection, Optional
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -14,11 +17,17 @@ from app.bootstrap import Kho
 from app.services.search import indexing
 from app.services.records import tombstones
 from app.services.access.actors import Actor, hides_draft
+from app.services.access.visibility import (Viewer, embargoed, facts_of, file_clause,
+                                            may_see, may_see_file, viewer_for)
+from app.services.common.clock import local_today
 from app.services.common.row_lock import lock_row
 from app.services.catalogue.product_input import TERM_FIELDS, VIETNAM, carried_on, resolve
+from app.services.catalogue.access_changes import (access_snapshot, apply_audience,
+                                                   harvestable_now)
 from archive.base import fits_id, utcnow
 from archive.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
 from archive.models import Broadcast, Event, File, Product, ProductChange, Unit, User
+from config import Settings
 
 # Events that say what people did with a product and its files. Every other event is
 # the archive's own work — processing steps, fixity checks and repairs, replica copies,
@@ -30,26 +39,69 @@ PEOPLES_EVENTS = ("file.receive", "file.import", "file.remove", "file.replace",
 TECHNICAL_EVENTS_HIDDEN_FROM = frozenset({"commune"})   # roles
 
 LOAD = (selectinload(Product.terms), selectinload(Product.communes),
-        selectinload(Product.cooperating_units),
+        selectinload(Product.cooperating_units), selectinload(Product.audience_units),
+        selectinload(Product.audience_roles), selectinload(Product.consents),
         selectinload(Product.files).selectinload(File.derivatives))
 
 
-def load_product(session: Session, actor: Actor, product_id: int) -> Product:
-    """The product, if it exists and ``actor`` may see it; NotFound otherwise.
+def load_visible(session: Session, actor: Actor, product_id: int,
+                 today: Optional[date] = None) -> tuple[Product, Viewer]:
+    """The product and the actor's :class:`~app.services.access.visibility.Viewer`
+    (``today``: the Vietnamese date the rule reads embargoes and grants against,
+    :func:`app.services.common.clock.local_today`; None: today in the default zone),
+    if the product exists and the actor may see it (the one rule,
+    :func:`~app.services.access.visibility.may_see`).
 
-    A restricted (sensitive) product is reported as not found to roles that may not
-    see it, so its existence does not leak; so is a draft without any file to the roles
-    search hides those from (:func:`~app.services.access.actors.hides_draft`: commune
-    staff). Every door reads products through here — page, API, history, downloads —
-    so none shows what another hides. An id no database can hold (a URL with 20 digits)
-    is not found either, rather than an overflow in the driver.
+    A product the actor may not see is not found — closed, embargoed, or a draft
+    without any file for the roles search hides those from
+    (:func:`~app.services.access.actors.hides_draft`: commune staff) — so its existence
+    does not leak; except a restricted one outside its embargo, whose title the
+    actor may know so as to ask for access: PermissionDenied (``field="access"``, with
+    ``title`` and ``product_id`` in its params for the 403 page's request form).
+    Every door reads products through here — page, API, history, downloads,
+    derivatives, tracks — so none shows what another hides; a door reading a file
+    asks :func:`~app.services.access.visibility.may_see_file` with the viewer too. An
+    id no database can hold (a URL with 20 digits) is not found either, rather than an
+    overflow in the driver.
     """
     actor.require("product.view")
     product = session.get(Product, product_id, options=LOAD) if fits_id(product_id) else None
-    if product is None or (product.sensitive and not actor.can("product.view_sensitive")) \
-            or hides_draft(actor, product.status, bool(product.files)):
+    if product is None or hides_draft(actor, product.status, bool(product.files)):
         raise NotFound("no product %(id)s", field="id", id=product_id)
-    return product
+    viewer = viewer_for(session, actor, today or default_today())
+    facts = facts_of(product)
+    if not may_see(viewer, facts):
+        if facts.level == "restricted" and not embargoed(facts, viewer.today):
+            raise PermissionDenied("“%(title)s” is shown only to its audience: you may ask "
+                                   "the office that owns it for access", field="access",
+                                   title=product.title, product_id=product.id)
+        raise NotFound("no product %(id)s", field="id", id=product_id)
+    return product, viewer
+
+
+def load_product(session: Session, actor: Actor, product_id: int,
+                 today: Optional[date] = None) -> Product:
+    """The product, if it exists and ``actor`` may see it: :func:`load_visible`
+    (NotFound, or PermissionDenied for a restricted product outside its audience)."""
+    return load_visible(session, actor, product_id, today)[0]
+
+
+def default_today() -> date:
+    """Today in Vietnam (the settings' default zone) for a caller without settings."""
+    return utcnow().astimezone(ZoneInfo(Settings.timezone)).date()
+
+
+def visible_file(viewer: Viewer, product: Product, file_id: int) -> File:
+    """The file ``file_id`` of the loaded ``product`` (:func:`load_visible`), if
+    ``viewer`` may see it (:func:`~app.services.access.visibility.may_see_file`: a file
+    may be stricter than its product). NotFound otherwise — the same answer as for a
+    file the product does not have, so a URL guessing at a closed file learns
+    nothing."""
+    found = next((f for f in product.files if f.id == file_id), None)
+    if found is None or not may_see_file(viewer, facts_of(product), found.access_level):
+        raise NotFound("no file %(file)s in product %(id)s", field="file_id",
+                       file=file_id, id=product.id)
+    return found
 
 
 def write_lock(session: Session, product_id: int) -> None:
@@ -104,11 +156,14 @@ def _snapshot(p: Product) -> dict[str, Any]:
         "communes": sorted(u.code for u in p.communes),
         "cooperating_units": sorted(u.code for u in p.cooperating_units),
         "produced_on": p.produced_on.isoformat() if p.produced_on else None,
-        "tags": list(p.tags or []), "rights_note": p.rights_note, "sensitive": p.sensitive,
+        "tags": list(p.tags or []), "rights_note": p.rights_note,
+        **access_snapshot(p),
     }
 
 
 def _apply(p: Product, values: dict[str, Any]) -> None:
+    values = dict(values)
+    apply_audience(p, values.pop("audience_units", None), values.pop("audience_roles", None))
     multi = {k: v for k, v in values.items() if k in TERM_FIELDS and isinstance(v, list)}
     if multi:
         replaced = {TERM_FIELDS[k] for k in multi}
@@ -131,8 +186,9 @@ def create_product(kho: Kho, actor: Actor, data: dict[str, Any]) -> int:
     """Create a product from metadata; returns its id. ValidationError lists fields."""
     actor.require("product.create")
     with kho.transaction() as session:
-        resolved = resolve(session, data, creating=True)
-        product = Product(title="", created_by_id=actor.user_id, updated_by_id=actor.user_id)
+        resolved = resolve(session, data, creating=True, today=local_today(kho.settings))
+        product = Product(title="", created_by_id=actor.user_id, updated_by_id=actor.user_id,
+                          access_level="public")
         _apply(product, resolved.values)
         session.add(product)
         session.flush()
@@ -157,14 +213,17 @@ def update_product(kho: Kho, actor: Actor, product_id: int, data: dict[str, Any]
     actor.require("product.edit")
     with kho.transaction() as session:
         product = lock_for_edit(session, actor, product_id, if_version)
-        resolved = resolve(session, data, creating=False)
+        today = local_today(kho.settings)
+        resolved = resolve(session, data, creating=False, today=today, product=product)
         before = _snapshot(product)
+        was_harvestable = harvestable_now(product, today)
         _apply(product, resolved.values)
         after = _snapshot(product)
         changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         if changes:
             touch(product, actor)
-            tombstones.on_sensitivity(session, product, before["sensitive"], after["sensitive"])
+            tombstones.on_access_change(session, product, was_harvestable,
+                                        harvestable_now(product, today))
             session.add(ProductChange(product_id=product.id, action="update", changes=changes,
                                       user_id=actor.user_id))
             indexing.mark(session, [product_id])
@@ -201,7 +260,8 @@ def delete_product(kho: Kho, actor: Actor, product_id: int,
                                   changes={"deleted": snapshot}, user_id=actor.user_id))
         session.add(Event(product_id=product_id, action="product.delete",
                           user_id=actor.user_id, detail=product.title))
-        tombstones.on_delete(session, product, was_public=not product.sensitive)
+        tombstones.on_delete(session, product,
+                             was_public=harvestable_now(product, local_today(kho.settings)))
         session.delete(product)
         indexing.mark(session, [product_id])       # the flush removes it from the index
     indexing.queue_flush(kho)
@@ -214,18 +274,27 @@ def product_history(kho: Kho, actor: Actor, product_id: int) -> list[dict]:
     Commune staff see the broadcast logs of their own commune only (who logged what in
     another commune is that commune's business, as on the broadcast list), and none of
     the archive's technical work (:func:`technical_event`: the rolling fixity audit
-    alone adds a line per file every few weeks, which buries what people did).
+    alone adds a line per file every few weeks, which buries what people did). Events
+    of a file stricter than its product are left out for who may not see that file
+    (:func:`~app.services.access.visibility.may_see_file`): its name is in them.
     """
     with kho.transaction() as session:
-        load_product(session, actor, product_id)
+        product, viewer = load_visible(session, actor, product_id,
+                                       local_today(kho.settings))
+        facts = facts_of(product)
+        hidden = [f.id for f in product.files
+                  if not may_see_file(viewer, facts, f.access_level)]
         changes = session.scalars(select(ProductChange).where(
             ProductChange.product_id == product_id).order_by(ProductChange.id.desc()))
         stmt = select(Event).where(Event.product_id == product_id)
+        if hidden:
+            stmt = stmt.where(or_(Event.file_id.is_(None), Event.file_id.not_in(hidden)))
         if actor.role in TECHNICAL_EVENTS_HIDDEN_FROM:
             stmt = stmt.where(Event.action.in_(PEOPLES_EVENTS))
         if actor.role == "commune":
             stmt = stmt.where(_own_broadcasts_only(session, actor))
-        events = session.scalars(stmt.order_by(Event.id.desc()))
+        events = _naming_only_visible(session, viewer,
+                                      list(session.scalars(stmt.order_by(Event.id.desc()))))
         rows = [{"type": "change", "action": c.action, "changes": c.changes, "at": c.at,
                  "user": c.user.username if c.user else None,
                  "user_name": person_name(c.user)} for c in changes]
@@ -235,6 +304,25 @@ def product_history(kho: Kho, actor: Actor, product_id: int) -> list[dict]:
                   "user": e.user.username if e.user else None,
                   "user_name": person_name(e.user)} for e in events]
     return sorted(rows, key=lambda r: r["at"], reverse=True)
+
+
+def _naming_only_visible(session: Session, viewer: Viewer, events: list[Event]) -> list[Event]:
+    """``events`` less the answers about a near-duplicate (``file.near_duplicate``, whose
+    detail names the other product and file) whose other file ``viewer`` may not see:
+    a public product's history must not name a closed one."""
+    others: dict[int, int] = {}
+    for event in events:
+        if event.action == "file.near_duplicate":
+            try:
+                others[event.id] = int(json.loads(event.detail or "{}").get("other_file"))
+            except (ValueError, TypeError, AttributeError):
+                others[event.id] = 0
+    if not others or viewer.sees_all:
+        return events
+    seen = set(session.scalars(select(File.id).join(Product, Product.id == File.product_id)
+                               .where(File.id.in_(set(others.values())),
+                                      file_clause(viewer, File, Product))))
+    return [e for e in events if e.id not in others or others[e.id] in seen]
 
 
 def technical_event(action: str) -> bool:

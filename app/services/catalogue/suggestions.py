@@ -23,6 +23,7 @@ from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.catalogue.products import lock_for_edit, touch
 from app.services.search import indexing
+from archive.access import stricter
 from archive.errors import Message, ValidationError
 from archive.models import Product, ProductChange, Term
 from archive.suggestions import SuggestionDismissal
@@ -50,7 +51,7 @@ def suggest_in(product: Product, languages: bool = True) -> list[dict]:
     judging the text again: a caller whose change left every file's text as it was
     (retrying or removing a failed file) says so, and the web workers then never load
     the language model."""
-    text = "\n".join(f.text for f in product.files if f.text)
+    text = "\n".join(f.text for f in shared_files(product) if f.text)
     confirmed = {(t.vocabulary, t.code) for t in product.terms}
     dismissed = dismissed_in(product)
     found = tagging.suggest(product.title, product.description or "", text, _rules())
@@ -68,6 +69,14 @@ def suggest_in(product: Product, languages: bool = True) -> list[dict]:
     return suggestions
 
 
+def shared_files(product: Product) -> list:
+    """The files whose text may feed the product's suggestions: those no stricter than
+    the product. A suggestion shows its matched words to everyone who sees the
+    product, so the text of a file closed beyond it (a raw interview) stays out."""
+    level = product.access_level or "public"
+    return [f for f in product.files if stricter(level, f.access_level) == level]
+
+
 def _languages_in(product: Product) -> list[dict[str, Any]]:
     """Language suggestions from the product's title, description and files' text,
     limited to the active languages of the vocabulary (their Vietnamese labels name
@@ -80,7 +89,7 @@ def _languages_in(product: Product) -> list[dict[str, Any]]:
     if not labels:
         return []
     hints = language_hint.hint(product.title, product.description or "",
-                               [f.text for f in product.files], _language_rules(),
+                               [f.text for f in shared_files(product)], _language_rules(),
                                names={code: [label] for code, label in labels.items()})
     return [{"kind": LANGUAGE, "code": h.code,
              "score": h.share if h.share is not None else 1.0,

@@ -16,7 +16,8 @@ from archive.text import sort_key
 NAMES = {"kinds": "kind", "themes": "theme", "conventions": "convention",
          "languages": "language", "channels": "channel", "plan_tasks": "plan_task",
          "plan-tasks": "plan_task", "units": "units", "communes": "communes",
-         "activity_kinds": "activity_kind", "target_groups": "target_group"}
+         "activity_kinds": "activity_kind", "target_groups": "target_group",
+         "access_levels": "access_level", "consent_uses": "consent_use"}
 
 
 @dataclass(frozen=True)
@@ -87,4 +88,5 @@ def all_vocabularies(kho: Kho) -> dict[str, list[Entry]]:
 
 def vocabulary_names() -> list[str]:
     return ["kinds", "themes", "conventions", "languages", "channels", "plan_tasks",
-            "communes", "units", "activity_kinds", "target_groups"]
+            "communes", "units", "activity_kinds", "target_groups", "access_levels",
+            "consent_uses"]

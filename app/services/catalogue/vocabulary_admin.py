@@ -23,6 +23,7 @@ from app.services.search import indexing
 from app.services.access.actors import Actor
 from app.services.common.parameters import date_error, parse_date
 from app.services.common.clock import local_today
+from archive import access
 from archive.catalogue import product_terms
 from archive.errors import Conflict, NotFound, ValidationError
 from archive.models import VOCABULARIES, Event, Term, Unit
@@ -72,6 +73,11 @@ def _label(value: Any, field: str, required: bool = True) -> str:
     if len(text) > MAX_LABEL:
         raise ValidationError("at most %(n)d characters", field=field, n=MAX_LABEL)
     return text
+
+
+# access levels and consent uses (issue 26): the access rule reads these codes, so an
+# administrator edits their labels but adds none
+FIXED_CODES = {"access_level": access.LEVELS, "consent_use": access.USES}
 
 
 def _known(vocabulary: str) -> None:
@@ -148,6 +154,10 @@ def add_term(kho: Kho, actor: Actor, vocabulary: str, code: str, *, label_vi: An
     Conflict (code taken)."""
     actor.require("vocabulary.edit")
     _known(vocabulary)
+    if vocabulary in FIXED_CODES:      # the rule reads these codes: only labels are data
+        raise ValidationError("the codes of this vocabulary are fixed (%(codes)s): edit "
+                              "their labels", field="code",
+                              codes=", ".join(FIXED_CODES[vocabulary]))
     code = (code or "").strip()
     if not TERM_CODE.fullmatch(code):
         raise ValidationError("use 1–40 lower-case letters, digits or '-'", field="code")

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
-from app.services.common.clock import iso_datetime
+from app.services.access import linked
+from app.services.common.clock import iso_datetime, local_today
 from app.services.contributions import rules
 from app.services.contributions.target import (OPEN_STATES, Target, may_file, may_review,
                                                require_file, resolve)
@@ -37,9 +38,11 @@ def _names(session: Session, ids: set[Optional[int]]) -> dict[int, str]:
 def view(session: Session, settings: Settings, actor: Actor, target: Target) -> dict[str, Any]:
     """The contribution as the doors show it (state ``missing`` when nothing was filed),
     with the linked products' titles, its history (oldest first) and what ``actor`` may
-    do with it."""
+    do with it. A linked product ``actor`` may not see is not named, only counted in
+    ``products_hidden`` (:mod:`app.services.access.linked`)."""
     row = current_row(session, target)
     products: list[dict[str, Any]] = []
+    hidden: frozenset[int] = frozenset()
     activity_ids: list[int] = []
     history: list[dict[str, Any]] = []
     if row is not None:
@@ -47,6 +50,9 @@ def view(session: Session, settings: Settings, actor: Actor, target: Target) -> 
             select(Product.id, Product.title).join(
                 ContributionProduct, ContributionProduct.product_id == Product.id)
             .where(ContributionProduct.contribution_id == row.id).order_by(Product.id))]
+        hidden = linked.hidden(session, actor, [p["id"] for p in products],
+                               local_today(settings))
+        products = [p for p in products if p["id"] not in hidden]
         activity_ids = list(session.scalars(
             select(ContributionActivity.activity_id)
             .where(ContributionActivity.contribution_id == row.id)
@@ -71,6 +77,7 @@ def view(session: Session, settings: Settings, actor: Actor, target: Target) -> 
         "results": row.results if row else "", "difficulties": row.difficulties if row else "",
         "proposals": row.proposals if row else "",
         "products": products, "product_ids": [p["id"] for p in products],
+        "products_hidden": len(hidden),
         "activity_ids": activity_ids,
         "submitted_at": iso_datetime(row.submitted_at) if row else None,
         "submitted_by": names.get(row.submitted_by_id) if row else None,

@@ -34,6 +34,7 @@ is told it was already submitted. Every change writes a ``ContributionEvent``.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Mapping, Optional
 
 from sqlalchemy import bindparam, inspect, select, text, update
@@ -41,7 +42,8 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
-from app.services.catalogue.products import load_product
+from app.services.access import linked
+from app.services.common.clock import local_today
 from app.services.common.upsert import upsert
 from app.services.contributions import rules
 from app.services.contributions.contribution_view import current_row, view
@@ -50,7 +52,7 @@ from app.services.contributions.target import (OPEN_STATES, Target, require_file
 from archive.base import utcnow
 from archive.contributions import (Contribution, ContributionActivity, ContributionEvent,
                                    ContributionProduct)
-from archive.errors import Conflict, Message, NotFound, ValidationError
+from archive.errors import Conflict, Message, ValidationError
 from config import Settings
 
 def _lock(session: Session, target: Target) -> Contribution:
@@ -104,21 +106,21 @@ def _check_activities(session: Session, ids: list[int]) -> None:
                               ids=", ".join(map(str, missing)))
 
 
-def _check_products(session: Session, actor: Actor, ids: list[int]) -> None:
-    missing = []
-    for pid in ids:
-        try:
-            load_product(session, actor, pid)
-        except NotFound:
-            missing.append(pid)
+def _check_products(session: Session, actor: Actor, ids: list[int], today: date) -> None:
+    """Every id names a product ``actor`` may see; one it may not is "no product", as
+    one that does not exist (:func:`app.services.access.linked.nameable`)."""
+    known = linked.nameable(session, actor, ids, today)
+    missing = [pid for pid in ids if pid not in known]
     if missing:
         raise ValidationError("no product %(ids)s", field="product_ids",
                               ids=", ".join(map(str, missing)))
 
 
 def _apply(session: Session, actor: Actor, row: Contribution,
-           data: Mapping[str, Any]) -> list[str]:
-    """Write the fields present in ``data``; the names of those that changed."""
+           data: Mapping[str, Any], today: date) -> list[str]:
+    """Write the fields present in ``data``; the names of those that changed. Linked
+    products ``actor`` may not see stay linked (it was not shown them:
+    :func:`app.services.access.linked.kept_links`)."""
     unknown = sorted(set(data) - set(rules.TEXT_FIELDS) - {"product_ids", "activity_ids"})
     if unknown:
         raise ValidationError("unknown field(s): %(names)s", field=unknown[0],
@@ -135,12 +137,13 @@ def _apply(session: Session, actor: Actor, row: Contribution,
         if name not in data:
             continue
         ids = rules.clean_ids(name, data[name])
-        if name == "product_ids":
-            _check_products(session, actor, ids)
-        else:
-            _check_activities(session, ids)
         old = set(session.scalars(select(getattr(model, column))
                                   .where(model.contribution_id == row.id)))
+        if name == "product_ids":
+            _check_products(session, actor, ids, today)
+            ids = linked.kept_links(sorted(old), ids, linked.hidden(session, actor, old, today))
+        else:
+            _check_activities(session, ids)
         if old != set(ids):
             session.query(model).filter(model.contribution_id == row.id).delete(
                 synchronize_session=False)
@@ -166,7 +169,7 @@ def save_contribution(kho: Kho, actor: Actor, unit_code: str, year: Any,
         row = _lock(session, target)
         if row.state not in OPEN_STATES:
             raise _closed(kho.settings, row, target)
-        changed = _apply(session, actor, row, data)
+        changed = _apply(session, actor, row, data, local_today(kho.settings))
         if changed or row.version == 0:
             _touch(row)
             _event(session, row, actor, "contribution.save", ", ".join(changed))
@@ -187,7 +190,7 @@ def submit_contribution(kho: Kho, actor: Actor, unit_code: str, year: Any,
         row = _lock(session, target)
         if row.state not in OPEN_STATES:
             raise _closed(kho.settings, row, target)
-        changed = _apply(session, actor, row, data or {})
+        changed = _apply(session, actor, row, data or {}, local_today(kho.settings))
         if not row.results.strip():
             raise ValidationError("write the results before submitting", field="results")
         now = utcnow()

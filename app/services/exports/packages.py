@@ -16,10 +16,15 @@ is the receipt committed, with the publications of a public export in the same
 transaction (:mod:`app.services.exports.receipts`). A process killed half-way leaves
 neither a package under the requested name nor a receipt.
 
-Scope ``public`` (the default) holds exactly the records OAI-PMH disseminates (no
-sensitive product, only files that are ready); ``all`` holds every product and every
-original, for backup and migration, and is allowed to admins and to the operator on
-the machine's command line only.
+Scope ``public`` (the default) holds exactly the records OAI-PMH disseminates: the
+harvestable products (public, not embargoed, consents allowing the website, today in
+Vietnam), only files that are ready and no stricter than their product, each record
+with its access level, embargo date and the uses its consents allow (Dublin Core
+rights, and the native record's ``access``/``embargo_until``/``allowed_uses``); ``all``
+holds every product and every original with the full access — audience (unit codes,
+roles), protocol note, consents and their scanned forms (originals in the bag) — for
+backup and migration (``kho import`` restores them), and is allowed to admins and to
+the operator on the machine's command line only.
 """
 from __future__ import annotations
 

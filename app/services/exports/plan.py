@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.bootstrap import Kho
 from app.services.exports import receipts
 from app.services.access.actors import Actor
+from app.services.common.clock import local_today
 from app.services.exports.formats import parse_dates_option
 from app.services.exports.receipts import Since
 from app.services.records.native import RecordQuery, SetSpec, count_products, parse_set
@@ -102,13 +103,15 @@ def plan_export(kho: Kho, actor: Actor, request: ExportRequest) -> ExportPlan:
     spec = _known_set(kho, request.set_spec) if request.set_spec else None
     since = receipts.parse_since(kho, request.since, fmt=request.format,
                                  scope=request.scope, set_spec=request.set_spec)
+    # the Vietnamese date the access rule is read on (the public scope: harvestable)
+    day = dict(today=local_today(kho.settings), zone=kho.settings.timezone)
     if since.at is None:
-        query = RecordQuery(scope=request.scope, set=spec)
+        query = RecordQuery(scope=request.scope, set=spec, **day)
     elif since.exclusive:      # strictly after: both databases keep microseconds
         query = RecordQuery(scope=request.scope, set=spec,
-                            since=since.at + timedelta(microseconds=1))
+                            since=since.at + timedelta(microseconds=1), **day)
     else:
-        query = RecordQuery(scope=request.scope, set=spec, since=since.at)
+        query = RecordQuery(scope=request.scope, set=spec, since=since.at, **day)
     with kho.transaction() as session:
         total = count_products(session, query)
     return ExportPlan(request, query, since, dates, total, started_at)

@@ -19,7 +19,7 @@ from app.services.exports.plan import ExportPlan
 from app.services.exports.receipts import ExportedLog
 from app.services.records.bulk_read import ProductView, iter_views
 from app.services.records.native import as_utc, record_of
-from app.services.records.tombstones import iter_tombstones
+from app.services.records.tombstones import iter_tombstones, note_lapses
 from app.services.records.xml_text import attr
 from archive.base import utcnow
 from archive.problems import problem_message
@@ -68,9 +68,11 @@ def _records(kho: Kho, plan: ExportPlan, log: ExportedLog,
     with kho.transaction() as session:
         for product in iter_views(session, plan.query,
                                   full_files=plan.request.format == "bagit"):
-            record = record_of(product, kho.settings, ready_only=ready_only)
+            record = record_of(product, kho.settings, ready_only=ready_only,
+                               today=plan.query.today)
             yield product, record
-            log.add(record["id"], datetime.fromisoformat(record["updated_at"]))
+            # the record's datestamp (an embargo that opened: its day's start), as OAI-PMH
+            log.add(record["id"], product.datestamp)
             counter.tick()
     counter.flush()
 
@@ -137,7 +139,9 @@ CSV_COLUMNS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "produced_on": lambda r: _day(r["produced_on"]),
     "tags": lambda r: r["tags"],
     "rights": lambda r: r["rights"],
-    "sensitive": lambda r: r["sensitive"],
+    "access_level": lambda r: r["access"]["level"],
+    "embargo_until": lambda r: _day(r["embargo_until"]),
+    "allowed_uses": lambda r: r["allowed_uses"],
     "status": lambda r: r["status"],
     "metadata_only": lambda r: r["metadata_only"],
     "created_at": lambda r: _moment(r["created_at"]),
@@ -168,11 +172,13 @@ def dc_container_start(kho: Kho) -> bytes:
             f'source="{attr(source)}" exported="{iso_datetime(utcnow())}">\n').encode("utf-8")
 
 
-def dc_record(kho: Kho, record: dict[str, Any], publisher: str) -> bytes:
+def dc_record(kho: Kho, record: dict[str, Any], publisher: str,
+              datestamp: Optional[datetime] = None) -> bytes:
     """One record of the Dublin Core container; ``publisher`` as
-    :func:`app.services.records.publisher.publisher_name` (read once per export)."""
+    :func:`app.services.records.publisher.publisher_name` (read once per export);
+    ``datestamp`` the record's (None: its ``updated_at``)."""
     identifier = f"oai:{kho.settings.oai_repository_identifier}:{record['id']}"
-    stamp = iso_datetime(datetime.fromisoformat(record["updated_at"]))
+    stamp = iso_datetime(datestamp or datetime.fromisoformat(record["updated_at"]))
     return (f'<record identifier="{attr(identifier)}" datestamp="{stamp}">'
             f"{oai_dc_xml(record, publisher)}</record>\n").encode("utf-8")
 
@@ -190,8 +196,8 @@ def _dc_xml(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
     def body(out) -> None:
         publisher = export_publisher(kho)
         out.write(dc_container_start(kho))
-        for _product, record in _records(kho, plan, log, progress):
-            out.write(dc_record(kho, record, publisher))
+        for product, record in _records(kho, plan, log, progress):
+            out.write(dc_record(kho, record, publisher, product.datestamp))
         out.write(DC_CONTAINER_END)
     return _file_package(plan.request.out, body)
 
@@ -215,6 +221,7 @@ def _file_line(f: Any, path: str, derivatives: list[dict[str, Any]],
             "size": f.size, "media_type": f.media_type, "category": f.category,
             "declared_type": f.declared_type, "type_mismatch": f.type_mismatch,
             "file_name": f.original_filename, "status": f.status,
+            "access_level": getattr(f, "access_level", None),
             # the problem as code and values; "error" is its English sentence (for
             # readers of bags from before problem codes)
             "problem": f.problem, "problem_params": f.problem_params or {},
@@ -251,6 +258,22 @@ def _copy_files(bag: BagWriter, product: ProductView, record: dict[str, Any],
         yield _file_line(f, entry.path, derivatives, tracks)
 
 
+def _copy_consent_forms(bag: BagWriter, product: ProductView, record: dict[str, Any]) -> None:
+    """The scanned consent forms of a full record, as originals in the bag (checksummed
+    in its manifest like every payload file); each consent's ``evidence`` gets its
+    ``path`` in the bag, which ``kho import`` restores from."""
+    rows = {c.id: c for c in getattr(product, "consents", ())}
+    for consent in record.get("consents") or []:
+        evidence, row = consent.get("evidence"), rows.get(consent["id"])
+        if not evidence or row is None:
+            continue
+        sha = evidence["sha256"]
+        entry = bag.copy_object(row.evidence_key or original_key(sha), original_bag_path(sha),
+                                sha, label=f"consent form {evidence['file_name']} "
+                                           f"(product {product.id}, consent {consent['id']})")
+        evidence["path"] = entry.path
+
+
 def bag_info(kho: Kho, plan: ExportPlan, count: int) -> dict[str, str]:
     """bag-info.txt: source, count, date and what the export selected."""
     s, request = kho.settings, plan.request
@@ -276,11 +299,13 @@ def bag_info(kho: Kho, plan: ExportPlan, count: int) -> dict[str, str]:
 
 
 def _deleted(kho: Kho, plan: ExportPlan, bag: BagWriter) -> None:
-    """deleted.jsonl: the records of the window that the public no longer sees (deleted,
-    or made sensitive), as OAI-PMH reports them, so an incremental public bag tells
-    the receiver what to remove. ``kho import`` reads it but removes nothing."""
+    """deleted.jsonl: the records of the window that harvesters no longer get (deleted,
+    made less visible, or whose consent ended: reason deleted, access, consent), as
+    OAI-PMH reports them, so an incremental public bag tells the receiver what to
+    remove. ``kho import`` reads it but removes nothing."""
     source = kho.settings.oai_repository_identifier
     with kho.transaction() as session, bag.metadata_file(DELETED_JSONL) as out:
+        note_lapses(session, plan.query.day, plan.query.zone)
         for stone in iter_tombstones(session, plan.query):
             out.write(jsonl_line({"id": stone.product_id,
                                   "identifier": f"oai:{source}:{stone.product_id}",
@@ -297,7 +322,7 @@ def _activities(kho: Kho, plan: ExportPlan, bag: BagWriter) -> None:
     with kho.transaction() as session:
         if plan.request.scope == "public":
             with bag.metadata_file(ACTIVITIES_JSONL) as out:
-                for record in portable.public_records(session):
+                for record in portable.public_records(session, plan.query.today):
                     out.write(jsonl_line(record))
             return
         for sha256, key, label in portable.evidence_objects(session):
@@ -315,8 +340,9 @@ def _bagit(kho: Kho, plan: ExportPlan, log: ExportedLog, progress) -> Package:
             dc.write(dc_container_start(kho))
             publisher = export_publisher(kho)
             for product, record in _records(kho, plan, log, progress):
+                _copy_consent_forms(bag, product, record)
                 records.write(jsonl_line(record))
-                dc.write(dc_record(kho, record, publisher))
+                dc.write(dc_record(kho, record, publisher, product.datestamp))
                 for line in _copy_files(bag, product, record, plan.request.with_derivatives):
                     files.write(jsonl_line(line))
             dc.write(DC_CONTAINER_END)

@@ -14,12 +14,14 @@ from typing import Callable, Iterator, Optional
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
-from app.services.catalogue.products import load_product
+from app.services.access.consent import allowed_uses
+from app.services.catalogue.products import load_visible, visible_file
+from app.services.common.clock import local_today
 from app.services.files.download_records import record_download
-from app.services.files.product_files import product_file
-from app.services.catalogue.product_view import download_name, extension_for
+from app.services.catalogue.product_view import (download_name, download_warning,
+                                                 extension_for)
 from app.services.preservation import fixity
-from archive.errors import Conflict, MissingObject, NotFound, ValidationError
+from archive.errors import Conflict, Message, MissingObject, NotFound, ValidationError
 from archive.storage import Storage
 
 ORIGINAL = "original"
@@ -54,6 +56,14 @@ class Download:
     # called once the object is open and its bytes are about to be sent (the download
     # is recorded then, not before: a missing object is a 404, not a download)
     on_open: Optional[Callable[[], None]] = field(default=None, repr=False, compare=False)
+    # the product's consents do not allow this use (radio): the doors say so
+    warning: Optional[Message] = None
+
+    @property
+    def warning_headers(self) -> dict[str, str]:
+        """``Kho-Warning: radio-not-consented`` when the product's consents do not allow
+        a broadcast (the download goes ahead: Kho does not see its use); else none."""
+        return {"Kho-Warning": "radio-not-consented"} if self.warning else {}
 
     @property
     def digest_headers(self) -> dict[str, str]:
@@ -81,8 +91,13 @@ def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
                    rendition: str, *, presign: bool = True, record: bool = True) -> Download:
     """The original (``rendition="original"``) or a named derivative of a file.
 
-    Raises NotFound when the product is missing or hidden from the actor (sensitive),
-    the file is not part of the product, or the rendition does not exist.
+    Raises NotFound when the product is missing or hidden from the actor (closed,
+    embargoed: :func:`~app.services.catalogue.products.load_visible`; PermissionDenied
+    for a restricted one outside the actor's audience), the file is not part of the
+    product or is stricter than it and hidden from the actor (its renditions with it),
+    or the rendition does not exist. A presigned URL is asked for only after these
+    checks, valid ``s3_presign_seconds`` (default 300 s). ``warning`` is set when the
+    product's consents do not allow radio use (the download still goes ahead).
     ``presign=False`` skips asking the store for a direct URL. The request is recorded
     as a download of the actor (:func:`app.services.files.download_records.record_download`, coalesced
     per day) unless ``record=False``: a page reading a rendition for itself (the text
@@ -91,9 +106,10 @@ def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
     or, for a presigned URL, once the store has confirmed the object is there (else
     MissingObject, a 404) — a download that fails is not counted.
     """
+    today = local_today(kho.settings)
     with kho.transaction() as session:
-        product = load_product(session, actor, product_id)
-        original = product_file(product, file_id)
+        product, viewer = load_visible(session, actor, product_id, today)
+        original = visible_file(viewer, product, file_id)
         if rendition == ORIGINAL:
             key, size, media_type = original.storage_key, original.size, original.media_type
             ext = extension_for(original.original_filename, media_type)
@@ -107,10 +123,13 @@ def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
             ext = extension_for(media_type=media_type, storage_key=key)
         name = download_name(product.id, product.title, rendition, ext)
         sha256 = original.sha256
+        warning = download_warning(allowed_uses(product.consents, today))
         faulty = fixity.faulty_copies(session, key) if rendition == ORIGINAL else set()
     store = _whole_copy(kho, faulty, file_id)
-    url = store.presigned_url(key, filename=name, content_type=media_type) \
-        if presign else None
+    # issued only now, after the check, and short-lived: a link copied elsewhere or
+    # replayed after the access that allowed it ended stops working by itself
+    url = store.presigned_url(key, filename=name, content_type=media_type,
+                              expires=kho.settings.s3_presign_seconds) if presign else None
 
     def recorded() -> None:
         record_download(kho, actor, product_id, file_id, rendition)
@@ -121,7 +140,7 @@ def open_rendition(kho: Kho, actor: Actor, product_id: int, file_id: int,
         recorded()
     return Download(key, size, media_type, name, sha256, url, store,
                     content_sha256=sha256 if rendition == ORIGINAL else None,
-                    on_open=recorded if record and url is None else None)
+                    on_open=recorded if record and url is None else None, warning=warning)
 
 
 def _whole_copy(kho: Kho, faulty: set[str], file_id: int) -> Storage:

@@ -30,7 +30,8 @@ from app.services.search import indexing
 from app.services.common import outbox
 from app.services.processing import pipeline
 from app.services.access.actors import Actor
-from app.services.catalogue.products import lock_for_edit
+from app.services.access.visibility import viewer_for
+from app.services.catalogue.products import default_today, lock_for_edit
 from app.services.files.product_files import product_file
 from archive.errors import Conflict, Message
 from archive.models import Event, File, Product
@@ -39,11 +40,13 @@ STATUS_WORDS = {"queued": "waiting to be processed", "processing": "being proces
                 "ready": "ready", "failed": "failed"}
 
 
-def _failed_file(session: Session, product: Product, file_id: int) -> File:
+def _failed_file(session: Session, product: Product, file_id: int,
+                 actor: Actor) -> File:
     """The product's file ``file_id`` if its processing failed; NotFound when the
-    product has no such file (never had, or someone removed it), Conflict when it is
-    not failed (someone retried it, or it is fine)."""
-    found = product_file(product, file_id, may_be_removed=True)
+    product has no such file (never had, or someone removed it) or one ``actor`` may
+    not see, Conflict when it is not failed (someone retried it, or it is fine)."""
+    found = product_file(product, file_id, may_be_removed=True,
+                         viewer=viewer_for(session, actor, default_today()))
     if found.status != "failed":
         raise Conflict("%(name)s has not failed: it is %(status)s", field="file_id",
                        name=found.original_filename,
@@ -58,7 +61,7 @@ def retry_file(kho: Kho, actor: Actor, product_id: int, file_id: int) -> tuple[s
     actor.require("file.retry")
     with kho.transaction() as session:
         product = lock_for_edit(session, actor, product_id)
-        row = _failed_file(session, product, file_id)
+        row = _failed_file(session, product, file_id, actor)
         job = pipeline.requeue(kho, session, file_id, retrying=True)
         if job is None:            # cannot happen under the lock; say so if it does
             raise Conflict("%(name)s has not failed: it is %(status)s", field="file_id",
@@ -80,7 +83,7 @@ def remove_file(kho: Kho, actor: Actor, product_id: int, file_id: int) -> dict[s
     actor.require("file.remove")
     with kho.transaction() as session:
         product = lock_for_edit(session, actor, product_id)
-        row = _failed_file(session, product, file_id)
+        row = _failed_file(session, product, file_id, actor)
         removed = {"file_id": row.id, "filename": row.original_filename,
                    "sha256": row.sha256, "storage_key": row.storage_key, "size": row.size,
                    "media_type": row.media_type, "problem": row.problem,

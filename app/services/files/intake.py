@@ -26,13 +26,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
-from app.services.captions import tracks
+from app.services.captions import attaching as caption_upload
+from app.services.captions import naming as track_naming
 from app.services.common import outbox
 from app.services.preservation import replication
 from app.services.access.actors import Actor
 from app.services.preservation.fixity import Target, record_state
 from app.services.catalogue.product_view import term_view
-from app.services.catalogue.products import load_product
+from app.services.access.visibility import viewer_for, visible_clause
+from app.services.catalogue.products import default_today, load_product
+from app.services.common.clock import local_today
 from app.services.common.spool import Spooled, SpoolFile, spool as spool_in, too_large
 from app.services.processing import pipeline
 from archive.base import utcnow
@@ -95,8 +98,8 @@ class Received:
     kind: Optional[dict[str, str]] = None   # the product's kind (code, labels) on a misfit
     declared_type: Optional[str] = None     # what the name's ending claims (a mismatch)
     # a caption or transcript file: the track it became (``file_id`` is then the audio
-    # or video file it belongs to; app.services.captions.tracks)
-    track: Optional[tracks.TrackAttached] = None
+    # or video file it belongs to; app.services.captions.attaching)
+    track: Optional[caption_upload.TrackAttached] = None
 
 
 @dataclass(frozen=True)
@@ -116,12 +119,12 @@ def open_upload(kho: Kho, actor: Actor, product_id: int) -> Destination:
     """Check, before any byte of a request body is read, that ``actor`` may add files
     (``file.upload``) to the product and may see it; load it once for the request.
 
-    Raises PermissionDenied, NotFound (missing product, or sensitive and hidden from
-    the actor).
+    Raises PermissionDenied (also for a restricted product outside the actor's
+    audience), NotFound (missing product, or hidden from the actor: closed, embargoed).
     """
     actor.require("file.upload")
     with kho.transaction() as session:
-        product = load_product(session, actor, product_id)
+        product = load_product(session, actor, product_id, local_today(kho.settings))
         kind = product.kind
         return Destination(actor, product.id, term_view(kind),
                            tuple(kind.media or ()) if kind is not None else ())
@@ -176,10 +179,10 @@ AlsoInTransaction = Callable[[Session, File], None]
 def receive_into(kho: Kho, destination: Destination, stream: BinaryIO, filename: str,
                  *, queue: bool = True, declared_size: Optional[int] = None,
                  also: Optional[AlsoInTransaction] = None,
-                 track: tracks.TrackOptions = tracks.TrackOptions()) -> Received:
+                 track: track_naming.TrackOptions = track_naming.TrackOptions()) -> Received:
     """:func:`receive` for a product already checked by :func:`open_upload` (a request
     with several files checks once). Raises NotFound when the product was deleted, or
-    made sensitive and hidden from the actor, since; otherwise as :func:`receive`.
+    hidden from the actor by an access change, since; otherwise as :func:`receive`.
 
     ``also(session, row)`` runs in the transaction that records a new file (not for a
     duplicate in the same product, which records nothing), after the product row is
@@ -188,13 +191,13 @@ def receive_into(kho: Kho, destination: Destination, stream: BinaryIO, filename:
 
     A caption or transcript file (``.vtt``, ``.srt``) becomes a track of the product's
     audio or video file named like it (``track``: what the uploader said of it), not a
-    file of its own: :func:`app.services.captions.tracks.attach`."""
+    file of its own: :func:`app.services.captions.attaching.attach`."""
     clean_name = normalize_filename(filename) or "file"
     if declared_size is not None and declared_size > kho.settings.max_upload_bytes:
         raise too_large(clean_name, kho.settings.max_upload_bytes)
     spooled = spool(kho, stream, clean_name)
     try:
-        if tracks.is_caption_name(clean_name) and also is None:
+        if track_naming.is_caption_name(clean_name) and also is None:
             return _attach_track(kho, destination, spooled, clean_name, track)
         return _store_and_record(kho, destination, spooled, clean_name, queue, also)
     finally:
@@ -202,8 +205,8 @@ def receive_into(kho: Kho, destination: Destination, stream: BinaryIO, filename:
 
 
 def _attach_track(kho: Kho, destination: Destination, spooled: Spooled, filename: str,
-                  options: tracks.TrackOptions) -> Received:
-    got = tracks.attach(kho, destination.actor, destination.product_id, spooled.path,
+                  options: track_naming.TrackOptions) -> Received:
+    got = caption_upload.attach(kho, destination.actor, destination.product_id, spooled.path,
                         spooled.sha256, spooled.size, filename, options)
     return Received(got.file_id, destination.product_id, got.sha256, got.size, got.media_type,
                     False, duplicate="same-product" if got.duplicate else "",
@@ -257,12 +260,13 @@ def _store_and_record(kho: Kho, destination: Destination, spooled: Spooled,
 def _mark_processing(session, destination: Destination) -> None:
     """The product is processing from now (and its datestamp moves): one UPDATE that
     also finds whether it is still there and visible to the actor — NotFound when it
-    was deleted, or made sensitive and hidden from the actor, since the request was
+    was deleted, or its access changed so that the actor may no longer see it
+    (:func:`~app.services.access.visibility.visible_clause`), since the request was
     checked. Rows of a product only change under this row's lock from here on."""
-    hidden = [] if destination.actor.can("product.view_sensitive") \
-        else [Product.sensitive.is_(False)]
+    viewer = viewer_for(session, destination.actor, default_today())
     marked = session.execute(update(Product)
-                             .where(Product.id == destination.product_id, *hidden)
+                             .where(Product.id == destination.product_id,
+                                    visible_clause(viewer, Product))
                              .values(status="processing", updated_at=utcnow())
                              .execution_options(synchronize_session=False))
     if marked.rowcount != 1:

@@ -9,8 +9,9 @@ report from holding up its upload. The objects are reproducible from the origina
 every derivative is) and have no catalogue row: they are a cache, not a rendition
 offered for download.
 
-Who may read a page is who may see the product (:func:`load_product`: sensitive
-products are not found for commune accounts), as for every other rendition.
+Who may read a page is who may see the file (:func:`load_visible` and
+:func:`visible_file`: the one access rule, a file stricter than its product included),
+as for every other rendition; a page image is never served before that check.
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from pathlib import Path
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.files.downloads import Download
-from app.services.files.product_files import product_file
-from app.services.catalogue.products import load_product
+from app.services.catalogue.products import load_visible, visible_file
+from app.services.common.clock import local_today
 from app.services.catalogue.product_view import download_name
 from archive.errors import NotFound
 from archive.storage import derivative_key
@@ -49,12 +50,13 @@ class PdfPages:
 def pdf_pages(kho: Kho, actor: Actor, product_id: int, file_id: int) -> PdfPages:
     """The PDF ``file_id`` of the product, with its page count from ingest's probe.
 
-    Raises NotFound when the actor may not see the product, the file is not in it, it
+    Raises NotFound when the actor may not see the product (PermissionDenied for a
+    restricted one outside its audience) or the file, the file is not in it, it
     is not a PDF, or its pages could not be read at ingest (a failed probe).
     """
     with kho.transaction() as session:
-        product = load_product(session, actor, product_id)
-        row = product_file(product, file_id)
+        product, viewer = load_visible(session, actor, product_id, local_today(kho.settings))
+        row = visible_file(viewer, product, file_id)
         pages = (row.technical or {}).get("pages") if row.category == "pdf" else None
         if not isinstance(pages, int) or pages < 1:
             raise NotFound("file %(file)s has no pages to read (it is not a PDF, or its "

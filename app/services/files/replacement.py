@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
-from app.services.catalogue.products import load_product
+from app.services.catalogue.products import load_visible
 from app.services.files import intake
 from app.services.files.product_files import product_file
 from app.services.search import indexing
@@ -83,8 +83,8 @@ def open_replacement(kho: Kho, actor: Actor, product_id: int, file_id: int) -> S
     actor.require("file.remove")
     destination = intake.open_upload(kho, actor, product_id)    # requires file.upload
     with kho.transaction() as session:
-        product = load_product(session, actor, product_id)
-        found = product_file(product, file_id, may_be_removed=True)
+        product, viewer = load_visible(session, actor, product_id)
+        found = product_file(product, file_id, may_be_removed=True, viewer=viewer)
         _check_replaceable(found)
         problem = None
         if found.problem:

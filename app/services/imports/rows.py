@@ -21,6 +21,7 @@ from app.services.preservation import replication
 from app.services.processing import pipeline
 from app.services.search import indexing
 from app.services.access.actors import Actor
+from app.services.imports import access_rows
 from app.services.imports.bag_reader import KhoBag
 from app.services.imports.vocabulary_mapping import TERM_KEYS, Vocabularies
 from app.services.records.native import RECORD_LOAD, record_of
@@ -35,7 +36,8 @@ from archive.tracks import TRACK_KINDS, CaptionTrack
 _DERIVATIVE_PATH = re.compile(r"data/(derivatives/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})/"
                               r"[a-z0-9_-]+\.[a-z0-9_-]+)")
 # record fields compared with the local product to tell "unchanged" from a conflict
-PLAIN_FIELDS = ("title", "description", "produced_on", "tags", "rights", "sensitive")
+PLAIN_FIELDS = ("title", "description", "produced_on", "tags", "rights", "access_level",
+                "embargo_until", "protocol_note")
 
 
 @dataclass
@@ -109,7 +111,22 @@ def match(session: Session, context: Context, source_id: int) -> Match:
 def _comparable(values: dict[str, Any]) -> dict[str, Any]:
     return {"title": values["title"], "description": values.get("description") or "",
             "produced_on": values.get("produced_on"), "tags": list(values.get("tags") or []),
-            "rights": values.get("rights") or "", "sensitive": bool(values.get("sensitive"))}
+            "rights": values.get("rights") or "", "access_level": record_level(values),
+            "embargo_until": values.get("embargo_until"),
+            "protocol_note": values.get("protocol_note") or ""}
+
+
+def record_level(record: dict[str, Any]) -> str:
+    """A record's access level: ``access.level`` (issue 26), else the ``sensitive``
+    flag of a bag written before levels existed (true → closed, else public); an
+    unknown level reads as closed (nothing becomes more visible by an import)."""
+    from archive.access import LEVELS
+
+    access = record.get("access")
+    level = access.get("level") if isinstance(access, dict) else access
+    if level is None:
+        return "closed" if record.get("sensitive") else "public"
+    return level if level in LEVELS else "closed"
 
 
 def differences(session: Session, context: Context, product_id: int,
@@ -202,6 +219,7 @@ def _add_file(session: Session, context: Context, product: Product, line: dict[s
                original_filename=line.get("file_name") or sha, storage_key=key,
                technical=line.get("technical") or {}, text=line.get("text") or "",
                status="queued" if queue else status, **_problem(line),
+               access_level=line.get("access_level") or None,
                attempts=int(line.get("attempts") or 0), created_by_id=context.actor.user_id,
                created_at=_moment(line.get("created_at")) or utcnow(),
                updated_at=(_moment(line.get("updated_at")) if keep_ids else None) or utcnow())
@@ -261,13 +279,17 @@ def create(session: Session, context: Context, record: dict[str, Any],
         produced_on=date.fromisoformat(record["produced_on"]) if record.get("produced_on")
         else None,
         tags=list(record.get("tags") or []), rights_note=record.get("rights") or "",
-        sensitive=bool(record.get("sensitive")), status=record.get("status") or "draft",
+        access_level=record_level(record),
+        embargo_until=date.fromisoformat(record["embargo_until"])
+        if record.get("embargo_until") else None,
+        protocol_note=record.get("protocol_note") or "", status=record.get("status") or "draft",
         created_by_id=context.actor.user_id, updated_by_id=context.actor.user_id,
         created_at=_moment(record["created_at"]) or now,
         updated_at=_moment(record["updated_at"]) if keep else now)
     product.terms = terms
     product.communes = [session.get(Unit, i) for i in resolved["communes"]]
     product.cooperating_units = [session.get(Unit, i) for i in resolved["cooperating_units"]]
+    access_rows.restore(session, context, product, record)      # audience, consents
     session.add(product)
     session.flush()
     stored = _sum([_add_file(session, context, product, line, keep) for line in lines], keep)

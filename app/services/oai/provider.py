@@ -1,8 +1,13 @@
 """The OAI-PMH data provider: what each checked request answers, from the catalogue.
 
-Records are the public scope of :mod:`app.services.records.native` (sensitive products are
-never disseminated) merged with the tombstones of :mod:`app.services.records.tombstones`
-(deleted, or hidden since they were public) in one (datestamp, id) order. A list is
+Records are the public scope of :mod:`app.services.records.native` — the harvestable
+products (:func:`app.services.access.visibility.harvestable`: public, not embargoed,
+consents allowing the website, on today's Vietnamese date) — merged with the tombstones
+of :mod:`app.services.records.tombstones` (deleted, hidden since they were harvestable,
+or whose consent ended) in one (datestamp, id) order. Datestamps are UTC (OAI-PMH's
+``YYYY-MM-DDThh:mm:ssZ``); a product that opened on its embargo day has that day's
+start in Vietnam as datestamp (``2027-01-14T17:00:00Z`` for 15/01/2027), so an
+incremental harvest from that day gets it as new with no command run. A list is
 cut into pages of ``settings.oai_page_size``; each page after the first is named by a
 signed resumption token holding the keyset position. Every ListRecords/GetRecord page
 served is noted in ``publications`` (the dashboard's online rate) once it was sent.
@@ -29,8 +34,11 @@ from app.services.records.bulk_read import iter_views
 from app.services.oai.answers import Answer, Entry, Header, ListPage
 from app.services.records.publications import note_published
 from app.services.records.publisher import publisher_name
-from app.services.records.native import (RECORD_LOAD, RecordQuery, SET_PART, as_utc, count_products,
-                                  parse_set, record_of, set_specs)
+from app.services.access.visibility import harvestable_clause
+from app.services.common.clock import local_today
+from app.services.records.native import (RECORD_LOAD, RecordQuery, SET_PART, as_utc,
+                                         count_products, datestamp_of, parse_set, record_of,
+                                         set_specs)
 from archive.base import fits_id, utcnow
 from archive.errors import ValidationError
 from archive.harvests import Tombstone
@@ -61,7 +69,7 @@ def formats(settings: Settings) -> list[tuple[str, str, str]]:
 
 
 def _metadata(settings: Settings, prefix: str, product, publisher: str) -> str:
-    record = record_of(product, settings)
+    record = record_of(product, settings, today=local_today(settings))
     if prefix == "kho":
         return kho_xml.kho_xml(record, settings)
     return dublin_core.oai_dc_xml(record, publisher=publisher)
@@ -76,7 +84,8 @@ def _check_prefix(settings: Settings, prefix: str) -> None:
 def _product_entry(settings: Settings, product, prefix: Optional[str],
                    publisher: str = "") -> Entry:
     """``product``: a Product, or an export_rows view of one (same attributes)."""
-    header = Header(identifier_of(settings, product.id), as_utc(product.updated_at),
+    stamp = getattr(product, "datestamp", None) or datestamp_of(product, settings.timezone)
+    header = Header(identifier_of(settings, product.id), stamp,
                     set_specs(product), product_id=product.id)
     return Entry(header, _metadata(settings, prefix, product, publisher) if prefix else None)
 
@@ -92,7 +101,7 @@ def _page(session: Session, settings: Settings, query: RecordQuery, size: int,
     publisher = publisher_name(session, settings, utcnow().date()) if prefix else ""
     # plain SELECTs per relation (export_rows), not ORM objects: a third of the cost
     views = islice(iter_views(session, query, batch=size + 1), size + 1)
-    products = [(as_utc(p.updated_at), p.id, p) for p in views]
+    products = [(p.datestamp, p.id, p) for p in views]
     stones = [(as_utc(t.datestamp), t.product_id, t)
               for t in tombstones.iter_tombstones(session, query, limit=size + 1)]
     merged = list(heapq.merge(products, stones, key=lambda row: row[:2]))
@@ -133,16 +142,20 @@ def list_page(kho: Kho, request: requests.ListRequest, now: datetime) -> Answer:
     format and an empty list."""
     state = _list_state(kho, request, now)
     rec = resumption_tokens.from_us
+    today = local_today(kho.settings)
     query = RecordQuery(
         "public", rec(state.since_us) if state.since_us is not None else None,
         rec(state.before_us) if state.before_us is not None else None,
         parse_set(state.set) if state.set else None,
-        (rec(state.after_us), state.after_id) if state.cursor else None)
+        (rec(state.after_us), state.after_id) if state.cursor else None,
+        today=today, zone=kho.settings.timezone)
     size = max(1, kho.settings.oai_page_size)
     prefix = state.prefix if state.verb == "ListRecords" else None
     with kho.transaction() as session:
-        total = state.total or _count(session, RecordQuery(query.scope, query.since,
-                                                           query.before, query.set))
+        tombstones.note_lapses(session, today, kho.settings.timezone)
+        total = state.total or _count(session, RecordQuery(
+            query.scope, query.since, query.before, query.set, today=today,
+            zone=kho.settings.timezone))
         entries, more = _page(session, kho.settings, query, size, prefix)
     if not entries:   # (after a token: the rest moved past ``until`` meanwhile)
         raise requests.OaiError("noRecordsMatch", "no records match the request")
@@ -172,11 +185,13 @@ def get_record(kho: Kho, request: requests.GetRecord) -> Answer:
 
 def _find(kho: Kho, identifier: str, prefix: Optional[str]) -> Entry:
     product_id = product_id_of(kho.settings, identifier)
+    today = local_today(kho.settings)
     with kho.transaction() as session:
         if product_id is not None:
+            tombstones.note_lapses(session, today, kho.settings.timezone)
             product = session.scalar(select(Product).options(*RECORD_LOAD)
                                      .where(Product.id == product_id,
-                                            Product.sensitive.is_(False)))
+                                            harvestable_clause(today)))
             if product is not None:
                 return _product_entry(kho.settings, product, prefix, publisher_name(
                     session, kho.settings, utcnow().date()))
@@ -206,7 +221,8 @@ def list_sets(kho: Kho, request: requests.ListSets) -> Answer:
                  for u in session.scalars(select(Unit).order_by(Unit.code))]
         years = session.scalars(select(extract("year", Product.produced_on).label("y"))
                                 .where(Product.produced_on.is_not(None),
-                                       Product.sensitive.is_(False)).distinct().order_by("y"))
+                                       harvestable_clause(local_today(kho.settings)))
+                                .distinct().order_by("y"))
         sets += [(f"year:{int(y):04d}", f"{int(y):04d}") for y in years]
     return Answer("ListSets", [(spec, name) for spec, name in sets
                                if all(SET_PART.fullmatch(p) for p in spec.split(":"))])
@@ -214,8 +230,10 @@ def list_sets(kho: Kho, request: requests.ListSets) -> Answer:
 
 def identify(kho: Kho) -> Answer:
     with kho.transaction() as session:
+        # a lower bound: a record's datestamp is never before its updated_at, and a
+        # product that has been harvestable is public
         stamps = [session.scalar(select(func.min(Product.updated_at))
-                                 .where(Product.sensitive.is_(False))),
+                                 .where(Product.access_level == "public")),
                   session.scalar(select(func.min(Tombstone.datestamp)))]
     known = [as_utc(s) for s in stamps if s is not None]
     earliest = min(known) if known else datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -25,7 +25,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
-from app.services.captions import tracks
+from app.services.captions import embedded as caption_streams
 from app.services.search import indexing
 from app.services.common import leases
 from app.services.common import outbox
@@ -116,7 +116,7 @@ def process_file(kho: Kho, file_id: int, *, force: bool = False) -> str:
             # tools and steps name the path, or just the object's name (its SHA-256,
             # e.g. "image <sha> has 200,000,000 pixels"): users read their file's name
             _hide_paths(results, {str(source): filename, str(work): "…", sha: filename})
-            embedded = tracks.store_embedded(kho, _subtitle_streams(results))
+            embedded = caption_streams.store_embedded(kho, _subtitle_streams(results))
             stored = _store_renditions(kho, sha, results)
         return _record(kho, held, results, stored, embedded)
     except Exception as exc:  # noqa: BLE001 - any crash becomes a failed, retryable file
@@ -196,8 +196,8 @@ def _record(kho: Kho, held: leases.Claim, results: list[StepResult],
         for d in stored:
             session.add(Derivative(file_id=file_id, name=d["name"], storage_key=d["key"],
                                    media_type=d["media_type"], size=d["size"], params=d["params"]))
-        tracks.record_embedded(kho, session, row, embedded or [])
-        tracks.check_lengths(session, row)       # its length is known now
+        caption_streams.record_embedded(kho, session, row, embedded or [])
+        caption_streams.check_lengths(session, row)       # its length is known now
         row.status = "failed" if failed else "ready"
         # the first failure is what the producer is told; every failed step's own
         # words and tool output are kept below it

@@ -11,18 +11,22 @@ loaded once, as views too. The record mapping
 stays the one in :mod:`app.services.records.native` (tests/unit/services/exports/test_exports.py checks that
 both paths give identical records).
 
-Streams are in (datestamp, id) keyset order with the WHERE clauses of
-``native.conditions``; one read transaction for the whole window.
+Streams are in (datestamp, id) keyset order: the keyset streams of ``native.streams``
+merged (each view carries its ``datestamp``, aware UTC); one read transaction for the
+whole window.
 """
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
+from itertools import islice
 from typing import Any, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services.records.native import RecordQuery, conditions
+from app.services.records.native import RecordQuery, Stream, as_utc, embargo_start, streams
+from archive.access import ProductAudienceRole, ProductAudienceUnit, ProductConsent
 from archive.catalogue import product_communes, product_cooperating, product_terms
 from archive.models import Derivative, File, Product, Term, Unit
 from archive.tracks import CaptionTrack
@@ -115,6 +119,24 @@ def _vocabulary(session: Session, model) -> dict[int, RowView]:
     return {row["id"]: RowView(row) for row in _rows(session, model.__table__.c, True)}
 
 
+def _stream_rows(session: Session, stream: Stream, columns, batch: int, zone: str
+                 ) -> Iterator[tuple[Any, int, dict[str, Any]]]:
+    stmt = stream.select(*columns, dialect=session.get_bind().dialect.name)
+    result = session.execute(stmt, execution_options={"yield_per": batch})
+    for row in result:
+        p = dict(row._mapping)
+        p["datestamp"] = as_utc(p["updated_at"]) if stream.plain \
+            else embargo_start(p["embargo_until"], zone)
+        yield p["datestamp"], p["id"], p
+
+
+def _grouped(session: Session, table, ids: list[int]) -> dict[int, list[RowView]]:
+    out: dict[int, list[RowView]] = defaultdict(list)
+    for row in _rows(session, table.c, table.c.product_id.in_(ids)):
+        out[row["product_id"]].append(RowView(row))
+    return out
+
+
 def iter_views(session: Session, query: RecordQuery, batch: int = BATCH, *,
                full_files: bool = False) -> Iterator[ProductView]:
     """Product views of ``query`` in (datestamp, id) order, ``batch`` at a time.
@@ -122,15 +144,23 @@ def iter_views(session: Session, query: RecordQuery, batch: int = BATCH, *,
     terms = _vocabulary(session, Term)
     units = _vocabulary(session, Unit)
     columns = [c for c in Product.__table__.c if c.name not in UNUSED_PRODUCT_COLUMNS]
-    stmt = (select(*columns).where(*conditions(query))
-            .order_by(Product.updated_at, Product.id))
-    result = session.execute(stmt, execution_options={"yield_per": batch})
-    for rows in result.partitions(batch):
-        products = [dict(row._mapping) for row in rows]
+    parts = [_stream_rows(session, s, columns, batch, query.zone) for s in streams(query)]
+    merged = parts[0] if len(parts) == 1 else heapq.merge(*parts, key=lambda r: r[:2])
+    while True:
+        products = [row[2] for row in islice(merged, batch)]
+        if not products:
+            return
         ids = [p["id"] for p in products]
         term_links = _links(session, product_terms, ids, "term_id")
         commune_links = _links(session, product_communes, ids, "unit_id")
         cooperating_links = _links(session, product_cooperating, ids, "unit_id")
+        # the audience is in full records only (backups, scope all): two queries less
+        # per batch for the public scope
+        audience_units = _grouped(session, ProductAudienceUnit.__table__, ids) \
+            if query.scope == "all" else {}
+        audience_roles = _grouped(session, ProductAudienceRole.__table__, ids) \
+            if query.scope == "all" else {}
+        consents = _grouped(session, ProductConsent.__table__, ids)
         files = _files(session, ids, full_files)
         for p in products:
             pid = p["id"]
@@ -140,5 +170,10 @@ def iter_views(session: Session, query: RecordQuery, batch: int = BATCH, *,
             p["terms"] = [terms[i] for i in term_links.get(pid, [])]
             p["communes"] = [units[i] for i in commune_links.get(pid, [])]
             p["cooperating_units"] = [units[i] for i in cooperating_links.get(pid, [])]
+            p["audience_units"] = sorted(audience_units.get(pid, []), key=lambda a: a.unit_id)
+            p["audience_codes"] = sorted(units[a.unit_id].code if a.unit_id in units
+                                         else str(a.unit_id) for a in p["audience_units"])
+            p["audience_roles"] = sorted(audience_roles.get(pid, []), key=lambda a: a.role)
+            p["consents"] = sorted(consents.get(pid, []), key=lambda c: c.id)
             p["files"] = files.get(pid, [])
             yield ProductView(p)

@@ -17,7 +17,13 @@ dc:publisher   the body consolidating the plan's reporting that day (records/pub
 dc:coverage    the communes (name and GSO code)
 dc:format      media types of the files listed
 dc:identifier  the stable URL of the product page
-dc:rights      the rights note
+dc:rights      the rights note; the access rights (DCMI ``accessRights``, which
+               refines dc:rights: simple Dublin Core has no element of its own
+               for it) as one Vietnamese sentence with the codes a harvester's
+               rule can read — level, embargo date, uses its consents allow:
+               ``Mức độ tiếp cận: Công khai [public]. Phổ biến từ ngày
+               15/01/2027 [embargo 2027-01-15]. Được phép sử dụng: Phát thanh,
+               Trang thông tin điện tử [uses radio website].``
 =============  ==============================================================
 
 Functions take the dict of :func:`app.services.records.native.record_of`; no database here.
@@ -42,6 +48,12 @@ DCMI_BY_KIND = {
 }
 DCMI_BY_CATEGORY = {"audio": "Sound", "video": "MovingImage", "image": "StillImage",
                     "pdf": "Text", "text": "Text"}
+# Vietnamese labels of the access vocabularies (as seeded; the record carries codes too)
+LEVEL_VI = {"public": "Công khai", "internal": "Nội bộ (tài khoản đã đăng nhập)",
+            "restricted": "Hạn chế (theo đối tượng)",
+            "closed": "Không phổ biến (chỉ đơn vị quản lý)"}
+USE_VI = {"radio": "Phát thanh", "website": "Trang thông tin điện tử",
+          "social": "Mạng xã hội", "exhibition": "Triển lãm", "archive": "Chỉ lưu trữ"}
 METADATA_ONLY = {"vi": "Bản ghi chỉ có siêu dữ liệu: sản phẩm chưa có tệp số.",
                  "en": "Metadata-only record: the product has no digital file yet."}
 
@@ -69,6 +81,24 @@ def _labelled(terms: list[dict[str, str]], prefix_code: bool = False
             en = f"{term['code']} — {term['label_en']}" if prefix_code else term["label_en"]
             out.append((en, "en"))
     return out
+
+
+def access_rights(record: dict[str, Any]) -> str:
+    """The access rights of a record as one Vietnamese text with codes in brackets
+    (see the mapping above); dates dd/mm/yyyy in the text, ISO in the brackets."""
+    level = record["access"]["level"]
+    parts = [f"Mức độ tiếp cận: {LEVEL_VI.get(level, level)} [{level}]."]
+    embargo = record.get("embargo_until")
+    if embargo:
+        y, m, d = embargo.split("-")
+        parts.append(f"Phổ biến từ ngày {d}/{m}/{y} [embargo {embargo}].")
+    uses = record.get("allowed_uses") or []
+    if uses:
+        parts.append("Được phép sử dụng: " + ", ".join(USE_VI.get(u, u) for u in uses)
+                     + f" [uses {' '.join(uses)}].")
+    else:
+        parts.append("Không được phép sử dụng [uses none].")
+    return " ".join(parts)
 
 
 def dc_fields(record: dict[str, Any], publisher: str = "") -> list[tuple[str, str, Optional[str]]]:
@@ -99,6 +129,8 @@ def dc_fields(record: dict[str, Any], publisher: str = "") -> list[tuple[str, st
     out += [("coverage", _unit_name(u), None) for u in record["communes"]]
     if record["rights"]:
         out.append(("rights", record["rights"], None))
+    if "access" in record:
+        out.append(("rights", access_rights(record), "vi"))
     return out
 
 

@@ -1,19 +1,32 @@
-"""The native ``kho`` XML record (every field of the native record), version 1.0.
+"""The native ``kho`` XML record (every field of the native record), version 2.0.
 
-Its schema is ``app/static/schemas/kho-record-1.0.xsd``, served by Kho at
-``<public_url>/static/schemas/kho-record-1.0.xsd``. The version is in the namespace
+Its schema is ``app/static/schemas/kho-record-2.0.xsd``, served by Kho at
+``<public_url>/static/schemas/kho-record-2.0.xsd``. The version is in the namespace
 and the file name: a change that old readers would misread gets a new version (1.1
-adds optional elements only; 2.0 changes meanings) and both schemas stay served.
+would add optional elements only; 2.0 changes what is required) and both schemas stay
+served.
+
+2.0 (issue 26) carries the access of the product, so a harvester can apply Kho's
+rule from Kho's own record: ``<kho:access>`` with the level (code, Vietnamese label
+as text), the embargo date, the uses every running consent allows today (codes,
+labels as text) and the community-protocol note — never who gave consent; a file
+stricter than its product says its own level (``accessLevel``). It drops 1.0's
+``<kho:sensitive>``, which access levels replaced (it was ``false`` in every record
+ever disseminated) — a required element added and one removed, hence 2.0. Kho writes 2.0
+only (the ``kho`` metadataPrefix); ``kho-record-1.0.xsd`` stays served so the records
+harvested before still validate.
 """
 from __future__ import annotations
 
 from typing import Any, Optional
 
 from app.services.records import xml_text
+from app.services.records.dublin_core import LEVEL_VI, USE_VI
 from app.services.records.native import base_url
+from archive.access import stricter
 from config import Settings
 
-KHO_VERSION = "1.0"
+KHO_VERSION = "2.0"
 KHO_NS = f"urn:kho:record:{KHO_VERSION}"
 SCHEMA_FILE = f"kho-record-{KHO_VERSION}.xsd"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -42,13 +55,37 @@ def _list(tag: str, item: str, values: list, write) -> str:
     return f"<kho:{tag}>{''.join(write(item, v) for v in values)}</kho:{tag}>"
 
 
-def _file(f: dict[str, Any]) -> str:
+def _access(r: dict[str, Any]) -> str:
+    """``<kho:access>``: level, embargo (absent when none), allowed uses, protocol note.
+    Labels are the seeded Vietnamese ones (as in ``oai_dc``'s rights); codes decide."""
+    level = r["access"]["level"]
+    uses = "".join(xml_text.element("kho:use", USE_VI.get(u, u), code=u)
+                   for u in r["allowed_uses"])
+    return ("<kho:access>"
+            + xml_text.element("kho:level", LEVEL_VI.get(level, level), code=level)
+            + (xml_text.element("kho:embargoUntil", r["embargo_until"])
+               if r.get("embargo_until") else "")
+            + f"<kho:allowedUses>{uses}</kho:allowedUses>"
+            + xml_text.element("kho:protocolNote", r.get("protocol_note") or "")
+            + "</kho:access>")
+
+
+def _own_level(f: dict[str, Any], product_level: str) -> str:
+    """The ``accessLevel`` attribute of a file stricter than its product, else ""."""
+    level = f.get("access_level")
+    if level is None or stricter(product_level, level) == product_level:
+        return ""
+    return f' accessLevel="{xml_text.attr(level)}"'
+
+
+def _file(f: dict[str, Any], product_level: str = "public") -> str:
     renditions = "".join(
         f'<kho:rendition name="{xml_text.attr(r["name"])}" '
         f'mediaType="{xml_text.attr(r["media_type"])}" size="{int(r["size"])}" '
         f'url="{xml_text.attr(r["url"])}"/>' for r in f["renditions"])
     return (f'<kho:file id="{int(f["id"])}" status="{xml_text.attr(f["status"])}" '
-            f'category="{xml_text.attr(f["category"])}">'
+            f'category="{xml_text.attr(f["category"])}"'
+            f'{_own_level(f, product_level)}>'
             + xml_text.element("kho:fileName", f["file_name"])
             + xml_text.element("kho:sha256", f["sha256"])
             + xml_text.element("kho:size", int(f["size"]))
@@ -75,13 +112,13 @@ def kho_xml(record: dict[str, Any], settings: Settings) -> str:
         _list("tags", "tag", r["tags"], lambda tag, v: xml_text.element(f"kho:{tag}", v)),
         xml_text.element("kho:rights", r["rights"]),
         xml_text.element("kho:status", r["status"]),
-        xml_text.element("kho:sensitive", "true" if r["sensitive"] else "false"),
+        _access(r),
         xml_text.element("kho:created", r["created_at"]),
         xml_text.element("kho:updated", r["updated_at"]),
         xml_text.element("kho:url", r["url"]),
         _list("sets", "set", r["sets"], lambda tag, v: xml_text.element(f"kho:{tag}", v)),
         f'<kho:files metadataOnly="{"true" if r["metadata_only"] else "false"}">'
-        + "".join(_file(f) for f in r["files"]) + "</kho:files>",
+        + "".join(_file(f, r["access"]["level"]) for f in r["files"]) + "</kho:files>",
     ]
     return (f'<kho:record xmlns:kho="{KHO_NS}" xmlns:xsi="{XSI_NS}" '
             f'xsi:schemaLocation="{KHO_NS} {xml_text.attr(schema_url(settings))}" '

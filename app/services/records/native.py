@@ -7,24 +7,44 @@ of str, int, bool, None, lists and dicts: dates are ISO 8601 (``2024-05-31``), t
 ISO 8601 in UTC with offset, sizes in bytes. No Flask here: URLs are built from
 ``settings.public_url`` (default ``http://<host>:<port>``).
 
-The **datestamp** of a record is ``products.updated_at``: every change of metadata,
-files or processing bumps it. Streams are in keyset order over (datestamp, id), never
-OFFSET, so a reader resuming "after (datestamp, id)" neither skips nor repeats a
+The **datestamp** of a record is ``products.updated_at`` (every change of metadata,
+files, processing or access bumps it) or, for an embargoed product whose embargo day
+came after its last change, the start of that day in Vietnam (setting ``timezone``),
+written in UTC like every datestamp: ``embargo_until`` 2027-01-15 gives
+2027-01-14T17:00:00Z. So a product that opens by itself on its embargo day is new to
+an incremental harvest from that day, though nothing was run and nothing changed in
+its row (:func:`datestamp_of`). Streams are in keyset order over (datestamp, id),
+never OFFSET, so a reader resuming "after (datestamp, id)" neither skips nor repeats a
 product that was not edited meanwhile; an edited product moves to the end (its new
 datestamp) and is met again there.
+
+The public scope is what harvesters get: :func:`app.services.access.visibility.harvestable_clause`
+(public, not embargoed, consents allowing the website, on the query's Vietnamese
+``today``). It is read as two keyset streams merged by (datestamp, id), so every page
+is an index range, not a sort of the catalogue (:func:`streams`): products whose
+datestamp is their ``updated_at`` (the ``updated_at`` index), and products whose
+embargo day is later than their last change (the ``embargo_until`` index; the
+datestamp is a function of that date alone). ``from``/``until`` windows and the keyset
+position are translated into each stream's own column exactly.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Optional
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import DateTime, and_, bindparam, case, func, or_, select, true
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
+from app.services.access.visibility import harvestable_clause
+from app.services.records.access_fields import access_record
 from app.services.common.clock import iso_datetime
+from archive.base import utcnow
 from archive.errors import ValidationError
 from archive.models import Derivative, File, Product, Term, Unit
 from config import Settings
@@ -44,7 +64,10 @@ RECORD_LOAD = (
     selectinload(Product.plan_task).defer(Term.media), selectinload(Product.lead_unit),
     selectinload(Product.files).defer(File.text).defer(File.technical)
     .defer(File.error_detail).selectinload(File.derivatives).defer(Derivative.params),
+    selectinload(Product.audience_units), selectinload(Product.audience_roles),
+    selectinload(Product.consents),
 )
+DEFAULT_ZONE = Settings.timezone
 
 
 @dataclass(frozen=True)
@@ -76,20 +99,29 @@ def parse_set(spec: str) -> SetSpec:
 
 @dataclass(frozen=True)
 class RecordQuery:
-    """Which records: ``scope`` public (never sensitive products) or all; changed at
-    or after ``since`` and before ``before`` (exclusive, UTC); in ``set``; strictly
-    after the keyset position ``after`` = (datestamp, id)."""
+    """Which records: ``scope`` public (the harvestable products on ``today``, a
+    Vietnamese date; None: today in ``zone``) or all; datestamp at or after ``since``
+    and before ``before`` (exclusive, UTC); in ``set``; strictly after the keyset
+    position ``after`` = (datestamp, id). ``zone`` is the setting ``timezone``: the
+    zone embargo days start in."""
 
     scope: str = "public"
     since: Optional[datetime] = None
     before: Optional[datetime] = None
     set: Optional[SetSpec] = None
     after: Optional[tuple[datetime, int]] = None
+    today: Optional[date] = field(default=None, compare=False)
+    zone: str = field(default=DEFAULT_ZONE, compare=False)
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
             raise ValidationError("unknown scope %(scope)s (use public or all)",
                                   field="scope", scope=self.scope)
+
+    @property
+    def day(self) -> date:
+        """The Vietnamese date the access rule is read on."""
+        return self.today or utcnow().astimezone(ZoneInfo(self.zone)).date()
 
 
 def as_utc(value: datetime) -> datetime:
@@ -121,27 +153,151 @@ def set_condition(spec: SetSpec) -> ColumnElement[bool]:
     return Product.produced_on.between(date(year, 1, 1), date(year, 12, 31))
 
 
-def conditions(query: RecordQuery) -> list[ColumnElement[bool]]:
-    """WHERE clauses selecting the products of ``query`` (keyset position included)."""
-    where: list[ColumnElement[bool]] = []
-    if query.scope == "public":
-        where.append(Product.sensitive.is_(False))
+def embargo_start(day: date, zone: str = DEFAULT_ZONE) -> datetime:
+    """The start of ``day`` in ``zone`` (Vietnam), as an aware UTC datetime."""
+    return datetime.combine(day, time(), ZoneInfo(zone)).astimezone(timezone.utc)
+
+
+def first_day_from(moment: datetime, zone: str = DEFAULT_ZONE) -> date:
+    """The first day whose start (:func:`embargo_start`) is at or after ``moment``."""
+    local = as_utc(moment).astimezone(ZoneInfo(zone))
+    return local.date() if local.time() == time() else local.date() + timedelta(days=1)
+
+
+def datestamp_of(product: Any, zone: str = DEFAULT_ZONE) -> datetime:
+    """A record's datestamp (aware UTC): ``updated_at``, or the start of its embargo
+    day in ``zone`` when that is later (see the module docstring)."""
+    stamp = as_utc(product.updated_at)
+    if product.embargo_until is not None:
+        stamp = max(stamp, embargo_start(product.embargo_until, zone))
+    return stamp
+
+
+class _EmbargoStart(FunctionElement):
+    """SQL: the start of the day in a date column, in a zone, as a UTC time comparable
+    with ``updated_at`` (PostgreSQL: ``AT TIME ZONE``; SQLite: the zone's offset as a
+    modifier, text in the format SQLAlchemy stores times in)."""
+
+    type = DateTime(timezone=True)
+    inherit_cache = True
+    name = "embargo_start"
+
+
+@compiles(_EmbargoStart, "postgresql")
+def _embargo_start_pg(element, compiler, **kw) -> str:
+    day, zone, _modifier = list(element.clauses)
+    return (f"(CAST({compiler.process(day, **kw)} AS TIMESTAMP) "
+            f"AT TIME ZONE {compiler.process(zone, **kw)})")
+
+
+@compiles(_EmbargoStart)
+def _embargo_start_sqlite(element, compiler, **kw) -> str:
+    day, _zone, modifier = list(element.clauses)
+    return (f"(strftime('%Y-%m-%d %H:%M:%f', {compiler.process(day, **kw)}, "
+            f"{compiler.process(modifier, **kw)}) || '000')")
+
+
+def embargo_start_sql(column: Any, zone: str = DEFAULT_ZONE, on: Optional[date] = None
+                      ) -> ColumnElement:
+    """:func:`embargo_start` of a date column in SQL (SQLite applies ``zone``'s offset
+    on ``on``; Vietnam has one offset all year)."""
+    offset = ZoneInfo(zone).utcoffset(datetime.combine(on or date.today(), time()))
+    minutes = -int(offset.total_seconds() // 60)
+    return _EmbargoStart(column, bindparam(None, zone), bindparam(None, f"{minutes:+d} minutes"))
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One keyset-ordered part of a query's products: WHERE clauses, ORDER BY, and
+    ``plain`` True when its datestamp is ``updated_at`` (else the embargo day's start)."""
+
+    where: list
+    order_by: tuple
+    plain: bool
+    index: str                    # the index the order walks
+    rule: Optional[ColumnElement[bool]] = None     # the access rule (public scope)
+
+    @property
+    def conditions(self) -> list:
+        return list(self.where) + ([self.rule] if self.rule is not None else [])
+
+    def select(self, *columns: Any, dialect: str = ""):
+        """SELECT ``columns`` of the stream's products in its order. On SQLite the access
+        rule is made opaque to the planner (a CASE), which would otherwise walk the
+        ``access_level`` index — 97 % of a catalogue is public — and sort the whole
+        catalogue for every page, instead of walking :attr:`index`; PostgreSQL
+        weighs the LIMIT with its statistics and gets the rule as it is."""
+        where = list(self.where)
+        if self.rule is not None:
+            where.append(case((self.rule, 1), else_=0) == 1 if dialect == "sqlite"
+                         else self.rule)
+        return select(*columns).where(*where).order_by(*self.order_by)
+
+
+def _plain_stream(query: RecordQuery, where: list) -> Stream:
+    where = list(where)
     if query.since is not None:
         where.append(Product.updated_at >= as_utc(query.since))
     if query.before is not None:
         where.append(Product.updated_at < as_utc(query.before))
-    if query.set is not None:
-        where.append(set_condition(query.set))
     if query.after is not None:
         stamp, last_id = as_utc(query.after[0]), query.after[1]
         where += [Product.updated_at >= stamp,      # a range the datestamp index serves
                   or_(Product.updated_at > stamp, Product.id > last_id)]
-    return where
+    return Stream(where, (Product.updated_at, Product.id), True, "ix_products_updated_at",
+                  _rule(query))
+
+
+def _embargo_stream(query: RecordQuery, where: list) -> Stream:
+    """Harvestable products whose embargo day started after their last change: their
+    datestamp is that start, a function of ``embargo_until`` alone, so windows and the
+    keyset position become ranges of that date."""
+    where = list(where)
+    if query.since is not None:
+        where.append(Product.embargo_until >= first_day_from(query.since, query.zone))
+    if query.before is not None:
+        where.append(Product.embargo_until < first_day_from(query.before, query.zone))
+    if query.after is not None:
+        stamp, last_id = as_utc(query.after[0]), query.after[1]
+        day = first_day_from(stamp, query.zone)
+        if embargo_start(day, query.zone) == stamp:
+            where.append(or_(Product.embargo_until > day,
+                             and_(Product.embargo_until == day, Product.id > last_id)))
+        else:
+            where.append(Product.embargo_until >= day)
+    return Stream(where, (Product.embargo_until, Product.id), False,
+                  "ix_products_embargo_until", _rule(query))
+
+
+def _rule(query: RecordQuery) -> Optional[ColumnElement[bool]]:
+    return harvestable_clause(query.day) if query.scope == "public" else None
+
+
+def streams(query: RecordQuery) -> list[Stream]:
+    """The keyset streams whose merge by (datestamp, id) is ``query``'s products: one
+    for scope all (datestamp ``updated_at``: a backup follows changes, not the
+    calendar), two for the public scope (see the module docstring)."""
+    where = [set_condition(query.set)] if query.set is not None else []
+    if query.scope != "public":
+        return [_plain_stream(query, where)]
+    opened_later = and_(Product.embargo_until.is_not(None),
+                        embargo_start_sql(Product.embargo_until, query.zone, query.day)
+                        > Product.updated_at)
+    return [_plain_stream(query, where + [~opened_later]),
+            _embargo_stream(query, where + [opened_later])]
+
+
+def conditions(query: RecordQuery) -> list[ColumnElement[bool]]:
+    """WHERE clauses selecting the products of ``query`` (keyset position included)
+    in one statement (an OR of the streams: for counts and tests, not for paging)."""
+    parts = [and_(true(), *s.conditions) for s in streams(query)]
+    return [parts[0] if len(parts) == 1 else or_(*parts)]
 
 
 def count_products(session: Session, query: RecordQuery) -> int:
     """How many products ``query`` selects (deleted records not counted)."""
-    return session.scalar(select(func.count(Product.id)).where(*conditions(query))) or 0
+    return sum(session.scalar(select(func.count(Product.id)).where(*s.conditions)) or 0
+               for s in streams(query))
 
 
 def set_specs(product: Product) -> list[str]:
@@ -192,23 +348,30 @@ def _rendition(settings: Settings, f: File, d: Derivative) -> dict[str, Any]:
 
 
 def file_record(settings: Settings, f: File) -> dict[str, Any]:
-    """One original: name, SHA-256 (hex), size (bytes), media type, status, and its
-    renditions with download URLs."""
+    """One original: name, SHA-256 (hex), size (bytes), media type, status, its own
+    access level (None: as its product), and its renditions with download URLs."""
     return {"id": f.id, "file_name": f.original_filename, "sha256": f.sha256,
             "size": f.size, "media_type": f.media_type, "category": f.category,
-            "status": f.status, "created_at": iso_datetime(f.created_at),
+            "status": f.status, "access_level": f.access_level,
+            "created_at": iso_datetime(f.created_at),
             "renditions": [_rendition(settings, f, d) for d in f.derivatives]}
 
 
-def record_of(product: Product, settings: Settings, *, ready_only: bool = True
-              ) -> dict[str, Any]:
+def record_of(product: Product, settings: Settings, *, ready_only: bool = True,
+              today: Optional[date] = None) -> dict[str, Any]:
     """The native record of a loaded product (see :data:`RECORD_LOAD`).
 
     ``ready_only`` lists only files whose processing is finished (what is published);
-    pass False for backups, which carry every original. ``metadata_only`` is True when
-    no file is listed (an exhibition, a campaign not yet scanned).
+    pass False for backups, which carry every original and the full access fields
+    (:func:`access_record`). ``metadata_only`` is True when no file is listed (an
+    exhibition, a campaign not yet scanned). ``today``: the Vietnamese date consents
+    are read on (None: today in the setting ``timezone``).
     """
-    files = [f for f in product.files if f.status == "ready" or not ready_only]
+    # a public record lists the files as open as their product: a file stricter than
+    # a public product (its raw recording closed) is not disseminated
+    files = [f for f in product.files if not ready_only
+             or (f.status == "ready" and f.access_level in (None, "public"))]
+    day = today or utcnow().astimezone(ZoneInfo(settings.timezone)).date()
     return {
         "id": product.id, "url": product_url(settings, product.id),
         "title": product.title, "description": product.description or "",
@@ -223,10 +386,10 @@ def record_of(product: Product, settings: Settings, *, ready_only: bool = True
         "communes": [_unit(u) for u in sorted(product.communes, key=lambda u: u.code)],
         "produced_on": product.produced_on.isoformat() if product.produced_on else None,
         "tags": list(product.tags or []), "rights": product.rights_note or "",
-        "sensitive": product.sensitive, "status": product.status,
+        **access_record(product, day, full=not ready_only),
+        "status": product.status,
         "created_at": iso_datetime(product.created_at),
         "updated_at": iso_datetime(product.updated_at),
         "sets": set_specs(product), "metadata_only": not files,
         "files": [file_record(settings, f) for f in files],
     }
-

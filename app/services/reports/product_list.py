@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
+from app.services.access.visibility import viewer_for, visible_clause
+from app.services.common.clock import local_today
 from app.services.stats.plan_progress import Scope
 from app.services.stats.scope import (Catalogue, digitised_condition, load_catalogue,
                                       scope_condition)
@@ -111,7 +113,8 @@ def product_lines(kho: Kho, actor: Actor, scope: Scope, *,
                   batch: int = BATCH) -> Iterator[ProductLine]:
     """The products in ``scope`` by id, as a generator holding one read transaction
     until it is exhausted or closed. PermissionDenied unless the actor may see
-    statistics; sensitive products are skipped for actors who may not see them."""
+    statistics; products the actor may not see (:mod:`app.services.access.visibility`)
+    are not listed (the report's counts still hold them)."""
     actor.require("stats.view")
     with kho.transaction() as session:
         cat = load_catalogue(session)
@@ -119,8 +122,8 @@ def product_lines(kho: Kho, actor: Actor, scope: Scope, *,
         digitised = case((digitised_condition(), 1), else_=0).label("digitised")
         stmt = select(P.c.id, P.c.title, P.c.kind_id, P.c.plan_task_id, P.c.lead_unit_id,
                       digitised).where(scope_condition(kho, scope)).order_by(P.c.id)
-        if not actor.can("product.view_sensitive"):
-            stmt = stmt.where(P.c.sensitive.is_(False))
+        stmt = stmt.where(visible_clause(viewer_for(session, actor, local_today(kho.settings)),
+                                         P))
         aired = dict(session.execute(      # one grouped pass: cheaper than per batch
             select(Broadcast.product_id, func.count()).where(
                 Broadcast.in_force(), *_period(Broadcast.aired_on, scope))

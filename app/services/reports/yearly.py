@@ -48,7 +48,8 @@ MEDIA_TYPES = {
 @dataclass(frozen=True)
 class WrittenReport:
     """What was written: ``products`` in scope, ``listed`` rows of the product list
-    (XLSX only; fewer than ``products`` when sensitive ones are hidden)."""
+    (XLSX only; fewer than ``products`` when some are hidden from the writer by their
+    access level: :mod:`app.services.access.visibility`)."""
 
     path: Path
     format: str

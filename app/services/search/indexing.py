@@ -16,8 +16,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bootstrap import Kho
+from app.services.access.visibility import OPEN_LEVELS, embargo_day, facts_of, index_tokens
 from app.services.common.outbox import best_effort
 from app.services.common.upsert import upsert
+from archive.access import stricter
 from archive.base import utcnow
 from archive.models import Derivative, File, IndexBacklog, Product
 from archive.tracks import CaptionTrack
@@ -29,13 +31,26 @@ BATCH = 500               # products loaded from the database at a time
 
 
 def to_indexed(p: Product) -> IndexedProduct:
-    """The index record of a product: codes for facets, texts for search."""
+    """The index record of a product: codes for facets, texts for search, and who may
+    find it (its access tokens, owning unit and embargo day, from the one rule:
+    :func:`app.services.access.visibility.index_tokens`).
+
+    A file whose own ``access_level`` is stricter than its product's — restricted or
+    closed, since every searcher is signed in and so sees public and internal alike —
+    gives the product's document nothing — not its text, filename, caption or transcript
+    tracks, nor its broadcast copy: a document is found by everyone who may see the
+    product, and such a file is not theirs to read (its owning office finds it by its
+    product's other words, or opens the product). Its existence still counts for
+    ``has_files`` (the product is not a file-less draft)."""
+    facts = facts_of(p)
+    files = [f for f in p.files if f.access_level in OPEN_LEVELS
+             or stricter(p.access_level, f.access_level) == p.access_level]
     languages = p.terms_of("language")
     channels = p.terms_of("channel")
     return IndexedProduct(
         id=p.id, title=p.title, description=p.description or "", tags=list(p.tags or []),
-        text="\n".join(f.text for f in p.files if f.text),
-        filenames=[f.original_filename for f in p.files],
+        text="\n".join(f.text for f in files if f.text),
+        filenames=[f.original_filename for f in files],
         kind=p.kind.code if p.kind else "", languages=[t.code for t in languages],
         themes=p.codes_of("theme"), conventions=p.codes_of("convention"),
         plan_task=p.plan_task.code if p.plan_task else "",
@@ -43,15 +58,19 @@ def to_indexed(p: Product) -> IndexedProduct:
         communes=[u.code for u in p.communes], channels=[t.code for t in channels],
         year=p.produced_on.year if p.produced_on else None, produced_on=p.produced_on,
         status=p.status, digital_platform=any(t.digital_platform for t in channels),
-        ethnic_language=any(t.ethnic_minority for t in languages), sensitive=p.sensitive,
+        ethnic_language=any(t.ethnic_minority for t in languages),
+        access_tokens=index_tokens(facts), owner_unit_id=p.lead_unit_id,
+        embargo_day=embargo_day(p.embargo_until),
         updated_at=p.updated_at, has_files=bool(p.files),
-        broadcast_copy=any(d.name == "broadcast" for f in p.files for d in f.derivatives),
+        broadcast_copy=any(d.name == "broadcast" for f in files for d in f.derivatives),
         tracks=[TrackText(f.id, t.id, t.kind, [(c[0], c[2]) for c in t.cues or []])
-                for f in p.files for t in f.tracks])
+                for f in files for t in f.tracks])
 
 
 _LOAD = (selectinload(Product.terms), selectinload(Product.communes),
-         selectinload(Product.files).load_only(File.text, File.original_filename)
+         selectinload(Product.audience_units), selectinload(Product.audience_roles),
+         selectinload(Product.files).load_only(File.text, File.original_filename,
+                                                File.access_level)
          .options(selectinload(File.derivatives).load_only(Derivative.name),
                   selectinload(File.tracks).load_only(CaptionTrack.kind, CaptionTrack.cues)))
 

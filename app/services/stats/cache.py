@@ -12,7 +12,8 @@ small count), so a result is reused only while every input is unchanged:
   products would cost a table scan on PostgreSQL);
 - the newest provenance event (every upload, processing step and broadcast adds one:
   an id from the database's sequence, so it moves even when the clocks of two servers
-  disagree about ``updated_at``);
+  disagree about ``updated_at``) — but for the audit of access requests (``access.*``,
+  :mod:`app.services.access.requests`), which changes no figure;
 - files that failed processing (a retry changes it);
 - broadcasts: newest id and the number withdrawn (rows are only added, and a log once
   withdrawn stays so; a product with broadcasts in force is never deleted);
@@ -86,7 +87,8 @@ def fingerprint(kho: Kho) -> Marks:
     with kho.transaction() as session:
         row = session.execute(select(
             one(select(func.max(ProductChange.id))),
-            one(select(func.max(Event.id))),
+            # access requests (``access.*``) change no figure
+            one(select(func.max(Event.id)).where(Event.action.not_like("access.%"))),
             one(select(func.max(Product.updated_at))),
             one(select(func.max(Product.id))),
             one(select(func.count()).select_from(File).where(File.status == "failed")),

@@ -6,8 +6,11 @@
 - today's communes with no broadcast logged this year (Vietnam's calendar year).
 
 Each list is the newest ``limit`` rows plus the exact total, within the dashboard's
-scope. Sensitive products are counted in the totals but listed only to roles that may
-see them (``product.view_sensitive``). URLs are added by the front doors.
+scope. Every product in scope is counted in the totals (the office counts what it owns,
+whatever its access level); the lists show only what the reader may see
+(:mod:`app.services.access.visibility`: products by :func:`visible_clause`, a failed
+file stricter than its product by :func:`file_clause`). URLs are added by the front
+doors.
 """
 from __future__ import annotations
 
@@ -27,7 +30,8 @@ from app.services.stats.scope import (PT, P, Catalogue, digitised_condition, for
                                       labels, load_catalogue, product_filters, rolled,
                                       unit_label, unit_order)
 from app.services.common.clock import local_today
-from archive.models import Broadcast, File, Term
+from app.services.access.visibility import Viewer, file_clause, viewer_for, visible_clause
+from archive.models import Broadcast, File, Product, Term
 from archive.problems import problem_message
 from archive.text import sort_key
 
@@ -83,12 +87,12 @@ def _product(cat: Catalogue, row, missing: tuple[str, ...] = ()) -> TodoProduct:
     return TodoProduct(row.id, row.title, code, name, missing)
 
 
-def _listed(where: list, actor: Actor) -> list:
-    """``where`` plus, for roles that may not see them, no sensitive products."""
-    return where if actor.can("product.view_sensitive") else where + [P.c.sensitive.is_(False)]
+def _listed(where: list, viewer: Viewer) -> list:
+    """``where`` plus: only products ``viewer`` may see."""
+    return where + [visible_clause(viewer, P)]
 
 
-def _not_digitised(session: Session, cat: Catalogue, scope: Scope, where: list, actor: Actor,
+def _not_digitised(session: Session, cat: Catalogue, scope: Scope, where: list, viewer: Viewer,
                    limit: int) -> tuple[int, list[TodoProduct], list[CountRow]]:
     cond = where + [not_(digitised_condition())]
     unit = rolled(P.c.lead_unit_id, cat, scope.rollup)
@@ -96,34 +100,35 @@ def _not_digitised(session: Session, cat: Catalogue, scope: Scope, where: list, 
     by_unit = sorted((CountRow(**labels(unit_label(cat, u)), count=n) for u, n in per_unit),
                      key=unit_order)
     rows = session.execute(select(P.c.id, P.c.title, P.c.lead_unit_id)
-                           .where(*_listed(cond, actor))
+                           .where(*_listed(cond, viewer))
                            .order_by(P.c.lead_unit_id, P.c.id.desc()).limit(limit)).all()
     items = sorted((_product(cat, r) for r in rows),
                    key=lambda t: (t.unit_label is None, sort_key(t.unit_label or ""), -t.id))
     return sum(n for _, n in per_unit), items, by_unit
 
 
-def _failed(session: Session, where: list, actor: Actor,
+def _failed(session: Session, where: list, viewer: Viewer,
             limit: int) -> tuple[int, list[TodoFile]]:
     cond = [File.status == "failed", File.product_id.in_(select(P.c.id).where(*where))]
     total = session.scalar(select(func.count()).select_from(File).where(*cond)) or 0
     rows = session.execute(
         select(File.id, File.product_id, P.c.title, File.original_filename, File.problem,
                File.problem_params)
-        .join(P, P.c.id == File.product_id).where(*_listed(cond, actor))
+        .join(P, P.c.id == File.product_id)
+        .where(*cond, file_clause(viewer, File, Product))
         .order_by(File.updated_at.desc(), File.id.desc()).limit(limit)).all()
     return total, [TodoFile(r[0], r[1], r[2], r[3], problem_message(r[4], r[5]))
                    for r in rows]
 
 
-def _unclassified(session: Session, cat: Catalogue, where: list, actor: Actor,
+def _unclassified(session: Session, cat: Catalogue, where: list, viewer: Viewer,
                   limit: int) -> tuple[int, list[TodoProduct]]:
     language, channel = _has("language"), _has("channel")
     cond = where + [or_(not_(language), not_(channel))]
     total = session.scalar(select(func.count()).select_from(P).where(*cond)) or 0
     rows = session.execute(select(P.c.id, P.c.title, P.c.lead_unit_id,
                                   language.label("l"), channel.label("c"))
-                           .where(*_listed(cond, actor)).order_by(P.c.id.desc())
+                           .where(*_listed(cond, viewer)).order_by(P.c.id.desc())
                            .limit(limit)).all()
     return total, [_product(cat, r, tuple(name for name, has in (("language", r.l),
                                                                     ("channel", r.c))
@@ -164,9 +169,10 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT)
     with kho.transaction() as session:
         cat = load_catalogue(for_counting(session))
         where = product_filters(kho, scope, cat)
-        nd_total, nd_items, nd_units = _not_digitised(session, cat, scope, where, actor, limit)
-        f_total, f_items = _failed(session, where, actor, limit)
-        u_total, u_items = _unclassified(session, cat, where, actor, limit)
+        viewer = viewer_for(session, actor, today)
+        nd_total, nd_items, nd_units = _not_digitised(session, cat, scope, where, viewer, limit)
+        f_total, f_items = _failed(session, where, viewer, limit)
+        u_total, u_items = _unclassified(session, cat, where, viewer, limit)
         silent = _silent_communes(session, cat, scope, today)
     return NextSteps(nd_total, nd_items, nd_units, f_total, f_items, u_total, u_items,
                      silent, today.year)
@@ -174,11 +180,13 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT)
 
 def request_next_steps(kho: Kho, actor: Actor, scope: Scope,
                        limit: int = DEFAULT_LIMIT) -> NextSteps:
-    """:func:`next_steps`, reused while the catalogue's fingerprint is unchanged (what a
-    role may see is part of the key)."""
+    """:func:`next_steps`, reused while the catalogue's fingerprint is unchanged (what
+    the reader may see is part of the key: its viewer, today's date and grants in it)."""
     actor.require("stats.view")
     scope = for_account(kho, actor, scope)          # the account's part is in the key
-    key = ("next_steps", scope, limit, actor.can("product.view_sensitive"))
+    with kho.transaction() as session:
+        viewer = viewer_for(session, actor, local_today(kho.settings))
+    key = ("next_steps", scope, limit, viewer)
     return cache.cached(kho, key, cache.fingerprint(kho).of("next_steps", scope),
                               lambda: next_steps(kho, actor, scope, limit))
 

@@ -225,3 +225,19 @@ def test_an_airing_before_the_commune_existed_is_422_naming_it(api):
         "Xã Đăk Kôi chỉ tồn tại từ 01/07/2025; ngày 01/01/2019 thuộc về đơn vị cũ: "
         "Xã Đăk Kôi, Xã Đăk Tơ Lung.")
     assert api.call("office", "GET", "/broadcasts").get_json()["broadcasts"] == []
+
+
+def test_a_log_the_consent_does_not_allow_is_422_naming_the_consent_in_vietnamese(api):
+    from app.services.access.actors import Actor
+    from app.services.catalogue.consents import add_consent
+
+    product = _airable(api)
+    add_consent(api.kho, Actor(None, "operator", "system"), product["id"],
+                {"given_by": "Già làng A Thút", "uses": ["website"]})
+    response = api.call("commune", "POST", f"/products/{product['id']}/broadcasts",
+                        json={"aired_on": "2025-08-02"}, headers={"Accept-Language": "vi"})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert "consent" in body["fields"]
+    assert "sự đồng ý của Già làng A Thút chỉ cho phép Trang thông tin điện tử" in body["message"]
+    assert api.call("commune", "GET", "/broadcasts").get_json()["broadcasts"] == []

@@ -160,9 +160,11 @@ def test_missing_rendition_or_foreign_file_is_404(api, stored):
         assert response.get_json()["error"] == "not_found"
 
 
-def test_sensitive_product_files_are_404_for_commune(api, stored):
+def test_closed_product_files_are_404_for_commune(api, stored):
+    from tests.access_doors import set_access
+
     product_id, file_id, _ = stored
-    api.call("producer", "PATCH", f"/products/{product_id}", json={"sensitive": True})
+    set_access(api.kho, product_id, "closed")
     path = f"/products/{product_id}/files/{file_id}/original"
     assert api.call("commune", "GET", path).status_code == 404
     assert api.call("office", "GET", path).status_code == 200

@@ -1,4 +1,4 @@
-"""Products over the API: create, read, edit, delete, per role; sensitive products."""
+"""Products over the API: create, read, edit, delete, per role; closed products."""
 from __future__ import annotations
 
 import pytest
@@ -88,11 +88,11 @@ def test_missing_product_is_404_json(api):
         assert response.get_json()["error"] == "not_found"
 
 
-def test_sensitive_product_is_hidden_from_commune_staff_everywhere(api):
-    secret = api.create(title="Hồ sơ nhạy cảm", sensitive=True)
+def test_closed_product_is_hidden_from_commune_staff_everywhere(api):
+    secret = api.create(title="Hồ sơ nhạy cảm", access="closed")
     path = f"/products/{secret['id']}"
     assert api.call("commune", "GET", path).status_code == 404
-    assert api.call("office", "GET", path).get_json()["sensitive"] is True
+    assert api.call("office", "GET", path).get_json()["access"]["level"] == "closed"
     assert api.call("commune", "GET", "/search?q=nhay+cam").get_json()["total"] == 0
     assert api.call("office", "GET", "/search?q=nhay+cam").get_json()["total"] == 1
     logged = api.call("commune", "POST", f"{path}/broadcasts", json={"aired_on": "2024-01-02"})

@@ -81,7 +81,7 @@ def test_one_vocabulary_and_an_unknown_one(api):
     assert "name" in response.get_json()["fields"]
 
 
-def test_a_product_made_sensitive_vanishes_from_search_before_the_index_catches_up(
+def test_a_product_made_closed_vanishes_from_search_before_the_index_catches_up(
         api, monkeypatch):
     from app.services.search import indexing
 
@@ -92,13 +92,13 @@ def test_a_product_made_sensitive_vanishes_from_search_before_the_index_catches_
     assert api.call("commune", "GET", "/search?q=khieu+nai").get_json()["total"] == 2
     monkeypatch.setattr(indexing, "queue_flush", lambda kho: False)   # the worker is down
     assert api.call("admin", "PATCH", f"/products/{secret['id']}",
-                    json={"sensitive": True}).status_code == 200
+                    json={"access": {"level": "closed"}}).status_code == 200
     body = api.call("commune", "GET", "/search?q=khieu+nai").get_json()
     assert [h["id"] for h in body["hits"]] != [] and secret["id"] not in [h["id"] for h in body["hits"]]
     assert body["total"] == 1 and body["facets"]["kind"] == {"video": 1}
     assert "nhạy cảm" not in str(body)
     office = api.call("office", "GET", "/search?q=khieu+nai").get_json()
-    assert office["total"] == 2          # the office may see sensitive products
+    assert office["total"] == 2          # an office without a unit sees every product
 
 
 def test_a_deleted_product_is_gone_from_search_at_once(api, monkeypatch):
@@ -193,3 +193,20 @@ def test_a_year_filter_finds_the_products_of_that_year(api):
     api.create(title="Phóng sự năm 2024", produced_on="2024-05-01")
     got = api.call("producer", "GET", "/search?year=2024").get_json()
     assert [h["title"] for h in got["hits"]] == ["Phóng sự năm 2024"]
+
+
+def test_a_product_restricted_to_another_commune_gives_no_hit_total_or_facet(api):
+    from tests.unit.api.conftest import COMMUNE, OTHER_COMMUNE
+
+    ritual = api.create(title="Lễ cúng lúa mới ở Kon Braih", kind="video",
+                        access={"level": "restricted", "audience": {"units": [OTHER_COMMUNE]}})
+    ours = api.create(title="Lễ hội lúa mới ở Đăk Kôi", kind="radio-feature",
+                      access={"level": "restricted", "audience": {"units": [COMMUNE]}})
+    for product in (ritual, ours):      # commune staff see no file-less drafts
+        _upload(api, product["id"], png_bytes(), "le-hoi.png")
+    body = api.call("commune", "GET", "/search?q=lua+moi").get_json()
+    assert [h["id"] for h in body["hits"]] == [ours["id"]] and body["total"] == 1
+    assert body["facets"]["kind"] == {"radio-feature": 1}
+    assert api.call("commune", "GET", "/search?kind=video").get_json()["total"] == 0
+    assert "Kon Braih" not in str(body)
+    assert api.call("office", "GET", "/search?q=lua+moi").get_json()["total"] == 2

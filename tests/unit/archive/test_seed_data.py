@@ -18,7 +18,7 @@ import pytest
 SEED_PATH = Path(__file__).parents[3] / "archive/seed/vocabularies.toml"
 
 TABLES = ("kinds", "themes", "conventions", "languages", "channels", "units", "plan_tasks",
-          "activity_kinds", "target_groups")
+          "activity_kinds", "target_groups", "access_levels", "consent_uses")
 UNIT_LEVELS = {"commune", "district-office", "district-organisation", "province",
                "national", "district"}
 MEDIA = {"audio", "video", "image", "pdf", "text"}
@@ -89,6 +89,15 @@ def test_file_has_exactly_the_tables_the_loader_reads(seed):
     assert set(seed) == set(TABLES), f"top-level keys differ: {sorted(seed)}"
     for table in TABLES:
         assert seed[table], f"table [[{table}]] is empty"
+
+
+def test_access_levels_and_consent_uses_are_exactly_the_rules_codes(seed):
+    """The rule reads fixed codes (archive/access.py); the seed gives them their labels."""
+    from archive.access import LEVELS, USES
+
+    assert tuple(row["code"] for row in seed["access_levels"]) == LEVELS
+    assert tuple(row["code"] for row in seed["consent_uses"]) == USES
+    assert seed["access_levels"][1]["label_vi"] == "Nội bộ (tài khoản đã đăng nhập)"
 
 
 @pytest.mark.parametrize("table", TABLES)

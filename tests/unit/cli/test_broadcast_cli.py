@@ -64,3 +64,17 @@ def test_an_airing_is_refused_for_a_day_its_commune_did_not_exist(kho_cli, featu
                      "--commune", "xa-dak-to-lung")            # the system names the old one
     assert former.exit_code == 0, former.output
     assert kho_cli("broadcast", "list").output.splitlines()[-1].startswith("1 ")
+
+
+def test_an_airing_the_consent_does_not_allow_is_refused_naming_the_consent(kho_cli, kho,
+                                                                            feature):
+    from app.services.access.actors import Actor
+    from app.services.catalogue.consents import add_consent
+
+    add_consent(kho, Actor(None, "operator", "system"), feature,
+                {"given_by": "Bà Y Hlen", "uses": ["radio"], "until": "31/07/2025"})
+    refused = kho_cli("--lang", "vi", "broadcast", "log", str(feature), "--on", "02/08/2025",
+                      "--commune", KOI)
+    assert refused.exit_code == 2
+    assert ("consent: sự đồng ý của Bà Y Hlen (mục đích: Phát thanh) đã hết hạn ngày "
+            "31/07/2025, trước ngày phát sóng 02/08/2025") in refused.output

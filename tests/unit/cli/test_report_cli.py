@@ -72,7 +72,7 @@ def _many_products(kho, year: int, count: int) -> None:
         conn.execute(insert(Product.__table__), [
             {"title": f"Sản phẩm tuyên truyền quyền con người số {i}", "description": "",
              "produced_on": at.date(), "tags": [], "suggestions": [], "rights_note": "",
-             "sensitive": False, "status": "draft", "created_at": at, "updated_at": at}
+             "status": "draft", "created_at": at, "updated_at": at}
             for i in range(count)])
 
 

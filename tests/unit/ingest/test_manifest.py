@@ -192,3 +192,42 @@ def test_a_name_differing_only_in_case_matches_when_unambiguous(tree):
     (tree / "phóng sự.wav").write_bytes(b"y")
     with pytest.raises(FileProblem, match="differing only in case"):
         locate("PHÓNG SỰ.WAV", tree, find_files([tree]))
+
+
+# --- access (issue 26) ------------------------------------------------------------------
+
+@pytest.mark.parametrize("header, name", [
+    ("Mức độ tiếp cận", "access"), ("Access level", "access"), ("Đối tượng", "audience"),
+    ("Chưa công bố đến ngày", "embargo_until"), ("Embargo", "embargo_until"),
+    ("Quy ước cộng đồng", "protocol_note")])
+def test_access_headers_match(header, name):
+    assert header_field(header) == name
+
+
+def test_access_columns_become_the_services_access(tmp_path):
+    path = write_csv(tmp_path / "m.csv", [
+        ["Tiêu đề", "Mức độ tiếp cận", "Đối tượng", "Chưa công bố đến ngày", "Quy ước cộng đồng"],
+        ["Lễ cúng lúa mới", "Hạn chế (theo đối tượng)", "xa-dak-koi-2025; office",
+         "15/01/2027", "Chỉ nghe trong làng"],
+        ["Phỏng vấn", "Nội bộ", "", "", ""]])
+    rows = read_manifest(path).rows
+    assert rows[0].values["access"] == {"level": "Hạn chế (theo đối tượng)", "audience": {
+        "units": ["xa-dak-koi-2025"], "roles": ["office"]}}
+    assert rows[0].values["embargo_until"] == "15/01/2027"
+    assert rows[0].values["protocol_note"] == "Chỉ nghe trong làng"
+    assert rows[1].values["access"] == "Nội bộ"
+
+
+@pytest.mark.parametrize("cell, level", [("có", "closed"), ("x", "closed"), ("Yes", "closed"),
+                                         ("không", "public"), ("0", "public")])
+def test_the_old_sensitive_column_reads_as_a_level(tmp_path, cell, level):
+    path = write_csv(tmp_path / "m.csv", [["Tiêu đề", "Hạn chế"], ["Hồ sơ", cell]])
+    values = read_manifest(path).rows[0].values
+    assert values["access"] == level and "sensitive" not in values
+
+
+def test_the_manifest_knows_every_role():
+    from archive.accounts import ROLES
+    from ingest import manifest
+
+    assert set(manifest.ROLES) == set(ROLES)

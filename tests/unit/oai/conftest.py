@@ -16,13 +16,13 @@ from app.services.access.actors import Actor
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 NS = {"o": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/",
-      "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/", "kho": "urn:kho:record:1.0"}
+      "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/", "kho": "urn:kho:record:2.0"}
 PRODUCER = Actor(1, "sx", "producer")
 ADMIN = Actor(2, "qt", "admin")
 
 
 def response_schema() -> etree.XMLSchema:
-    """OAI-PMH.xsd + oai_dc.xsd (+ simpledc, xml.xsd) + Kho's kho-record-1.0.xsd."""
+    """OAI-PMH.xsd + oai_dc.xsd (+ simpledc, xml.xsd) + Kho's kho-record-2.0.xsd."""
     return etree.XMLSchema(etree.parse(str(SCHEMAS / "oai-responses.xsd")))
 
 

@@ -29,10 +29,10 @@ def test_a_metadata_edit_moves_it_and_a_no_op_edit_does_not(kho, make):
     assert stamp(kho, pid) > before
 
 
-def test_the_sensitive_toggle_moves_it(kho, make):
+def test_an_access_change_moves_it(kho, make):
     pid = make()
     before = stamp(kho, pid)
-    products.update_product(kho, PRODUCER, pid, {"sensitive": "yes"})
+    products.update_product(kho, PRODUCER, pid, {"access": "closed"})
     assert stamp(kho, pid) > before
 
 
@@ -92,7 +92,7 @@ def test_a_broadcast_log_is_not_a_record_change(kho, make):
 def test_deletion_leaves_a_tombstone_only_for_what_was_public(kho, make, was_public):
     from archive.harvests import Tombstone
 
-    pid = make(kind="video", languages="vie", sensitive="no" if was_public else "yes")
+    pid = make(kind="video", languages="vie", access="public" if was_public else "closed")
     products.delete_product(kho, ADMIN, pid)
     with kho.transaction() as s:
         stone = s.get(Tombstone, pid)

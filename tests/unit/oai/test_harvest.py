@@ -76,7 +76,7 @@ def test_harvest_by_set_and_deleted_records(kho, make, small_pages):
     videos = [make(f"Video {n}", kind="video", lead_unit="cong-an-kon-ray") for n in range(5)]
     make("Áp phích", kind="poster", produced_on="2023-04-05")
     products.delete_product(kho, ADMIN, videos[1])
-    products.update_product(kho, PRODUCER, videos[3], {"sensitive": "yes"})
+    products.update_product(kho, PRODUCER, videos[3], {"access": "closed"})
     with served(small_pages) as url:
         harvester = Sickle(url)
         by_kind = list(harvester.ListRecords(metadataPrefix="oai_dc", set="kind:video"))
@@ -177,11 +177,11 @@ def test_kho_serves_the_versioned_schema_of_its_format(kho, make, small_pages):
     pairs = [("verb", "GetRecord"), ("identifier", f"oai:kho.local:{pid}"),
              ("metadataPrefix", "kho")]
     with served(small_pages) as url:
-        body = urllib.request.urlopen(url.replace("/oai", "/static/schemas/kho-record-1.0.xsd"),
+        body = urllib.request.urlopen(url.replace("/oai", "/static/schemas/kho-record-2.0.xsd"),
                                       timeout=30).read()
         record = valid(fetch(url, pairs)).find(".//kho:record", NS)
     served_schema = etree.XMLSchema(etree.fromstring(body))
-    assert etree.fromstring(body).get("targetNamespace") == "urn:kho:record:1.0"
+    assert etree.fromstring(body).get("targetNamespace") == "urn:kho:record:2.0"
     assert served_schema.validate(etree.ElementTree(record)), served_schema.error_log
 
 

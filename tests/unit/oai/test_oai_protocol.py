@@ -55,19 +55,21 @@ def test_list_metadata_formats(kho, make, oai_call):
         prefixes = [e.text for e in doc.iterfind(".//o:metadataPrefix", NS)]
         assert prefixes == ["oai_dc", "kho"]
         schemas = [e.text for e in doc.iterfind(".//o:schema", NS)]
-        assert schemas[1].endswith("/static/schemas/kho-record-1.0.xsd")
+        assert schemas[1].endswith("/static/schemas/kho-record-2.0.xsd")
+        namespaces = [e.text for e in doc.iterfind(".//o:metadataNamespace", NS)]
+        assert namespaces[1] == "urn:kho:record:2.0"
     assert error_code(oai_call(verb="ListMetadataFormats", identifier="oai:kho.local:999")) \
         == "idDoesNotExist"
 
 
 def test_list_sets(kho, make, oai_call):
     make(kind="video", produced_on="2024-03-01")
-    make(sensitive="yes", produced_on="2019-03-01")
+    make(access="internal", produced_on="2019-03-01")
     doc = oai_call(verb="ListSets")
     specs = [e.text for e in doc.iterfind(".//o:setSpec", NS)]
     assert specs[:4] == ["kind", "language", "unit", "year"]
     assert {"kind:video", "language:sed", "unit:cong-an-kon-ray", "year:2024"} <= set(specs)
-    assert "year:2019" not in specs            # only a sensitive product has it
+    assert "year:2019" not in specs            # only an internal product has it
     assert error_code(oai_call(verb="ListSets", resumptionToken="abc")) == "badResumptionToken"
 
 
@@ -94,8 +96,10 @@ def test_get_record_of_no_such_item(kho, make, oai_call, identifier):
     assert doc.find("o:request", NS).get("identifier") == identifier   # echoed
 
 
-def test_sensitive_products_are_never_disseminated(kho, make, oai_call):
-    hidden = make("Hạn chế", sensitive="yes")
+@pytest.mark.parametrize("level", ["internal", "restricted", "closed"])
+def test_products_that_are_not_public_are_never_disseminated(kho, make, oai_call, level):
+    audience = {"audience": {"roles": ["office"]}} if level == "restricted" else {}
+    hidden = make("Hạn chế", access={"level": level, **audience})
     visible = make("Công khai")
     doc = oai_call(verb="ListRecords", metadataPrefix="kho")
     assert identifiers(doc) == [f"oai:kho.local:{visible}"]
@@ -236,9 +240,9 @@ def test_deleted_and_hidden_products_are_reported_deleted(kho, make, oai_call):
     gone = make("Bị xoá", kind="video")
     hidden = make("Bị ẩn", kind="video")
     kept = make("Còn lại", kind="poster")
-    never_public = make("Luôn hạn chế", kind="video", sensitive="yes")
+    never_public = make("Luôn hạn chế", kind="video", access="closed")
     products.delete_product(kho, ADMIN, gone)
-    products.update_product(kho, PRODUCER, hidden, {"sensitive": "yes"})
+    products.update_product(kho, PRODUCER, hidden, {"access": "internal"})
     products.delete_product(kho, ADMIN, never_public)
     doc = oai_call(verb="ListRecords", metadataPrefix="oai_dc")
     headers = {h.findtext("o:identifier", namespaces=NS): h.get("status")
@@ -257,7 +261,7 @@ def test_deleted_and_hidden_products_are_reported_deleted(kho, make, oai_call):
     assert error_code(oai_call(verb="GetRecord", identifier=f"oai:kho.local:{never_public}",
                                metadataPrefix="kho")) == "idDoesNotExist"
     # made public again: a record once more, with a newer datestamp
-    products.update_product(kho, PRODUCER, hidden, {"sensitive": "no"})
+    products.update_product(kho, PRODUCER, hidden, {"access": "public"})
     again = oai_call(verb="GetRecord", identifier=f"oai:kho.local:{hidden}",
                      metadataPrefix="oai_dc")
     assert again.find(".//o:header", NS).get("status") is None

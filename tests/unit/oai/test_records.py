@@ -81,9 +81,9 @@ def test_files_not_ready_are_listed_only_for_backups(kho, make):
     assert [f["status"] for f in backup["files"]] == ["queued"]
 
 
-def test_scope_public_never_holds_sensitive_products(kho, make):
+def test_scope_public_never_holds_products_that_are_not_public(kho, make):
     open_id = make("Công khai")
-    hidden = make("Hạn chế", sensitive="yes")
+    hidden = make("Hạn chế", access="closed")
     assert [r["id"] for r in all_records(kho)] == [open_id]
     assert sorted(r["id"] for r in all_records(kho, RecordQuery("all"))) == [open_id, hidden]
     with pytest.raises(ValidationError) as err:
@@ -150,7 +150,9 @@ def test_dublin_core_mapping(kho, make):
     assert got["language"] == ["vie", "bdq"] and got["date"] == ["2024-05-31"]
     assert got["coverage"] == ["Xã Đăk Rve (23479)"] and got["format"] == ["image/png"]
     assert got["identifier"] == [f"http://127.0.0.1:8000/products/{pid}"]
-    assert got["rights"] == ["CC BY 4.0"]
+    assert got["rights"] == ["CC BY 4.0", "Mức độ tiếp cận: Công khai [public]. Được phép sử "
+                             "dụng: Phát thanh, Trang thông tin điện tử, Mạng xã hội, Triển "
+                             "lãm, Chỉ lưu trữ [uses radio website social exhibition archive]."]
 
 
 def test_a_metadata_only_record_says_so(kho, make):
@@ -168,14 +170,14 @@ def test_both_xml_formats_validate_and_survive_hostile_text(kho, make):
     (rec,) = all_records(kho)
     dc = etree.XMLSchema(etree.parse(str(SCHEMAS / "oai_dc.xsd")))
     native = etree.XMLSchema(etree.parse(str(
-        SCHEMAS.parents[1] / "app" / "static" / "schemas" / "kho-record-1.0.xsd")))
+        SCHEMAS.parents[1] / "app" / "static" / "schemas" / "kho-record-2.0.xsd")))
     dc_doc = etree.fromstring(dublin_core.oai_dc_xml(rec).encode())
     kho_doc = etree.fromstring(kho_xml.kho_xml(rec, kho.settings).encode())
     assert dc.validate(dc_doc), dc.error_log
     assert native.validate(kho_doc), native.error_log
     title = dc_doc.find("{http://purl.org/dc/elements/1.1/}title").text
     assert title == "Tiêu đề <b>&amp;</b> \"trích\""
-    description = kho_doc.find("{urn:kho:record:1.0}description").text
+    description = kho_doc.find("{urn:kho:record:2.0}description").text
     assert description.startswith("dòng 1\ndòng 2") and "\x0b" not in description
 
 

@@ -33,7 +33,8 @@ def products() -> list[IndexedProduct]:
           kind="video", languages=["vie", "sed"], ethnic_language=True, communes=["Xã Đăk Tơ Lung"],
           year=2023, produced_on=date(2023, 11, 20)),
         P(6, "Vụ việc lợi dụng quyền tự do", "Thông tin nội bộ.", kind="web_article",
-          languages=["vie"], year=2024, sensitive=True, produced_on=date(2024, 9, 1)),
+          languages=["vie"], year=2024, access_tokens=[], owner_unit_id=3,   # closed
+          produced_on=date(2024, 9, 1)),
         P(7, "quyen tre em - ban tin", "Ban tin go khong dau.", kind="radio_feature",
           languages=["vie"], year=2024, produced_on=date(2024, 3, 3), filenames=["quyen_tre_em.mp3"]),
         P(8, "Em bé và quyền được học tập", "Trẻ em đến trường.", kind="publication",

@@ -17,7 +17,7 @@ import pytest
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from search_index import SearchIndex, SearchQuery
+from search_index import SEES_EVERYTHING, AccessFilter, SearchIndex, SearchQuery
 from search_index import phrases
 from search_index.evaluate import SCORE_DECIMALS
 from search_index.query import ParsedQuery, parse_query, word_clauses
@@ -71,23 +71,24 @@ def whoosh_query(parsed: ParsedQuery) -> wq.Query:
     return wq.And([wq.Or([wq.Term(f, t) for f, t in word_clauses(w)]) for w in parsed.words])
 
 
-def whoosh_filter(filters: dict[str, list[str]], include_sensitive: bool) -> wq.Query | None:
-    """The plain Whoosh query for the facet filters and the sensitive rule."""
+def whoosh_filter(filters: dict[str, list[str]], include_closed: bool) -> wq.Query | None:
+    """The plain Whoosh query for the facet filters and the access rule of a signed-in
+    account (an open level's token; the corpus has no embargo, owner or grant)."""
     parts: list[wq.Query] = []
     for name, values in sorted(filters.items()):
         if values:
             parts.append(wq.Or([wq.Term(name, str(v)) for v in values]))
-    if not include_sensitive:
-        parts.append(wq.Term("sensitive", "0"))
+    if not include_closed:
+        parts.append(wq.Or([wq.Term("access", t) for t in sorted(AccessFilter().tokens)]))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-def _whoosh_ranking(searcher, text, filters, include_sensitive, fields):
+def _whoosh_ranking(searcher, text, filters, include_closed, fields):
     parsed = parse_query(text)
     results = searcher.search(whoosh_query(parsed), limit=None,
-                              filter=whoosh_filter(filters, include_sensitive))
+                              filter=whoosh_filter(filters, include_closed))
     rows = [(round(hit.score, SCORE_DECIMALS), hit.docnum, int(hit["id"])) for hit in results
             if scan.holds_phrases(fields[int(hit["id"])], parsed.phrases)]
     rows.sort(key=lambda r: (-r[0], r[2]))  # ties by product id
@@ -110,8 +111,8 @@ PHRASE_MATCHING = {"scan": 0.0, "gather": 1e9}
 
 @pytest.mark.parametrize("phrase_matching", PHRASE_MATCHING)
 @pytest.mark.parametrize("phrase_scoring", PHRASE_SCORING)
-@pytest.mark.parametrize("filters, include_sensitive", FILTERS)
-def test_totals_and_top_ten_equal_exhaustive_whoosh(built, filters, include_sensitive, phrase_scoring,
+@pytest.mark.parametrize("filters, include_closed", FILTERS)
+def test_totals_and_top_ten_equal_exhaustive_whoosh(built, filters, include_closed, phrase_scoring,
                                                     phrase_matching, monkeypatch):
     choice = PHRASE_SCORING[phrase_scoring]
     monkeypatch.setattr(phrases, "sequences_are_cheaper", lambda *args: choice)
@@ -120,10 +121,11 @@ def test_totals_and_top_ten_equal_exhaustive_whoosh(built, filters, include_sens
     nonempty = found_phrases = 0
     with index._index().searcher(weighting=BM25F()) as searcher:
         for text in queries:
-            total, rows = _whoosh_ranking(searcher, text, filters, include_sensitive, fields)
+            total, rows = _whoosh_ranking(searcher, text, filters, include_closed, fields)
             for page in (1, 2):
                 got = index.search(SearchQuery(text=text, filters=filters, per_page=10, page=page,
-                                               include_sensitive=include_sensitive))
+                                               access=SEES_EVERYTHING if include_closed
+                                               else AccessFilter()))
                 want = rows[(page - 1) * 10:page * 10]
                 assert got.total == total, text
                 assert [h.id for h in got.hits] == [r[2] for r in want], text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search_index import IndexedProduct, SearchIndex, SearchQuery
+from search_index import SEES_EVERYTHING, IndexedProduct, SearchIndex, SearchQuery
 
 P = IndexedProduct
 
@@ -21,7 +21,7 @@ def index(tmp_path_factory) -> SearchIndex:
     ])
     ix.upsert([   # a second segment, as in real use
         P(5, "Quyen tre em - ban tin so 2", kind="radio-feature", status="ready",
-          has_files=True, broadcast_copy=True, sensitive=True),
+          has_files=True, broadcast_copy=True, access_tokens=[]),   # closed
         P(6, "Nhạc quyền trẻ em", kind="radio-feature", status="draft", has_files=True),
     ])
     yield ix
@@ -41,8 +41,8 @@ def test_broadcast_copy_filter_keeps_totals_and_facets_exact(index):
     off = run(index, filters={"broadcast_copy": ["false"]})
     assert sorted(h.id for h in off.hits) == [2, 3, 4, 6] and off.total == 4
     assert run(index).facets["broadcast_copy"] == {"false": 4, "true": 1}
-    with_sensitive = run(index, include_sensitive=True, filters={"broadcast_copy": ["true"]})
-    assert sorted(h.id for h in with_sensitive.hits) == [1, 5]
+    with_closed = run(index, access=SEES_EVERYTHING, filters={"broadcast_copy": ["true"]})
+    assert sorted(h.id for h in with_closed.hits) == [1, 5]
 
 
 def test_fileless_drafts_left_out_of_hits_totals_and_facets(index):

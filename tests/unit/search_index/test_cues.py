@@ -68,3 +68,12 @@ def test_cues_keep_transcripts_first_and_best_cue_needs_a_word():
     assert best_cue(blob, {"congchieng"}) is None
     assert best_cue(blob, set()) is None
     assert best_cue(blob, {"chieng"}).start_s == 5.0
+
+
+def test_the_moment_is_of_a_whole_word_and_a_tie_goes_to_the_transcript():
+    blob = encode_cues([CAPTIONS, TRANSCRIPT])
+    assert best_cue(blob, {"em"}).start_s == 135.0         # not inside "tiêm" at 61.5 s
+    tie = best_cue(blob, {"chieng", "tiem"})                # one word in each track
+    assert (tie.kind, tie.start_s) == ("transcript", 61.5)
+    three = best_cue(blob, {"tre", "em", "mien"})          # all three at 135 s, two at 200 s
+    assert (three.start_s, three.html.count("<mark>")) == (135.0, 3)

@@ -8,13 +8,13 @@ import pytest
 from whoosh import index as whoosh_index
 
 from archive.errors import ServiceUnavailable
-from search_index import SearchIndex, SearchQuery
+from search_index import SEES_EVERYTHING, SearchIndex, SearchQuery
 from tests.unit.search_index.conftest import products
 
 
 def found(index, text):
     return sorted(h.id for h in index.search(SearchQuery(text=text, per_page=50,
-                                                         include_sensitive=True)).hits)
+                                                         access=SEES_EVERYTHING)).hits)
 
 
 @pytest.fixture

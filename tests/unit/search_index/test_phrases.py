@@ -10,7 +10,7 @@ P = IndexedProduct
 PATHS = {"scan": 0.0, "gather": 1e9}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()        # one per test: a path's words must not be cached by the other's
 def index(tmp_path_factory):
     ix = SearchIndex(tmp_path_factory.mktemp("phrases") / "index", result_cache_size=0)
     ix.upsert([
@@ -34,3 +34,11 @@ def test_a_phrase_never_spans_two_products_or_two_fields(index, path, monkeypatc
     assert index.search(SearchQuery(text='"vệ rừng" "quyền trẻ"')).total == 1
     assert index.search(SearchQuery(text='"sáng tuyên truyền"')).total == 0  # title | description
     assert index.search(SearchQuery(text='"rung ban tin"')).total == 1       # first words of all
+
+
+def test_a_phrase_asked_again_finds_the_same_from_the_positions_kept(index):
+    first = [sorted(h.id for h in index.search(SearchQuery(text=q)).hits)
+             for q in ('"bảo vệ rừng"', '"rừng đầu nguồn"')]
+    again = [sorted(h.id for h in index.search(SearchQuery(text=q)).hits)   # same anchors
+             for q in ('"bảo vệ rừng"', '"rừng đầu nguồn"', '"vệ rừng"')]
+    assert first == [[4, 6], [2, 3, 4]] and again == first + [[4, 6]]

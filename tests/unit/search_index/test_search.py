@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from archive.errors import ValidationError
-from search_index import SearchQuery
+from search_index import SEES_EVERYTHING, SearchQuery
 from search_index.analysis import exact_words, folded_words
 from tests.unit.search_index.conftest import products
 
@@ -66,11 +66,11 @@ def test_long_phrases_match_whole_word_runs_only(catalogue):
     assert ids(catalogue, '"nơ̆r pơma ƀok kră"') == [4]
 
 
-def test_sensitive_products_only_for_allowed_users(catalogue):
+def test_a_closed_product_is_found_by_its_owner_and_admins_only(catalogue):
     assert ids(catalogue, "lợi dụng") == []
-    assert ids(catalogue, "lợi dụng", include_sensitive=True) == [6]
+    assert ids(catalogue, "lợi dụng", access=SEES_EVERYTHING) == [6]
     everyone = catalogue.search(SearchQuery(per_page=50)).total
-    assert catalogue.search(SearchQuery(per_page=50, include_sensitive=True)).total == everyone + 1
+    assert catalogue.search(SearchQuery(per_page=50, access=SEES_EVERYTHING)).total == everyone + 1
 
 
 def test_filters_or_within_a_field_and_across_fields(catalogue):
@@ -89,7 +89,7 @@ def test_date_range_is_inclusive(catalogue):
 
 def test_facet_counts_match_the_visible_results(catalogue):
     result = catalogue.search(SearchQuery(facets=["kind", "languages", "year", "communes"]))
-    visible = [p for p in products() if not p.sensitive]
+    visible = [p for p in products() if p.access_tokens]
     assert result.total == len(visible)
     kinds: dict[str, int] = {}
     for p in visible:
@@ -157,4 +157,4 @@ def test_unclosed_quote_and_repeated_words_still_search(catalogue):
 
 
 def test_query_of_only_punctuation_lists_everything_visible(catalogue):
-    assert catalogue.search(SearchQuery(text="?! -- …")).total == len([p for p in products() if not p.sensitive])
+    assert catalogue.search(SearchQuery(text="?! -- …")).total == len([p for p in products() if p.access_tokens])

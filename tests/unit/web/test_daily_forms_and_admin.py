@@ -30,14 +30,14 @@ def test_a_date_error_names_the_field_in_plain_words_and_keeps_what_was_typed(as
     response = b.post("/products/new", {
         "title": "Bản tin tháng hai", "kind": first_code(kho_rt, "kinds"),
         "produced_on": "31/02/2025", "languages": [language], "tags": "trẻ em; quyền",
-        "sensitive": "on"}, token_from="/products/new")
+        "access_level": "closed"}, token_from="/products/new")
     assert response.status_code == 422
     page = _text(response)
     assert _summary(page) == ["Ngày sản xuất: 31/02/2025 không phải là ngày có thật"]
     assert "'" not in _summary(page)[0] and "ValueError" not in page
     assert 'value="Bản tin tháng hai"' in page and 'value="31/02/2025"' in page
     assert f'value="{language}" checked' in page and 'value="trẻ em; quyền"' in page
-    assert re.search(r'name="sensitive" checked', page)
+    assert re.search(r'name="access_level" value="closed" checked', page)
     assert 'aria-invalid="true" aria-describedby="e-produced_on"' in page
 
 

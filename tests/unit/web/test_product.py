@@ -1,4 +1,4 @@
-"""The product page: metadata, previews, downloads with Range, hidden sensitive ones."""
+"""The product page: metadata, previews, downloads with Range, hidden closed ones."""
 from __future__ import annotations
 
 import io
@@ -102,13 +102,12 @@ def test_missing_product_file_or_rendition_is_404(as_role, product_id):
     assert b.get(f"/products/{product_id}/status.json").get_json()["files"] == []
 
 
-def test_sensitive_product_is_hidden_from_commune_accounts(as_role, kho_rt, actors):
-    from app.services.search.indexing import update_now
+def test_closed_product_is_hidden_from_commune_accounts(as_role, kho_rt, actors):
     from app.services.catalogue.products import create_product
+    from tests.access_doors import set_access
 
-    pid = create_product(kho_rt, actors["producer"],
-                         {"title": "Hồ sơ hạn chế", "sensitive": True})
-    update_now(kho_rt, [pid])
+    pid = create_product(kho_rt, actors["producer"], {"title": "Hồ sơ hạn chế"})
+    set_access(kho_rt, pid, "closed")
     commune = as_role("commune")
     assert commune.get(f"/products/{pid}").status_code == 404
     assert commune.get(f"/products/{pid}/status.json").status_code == 404

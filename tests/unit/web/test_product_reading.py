@@ -335,10 +335,10 @@ def test_pdf_pages_that_do_not_exist_are_404_with_a_clear_message(as_role, pdf_p
 
 def test_pdf_pages_follow_the_products_permissions(as_role, kho_rt, actors, pdf_product,
                                                    audio_product):
-    from app.services.catalogue.products import update_product
+    from tests.access_doors import set_access
 
     pid, fid = pdf_product
-    update_product(kho_rt, actors["producer"], pid, {"sensitive": True})
+    set_access(kho_rt, pid, "closed")
     commune = as_role("commune")
     assert commune.get(f"/products/{pid}/files/{fid}/pages/1").status_code == 404
     assert commune.get(f"/products/{pid}/files/{fid}/pages/1/image").status_code == 404

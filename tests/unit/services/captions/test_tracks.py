@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.services.access.actors import Actor
-from app.services.captions import tracks
+from app.services.captions import editing, naming, reading
 from app.services.catalogue import products
 from app.services.catalogue.product_view import product_view
 from app.services.files.intake import receive
@@ -81,10 +81,10 @@ def test_srt_is_converted_and_the_name_says_kind_and_machine(kho, bulletin):
     pid, file_id = bulletin
     got = receive(kho, PRODUCER, pid, io.BytesIO(SRT), "ban-tin.captions.auto.srt")
     assert (got.track.kind, got.track.machine_generated) == ("captions", True)
-    text = tracks.open_track(kho, COMMUNE, pid, file_id, got.track.track_id)
+    text = reading.open_track(kho, COMMUNE, pid, file_id, got.track.track_id)
     assert text.body.startswith(b"WEBVTT") and "Tiêm chủng".encode() in text.body
     assert text.filename.endswith(".vtt")
-    original = tracks.open_track(kho, COMMUNE, pid, file_id, got.track.track_id, original=True)
+    original = reading.open_track(kho, COMMUNE, pid, file_id, got.track.track_id, original=True)
     assert original.body == SRT
 
 
@@ -100,10 +100,10 @@ def test_the_same_caption_file_twice_is_one_track(kho, bulletin):
 def test_options_win_over_the_name_and_the_header(kho, bulletin):
     pid, _ = bulletin
     header = VTT.replace(b"WEBVTT\n", b"WEBVTT\nLanguage: bdq\nKind: captions\n", 1)
-    got = receive_with(kho, pid, header, "ban-tin.vtt", tracks.TrackOptions())
+    got = receive_with(kho, pid, header, "ban-tin.vtt", naming.TrackOptions())
     assert (got.track.kind, got.track.language) == ("captions", "bdq")
     got = receive_with(kho, pid, VTT + b"\n", "ban-tin.vtt",
-                       tracks.parse_options("transcript", "sed", "có"))
+                       naming.parse_options("transcript", "sed", "có"))
     assert (got.track.kind, got.track.language, got.track.machine_generated) == \
         ("transcript", "sed", True)
 
@@ -153,24 +153,24 @@ def test_several_media_files_need_the_name(kho, bulletin, tmp_path):
 def test_edit_and_remove_a_track(kho, bulletin):
     pid, file_id = bulletin
     got = receive(kho, PRODUCER, pid, io.BytesIO(VTT), "ban-tin.vtt")
-    tracks.edit_track(kho, PRODUCER, pid, file_id, got.track.track_id,
-                      tracks.parse_options("captions", "vi", "no"))
+    editing.edit_track(kho, PRODUCER, pid, file_id, got.track.track_id,
+                      naming.parse_options("captions", "vi", "no"))
     [track] = product_view(kho, PRODUCER, pid)["files"][0]["tracks"]
     assert (track["kind"], track["language"]) == ("captions", "vie")
     with pytest.raises(ValidationError):
-        tracks.edit_track(kho, PRODUCER, pid, file_id, got.track.track_id,
-                          tracks.parse_options(language="klingon"))
-    tracks.remove_track(kho, PRODUCER, pid, file_id, got.track.track_id)
+        editing.edit_track(kho, PRODUCER, pid, file_id, got.track.track_id,
+                          naming.parse_options(language="klingon"))
+    editing.remove_track(kho, PRODUCER, pid, file_id, got.track.track_id)
     assert product_view(kho, PRODUCER, pid)["files"][0]["tracks"] == []
     assert kho.storage.exists(original_key(got.sha256))      # the object stays
     with pytest.raises(NotFound):
-        tracks.open_track(kho, PRODUCER, pid, file_id, got.track.track_id)
+        reading.open_track(kho, PRODUCER, pid, file_id, got.track.track_id)
 
 
 def test_name_hints():
     known = {"vie", "bdq", "sed"}
-    assert tracks.name_hints("ban-tin.transcript.vi.auto.vtt", known) == \
-        tracks.NameHints("ban-tin", "transcript", "vie", True)
-    assert tracks.name_hints("ban.tin.bdq.srt", known) == tracks.NameHints("ban.tin", None,
+    assert naming.name_hints("ban-tin.transcript.vi.auto.vtt", known) == \
+        naming.NameHints("ban-tin", "transcript", "vie", True)
+    assert naming.name_hints("ban.tin.bdq.srt", known) == naming.NameHints("ban.tin", None,
                                                                             "bdq", False)
-    assert tracks.name_hints("ban-tin.vtt", known).stem == "ban-tin"
+    assert naming.name_hints("ban-tin.vtt", known).stem == "ban-tin"

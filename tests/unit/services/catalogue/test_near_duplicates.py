@@ -125,13 +125,22 @@ def test_answers_need_the_right_role_words_and_pair(kho, people, media):
         near_duplicates.answer(kho, PRODUCER, second, second_file, 10 ** 30, "same")
 
 
-def test_a_restricted_product_is_not_named_to_those_who_may_not_see_it(kho, people, media):
+def test_a_closed_product_is_not_named_to_those_who_may_not_see_it(kho, people, media):
+    from tests.access_doors import set_access, set_file_access
+
     first, first_file = add(kho, media, "poster", "Tranh nội bộ")
     second, second_file = add(kho, media, "rescan", "Tranh công khai")
-    products.update_product(kho, people["admin"], first, {"sensitive": True})
+    set_access(kho, first, "closed")
     assert near_duplicates.for_file(kho, people["commune"], second, second_file) == []
     assert [f["product_id"] for f in near_duplicates.for_file(kho, PRODUCER, second,
                                                               second_file)] == [first]
+    # the product open again, but its file closed beyond it: still not named
+    set_access(kho, first, "public")
+    set_file_access(kho, first_file, "closed")
+    assert near_duplicates.for_file(kho, people["commune"], second, second_file) == []
+    set_file_access(kho, first_file, None)
+    assert [f["title"] for f in near_duplicates.for_file(kho, people["commune"], second,
+                                                         second_file)] == ["Tranh nội bộ"]
 
 
 def test_deleting_the_first_product_takes_its_pairs_and_fingerprints(kho, people, media):

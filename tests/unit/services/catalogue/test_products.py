@@ -81,10 +81,10 @@ def test_commune_cannot_edit_and_only_admin_deletes(kho, users):
         assert audit.changes["deleted"]["title"] == "Quyền trẻ em"
 
 
-def test_sensitive_products_are_invisible_to_commune_staff(kho, users):
-    pid = products.create_product(kho, PRODUCER, full_metadata(sensitive="có"))
+def test_closed_products_are_invisible_to_commune_staff(kho, users):
+    pid = products.create_product(kho, PRODUCER, full_metadata(access="closed"))
     with kho.transaction() as s:
-        assert products.load_product(s, PRODUCER, pid).sensitive is True
+        assert products.load_product(s, PRODUCER, pid).access_level == "closed"
         with pytest.raises(NotFound):
             products.load_product(s, COMMUNE, pid)
 

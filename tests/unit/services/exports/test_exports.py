@@ -65,7 +65,7 @@ def test_jsonl_has_one_native_record_per_public_product_and_a_receipt(kho, catal
     assert receipt.high_water.replace(tzinfo=timezone.utc) == newest
 
 
-def test_scope_all_holds_sensitive_products_and_is_for_admins_only(kho, catalogue, tmp_path):
+def test_scope_all_holds_products_that_are_not_public_and_is_for_admins_only(kho, catalogue, tmp_path):
     run(kho, "jsonl", tmp_path / "all.jsonl", scope="all")
     assert catalogue.secret in {r["id"] for r in jsonl(tmp_path / "all.jsonl")}
     from app.services.access import accounts
@@ -135,7 +135,7 @@ def test_bagit_bag_validates_and_carries_originals_metadata_and_derivatives(kho,
     entries = manifest(tmp_path / "bag")
     sha = catalogue.poster_sha
     assert entries[f"data/originals/{sha[:2]}/{sha[2:4]}/{sha}"] == sha
-    assert not any(catalogue.secret_sha in path for path in entries)     # sensitive: not here
+    assert not any(catalogue.secret_sha in path for path in entries)     # restricted: not here
     derivatives = [p for p in entries if p.startswith("data/derivatives/")]
     assert {Path(p).stem for p in derivatives} >= {"thumbnail", "preview"}
     assert {"data/metadata/records.jsonl", "data/metadata/records.dc.xml",
@@ -335,12 +335,12 @@ def _wait_for_partial_payload(folder: Path, process, files: int, seconds: float 
 
 
 def test_a_public_bag_lists_what_the_public_no_longer_sees(kho, catalogue, tmp_path):
-    products.update_product(kho, OPERATOR, catalogue.radio, {"sensitive": True})
+    products.update_product(kho, OPERATOR, catalogue.radio, {"access": "internal"})
     products.delete_product(kho, OPERATOR, catalogue.poster)
     run(kho, "bagit", tmp_path / "bag")
     gone = jsonl(tmp_path / "bag/data/metadata/deleted.jsonl")
     assert {(g["id"], g["reason"]) for g in gone} == {(catalogue.poster, "deleted"),
-                                                     (catalogue.radio, "sensitive")}
+                                                     (catalogue.radio, "access")}
     assert gone[0]["identifier"].startswith("oai:kho.local:")
     assert jsonl(tmp_path / "bag/data/metadata/records.jsonl") == []
     assert bagit.Bag(str(tmp_path / "bag")).validate()

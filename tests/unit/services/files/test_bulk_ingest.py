@@ -107,7 +107,9 @@ def test_manifest_rows_become_products_with_processed_files(kho, admin, tmp_path
         assert poster.produced_on.isoformat() == "2024-05-31" and poster.tags == ["CEDAW",
                                                                                   "phụ nữ"]
         assert poster.codes_of("theme") == ["intl-law"]
-        assert sorted(feature.codes_of("language")) == ["sed", "vie"] and feature.sensitive
+        assert sorted(feature.codes_of("language")) == ["sed", "vie"]
+        assert feature.access_level == "closed"          # the old "Hạn chế: có" column
+        assert poster.access_level == "public"
         assert [f.status for f in poster.files + feature.files] == ["ready", "ready"]
         assert feature.files[0].original_filename == "phóng sự.wav"
         assert poster.status == "ready"

@@ -155,7 +155,10 @@ def test_thumbnails_and_page_decorations_are_not_downloads(site):
 
 
 def test_hidden_or_missing_files_record_nothing(site):
-    pid, fid = site.product_with_image(sensitive=True)
+    from tests.access_doors import set_access
+
+    pid, fid = site.product_with_image()
+    set_access(site.kho, pid, "closed")
     assert site.api("commune", f"/products/{pid}/files/{fid}/original").status_code == 404
     assert site.api("commune", f"/products/{pid}/files/{fid}/nothing").status_code == 404
     assert site.api("office", f"/products/{pid}/files/{fid + 1}/original").status_code == 404

@@ -3,7 +3,7 @@ broadcast date is in the past whenever the tests run).
 
 In YEAR, four products: a radio feature in Vietnamese and Xơ Đăng on commune radio
 and social media, digitised, filed under Đăk Pne (merged into Đăk Rve in 2025); an
-English poster with no file; a sensitive Vietnamese video whose only file failed;
+English poster with no file; a closed Vietnamese video whose only file failed;
 a Vietnamese photo with no channel, digitised. Outside YEAR: a product of YEAR-1
 and an undated one (it counts in the year it was created, this year).
 
@@ -21,6 +21,7 @@ from datetime import date
 from sqlalchemy import update
 
 from tests.unit.api.conftest import png_bytes
+from tests.access_doors import set_access
 
 PASSWORD = "mat-khau-dai-du-1"
 
@@ -65,7 +66,8 @@ def build(kho) -> Catalogue:
                   channels=["exhibition"], communes=["xa-kon-braih-2025"],
                   produced_on=f"01/04/{year}", lead_unit="phong-vhtt-kon-ray")
     video = make("Video hạn chế", kind="video", languages=["vie"],
-                 channels=["district-radio"], sensitive=True, produced_on=f"10/05/{year}")
+                 channels=["district-radio"], produced_on=f"10/05/{year}")
+    set_access(kho, video, "closed")
     photo = make("Ảnh tư liệu Đăk Kôi", kind="photo", languages=["vie"],
                  produced_on=f"20/06/{year}")
     older = make("Sản phẩm năm trước", languages=["sed"], produced_on=f"20/06/{year - 1}")

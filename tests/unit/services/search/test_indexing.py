@@ -41,9 +41,9 @@ def test_index_follows_create_edit_and_delete(kho):
         assert s.query(IndexBacklog).count() == 0        # every mark was written
 
 
-def test_sensitive_products_are_not_found_by_commune_staff(kho):
-    pid = products.create_product(kho, PRODUCER, {"title": "Tài liệu nhạy cảm",
-                                                  "sensitive": True})
+def test_closed_products_are_not_found_by_commune_staff(kho):
+    pid = products.create_product(kho, PRODUCER, {"title": "Tài liệu không phổ biến",
+                                                  "access": "closed"})
     assert ids(kho, PRODUCER, q="tai lieu") == [pid]
     assert ids(kho, COMMUNE, q="tai lieu") == []
 

@@ -93,8 +93,18 @@ def test_broadcast_copy_filter(kho, catalogue):
 
 
 def test_hit_media_gives_duration_broadcast_copy_and_waveform(kho, catalogue):
-    media = queries.hit_media(kho, [catalogue["feature"], catalogue["poster"], catalogue["draft"]])
+    media = queries.hit_media(kho, [catalogue["feature"], catalogue["poster"], catalogue["draft"]],
+                              COMMUNE)
     assert media == {catalogue["feature"]: queries.HitMedia(
         duration_s=245.3, broadcast_file=catalogue["feature_file"],
         waveform_file=catalogue["feature_file"])}
-    assert queries.hit_media(kho, []) == {}
+    assert queries.hit_media(kho, [], COMMUNE) == {}
+
+
+def test_hit_media_leaves_out_a_file_closed_beyond_its_product(kho, catalogue):
+    with kho.transaction() as session:
+        session.execute(update(File).where(File.id == catalogue["feature_file"])
+                        .values(access_level="closed"))
+    assert queries.hit_media(kho, [catalogue["feature"]], COMMUNE) == {}   # no player, no waveform
+    assert queries.hit_media(kho, [catalogue["feature"]], PRODUCER)[catalogue["feature"]] \
+        .broadcast_file == catalogue["feature_file"]

@@ -3,7 +3,7 @@
 The catalogue (products P1..P7 below) covers: a product with no file, a failed file, a
 product in two languages on two channels that is both ethnic and digital (counted once
 in the combined share), a foreign-language one, products filed under communes merged in
-2025, a sensitive one, an undated one created on the last evening of 2025 in UTC (1/1/2026
+2025, a closed one, an undated one created on the last evening of 2025 in UTC (1/1/2026
 in Vietnam), a published one and one whose publication is older than its last change.
 tests/integration/test_stats_postgres.py runs these same tests on PostgreSQL.
 """
@@ -31,7 +31,7 @@ ADMIN = Actor(None, "quantri", "admin")
 T0 = datetime(2026, 1, 20, 3, 0, tzinfo=timezone.utc)
 
 # title, kind, produced_on, languages, channels, themes, plan task, lead unit, communes,
-# file statuses, sensitive
+# file statuses, closed (access level)
 PRODUCTS = {
     "P1": ("Triển lãm lưu động", "poster", date(2023, 5, 1), ["vie"], ["district-radio"], [],
            None, "trung-tam-vhttdltt-kon-ray", ["tt-dak-rve"], [], False),
@@ -62,14 +62,15 @@ def _build(kho) -> dict[str, int]:
         terms = {(t.vocabulary, t.code): t for t in s.scalars(select(Term))}
         units = {u.code: u for u in s.scalars(select(Unit))}
         for n, (title, kind, made, langs, chans, themes, task, lead, communes, files,
-                sensitive) in PRODUCTS.items():
+                closed) in PRODUCTS.items():
             p = Product(title=title, kind=terms[("kind", kind)] if kind else None,
                         produced_on=made, lead_unit=units[lead] if lead else None,
                         plan_task=terms[("plan_task", task)] if task else None,
                         terms=[terms[("language", c)] for c in langs]
                         + [terms[("channel", c)] for c in chans]
                         + [terms[("theme", c)] for c in themes],
-                        communes=[units[c] for c in communes], sensitive=sensitive,
+                        communes=[units[c] for c in communes],
+                        access_level="closed" if closed else "public",
                         status="ready", created_at=CREATED.get(n, T0), updated_at=T0)
             for k, status in enumerate(files):
                 p.files.append(File(sha256=f"{n}{k}".ljust(64, "0"), size=10,
@@ -284,7 +285,7 @@ def test_what_to_do_next(kho, catalogue):
     assert len(next_steps(kho, OFFICE, plan_progress.Scope(), limit=1).not_digitised) == 1
 
 
-def test_sensitive_products_count_but_are_not_listed_to_roles_that_cannot_see_them(
+def test_closed_products_count_but_are_not_listed_to_those_who_may_not_see_them(
         kho, catalogue, monkeypatch):
     # a deployment that opens the dashboard to commune staff (who never see P5)
     monkeypatch.setitem(PERMISSIONS, "stats.view", frozenset({"admin", "office", "commune"}))
@@ -294,6 +295,14 @@ def test_sensitive_products_count_but_are_not_listed_to_roles_that_cannot_see_th
     assert todo.failed_files_total == 2 and todo.unclassified_total == 2
     listed = {f.product_id for f in todo.failed_files} | {p.id for p in todo.unclassified}
     assert catalogue["P5"] not in listed and catalogue["P2"] in listed
+    # P2's failed file closed beyond its public product: counted, not listed
+    with kho.transaction() as s:
+        s.scalars(select(File).where(File.product_id == catalogue["P2"])).one() \
+            .access_level = "closed"
+    todo = next_steps(kho, staff, plan_progress.Scope())
+    assert todo.failed_files_total == 2 and todo.failed_files == []
+    assert {f.product_id for f in next_steps(kho, OFFICE, plan_progress.Scope())
+            .failed_files} == {catalogue["P2"], catalogue["P5"]}
 
 
 def test_band_verdicts_are_exact_at_the_edges():
