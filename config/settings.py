@@ -48,6 +48,7 @@ class Settings:
     s3_multipart_threshold: int = 64 * 1024 ** 2
     index_path: str = ""                    # default <instance>/index
     index_build_processes: int = 0          # processes of a full reindex; 0: one per CPU, at most 4
+    index_parallel_from: int = 5000         # products from which a reindex writes in several processes
     index_postings_cache: int = 0           # decoded postings a process keeps (~16 bytes each); 0: sized to the index
     queue_url: str = ""                     # empty: SQLite file; redis://... for Redis
     queue_path: str = ""                    # default <instance>/queue.sqlite3

@@ -151,13 +151,14 @@ class SearchIndex:
         return len(latest)
 
     def rebuild(self, records: Iterable[IndexedProduct], *, processes: int = 1,
-                expected: int | None = None) -> int:
+                expected: int | None = None, parallel_from: int = PARALLEL_FROM) -> int:
         """Replace the whole index with ``records`` (ids unique); returns how many.
 
         Streams: records are read once and never held together, so memory
         stays flat (:mod:`search_index.rebuild`). ``processes`` > 1 writes in
         that many helper processes when ``expected`` (the caller's count) is
-        at least PARALLEL_FROM. Searches see the old index until the commit
+        at least ``parallel_from`` (below it, starting helpers costs more than
+        they save). Searches see the old index until the commit
         (an index of another schema is emptied first: it cannot answer).
         Raises ServiceUnavailable when another writer holds the lock, and
         RuntimeError if a helper process fails (the old index then stays).
@@ -166,7 +167,7 @@ class SearchIndex:
             self.clear()
         writer = self._writer()
         try:
-            if processes > 1 and (expected or 0) >= PARALLEL_FROM:
+            if processes > 1 and (expected or 0) >= parallel_from:
                 return write_parallel(writer, self.path, records, processes)
             count = write_serial(writer, records)
         except BaseException:

@@ -25,6 +25,23 @@ def kho(tmp_path, pg_url) -> Iterator:
     runtime.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def either_kho(request, tmp_path) -> Iterator:
+    """An initialised instance on SQLite, then (the same test again) on a fresh
+    PostgreSQL database, jobs run inline: for race and kill -9 tests that must hold on
+    both engines. Tests add the accounts they need."""
+    from app.bootstrap import Kho
+    from app.services.instance.setup import init_instance
+
+    extra = {"queue_url": ""}
+    if request.param == "postgresql":
+        extra["database_url"] = request.getfixturevalue("pg_url")
+    runtime = Kho(make_settings(tmp_path / "instance", **extra))
+    init_instance(runtime)
+    yield runtime
+    runtime.close()
+
+
 @pytest.fixture
 def stack_settings(tmp_path, pg_url, s3_endpoint, redis_url):
     """Settings for the scaled-out column: PostgreSQL + S3 + Redis."""

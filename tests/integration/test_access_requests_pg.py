@@ -7,35 +7,25 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
 from tests.unit.services.access.test_requests import *  # noqa: F401,F403 - on PostgreSQL here
 from tests.unit.services.access.test_requests import PASSWORD, make_product
 
 RACERS = 6
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def race_kho(request, tmp_path: Path) -> Iterator:
-    from app.bootstrap import Kho
+@pytest.fixture
+def race_kho(either_kho):
+    """SQLite, then PostgreSQL: a commune account and RACERS officers of the Sở."""
     from app.services.access.accounts import add_user
-    from app.services.instance.setup import init_instance
 
-    extra = {"queue_url": ""}
-    if request.param == "postgresql":
-        extra["database_url"] = request.getfixturevalue("pg_url")
-    runtime = Kho(make_settings(tmp_path / "instance", **extra))
-    init_instance(runtime)
-    add_user(runtime, "konbraih", "commune", PASSWORD, commune="xa-kon-braih-2025")
+    add_user(either_kho, "konbraih", "commune", PASSWORD, commune="xa-kon-braih-2025")
     for n in range(RACERS):
-        add_user(runtime, f"so-vh-{n}", "office", PASSWORD, unit="so-vhttdl-quang-ngai-2025")
-    yield runtime
-    runtime.close()
+        add_user(either_kho, f"so-vh-{n}", "office", PASSWORD, unit="so-vhttdl-quang-ngai-2025")
+    return either_kho
 
 
 def _together(work) -> list[str]:

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
 from tests.unit.services.activities.conftest import actors  # noqa: F401 - fixture
 from tests.unit.services.activities.people_data import LISTS, training, write_csv
 from tests.unit.services.activities.test_people_figures import *  # noqa: F401,F403
@@ -28,20 +25,13 @@ from tests.unit.services.activities.test_attendance_import import (  # noqa: F40
 RACERS = 8
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def race_kho(request, tmp_path: Path) -> Iterator:
-    from app.bootstrap import Kho
-    from app.services.access import accounts
-    from app.services.instance.setup import init_instance
+@pytest.fixture
+def race_kho(either_kho):
+    """SQLite, then PostgreSQL, with an office account."""
+    from app.services.access.accounts import add_user
 
-    extra = {"queue_url": ""}
-    if request.param == "postgresql":
-        extra["database_url"] = request.getfixturevalue("pg_url")
-    runtime = Kho(make_settings(tmp_path / "instance", **extra))
-    init_instance(runtime)
-    accounts.add_user(runtime, "vp", "office", "mat-khau-dai-du")
-    yield runtime
-    runtime.close()
+    add_user(either_kho, "vp", "office", "mat-khau-dai-du")
+    return either_kho
 
 
 def _together(works) -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -32,22 +31,14 @@ def settings(tmp_path: Path, pg_url: str):
     return make_settings(tmp_path / "instance", database_url=pg_url)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def race_kho(request, tmp_path: Path) -> Iterator:
-    from app.bootstrap import Kho
-    from app.services.access import accounts
-    from app.services.instance.setup import init_instance
+@pytest.fixture
+def race_kho(either_kho):
+    """SQLite, then PostgreSQL, with an admin and a commune account."""
+    from app.services.access.accounts import add_user
 
-    extra = {"queue_url": ""}
-    if request.param == "postgresql":
-        extra["database_url"] = request.getfixturevalue("pg_url")
-    runtime = Kho(make_settings(tmp_path / "instance", **extra))
-    init_instance(runtime)
-    accounts.add_user(runtime, "qt", "admin", "mat-khau-dai-du")
-    accounts.add_user(runtime, "daixa", "commune", "mat-khau-dai-du",
-                      commune="xa-dak-koi-2025")
-    yield runtime
-    runtime.close()
+    add_user(either_kho, "qt", "admin", "mat-khau-dai-du")
+    add_user(either_kho, "daixa", "commune", "mat-khau-dai-du", commune="xa-dak-koi-2025")
+    return either_kho
 
 
 def _airable(kho) -> int:

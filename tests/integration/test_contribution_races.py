@@ -10,36 +10,27 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
 from app.services.contributions import contribution_view
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
 from tests.unit.services.contributions.test_contribution_rules import *  # noqa: F401,F403 - on PostgreSQL here
 
 RACERS = 8
 COMMUNE = "xa-dak-koi-2025"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def race_kho(request, tmp_path: Path) -> Iterator:
-    from app.bootstrap import Kho
-    from app.services.access import accounts
-    from app.services.instance.setup import init_instance
+@pytest.fixture
+def race_kho(either_kho):
+    """SQLite, then PostgreSQL, with RACERS office accounts of the commune."""
+    from app.services.access.accounts import add_user
 
-    extra = {"queue_url": ""}
-    if request.param == "postgresql":
-        extra["database_url"] = request.getfixturevalue("pg_url")
-    runtime = Kho(make_settings(tmp_path / "instance", **extra))
-    init_instance(runtime)
     for n in range(RACERS):
-        accounts.add_user(runtime, f"vh-xa-{n}", "office", "mat-khau-dai-du", unit=COMMUNE)
-    yield runtime
-    runtime.close()
+        add_user(either_kho, f"vh-xa-{n}", "office", "mat-khau-dai-du", unit=COMMUNE)
+    return either_kho
 
 
 def _together(work: Callable[[int], object]) -> list[str]:

@@ -6,7 +6,6 @@ wins, every other is refused by its version (412), none fails otherwise."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -27,21 +26,14 @@ def api(tmp_path, pg_url) -> Iterator:
     yield from build_api(make_settings(tmp_path / "api", database_url=pg_url))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def race_kho(request, tmp_path: Path) -> Iterator:
-    from app.bootstrap import Kho
+@pytest.fixture
+def race_kho(either_kho):
+    """SQLite, then PostgreSQL, with RACERS admins."""
     from app.services.access.accounts import add_user
-    from app.services.instance.setup import init_instance
 
-    extra = {"queue_url": ""}
-    if request.param == "postgresql":
-        extra["database_url"] = request.getfixturevalue("pg_url")
-    runtime = Kho(make_settings(tmp_path / "race", **extra))
-    init_instance(runtime)
     for n in range(RACERS):
-        add_user(runtime, f"qt{n}", "admin", "12345678")
-    yield runtime
-    runtime.close()
+        add_user(either_kho, f"qt{n}", "admin", "12345678")
+    return either_kho
 
 
 def test_admins_changing_a_level_at_once_one_wins_the_others_get_412(race_kho):

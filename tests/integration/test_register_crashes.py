@@ -18,12 +18,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from tests.conftest import make_settings
 from tests.stored_keys import stored_keys
 from tests.unit.services.activities.people_data import counts_of, training, write_csv
 from tests.unit.services.instance.worker_processes import env_for
@@ -35,20 +34,13 @@ GROUPS = ["information-officials", "human-rights-officials", "mass-organisation-
 WAIT_SECONDS = 90
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def crash_kho(request, tmp_path: Path) -> Iterator:
-    from app.bootstrap import Kho
-    from app.services.access import accounts
-    from app.services.instance.setup import init_instance
+@pytest.fixture
+def crash_kho(either_kho):
+    """SQLite, then PostgreSQL, with an office account."""
+    from app.services.access.accounts import add_user
 
-    extra = {"queue_url": ""}
-    if request.param == "postgresql":
-        extra["database_url"] = request.getfixturevalue("pg_url")
-    runtime = Kho(make_settings(tmp_path / "instance", **extra))
-    init_instance(runtime)
-    accounts.add_user(runtime, "vp", "office", "mat-khau-dai-du")
-    yield runtime
-    runtime.close()
+    add_user(either_kho, "vp", "office", "mat-khau-dai-du")
+    return either_kho
 
 
 def _writing(kho) -> bool:

@@ -174,7 +174,8 @@ def reindex_all(kho: Kho, progress: Optional[Callable[[int], None]] = None) -> i
     with kho.transaction() as session:
         ids = list(session.scalars(select(Product.id).order_by(Product.id)))
     written = kho.index.rebuild(_records(kho, ids, progress), processes=build_processes(kho),
-                                expected=len(ids))
+                                expected=len(ids),
+                                parallel_from=kho.settings.index_parallel_from)
     with kho.transaction() as session:  # marks older than the rebuild are satisfied
         session.execute(delete(IndexBacklog).where(IndexBacklog.queued_at <= started))
     return written

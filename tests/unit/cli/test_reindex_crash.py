@@ -20,7 +20,8 @@ from search_index import SearchQuery
 from tests import services
 
 BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
-PRODUCTS = 7_000  # above search_index.rebuild.PARALLEL_FROM: two helper processes write
+PRODUCTS = 3_000   # above the setting index_parallel_from below: two helper processes write
+PARALLEL_FROM = 1_000
 
 
 def _load(name: str):
@@ -71,7 +72,8 @@ def test_kill_9_of_a_parallel_reindex_keeps_the_old_index(tmp_path, monkeypatch,
     records = list(_load("corpus").CorpusGenerator(seed=3, use_plan=False).products(PRODUCTS))
     _load("reindex_bench").fill(instance, records, 2, database_url)
     env = {**os.environ, "KHO_INSTANCE_PATH": str(instance), "KHO_QUEUE_URL": "immediate",
-           "KHO_SECRET_KEY": "test-secret", "KHO_INDEX_BUILD_PROCESSES": "2"}
+           "KHO_SECRET_KEY": "test-secret", "KHO_INDEX_BUILD_PROCESSES": "2",
+           "KHO_INDEX_PARALLEL_FROM": str(PARALLEL_FROM)}
     for key in ("KHO_DATABASE_URL", "KHO_STORAGE"):
         env.pop(key, None)
     if database_url:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from search_index import IndexedProduct, SearchIndex, SearchQuery
-from search_index import index as index_module
 
 CORPUS = Path(__file__).resolve().parents[3] / "benchmarks" / "corpus.py"
 QUERIES = ["quyền", "trẻ em", "quyen tre em", '"quyền con người"', '"bảo vệ quyền"',
@@ -41,11 +40,10 @@ def _answers(index: SearchIndex) -> list[tuple]:
 
 
 def test_two_processes_write_the_same_index_as_one(tmp_path, records, monkeypatch):
-    monkeypatch.setattr(index_module, "PARALLEL_FROM", 100)
     serial = SearchIndex(tmp_path / "serial", result_cache_size=0)
     parallel = SearchIndex(tmp_path / "parallel", result_cache_size=0)
-    assert serial.rebuild(iter(records), processes=1, expected=len(records)) == len(records)
-    assert parallel.rebuild(iter(records), processes=2, expected=len(records)) == len(records)
+    assert serial.rebuild(iter(records), processes=1, expected=len(records), parallel_from=100) == len(records)
+    assert parallel.rebuild(iter(records), processes=2, expected=len(records), parallel_from=100) == len(records)
     assert parallel.doc_count() == serial.doc_count() == len(records)
     answers = _answers(serial)
     assert sum(total for _, total, *_ in answers) > 500  # not a vacuous comparison
@@ -54,25 +52,23 @@ def test_two_processes_write_the_same_index_as_one(tmp_path, records, monkeypatc
 
 
 def test_a_rebuild_replaces_what_was_there(tmp_path, records, monkeypatch):
-    monkeypatch.setattr(index_module, "PARALLEL_FROM", 100)
     index = SearchIndex(tmp_path / "ix", result_cache_size=0)
     index.upsert(records[:300])
     kept = records[200:]
-    index.rebuild(iter(kept), processes=2, expected=len(kept))
+    index.rebuild(iter(kept), processes=2, expected=len(kept), parallel_from=100)
     assert index.doc_count() == len(kept)
     assert set(index.stored_versions()) == {r.id for r in kept}
-    assert index.rebuild(iter(records[:50]), processes=2, expected=50) == 50  # serial below the bar
+    assert index.rebuild(iter(records[:50]), processes=2, expected=50, parallel_from=100) == 50  # serial below the bar
     assert set(index.stored_versions()) == {r.id for r in records[:50]}
 
 
 def test_a_failing_helper_leaves_the_old_index_searchable(tmp_path, records, monkeypatch):
-    monkeypatch.setattr(index_module, "PARALLEL_FROM", 100)
     index = SearchIndex(tmp_path / "ix", result_cache_size=0)
     index.upsert(records[:300])
     before = _answers(index)
     broken = records[:400] + [IndexedProduct(id="not-a-number", title="x")] + records[400:]  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="index-writing process failed: ValueError"):
-        index.rebuild(iter(broken), processes=2, expected=len(broken))
+        index.rebuild(iter(broken), processes=2, expected=len(broken), parallel_from=100)
     assert index.doc_count() == 300
     assert _answers(index) == before
     index.upsert(records[300:310])  # the lock was released
@@ -90,7 +86,6 @@ def _helper_pids() -> list[int]:
 
 
 def test_a_helper_killed_half_way_fails_the_rebuild_not_the_index(tmp_path, records, monkeypatch):
-    monkeypatch.setattr(index_module, "PARALLEL_FROM", 100)
     index = SearchIndex(tmp_path / "ix", result_cache_size=0)
     index.upsert(records[:300])
     before = _answers(index)
@@ -121,6 +116,6 @@ def test_a_helper_killed_half_way_fails_the_rebuild_not_the_index(tmp_path, reco
 
 def _capture(outcome: list, index: SearchIndex, records) -> None:
     try:
-        index.rebuild(records, processes=2, expected=900)
+        index.rebuild(records, processes=2, expected=900, parallel_from=100)
     except BaseException as exc:  # noqa: BLE001 - the test looks at it
         outcome.append(exc)
