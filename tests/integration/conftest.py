@@ -5,21 +5,29 @@ from typing import Iterator
 
 import pytest
 
+from tests import services
 from tests.conftest import make_settings
 from tests.s3server import new_s3_storage
 
 
 @pytest.fixture
-def kho(tmp_path, pg_url) -> Iterator:
+def migrated_pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database already at the migrations' head (a template copy)."""
+    yield from services.migrated_postgres_database()
+
+
+@pytest.fixture
+def kho(tmp_path, migrated_pg_url) -> Iterator:
     """An initialised instance whose catalogue is a fresh PostgreSQL database.
 
     Overrides the unit suite's SQLite ``kho`` so that catalogue tests imported into
-    this folder run unchanged against PostgreSQL.
+    this folder run unchanged against PostgreSQL. The database starts as a copy of one
+    this process migrated once (tests of migrations use ``pg_url``, an empty one).
     """
     from app.bootstrap import Kho
     from app.services.instance.setup import init_instance
 
-    runtime = Kho(make_settings(tmp_path / "instance", database_url=pg_url))
+    runtime = Kho(make_settings(tmp_path / "instance", database_url=migrated_pg_url))
     init_instance(runtime)
     yield runtime
     runtime.close()
@@ -35,7 +43,7 @@ def either_kho(request, tmp_path) -> Iterator:
 
     extra = {"queue_url": ""}
     if request.param == "postgresql":
-        extra["database_url"] = request.getfixturevalue("pg_url")
+        extra["database_url"] = request.getfixturevalue("migrated_pg_url")
     runtime = Kho(make_settings(tmp_path / "instance", **extra))
     init_instance(runtime)
     yield runtime
