@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/near_duplicates_bench.py overhead [--scans 500] [--audio 50]
     .venv/bin/python benchmarks/near_duplicates_bench.py scale [--images 100000] [--audio 5000]
 
-quality: the labelled set, made on the spot (tests/unit/ingest/likeness_media.py):
+quality: the labelled set, made on the spot (benchmarks/near_duplicates_set.py):
   --posters posters in 3 layouts, each with its 6 variants (half size, JPEG q40, 3 %
   crop, re-scans at +1° and −1.5°, a 2 % crop re-scanned and re-compressed); and
   --bulletins synthesised bulletins in 2 voices, each with its 7 variants (MP3 64 kbps,
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import random
 import shutil
 import statistics
 import sys
@@ -41,10 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-LAYOUTS = 3
-VOICES = 2
-BULLETIN_S = 40.0
-
+from benchmarks.near_duplicates_set import labelled_set, scans as made_scans  # noqa: E402
 
 def _instance(folder: Path, **overrides):
     from app.bootstrap import Kho
@@ -59,64 +55,7 @@ def _instance(folder: Path, **overrides):
     return kho, Actor(1, "bench", "producer")
 
 
-# --- the labelled set -----------------------------------------------------------
-
-
-def _posters(folder: Path, count: int) -> list[tuple[str, Path]]:
-    from tests.unit.ingest import likeness_media as made
-
-    files = []
-    for seed in range(count):
-        source = made.poster(seed, layout=seed % LAYOUTS)
-        files.append((f"poster-{seed}", made.save(source, folder / f"poster-{seed}.jpg")))
-        for kind, change in made.IMAGE_VARIANTS.items():
-            files.append((f"poster-{seed}", made.save(change(source, seed),
-                                                      folder / f"poster-{seed}-{kind}.jpg")))
-    return files
-
-
-def _espeak_bulletin(target: Path, seed: int) -> Path:
-    import subprocess
-
-    from tests.unit.ingest.likeness_media import ffmpeg
-
-    sentences = _VIETNAMESE_SENTENCES
-    text = ". ".join(random.Random(seed).sample(sentences, 8)) + "."
-    raw = target.with_suffix(".speech.wav")
-    subprocess.run(["espeak-ng", "-v", "vi", "-s", "150", "-w", str(raw), text], check=True)
-    ffmpeg("-i", str(raw), "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "128k", str(target))
-    raw.unlink()
-    return target
-
-
-def _bulletins(folder: Path, count: int, espeak: bool) -> list[tuple[str, Path]]:
-    from tests.unit.ingest import likeness_media as made
-
-    kinds = [*made.AUDIO_VARIANTS, "trimmed", "video"]
-    made_here: list[tuple[str, Path, float]] = []
-    for seed in range(count):
-        source = made.bulletin(folder / f"bulletin-{seed}.mp3", seed, BULLETIN_S,
-                               voice=seed % VOICES)
-        made_here.append((f"bulletin-{seed}", source, BULLETIN_S))
-    if espeak:
-        for seed in range(10):
-            source = _espeak_bulletin(folder / f"espeak-{seed}.mp3", seed)
-            made_here.append((f"espeak-{seed}", source, _duration(source)))
-    files = []
-    for label, source, seconds in made_here:
-        files.append((label, source))
-        for kind in kinds:
-            files.append((label, made.audio_variant(source, folder / f"{source.stem}-{kind}",
-                                                    kind, seconds)))
-    return files
-
-
-def _duration(path: Path) -> float:
-    import subprocess
-
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
-                          "-of", "csv=p=0", str(path)], capture_output=True, text=True)
-    return float(out.stdout.strip())
+# --- the labelled set (made by benchmarks/near_duplicates_set.py) ----------------
 
 
 def _fingerprint(path: Path, work: Path):
@@ -150,9 +89,8 @@ def quality(posters: int, bulletins: int) -> None:
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         (tmp / "set").mkdir()
-        espeak = shutil.which("espeak-ng") is not None
         started = time.perf_counter()
-        labelled = _posters(tmp / "set", posters) + _bulletins(tmp / "set", bulletins, espeak)
+        labelled, espeak = labelled_set(tmp / "set", posters, bulletins)
         made_s = time.perf_counter() - started
         kho, actor = _instance(tmp / "instance")
         prints, files = {}, {}
@@ -232,47 +170,7 @@ def _misses(kind: str, missed: set, extra: set, files: dict, distances: dict) ->
         print(f"  wrong {kind}: {name(a)} ~ {name(b)} (distance {distances.get((a, b))})")
 
 
-_VIETNAMESE_SENTENCES = [
-    "Ủy ban nhân dân xã thông báo lịch tiêm chủng mở rộng cho trẻ em dưới năm tuổi",
-    "Bà con cần chủ động phòng chống mưa lũ và sạt lở đất trong mùa mưa bão",
-    "Hội nông dân tổ chức lớp tập huấn kỹ thuật trồng cà phê cho các hộ gia đình",
-    "Trạm y tế xã khám sức khỏe miễn phí cho người cao tuổi vào sáng thứ bảy",
-    "Đề nghị các thôn làm vệ sinh môi trường khơi thông cống rãnh",
-    "Công an xã nhắc nhở người dân không chạy xe máy khi đã uống rượu bia",
-    "Trường tiểu học tổ chức khai giảng năm học mới vào ngày năm tháng chín",
-    "Người dân cần đăng ký tài khoản định danh điện tử mức hai tại trụ sở công an",
-    "Chương trình xây dựng nông thôn mới đã hoàn thành bê tông hóa đường thôn",
-    "Bảo vệ rừng là trách nhiệm của mỗi người dân và mỗi gia đình",
-    "Hội liên hiệp phụ nữ phát động phong trào bình đẳng giới trong gia đình",
-    "Xã đã hỗ trợ giống lúa mới cho hai trăm hộ nghèo trong vụ đông xuân",
-    "Thời tiết những ngày tới có nắng nóng bà con chú ý giữ gìn sức khỏe",
-    "Ban chỉ huy quân sự xã thông báo lịch khám tuyển nghĩa vụ quân sự",
-    "Các hộ chăn nuôi cần tiêm phòng vắc xin cho đàn gia súc gia cầm",
-    "Thư viện xã mở cửa miễn phí cho học sinh vào các ngày cuối tuần",
-]
-
-
 # --- processing overhead ---------------------------------------------------------
-
-
-A4_300DPI = (2480, 3508)
-
-
-def _scan(target: Path, seed: int, grain) -> Path:
-    """An A4 page at 300 dpi: a poster drawn at that size, turned a little, with sensor
-    noise (``grain``, made once, shifted per page), as JPEG q85 — about 1.5 MB."""
-    import numpy
-    from PIL import Image
-
-    from tests.unit.ingest import likeness_media as made
-
-    page = made.poster(seed, layout=seed % LAYOUTS, size=A4_300DPI).rotate(
-        random.Random(seed).uniform(-1, 1), resample=Image.Resampling.BILINEAR,
-        fillcolor=(250, 250, 248))
-    pixels = numpy.asarray(page, dtype=numpy.int16) + numpy.roll(grain, seed * 7919)
-    Image.fromarray(numpy.clip(pixels, 0, 255).astype(numpy.uint8)).save(target, "JPEG",
-                                                                         quality=85)
-    return target
 
 
 def overhead(scans: int, audio: int) -> None:
@@ -285,11 +183,7 @@ def overhead(scans: int, audio: int) -> None:
         tmp = Path(tmpdir)
         (tmp / "media").mkdir()
         started = time.perf_counter()
-        import numpy
-        grain = numpy.random.default_rng(1).normal(0, 5, (A4_300DPI[1], A4_300DPI[0], 3)) \
-            .astype(numpy.int16)
-        media = [("scan", _scan(tmp / "media" / f"scan-{i}.jpg", i, grain))
-                 for i in range(scans)]
+        media = [("scan", path) for path in made_scans(tmp / "media", scans)]
         media += [("audio", made.bulletin(tmp / "media" / f"audio-{i}.mp3", i, 60.0, voice=i % 2))
                   for i in range(audio)]
         print(f"made {scans} scans and {audio} bulletins in {time.perf_counter() - started:.0f} s")

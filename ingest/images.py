@@ -1,4 +1,5 @@
-"""Still images: description, derivatives, OCR input — the only Pillow importer in ingest.
+"""Still images: description, derivatives, OCR input, the grey pixels the picture hash
+reads (:mod:`ingest.picture_hash`) — the only Pillow importer in ingest.
 
 Derivatives are baseline JPEG (not WebP): every browser and every old phone our commune
 officers use shows JPEG, while WebP needs Android 4.2+/iOS 14+ and some stock gallery
@@ -24,7 +25,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Iterable
 
 import numpy
 import PIL
@@ -351,63 +352,17 @@ def save_page(image: Image.Image, target: Path) -> dict[str, int]:
     return {"width": ready.width, "height": ready.height}
 
 
-HASH_SIZES = (8, 16)      # pHash of 8×8 (64 bits: look-up keys) and 16×16 (256 bits)
-HASH_FREQUENCY_FACTOR = 4  # …low frequencies of the DCT of a 4× larger grey thumbnail
-HASH_DRAFT_PX = 128       # a JPEG is decoded reduced (DCT scaling) to at least this
-
-
-def _dct_matrix(size: int) -> numpy.ndarray:
-    """The unnormalised DCT-II matrix (SciPy's ``dct`` type 2: 2·cos(π·k·(2n+1)/2N))."""
-    k = numpy.arange(size)[:, None]
-    n = numpy.arange(size)[None, :]
-    return 2 * numpy.cos(numpy.pi * k * (2 * n + 1) / (2 * size))
-
-
-class PictureHash(NamedTuple):
-    """A picture's perceptual hashes (64 and 256 bits), the grey-level contrast of its
-    32×32 thumbnail (0–255) and its shorter side in pixels."""
-
-    phash: int
-    phash_fine: int
-    contrast: float
-    short_side: int
-
-
-def picture_hash(path: Path, max_pixels: int) -> PictureHash:
-    """The picture of ``path`` (a preview JPEG, an image) as its perceptual hashes of 64
-    and 256 bits, its contrast and its shorter side in pixels.
-
-    The hashes are imagehash 4.3's ``phash`` with ``hash_size`` 8 and 16 (bits in row
-    order, the first the highest), computed with numpy instead of SciPy: a bit is set
-    where a coefficient of the hash_size × hash_size lowest frequencies of the DCT of
-    the grey thumbnail (4 × hash_size pixels square) is above their median. The 64-bit
-    one is coarse (the look-up keys of candidates), the 256-bit one tells a re-scan
-    from another poster of the same layout. ``contrast`` is the standard deviation of
-    the 32×32 thumbnail's grey levels: a blank page is near 0. A JPEG is decoded
-    reduced (DCT scaling), so hashing a 1280 px preview costs milliseconds. Raises
-    ProcessingError for an unreadable picture.
-    """
+def grey_squares(path: Path, max_pixels: int, sides: Iterable[int],
+                 draft_px: int) -> tuple[int, list[numpy.ndarray]]:
+    """The picture of ``path`` upright and in grey levels, shrunk (Lanczos) to a square
+    of each of ``sides`` pixels, as float64 arrays (0–255), with its shorter side in
+    pixels (from the header). A JPEG is decoded reduced (DCT scaling) to at least
+    ``draft_px``. What :mod:`ingest.picture_hash` hashes; ProcessingError for an
+    unreadable picture."""
     with open_checked(path, max_pixels) as image:
-        short_side = min(image.size)
+        short = min(image.size)
         if image.format == "JPEG":
-            image.draft("RGB", (HASH_DRAFT_PX, HASH_DRAFT_PX))
+            image.draft("RGB", (draft_px, draft_px))
         grey = display_ready(decode_upright(image)).convert("L")
-    found, contrast = [], 0.0
-    for size in HASH_SIZES:
-        side = size * HASH_FREQUENCY_FACTOR
-        small = numpy.asarray(grey.resize((side, side), Image.Resampling.LANCZOS),
-                              dtype=numpy.float64)
-        dct = _dct_matrix(side)
-        low = (dct @ small @ dct.T)[:size, :size]
-        found.append(_bits_value(low > numpy.median(low)))
-        if size == HASH_SIZES[0]:
-            contrast = round(float(small.std()), 2)
-    return PictureHash(found[0], found[1], contrast, short_side)
-
-
-def _bits_value(bits: numpy.ndarray) -> int:
-    """Booleans (row order) as one integer, the first the highest bit."""
-    value = 0
-    for bit in bits.flatten():
-        value = (value << 1) | int(bit)
-    return value
+    return short, [numpy.asarray(grey.resize((side, side), Image.Resampling.LANCZOS),
+                                 dtype=numpy.float64) for side in sides]

@@ -5,8 +5,9 @@ Two kinds, each made once at processing time and stored by the pipeline
 (``app.services.processing.likeness``):
 
 - **image** (images, and the first page of PDFs): the perceptual hashes of the file's
-  preview (:func:`ingest.images.picture_hash`, the only Pillow code; the values of
-  imagehash 4.3's ``phash`` with hash sizes 8 and 16). Distance: the share of the
+  preview (:func:`ingest.picture_hash.picture_hash` on pixels from :mod:`ingest.images`,
+  the only Pillow code; the values of imagehash 4.3's ``phash`` with hash sizes 8 and
+  16). Distance: the share of the
   256 bits of the fine hash that differ. The 64-bit hash is coarse — posters of one
   layout are often a few bits apart — so it only finds candidates; the 256-bit hash
   keeps re-scans, resizes and light crops near (under a quarter of the bits) and
@@ -48,7 +49,7 @@ from typing import Optional
 import numpy
 
 from archive.errors import ProcessingError, ValidationError
-from ingest import images, media
+from ingest import images, media, picture_hash
 from ingest.results import (Likeness, ProcessingOptions, StepOutput, StepResult,
                             StepSkipped, run_step)
 
@@ -175,7 +176,7 @@ def image_likeness(preview: Path, options: ProcessingOptions) -> StepOutput:
         raise StepSkipped("no preview to compare")
     limits = rules().image
     try:
-        found = images.picture_hash(preview, options.image_max_pixels)
+        found = picture_hash.picture_hash(preview, options.image_max_pixels)
     except ProcessingError as exc:
         raise StepSkipped(f"no fingerprint for near-duplicates: {exc.message}") from None
     if found.short_side < limits.min_side_px:

@@ -8,12 +8,12 @@ with exit code 2, naming what to fix.
 """
 from __future__ import annotations
 
-import json
 from typing import Optional
 
 import click
 
-from app.cli.common import AS_USER, CliState, _, actor_for, handle_errors, pass_state
+from app.cli.common import (AS_USER, CliState, _, actor_for, day_text, echo_rows,
+                            handle_errors, pass_state)
 
 
 @click.group("access")
@@ -25,8 +25,7 @@ def _line(row: dict) -> str:
     state = {"pending": _("waiting"), "granted": _("granted until %(day)s"),
              "refused": _("refused"), "withdrawn": _("withdrawn")}[row["status"]]
     if row["status"] == "granted":
-        iso = row["grant_until"]
-        state = state % {"day": f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"}
+        state = state % {"day": day_text(row["grant_until"])}
     return "\t".join([f"#{row['id']}", state, str(row["product_id"]),
                       row["product_title"] or "—", row["requester"] or "—", row["reason"]])
 
@@ -50,8 +49,7 @@ def requests_cmd(state: CliState, queue: bool, status: str, as_json: bool,
     actor = actor_for(kho, username)
     rows = requests.queue(kho, actor, None if status == "all" else status) if queue \
         else requests.my_requests(kho, actor)
-    for row in rows:
-        click.echo(json.dumps(row, ensure_ascii=False) if as_json else _line(row))
+    echo_rows(rows, as_json, _line)
 
 
 @access_group.command("grant")

@@ -7,18 +7,26 @@ airing again is refused (exit 1), so a script may simply be run again.
 """
 from __future__ import annotations
 
-import json
 from typing import Optional
 
 import click
 
-from app.cli.common import AS_USER, CliState, _, actor_for, handle_errors, pass_state
+from app.cli.common import (AS_USER, CliState, _, actor_for, day_text, echo_rows,
+                            handle_errors, pass_state)
 
 def _slot_name(code: Optional[str]) -> str:
     """The part of the day (a code of app.services.broadcasts.slots.SLOTS) in words;
     "—" when not known."""
     return {"morning": _("Morning"), "noon": _("Noon"), "afternoon": _("Afternoon"),
             "evening": _("Evening")}.get(code or "", "—")
+
+
+def _airing_line(row: dict) -> str:
+    """One airing of ``kho broadcast list``: id, day, part of the day, commune, product
+    id and title, tab-separated."""
+    return "\t".join([str(row["id"]), day_text(row["aired_on"]), _slot_name(row["slot"]),
+                      row["commune"]["name"], str(row["product_id"]),
+                      row["product_title"] or ""])
 
 
 @click.group("broadcast")
@@ -49,7 +57,7 @@ def log_cmd(state: CliState, product_id: int, aired_on: str, slot: str, commune:
     kho = state.kho()
     row = log_broadcast(kho, actor_for(kho, username), product_id, aired_on,
                         commune_code=commune or None, note=note, slot=slot or None)
-    day = row["aired_on"][8:10] + "/" + row["aired_on"][5:7] + "/" + row["aired_on"][:4]
+    day = day_text(row["aired_on"])
     click.echo(_("Logged #%(id)s: %(commune)s aired product %(product)s on %(day)s (%(slot)s).")
                % {"id": row["id"], "commune": row["commune"]["name"], "product": product_id,
                   "day": day, "slot": _slot_name(row["slot"])})
@@ -73,13 +81,6 @@ def list_cmd(state: CliState, commune: str, year: Optional[int], product_id: Opt
     kho = state.kho()
     rows = list_broadcasts(kho, actor_for(kho, username), commune_code=commune or None,
                            year=year, product_id=product_id)
-    for row in rows:
-        if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
-            continue
-        iso = row["aired_on"]
-        click.echo(f"{row['id']}\t{iso[8:10]}/{iso[5:7]}/{iso[:4]}\t"
-                   f"{_slot_name(row['slot'])}\t{row['commune']['name']}\t"
-                   f"{row['product_id']}\t{row['product_title'] or ''}")
+    echo_rows(rows, as_json, _airing_line)
     if not as_json:
         click.echo(_("%(num)s airings") % {"num": format_number(len(rows), state.lang)})

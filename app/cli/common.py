@@ -1,4 +1,5 @@
-"""Plumbing of the ``kho`` command: its state, language and error handling.
+"""Plumbing of the ``kho`` command: its state, language and error handling, and the
+shape of a listing (JSON lines or a text line per row; days as dd/mm/yyyy).
 
 Every command parses its arguments, calls one service and prints the outcome. Expected
 errors print one line (translated) and exit 1 (failed work) or 2 (usage/config error);
@@ -7,9 +8,10 @@ unexpected ones print one line with a hint to rerun with ``--debug``.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Optional
 
 import click
 
@@ -113,3 +115,15 @@ def actor_for(kho: Any, username: str | None) -> Any:
     from app.services.access.actors import SYSTEM
 
     return accounts.actor_by_name(kho, username) if username else SYSTEM
+
+
+def day_text(iso: Optional[str]) -> str:
+    """An ISO date (or the date of an ISO date-time) as dd/mm/yyyy; "" for None."""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if iso else ""
+
+
+def echo_rows(rows: Iterable[dict], as_json: bool, line: Callable[[dict], str]) -> None:
+    """Print each row of a listing: as a JSON line, as the API answers (``--json``), or
+    as the text ``line`` makes of it (tab-separated fields)."""
+    for row in rows:
+        click.echo(json.dumps(row, ensure_ascii=False) if as_json else line(row))

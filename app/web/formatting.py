@@ -1,6 +1,7 @@
 """How values read on a page: dates, times, numbers, sizes and durations the Vietnamese
 way (``dd/mm/yyyy``, ``1.234,5``, ``4 phút 05 giây``) or the English way; registered as
-Jinja filters. Also text with its paragraphs kept (still escaped)."""
+Jinja filters. Also text with its paragraphs kept (still escaped), and a translated
+sentence filled with escaped values (:func:`say`)."""
 from __future__ import annotations
 
 import re
@@ -111,3 +112,10 @@ def paragraphs(text: str | None) -> Markup:
         Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line)
                                                           for line in part.split("\n")))
         for part in parts)
+
+
+def say(template: str, **values: Any) -> Markup:
+    """A translated template filled with escaped values (Markup values pass as is): a
+    sentence built from what people typed, safe to put in a page."""
+    return Markup(escape(template)) % {k: v if isinstance(v, Markup) else escape(v)
+                                         for k, v in values.items()}

@@ -11,7 +11,8 @@ fixity checks, replica copies, retries:
 lists it apart, folded, with the program and its version (``technical``), for
 everyone but commune staff, whose history leaves it out altogether. A file removed or
 replaced since keeps its name: the removal's record names it. Values typed by people
-are escaped: a sentence is Markup built from escaped parts.
+are escaped: a sentence is Markup built from escaped parts. Access fields, consents and
+access requests are said by :mod:`app.web.history_access`.
 """
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
 
 from app.services.catalogue.products import technical_event
-from app.web.formatting import vn_date
-from app.web.labels import (SLOT_WORDS, consent_words, file_access_words, label,
-                             level_label)
+from app.web.formatting import say, vn_date
+from app.web.history_access import (ACCESS_FIELD_NAMES, ACCESS_VALUES, CONSENT_ACTIONS,
+                                    access_request_sentence, consent_sentence)
+from app.web.labels import SLOT_WORDS, label
 
 VALUE_MAX = 160        # characters of a long text (a description) shown in a sentence
 
@@ -41,13 +43,7 @@ FIELD_NAMES = {
     "communes": lazy_gettext("Communes"), "produced_on": lazy_gettext("Produced on"),
     "tags": lazy_gettext("Tags"), "rights_note": lazy_gettext("Rights note"),
     "sensitive": lazy_gettext("Restricted"), "source": lazy_gettext("Source"),
-    # access (issue 26); "sensitive" stays for edits recorded before it
-    "access_level": lazy_gettext("Access level"),
-    "audience_units": lazy_gettext("Audience: units"),
-    "audience_roles": lazy_gettext("Audience: roles"),
-    "embargo_until": lazy_gettext("Embargo until"),
-    "protocol_note": lazy_gettext("Community protocol note"),
-    "consents": lazy_gettext("Consents"), "file_access": lazy_gettext("Access of a file"),
+    **ACCESS_FIELD_NAMES,          # access (issue 26); "sensitive" for edits before it
 }
 # processing step -> (sentence when it worked, sentence when it failed)
 STEPS = {
@@ -87,12 +83,6 @@ _NO_TEXT_LAYER = "no text layer"
 _SUGGESTION = re.compile(r"([+-])(\S+) \((\w+)\)")
 
 
-def _say(template: str, **values: Any) -> Markup:
-    """A translated template filled with escaped values (Markup values pass as is)."""
-    return Markup(escape(template)) % {k: v if isinstance(v, Markup) else escape(v)
-                                         for k, v in values.items()}
-
-
 def _code_labels(field: str, codes: Iterable[str]) -> str:
     return ", ".join(label(field, c) for c in codes)
 
@@ -123,13 +113,6 @@ def value_text(field: str, value: Any) -> str:
     return text if len(text) <= VALUE_MAX else text[:VALUE_MAX - 1].rstrip() + "…"
 
 
-ACCESS_VALUES = {
-    "access_level": lambda v: level_label(str(v)),
-    "audience_roles": lambda v: ", ".join(_(str(r)) for r in v),
-    "consents": consent_words, "file_access": file_access_words,
-}
-
-
 def field_name(field: str) -> str:
     found = FIELD_NAMES.get(field)
     return str(found) if found is not None else field.replace("_", " ").capitalize()
@@ -150,8 +133,8 @@ def _dismissals(changes: dict[str, Any]) -> Markup | None:
     marks = {field: _suggestion_mark(pair) for field, pair in changes.items()}
     if not marks or any(m is None or m[1] != "dismissed" for m in marks.values()):
         return None
-    return Markup("; ").join(_say("%(field)s: %(value)s", field=field_name(field),
-                                  value=label(field, mark[0]))
+    return Markup("; ").join(say("%(field)s: %(value)s", field=field_name(field),
+                                 value=label(field, mark[0]))
                              for field, mark in marks.items() if mark)
 
 
@@ -161,14 +144,14 @@ def changes_text(changes: dict[str, Any]) -> Markup:
     for field, pair in changes.items():
         marked = _suggestion_mark(pair)
         if marked and marked[1] == "confirmed":
-            parts.append(_say(_("%(field)s: added %(value)s (a confirmed suggestion)"),
-                              field=field_name(field), value=label(field, marked[0])))
+            parts.append(say(_("%(field)s: added %(value)s (a confirmed suggestion)"),
+                             field=field_name(field), value=label(field, marked[0])))
         elif marked and marked[1] == "dismissed":
-            parts.append(_say(_("%(field)s: dismissed the suggestion %(value)s"),
-                              field=field_name(field), value=label(field, marked[0])))
+            parts.append(say(_("%(field)s: dismissed the suggestion %(value)s"),
+                             field=field_name(field), value=label(field, marked[0])))
         elif isinstance(pair, (list, tuple)) and len(pair) == 2:
-            parts.append(_say(_("%(field)s: %(old)s → %(new)s"), field=field_name(field),
-                              old=value_text(field, pair[0]), new=value_text(field, pair[1])))
+            parts.append(say(_("%(field)s: %(old)s → %(new)s"), field=field_name(field),
+                             old=value_text(field, pair[0]), new=value_text(field, pair[1])))
         else:
             parts.append(escape(field_name(field)))
     return Markup("; ").join(parts)
@@ -177,27 +160,22 @@ def changes_text(changes: dict[str, Any]) -> Markup:
 def _change_sentence(row: dict[str, Any]) -> Markup:
     who = row.get("user_name")
     if row["action"] == "create":
-        return _say(_("%(user)s created the product"), user=who) if who \
+        return say(_("%(user)s created the product"), user=who) if who \
             else escape(_("The product was created"))
     if row["action"] == "import":
-        return _say(_("%(user)s imported the product from another archive"), user=who) \
+        return say(_("%(user)s imported the product from another archive"), user=who) \
             if who else escape(_("The product was imported from another archive"))
-    if row["action"] in ("consent.add", "consent.remove"):
-        before, after = (row.get("changes") or {}).get("consents") or [None, None]
-        if row["action"] == "consent.add":
-            return _say(_("%(user)s recorded the consent of %(who)s"), user=who or _("someone"),
-                        who=consent_words(after))
-        return _say(_("%(user)s removed the consent of %(who)s"), user=who or _("someone"),
-                    who=consent_words(before))
+    if row["action"] in CONSENT_ACTIONS:
+        return consent_sentence(row["action"], who or _("someone"), row.get("changes") or {})
     if row["action"] == "update":
         dismissed = _dismissals(row.get("changes") or {})
         if dismissed is not None:
-            return _say(_("%(user)s dismissed the suggestion %(what)s"), user=who,
-                        what=dismissed) if who \
-                else _say(_("Dismissed the suggestion %(what)s"), what=dismissed)
+            return say(_("%(user)s dismissed the suggestion %(what)s"), user=who,
+                       what=dismissed) if who \
+                else say(_("Dismissed the suggestion %(what)s"), what=dismissed)
         what = changes_text(row.get("changes") or {})
-        return _say(_("%(user)s edited: %(changes)s"), user=who, changes=what) if who \
-            else _say(_("Edited: %(changes)s"), changes=what)
+        return say(_("%(user)s edited: %(changes)s"), user=who, changes=what) if who \
+            else say(_("Edited: %(changes)s"), changes=what)
     return escape(row["action"])
 
 
@@ -214,16 +192,16 @@ def _file_named(file_id: int | None, files: dict[int, str]) -> str:
 def _track_sentence(action: str, who: str, file: str) -> Markup:
     """Events of caption and transcript tracks (app.services.captions.attaching, editing, embedded)."""
     if action == "track.add":
-        return _say(_("%(user)s added captions or a transcript to %(file)s"), user=who,
-                    file=file)
+        return say(_("%(user)s added captions or a transcript to %(file)s"), user=who,
+                   file=file)
     if action == "track.edit":
-        return _say(_("%(user)s changed the captions or transcript of %(file)s"), user=who,
-                    file=file)
+        return say(_("%(user)s changed the captions or transcript of %(file)s"), user=who,
+                   file=file)
     if action == "track.remove":
-        return _say(_("%(user)s removed captions or a transcript from %(file)s"), user=who,
-                    file=file)
-    return _say(_("The captions inside %(file)s were taken out to be shown and searched"),
-                file=file)
+        return say(_("%(user)s removed captions or a transcript from %(file)s"), user=who,
+                   file=file)
+    return say(_("The captions inside %(file)s were taken out to be shown and searched"),
+               file=file)
 
 
 # "text converted from TCVN3 (ABC, .VnTime) to Unicode: …", "… may be typed in VNI
@@ -236,13 +214,13 @@ def _encoding_sentence(detail: str) -> Markup:
     """What the legacy-encoding step did, naming the encoding."""
     found = _CONVERTED_FROM.search(detail)
     if found:
-        return _say(_("The text was typed in %(encoding)s, an old font encoding: it was "
-                      "converted to Unicode so that it can be searched (the original file "
-                      "is unchanged)"), encoding=found.group(1))
+        return say(_("The text was typed in %(encoding)s, an old font encoding: it was "
+                     "converted to Unicode so that it can be searched (the original file "
+                     "is unchanged)"), encoding=found.group(1))
     found = _MAY_BE_TYPED_IN.search(detail)
     if found:
-        return _say(_("The text may be typed in %(encoding)s, an old font encoding, but "
-                      "not surely: it was kept as it is, check it"), encoding=found.group(1))
+        return say(_("The text may be typed in %(encoding)s, an old font encoding, but "
+                     "not surely: it was kept as it is, check it"), encoding=found.group(1))
     return escape(STEPS["encoding"][0])
 
 
@@ -251,10 +229,10 @@ def _near_duplicate_sentence(detail: str | None, who: str, file: str) -> Markup:
     other = _json_field(detail, "other_filename") or _("(not named)")
     product = _json_int(detail, "other_product")
     if _json_field(detail, "answer") == "same":
-        return _say(_("%(user)s answered that %(file)s is the same work as %(other)s in "
-                      "product #%(id)s"), user=who, file=file, other=other, id=product)
-    return _say(_("%(user)s answered that %(file)s is a different work from %(other)s in "
-                  "product #%(id)s"), user=who, file=file, other=other, id=product)
+        return say(_("%(user)s answered that %(file)s is the same work as %(other)s in "
+                     "product #%(id)s"), user=who, file=file, other=other, id=product)
+    return say(_("%(user)s answered that %(file)s is a different work from %(other)s in "
+                 "product #%(id)s"), user=who, file=file, other=other, id=product)
 
 
 def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None:
@@ -267,17 +245,17 @@ def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None
         old = _json_field(row.get("detail"), "filename") or file
         new = _json_field(row.get("detail"), "new_filename") or _file_named(
             _json_int(row.get("detail"), "replaced_by"), files)
-        return _say(_("%(user)s replaced the file %(old)s with %(new)s"),
-                    user=who or _("someone"), old=old, new=new)
+        return say(_("%(user)s replaced the file %(old)s with %(new)s"),
+                   user=who or _("someone"), old=old, new=new)
     if action == "file.receive":
-        return _say(_("%(user)s uploaded the file %(file)s"), user=who, file=file) if who \
-            else _say(_("The file %(file)s was received"), file=file)
+        return say(_("%(user)s uploaded the file %(file)s"), user=who, file=file) if who \
+            else say(_("The file %(file)s was received"), file=file)
     if action == "file.import":
-        return _say(_("The file %(file)s was imported from another archive"), file=file)
+        return say(_("The file %(file)s was imported from another archive"), file=file)
     if action == "product.import":
         return escape(_("The product was imported from another archive"))
     if action == "ingest.bulk":
-        return _say(_("%(user)s added the product from a spreadsheet"), user=who) if who \
+        return say(_("%(user)s added the product from a spreadsheet"), user=who) if who \
             else escape(_("The product was added from a spreadsheet"))
     if action == "broadcast.log":
         found = _AIRED.search(row.get("detail") or "")
@@ -285,11 +263,11 @@ def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None
             day = vn_date(date.fromisoformat(found.group(1)))
             commune = label("communes", found.group(3))
             if found.group(2) in SLOT_WORDS:
-                return _say(_("%(user)s logged that %(commune)s aired it on %(day)s "
-                              "%(slot)s"), user=who or _("someone"), commune=commune,
-                            day=day, slot=str(SLOT_WORDS[found.group(2)]))
-            return _say(_("%(user)s logged that %(commune)s aired it on %(day)s"),
-                        user=who or _("someone"), commune=commune, day=day)
+                return say(_("%(user)s logged that %(commune)s aired it on %(day)s "
+                             "%(slot)s"), user=who or _("someone"), commune=commune,
+                           day=day, slot=str(SLOT_WORDS[found.group(2)]))
+            return say(_("%(user)s logged that %(commune)s aired it on %(day)s"),
+                       user=who or _("someone"), commune=commune, day=day)
         return escape(_("A broadcast was logged"))
     if action == "broadcast.withdraw":
         found = _AIRED.search(row.get("detail") or "")
@@ -297,34 +275,34 @@ def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None
             day = vn_date(date.fromisoformat(found.group(1)))
             commune = label("communes", found.group(3))
             if found.group(2) in SLOT_WORDS:
-                return _say(_("%(user)s withdrew the log that %(commune)s aired it on "
-                              "%(day)s %(slot)s"), user=who or _("someone"),
-                            commune=commune, day=day, slot=str(SLOT_WORDS[found.group(2)]))
-            return _say(_("%(user)s withdrew the log that %(commune)s aired it on %(day)s"),
-                        user=who or _("someone"), commune=commune, day=day)
+                return say(_("%(user)s withdrew the log that %(commune)s aired it on "
+                             "%(day)s %(slot)s"), user=who or _("someone"),
+                           commune=commune, day=day, slot=str(SLOT_WORDS[found.group(2)]))
+            return say(_("%(user)s withdrew the log that %(commune)s aired it on %(day)s"),
+                       user=who or _("someone"), commune=commune, day=day)
         return escape(_("A broadcast log was withdrawn"))
     if action.startswith("access."):           # app.services.access.requests
-        return _access_sentence(action, who or _("someone"), row.get("detail") or "")
+        return access_request_sentence(action, who or _("someone"), row.get("detail") or "")
     if action.startswith("track."):            # caption and transcript tracks
         return _track_sentence(action, who or _("someone"), file)
     if action == "file.near_duplicate":         # app.services.catalogue.near_duplicates
         return _near_duplicate_sentence(row.get("detail"), who or _("someone"), file)
     if action == "file.retry":
-        return _say(_("%(user)s asked for %(file)s to be processed again"),
-                    user=who or _("someone"), file=file)
+        return say(_("%(user)s asked for %(file)s to be processed again"),
+                   user=who or _("someone"), file=file)
     if action == "file.remove":
         removed = _json_field(row.get("detail"), "filename") or file
-        return _say(_("%(user)s removed the file %(file)s"), user=who or _("someone"),
-                    file=removed)
+        return say(_("%(user)s removed the file %(file)s"), user=who or _("someone"),
+                   file=removed)
     if action == "fixity.check":
-        return _say(_("Checked that the stored copy of %(file)s is intact"), file=file) \
+        return say(_("Checked that the stored copy of %(file)s is intact"), file=file) \
             if outcome == "ok" else \
-            _say(_("The stored copy of %(file)s is damaged or missing"), file=file)
+            say(_("The stored copy of %(file)s is damaged or missing"), file=file)
     if action == "fixity.repair":
-        return _say(_("A damaged stored copy of %(file)s was replaced by verified bytes"),
-                    file=file)
+        return say(_("A damaged stored copy of %(file)s was replaced by verified bytes"),
+                   file=file)
     if action == "replica.copy":
-        return _say(_("A safety copy of %(file)s was made on the replica"), file=file)
+        return say(_("A safety copy of %(file)s was made on the replica"), file=file)
     if action == "encoding" and outcome == "ok":      # ingest.legacy_text.provenance
         return _encoding_sentence(row.get("detail") or "")
     if action == "text" and outcome == "ok" and _NO_TEXT_LAYER in (row.get("detail") or ""):
@@ -332,29 +310,8 @@ def _event_sentence(row: dict[str, Any], files: dict[int, str]) -> Markup | None
     step = STEPS.get(action)
     if step is not None:
         return escape(step[0] if outcome == "ok" else step[1])
-    return _say(_("Processing step %(step)s: done") if outcome == "ok"
-                else _("Processing step %(step)s: failed"), step=action)
-
-
-def _access_sentence(action: str, who: str, detail: str) -> Markup:
-    """An access request's step: its detail is ``request <id>: <reason or until day>``."""
-    head, _sep, rest = detail.partition(": ")
-    number = head.removeprefix("request ")
-    if action == "access.grant" and rest.startswith("until "):
-        day = rest[6:16]
-        try:
-            day = vn_date(date.fromisoformat(day))
-        except ValueError:
-            pass
-        return _say(_("%(user)s granted access request %(id)s until %(day)s"), user=who,
-                    id=number, day=day)
-    if action == "access.refuse":
-        return _say(_("%(user)s refused access request %(id)s: %(reason)s"), user=who,
-                    id=number, reason=rest)
-    if action == "access.withdraw":
-        return _say(_("%(user)s withdrew access request %(id)s"), user=who, id=number)
-    return _say(_("%(user)s asked for access (request %(id)s): %(reason)s"), user=who,
-                id=number, reason=rest)
+    return say(_("Processing step %(step)s: done") if outcome == "ok"
+               else _("Processing step %(step)s: failed"), step=action)
 
 
 def _json_object(text: str | None) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The activities register's writers killed half-way (SIGKILL), on SQLite (file, WAL)
-and PostgreSQL: an attendance import, an evidence upload and a contribution filing run
-as real processes, are killed while their transaction is open, and the rows, objects
-and figures are counted afterwards — nothing half-written, nothing counted twice,
-nothing stuck: the same work run again (twice at once, for the import) completes.
+and PostgreSQL: an attendance import, an evidence upload, a consent with its scanned
+form and a contribution filing run as real processes, are killed while their
+transaction is open (or their bytes are arriving), and the rows, objects and figures
+are counted afterwards — nothing half-written, nothing counted twice, nothing stuck:
+the same work run again (several at once, for the import and the consent) completes.
 
 "Half-way" is observed, not guessed: the process is killed once the database shows it
 holding an open write transaction (PostgreSQL: a backend with a transaction id;
@@ -24,7 +25,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from tests.stored_keys import stored_keys
-from tests.unit.services.activities.people_data import counts_of, training, write_csv
+from tests.unit.services.activities.people_data import training, write_csv
 from tests.unit.services.instance.worker_processes import env_for
 
 PEOPLE = 4_000             # rows: the import transaction lasts long enough to be caught
@@ -32,6 +33,7 @@ UNITS = ["Xã Đăk Kôi", "Xã Đăk Tơ Lung", "Hội Liên hiệp Phụ nữ 
          "Phòng Văn hóa và Thông tin huyện Kon Rẫy"]
 GROUPS = ["information-officials", "human-rights-officials", "mass-organisation-key-staff"]
 WAIT_SECONDS = 90
+WRITERS = 3          # consents recorded at once with the same form
 
 
 @pytest.fixture
@@ -179,6 +181,90 @@ def test_an_evidence_upload_killed_half_way_leaves_no_row_and_no_visible_object(
     with crash_kho.transaction() as s:
         assert s.scalar(select(func.count()).select_from(ActivityEvidence)) == 1
     assert len(stored_keys(crash_kho.storage)) == 1
+
+
+def _big_form(path: Path, megabytes: int) -> Path:
+    """A scanned form of ``megabytes`` MiB (a PDF header, random bytes: no two alike)."""
+    with open(path, "wb") as out:
+        out.write(b"%PDF-1.4\n")
+        for _ in range(megabytes):
+            out.write(os.urandom(1024 * 1024))
+    return path
+
+
+def _consent_writer(kho, product_id: int, form: Path, given_by: str) -> subprocess.Popen:
+    """A process recording a consent with ``form`` as its scanned form."""
+    script = ("import sys; from app.bootstrap import Kho; from config import load_settings;"
+              "from app.services.access.accounts import actor_by_name;"
+              "from app.services.catalogue import consents;"
+              "kho = Kho(load_settings()); actor = actor_by_name(kho, 'sx');"
+              f"consents.add_consent(kho, actor, {product_id}, {{'given_by': sys.argv[2],"
+              " 'uses': ['radio', 'website']}, open(sys.argv[1], 'rb'), 'Phiếu đồng ý.pdf')")
+    return subprocess.Popen([sys.executable, "-c", script, str(form), given_by],
+                            env=env_for(kho.settings), stderr=subprocess.PIPE)
+
+
+def _consent_state(kho, product_id: int) -> tuple[int, int, int]:
+    """Consent rows, their ``consent.add`` history entries, and the product's version."""
+    from archive.access import ProductConsent
+    from archive.models import Product, ProductChange
+
+    with kho.transaction() as s:
+        return (s.scalar(select(func.count()).select_from(ProductConsent)),
+                s.scalar(select(func.count()).select_from(ProductChange).where(
+                    ProductChange.action == "consent.add")),
+                s.get(Product, product_id).version or 0)
+
+
+def _pieces(folder: Path) -> list[Path]:
+    """Files left in ``folder``, hidden ones (a store's partial objects) included."""
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def test_consent_forms_killed_half_way_then_at_once_leave_each_consent_once(
+        crash_kho, tmp_path):
+    """A consent whose 120 MB form is killed while its bytes arrive leaves no row, no
+    history and no object anyone could read, only pieces the leftovers sweep takes;
+    then WRITERS processes record a consent with the same form at once: each consent
+    once, one object (content-addressed), one history entry and one version each,
+    and no spool file or partial object left."""
+    from app.services.access.accounts import actor_by_name, add_user
+    from app.services.catalogue import products
+    from app.services.common import leftovers
+    from archive.access import ProductConsent
+
+    add_user(crash_kho, "sx", "producer", "mat-khau-dai-du")
+    producer = actor_by_name(crash_kho, "sx")
+    pid = products.create_product(crash_kho, producer, {"title": "Phỏng vấn già làng"})
+    before = _consent_state(crash_kho, pid)
+    spool = Path(crash_kho.settings.spool_dir)
+    storage_root = Path(crash_kho.settings.instance_path) / "objects"
+
+    killed = _consent_writer(crash_kho, pid, _big_form(tmp_path / "lon.pdf", 120), "A Blưu")
+    _kill_when(killed, lambda: any(p.stat().st_size > 10 * 1024 * 1024
+                                   for folder in (spool, storage_root)
+                                   for p in _pieces(folder)))
+    assert _consent_state(crash_kho, pid) == before          # nothing recorded
+    assert stored_keys(crash_kho.storage) == []             # no object anyone could read
+    assert leftovers.clean(crash_kho, max_age=0).count >= 1
+    assert _pieces(spool) == [] and _pieces(storage_root) == []
+
+    form = _big_form(tmp_path / "phieu.pdf", 8)
+    writers = [_consent_writer(crash_kho, pid, form, f"Người thứ {n}") for n in range(WRITERS)]
+    for child in writers:
+        out = child.communicate(timeout=300)[1]
+        assert child.returncode == 0, out.decode()
+    count, history, version = _consent_state(crash_kho, pid)
+    assert (count, history, version) == (WRITERS, WRITERS, before[2] + WRITERS)
+    with crash_kho.transaction() as s:
+        givers = sorted(s.scalars(select(ProductConsent.given_by)))
+        forms = set(s.execute(select(ProductConsent.evidence_sha256,
+                                     ProductConsent.evidence_key)).all())
+    assert givers == sorted(f"Người thứ {n}" for n in range(WRITERS))
+    assert len(forms) == 1                                  # one form, stored once
+    assert stored_keys(crash_kho.storage) == [forms.pop()[1]]
+    assert _pieces(spool) == []                             # nothing stuck in transit
+    assert [p for p in _pieces(storage_root) if p.name.startswith(".")] == []
 
 
 def _contributions(kho) -> int:

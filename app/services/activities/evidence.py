@@ -9,8 +9,9 @@ make each of those engines skip it. What evidence must share is the preservation
 the bytes are spooled and hashed (SHA-256) in one pass, written under the same
 content-addressed key (``original_key``) through the same writer
 (:func:`app.services.preservation.replication.write_original`: primary store and
-replica, the replica outbox when it does not answer) before the row commits, and the
-fixity audit, ``kho replicate`` and the preservation overview walk
+replica, the replica outbox when it does not answer) before the row commits — the
+steps of :func:`app.services.preservation.uploaded.store_upload`, shared with consent
+forms — and the fixity audit, ``kho replicate`` and the preservation overview walk
 :func:`archive.activities.stored_objects` (product files and evidence). The full
 backup (database snapshot + the object store) and the export bag carry them too.
 
@@ -24,24 +25,13 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.activities.register import lock_for_edit, load_activity
-from app.services.common import outbox
-from app.services.common.spool import SpoolFile, spool as spool_in
-from app.services.preservation import replication
-from app.services.preservation.fixity import Target, record_state
+from app.services.preservation.uploaded import StoredOriginal, store_upload
 from archive.activities import EVIDENCE_KINDS, ActivityChange, ActivityEvidence
 from archive.errors import Message, NotFound, ValidationError
-from archive.object_fixity import Digest
-from archive.preservation import OK
-from archive.storage import original_key
-from archive.text import normalize_filename
-from ingest.detect import detect
-
-DRAIN_RETRY_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -66,54 +56,31 @@ def add_evidence(kho: Kho, actor: Actor, activity_id: int, stream: BinaryIO, fil
                               kinds=", ".join(EVIDENCE_KINDS))
     with kho.transaction() as session:
         load_activity(session, actor, activity_id)        # fail before reading the stream
-    name = normalize_filename(filename) or "file"
-    spooled = (stream.take(name) if isinstance(stream, SpoolFile) else
-               spool_in(kho.settings.spool_dir, stream, name, kho.settings.max_upload_bytes))
-    try:
-        if spooled.size == 0:
-            raise ValidationError("%(file)s is empty", field="file", file=name)
-        media_type = detect(spooled.path, name).media_type
-        key = original_key(spooled.sha256)
-        written = replication.write_original(kho, key, spooled.sha256, spooled.path, media_type)
-        try:
-            added = _record(kho, actor, activity_id, spooled, name, kind, media_type, key,
-                            written)
-        except IntegrityError:           # a parallel upload of the same bytes won
-            added = _record(kho, actor, activity_id, spooled, name, kind, media_type, key,
-                            written)
-    finally:
-        spooled.path.unlink(missing_ok=True)
-    if written.deferred:
-        outbox.best_effort(kho, lambda: replication.queue_drain(kho, delay=DRAIN_RETRY_SECONDS),
-                           "the replica copy")
-    return added
+    return store_upload(kho, stream, filename,
+                        lambda stored: _record(kho, actor, activity_id, stored, kind))
 
 
-def _record(kho: Kho, actor: Actor, activity_id: int, spooled, name: str, kind: str,
-            media_type: str, key: str, written: replication.Written) -> EvidenceAdded:
+def _record(kho: Kho, actor: Actor, activity_id: int, stored: StoredOriginal,
+            kind: str) -> EvidenceAdded:
     with kho.transaction() as session:
         activity = lock_for_edit(session, actor, activity_id)
-        target = Target(key, spooled.sha256, spooled.size)
-        for copy in written.replaced:             # the object there was wrong or missing
-            record_state(session, target, copy, OK, Digest(spooled.sha256, spooled.size))
-        if written.deferred:
-            replication.defer_copy(session, key, spooled.sha256, written.deferred)
-        same = next((e for e in activity.evidence if e.sha256 == spooled.sha256), None)
+        stored.record_copies(session)
+        same = next((e for e in activity.evidence if e.sha256 == stored.sha256), None)
         if same is not None:
             return EvidenceAdded(same.id, same.sha256, same.size, same.media_type,
                                  same.original_filename, duplicate=True)
-        row = ActivityEvidence(activity_id=activity_id, kind=kind, sha256=spooled.sha256,
-                               size=spooled.size, media_type=media_type,
-                               original_filename=name, storage_key=key,
+        row = ActivityEvidence(activity_id=activity_id, kind=kind, sha256=stored.sha256,
+                               size=stored.size, media_type=stored.media_type,
+                               original_filename=stored.filename, storage_key=stored.key,
                                created_by_id=actor.user_id)
         session.add(row)
         session.flush()
         session.add(ActivityChange(activity_id=activity_id, action="evidence.add",
                                    changes={"evidence": [None, {
-                                       "id": row.id, "kind": kind, "filename": name,
-                                       "sha256": spooled.sha256, "size": spooled.size}]},
+                                       "id": row.id, "kind": kind, "filename": stored.filename,
+                                       "sha256": stored.sha256, "size": stored.size}]},
                                    user_id=actor.user_id))
-        return EvidenceAdded(row.id, row.sha256, row.size, media_type, name)
+        return EvidenceAdded(row.id, row.sha256, row.size, stored.media_type, stored.filename)
 
 
 def remove_evidence(kho: Kho, actor: Actor, activity_id: int, evidence_id: int) -> None:

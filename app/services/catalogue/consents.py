@@ -1,8 +1,9 @@
 """Consents of a product (issue 26): who gave consent, for which uses, until when,
 with the scanned form as evidence.
 
-The form is stored as activity evidence is (:mod:`app.services.activities.evidence`):
-the bytes are spooled and hashed (SHA-256) in one pass, written under the same
+The form is stored as activity evidence is (:mod:`app.services.activities.evidence`;
+both through :func:`app.services.preservation.uploaded.store_upload`): the bytes are
+spooled and hashed (SHA-256) in one pass, written under the same
 content-addressed key (:func:`archive.storage.original_key`) through the same writer
 (:func:`app.services.preservation.replication.write_original`: primary store and
 replica) before the row commits, and the preservation engines walk it through
@@ -20,34 +21,26 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO, Collection, Iterator, Optional
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.catalogue.access_changes import harvestable_now
 from app.services.catalogue.access_input import check_uses
-from app.services.catalogue.products import load_product, lock_for_edit, touch
-from app.services.common import outbox
+from app.services.catalogue.products import (load_product, lock_for_edit, lock_with_child,
+                                             touch)
 from app.services.common.clock import local_today
 from app.services.common.parameters import date_error, parse_date
-from app.services.common.spool import SpoolFile, spool as spool_in
-from app.services.preservation import replication
-from app.services.preservation.fixity import Target, record_state
+from app.services.preservation.uploaded import StoredOriginal, store_upload
 from app.services.records import tombstones
 from app.services.search import indexing
 from archive.access import ProductConsent
 from archive.errors import Message, NotFound, ValidationError
 from archive.models import ProductChange
-from archive.object_fixity import Digest
-from archive.preservation import OK
-from archive.storage import original_key
-from archive.text import normalize_filename, normalize_text
-from ingest.detect import detect
+from archive.text import normalize_text
 
 MAX_GIVEN_BY = 300       # characters (the column)
 MAX_NOTE = 2_000
-DRAIN_RETRY_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -101,30 +94,12 @@ def add_consent(kho: Kho, actor: Actor, product_id: int, data: dict[str, Any],
         checked = check_consent(session, data)        # fail before reading the stream
     if stream is None:
         return _record(kho, actor, product_id, checked, None, if_version)
-    name = normalize_filename(filename) or "file"
-    spooled = (stream.take(name) if isinstance(stream, SpoolFile) else
-               spool_in(kho.settings.spool_dir, stream, name, kho.settings.max_upload_bytes))
-    try:
-        if spooled.size == 0:
-            raise ValidationError("%(file)s is empty", field="file", file=name)
-        media_type = detect(spooled.path, name).media_type
-        key = original_key(spooled.sha256)
-        written = replication.write_original(kho, key, spooled.sha256, spooled.path, media_type)
-        form = (spooled.sha256, spooled.size, media_type, name, key, written)
-        try:
-            consent_id = _record(kho, actor, product_id, checked, form, if_version)
-        except IntegrityError:             # a parallel write of the same object's state
-            consent_id = _record(kho, actor, product_id, checked, form, if_version)
-    finally:
-        spooled.path.unlink(missing_ok=True)
-    if written.deferred:
-        outbox.best_effort(kho, lambda: replication.queue_drain(kho, delay=DRAIN_RETRY_SECONDS),
-                           "the replica copy")
-    return consent_id
+    return store_upload(kho, stream, filename, lambda form: _record(
+        kho, actor, product_id, checked, form, if_version))
 
 
-def _record(kho: Kho, actor: Actor, product_id: int, checked: ConsentInput, form: Any,
-            if_version: Any) -> int:
+def _record(kho: Kho, actor: Actor, product_id: int, checked: ConsentInput,
+            form: Optional[StoredOriginal], if_version: Any) -> int:
     with kho.transaction() as session:
         product = lock_for_edit(session, actor, product_id, if_version)
         today = local_today(kho.settings)
@@ -133,15 +108,10 @@ def _record(kho: Kho, actor: Actor, product_id: int, checked: ConsentInput, form
                              uses=checked.uses, until=checked.until, note=checked.note,
                              created_by_id=actor.user_id)
         if form is not None:
-            sha256, size, media_type, name, key, written = form
-            target = Target(key, sha256, size)
-            for copy in written.replaced:             # the object there was wrong or missing
-                record_state(session, target, copy, OK, Digest(sha256, size))
-            if written.deferred:
-                replication.defer_copy(session, key, sha256, written.deferred)
-            row.evidence_sha256, row.evidence_size = sha256, size
+            form.record_copies(session)
+            row.evidence_sha256, row.evidence_size = form.sha256, form.size
             row.evidence_media_type, row.evidence_filename, row.evidence_key = \
-                media_type, name, key
+                form.media_type, form.filename, form.key
         product.consents.append(row)
         session.flush()
         _changed(session, kho, actor, product, was, today, "consent.add",
@@ -173,10 +143,9 @@ def remove_consent(kho: Kho, actor: Actor, product_id: int, consent_id: int,
     """Remove one consent from the product (its form's object stays; audited)."""
     actor.require("product.edit")
     with kho.transaction() as session:
-        product = lock_for_edit(session, actor, product_id, if_version)
-        row = next((c for c in product.consents if c.id == consent_id), None)
-        if row is None:
-            raise NotFound("no consent %(id)s", field="consent", id=consent_id)
+        product, row = lock_with_child(
+            session, actor, product_id, consent_id, lambda p: p.consents,
+            NotFound("no consent %(id)s", field="consent", id=consent_id), if_version)
         today = local_today(kho.settings)
         was = harvestable_now(product, today)
         record = consent_record(row)

@@ -12,7 +12,7 @@ from typing import Any, Collection, Optional
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
 from app.services.catalogue.access_input import file_level
-from app.services.catalogue.products import lock_for_edit, touch
+from app.services.catalogue.products import lock_with_child, touch
 from app.services.search import indexing
 from archive.errors import NotFound
 from archive.models import ProductChange
@@ -26,10 +26,9 @@ def set_file_level(kho: Kho, actor: Actor, product_id: int, file_id: int, value:
     ValidationError (field ``access_level``: unknown, or looser than the product)."""
     actor.require("product.edit")
     with kho.transaction() as session:
-        product = lock_for_edit(session, actor, product_id, if_version)
-        row = next((f for f in product.files if f.id == file_id), None)
-        if row is None:
-            raise NotFound("no file %(id)s", field="file", id=file_id)
+        product, row = lock_with_child(
+            session, actor, product_id, file_id, lambda p: p.files,
+            NotFound("no file %(id)s", field="file", id=file_id), if_version)
         level = file_level(session, product.access_level, value)
         if level != row.access_level:
             session.add(ProductChange(product_id=product_id, action="update", changes={

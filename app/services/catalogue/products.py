@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, Collection, Optional
+from typing import Any, Callable, Collection, Iterable, Optional, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -135,6 +135,24 @@ def lock_for_edit(session: Session, actor: Actor, product_id: int,
                                  id=product_id, current=product.version,
                                  yours=", ".join(map(str, sorted(allowed))))
     return product
+
+
+Child = TypeVar("Child")
+
+
+def lock_with_child(session: Session, actor: Actor, product_id: int, child_id: int,
+                    children: Callable[[Product], Iterable[Child]], missing: NotFound,
+                    if_version: Optional[int | Collection[int]] = None
+                    ) -> tuple[Product, Child]:
+    """Lock the product for an edit (:func:`lock_for_edit`: NotFound, PreconditionFailed)
+    and find the row of its ``children`` (its consents, its files) whose id is
+    ``child_id``; raises ``missing`` (the caller's NotFound naming the row) when it
+    has none."""
+    product = lock_for_edit(session, actor, product_id, if_version)
+    row = next((c for c in children(product) if c.id == child_id), None)
+    if row is None:
+        raise missing
+    return product, row
 
 
 def touch(product: Product, actor: Actor) -> None:

@@ -1,4 +1,4 @@
-"""Near-duplicate fingerprints (ingest/likeness.py, ingest/images.picture_hash): the
+"""Near-duplicate fingerprints (ingest/likeness.py, ingest/picture_hash.py): the
 hashes agree with imagehash, candidates are found by keys, audio is aligned, and the
 steps skip (never fail) what cannot be compared."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from archive.errors import ValidationError
-from ingest import images, likeness
+from ingest import likeness, picture_hash
 from ingest.detect import detect
 from ingest.results import OK, SKIPPED, Likeness, ProcessingOptions
 from ingest.steps import process
@@ -35,7 +35,7 @@ def _known_picture(target: Path) -> Path:
 
 def test_picture_hashes_are_imagehash_phash_of_sizes_8_and_16(tmp_path):
     # known answer: imagehash 4.3.2's phash(image) and phash(image, hash_size=16)
-    found = images.picture_hash(_known_picture(tmp_path / "known.png"), 10 ** 8)
+    found = picture_hash.picture_hash(_known_picture(tmp_path / "known.png"), 10 ** 8)
     assert f"{found.phash:016x}" == "8a358c4bb51bb74a"
     assert f"{found.phash_fine:064x}" == ("88aa34558cdd4ba2b5551ba2b7554aaab5554926b75d4aaa"
                                           "b44db55fa5444aae")
