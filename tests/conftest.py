@@ -2,7 +2,9 @@
 engines (PostgreSQL, S3 server, Redis) for integration tests."""
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -10,6 +12,14 @@ import pytest
 
 from tests import services
 from tests.s3server import s3_endpoint  # noqa: F401  (session fixture)
+
+# The suite starts hundreds of `python -m app ...` processes (CLI, serve, worker, kill -9
+# tests). With PYTHONDONTWRITEBYTECODE set (as some machines and images do), each one
+# compiled every Kho module it imports from source again (~0.6 s of CPU each) and each
+# migration run recompiled the migration scripts: the suite keeps compiled modules in
+# the usual __pycache__ folders (ignored by git), for itself and the processes it starts.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+    sys.dont_write_bytecode = False
 
 
 # The files that take longest (kill -9 runs against real servers and workers, Chromium,
@@ -34,6 +44,7 @@ LONG_FILES_FIRST = (
     "tests/integration/test_attendance_races.py",
     "tests/integration/test_broadcast_races.py",
     "tests/integration/test_activities_bag_stack.py",
+    "tests/integration/test_search_nodes_s3.py",
     "tests/unit/services/reports/test_report_print.py",
     "tests/unit/search_index/test_agreement.py",
     "tests/browser/test_web_pages.py",
@@ -41,6 +52,7 @@ LONG_FILES_FIRST = (
     "tests/browser/test_dashboard_page.py",
     "tests/browser/test_upload_and_file_fixes.py",
     "tests/unit/cli/test_serve.py",
+    "tests/unit/cli/test_serve_search_reader.py",
     "tests/unit/cli/test_report_cli.py",
     "tests/unit/cli/test_preservation_cli.py",
     "tests/unit/cli/test_reindex_crash.py",
@@ -98,6 +110,27 @@ def start_from_template(template: Path, settings) -> None:
     PostgreSQL or S3 initialises those for real and ignores the copied SQLite file."""
     if not settings.instance.exists():
         shutil.copytree(template, settings.instance)
+
+
+PRODUCTION_SCRYPT_N = 2 ** 14
+TEST_SCRYPT_N = 2 ** 10
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Hash passwords made in the test process with scrypt n=2**10 instead of 2**14.
+
+    Thousands of accounts and sign-ins are made by the suite, at ~50-150 ms of CPU each
+    at the production cost. The format, the salt and the checking path are unchanged
+    (a hash carries its own n, r, p, so production-cost hashes made by ``kho``
+    subprocesses still check), only the work factor is smaller; tests of the cost
+    itself read ``PRODUCTION_SCRYPT_N``."""
+    from app.services.access import passwords
+
+    assert passwords._N == PRODUCTION_SCRYPT_N, "production scrypt cost changed: update here"
+    passwords._N = TEST_SCRYPT_N
+    yield
+    passwords._N = PRODUCTION_SCRYPT_N
 
 
 @pytest.fixture

@@ -34,29 +34,34 @@ def kho(tmp_path, migrated_pg_url) -> Iterator:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def either_kho(request, tmp_path) -> Iterator:
+def either_kho(request, tmp_path, initialised_template) -> Iterator:
     """An initialised instance on SQLite, then (the same test again) on a fresh
     PostgreSQL database, jobs run inline: for race and kill -9 tests that must hold on
-    both engines. Tests add the accounts they need."""
+    both engines. Tests add the accounts they need. Both start from copies (the
+    process's initialised instance folder; the migrated PostgreSQL template)."""
     from app.bootstrap import Kho
     from app.services.instance.setup import init_instance
+    from tests.conftest import start_from_template
 
     extra = {"queue_url": ""}
     if request.param == "postgresql":
         extra["database_url"] = request.getfixturevalue("migrated_pg_url")
-    runtime = Kho(make_settings(tmp_path / "instance", **extra))
+    settings = make_settings(tmp_path / "instance", **extra)
+    start_from_template(initialised_template, settings)
+    runtime = Kho(settings)
     init_instance(runtime)
     yield runtime
     runtime.close()
 
 
 @pytest.fixture
-def stack_settings(tmp_path, pg_url, s3_endpoint, redis_url):
-    """Settings for the scaled-out column: PostgreSQL + S3 + Redis."""
+def stack_settings(tmp_path, migrated_pg_url, s3_endpoint, redis_url):
+    """Settings for the scaled-out column: PostgreSQL (at the migrations' head, a
+    template copy) + S3 + Redis."""
     import redis
 
     bucket = new_s3_storage(s3_endpoint).bucket
     redis.Redis.from_url(redis_url).flushdb()
-    return make_settings(tmp_path / "instance", database_url=pg_url, storage="s3",
+    return make_settings(tmp_path / "instance", database_url=migrated_pg_url, storage="s3",
                          s3_bucket=bucket, s3_endpoint_url=s3_endpoint, s3_region="us-east-1",
                          s3_addressing_style="path", queue_url=redis_url)

@@ -22,10 +22,11 @@ from tests.unit.services.activities.test_bags import summary
 OPERATOR = packages.OPERATOR_ACTOR
 
 
-def test_a_bag_with_activities_restores_into_postgresql_and_s3(tmp_path, pg_url, s3_endpoint):
+def test_a_bag_with_activities_restores_into_postgresql_and_s3(tmp_path, migrated_pg_url,
+                                                               s3_endpoint):
     source = Kho(make_settings(tmp_path / "source"))
     init_instance(source)
-    target = _target(tmp_path, pg_url, s3_endpoint)
+    target = _target(tmp_path, migrated_pg_url, s3_endpoint)
     try:
         catalogue = export_catalogue.build(source)
         built = activity_catalogue.build(source, catalogue.poster)

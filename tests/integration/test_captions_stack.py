@@ -37,14 +37,14 @@ Mỗi tuần diệt lăng quăng quanh nhà
 
 
 @pytest.fixture
-def stack(tmp_path, pg_url, s3_endpoint):
+def stack(tmp_path, migrated_pg_url, s3_endpoint):
     """Kho on PostgreSQL + S3 served by waitress on a free loopback port."""
     from waitress import create_server
 
     from app import create_app
 
     bucket = new_s3_storage(s3_endpoint).bucket
-    settings = make_settings(tmp_path / "instance", database_url=pg_url, storage="s3",
+    settings = make_settings(tmp_path / "instance", database_url=migrated_pg_url, storage="s3",
                              s3_bucket=bucket, s3_endpoint_url=s3_endpoint,
                              s3_region="us-east-1", s3_addressing_style="path")
     app = create_app(settings)

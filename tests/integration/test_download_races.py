@@ -17,22 +17,23 @@ from typing import Iterator
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_settings
+from tests.conftest import make_settings, start_from_template
 
 THREADS, PROCESSES, REQUESTS = 8, 4, 25      # REQUESTS per thread or process
 USERS = ("dai-xa-1", "dai-xa-2")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_settings(request, tmp_path: Path):
+def database_settings(request, tmp_path: Path, initialised_template):
     """Settings of an initialised instance on SQLite (file, WAL) or PostgreSQL."""
     from app.bootstrap import Kho
     from app.services.instance.setup import init_instance
 
     extra = {}
     if request.param == "postgresql":
-        extra["database_url"] = request.getfixturevalue("pg_url")
+        extra["database_url"] = request.getfixturevalue("migrated_pg_url")
     settings = make_settings(tmp_path / "instance", **extra)
+    start_from_template(initialised_template, settings)
     kho = Kho(settings)
     init_instance(kho)
     kho.close()

@@ -12,7 +12,7 @@ from tests.s3server import new_s3_storage
 from tests.unit.web.conftest import PASSWORD, Browser
 
 
-def test_presigned_redirects_are_recorded_once_per_day(tmp_path, pg_url, s3_endpoint):
+def test_presigned_redirects_are_recorded_once_per_day(tmp_path, migrated_pg_url, s3_endpoint):
     from app import create_app
     from app.services.access import accounts
     from app.services.instance.setup import init_instance
@@ -22,8 +22,8 @@ def test_presigned_redirects_are_recorded_once_per_day(tmp_path, pg_url, s3_endp
     from archive.usage import DownloadRecord
 
     bucket = new_s3_storage(s3_endpoint).bucket
-    app = create_app(make_settings(tmp_path / "instance", database_url=pg_url, storage="s3",
-                                   s3_bucket=bucket, s3_endpoint_url=s3_endpoint,
+    app = create_app(make_settings(tmp_path / "instance", database_url=migrated_pg_url,
+                                   storage="s3", s3_bucket=bucket, s3_endpoint_url=s3_endpoint,
                                    s3_region="us-east-1", s3_addressing_style="path"))
     kho = app.extensions["kho"]
     try:

@@ -44,9 +44,9 @@ from tests.unit.services.exports.test_export_access import (  # noqa: F401  (Pos
 OPERATOR = packages.OPERATOR_ACTOR
 
 
-def _target(tmp_path: Path, pg_url: str, s3_endpoint: str) -> Kho:
+def _target(tmp_path: Path, migrated_pg_url: str, s3_endpoint: str) -> Kho:
     bucket = new_s3_storage(s3_endpoint).bucket
-    kho = Kho(make_settings(tmp_path / "target", database_url=pg_url, storage="s3",
+    kho = Kho(make_settings(tmp_path / "target", database_url=migrated_pg_url, storage="s3",
                             s3_bucket=bucket, s3_endpoint_url=s3_endpoint,
                             s3_region="us-east-1", s3_addressing_style="path"))
     init_instance(kho)
@@ -64,10 +64,10 @@ def _payload(bag: Path) -> dict[str, str]:
 
 
 def test_sqlite_and_folder_to_postgresql_and_s3_keeps_metadata_and_checksums(
-        tmp_path, pg_url, s3_endpoint):
+        tmp_path, migrated_pg_url, s3_endpoint):
     source = Kho(make_settings(tmp_path / "source"))
     init_instance(source)
-    target = _target(tmp_path, pg_url, s3_endpoint)
+    target = _target(tmp_path, migrated_pg_url, s3_endpoint)
     try:
         built = export_catalogue.build(source)
         _bag(source, tmp_path / "from-sqlite", scope="all", with_derivatives=True)
@@ -103,10 +103,11 @@ def test_sqlite_and_folder_to_postgresql_and_s3_keeps_metadata_and_checksums(
         target.close()
 
 
-def test_a_public_bag_without_derivatives_is_processed_into_s3(tmp_path, pg_url, s3_endpoint):
+def test_a_public_bag_without_derivatives_is_processed_into_s3(tmp_path, migrated_pg_url,
+                                                               s3_endpoint):
     source = Kho(make_settings(tmp_path / "source"))
     init_instance(source)
-    target = _target(tmp_path, pg_url, s3_endpoint)
+    target = _target(tmp_path, migrated_pg_url, s3_endpoint)
     try:
         export_catalogue.build(source)
         _bag(source, tmp_path / "public")
@@ -123,7 +124,7 @@ def test_a_public_bag_without_derivatives_is_processed_into_s3(tmp_path, pg_url,
         target.close()
 
 
-def test_an_import_waits_for_an_edit_of_the_same_product_and_reports_it(tmp_path, pg_url):
+def test_an_import_waits_for_an_edit_of_the_same_product_and_reports_it(tmp_path, migrated_pg_url):
     """An editor saving a product while `kho import` reaches it: the import takes the
     product's write lock, waits for the edit, then compares with the edited record
     (a conflict in the report) instead of a version the editor is replacing."""
@@ -133,7 +134,7 @@ def test_an_import_waits_for_an_edit_of_the_same_product_and_reports_it(tmp_path
     from sqlalchemy import text
 
     source = Kho(make_settings(tmp_path / "source"))
-    target = Kho(make_settings(tmp_path / "target-pg", database_url=pg_url))
+    target = Kho(make_settings(tmp_path / "target-pg", database_url=migrated_pg_url))
     try:
         init_instance(source)
         init_instance(target)

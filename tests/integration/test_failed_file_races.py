@@ -12,13 +12,13 @@ from typing import Callable, Iterator
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
+from tests.conftest import make_settings, start_from_template
 from tests.stored_keys import stored_keys
 
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def quiet(request, tmp_path: Path) -> Iterator:
+def quiet(request, tmp_path: Path, initialised_template) -> Iterator:
     """An instance with two producers and an admin whose jobs wait in the SQLite queue
     file (counted, not run)."""
     from app.bootstrap import Kho
@@ -28,8 +28,10 @@ def quiet(request, tmp_path: Path) -> Iterator:
 
     extra = {"queue_url": ""}
     if request.param == "postgresql":
-        extra["database_url"] = request.getfixturevalue("pg_url")
-    runtime = Kho(make_settings(tmp_path / "instance", **extra))
+        extra["database_url"] = request.getfixturevalue("migrated_pg_url")
+    settings = make_settings(tmp_path / "instance", **extra)
+    start_from_template(initialised_template, settings)
+    runtime = Kho(settings)
     init_instance(runtime)
     for name, role in (("ha", "producer"), ("lan", "producer"), ("qt", "admin")):
         accounts.add_user(runtime, name, role, "12345678")

@@ -25,14 +25,15 @@ pytestmark = pytest.mark.integration
 PRODUCER = Actor(1, "sx", "producer")
 
 
-def s3_instance(tmp_path: Path, pg_url: str, endpoint: str, replica_bucket: str | None = None):
+def s3_instance(tmp_path: Path, migrated_pg_url: str, endpoint: str,
+                replica_bucket: str | None = None):
     from app import create_app
     from app.services.instance.setup import init_instance
 
     primary = new_s3_storage(endpoint).bucket
     replica = replica_bucket or new_s3_storage(endpoint).bucket
     app = create_app(make_settings(
-        tmp_path / "instance", database_url=pg_url, storage="s3", s3_bucket=primary,
+        tmp_path / "instance", database_url=migrated_pg_url, storage="s3", s3_bucket=primary,
         s3_endpoint_url=endpoint, s3_region="us-east-1", s3_addressing_style="path",
         replica_storage="s3", replica_s3_bucket=replica, replica_s3_endpoint_url=endpoint,
         replica_s3_region="us-east-1"))
@@ -76,9 +77,9 @@ def damage(store, key: str, how: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("copy", [PRIMARY, REPLICA])
 @pytest.mark.parametrize("how", ["flip", "delete", "truncate"])
-def test_damage_in_a_bucket_is_found_reported_and_repaired(tmp_path, pg_url, s3_endpoint,
+def test_damage_in_a_bucket_is_found_reported_and_repaired(tmp_path, migrated_pg_url, s3_endpoint,
                                                           copy, how):
-    app, kho = s3_instance(tmp_path, pg_url, s3_endpoint)
+    app, kho = s3_instance(tmp_path, migrated_pg_url, s3_endpoint)
     data = os.urandom(200_000)
     got, key = add(kho, data)
     store = kho.storage if copy == PRIMARY else kho.replica
@@ -100,9 +101,9 @@ def test_damage_in_a_bucket_is_found_reported_and_repaired(tmp_path, pg_url, s3_
     kho.close()
 
 
-def test_replica_bucket_unusable_during_intake_then_back(tmp_path, pg_url, s3_endpoint):
+def test_replica_bucket_unusable_during_intake_then_back(tmp_path, migrated_pg_url, s3_endpoint):
     later = unique_bucket_name("replica-later")
-    app, kho = s3_instance(tmp_path, pg_url, s3_endpoint, replica_bucket=later)
+    app, kho = s3_instance(tmp_path, migrated_pg_url, s3_endpoint, replica_bucket=later)
     data = os.urandom(50_000)
     _, key = add(kho, data)                       # intake goes on without the replica
     assert kho.storage.exists(key)

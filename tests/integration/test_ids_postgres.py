@@ -30,12 +30,12 @@ def _urls(app, big: int) -> list[tuple[str, str]]:
     return out
 
 
-def test_ids_beyond_postgresql_integer_are_not_found_on_every_door(tmp_path, pg_url):
+def test_ids_beyond_postgresql_integer_are_not_found_on_every_door(tmp_path, migrated_pg_url):
     from app import create_app
     from app.services.access import accounts
     from app.services.instance.setup import init_instance
 
-    app = create_app(make_settings(tmp_path / "instance", database_url=pg_url))
+    app = create_app(make_settings(tmp_path / "instance", database_url=migrated_pg_url))
     kho = app.extensions["kho"]
     try:
         init_instance(kho)

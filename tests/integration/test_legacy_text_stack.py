@@ -15,13 +15,13 @@ from tests.unit.services.processing.test_legacy_text_ingest import (check_tcvn3_
 pytestmark = pytest.mark.integration
 
 
-def test_a_tcvn3_docx_is_found_by_cong_hoa_on_postgresql_and_s3(tmp_path, pg_url,
+def test_a_tcvn3_docx_is_found_by_cong_hoa_on_postgresql_and_s3(tmp_path, migrated_pg_url,
                                                                  s3_endpoint):
     from app.bootstrap import Kho
     from app.services.instance.setup import init_instance
 
     bucket = new_s3_storage(s3_endpoint).bucket
-    kho = Kho(make_settings(tmp_path / "instance", database_url=pg_url, storage="s3",
+    kho = Kho(make_settings(tmp_path / "instance", database_url=migrated_pg_url, storage="s3",
                             s3_bucket=bucket, s3_endpoint_url=s3_endpoint,
                             s3_region="us-east-1", s3_addressing_style="path"))
     try:

@@ -11,6 +11,6 @@ from tests.unit.web.test_linked_product_pages import *  # noqa: F401,F403
 
 
 @pytest.fixture
-def web_settings(tmp_path, pg_url):
+def web_settings(tmp_path, migrated_pg_url):
     """The pages on PostgreSQL."""
-    return make_settings(tmp_path / "instance", database_url=pg_url)
+    return make_settings(tmp_path / "instance", database_url=migrated_pg_url)

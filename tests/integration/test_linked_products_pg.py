@@ -16,6 +16,6 @@ from tests.unit.api.test_api_linked_products import *  # noqa: F401,F403
 
 
 @pytest.fixture
-def api(tmp_path, pg_url):
+def api(tmp_path, migrated_pg_url):
     """The API on PostgreSQL."""
-    yield from build_api(make_settings(tmp_path / "api", database_url=pg_url))
+    yield from build_api(make_settings(tmp_path / "api", database_url=migrated_pg_url))

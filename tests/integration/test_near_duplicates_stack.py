@@ -28,12 +28,12 @@ def _upload(api, product_id: int, path) -> dict:
 
 
 def test_a_reencoded_bulletin_and_a_rescanned_poster_are_flagged_on_postgresql_and_s3(
-        tmp_path, pg_url, s3_endpoint, media):
+        tmp_path, migrated_pg_url, s3_endpoint, media):
     from archive.models import File
     from tests.unit.api.conftest import build_api
 
     bucket = new_s3_storage(s3_endpoint).bucket
-    settings = make_settings(tmp_path / "instance", database_url=pg_url, storage="s3",
+    settings = make_settings(tmp_path / "instance", database_url=migrated_pg_url, storage="s3",
                              s3_bucket=bucket, s3_endpoint_url=s3_endpoint,
                              s3_region="us-east-1", s3_addressing_style="path")
     for api in build_api(settings):

@@ -24,12 +24,12 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def replicated(tmp_path, pg_url) -> Iterator:
+def replicated(tmp_path, migrated_pg_url) -> Iterator:
     from app.bootstrap import Kho
     from app.services.access import accounts
     from app.services.instance.setup import init_instance
 
-    runtime = Kho(make_settings(tmp_path / "instance", database_url=pg_url,
+    runtime = Kho(make_settings(tmp_path / "instance", database_url=migrated_pg_url,
                                 replica_storage="local",
                                 replica_storage_path=str(tmp_path / "replica")))
     init_instance(runtime)

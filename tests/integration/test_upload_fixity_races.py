@@ -31,7 +31,7 @@ def upload_api(request, tmp_path: Path) -> Iterator[Api]:
     extra = {"queue_url": ""}
     if request.param == "postgresql-s3":
         endpoint = request.getfixturevalue("s3_endpoint")
-        extra.update(database_url=request.getfixturevalue("pg_url"), storage="s3",
+        extra.update(database_url=request.getfixturevalue("migrated_pg_url"), storage="s3",
                      s3_bucket=new_s3_storage(endpoint).bucket, s3_endpoint_url=endpoint,
                      s3_region="us-east-1", s3_addressing_style="path")
     yield from build_api(make_settings(tmp_path / "instance", **extra))

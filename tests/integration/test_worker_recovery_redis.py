@@ -11,9 +11,10 @@ from tests.unit.services.instance.test_worker_recovery import (  # noqa: F401 - 
 
 
 @pytest.fixture
-def worker_settings(tmp_path, pg_url, redis_url):
+def worker_settings(tmp_path, migrated_pg_url, redis_url):
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
-    return make_settings(tmp_path / "instance", queue_url=redis_url, database_url=pg_url,
+    return make_settings(tmp_path / "instance", queue_url=redis_url,
+                         database_url=migrated_pg_url,
                          job_lease_seconds=wp.LEASE_SECONDS)

@@ -31,12 +31,14 @@ ADMIN = Actor(2, "qt", "admin")
 
 
 @pytest.fixture
-def quiet(settings) -> Iterator:
+def quiet(settings, initialised_template) -> Iterator:
     """An instance whose jobs wait in the SQLite queue file (counted, not run), on the
     database of ``settings`` (SQLite here, PostgreSQL in the integration twin)."""
     from app.bootstrap import Kho
     from app.services.instance.setup import init_instance
+    from tests.conftest import start_from_template
 
+    start_from_template(initialised_template, settings)   # a copy, not the migrations again
     runtime = Kho(settings.replace(queue_url=""))
     init_instance(runtime)
     accounts.add_user(runtime, "sx", "producer", "12345678")

@@ -30,11 +30,13 @@ GOOD = b"\x00\x00\x00\x18ftypmp42" + b"y" * 1200
 
 
 @pytest.fixture
-def quiet(settings) -> Iterator:
+def quiet(settings, initialised_template) -> Iterator:
     """Jobs wait in the SQLite queue file (counted, not run)."""
     from app.bootstrap import Kho
     from app.services.instance.setup import init_instance
+    from tests.conftest import start_from_template
 
+    start_from_template(initialised_template, settings)   # a copy, not the migrations again
     runtime = Kho(settings.replace(queue_url=""))
     init_instance(runtime)
     accounts.add_user(runtime, "sx", "producer", "12345678")

@@ -20,7 +20,7 @@ from archive.exports import ImportedProduct
 from archive.models import Derivative, File, Product, Term
 from tests import export_catalogue
 from tests.stored_keys import stored_keys
-from tests.conftest import make_settings, point_cli_at
+from tests.conftest import make_settings, point_cli_at, start_from_template
 from tests.export_catalogue import jsonl, manifest
 
 OPERATOR = packages.OPERATOR_ACTOR
@@ -40,15 +40,20 @@ def bag(kho, catalogue, tmp_path) -> Path:
     return out
 
 
-def new_instance(tmp_path: Path, name: str, **settings) -> Kho:
-    runtime = Kho(make_settings(tmp_path / name, **settings))
+def new_instance(tmp_path: Path, name: str, template: Path | None = None, **settings) -> Kho:
+    """An initialised instance in ``tmp_path / name`` (a copy of ``template``, the
+    process's initialised instance folder, when given: no migrations run again)."""
+    config = make_settings(tmp_path / name, **settings)
+    if template is not None:
+        start_from_template(template, config)
+    runtime = Kho(config)
     init_instance(runtime)
     return runtime
 
 
 @pytest.fixture
-def other(tmp_path):
-    runtime = new_instance(tmp_path, "other")
+def other(tmp_path, initialised_template):
+    runtime = new_instance(tmp_path, "other", initialised_template)
     yield runtime
     runtime.close()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 
@@ -30,9 +29,7 @@ def worker_settings(tmp_path):
 def _kill_mid_transcode(kho, file_id: int, process) -> None:
     """SIGKILL ``process`` while it runs a tool on the file; its tools end with it."""
     wp.wait_until(lambda: wp.status(kho, file_id)[0] == "processing", 90, "processing")
-    wp.wait_until(lambda: any(wp.alive(p) for p in wp.children(process.pid)), 30,
-                  "transcoding")
-    family = wp.children(process.pid)                 # ffmpeg and the watchdog
+    family = wp.wait_for_the_transcode(process.pid)   # ffmpeg and the watchdog
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
     wp.wait_until(lambda: not any(wp.alive(p) for p in family), 30,
@@ -46,6 +43,7 @@ def _finish_with_a_new_worker(settings, kho, file_id: int) -> None:
     try:
         wp.wait_until(lambda: wp.status(kho, file_id)[0] in ("ready", "failed"), 180,
                       "finished")
+        wp.wait_for_an_empty_spool(kho, file_id)   # before the stop (see there)
     finally:
         wp.stop(worker)
     wp.assert_complete_once(kho, file_id, attempts=2)
@@ -67,9 +65,8 @@ def test_kill_9_of_serve_ends_its_consumer_and_tools(worker_settings, tmp_path):
     server = wp.start(worker_settings, "serve", "--port", str(wp.free_port()), "--workers", "1")
     try:
         wp.wait_until(lambda: wp.status(kho, file_id)[0] == "processing", 90, "processing")
-        wp.wait_until(lambda: any(wp.alive(p) for p in wp.children(wp.holder_pid(kho, file_id))),
-                      30, "transcoding")
         consumer = wp.holder_pid(kho, file_id)
+        wp.wait_for_the_transcode(consumer)
         family = wp.children(server.pid)              # consumer, its ffmpeg, gunicorn
         assert consumer in family
         os.kill(server.pid, signal.SIGKILL)
@@ -89,13 +86,14 @@ def test_a_dead_workers_file_is_taken_over_by_a_live_one(worker_settings, tmp_pa
         wp.wait_until(lambda: wp.status(kho, file_id)[0] == "processing", 90, "processing")
         holder = wp.holder_pid(kho, file_id)
         [dead] = [w for w in workers if w.pid == holder]
-        time.sleep(0.5)
+        wp.wait_for_the_transcode(holder)            # killed mid-processing, not before
         os.kill(dead.pid, signal.SIGKILL)
         dead.wait(timeout=10)
         wp.wait_until(lambda: wp.status(kho, file_id)[0] in ("ready", "failed"), 180,
                       "finished by the live worker")
         [live] = [w for w in workers if w.pid != holder]
         assert live.poll() is None
+        wp.wait_for_an_empty_spool(kho, file_id)   # before the stop (see there)
     finally:
         for w in workers:
             wp.stop(w)
@@ -128,7 +126,8 @@ def test_kill_9_of_the_embedded_consumer_is_reported_and_it_comes_back(worker_se
     from app.services.files.intake import receive
     from tests.unit.ingest import media_factory
 
-    kho, file_id = wp.video_upload(worker_settings, tmp_path)
+    # the 12 s 720p clip: it must still be processing when healthz first says "ok"
+    kho, file_id = wp.video_upload(worker_settings, tmp_path, seconds=12, size="1280x720")
     port = wp.free_port()
     server = wp.start(worker_settings, "serve", "--port", str(port), "--workers", "1")
     try:

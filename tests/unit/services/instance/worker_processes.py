@@ -103,18 +103,47 @@ def holder_pid(kho: Kho, file_id: int) -> int:
     return int(status(kho, file_id)[1].split(":")[1])
 
 
-def video_upload(settings, tmp_path: Path) -> tuple[Kho, int]:
-    """An initialised instance with one 12 s video waiting for processing."""
+def video_upload(settings, tmp_path: Path, *, seconds: float = 8,
+                 size: str = "640x360") -> tuple[Kho, int]:
+    """An initialised instance with one video (MPEG-4 Part 2, so it is transcoded)
+    waiting for processing. The tests kill a consumer when its proxy transcode is seen
+    running (a progress marker, not a fixed sleep), so a short clip is still caught
+    half-way (8 s at 640x360: about 1 s of ffmpeg on a quiet machine, 12 s at 720p: 5 s);
+    ``seconds`` and ``size`` make it longer where a test waits for something else
+    (a health check) before its kill."""
     kho = Kho(settings)
     init_instance(kho)
     accounts.add_user(kho, "sx", "producer", "12345678")
     pid = products.create_product(kho, PRODUCER, {"title": "Phóng sự truyền hình"})
-    clip = media_factory.video(tmp_path / "clip.avi", seconds=12, size="1280x720",
+    clip = media_factory.video(tmp_path / "clip.avi", seconds=seconds, size=size,
                                video_args=("-c:v", "mpeg4", "-q:v", "5"),
                                audio_args=("-c:a", "mp2"))
     with clip.open("rb") as fh:
         got = receive(kho, PRODUCER, pid, fh, "phóng sự.avi")
     return kho, got.file_id
+
+
+TRANSCODE = "libx264"     # in the command line of the proxy's ffmpeg only
+
+
+def _transcoding(pid: int) -> bool:
+    for child in children(pid):
+        try:
+            if TRANSCODE.encode() in Path(f"/proc/{child}/cmdline").read_bytes():
+                return alive(child)
+        except OSError:
+            continue
+    return False
+
+
+def wait_for_the_transcode(pid: int) -> set[int]:
+    """Wait until process ``pid`` runs the proxy's ffmpeg — the probe and the poster are
+    done, the longest step is under way — and return its descendants then (that
+    ffmpeg and the children's watchdog). A kill at this marker is half-way however
+    short the clip; a kill at the first child seen (the probe) could let the next
+    tool start between the look and the kill, outside the family the test waits for."""
+    wait_until(lambda: _transcoding(pid), 60, "transcoding")
+    return children(pid)
 
 
 def assert_complete_once(kho: Kho, file_id: int, attempts: int) -> None:
@@ -132,8 +161,23 @@ def assert_complete_once(kho: Kho, file_id: int, attempts: int) -> None:
     # a tool the killed consumer started may still be ending (it is killed with its
     # process group, asynchronously): give the spool a moment to settle, then name
     # anything left (a deadline, not a speed: a loaded CI machine needs the margin)
+    wait_for_an_empty_spool(kho, file_id)
+
+
+def wait_for_an_empty_spool(kho: Kho, file_id: int) -> None:
+    """Wait until nothing is left in the spool. Tests call it also before they stop the
+    worker that finished the file: ``stop`` sends SIGTERM, huey's immediate stop,
+    which can cut that worker between marking the file ready and removing its own
+    work folder (a leftover swept after an hour, but not what these tests are about)."""
     wait_until(lambda: not any(kho.settings.spool_dir.iterdir()), 90,
-               lambda: f"an empty spool: {[p.name for p in kho.settings.spool_dir.iterdir()]}")
+               lambda: f"an empty spool: {_spool_listing(kho)} (claim {status(kho, file_id)})")
+
+
+def _spool_listing(kho: Kho) -> list[str]:
+    """What is left in the spool, with ages in seconds (for failure messages)."""
+    now = time.time()
+    return [f"{p.relative_to(kho.settings.spool_dir)} {now - p.stat().st_mtime:.0f}s"
+            for p in sorted(kho.settings.spool_dir.rglob("*"))]
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -22,19 +22,25 @@ from tests.conftest import make_settings
 PRODUCER = Actor(1, "sx", "producer")
 
 
-def make_kho(tmp_path: Path, **overrides):
+def make_kho(tmp_path: Path, template: Path | None = None, **overrides):
+    """An initialised instance (from a copy of ``template``, the process's initialised
+    instance folder, when given)."""
     from app.bootstrap import Kho
     from app.services.instance.setup import init_instance
+    from tests.conftest import start_from_template
 
-    runtime = Kho(make_settings(tmp_path / "instance", **overrides))
+    settings = make_settings(tmp_path / "instance", **overrides)
+    if template is not None:
+        start_from_template(template, settings)
+    runtime = Kho(settings)
     init_instance(runtime)
     accounts.add_user(runtime, "sx", "producer", "12345678")
     return runtime
 
 
 @pytest.fixture
-def replicated(tmp_path):
-    runtime = make_kho(tmp_path, replica_storage="local",
+def replicated(tmp_path, initialised_template):
+    runtime = make_kho(tmp_path, initialised_template, replica_storage="local",
                        replica_storage_path=str(tmp_path / "replica"))
     yield runtime
     runtime.close()
