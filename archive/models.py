@@ -16,6 +16,7 @@ import archive.likeness  # noqa: E402,F401
 import archive.outbox  # noqa: E402,F401
 import archive.people  # noqa: E402,F401
 import archive.preservation  # noqa: E402,F401
+import archive.stats  # noqa: E402,F401
 import archive.suggestions  # noqa: E402,F401
 import archive.tracks  # noqa: E402,F401
 import archive.usage  # noqa: E402,F401

@@ -86,6 +86,25 @@ def units_beneath(session: Session, unit_id: int) -> frozenset[int]:
     return _beneath(_units(session), unit_id)
 
 
+def territories(session: Session) -> tuple[dict[int, int], dict[int, frozenset[int]]]:
+    """The distinct parts accounts report on, for the statistics' summary rows
+    (:mod:`app.services.stats.summary`): (unit id -> its part's number, unit id -> the
+    part numbers that hold it). Units whose parts (:func:`units_beneath`) are the same
+    set share a number (the smallest such unit id: a province's departments all see the
+    province). Even a part holding every unit is not the whole catalogue: products with
+    no unit at all are in no part."""
+    rows = _units(session)
+    number: dict[frozenset[int], int] = {}
+    part_of: dict[int, int] = {}
+    for unit_id in sorted(rows):
+        part_of[unit_id] = number.setdefault(_beneath(rows, unit_id), unit_id)
+    holders: dict[int, set[int]] = defaultdict(set)
+    for inside, part in number.items():
+        for unit_id in inside:
+            holders[unit_id].add(part)
+    return part_of, {unit_id: frozenset(parts) for unit_id, parts in holders.items()}
+
+
 def actor_units(session: Session, actor: Actor) -> Optional[frozenset[int]]:
     """The unit ids ``actor`` may see and report on; None means every unit (admin,
     producer, system, and an account without a unit)."""

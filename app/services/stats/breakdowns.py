@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, extract
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
+from app.services.stats import summary
 from app.services.stats.figures import PLAN_FIRST_YEAR, TARGET_YEAR, GroupRow, Scope, \
     Tally, YearRow
 from app.services.stats.scope import (NOT_SET, PC, PT, P, Catalogue, created_year,
@@ -168,27 +169,40 @@ def assemble(rows: list[tuple], cat: Catalogue, today) -> dict[str, Any]:
     return out
 
 
-def products_part(kho: Kho, scope: Scope) -> dict[str, Any]:
-    """The counts of products for ``scope``: ``total`` (a Tally) and the breakdowns."""
+def products_part(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:
+    """The counts of products for ``scope``: ``total`` (a Tally) and the breakdowns.
+
+    Added up from the summary cells (:mod:`app.services.stats.summary`, folded first)
+    where they answer the scope; counted from the products otherwise — also while more
+    products wait to be folded than a request folds (after a bulk import or a changed
+    vocabulary, the workers fold them) — or always with ``recount`` (the reference the
+    cells are checked against)."""
+    cells = not recount and summary.answers(scope) \
+        and summary.fold(kho, budget=summary.REQUEST_BUDGET) is not None
     with kho.transaction() as session:
         cat = load_catalogue(for_counting(session))
-        return assemble(product_rows(kho, session, scope, cat), cat,
-                        local_today(kho.settings))
+        rows = summary.product_rows(session, scope, cat) if cells \
+            else product_rows(kho, session, scope, cat)
+        return assemble(rows, cat, local_today(kho.settings))
 
 
-def broadcasts_part(kho: Kho, scope: Scope) -> dict[str, Any]:
+def broadcasts_part(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:
     """Broadcasts per commune, per month, per commune and month for ``scope``."""
     with kho.transaction() as session:
-        return broadcast_rows(kho, session, scope, load_catalogue(for_counting(session)))
+        return broadcast_rows(kho, session, scope, load_catalogue(for_counting(session)),
+                              recount)
 
 
-def downloads_part(kho: Kho, scope: Scope) -> dict[str, Any]:
+def downloads_part(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:
     """``downloads_by_commune`` for ``scope``: what changes with every download."""
     with kho.transaction() as session:
-        return download_rows(kho, session, scope, load_catalogue(for_counting(session)))
+        return download_rows(kho, session, scope, load_catalogue(for_counting(session)),
+                             recount)
 
 
-def aggregate(kho: Kho, scope: Scope) -> dict[str, Any]:
-    """Every count for ``scope``: ``total`` (a Tally) and the breakdown lists."""
-    return {**products_part(kho, scope), **broadcasts_part(kho, scope),
-            **downloads_part(kho, scope)}
+def aggregate(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:
+    """Every count for ``scope``: ``total`` (a Tally) and the breakdown lists
+    (``recount``: the products counted from their rows, see :func:`products_part`)."""
+    return {**products_part(kho, scope, recount=recount),
+            **broadcasts_part(kho, scope, recount=recount),
+            **downloads_part(kho, scope, recount=recount)}

@@ -1,23 +1,20 @@
 """Reuse the office's figures while nothing they count has changed.
 
-Counting 100,000 products takes the database about a second; the dashboard and
+Product figures of the usual scopes are added up from summary cells
+(:mod:`app.services.stats.summary`) and need no cache; the other scopes (a unit, a
+commune, an account's part, a period cut inside a month) and the use figures are
+counted. Counting 100,000 products takes the database about a second; the dashboard and
 ``/api/v1/stats`` are read far more often than the catalogue changes. Each server
 process keeps the last :data:`SIZE` results, keyed by the scope and a *fingerprint* of
 what they count, read in one cheap statement on every request (index lookups and one
 small count), so a result is reused only while every input is unchanged:
 
-- products: newest ``updated_at``, newest id and newest audit entry (every change of
-  metadata, terms, files or processing moves ``updated_at`` — the datestamp OAI-PMH
-  harvests by — and every deletion is audited in ``product_changes``; a count of the
-  products would cost a table scan on PostgreSQL);
-- the newest provenance event (every upload, processing step and broadcast adds one:
-  an id from the database's sequence, so it moves even when the clocks of two servers
-  disagree about ``updated_at``) — but for the audit of access requests (``access.*``,
-  :mod:`app.services.access.requests`), which changes no figure;
-- files that failed processing (a retry changes it);
+- products: the generation of the summary cells (:func:`app.services.stats.summary.fold`,
+  run first): database triggers mark every change of a product, its terms, communes,
+  files, publication or near-duplicate answers, so anything else written (fixity
+  checks, index flushes, sign-ins, broadcasts, access requests) leaves it unchanged;
 - broadcasts: newest id and the number withdrawn (rows are only added, and a log once
   withdrawn stays so; a product with broadcasts in force is never deleted);
-- publications: count and newest ``at`` (each publication rewrites its row);
 - the vocabularies: every term's flags and labels, every unit's validity and successor
   (an admin edit of a flag or a merger changes the figures without touching products);
 - Vietnam's date (this year, the deadline, the projection's basis).
@@ -48,8 +45,8 @@ from sqlalchemy import func, select
 
 from app.bootstrap import Kho
 from app.services.common.clock import local_today
-from archive.harvests import Publication
-from archive.models import Broadcast, Event, File, Product, ProductChange, Term, Unit
+from app.services.stats import summary
+from archive.models import Broadcast, Term, Unit
 from archive.usage import DownloadRecord
 
 SIZE = 32          # results kept per process (a few kilobytes each)
@@ -84,16 +81,11 @@ def fingerprint(kho: Kho) -> Marks:
     vocabulary tables (about 1 ms at 100,000 products)."""
     def one(stmt):
         return stmt.scalar_subquery()
+    generation = summary.fold(kho, budget=summary.REQUEST_BUDGET)
+    if generation is None:       # still folding (a bulk import): nothing is reused
+        generation = object()
     with kho.transaction() as session:
         row = session.execute(select(
-            one(select(func.max(ProductChange.id))),
-            # access requests (``access.*``) change no figure
-            one(select(func.max(Event.id)).where(Event.action.not_like("access.%"))),
-            one(select(func.max(Product.updated_at))),
-            one(select(func.max(Product.id))),
-            one(select(func.count()).select_from(File).where(File.status == "failed")),
-            one(select(func.count()).select_from(Publication)),
-            one(select(func.max(Publication.at))),
             one(select(func.max(Broadcast.id))),
             one(select(func.max(DownloadRecord.id))),
             one(select(func.count()).select_from(Broadcast).where(~Broadcast.in_force())),
@@ -104,7 +96,7 @@ def fingerprint(kho: Kho) -> Marks:
         units = tuple(session.execute(select(
             Unit.id, Unit.code, Unit.name, Unit.level, Unit.gso_code, Unit.valid_from,
             Unit.valid_to, Unit.successor_id).order_by(Unit.id)))
-    return Marks(products=tuple(row[:7]), broadcasts=(row[7], row[9]), downloads=(row[8],),
+    return Marks(products=(generation,), broadcasts=(row[0], row[2]), downloads=(row[1],),
                  common=(hash(terms), hash(units), local_today(kho.settings)))
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import select
 from app.bootstrap import Kho
 from app.services.stats import breakdowns
 from app.services.stats import cache
+from app.services.stats import summary
 from app.services.access.actors import Actor
 from app.services.access.unit_scope import actor_units, require_unit
 from app.services.common.parameters import parse_bool, parse_date
@@ -222,9 +223,12 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
                               field=unknown[0], names=", ".join(unknown),
                               choices=", ".join(PARAMS))
     scope = for_account(kho, actor, parse_scope(kho, params))   # the part is in the key
-    marks = cache.fingerprint(kho)
+    marks = cache.fingerprint(kho)       # folds the summary cells first
     counted: dict[str, Any] = {}
-    for part in ("products", "broadcasts", "downloads"):
+    if summary.answers(scope):            # adding up cells costs less than a cache look-up
+        counted.update(breakdowns.products_part(kho, scope))
+    for part in ("broadcasts", "downloads") if counted else ("products", "broadcasts",
+                                                             "downloads"):
         compute = getattr(breakdowns, f"{part}_part")
         counted.update(cache.cached(kho, (part, scope), marks.of(part, scope),
                                           lambda compute=compute: compute(kho, scope)))

@@ -173,8 +173,10 @@ def unit_label(cat: Catalogue, unit_id: Optional[int]) -> tuple[Optional[str], s
 
 
 def unit_order(row: Any) -> tuple:
-    """Vietnamese alphabetical order, the "not set" row last."""
-    return (row.code is None, sort_key(row.label_vi))
+    """Vietnamese alphabetical order, the "not set" row last; units of the same name (a
+    commune before and after the 2025 merger) by code, so the order never depends on
+    how the rows were counted."""
+    return (row.code is None, sort_key(row.label_vi), row.code or "")
 
 
 def labels(triple: tuple[Optional[str], str, str]) -> dict[str, Any]:

@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.stats.figures import CommuneMonthRow, CountRow, MonthRow, Scope
+from app.services.stats.months import whole_months
 from app.services.stats.scope import P, Catalogue, for_counting, ids_for, labels, \
     load_catalogue, rolled, unit_label, unit_order
 from app.services.common.clock import local_today
 from archive.models import Broadcast
+from archive.stats import USAGE_BROADCASTS, USAGE_DOWNLOADS, StatsUsageCell
 from archive.text import sort_key
 from archive.usage import DownloadRecord
 
@@ -44,15 +46,52 @@ def _usage_filters(scope: Scope, cat: Catalogue, day_col, commune_col,
     return where
 
 
-def broadcast_rows(kho: Kho, session: Session, scope: Scope,
-                   cat: Catalogue) -> dict[str, Any]:
-    """Broadcasts per commune, per month and per commune and month."""
-    where = _usage_filters(scope, cat, Broadcast.aired_on, Broadcast.commune_id,
-                           Broadcast.product_id) + [Broadcast.in_force()]   # not withdrawn
-    commune = rolled(Broadcast.commune_id, cat, scope.rollup)
-    year, month = extract("year", Broadcast.aired_on), extract("month", Broadcast.aired_on)
-    per_month = session.execute(select(commune, year, month, func.count())
-                                .where(*where).group_by(commune, year, month)).all()
+def _cells_answer(scope: Scope) -> bool:
+    """Whether the usage cells answer ``scope``: no lead-unit filter (a cell does not
+    know the products' units) and a period of whole months."""
+    return scope.unit is None and whole_months(scope) is not None
+
+
+def _from_cells(session: Session, scope: Scope, cat: Catalogue,
+                kind: int) -> list[tuple[Optional[int], int, int, int]]:
+    """(commune id rolled as the scope asks, year, month, count) from the usage cells:
+    a few thousand rows, however many airings or downloads there are."""
+    start, end = whole_months(scope) or (None, None)
+    c = StatsUsageCell
+    where = [c.kind == kind, c.count != 0]
+    if start:
+        where.append(c.month >= start)
+    if end:
+        where.append(c.month <= end)
+    allowed = ids_for(cat, scope.commune, scope.rollup)
+    if allowed is not None:
+        where.append(c.commune_id.in_(allowed))
+    if scope.units is not None:       # the account's part: its communes' use
+        where.append(c.commune_id.in_(sorted(scope.units)))
+    out: dict[tuple[Optional[int], int, int], int] = {}
+    for commune_id, month, n in session.execute(select(c.commune_id, c.month, c.count)
+                                                .where(*where)):
+        unit = commune_id or None
+        if unit is not None and scope.rollup:
+            unit = cat.current.get(unit, unit)
+        key = (unit, month // 100, month % 100)
+        out[key] = out.get(key, 0) + n
+    return [(u, y, m, n) for (u, y, m), n in out.items()]
+
+
+def broadcast_rows(kho: Kho, session: Session, scope: Scope, cat: Catalogue,
+                   recount: bool = False) -> dict[str, Any]:
+    """Broadcasts per commune, per month and per commune and month (from the usage
+    cells where they answer, counted from the rows otherwise or with ``recount``)."""
+    if not recount and _cells_answer(scope):
+        per_month = _from_cells(session, scope, cat, USAGE_BROADCASTS)
+    else:
+        where = _usage_filters(scope, cat, Broadcast.aired_on, Broadcast.commune_id,
+                               Broadcast.product_id) + [Broadcast.in_force()]   # not withdrawn
+        commune = rolled(Broadcast.commune_id, cat, scope.rollup)
+        year, month = extract("year", Broadcast.aired_on), extract("month", Broadcast.aired_on)
+        per_month = session.execute(select(commune, year, month, func.count())
+                                    .where(*where).group_by(commune, year, month)).all()
     broadcasts: dict[Optional[int], int] = {}
     months: dict[tuple[int, int], int] = {}
     commune_months = []
@@ -66,19 +105,24 @@ def broadcast_rows(kho: Kho, session: Session, scope: Scope,
         "broadcasts_by_month": [MonthRow(y, m, n) for (y, m), n in sorted(months.items())],
         "broadcasts_by_commune_month": sorted(
             commune_months, key=lambda r: (r.year, r.month, r.code is None,
-                                           sort_key(r.label_vi))),
+                                           sort_key(r.label_vi), r.code or "")),
     }
 
 
-def download_rows(kho: Kho, session: Session, scope: Scope,
-                  cat: Catalogue) -> dict[str, Any]:
+def download_rows(kho: Kho, session: Session, scope: Scope, cat: Catalogue,
+                  recount: bool = False) -> dict[str, Any]:
     """Downloads per commune (one DownloadRecord row is one download: a user's requests
     for one file and rendition on one day are already coalesced into it)."""
-    where = _usage_filters(scope, cat, DownloadRecord.day, DownloadRecord.commune_id,
-                           DownloadRecord.product_id)
-    commune = rolled(DownloadRecord.commune_id, cat, scope.rollup)
-    counts = dict(session.execute(select(commune, func.count()).where(*where)
-                                  .group_by(commune)).all())
+    if not recount and _cells_answer(scope):
+        counts: dict[Optional[int], int] = {}
+        for commune_id, _y, _m, n in _from_cells(session, scope, cat, USAGE_DOWNLOADS):
+            counts[commune_id] = counts.get(commune_id, 0) + n
+    else:
+        where = _usage_filters(scope, cat, DownloadRecord.day, DownloadRecord.commune_id,
+                               DownloadRecord.product_id)
+        commune = rolled(DownloadRecord.commune_id, cat, scope.rollup)
+        counts = dict(session.execute(select(commune, func.count()).where(*where)
+                                      .group_by(commune)).all())
     return {"downloads_by_commune": _per_commune(kho, cat, scope, counts)}
 
 

@@ -1,0 +1,240 @@
+"""The product figures from summary rows: fold the changed products in, add the cells up.
+
+Database triggers mark every product whose figures may have changed in
+``stats_dirty`` (:mod:`archive.stats`). :func:`fold` moves the marked products into
+``stats_facts`` and ``stats_cells`` — subtracting what each counted before, adding what
+it counts now — under the lock of the ``stats_state`` row, one batch per transaction;
+:func:`product_rows` then adds up the cells of a scope in one statement. A request after
+an edit so costs the edited products and a few thousand cells, never the catalogue.
+
+Exactness: the cells are the sum of the facts (each fold applies exact deltas in the
+same transaction as the facts it writes), and a fold is idempotent (a product marked
+twice is counted from its current rows each time). On PostgreSQL a change committed
+while a fold runs keeps its own mark (the fold deletes only the marks it read) and is
+folded next time. A change of the vocabularies' flags or of the units' lineage (which
+the cells were counted with: ``stats_state.catalogue``) recounts every product once.
+
+Scopes the cells answer: no unit or commune filter, a period of whole months (or none),
+the whole catalogue (part 0) or an account's part (the part of its unit: every product
+led by or filed under a unit beneath it). Other scopes are counted by :mod:`app.services.stats.breakdowns`.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from typing import Any, Optional
+
+from sqlalchemy import delete, exists, func, insert, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from app.bootstrap import Kho
+from app.services.access.unit_scope import territories
+from app.services.common.row_lock import lock_row
+from app.services.stats.cell_writes import add_to_cells
+from app.services.stats.contributions import (COMMUNE, COMMUNE_ROLLED, COUNT_COLUMNS, KIND,
+                                              NO_CHANNEL, NO_COMMUNE, NO_LANGUAGE,
+                                              NO_THEME, TASK, TERM, TOTAL, UNIT, Fact,
+                                              cells_of, month_of, parts_of, vector)
+from app.services.stats.figures import Scope
+from app.services.stats.months import whole_months
+from app.services.stats.scope import PC, PT, P, Catalogue, load_catalogue, ready_original
+from archive.base import utcnow
+from archive.harvests import Publication
+from archive.models import File, Term, Unit
+from archive.stats import StatsCell, StatsDirty, StatsFact, StatsState
+
+BATCH = 2000          # products folded per transaction
+REQUEST_BUDGET = 500     # products a request folds before it counts instead (~0.2 s)
+SWEEP_BUDGET = 10 * BATCH   # products one sweep of a worker folds (a few seconds)
+CELLS = StatsCell.__table__
+
+
+def catalogue_digest(session: Session) -> str:
+    """What the cells were counted with: each term's vocabulary, code and flags, each
+    unit's successor, parent and level (the parts and roll-ups; labels and order are read when the figures are shown).
+    Two small Core reads, no ORM objects: every request checks it."""
+    terms = session.execute(select(Term.id, Term.vocabulary, Term.code, Term.ethnic_minority,
+                                   Term.foreign, Term.digital_platform).order_by(Term.id)).all()
+    units = session.execute(select(Unit.id, Unit.successor_id, Unit.parent_id, Unit.level)
+                            .order_by(Unit.id)).all()
+    return hashlib.sha256(repr(([tuple(t) for t in terms],
+                                [tuple(u) for u in units])).encode()).hexdigest()
+
+
+def fold(kho: Kho, *, budget: Optional[int] = None) -> Optional[int]:
+    """Fold the marked products into the cells, at most ``budget`` of them (None: all);
+    the generation the cells are at once no mark is left (it grows with each fold that
+    changed something, so it can key a cache of other scopes' counts), or None when
+    marks remain: then the cells are not current, and a request counts instead while
+    the workers' sweep (:mod:`app.services.instance.sweeper`) folds the rest. A request
+    passes :data:`REQUEST_BUDGET`, so a bulk import or a changed vocabulary never makes
+    a page wait for a million products."""
+    with kho.transaction() as session:
+        state = session.get(StatsState, 1)
+        digest = catalogue_digest(session)
+        if state.catalogue == digest and \
+                session.scalar(select(StatsDirty.id).limit(1)) is None:
+            return state.generation
+    folded = 0
+    while True:
+        with kho.transaction() as session:
+            lock_row(session, StatsState, 1)
+            state = session.get(StatsState, 1)
+            session.refresh(state)
+            digest = catalogue_digest(session)
+            if state.catalogue != digest:
+                _start_over(session)
+                state.catalogue = digest
+            size = BATCH if budget is None else min(BATCH, budget)
+            ids = list(session.scalars(select(StatsDirty.product_id).distinct()
+                                       .order_by(StatsDirty.product_id).limit(size)))
+            if ids:
+                # the marks read now, before the products' rows: a change committed
+                # later keeps its own mark for the next fold
+                marks = list(session.scalars(select(StatsDirty.id)
+                                             .where(StatsDirty.product_id.in_(ids))))
+                _fold_batch(kho, session, load_catalogue(session), ids)
+                for start in range(0, len(marks), BATCH):
+                    session.execute(delete(StatsDirty).where(
+                        StatsDirty.id.in_(marks[start:start + BATCH])))
+                state.generation += 1
+                state.folded_at = utcnow()
+            generation = state.generation
+        folded += len(ids)
+        if len(ids) < size:
+            return generation
+        if budget is not None and folded >= budget:
+            return None
+
+
+def _start_over(session: Session) -> None:
+    """Forget every cell and fact and mark every product (the vocabularies changed)."""
+    session.execute(delete(StatsCell))
+    session.execute(delete(StatsFact))
+    session.execute(insert(StatsDirty).from_select(["product_id"], select(P.c.id)))
+
+
+def _current_facts(kho: Kho, session: Session, cat: Catalogue,
+                   ids: list[int]) -> dict[int, Fact]:
+    """The facts of the products ``ids`` that still exist, read from their rows now."""
+    ready = exists().where(File.product_id == P.c.id, *ready_original())
+    pub = Publication.__table__
+    online = exists().where(pub.c.product_id == P.c.id, pub.c.version_at >= P.c.updated_at)
+    rows = session.execute(select(
+        P.c.id, P.c.produced_on, P.c.created_at, P.c.lead_unit_id, P.c.kind_id,
+        P.c.plan_task_id, ready.label("digitised"), online.label("online"))
+        .where(P.c.id.in_(ids))).all()
+    terms: dict[int, list[int]] = defaultdict(list)
+    for pid, term_id in session.execute(select(PT.c.product_id, PT.c.term_id)
+                                        .where(PT.c.product_id.in_(ids))):
+        terms[pid].append(term_id)
+    communes: dict[int, list[int]] = defaultdict(list)
+    for pid, unit_id in session.execute(select(PC.c.product_id, PC.c.unit_id)
+                                        .where(PC.c.product_id.in_(ids))):
+        communes[pid].append(unit_id)
+    tz = kho.settings.timezone
+    return {r.id: Fact(month_of(r.produced_on, r.created_at, tz), r.lead_unit_id, r.kind_id,
+                       r.plan_task_id, int(bool(r.digitised)), int(bool(r.online)),
+                       int(r.id not in cat.repeats), tuple(sorted(set(terms[r.id]))),
+                       tuple(sorted(set(communes[r.id]))))
+            for r in rows}
+
+
+def _fold_batch(kho: Kho, session: Session, cat: Catalogue, ids: list[int]) -> None:
+    holders = territories(session)[1]
+    new = _current_facts(kho, session, cat, ids)
+    old = {row.product_id: Fact.from_row(row)
+           for row in session.scalars(select(StatsFact).where(StatsFact.product_id.in_(ids)))}
+    # (cell, counts) -> products: a product's counts are 0/1, few combinations recur
+    tally: Counter = Counter()
+    for facts, sign in ((old, -1), (new, 1)):
+        for fact in facts.values():
+            counts = vector(fact, cat)
+            cells = list(cells_of(fact, cat))
+            for part in parts_of(fact, holders):
+                for cell in cells:
+                    tally[(part, *cell), counts] += sign
+    delta: dict[tuple, list[int]] = {}
+    for (cell, counts), n in tally.items():
+        if n:
+            acc = delta.setdefault(cell, [0] * 7)
+            for i, c in enumerate(counts):
+                acc[i] += c * n
+    add_to_cells(session, [(*cell, *v) for cell, v in delta.items() if any(v)])
+    # a cell back at zero stays (harmless to the sums, and deleting it would cost a scan
+    # or a look-up per cell); there are only as many as keys ever used
+    session.execute(delete(StatsFact).where(StatsFact.product_id.in_(ids)))
+    if new:
+        session.execute(insert(StatsFact), [f.row(pid) for pid, f in new.items()])
+
+
+def answers(scope: Scope) -> bool:
+    """Whether the cells answer ``scope`` (else count it with the breakdowns' SQL): no
+    unit or commune filter, a period of whole months, and the whole catalogue or an
+    account's part (:func:`app.services.stats.plan_progress.for_account`)."""
+    return scope.unit is None and scope.commune is None \
+        and (scope.units is None or scope.account_unit is not None) \
+        and whole_months(scope) is not None
+
+
+def _part(session: Session, scope: Scope, cat: Catalogue) -> int:
+    """The part whose cells answer ``scope``: 0 for the whole catalogue, else the
+    number of the account's unit's part (its units are ``scope.units``)."""
+    if scope.units is None:
+        return 0
+    unit_id = next(i for i, u in cat.units.items() if u.code == scope.account_unit)
+    return territories(session)[0].get(unit_id, unit_id)
+
+
+def product_rows(session: Session, scope: Scope, cat: Catalogue) -> list[tuple]:
+    """The rows of :func:`app.services.stats.breakdowns.product_rows` for ``scope``
+    (which :func:`answers` must accept), added up from the cells in one statement."""
+    start, end = whole_months(scope) or (None, None)
+    where = [CELLS.c.part == _part(session, scope, cat)]
+    where += [c for c in (CELLS.c.month >= start if start else None,
+                          CELLS.c.month <= end if end else None) if c is not None]
+    sums = [func.sum(CELLS.c[c]) for c in COUNT_COLUMNS]
+    by_month = select(literal(TOTAL), CELLS.c.month, *sums) \
+        .where(CELLS.c.dim == TOTAL, *where).group_by(CELLS.c.month)
+    by_key = select(CELLS.c.dim, CELLS.c.key, *sums) \
+        .where(CELLS.c.dim != TOTAL, *where).group_by(CELLS.c.dim, CELLS.c.key)
+    rows = session.execute(union_all(by_month, by_key)).all()
+    return _as_breakdown_rows(rows, scope, cat)
+
+
+def _as_breakdown_rows(rows: list[Any], scope: Scope, cat: Catalogue) -> list[tuple]:
+    """Cells added up into the (dimension, key, *counts) rows ``breakdowns.assemble``
+    reads: months into years, old units into today's when rolling up."""
+    out: dict[tuple[int, Optional[int]], list[int]] = defaultdict(lambda: [0] * 7)
+
+    def add(dim: int, key: Optional[int], counts) -> None:
+        acc = out[(dim, key)]
+        for i, n in enumerate(counts):
+            acc[i] += int(n or 0)
+
+    def unit(key: int) -> Optional[int]:
+        if not key:
+            return None
+        return cat.current.get(key, key) if scope.rollup else key
+
+    commune_dim = COMMUNE_ROLLED if scope.rollup else COMMUNE
+    for dim, key, *counts in rows:
+        if not counts[0]:
+            continue
+        if dim == TOTAL:
+            add(0, None, counts)
+            add(1, int(key) // 100, counts)
+        elif dim == UNIT:
+            add(2, unit(key), counts)
+        elif dim in (KIND, TASK):
+            add(3 if dim == KIND else 4, key or None, counts)
+        elif dim == TERM:
+            add(5, key, counts)
+        elif dim in (NO_LANGUAGE, NO_CHANNEL, NO_THEME):
+            add({NO_LANGUAGE: 6, NO_CHANNEL: 7, NO_THEME: 8}[dim], None, counts)
+        elif dim == commune_dim:
+            add(9, key, counts)
+        elif dim == NO_COMMUNE:
+            add(10, None, counts)
+    return [(dim, key, *counts) for (dim, key), counts in out.items()]
+

@@ -1,0 +1,213 @@
+"""Figures that never wait (issue 27, part 1): the summary cells against counting.
+
+    .venv/bin/python benchmarks/summary_bench.py [--products 100000] [--rows 1000000]
+        [--db sqlite postgresql] [--reuse] [--repeat 30]
+
+Builds (or with --reuse keeps) benchmarks/stats_bench.py's instance (its corpus:
+benchmarks/stats_corpus.py), then in one run, per database, over HTTP (Flask test
+client, office account; p50/p95 over --repeat requests after two warm-ups):
+
+* the first fold after the corpus was written (every product counted into the cells)
+  against one full recount of the products (``products_part(recount=True)``);
+* ``GET /api/v1/stats`` and ``/dashboard`` served with nothing changed, unfiltered and
+  for one year, against ``GET /api/v1/healthz`` (target: ≤ 10×);
+* the first request after a product edit, a broadcast log, a download and a fixity
+  check's event, each against the served request (target: ≤ 2×), and the old way's
+  cost (a recount of the products) beside it;
+* eight requests at once right after an edit, the slowest against the slowest of
+  eight served requests at once (they share the cores and the GIL either way);
+* exactness: the served figures equal a full recount and the rows-into-Python baseline
+  (benchmarks/stats_baseline.py), unfiltered and for one year — asserted.
+
+Prints a Markdown table for benchmarks/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import threading
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+YEAR = {"from": "2025-01-01", "to": "2025-12-31"}
+
+
+def _ms(call) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def _p(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {"p50": statistics.median(times), "p95": times[max(0, int(len(times) * 0.95) - 1)]}
+
+
+def _clients(kho):
+    from app import create_app
+    from app.services.access import accounts
+    from stats_corpus import PASSWORD
+
+    app = create_app(kho.settings)
+    logging.getLogger("kho.requests").setLevel(logging.WARNING)
+    token = accounts.create_token(kho, "vanphong", "bench")
+    page = app.test_client()
+    html = page.get("/login").get_data(as_text=True)
+    csrf = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    page.post("/login", data={"username": "vanphong", "password": PASSWORD,
+                              "csrf_token": csrf})
+
+    def api(query: str = "") -> None:
+        answer = app.test_client().get("/api/v1/stats" + query,
+                                       headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+
+    def dashboard(query: str = "") -> None:
+        assert page.get("/dashboard" + query).status_code == 200
+
+    def healthz() -> None:
+        assert app.test_client().get("/api/v1/healthz").status_code in (200, 503)
+    return api, dashboard, healthz
+
+
+def _changes(kho):
+    """Writes of each kind, each a fresh change."""
+    from sqlalchemy import select, update
+
+    from app.services.access.accounts import actor_by_name
+    from app.services.files.download_records import record_download
+    from archive.base import utcnow
+    from archive.models import Broadcast, Event, File, Product, Unit
+
+    counter = iter(range(1, 10**6))
+    with kho.transaction() as s:
+        file_id, product_id = s.execute(select(File.id, File.product_id).limit(1)).one()
+        commune = s.scalar(select(Unit.id).where(Unit.level == "commune").limit(1))
+    staff = actor_by_name(kho, "daixa0")
+
+    def edit() -> None:
+        with kho.transaction() as s:
+            s.execute(update(Product).where(Product.id == product_id).values(updated_at=utcnow()))
+
+    def broadcast() -> None:
+        with kho.transaction() as s:
+            s.add(Broadcast(product_id=product_id, commune_id=commune,
+                            aired_on=date(2025, 3, 1), slot=f"b{next(counter)}"))
+
+    def download() -> None:
+        day = date(2020, 1, 1).toordinal() + next(counter)
+        record_download(kho, staff, product_id, file_id, "original",
+                        at=datetime.combine(date.fromordinal(day), datetime.min.time(),
+                                            timezone.utc))
+
+    def fixity() -> None:
+        with kho.transaction() as s:
+            s.add(Event(product_id=product_id, file_id=file_id, action="fixity.check",
+                        outcome="ok", detail="primary: sha256 matches"))
+    return {"a product edit": edit, "a broadcast log": broadcast, "a download": download,
+            "a fixity check": fixity}
+
+
+def measure(kho, repeat: int) -> list[tuple[str, str, str]]:
+    from app.services.access.accounts import actor_by_name
+    from app.services.stats import breakdowns, summary
+    from app.services.stats.plan_progress import compute_stats, parse_scope, request_stats
+    from stats_baseline import python_figures, service_figures
+
+    rows: list[tuple[str, str, str]] = []
+    scope = parse_scope(kho, {})
+    recount_ms = _ms(lambda: breakdowns.products_part(kho, scope, recount=True))
+    fold_ms = _ms(lambda: summary.fold(kho))
+    rows.append(("first fold of the corpus (every product) / one recount of the products",
+                 f"{fold_ms:,.0f} / {recount_ms:,.0f} ms", f"{fold_ms / recount_ms:.2f}"))
+    api, dashboard, healthz = _clients(kho)
+    query = "?" + "&".join(f"{k}={v}" for k, v in YEAR.items())
+    for call in (api, dashboard, healthz):
+        call(), call()
+    health = _p([_ms(healthz) for _ in range(repeat)])
+    served = {}
+    for label, call in (("API unfiltered", lambda: api()), ("API one year", lambda: api(query)),
+                        ("dashboard unfiltered", lambda: dashboard()),
+                        ("dashboard one year", lambda: dashboard(query))):
+        served[label] = _p([_ms(call) for _ in range(repeat)])
+        rows.append((f"{label} p95 / healthz p95",
+                     f"{served[label]['p95']:.1f} / {health['p95']:.1f} ms",
+                     f"{served[label]['p95'] / health['p95']:.1f}"))
+    base = served["API unfiltered"]["p50"]
+    for label, change in _changes(kho).items():
+        firsts = []
+        for _ in range(5):
+            change()
+            firsts.append(_ms(api))
+        rows.append((f"first API request after {label} / served (p50)",
+                     f"{statistics.median(firsts):.1f} / {base:.1f} ms",
+                     f"{statistics.median(firsts) / base:.2f}"))
+    rows.append(("the old way after a product edit: a recount of the products / served",
+                 f"{recount_ms:,.0f} / {base:.1f} ms", f"{recount_ms / base:.0f}"))
+    edit = _changes(kho)["a product edit"]
+
+    def at_once() -> float:
+        times: list[float] = []
+        threads = [threading.Thread(target=lambda: times.append(_ms(api))) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return max(times)
+    # eight requests share the process's two cores and its GIL however little each
+    # does: the baseline is eight served requests at once
+    calm = statistics.median(at_once() for _ in range(3))
+    worst = []
+    for _ in range(3):
+        edit()
+        worst.append(at_once())
+    rows.append(("slowest of 8 simultaneous requests after an edit / of 8 served at once",
+                 f"{statistics.median(worst):.1f} / {calm:.1f} ms",
+                 f"{statistics.median(worst) / calm:.2f}"))
+    office = actor_by_name(kho, "vanphong")
+    for label, params in (("unfiltered", {}), ("one year", YEAR)):
+        sc = parse_scope(kho, params)
+        got = request_stats(kho, office, params)
+        counted = compute_stats(kho, office, sc)
+        assert breakdowns.aggregate(kho, sc) == breakdowns.aggregate(kho, sc, recount=True)
+        expected = python_figures(kho, sc)
+        shaped = service_figures(got)
+        assert all(shaped[k] == expected[k] for k in expected), label
+        assert service_figures(counted) == shaped
+        rows.append((f"served = full recount = rows into Python ({label})", "equal", "100 %"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--db", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/kho_bench_stats")
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    from stats_bench import prepare
+
+    print(f"load average at start: {os.getloadavg()}")
+    for db in args.db:
+        kho, counts, seconds = prepare(db, args.pg_url, args.products, args.rows, args.reuse)
+        print(f"\n### {db}, {args.products:,} products, {args.rows:,} usage rows"
+              + (f" (generated in {seconds:.0f} s)" if seconds else " (reused)"))
+        print("| figure | measured | ratio |\n|---|---|---|")
+        for row in measure(kho, args.repeat):
+            print("| " + " | ".join(row) + " |")
+        kho.close()
+    print(f"\nload average at end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
