@@ -86,7 +86,12 @@ class _StateCollector:
                   "replica_lag_seconds": "Age of the oldest original waiting for the replica",
                   "originals": "Distinct original objects in the catalogue",
                   "fixity_never_checked": "Originals no fixity check has read yet",
-                  "fixity_oldest_check_seconds": "Age of the oldest fixity verdict"}
+                  "fixity_oldest_check_seconds": "Age of the oldest fixity verdict",
+                  "search_generation": "Search index generation this machine serves "
+                                       "(a reader) or last published (the writer)",
+                  "search_latest_generation": "Newest search generation the writer published",
+                  "search_lag_seconds": "Seconds since the newest search generation not yet "
+                                        "applied here (published, on the writer) was written"}
         for name, text in simple.items():
             if data.get(name) is not None:
                 yield GaugeMetricFamily(f"kho_{name}", text, value=data[name])

@@ -26,8 +26,8 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
     PartialCredentialsError, ProfileNotFound
 
 from archive.errors import MissingObject, NotFound, StorageError, ValidationError
-from archive.storage import CHUNK_BYTES, check_range, content_disposition, validate_key, \
-    validate_prefix
+from archive.storage import CHUNK_BYTES, StoredObject, check_range, content_disposition, \
+    validate_key, validate_prefix
 
 MIB = 1024 * 1024
 MIN_PART_BYTES = 8 * MIB            # S3 needs >= 5 MiB parts; boto3's default is 8 MiB
@@ -263,6 +263,19 @@ class S3Storage:
                                       Config=self._transfer_config())
         except (BotoCoreError, ClientError) as exc:
             self._fail(exc, key)
+
+    def listing(self, prefix: str) -> Iterator[StoredObject]:
+        """Objects under ``prefix`` (ListObjectsV2, 1,000 keys a request)."""
+        full = self.prefix + (validate_key(prefix.rstrip("/")) + "/" if prefix.strip("/") else "")
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=full)
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield StoredObject(item["Key"][len(self.prefix):], int(item["Size"]),
+                                       item["LastModified"].timestamp())
+        except (BotoCoreError, ClientError) as exc:
+            self._fail(exc)
 
     def presigned_url(self, key: str, *, filename: str | None = None,
                       content_type: str | None = None,

@@ -124,6 +124,16 @@ def content_disposition(filename: str | None) -> str:
 
 # --- protocol -------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class StoredObject:
+    """One object as a listing shows it: its key (without a store's prefix), its size
+    in bytes and when it was last written (seconds since the epoch)."""
+
+    key: str
+    size: int
+    modified: float
+
+
 @runtime_checkable
 class Storage(Protocol):
     """What every object store offers. Keys are validated with :func:`validate_key`."""
@@ -165,6 +175,10 @@ class Storage(Protocol):
 
     def download_to(self, key: str, path: Path) -> None:
         """Copy the object to the local file ``path`` (written atomically)."""
+
+    def listing(self, prefix: str) -> Iterator[StoredObject]:
+        """The objects whose key starts with ``prefix`` (``a/b/``: a folder), in no
+        particular order. Raises StorageError when the store cannot be listed."""
 
 
 def check_range(key: str, start: int, end_inclusive: int, size: int) -> int:
@@ -301,6 +315,26 @@ class LocalStorage:
         path = Path(path)
         with open(source_path, "rb") as source:
             self._write_atomically(source, path)
+
+    def listing(self, prefix: str) -> Iterator[StoredObject]:
+        """Files under the folder ``prefix`` names (hidden temporary files left out)."""
+        folder = self.root / validate_key(prefix.rstrip("/")) if prefix.strip("/") else self.root
+        try:
+            for parent, dirs, names in os.walk(folder):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for name in names:
+                    if name.startswith("."):
+                        continue
+                    path = Path(parent) / name
+                    try:
+                        stat = path.stat()
+                    except FileNotFoundError:       # deleted while listing
+                        continue
+                    yield StoredObject(path.relative_to(self.root).as_posix(),
+                                       stat.st_size, stat.st_mtime)
+        except OSError as exc:
+            raise StorageError(f"cannot list '{prefix}' in storage folder {self.root}: "
+                               f"{exc.strerror or exc}", field="key") from None
 
 
 def _read_span(handle: BinaryIO, length: Optional[int],

@@ -50,6 +50,11 @@ class Settings:
     index_build_processes: int = 0          # processes of a full reindex; 0: one per CPU, at most 4
     index_parallel_from: int = 5000         # products from which a reindex writes in several processes
     index_postings_cache: int = 0           # decoded postings a process keeps (~16 bytes each); 0: sized to the index
+    # single: this machine's index, as always; writer: indexes and publishes each generation to
+    # the object store (search/main/); reader: never indexes, follows the writer's generations
+    search_role: str = "single"             # single | writer | reader
+    search_sync_seconds: float = 5.0        # a reader's poll of the published generation
+    search_gc_grace_seconds: int = 3600     # a replaced generation stays in the store this long
     queue_url: str = ""                     # empty: SQLite file; redis://... for Redis
     queue_path: str = ""                    # default <instance>/queue.sqlite3
     queue_workers: int = 2                  # consumer threads/processes
@@ -149,6 +154,7 @@ _CHOICES = {
     "broadcast_channels": {1, 2},
     "replica_storage": {"", "local", "s3"},
     "log_format": {"text", "json"},
+    "search_role": {"single", "writer", "reader"},
 }
 
 
@@ -238,6 +244,8 @@ def _build(values: Mapping[str, Any], source: str, require_secret: bool = True) 
     _check_replica(settings)
     if not 1 <= settings.s3_presign_seconds <= 604800:     # what S3 accepts (7 days)
         raise ConfigError("must be 1 to 604800 seconds", field="s3_presign_seconds")
+    if settings.search_sync_seconds <= 0:
+        raise ConfigError("must be more than 0 seconds", field="search_sync_seconds")
     _check_timezone(settings.timezone)
     _check_networks(settings.metrics_allow)
     if require_secret and settings.env == "production" and not settings.secret_key:

@@ -186,3 +186,16 @@ class StorageContract:
     def test_check_and_ensure_accept_a_usable_store(self, storage):
         storage.ensure()
         assert storage.check() is None
+
+    def test_listing_names_the_objects_under_a_prefix(self, storage, tmp_path):
+        import time
+
+        source = write_file(tmp_path / "in", b"12345")
+        for key in ("search/main/segments/a.seg", "search/main/tocs/_MAIN_1.toc",
+                    "search/other/b.seg"):
+            storage.put_file(key, source)
+        listed = {item.key: item for item in storage.listing("search/main/")}
+        assert sorted(listed) == ["search/main/segments/a.seg", "search/main/tocs/_MAIN_1.toc"]
+        assert all(item.size == 5 and abs(item.modified - time.time()) < 600
+                   for item in listed.values())
+        assert list(storage.listing("nothing/here/")) == []

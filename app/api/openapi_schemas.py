@@ -312,8 +312,17 @@ def _broadcast_schemas() -> dict[str, Any]:
                                       "an original is faulty or the replica lags"},
             "checks": {"type": "object", "additionalProperties": {"type": "string"},
                        "description": "database, storage, index, queue, fixity (and "
-                                      "replica when configured) -> ok, 'degraded: …' "
-                                      "with the count, or a reason"}}},
+                                      "replica when configured, search on a search writer "
+                                      "or reader) -> ok, 'degraded: …' with the count, or "
+                                      "a reason"},
+            "search": {"type": "object", "description": "on a search writer or reader only: "
+                       "role, generation served (reader) or published (writer; -1: none), "
+                       "the writer's newest, seconds since the newest not yet applied was "
+                       "written (0: caught up)", "properties": {
+                           "role": {"type": "string", "enum": ["writer", "reader"]},
+                           "generation": {"type": "integer"},
+                           "latest_generation": {"type": "integer"},
+                           "lag_seconds": {"type": "number", "minimum": 0}}}}},
     }
 
 

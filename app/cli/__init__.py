@@ -32,10 +32,10 @@ def main(ctx: click.Context, lang: str, instance: str | None, debug: bool) -> No
 
 
 for _command in (instance.init_cmd, instance.check_cmd, users.user_group, vocab.vocab_group,
-                 ingest.ingest_cmd, index.reindex_cmd, index.retry_cmd, server.serve_cmd,
-                 server.worker_cmd, preservation.fixity_cmd, preservation.replicate_cmd,
-                 preservation.backup_cmd, preservation.restore_cmd, exports.export_cmd,
-                 exports.import_cmd, report.report_cmd, stats.stats_cmd):
+                 ingest.ingest_cmd, index.reindex_cmd, index.retry_cmd, index.sync_index_cmd,
+                 server.serve_cmd, server.worker_cmd, preservation.fixity_cmd,
+                 preservation.replicate_cmd, preservation.backup_cmd, preservation.restore_cmd,
+                 exports.export_cmd, exports.import_cmd, report.report_cmd, stats.stats_cmd):
     main.add_command(_command)
 main.add_command(access.access_group)
 main.add_command(activities.activity_group)

@@ -1,11 +1,11 @@
-"""``kho reindex`` and ``kho retry``: maintenance of derived data."""
+"""``kho reindex``, ``kho retry`` and ``kho sync-index``: maintenance of derived data."""
 from __future__ import annotations
 
 import sys
 
 import click
 
-from app.cli.common import CliState, _, handle_errors, pass_state
+from app.cli.common import CliState, _, handle_errors, message, pass_state
 
 
 @click.command("reindex")
@@ -53,3 +53,39 @@ def retry_cmd(state: CliState, file_ids: tuple[int, ...]) -> None:
     left = sorted(set(file_ids) - set(ids))
     if left:
         click.echo(_("Not failed, left as they are: %s") % ", ".join(map(str, left)))
+
+
+@click.command("sync-index")
+@click.option("--follow", is_flag=True,
+              help="Keep following the writer, every search_sync_seconds, until stopped.")
+@pass_state
+@handle_errors
+def sync_index_cmd(state: CliState, follow: bool) -> None:
+    """Search on several machines: a reader copies the writer's newest index generation
+    from the object store; the writer publishes its own (search_role)."""
+    import time
+
+    from app.services.search import sync
+    from archive.errors import KhoError
+
+    kho = state.kho()
+    if sync.role(kho) == sync.WRITER:
+        sync.after_write(kho, force=True)
+        click.echo(_("Search generation %d published") % sync.node_status(kho).generation)
+        return
+    while True:
+        try:
+            outcome = sync.follow_once(kho)
+        except KhoError as exc:
+            if not follow:
+                raise
+            click.echo(f"kho: {message(exc.text)}", err=True)   # tried again at the next poll
+        else:
+            click.echo(_("Serving search generation %(generation)d (the writer's newest: "
+                         "%(latest)d); %(files)d files copied")
+                       % {"generation": outcome.status.generation,
+                          "latest": outcome.status.latest_generation,
+                          "files": outcome.copied})
+        if not follow:
+            return
+        time.sleep(kho.settings.search_sync_seconds)

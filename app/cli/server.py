@@ -47,12 +47,18 @@ def serve_cmd(state: CliState, host: str | None, port: int | None, workers: int,
     else:
         _clean_leftovers(kho)
         _report_recovered(jobs.send_waiting(kho))
+    from app.services.search import sync
+
+    # a search reader copies the writer's generations into its index folder
+    follower = sync.Follower(kho).start() if sync.role(kho) == sync.READER else None
     host = host or kho.settings.host
     port = port or kho.settings.port
     click.echo(_("Serving on http://%(host)s:%(port)s") % {"host": host, "port": port})
     try:
         serve(kho.settings, host=host, port=port, workers=workers, threads=threads)
     finally:
+        if follower is not None:
+            follower.stop()
         if supervisor is not None:
             supervisor.stop()
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.bootstrap import Kho
 from app.services.preservation.status import replica_lag
+from app.services.search.sync import node_status
 from archive.base import utcnow
 from archive.models import File, IndexBacklog
 from archive.preservation import CopyFixity
@@ -19,8 +20,10 @@ def figures(kho: Kho) -> dict[str, Any]:
     """``queue_pending``, ``index_backlog``, ``originals``, ``files_by_status``
     {status: n}, ``fixity`` {(copy, verdict): n} for objects the catalogue points at,
     ``fixity_never_checked`` (originals), ``fixity_oldest_check_seconds`` (age of the
-    oldest verdict: the audit is stalled when it nears the interval), and with a
-    replica ``replica_waiting`` and ``replica_lag_seconds``."""
+    oldest verdict: the audit is stalled when it nears the interval), with a
+    replica ``replica_waiting`` and ``replica_lag_seconds``, and on a search writer or
+    reader ``search_generation``, ``search_latest_generation``, ``search_lag_seconds``
+    (``app.services.search.sync.node_status``)."""
     data: dict[str, Any] = {}
     try:
         data["queue_pending"] = kho.queue.pending_count()
@@ -46,6 +49,11 @@ def figures(kho: Kho) -> dict[str, Any]:
     data["fixity_never_checked"] = (data["originals"] or 0) - (checked or 0)
     data["fixity_oldest_check_seconds"] = \
         (utcnow() - _aware(oldest)).total_seconds() if oldest else None
+    search = node_status(kho)
+    if search is not None:
+        data["search_generation"] = search.generation
+        data["search_latest_generation"] = search.latest_generation
+        data["search_lag_seconds"] = search.lag_seconds
     if kho.replica is not None:
         lag = replica_lag(kho)
         data["replica_waiting"] = lag.waiting

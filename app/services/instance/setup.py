@@ -1,17 +1,22 @@
 """Use cases that set up and check an instance: ``kho init`` and health checks."""
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 
 from app.bootstrap import Kho
 from app.services.instance import consumer
 from app.services.preservation import status
-from app.services.search import indexing
+from app.services.stats import summary
+from app.services.search import indexing, sync
 from archive import db
+from archive.errors import KhoError
 from archive.seed import seed_vocabularies
 from config import Settings
 from config.settings import read_instance_file
+
+log = logging.getLogger("kho.setup")
 
 
 @dataclass
@@ -54,7 +59,8 @@ def _storage_description(kho: Kho) -> str:
 
 
 def init_instance(kho: Kho) -> InitReport:
-    """Idempotently prepare an instance: schema, storage, index folder, vocabularies.
+    """Idempotently prepare an instance: schema, storage, index folder, vocabularies,
+    the statistics' summary cells.
 
     Order matters: the database and the storage are checked first, so a wrong URL or a
     missing bucket stops ``kho init`` before any table is created. Raises
@@ -74,9 +80,26 @@ def init_instance(kho: Kho) -> InitReport:
         seeded = seed_vocabularies(session)
     # An upgrade that changed the index layout: the old index refuses searches,
     # so rebuild it now (about 10 ms per product) rather than on the first search.
-    reindexed = None if kho.index.is_current() else indexing.reindex_all(kho)
+    # A search reader copies the writer's index instead (best effort: its follower
+    # polls again), and a writer publishes what it has.
+    reindexed = None
+    if sync.role(kho) == sync.READER:
+        _first_sync(kho)
+    elif not kho.index.is_current():
+        reindexed = indexing.reindex_all(kho)
+    sync.after_write(kho)
+    # the statistics' summary cells: counted now after an upgrade that marked every
+    # product (migration 0024) or changed a vocabulary, not by the first dashboard request
+    summary.fold(kho)
     return InitReport(database=db.describe(kho.engine), storage=_storage_description(kho),
                       index=str(s.index_dir), seeded=seeded, reindexed=reindexed)
+
+
+def _first_sync(kho: Kho) -> None:
+    try:
+        sync.follow_once(kho)
+    except KhoError as exc:
+        log.warning("search index not copied from the writer yet: %s", exc)
 
 
 def require_current_schema(kho: Kho) -> None:
@@ -100,6 +123,9 @@ def health(kho: Kho) -> dict[str, str]:
             results[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - every failure becomes a status line
             results[name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    search = sync.health_line(kho)               # only on a search writer or reader
+    if search is not None:
+        results["search"] = search
     supervised = consumer.check(kho.settings)   # only under kho serve's own consumer
     if supervised is not None:
         results["consumer"] = supervised

@@ -10,8 +10,12 @@ One :func:`sweep`:
    about 40 s;
 3. queues an index flush when the index backlog has waited longer than a flush
    should take (its flush was lost with the queue), and a replica drain when
-   originals wait for their second copy;
-4. with ``look_for_lost`` (at start-up and every few minutes): re-queues "queued"
+   originals wait for their second copy; on a search writer, publishes a generation
+   a killed flush left unpublished (``app.services.search.sync``);
+4. folds products marked for the office's figures into their summary rows, a few
+   thousand per sweep (``app.services.stats.summary``): after a bulk import or a
+   changed vocabulary requests count the old way until the workers are through;
+5. with ``look_for_lost`` (at start-up and every few minutes): re-queues "queued"
    files that have no job anywhere — not in the outbox, not waiting in the queue
    (a Redis flushed or a queue file replaced).
 
@@ -28,13 +32,14 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from app.bootstrap import Kho
-from app.services.search import indexing
+from app.services.search import indexing, sync
+from app.services.stats import summary
 from app.services.common import leases
 from app.services.common import outbox
 from app.services.processing import pipeline
 from app.services.preservation import replication
 from archive.base import utcnow
-from archive.errors import ServiceUnavailable
+from archive.errors import KhoError, ServiceUnavailable
 from archive.models import File, IndexBacklog
 from archive.outbox import JobOutbox
 from archive.preservation import ReplicaOutbox
@@ -72,12 +77,31 @@ def sweep(kho: Kho, *, look_for_lost: bool = False) -> SweepReport:
         replica_waits = session.scalar(select(ReplicaOutbox.storage_key).limit(1))
     if oldest_mark is not None and (look_for_lost or _aware(oldest_mark) < now - FLUSH_GRACE):
         report.other += indexing.queue_flush(kho)
+    _publish_missed(kho)
     if replica_waits is not None and kho.replica is not None and look_for_lost:
         report.other += outbox.best_effort(kho, lambda: replication.queue_drain(kho),
                                            "the replica drain")
+    _fold_figures(kho)
     if look_for_lost:
         report.lost = _requeue_lost(kho)
     return report
+
+
+def _fold_figures(kho: Kho) -> None:
+    try:
+        summary.fold(kho, budget=summary.SWEEP_BUDGET)
+    except KhoError as exc:
+        log.warning("figures not folded this round: %s", exc)
+
+
+def _publish_missed(kho: Kho) -> None:
+    """On a search writer, publish a generation whose flush ended before publishing it
+    (killed, or the object store did not answer); readers keep the previous one until
+    then."""
+    try:
+        sync.after_write(kho)
+    except KhoError as exc:
+        log.warning("search generation not published yet: %s", exc)
 
 
 def _aware(moment: datetime) -> datetime:

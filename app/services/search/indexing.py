@@ -19,6 +19,7 @@ from app.bootstrap import Kho
 from app.services.access.visibility import OPEN_LEVELS, embargo_day, facts_of, index_tokens
 from app.services.common.outbox import best_effort
 from app.services.common.upsert import upsert
+from app.services.search import sync
 from archive.access import stricter
 from archive.base import utcnow
 from archive.models import Derivative, File, IndexBacklog, Product
@@ -132,7 +133,17 @@ def flush(kho: Kho, limit: int = 5000) -> int:
     A product marked again while this runs keeps its (newer) mark and is written by
     the next round of the loop (or the next flush), so no change is lost between
     reading and deleting the backlog.
+
+    On a search writer the new generation is then published for the readers
+    (:func:`app.services.search.sync.after_write`; StorageError when the store
+    refuses: the job is retried). A search reader never writes its index: it queues the
+    flush again for the writer's consumer to take (the writer's sweeper would otherwise
+    find the marks within a minute), and returns 0.
     """
+    if sync.role(kho) == sync.READER:
+        if not kho.queue.immediate:     # an immediate queue would run it here again
+            queue_flush(kho)
+        return 0
     written = 0
     while True:
         started = utcnow()
@@ -141,6 +152,7 @@ def flush(kho: Kho, limit: int = 5000) -> int:
                                        .where(IndexBacklog.queued_at <= started)
                                        .order_by(IndexBacklog.product_id).limit(limit)))
         if not ids:
+            sync.after_write(kho)
             return written
         written += update_now(kho, ids)
         with kho.transaction() as session:
@@ -168,8 +180,11 @@ def reindex_all(kho: Kho, progress: Optional[Callable[[int], None]] = None) -> i
     :meth:`SearchIndex.rebuild`, which writes them in ``index_build_processes``
     processes and swaps the new segments in with one commit: searches keep
     the old index until then, and memory does not grow with the catalogue.
-    Raises ServiceUnavailable while another writer (a flush) holds the index.
+    Raises ServiceUnavailable while another writer (a flush) holds the index, and
+    ValidationError on a search reader (it follows the writer's index). On a search
+    writer the new index is published for the readers.
     """
+    sync.refuse_on_reader(kho, "kho reindex")
     started = utcnow()
     with kho.transaction() as session:
         ids = list(session.scalars(select(Product.id).order_by(Product.id)))
@@ -178,6 +193,7 @@ def reindex_all(kho: Kho, progress: Optional[Callable[[int], None]] = None) -> i
                                 parallel_from=kho.settings.index_parallel_from)
     with kho.transaction() as session:  # marks older than the rebuild are satisfied
         session.execute(delete(IndexBacklog).where(IndexBacklog.queued_at <= started))
+    sync.after_write(kho)
     return written
 
 
