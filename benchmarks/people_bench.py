@@ -32,6 +32,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -137,9 +138,12 @@ def bench_import(db: str, rows: int) -> dict:
     return {"db": db, "kho": k, "baseline": b, "ratio": k / b}
 
 
-def _bulk(kho, people: int, attendances: int) -> int:
-    """PEOPLE people, ATTENDANCES attendances over 2,000 trainings of 2025; the summary
-    rows built like the ledger's. Returns the year."""
+def _bulk(kho, people: int, attendances: int, *, units: Sequence[str] = UNITS,
+          years: Sequence[int] = (2025,), activities: int = 2000) -> int:
+    """PEOPLE people, ATTENDANCES attendances over ``activities`` trainings spread over
+    ``years`` (people in ``units`` by code; the last one organises); the summary rows
+    built like the ledger's. Returns the first year. (Also the province corpus's people:
+    benchmarks/province_corpus.py.)"""
     from sqlalchemy import func, insert, select, text
 
     from app.services.common.bulk_insert import insert_new
@@ -149,10 +153,10 @@ def _bulk(kho, people: int, attendances: int) -> int:
     from archive.people import Attendance, Person
 
     rng = random.Random(7)
-    activities = 2000
     per = attendances // activities
     with kho.transaction() as s:
-        unit_ids = [s.scalar(select(Unit.id).where(Unit.code == c)) for c in UNITS]
+        ids_by_code = {c: i for c, i in s.execute(select(Unit.code, Unit.id))}
+        unit_ids = [ids_by_code[c] for c in units]
         group_ids = [s.scalar(select(Term.id).where(Term.vocabulary == "target_group",
                                                     Term.code == c)) for c in GROUPS]
         kind = s.scalar(select(Term.id).where(Term.vocabulary == "activity_kind",
@@ -161,8 +165,8 @@ def _bulk(kho, people: int, attendances: int) -> int:
                                               Term.code == "2.2"))
         now = utcnow()
         s.execute(insert(Activity), [{
-            "kind_id": kind, "title": f"Tập huấn {i}", "starts_on": date(2025, 1 + i % 12, 1 + i % 28),
-            "ends_on": date(2025, 1 + i % 12, 1 + i % 28), "organiser_id": unit_ids[-1],
+            "kind_id": kind, "title": f"Tập huấn {i}", "starts_on": _day(years, i),
+            "ends_on": _day(years, i), "organiser_id": unit_ids[-1],
             "plan_task_id": task, "created_at": now, "updated_at": now}
             for i in range(activities)])
         first = s.scalar(select(func.min(Activity.id)))
@@ -198,15 +202,19 @@ def _bulk(kho, people: int, attendances: int) -> int:
         s.execute(text("""INSERT INTO trained_counts (year, unit_id, target_group_id, people)
             SELECT year, unit_id, target_group_id, count(*) FROM trained_people
             GROUP BY year, unit_id, target_group_id"""))
-        for u in unit_ids:
-            for g in group_ids:
-                s.execute(text("INSERT INTO staff_counts (unit_id, year, target_group_id, "
-                               "staff, updated_at) VALUES (:u, 2025, :g, 3000, :now)"),
-                          {"u": u, "g": g, "now": now})
+        s.execute(text("INSERT INTO staff_counts (unit_id, year, target_group_id, "
+                       "staff, updated_at) VALUES (:u, :y, :g, 3000, :now)"),
+                  [{"u": u, "y": y, "g": g, "now": now} for u in unit_ids for y in years
+                   for g in group_ids])
     if kho.engine.dialect.name == "postgresql":
         with kho.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
-    return 2025
+    return years[0]
+
+
+def _day(years: Sequence[int], i: int) -> date:
+    """The day of the i-th bulk activity: months in turn, then the next year."""
+    return date(years[(i // 12) % len(years)], 1 + i % 12, 1 + i % 28)
 
 
 def _timed(call, repeat: int, warm: int = 2) -> dict[str, float]:

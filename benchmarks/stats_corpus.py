@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from sqlalchemy import insert, select, text
 
@@ -68,15 +68,21 @@ class _Vocab:
         return self.old_communes if day < MERGER else self.new_communes
 
 
-def _products(rng: random.Random, v: _Vocab, count: int, today: date, made: dict) -> Iterator:
+def _products(rng: random.Random, v: _Vocab, count: int, today: date, made: dict,
+              stamps_until: Optional[date] = None) -> Iterator:
     span = (today - FIRST).days
+    # created_at / updated_at squeezed linearly into FIRST..stamps_until when given (a
+    # corpus dated up to 2028 keeps its record datestamps in the past, still distinct
+    # per day, so OAI-PMH and exports see every product)
+    squeeze = ((stamps_until - FIRST).days / span) if stamps_until and span else 1.0
     for pid in range(1, count + 1):
         created = FIRST + timedelta(days=rng.randrange(span))
         produced = created - timedelta(days=rng.randrange(60)) if rng.random() < 0.85 else None
         if produced is not None and produced < FIRST:
             produced = FIRST
         made[pid] = produced or created
-        at = datetime.combine(created, time(3, 0), timezone.utc)
+        stamped = FIRST + timedelta(seconds=int((created - FIRST).days * 86_400 * squeeze))
+        at = datetime.combine(stamped, time(3, 0), timezone.utc)
         yield {"id": pid, "title": f"Sản phẩm truyền thông quyền con người số {pid}",
                "description": "", "kind_id": rng.choice(v.kinds).id,
                "plan_task_id": rng.choice(v.tasks).id if rng.random() < 0.8 else None,
@@ -158,8 +164,11 @@ def _downloads(rng: random.Random, users: list[tuple[int, int]], files: dict, co
                    "count": rng.randint(1, 6), "first_at": at, "last_at": at}
 
 
-def generate(kho, products: int, usage_rows: int, today: date, seed: int = 1079) -> dict:
-    """Fill the instance; returns how many rows each table received."""
+def generate(kho, products: int, usage_rows: int, today: date, seed: int = 1079,
+             stamps_until: Optional[date] = None) -> dict:
+    """Fill the instance; returns how many rows each table received. Products are
+    made from 2023 to ``today`` (the last day of the corpus, may be in the future);
+    ``stamps_until`` keeps their created/updated times before that day."""
     rng, v = random.Random(seed), _Vocab(kho)
     accounts.add_user(kho, "vanphong", "office", PASSWORD)
     for n, commune in enumerate(v.new_communes * 20):
@@ -171,7 +180,7 @@ def generate(kho, products: int, usage_rows: int, today: date, seed: int = 1079)
     made: dict[int, date] = {}
     files: dict[int, int] = {}
     counts = {"products": _bulk(kho, Product.__table__, _products(rng, v, products, today,
-                                                                  made))}
+                                                                  made, stamps_until))}
     counts["product_terms"] = _bulk(kho, product_terms, _terms(rng, v, products))
     counts["product_communes"] = _bulk(kho, product_communes, _communes(rng, v, made))
     counts["files"] = _bulk(kho, File.__table__, _files(rng, made, files))
