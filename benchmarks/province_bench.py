@@ -10,9 +10,8 @@ elsewhere are hooks, marked ``hook``:
 
 * statistics rows (dashboard and API p95, first request after an edit / a broadcast
   log / a download, 8 simultaneous requests, served = recount = baseline, product edit
-  latency, the consolidated report): fill :data:`STATS_HOOK` with a function
-  ``(kho, corpus, server_url) -> list[Row]`` when the statistics rebuild lands (the
-  served figures and their baseline: benchmarks/stats_bench.py, stats_baseline.py);
+  latency): measured by benchmarks/summary_bench.py's ``measure`` on this corpus (the
+  summary rows against healthz, a served request and the rows-into-Python baseline);
 * search rows (p95/p50 Kho / FTS5, reindex CPU per record): measured by
   benchmarks/search_bench.py and reindex_bench.py on their own corpora; fill
   :data:`SEARCH_HOOK` the same way to have them in this table.
@@ -66,7 +65,6 @@ class Row:
     target: str = ""
 
 
-STATS_HOOK: Optional[Callable[[Any, dict, str], list[Row]]] = None
 SEARCH_HOOK: Optional[Callable[[Any, dict, str], list[Row]]] = None
 STATS_FIGURES = (
     ("dashboard and /api/v1/stats p95, unfiltered and filtered / healthz p95", "≤ 10×"),
@@ -374,8 +372,8 @@ def main() -> None:
               f"{counts['attendances']:,} attendances; built in "
               f"{corpus['total_seconds']:.0f} s", flush=True)
         if "stats" in args.parts:
-            rows += _hooked(STATS_HOOK, STATS_FIGURES, "statistics rebuild", kho, corpus,
-                            "", db)
+            from summary_bench import province_rows     # benchmarks/summary_bench.py
+            rows += [Row(f, db, v, ratio=r) for f, v, r in province_rows(kho, args.repeat)]
         if "search" in args.parts:
             rows += _hooked(SEARCH_HOOK, SEARCH_FIGURES, "search_bench.py", kho, corpus,
                             "", db)

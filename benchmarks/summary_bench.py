@@ -186,6 +186,12 @@ def measure(kho, repeat: int) -> list[tuple[str, str, str]]:
     return rows
 
 
+def province_rows(kho, repeat: int) -> list[tuple[str, str, str]]:
+    """The statistics rows of benchmarks/province_bench.py's table on its corpus (the
+    first row times the fold of a corpus written in bulk)."""
+    return measure(kho, max(repeat, 10))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--products", type=int, default=100_000)
