@@ -60,13 +60,20 @@ def faulty_files(kho: Kho, limit: int = 1000) -> list[FaultyFile]:
 
 
 def faulty_count(kho: Kho) -> int:
-    """Faulty copies of originals the catalogue points at."""
+    """Faulty copies of originals the catalogue points at. The faulty copies are read
+    first (few, by the verdict's index), then which of their keys are still stored:
+    healthz asks on every probe, and matching against every stored object's key took
+    0.9 s at 100,000 products."""
     with kho.transaction() as session:
-        return session.scalar(
-            select(func.count()).select_from(CopyFixity)
-            .where(CopyFixity.verdict != OK, CopyFixity.copy.in_(_copy_names(kho)),
-                   CopyFixity.storage_key.in_(
-                       select(stored_objects().subquery().c.storage_key)))) or 0
+        faulty = list(session.scalars(
+            select(CopyFixity.storage_key)
+            .where(CopyFixity.verdict != OK, CopyFixity.copy.in_(_copy_names(kho)))))
+        if not faulty:
+            return 0
+        kept = stored_objects().subquery()
+        present = set(session.scalars(select(kept.c.storage_key)
+                                      .where(kept.c.storage_key.in_(set(faulty)))))
+        return sum(1 for key in faulty if key in present)
 
 
 @dataclass(frozen=True)
