@@ -1,21 +1,27 @@
 """Quoted phrases: matching them, and scoring the documents that hold them.
 
 Matching is exact, within one text field, over the ``seq`` column: each
-document's folded words as 64-bit hashes, 0 between fields. Two ways to the
-same documents, the cheaper chosen per segment from document frequencies:
+document's folded words as 64-bit hashes, 0 between fields. Three ways to the
+same documents, the cheapest chosen per segment from document frequencies:
 
+* **lookup** (issue 27): the documents holding every word of the phrase (the
+  rarest word's posting lists, narrowed by the others' while a list costs less
+  than it saves), then in each of them the places of the rarest word by binary
+  search in its ``order`` column (:mod:`search_index.word_order`) and their
+  neighbours. Its cost follows the number of those documents, not their length
+  nor the segment's: a rare phrase costs what its words' documents cost;
 * **scan**: compare the whole segment's column with the hash of the phrase's
   rarest word (numpy, about 0.5 ns per word on the development VM, the column
   read straight from the memory-mapped segment), then check the neighbours of
   each hit. Its cost does not depend on how common the phrase is, which is
-  what a phrase held by half the catalogue needs;
-* **gather**: read the posting lists of the rarest word (title and body),
-  copy only those documents' sequences and scan them. Cheaper when that
-  word is rare.
+  what a phrase of words held by half the catalogue still needs;
+* **gather**: copy the candidates' whole sequences and scan them (short
+  documents, an index whose segments lack the ``order`` column).
 
 A false match needs a 64-bit collision on every word of the phrase. There
-are no positions or word-pair terms in the index: they made up three
-quarters of its postings and of its build time.
+are no positional postings or word-pair terms in the index: they made up three
+quarters of its postings and of its build time (the ``order`` column costs 2
+bytes a word and almost nothing to write).
 
 Scoring: a phrase often leaves a few hundred or thousand documents, but its
 words are common, and reading their posting lists (Whoosh stores them as
@@ -35,14 +41,20 @@ import numpy as np
 from search_index.analysis import word_hash
 from search_index.query import ParsedQuery, word_clauses
 from search_index.segments import SegmentData, sorted_unique
+from search_index.word_order import WordOrder
 
 # Costs per item measured on the development VM (benchmarks/README.md), used
-# only to pick the cheaper of two ways to the same answer.
+# only to pick the cheapest of the ways to the same answer.
 DECODE_NS_PER_POSTING = 120   # a posting list not in the cache, read from Whoosh's blocks
 CACHED_NS_PER_POSTING = 20    # a cached posting list, scored over all its docs
 SEQUENCE_NS_PER_HASH = 8      # gathering the candidates' sequences
 SEQUENCE_NS_PER_HASH_AND_WORD = 5  # counting one query word in them
 SCAN_NS_PER_HASH = 0.8        # comparing the whole column with one hash, then the hits
+KNOWN_NS_PER_PLACE = 5        # the neighbours of a place a scan found before
+LOOKUP_NS_PER_DOC = 800       # bisecting one candidate's word order, then the neighbours
+LOOKUP_NS = 100_000           # and once per lookup (a numpy step per halving)
+NARROW_NS_PER_POSTING = 5     # dropping the candidates without one more phrase word
+MATCHING: str | None = None   # "lookup", "scan" or "gather": tests force one way
 # Never gather more than this many hashes (8 bytes each) for one query.
 SEQUENCE_SCORING_MAX_WORDS = 4_000_000
 
@@ -66,32 +78,65 @@ def _gathered_matches(reader, data: SegmentData, hashes: list[int],
     return sorted_unique(candidates[owners])
 
 
-def phrase_docs(reader, data: SegmentData, phrase: list[str], mask: np.ndarray) -> np.ndarray:
-    """Docs of the segment (ascending) holding ``phrase``; only those in ``mask`` when gathering.
+def _decode_ns(reader, data: SegmentData, word: str, df: int) -> float:
+    """What reading a word's title and body posting lists costs (0 when cached)."""
+    cached = data.has_postings("title", word) and data.has_postings("body", word)
+    return 0 if cached else df * DECODE_NS_PER_POSTING
 
-    Gathers when decoding the rarest word's postings (free when cached) and
-    copying its documents' sequences - counted exactly, since documents that
-    hold a given word are longer than most - cost less than a scan.
+
+def phrase_docs(reader, data: SegmentData, phrase: list[str], mask: np.ndarray) -> np.ndarray:
+    """Docs of the segment (ascending) holding ``phrase``; only those in ``mask`` unless scanning.
+
+    The rarest word's documents are read when that costs less than a scan (free when
+    its lists are cached), narrowed by the phrase's other words while a list costs
+    less than it may save, and matched by lookup or by gathering their sequences,
+    whichever the constants above say is cheaper; else the whole column is scanned
+    (its cost the same for every phrase).
     """
     dfs = [reader.doc_frequency("title", w) + reader.doc_frequency("body", w) for w in phrase]
-    rarest = int(np.argmin(dfs))
+    ranked = [int(i) for i in np.argsort(dfs, kind="stable")]
+    rarest = ranked[0]
     if not dfs[rarest]:
         return np.zeros(0, dtype=np.int64)
     hashes = [word_hash(w) for w in phrase]
-    word = phrase[rarest]
-    if data.has_positions("seq", hashes[rarest]):
-        return data.scan(reader, "seq", hashes, rarest)      # scanned before: free
-    scan_ns = data.sequence_words(reader, "seq", None) * SCAN_NS_PER_HASH
-    cached = data.has_postings("title", word) and data.has_postings("body", word)
-    decode_ns = 0 if cached else dfs[rarest] * DECODE_NS_PER_POSTING
-    if decode_ns < scan_ns:
-        candidates = _word_docs(reader, data, word, mask)
+    order = data.kept(reader, "order", WordOrder)
+    way = MATCHING
+    known = data.positions_known("seq", hashes[rarest])
+    if known >= 0:         # scanned before: only the neighbours of the places found
+        scan_ns = known * KNOWN_NS_PER_PLACE
+        if way is None and known < dfs[rarest]:
+            way = "scan"   # fewer places than documents: nothing reads less
+    else:
+        scan_ns = data.sequence_words(reader, "seq", None) * SCAN_NS_PER_HASH
+    if way == "scan" or (way is None and _decode_ns(reader, data, phrase[rarest], dfs[rarest]) >= scan_ns):
+        return data.scan(reader, "seq", hashes, rarest)
+    candidates = _word_docs(reader, data, phrase[rarest], mask)
+    for i in ranked[1:]:
         if not len(candidates):
             return candidates
-        gather_ns = data.sequence_words(reader, "seq", candidates) * SEQUENCE_NS_PER_HASH
-        if decode_ns + gather_ns < scan_ns:
-            return _gathered_matches(reader, data, hashes, candidates)
-    return data.scan(reader, "seq", hashes, rarest)
+        if way is None and (_decode_ns(reader, data, phrase[i], dfs[i]) + dfs[i] * NARROW_NS_PER_POSTING
+                            > len(candidates) * LOOKUP_NS_PER_DOC):
+            continue                                            # dearer than what it may save
+        candidates = candidates[_holding(reader, data, phrase[i], candidates)]
+    if not len(candidates):
+        return candidates
+    lookup_ns = LOOKUP_NS + len(candidates) * LOOKUP_NS_PER_DOC if order.present else float("inf")
+    gather_ns = data.sequence_words(reader, "seq", candidates) * SEQUENCE_NS_PER_HASH
+    if way is None:
+        way = min((lookup_ns, "lookup"), (gather_ns, "gather"), (scan_ns, "scan"))[1]
+    if way == "lookup" and order.present:
+        return order.find(reader, candidates, hashes, rarest)
+    if way == "scan":
+        return data.scan(reader, "seq", hashes, rarest)
+    return _gathered_matches(reader, data, hashes, candidates)
+
+
+def _holding(reader, data: SegmentData, word: str, docs: np.ndarray) -> np.ndarray:
+    """Bool per doc of ``docs``: holds folded ``word`` in the title or the body."""
+    found = np.zeros(data.doccount, dtype=bool)
+    found[data.postings(reader, "title", word)[0]] = True
+    found[data.postings(reader, "body", word)[0]] = True
+    return found[docs]
 
 
 def check_phrases(reader, data: SegmentData, parsed: ParsedQuery, mask: np.ndarray) -> None:

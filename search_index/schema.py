@@ -11,8 +11,11 @@ Search fields (all fed with token lists from :mod:`search_index.analysis`):
 * ``seq`` (column) - the folded words of every text field in order, as
   64-bit word hashes (0 between fields): quoted phrases are matched over it
   with numpy, and the documents a phrase leaves are scored from it
-  (:mod:`search_index.phrases`). There are no positions or word-pair terms:
-  they were three quarters of the postings and of the build time;
+  (:mod:`search_index.phrases`). There are no positional postings or word-pair
+  terms: they were three quarters of the postings and of the build time;
+* ``order`` (column) - the positions of ``seq`` sorted by word hash (2 bytes a word):
+  a phrase's word is found in the documents holding all its words by binary search
+  (:mod:`search_index.word_order`), at a cost that follows those documents' number;
 * ``xseq`` (column) - hashes of the ``exact`` tokens, for the same scoring;
 * ``cues`` (column) - the cues of the caption and transcript tracks, with their times
   and folded words, for the moment a hit's words are said (:mod:`search_index.cues`).
@@ -42,6 +45,7 @@ from search_index.analysis import (
 )
 from search_index.cues import encode_cues, track_text
 from search_index.records import FACET_FIELDS, IndexedProduct
+from search_index.word_order import word_order
 
 TITLE_BOOST = 3.0
 SCORED_FIELDS = ("title", "body", "exact")
@@ -86,7 +90,11 @@ def _facet_field() -> ValuesField:
 
 
 def build_schema() -> fields.Schema:
-    """The index schema; changing it requires ``kho reindex``."""
+    """The index schema; changing it requires ``kho reindex``.
+
+    Its field names are the index's format marker (:meth:`SearchIndex.is_current`):
+    a change in what a field or column holds must come with a new name, so an index
+    of the old format is refused (and rebuilt) rather than misread."""
     fold_ana, exact_ana = folded_analyzer(), exact_analyzer()
     spec = {
         "id": fields.ID(stored=True, unique=True),
@@ -103,6 +111,7 @@ def build_schema() -> fields.Schema:
         "embargo": fields.COLUMN(columns.NumericColumn("i", default=0)),   # YYYYMMDD, 0 none
         "title_key": fields.COLUMN(columns.VarBytesColumn()),
         "seq": fields.COLUMN(columns.VarBytesColumn()),
+        "order": fields.COLUMN(columns.VarBytesColumn()),  # search_index.word_order
         "xseq": fields.COLUMN(columns.VarBytesColumn()),
         "cues": fields.COLUMN(columns.VarBytesColumn()),   # search_index.cues
     }
@@ -172,8 +181,8 @@ def micros_to_datetime(v: int) -> datetime | None:
     return _EPOCH + timedelta(microseconds=int(v))
 
 
-def _hashes(words: list[str]) -> bytes:
-    return np.fromiter((word_hash(w) for w in words), dtype="<u8", count=len(words)).tobytes()
+def _hashes(words: list[str]) -> np.ndarray:
+    return np.fromiter((word_hash(w) for w in words), dtype="<u8", count=len(words))
 
 
 def to_document(p: IndexedProduct) -> dict:
@@ -193,6 +202,7 @@ def to_document(p: IndexedProduct) -> dict:
         sequence.append(FIELD_GAP)
         sequence.extend(words)
     exact = [w for part in (title, *body_parts) for w in marked_words(part)]
+    hashes = _hashes(sequence)
     doc = {
         "id": str(p.id), "pid": int(p.id),
         "title": title_words, "body": body, "exact": exact,
@@ -201,7 +211,7 @@ def to_document(p: IndexedProduct) -> dict:
         "fileless_draft": ["1" if p.fileless_draft else "0"],
         "produced": _day_number(p.produced_on), "updated": _micros(p.updated_at),
         "title_key": title_sort_bytes(title),
-        "seq": _hashes(sequence), "xseq": _hashes(exact),
+        "seq": hashes.tobytes(), "order": word_order(hashes), "xseq": _hashes(exact).tobytes(),
         "doc": {
             "title": title, "description": description, "text": text, "tags": tags,
             "kind": p.kind, "languages": list(p.languages), "year": p.year,

@@ -331,6 +331,12 @@ class SegmentData:
             self._sequences[column] = SequenceLayout(reader, column)
         return self._sequences[column]
 
+    def kept(self, reader, key: str, make):
+        """``make(reader, seq layout)``, made once for the segment (it never changes)."""
+        if key not in self._sequences:
+            self._sequences[key] = make(reader, self._layout(reader, "seq"))
+        return self._sequences[key]
+
     def sequences(self, reader, column: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Hash sequences of ``docs`` (see :meth:`SequenceLayout.read`)."""
         return self._layout(reader, column).read(reader, docs)
@@ -353,9 +359,10 @@ class SegmentData:
             self._cache.put(key, cached)
         return layout.scan(reader, hashes, anchor, cached[0])
 
-    def has_positions(self, column: str, h: int) -> bool:
-        """Whether the positions of hash ``h`` in ``column`` are in the cache."""
-        return (self.segid, column + "@", h) in self._cache
+    def positions_known(self, column: str, h: int) -> int:
+        """How many places of hash ``h`` in ``column`` a scan found (-1: not in the cache)."""
+        value = self._cache.get((self.segid, column + "@", h))
+        return -1 if value is None else len(value[0])
 
     def term_mask(self, reader, fieldname: str, values: list[str]) -> np.ndarray:
         """Bool mask of docs holding any of ``values`` in a facet field."""

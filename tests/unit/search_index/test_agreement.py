@@ -104,9 +104,10 @@ FILTERS = [({}, False), ({"kind": ["video", "poster", "radio_feature"], "languag
 PHRASE_SCORING = {"from sequences": True, "from postings": False}
 
 
-# Phrases are found by scanning each segment's whole word-hash column, or by
+# Phrases are found by looking the rarest word up in the word order of the documents
+# holding every phrase word, by scanning each segment's whole word-hash column, or by
 # gathering the sequences of the documents holding the rarest word.
-PHRASE_MATCHING = {"scan": 0.0, "gather": 1e9}
+PHRASE_MATCHING = ("lookup", "scan", "gather")
 
 
 @pytest.mark.parametrize("phrase_matching", PHRASE_MATCHING)
@@ -116,7 +117,7 @@ def test_totals_and_top_ten_equal_exhaustive_whoosh(built, filters, include_clos
                                                     phrase_matching, monkeypatch):
     choice = PHRASE_SCORING[phrase_scoring]
     monkeypatch.setattr(phrases, "sequences_are_cheaper", lambda *args: choice)
-    monkeypatch.setattr(phrases, "SCAN_NS_PER_HASH", PHRASE_MATCHING[phrase_matching])
+    monkeypatch.setattr(phrases, "MATCHING", phrase_matching)
     index, queries, fields = built
     nonempty = found_phrases = 0
     with index._index().searcher(weighting=BM25F()) as searcher:

@@ -7,7 +7,7 @@ from search_index import IndexedProduct, SearchIndex, SearchQuery
 from search_index import phrases
 
 P = IndexedProduct
-PATHS = {"scan": 0.0, "gather": 1e9}
+PATHS = ("lookup", "scan", "gather")
 
 
 @pytest.fixture()        # one per test: a path's words must not be cached by the other's
@@ -27,7 +27,7 @@ def index(tmp_path_factory):
 
 @pytest.mark.parametrize("path", PATHS)
 def test_a_phrase_never_spans_two_products_or_two_fields(index, path, monkeypatch):
-    monkeypatch.setattr(phrases, "SCAN_NS_PER_HASH", PATHS[path])
+    monkeypatch.setattr(phrases, "MATCHING", path)
     found = index.search(SearchQuery(text='"bảo vệ rừng"'))
     assert sorted(h.id for h in found.hits) == [4, 6]
     assert index.search(SearchQuery(text='"bao ve rung dau nguon"')).total == 1
