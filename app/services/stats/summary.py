@@ -11,12 +11,14 @@ Exactness: the cells are the sum of the facts (each fold applies exact deltas in
 same transaction as the facts it writes), and a fold is idempotent (a product marked
 twice is counted from its current rows each time). On PostgreSQL a change committed
 while a fold runs keeps its own mark (the fold deletes only the marks it read) and is
-folded next time. A change of the vocabularies' flags or of the units' lineage (which
-the cells were counted with: ``stats_state.catalogue``) recounts every product once.
+folded next time. A change of the vocabularies' flags or of the units' successors,
+parents or levels (what the cells were counted with: ``stats_state.catalogue``) marks
+every product again.
 
 Scopes the cells answer: no unit or commune filter, a period of whole months (or none),
 the whole catalogue (part 0) or an account's part (the part of its unit: every product
-led by or filed under a unit beneath it). Other scopes are counted by :mod:`app.services.stats.breakdowns`.
+led by or filed under a unit beneath it). Other scopes are counted by
+:mod:`app.services.stats.breakdowns`.
 """
 from __future__ import annotations
 
@@ -44,8 +46,9 @@ from archive.models import File, Term, Unit
 from archive.stats import StatsCell, StatsDirty, StatsFact, StatsState
 
 BATCH = 2000          # products folded per transaction
-REQUEST_BUDGET = 500     # products a request folds before it counts instead (~0.2 s)
-SWEEP_BUDGET = 10 * BATCH   # products one sweep of a worker folds (a few seconds)
+REQUEST_BUDGET = 500     # products a request folds before it counts instead (< 1 s)
+SWEEP_BUDGET = 2 * BATCH    # products one sweep of a worker folds (a few seconds: the
+                            # sweep also takes over dead workers' files)
 CELLS = StatsCell.__table__
 
 
