@@ -178,7 +178,7 @@ def products_part(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str,
     vocabulary, the workers fold them) — or always with ``recount`` (the reference the
     cells are checked against)."""
     cells = not recount and summary.answers(scope) \
-        and summary.fold(kho, budget=summary.REQUEST_BUDGET) is not None
+        and summary.fold(kho, budget=summary.REQUEST_BUDGET, start_over=False) is not None
     with kho.transaction() as session:
         cat = load_catalogue(for_counting(session))
         rows = summary.product_rows(session, scope, cat) if cells \

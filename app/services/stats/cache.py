@@ -81,7 +81,7 @@ def fingerprint(kho: Kho) -> Marks:
     vocabulary tables (about 1 ms at 100,000 products)."""
     def one(stmt):
         return stmt.scalar_subquery()
-    generation = summary.fold(kho, budget=summary.REQUEST_BUDGET)
+    generation = summary.fold(kho, budget=summary.REQUEST_BUDGET, start_over=False)
     if generation is None:       # still folding (a bulk import): nothing is reused
         generation = object()
     with kho.transaction() as session:

@@ -90,8 +90,8 @@ def parts_of(fact: Fact, holders: Mapping[int, frozenset[int]]) -> list[int]:
 
 
 def cells_of(fact: Fact, cat: Catalogue) -> Iterator[tuple[int, int, int]]:
-    """The (month, dimension, key) cells ``fact`` counts in, in each of its parts
-    (none when not counted)."""
+    """The (month, dimension, key) cells ``fact`` counts in (none when not counted);
+    the fold writes them once per part of :func:`parts_of`."""
     if not fact.counted:
         return
     m = fact.month

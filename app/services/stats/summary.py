@@ -45,9 +45,9 @@ from archive.harvests import Publication
 from archive.models import File, Term, Unit
 from archive.stats import StatsCell, StatsDirty, StatsFact, StatsState
 
-BATCH = 2000          # products folded per transaction
+BATCH = 1000          # products folded per transaction (about 2 s under the lock)
 REQUEST_BUDGET = 500     # products a request folds before it counts instead (< 1 s)
-SWEEP_BUDGET = 2 * BATCH    # products one sweep of a worker folds (a few seconds: the
+SWEEP_BUDGET = 4 * BATCH    # products one sweep of a worker folds (a few seconds: the
                             # sweep also takes over dead workers' files)
 CELLS = StatsCell.__table__
 
@@ -64,20 +64,25 @@ def catalogue_digest(session: Session) -> str:
                                 [tuple(u) for u in units])).encode()).hexdigest()
 
 
-def fold(kho: Kho, *, budget: Optional[int] = None) -> Optional[int]:
+def fold(kho: Kho, *, budget: Optional[int] = None,
+         start_over: bool = True) -> Optional[int]:
     """Fold the marked products into the cells, at most ``budget`` of them (None: all);
     the generation the cells are at once no mark is left (it grows with each fold that
     changed something, so it can key a cache of other scopes' counts), or None when
     marks remain: then the cells are not current, and a request counts instead while
     the workers' sweep (:mod:`app.services.instance.sweeper`) folds the rest. A request
-    passes :data:`REQUEST_BUDGET`, so a bulk import or a changed vocabulary never makes
-    a page wait for a million products."""
+    passes :data:`REQUEST_BUDGET` and ``start_over=False``, so a bulk import or a
+    changed vocabulary never makes a page wait for a million products: after a changed
+    vocabulary a request only reports None; ``kho init`` or a worker's sweep starts the
+    cells over (every product marked again)."""
     with kho.transaction() as session:
         state = session.get(StatsState, 1)
         digest = catalogue_digest(session)
         if state.catalogue == digest and \
                 session.scalar(select(StatsDirty.id).limit(1)) is None:
             return state.generation
+        if state.catalogue != digest and not start_over:
+            return None
     folded = 0
     while True:
         with kho.transaction() as session:
@@ -86,6 +91,8 @@ def fold(kho: Kho, *, budget: Optional[int] = None) -> Optional[int]:
             session.refresh(state)
             digest = catalogue_digest(session)
             if state.catalogue != digest:
+                if not start_over:
+                    return None
                 _start_over(session)
                 state.catalogue = digest
             size = BATCH if budget is None else min(BATCH, budget)

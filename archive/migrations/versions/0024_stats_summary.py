@@ -20,7 +20,7 @@ Note for later migrations: on SQLite a batch operation that rebuilds one of thes
 tables drops its triggers; such a migration must create them again
 (:func:`create_triggers` of this module, importable by revision).
 
-Downgrade drops the triggers and the four tables (derived data only).
+Downgrade drops the triggers and the five tables (derived data only).
 
 Revision ID: 0024
 Revises: 0023
@@ -174,7 +174,12 @@ def _usage_triggers(dialect: str) -> list[str]:
 
 
 def _fill_usage() -> None:
+    """Sum the existing airings and downloads into the cells. On PostgreSQL the two
+    tables are locked against writes until the migration commits (the triggers are
+    created in the same transaction), so no row is counted twice or missed."""
     dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute("LOCK TABLE broadcasts, download_records IN SHARE MODE")
     for table, (kind, day, in_force, _) in _USAGE.items():
         month = _month(dialect, day)
         where = " WHERE " + in_force.format(row=table) if in_force else ""
