@@ -64,6 +64,23 @@ def catalogue_digest(session: Session) -> str:
                                 [tuple(u) for u in units])).encode()).hexdigest()
 
 
+_territories_by_digest: dict[str, tuple[dict[int, int], dict[int, frozenset[int]]]] = {}
+
+
+def _territories(session: Session) -> tuple[dict[int, int], dict[int, frozenset[int]]]:
+    """:func:`app.services.access.unit_scope.territories`, worked out once per process
+    for each state of the unit table (its digest: parents, successors, levels are what
+    the parts depend on). Working it out walks every unit's tree — tens of ms for a
+    province's 377 units — and a part's dashboard asks on every request."""
+    digest = catalogue_digest(session)
+    found = _territories_by_digest.get(digest)
+    if found is None:
+        found = territories(session)
+        _territories_by_digest.clear()         # only the current state is worth keeping
+        _territories_by_digest[digest] = found
+    return found
+
+
 def fold(kho: Kho, *, budget: Optional[int] = None,
          start_over: bool = True) -> Optional[int]:
     """Fold the marked products into the cells, at most ``budget`` of them (None: all);
@@ -151,7 +168,7 @@ def _current_facts(kho: Kho, session: Session, cat: Catalogue,
 
 
 def _fold_batch(kho: Kho, session: Session, cat: Catalogue, ids: list[int]) -> None:
-    holders = territories(session)[1]
+    holders = _territories(session)[1]
     new = _current_facts(kho, session, cat, ids)
     old = {row.product_id: Fact.from_row(row)
            for row in session.scalars(select(StatsFact).where(StatsFact.product_id.in_(ids)))}
@@ -193,7 +210,7 @@ def _part(session: Session, scope: Scope, cat: Catalogue) -> int:
     if scope.units is None:
         return 0
     unit_id = next(i for i, u in cat.units.items() if u.code == scope.account_unit)
-    return territories(session)[0].get(unit_id, unit_id)
+    return _territories(session)[0].get(unit_id, unit_id)
 
 
 def product_rows(session: Session, scope: Scope, cat: Catalogue) -> list[tuple]:
