@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import platform
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -112,19 +114,58 @@ def measure(series: list[tuple[SearchIndex, list[str]]],
     each ``(index, texts)`` series, and the share of its hits that carry a cue. The
     series run round-robin, query by query (search_bench.timed_round_robin, the one
     timing loop), so a busy moment of the machine falls on all of them alike."""
-    def search(index: SearchIndex):
-        return lambda text: index.search(SearchQuery(text=text, facets=FACETS5, per_page=10))
+    def search(index):
+        if isinstance(index, OtherVersion):
+            return index.search
+        def one(text: str) -> tuple[int, int]:
+            result = index.search(SearchQuery(text=text, facets=FACETS5, per_page=10))
+            return len(result.hits), sum(1 for h in result.hits if h.cue is not None)
+        return one
 
     out = []
     for times, results in timed_round_robin([(search(ix), texts) for ix, texts in series], clock):
-        hits = sum(len(r.hits) for r in results)
-        cued = sum(1 for r in results for h in r.hits if h.cue is not None)
+        hits = sum(h for h, _ in results)
+        cued = sum(c for _, c in results)
         out.append((times, cued / hits if hits else 0.0))
     return out
 
 
+class OtherVersion:
+    """The same index searched by another version of the code (``git archive`` of
+    ``rev`` into ``root``), in a process of its own (benchmarks/search_worker.py)."""
+
+    def __init__(self, root: Path, index: Path, cpu_time: bool) -> None:
+        command = [sys.executable, str(Path(__file__).with_name("search_worker.py")),
+                   "--root", str(root), "--index", str(index)] + (["--cpu-time"] if cpu_time else [])
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, bufsize=1)
+
+    def search(self, text: str) -> tuple[float, tuple[int, int]]:
+        self.process.stdin.write(json.dumps(text) + "\n")
+        ms, hits, cued = json.loads(self.process.stdout.readline())
+        return ms, (hits, cued)
+
+    search.times_itself = True  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def export_rev(rev: str, into: Path) -> Path:
+    """The project's tree at ``rev`` (``git archive``) in ``into``/``rev``."""
+    root = into / f"tree-{rev}"
+    if not root.is_dir():
+        root.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(Path(__file__).resolve().parents[1]), "archive", rev],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+    return root
+
+
 def run_size(count: int, queries: int, share: float, words: int, workdir: Path,
-             reuse: bool = False, clock=time.perf_counter) -> list[str]:
+             reuse: bool = False, clock=time.perf_counter, baseline_rev: str | None = None
+             ) -> list[str]:
     started = time.perf_counter()
     records = list(ZipfCorpusGenerator(seed=SEED).products(count))
     captioned = with_transcripts(records, share, words, SEED)
@@ -148,7 +189,8 @@ def run_size(count: int, queries: int, share: float, words: int, workdir: Path,
              "Every query: the commune workload's exact total, 5 facet counts and highlighted "
              "top 10 (the cue found for each hit on the transcripts index); timed by the "
              + ("process's CPU time." if clock is time.process_time else "wall clock."), "",
-             "| queries | index | p50 ms | p95 ms | p95 / today's p95 (same kind) "
+             "| queries | index | p50 ms | p95 ms | p95 / today's p95 (same kind"
+             + (f"; / with the code of {baseline_rev}" if baseline_rev else "") + ") "
              "| hits with a moment |",
              "|---|---|---:|---:|---:|---:|"]
     kinds = (("unaccented", "3 unaccented words"), ("phrase", "a quoted 2–3 word phrase"),
@@ -156,7 +198,14 @@ def run_size(count: int, queries: int, share: float, words: int, workdir: Path,
     today_queries = {kind: qgen.query_texts(kind, queries) for kind, _ in kinds}
     spoken_queries = {kind: cue_queries(captioned, kind, queries, rng) for kind, _ in kinds}
     series, names = [], []
+    other = None
+    if baseline_rev:
+        other = OtherVersion(export_rev(baseline_rev, workdir), today.path,
+                             clock is time.process_time)
     for kind, words in kinds:
+        if other is not None:
+            series.append((other, today_queries[kind]))
+            names.append((kind, f"{words}, today's queries", f"today, code of {baseline_rev}"))
         series += [(today, today_queries[kind]), (caps, today_queries[kind]),
                    (caps, spoken_queries[kind])]
         names += [(kind, f"{words}, today's queries", "today"),
@@ -164,17 +213,21 @@ def run_size(count: int, queries: int, share: float, words: int, workdir: Path,
                   (kind, f"{words} said in a transcript", "with transcripts")]
     measure([(ix, qs[:20]) for ix, qs in series])                    # warm-up
     results = measure(series, clock)
-    baseline = {kind: np.percentile(times, 95)
-                for (kind, _, where), (times, _) in zip(names, results) if where == "today"}
-    rows = [(name, where, times, moments, baseline[kind])
-            for (kind, name, where), (times, moments) in zip(names, results)]
-    for name, where, times, moments, base95 in rows:
+    def p95s(where_name: str) -> dict[str, float]:
+        return {kind: np.percentile(times, 95)
+                for (kind, _, where), (times, _) in zip(names, results) if where == where_name}
+
+    baseline, old_code = p95s("today"), p95s(f"today, code of {baseline_rev}")
+    for (kind, name, where), (times, moments) in zip(names, results):
+        p95 = np.percentile(times, 95)
+        versus_old = f" / {p95 / old_code[kind]:.2f}" if old_code else ""
         lines.append(f"| {name} | {where} | {np.percentile(times, 50):.1f} | "
-                     f"{np.percentile(times, 95):.1f} | {np.percentile(times, 95) / base95:.2f} | "
-                     f"{moments:.0%} |")
+                     f"{p95:.1f} | {p95 / baseline[kind]:.2f}{versus_old} | {moments:.0%} |")
         print(lines[-1], flush=True)
     today.close()
     caps.close()
+    if other is not None:
+        other.close()
     return lines
 
 
@@ -192,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu-time", action="store_true",
                         help="time each query by this process's CPU time, not the wall clock "
                              "(on a loaded machine: leaves out the waits for a core)")
+    parser.add_argument("--baseline-rev", default=None,
+                        help="also search today's index with the code of this git revision "
+                             "(another process, same run): today's search before this version")
     args = parser.parse_args(argv)
     clock = time.process_time if args.cpu_time else time.perf_counter
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kho-caption-bench-"))
@@ -201,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for count in args.products:
             print("\n".join(run_size(count, args.queries, args.share, args.words, workdir,
-                                      args.reuse, clock)), flush=True)
+                                      args.reuse, clock, args.baseline_rev)), flush=True)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)

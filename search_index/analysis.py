@@ -31,6 +31,9 @@ _WORD_CHAR = f"(?:[^\\W_]|[{_MARKS}])"
 _APOSTROPHE = "['\u2019\u2018\u02bc`\u00b4\u2032]"
 WORD_PATTERN = re.compile(f"{_APOSTROPHE}?{_WORD_CHAR}+(?:{_APOSTROPHE}{_WORD_CHAR}+)*")
 _APOSTROPHES = re.compile(_APOSTROPHE)
+# Two apostrophes in a row part two words (``x''b`` is x and 'b): the one way the
+# characters folded_form drops from inside a word (marks, apostrophes) separate words.
+APOSTROPHE_PAIR = re.compile(f"{_APOSTROPHE}{{2}}")
 
 # Between two text fields of a document's word sequence (hashed to 0 in the ``seq``
 # column), so a phrase never spans them.

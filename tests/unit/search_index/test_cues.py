@@ -77,3 +77,22 @@ def test_the_moment_is_of_a_whole_word_and_a_tie_goes_to_the_transcript():
     assert (tie.kind, tie.start_s) == ("transcript", 61.5)
     three = best_cue(blob, {"tre", "em", "mien"})          # all three at 135 s, two at 200 s
     assert (three.start_s, three.html.count("<mark>")) == (135.0, 3)
+
+
+def test_the_moment_found_is_the_first_cue_with_most_query_words_on_random_tracks():
+    import random
+
+    from search_index.analysis import folded_words
+
+    rng = random.Random(5)
+    vocabulary = ["tiêm", "chủng", "trẻ", "em", "quyền", "xã", "Đắk", "hà", "ơ̆", "nhà", "rông"]
+    for _ in range(300):
+        cues = [(1000 * i, " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 8))))
+                for i in range(rng.randint(1, 30))]
+        terms = {w for _ in range(rng.randint(1, 4)) for w in folded_words(rng.choice(vocabulary))}
+        held = [len(terms & set(folded_words(text))) for _, text in cues]
+        hit = best_cue(encode_cues([TrackText(1, 2, "transcript", cues)]), terms)
+        if max(held) == 0:
+            assert hit is None
+        else:
+            assert hit.start_s == cues[held.index(max(held))][0] / 1000
