@@ -18,6 +18,10 @@ these tables hold the counts so that a request adds up a few thousand rows inste
 - ``stats_usage_cells``: airings in force and downloads per month and commune, kept by
   triggers on ``broadcasts`` and ``download_records`` themselves (each row is one cell's
   +1, a withdrawal its -1), so they need no fold.
+- ``stats_usage_edits``: per kind of use, how many airings or downloads were edited
+  (day, commune, withdrawal) or deleted since the upgrade (migration 0025's triggers):
+  inserts show in the newest id, edits only here; part of the figures' cache key
+  (:mod:`app.services.stats.cache`). Only grows.
 - ``stats_state``: one row: the fingerprint of the vocabulary tables the cells were
   counted with (a changed flag or merger recounts everything once), a generation that
   grows with every fold that changed something, and a ``version`` to lock on.
@@ -94,6 +98,9 @@ class StatsState(Base):
 
 
 USAGE_BROADCASTS, USAGE_DOWNLOADS = 0, 1
+# PostgreSQL advisory lock every writer of stats_usage_cells takes first (the triggers of
+# migration 0025, which spells the same number; a recount): one order, no deadlock
+USAGE_LOCK = 270_271
 
 
 class StatsUsageCell(Base):
@@ -106,3 +113,14 @@ class StatsUsageCell(Base):
     month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     commune_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsUsageEdit(Base):
+    """How many ``broadcasts`` (``kind`` 0) or ``download_records`` (1) rows were
+    updated in what the usage cells count or deleted (written by triggers, never
+    reset: it keys the figures' cache)."""
+
+    __tablename__ = "stats_usage_edits"
+
+    kind: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)

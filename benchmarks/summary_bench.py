@@ -20,6 +20,14 @@ client, office account; p50/p95 over --repeat requests after two warm-ups):
   (benchmarks/stats_baseline.py), unfiltered and for one year — asserted.
 
 Prints a Markdown table for benchmarks/README.md.
+
+With ``--rebuild`` it measures only the fold that starts over, on its own instance
+(``--cache``, default benchmarks/.cache/rebuild; PostgreSQL: ``--pg-url``, e.g.
+``…/kho_h2_bench``): every product counted product by product (the incremental fold,
+the way before) against the grouped SQL of ``stats/rebuild.py``, alternated (rebuild,
+per-product, rebuild), each time in ms per product of wall time and of CPU time (this
+process, plus the PostgreSQL backends of the benchmark's database read from /proc), the
+rows of both asserted identical.
 """
 from __future__ import annotations
 
@@ -192,6 +200,79 @@ def province_rows(kho, repeat: int) -> list[tuple[str, str, str]]:
     return measure(kho, max(repeat, 10))
 
 
+def _cpu_seconds(kho) -> float:
+    """CPU seconds used so far by this process and, on PostgreSQL, by the server
+    backends connected to the benchmark's database (utime + stime from /proc)."""
+    from sqlalchemy import text
+
+    total = time.process_time()
+    if kho.engine.dialect.name != "postgresql":
+        return total
+    with kho.engine.connect() as conn:
+        pids = list(conn.execute(text("SELECT pid FROM pg_stat_activity "
+                                      "WHERE datname = current_database()")).scalars())
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def rebuild_rows(kho) -> list[tuple[str, str, str]]:
+    """The fold that starts over: per product (before) against grouped SQL (after)."""
+    from sqlalchemy import delete, func, select
+
+    from app.services.stats import summary
+    from archive.models import Product
+    from archive.stats import StatsCell, StatsDirty, StatsFact, StatsState
+
+    with kho.transaction() as s:
+        n = s.scalar(select(func.count()).select_from(Product))
+
+    def rows():
+        with kho.transaction() as s:
+            return (sorted(tuple(r) for r in s.execute(select(StatsCell.__table__))),
+                    sorted(tuple(r) for r in s.execute(select(StatsFact.__table__))))
+
+    def per_product() -> None:
+        with kho.transaction() as s:
+            s.execute(delete(StatsCell))
+            s.execute(delete(StatsFact))
+            s.execute(delete(StatsDirty))
+            s.execute(StatsDirty.__table__.insert().from_select(
+                ["product_id"], select(Product.id)))
+        share, summary.REBUILD_SHARE = summary.REBUILD_SHARE, float("inf")
+        try:
+            summary.fold(kho)
+        finally:
+            summary.REBUILD_SHARE = share
+
+    def grouped() -> None:
+        with kho.transaction() as s:
+            s.get(StatsState, 1).catalogue = ""       # as after a changed vocabulary
+        summary.fold(kho)
+
+    out, seen = [], {}
+    for label, call in (("rebuild (grouped SQL)", grouped), ("per product", per_product),
+                        ("rebuild (grouped SQL)", grouped)):
+        load = os.getloadavg()[0]
+        cpu, wall = _cpu_seconds(kho), time.perf_counter()
+        call()
+        wall, cpu = time.perf_counter() - wall, _cpu_seconds(kho) - cpu
+        seen.setdefault(label, rows())
+        assert rows() == seen[label]
+        out.append((f"{label}: ms per product, wall / CPU (load {load:.1f})",
+                    f"{wall * 1000 / n:.3f} / {cpu * 1000 / n:.3f}",
+                    f"{wall:.1f} s wall, {cpu:.1f} s CPU"))
+    assert seen["per product"] == seen["rebuild (grouped SQL)"], "rows differ"
+    out.append(("rows of the rebuild = rows of the per-product fold", "equal",
+                f"{len(seen['per product'][0]):,} cells, {n:,} facts"))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--products", type=int, default=100_000)
@@ -200,8 +281,17 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/kho_bench_stats")
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--rebuild", action="store_true",
+                        help="measure only the fold that starts over (see above)")
+    parser.add_argument("--cache", default=None,
+                        help="instance folder root (default benchmarks/.cache, "
+                             "benchmarks/.cache/rebuild with --rebuild)")
     args = parser.parse_args()
+    import stats_bench
     from stats_bench import prepare
+
+    if args.cache or args.rebuild:
+        stats_bench.CACHE = Path(args.cache or ROOT / "benchmarks" / ".cache" / "rebuild")
 
     print(f"load average at start: {os.getloadavg()}")
     for db in args.db:
@@ -209,7 +299,7 @@ def main() -> None:
         print(f"\n### {db}, {args.products:,} products, {args.rows:,} usage rows"
               + (f" (generated in {seconds:.0f} s)" if seconds else " (reused)"))
         print("| figure | measured | ratio |\n|---|---|---|")
-        for row in measure(kho, args.repeat):
+        for row in (rebuild_rows(kho) if args.rebuild else measure(kho, args.repeat)):
             print("| " + " | ".join(row) + " |")
         kho.close()
     print(f"\nload average at end: {os.getloadavg()}")

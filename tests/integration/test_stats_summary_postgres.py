@@ -1,8 +1,12 @@
 """The summary-cells tests of the unit suite (random changes, parallel writers and
-readers, a rebuild from the marks) on PostgreSQL, whose triggers, row locks and
-READ COMMITTED snapshots differ from SQLite's."""
+readers, a rebuild from the marks, a start-over in SQL equal to the per-product fold,
+the review's triggers and the usage cells' lock against deadlocks) on PostgreSQL,
+whose triggers, row locks and READ COMMITTED snapshots differ from SQLite's."""
 from tests.unit.services.stats.test_summary import *  # noqa: F401,F403
+from tests.unit.services.stats.test_rebuild import *  # noqa: F401,F403,E402
+from tests.unit.services.stats.test_summary_review import *  # noqa: F401,F403,E402
 from tests.unit.archive.test_migration_0024 import *  # noqa: F401,F403,E402
+from tests.unit.archive.test_migration_0025 import *  # noqa: F401,F403,E402
 
 import pytest  # noqa: E402
 

@@ -13,8 +13,10 @@ small count), so a result is reused only while every input is unchanged:
   run first): database triggers mark every change of a product, its terms, communes,
   files, publication or near-duplicate answers, so anything else written (fixity
   checks, index flushes, sign-ins, broadcasts, access requests) leaves it unchanged;
-- broadcasts: newest id and the number withdrawn (rows are only added, and a log once
-  withdrawn stays so; a product with broadcasts in force is never deleted);
+- broadcasts: newest id, the number withdrawn, and the number of airings edited (day,
+  commune, withdrawal) or deleted, counted by database triggers in
+  ``stats_usage_edits`` (migration 0025) whatever wrote them — raw SQL included;
+- downloads: newest id and the number edited or deleted, the same way;
 - the vocabularies: every term's flags and labels, every unit's validity and successor
   (an admin edit of a flag or a merger changes the figures without touching products);
 - Vietnam's date (this year, the deadline, the projection's basis).
@@ -47,6 +49,7 @@ from app.bootstrap import Kho
 from app.services.common.clock import local_today
 from app.services.stats import summary
 from archive.models import Broadcast, Term, Unit
+from archive.stats import USAGE_BROADCASTS, USAGE_DOWNLOADS, StatsUsageEdit
 from archive.usage import DownloadRecord
 
 SIZE = 32          # results kept per process (a few kilobytes each)
@@ -89,6 +92,8 @@ def fingerprint(kho: Kho) -> Marks:
             one(select(func.max(Broadcast.id))),
             one(select(func.max(DownloadRecord.id))),
             one(select(func.count()).select_from(Broadcast).where(~Broadcast.in_force())),
+            one(select(StatsUsageEdit.count).where(StatsUsageEdit.kind == USAGE_BROADCASTS)),
+            one(select(StatsUsageEdit.count).where(StatsUsageEdit.kind == USAGE_DOWNLOADS)),
         )).one()
         terms = tuple(session.execute(select(
             Term.id, Term.vocabulary, Term.code, Term.label_vi, Term.label_en, Term.position,
@@ -96,7 +101,8 @@ def fingerprint(kho: Kho) -> Marks:
         units = tuple(session.execute(select(
             Unit.id, Unit.code, Unit.name, Unit.level, Unit.gso_code, Unit.valid_from,
             Unit.valid_to, Unit.successor_id).order_by(Unit.id)))
-    return Marks(products=(generation,), broadcasts=(row[0], row[2]), downloads=(row[1],),
+    return Marks(products=(generation,), broadcasts=(row[0], row[2], row[3]),
+                 downloads=(row[1], row[4]),
                  common=(hash(terms), hash(units), local_today(kho.settings)))
 
 

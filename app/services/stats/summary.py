@@ -26,7 +26,8 @@ import hashlib
 from collections import Counter, defaultdict
 from typing import Any, Optional
 
-from sqlalchemy import delete, exists, func, insert, literal, select, union_all
+from sqlalchemy import delete, distinct, exists, func, insert, literal, select, text, union_all
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
@@ -39,6 +40,7 @@ from app.services.stats.contributions import (COMMUNE, COMMUNE_ROLLED, COUNT_COL
                                               cells_of, month_of, parts_of, vector)
 from app.services.stats.figures import Scope
 from app.services.stats.months import whole_months
+from app.services.stats.rebuild import rebuild, recount_usage
 from app.services.stats.scope import PC, PT, P, Catalogue, load_catalogue, ready_original
 from archive.base import utcnow
 from archive.harvests import Publication
@@ -49,6 +51,9 @@ BATCH = 1000          # products folded per transaction (about 2 s under the loc
 REQUEST_BUDGET = 500     # products a request folds before it counts instead (< 1 s)
 SWEEP_BUDGET = 4 * BATCH    # products one sweep of a worker folds (a few seconds: the
                             # sweep also takes over dead workers' files)
+REQUEST_LOCK_WAIT = "2s"    # longest a request waits for another fold (PostgreSQL)
+REBUILD_SHARE = 0.1     # marked share of the catalogue from which a fold counts everything
+                        # over in SQL instead (see _worth_a_rebuild)
 CELLS = StatsCell.__table__
 
 
@@ -90,8 +95,13 @@ def fold(kho: Kho, *, budget: Optional[int] = None,
     the workers' sweep (:mod:`app.services.instance.sweeper`) folds the rest. A request
     passes :data:`REQUEST_BUDGET` and ``start_over=False``, so a bulk import or a
     changed vocabulary never makes a page wait for a million products: after a changed
-    vocabulary a request only reports None; ``kho init`` or a worker's sweep starts the
-    cells over (every product marked again)."""
+    vocabulary a request only reports None; ``kho init``, ``kho stats rebuild`` or a
+    worker's sweep starts the cells over. Starting over — and any fold allowed to
+    (``start_over``) that finds at least :data:`REBUILD_SHARE` of the catalogue marked —
+    counts every product again in grouped SQL (:func:`app.services.stats.rebuild.rebuild`,
+    over 10× less CPU a product than folding one by one; it ignores ``budget`` and holds
+    the lock for the whole count, about 5 s at 100,000 products; a request's fold gives
+    up waiting for it on PostgreSQL after :data:`REQUEST_LOCK_WAIT` and reports None)."""
     with kho.transaction() as session:
         state = session.get(StatsState, 1)
         digest = catalogue_digest(session)
@@ -103,15 +113,16 @@ def fold(kho: Kho, *, budget: Optional[int] = None,
     folded = 0
     while True:
         with kho.transaction() as session:
-            lock_row(session, StatsState, 1)
+            if not _locked(session, waits=start_over):
+                return None
             state = session.get(StatsState, 1)
             session.refresh(state)
             digest = catalogue_digest(session)
-            if state.catalogue != digest:
-                if not start_over:
-                    return None
-                _start_over(session)
-                state.catalogue = digest
+            if state.catalogue != digest and not start_over:
+                return None
+            if state.catalogue != digest or \
+                    (start_over and not folded and _worth_a_rebuild(session)):
+                return _count_over(kho, session, state, digest)
             size = BATCH if budget is None else min(BATCH, budget)
             ids = list(session.scalars(select(StatsDirty.product_id).distinct()
                                        .order_by(StatsDirty.product_id).limit(size)))
@@ -134,11 +145,66 @@ def fold(kho: Kho, *, budget: Optional[int] = None,
             return None
 
 
-def _start_over(session: Session) -> None:
-    """Forget every cell and fact and mark every product (the vocabularies changed)."""
-    session.execute(delete(StatsCell))
-    session.execute(delete(StatsFact))
-    session.execute(insert(StatsDirty).from_select(["product_id"], select(P.c.id)))
+def _locked(session: Session, *, waits: bool) -> bool:
+    """Take the state row's lock; False when a request (``waits`` false) would wait
+    longer than :data:`REQUEST_LOCK_WAIT` on PostgreSQL — a fold that starts over holds
+    it for the whole count (seconds at 100,000 products, a minute at a million), and
+    the request counts the old way instead (exact). SQLite waits (its busy timeout)."""
+    if waits or session.get_bind().dialect.name != "postgresql":
+        lock_row(session, StatsState, 1)
+        return True
+    session.execute(text(f"SET LOCAL lock_timeout = '{REQUEST_LOCK_WAIT}'"))
+    try:
+        lock_row(session, StatsState, 1)
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "55P03":     # lock_not_available
+            raise
+        session.rollback()
+        return False
+    return True
+
+
+def _count_over(kho: Kho, session: Session, state: StatsState, digest: str) -> int:
+    """Every fact and cell counted over (the caller holds the state row's lock); the
+    new generation."""
+    rebuild(session, load_catalogue(session), _territories(session)[1], kho.settings.timezone)
+    state.catalogue = digest
+    state.generation += 1
+    state.folded_at = utcnow()
+    return state.generation
+
+
+def count_everything_over(kho: Kho) -> dict[str, int]:
+    """``kho stats rebuild``: the product cells and facts counted over from the
+    catalogue (grouped SQL, :mod:`app.services.stats.rebuild`) under the fold's lock,
+    then the usage cells recounted from ``broadcasts`` and ``download_records`` under
+    their writers' lock (:func:`app.services.stats.rebuild.recount_usage`), each in its
+    own transaction. Exact whatever is written meanwhile; for repairs (cells lost or
+    edited by hand) — the figures never need it otherwise. Returns the rows written:
+    ``facts``, ``cells``, ``usage_cells``. Database errors propagate (SQLAlchemy's);
+    each transaction is then rolled back whole, so nothing is half-written."""
+    with kho.transaction() as session:
+        lock_row(session, StatsState, 1)
+        state = session.get(StatsState, 1)
+        session.refresh(state)
+        _count_over(kho, session, state, catalogue_digest(session))
+    with kho.transaction() as session:
+        usage_cells = recount_usage(session)
+    with kho.transaction() as session:
+        facts = session.scalar(select(func.count()).select_from(StatsFact))
+        cells = session.scalar(select(func.count()).select_from(StatsCell))
+    return {"facts": facts, "cells": cells, "usage_cells": usage_cells}
+
+
+def _worth_a_rebuild(session: Session) -> bool:
+    """Whether so many products are marked (more than a batch, and at least
+    :data:`REBUILD_SHARE` of the catalogue: a bulk import, lost cells) that counting
+    everything over in SQL (:mod:`app.services.stats.rebuild`) costs less than folding
+    them one by one. Two counts, read only when more than a batch is marked."""
+    if session.scalar(select(StatsDirty.id).offset(BATCH).limit(1)) is None:
+        return False
+    marked = session.scalar(select(func.count(distinct(StatsDirty.product_id))))
+    return marked >= REBUILD_SHARE * session.scalar(select(func.count()).select_from(P))
 
 
 def _current_facts(kho: Kho, session: Session, cat: Catalogue,

@@ -67,3 +67,25 @@ def test_a_bad_option_names_it_and_exits_2(run):
     assert "commune" in result.output and "99999" in result.output
     bad_date = CliRunner().invoke(main, ["stats", "--from", "32/01/2024"])
     assert bad_date.exit_code == 2 and "from" in bad_date.output
+
+
+def test_rebuild_counts_the_summary_rows_over(run, kho, catalogue):
+    """``kho stats rebuild`` repairs lost product and usage cells; ``kho stats`` still
+    shows the figures (the group keeps its options)."""
+    from sqlalchemy import delete
+
+    from app.services.stats import breakdowns
+    from app.services.stats.figures import Scope
+    from archive.stats import StatsCell, StatsUsageCell
+
+    expected = [part(kho, Scope(), recount=True) for part in (
+        breakdowns.products_part, breakdowns.broadcasts_part, breakdowns.downloads_part)]
+    with kho.transaction() as s:
+        s.execute(delete(StatsCell))
+        s.execute(delete(StatsUsageCell))
+    result = run("--lang", "en", "stats", "rebuild")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Counted over: ") and "usage cells" in result.output
+    assert [part(kho, Scope()) for part in (breakdowns.products_part,
+            breakdowns.broadcasts_part, breakdowns.downloads_part)] == expected
+    assert run("stats", "--json").exit_code == 0
