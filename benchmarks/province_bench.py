@@ -1,7 +1,8 @@
 """Issue 27's figures in one run, on the province corpus (benchmarks/province_corpus.py).
 
     .venv/bin/python benchmarks/province_bench.py --db sqlite postgresql [--scale 1]
-        [--parts oai export] [--harvest 50000] [--repeat 5]
+        [--parts oai export report edit] [--harvest 50000] [--repeat 5] [--rounds 3]
+        [--oai-baseline DIR [--compare-records 20000]]
 
 For each database the corpus is built once (or reused from /tmp/kho-province) and each
 figure is measured against its baseline in the same run; a Markdown table with every
@@ -9,9 +10,9 @@ row of the issue's table is printed at the end, with the load average. Rows owne
 elsewhere are hooks, marked ``hook``:
 
 * statistics rows (dashboard and API p95, first request after an edit / a broadcast
-  log / a download, 8 simultaneous requests, served = recount = baseline, product edit
-  latency): measured by benchmarks/summary_bench.py's ``measure`` on this corpus (the
-  summary rows against healthz, a served request and the rows-into-Python baseline);
+  log / a download, 8 simultaneous requests, served = recount = baseline): measured
+  by benchmarks/summary_bench.py's ``measure`` on this corpus (the summary rows
+  against healthz, a served request and the rows-into-Python baseline);
 * search rows (p95/p50 Kho / FTS5, reindex CPU per record): measured by
   benchmarks/search_bench.py and reindex_bench.py on their own corpora; fill
   :data:`SEARCH_HOOK` the same way to have them in this table.
@@ -24,7 +25,19 @@ Owned here (issue 27, part 4):
   instance's key holding the keyset position of that record), each ``--repeat`` times
   alternating,
   medians; then a harvest of ``--harvest`` records with sickle from that depth (0 =
-  the whole list), records/s and the worker's CPU and peak RSS.
+  the whole list), records/s and the worker's CPU and peak RSS. With
+  ``--oai-baseline DIR`` (a source tree of the code before a change: ``git archive
+  <commit> | tar -x -C DIR``) first ``--compare-records`` records harvested from the
+  start against a server of that code and one of this tree, alternating for
+  ``--rounds`` rounds: records/s and the worker's CPU per page, before and after
+  (benchmarks/province_oai.py).
+* ``report``: the consolidated XLSX yearly report of the year produced with the most
+  products, in a fresh process, against openpyxl write-only writing the same cells,
+  alternating ``--rounds`` times; CPU and wall seconds, peak RSS of each process
+  (benchmarks/report_bench.py ``province_rows``).
+* ``edit``: a product edit through the service layer with the statistics triggers
+  and without them (dropped on a copy of the database), alternating, CPU and wall
+  (benchmarks/province_edit.py).
 * ``export``: ``kho export --format jsonl`` of the whole public catalogue in a fresh
   process, its resident memory and the bytes written sampled every 0.5 s (peak, and
   the memory once a tenth of the file is written against the peak after that: flat
@@ -36,13 +49,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import signal
-import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -73,10 +82,8 @@ STATS_FIGURES = (
     ("the same with the default kho serve (consumer and audit running) / --no-worker",
      "≤ 2×"),
     ("each of 8 simultaneous requests right after an edit / a served request", "≤ 2×"),
-    ("served figures = full recount = rows-into-Python baseline", "100 %"),
-    ("a year's consolidated report / openpyxl write-only writing the same cells",
-     "≤ 1.5×, ≤ 300 MB"),
-    ("a product edit's latency / today's", "≤ 1.2"))
+    ("served figures = full recount = rows-into-Python baseline", "100 %"))
+# the report and edit rows are measured here: parts ``report`` and ``edit``
 SEARCH_FIGURES = (
     ("search p95 and p50, every type, Kho / FTS5, two corpora", "≤ 1.0"),
     ("full reindex CPU per record, Kho / FTS5; at 1 M / at 100k", "≤ 12×; ≤ 1.1"))
@@ -86,162 +93,6 @@ def _hooked(hook, figures, who: str, kho, corpus: dict, url: str, db: str) -> li
     if hook is not None:
         return hook(kho, corpus, url)
     return [Row(name, db, f"hook: {who}", target=target) for name, target in figures]
-
-
-# --- a server over the corpus ---------------------------------------------------------
-
-def _env(kho) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KHO_")}
-    env.update({"KHO_INSTANCE_PATH": str(kho.settings.instance), "KHO_SECRET_KEY": "bench",
-                "KHO_QUEUE_URL": "immediate", "KHO_LANG": "en", "PYTHONPATH": str(ROOT)})
-    if kho.settings.database_url:
-        env["KHO_DATABASE_URL"] = kho.settings.database_url
-    if os.environ.get("KHO_OAI_PAGE_SIZE"):     # to try another page size
-        env["KHO_OAI_PAGE_SIZE"] = os.environ["KHO_OAI_PAGE_SIZE"]
-    return env
-
-
-class Server:
-    """``kho serve --no-worker --workers 1`` on a free port, stopped on exit."""
-
-    def __init__(self, kho) -> None:
-        from oai_bench import _children, _free_port
-
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--no-worker", "--workers", "1",
-             "--port", str(self.port)], env=_env(kho), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.url}/oai?verb=Identify", timeout=10)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise SystemExit("kho serve did not answer within 120 s")
-                time.sleep(0.5)
-        self.worker = _children(self.process.pid)[0]
-
-    def get(self, path: str) -> tuple[float, bytes]:
-        started = time.perf_counter()
-        with urllib.request.urlopen(self.url + path, timeout=600) as answer:
-            body = answer.read()
-        return time.perf_counter() - started, body
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=60)
-
-    def __enter__(self) -> "Server":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-
-# --- OAI-PMH at depth -----------------------------------------------------------------
-
-def depth_token(kho, depth: int, prefix: str = "oai_dc") -> tuple[str, int]:
-    """A resumption token at the keyset position of the ``depth``-th harvestable
-    product in (updated_at, id) order, signed like the provider's; and the list size."""
-    from datetime import datetime, timezone
-
-    from sqlalchemy import func, select
-
-    from app.services.access.visibility import harvestable_clause
-    from app.services.common.clock import local_today
-    from app.services.oai import resumption_tokens as tokens
-    from app.services.records.native import as_utc
-    from archive.models import Product
-
-    today = local_today(kho.settings)
-    with kho.transaction() as s:
-        total = s.scalar(select(func.count()).select_from(Product)
-                         .where(harvestable_clause(today)))
-        stamp, pid = s.execute(select(Product.updated_at, Product.id)
-                               .where(harvestable_clause(today))
-                               .order_by(Product.updated_at, Product.id)
-                               .offset(depth - 1).limit(1)).one()
-    expires = int(datetime.now(timezone.utc).timestamp()) + 86_400
-    state = tokens.ListState("ListRecords", prefix, "", None, None,
-                             tokens.to_us(as_utc(stamp)), pid, depth, total, expires)
-    return tokens.sign(state, kho.settings.secret_key), total
-
-
-def kho_products(kho) -> int:
-    from sqlalchemy import func, select
-
-    from archive.models import Product
-
-    with kho.transaction() as s:
-        return s.scalar(select(func.count()).select_from(Product))
-
-
-def _token_of(body: bytes) -> str:
-    found = re.search(rb"<resumptionToken[^>]*>([^<]+)</resumptionToken>", body)
-    assert found, body[-500:]
-    return found.group(1).decode()
-
-
-def oai_rows(kho, db: str, repeat: int, harvest: int) -> tuple[list[Row], dict]:
-    from sickle import Sickle
-
-    from oai_bench import _cpu_seconds, _peak_rss_kib
-
-    _token, total = depth_token(kho, 1)
-    products = kho_products(kho)
-    # 900,000 of a million products (the issue's depth), scaled with the corpus, and
-    # at least a page before the end
-    depth = max(1, min(int(900_000 * products / 1_000_000), total - 101))
-    deep, _ = depth_token(kho, depth)
-    first_path = "/oai?verb=ListRecords&metadataPrefix=oai_dc"
-    out: dict[str, Any] = {"total": total, "depth": depth}
-    with Server(kho) as server:
-        _, body = server.get(first_path)                        # warm-up, and page 2's token
-        second = f"/oai?verb=ListRecords&resumptionToken={_token_of(body)}"
-        deep_path = f"/oai?verb=ListRecords&resumptionToken={deep}"
-        server.get(deep_path)
-        times: dict[str, list[float]] = {"first": [], "second": [], "deep": []}
-        for _ in range(repeat):
-            for name, path in (("first", first_path), ("second", second),
-                               ("deep", deep_path)):
-                seconds, body = server.get(path)
-                assert b"<record>" in body, body[:400]
-                times[name].append(seconds * 1000)
-        out.update({k: statistics.median(v) for k, v in times.items()})
-        cpu, started, count = _cpu_seconds(server.worker), time.perf_counter(), 0
-        client_cpu = time.process_time()
-        records = Sickle(server.url + "/oai").ListRecords(
-            **({"resumptionToken": deep} if harvest else {"metadataPrefix": "oai_dc"}))
-        for _record in records:
-            count += 1
-            if harvest and count >= harvest:
-                break
-        out["harvest"] = {"records": count, "seconds": time.perf_counter() - started,
-                          "server_cpu": _cpu_seconds(server.worker) - cpu,
-                          "client_cpu": time.process_time() - client_cpu,
-                          "rss_mib": _peak_rss_kib(server.worker) / 1024}
-    h = out["harvest"]
-    stretch = (f"{h['records']:,} records from depth {depth:,}" if harvest
-               else f"the whole list, {h['records']:,} records")
-    rows = [
-        Row(f"OAI ListRecords page at depth {depth:,} / first page (with the list count)",
-            db, f"{out['deep']:.0f} ms", f"{out['first']:.0f} ms",
-            f"**{out['deep'] / out['first']:.2f}**", "≤ 1.2"),
-        Row(f"OAI ListRecords page at depth {depth:,} / second page (both from a token)",
-            db, f"{out['deep']:.0f} ms", f"{out['second']:.0f} ms",
-            f"**{out['deep'] / out['second']:.2f}**", "≤ 1.2"),
-        Row(f"OAI harvest with sickle, {stretch}", db,
-            f"**{h['records'] / h['seconds']:,.0f} records/s** wall; "
-            f"{h['records'] / max(h['server_cpu'], 0.01):,.0f} records per CPU-s of the "
-            f"server worker", f"server CPU {h['server_cpu']:.1f} s, sickle CPU "
-            f"{h['client_cpu']:.1f} s, worker peak RSS {h['rss_mib']:.0f} MiB", "",
-            "≥ 1,000 records/s"),
-    ]
-    return rows, out
 
 
 # --- JSONL export ---------------------------------------------------------------------
@@ -299,6 +150,8 @@ def export_rows(kho, db: str, work: Path) -> tuple[list[Row], dict]:
     baseline_cpu = time.process_time() - cpu
     (work / f"baseline-{db}.jsonl").unlink()
     before = os.times()
+    from province_oai import _env
+
     run = _sampled_run([sys.executable, "-m", "app", "export", "--format", "jsonl",
                         "--out", str(out)], _env(kho), folder)
     after = os.times()
@@ -353,11 +206,19 @@ def main() -> None:
     parser.add_argument("--scale", type=float, nargs="+", default=[1.0],
                         help="one per --db, or one for all")
     parser.add_argument("--parts", nargs="+", default=["stats", "search", "oai", "export"],
-                        choices=("stats", "search", "oai", "export"))
+                        choices=("stats", "search", "oai", "export", "report", "edit"))
     parser.add_argument("--harvest", type=int, default=50_000,
                         help="records harvested from the depth page on "
                              "(0: the whole list from the start)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--oai-baseline", type=Path,
+                        help="a source tree of the code before (git archive <commit> | "
+                             "tar -x -C DIR): the oai part also harvests from the start "
+                             "against it and this tree, alternating")
+    parser.add_argument("--compare-records", type=int, default=20_000,
+                        help="records per harvest of the --oai-baseline comparison")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds of the comparisons (oai, edit)")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--work", type=Path, default=Path("/tmp/kho-province/out"))
     args = parser.parse_args()
@@ -378,9 +239,25 @@ def main() -> None:
             rows += _hooked(SEARCH_HOOK, SEARCH_FIGURES, "search_bench.py", kho, corpus,
                             "", db)
         if "oai" in args.parts:
+            from province_oai import oai_compare, oai_rows
+            if args.oai_baseline:
+                found, detail = oai_compare(kho, db, args.oai_baseline,
+                                            args.compare_records, args.rounds)
+                rows += found
+                print(db, "oai before/after", detail, flush=True)
             found, detail = oai_rows(kho, db, args.repeat, args.harvest)
             rows += found
             print(db, "oai", detail, flush=True)
+        if "report" in args.parts:
+            from report_bench import province_rows as report_rows
+            found, detail = report_rows(kho, db, args.work, args.rounds)
+            rows += found
+            print(db, "report", detail, flush=True)
+        if "edit" in args.parts:
+            from province_edit import edit_rows
+            found, detail = edit_rows(kho, db, args.work, max(args.repeat, 20), args.rounds)
+            rows += found
+            print(db, "edit", detail, flush=True)
         if "export" in args.parts:
             found, detail = export_rows(kho, db, args.work)
             rows += found

@@ -122,9 +122,11 @@ def _peak_rss_mb() -> float:
 
 
 def _child(args: list[str], settings) -> dict:
-    env = dict(os.environ, KHO_BENCH_SETTINGS=json.dumps({
-        "instance_path": settings.instance_path, "env": "testing", "secret_key": "bench",
-        "queue_url": "immediate", "ocr_enabled": False}))
+    values = {"instance_path": settings.instance_path, "env": "testing",
+              "secret_key": "bench", "queue_url": "immediate", "ocr_enabled": False}
+    if settings.database_url:
+        values["database_url"] = settings.database_url
+    env = dict(os.environ, KHO_BENCH_SETTINGS=json.dumps(values))
     child = subprocess.run([sys.executable, __file__, "--child", *args], env=env,
                            capture_output=True, text=True)
     if child.returncode:
@@ -209,6 +211,100 @@ def child_baseline(docx_path: str, xlsx_path: str, folder: str) -> dict:
             "tables": sum(1 for k, _ in body if k == "t")}
 
 
+def busiest_year(kho) -> tuple[int, int]:
+    """The year produced with the most products, and how many."""
+    from sqlalchemy import func, select
+
+    from archive.models import Product
+
+    produced = func.extract("year", Product.produced_on)
+    with kho.transaction() as s:
+        counts = {int(y): n for y, n in s.execute(select(produced, func.count())
+                                                  .group_by(produced)).all() if y}
+    year = max(counts, key=lambda y: counts[y])
+    return year, counts[year]
+
+
+def child_year_xlsx(year: str, out: str) -> dict:
+    """In the child: the consolidated XLSX report of ``year`` (every product of the
+    year listed, issued by the consolidating body), as ``kho report --year``."""
+    from app.bootstrap import Kho
+    from app.services.access.actors import SYSTEM
+    from app.services.reports.yearly import write_report
+    from config import load_settings
+
+    kho = Kho(load_settings(json.loads(os.environ["KHO_BENCH_SETTINGS"]), environ={}))
+    started, cpu = time.perf_counter(), time.process_time()
+    written = write_report(kho, SYSTEM, int(year), Path(out))
+    return {"total": time.perf_counter() - started, "cpu": time.process_time() - cpu,
+            "listed": written.listed, "peak_mb": _peak_rss_mb(),
+            "bytes": Path(out).stat().st_size}
+
+
+def child_xlsx_baseline(xlsx_path: str, out: str) -> dict:
+    """In the child: openpyxl (write-only) alone writing the cells of ``xlsx_path``
+    (read back first, not timed)."""
+    from openpyxl import Workbook, load_workbook
+
+    source = load_workbook(xlsx_path, read_only=True)
+    sheets = [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)])
+              for ws in source.worksheets]
+    source.close()
+    started, cpu = time.perf_counter(), time.process_time()
+    book = Workbook(write_only=True)
+    for title, rows in sheets:
+        ws = book.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    book.save(out)
+    return {"total": time.perf_counter() - started, "cpu": time.process_time() - cpu,
+            "peak_mb": _peak_rss_mb(), "cells": sum(len(r) for _, rows in sheets
+                                                    for r in rows)}
+
+
+def province_rows(kho, db: str, work: Path, rounds: int = 3) -> tuple[list, dict]:
+    """benchmarks/province_bench.py's ``report`` part: the consolidated XLSX report of
+    the year produced with the most products, each in a fresh process, against
+    openpyxl write-only writing the same cells, alternating for ``rounds`` rounds;
+    medians of the wall and CPU seconds of the writing call, the highest peak RSS
+    (VmHWM) of each kind of process."""
+    import statistics
+
+    from province_bench import Row
+
+    year, products = busiest_year(kho)
+    folder = work / f"report-{db}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    out = folder / f"bao-cao-{year}.xlsx"
+    runs: dict[str, list[dict]] = {"kho": [], "baseline": []}
+    loads = []
+    for _ in range(rounds):
+        runs["kho"].append(_child(["year", str(year), str(out)], kho.settings))
+        runs["baseline"].append(_child(["xlsx-baseline", str(out),
+                                        str(folder / "baseline.xlsx")], kho.settings))
+        loads.append(os.getloadavg()[0])
+    shutil.rmtree(folder, ignore_errors=True)
+
+    def median(found: list[dict]) -> dict:
+        return {**found[0], "total": statistics.median(r["total"] for r in found),
+                "cpu": statistics.median(r["cpu"] for r in found),
+                "peak_mb": max(r["peak_mb"] for r in found)}
+    kho_run, baseline = median(runs["kho"]), median(runs["baseline"])
+    detail = {"year": year, "products": products, "runs": runs, "loads": loads}
+    rows = [Row(f"a year's consolidated report: XLSX of {year}, {kho_run['listed']:,} "
+                f"products listed ({baseline['cells']:,} cells) / openpyxl write-only "
+                f"writing the same cells, median of {rounds} alternating (load "
+                f"{min(loads):.1f}–{max(loads):.1f})", db,
+                f"{kho_run['total']:.1f} s ({kho_run['cpu']:.1f} CPU s), peak RSS "
+                f"**{kho_run['peak_mb']:.0f} MB**",
+                f"{baseline['total']:.1f} s ({baseline['cpu']:.1f} CPU s), peak RSS "
+                f"{baseline['peak_mb']:.0f} MB",
+                f"**{kho_run['cpu'] / baseline['cpu']:.2f}** CPU, "
+                f"{kho_run['total'] / baseline['total']:.2f} wall", "≤ 1.5×, ≤ 300 MB")]
+    return rows, detail
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--products", type=int, default=100_000)
@@ -219,7 +315,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        result = child_kho(*rest) if kind == "kho" else child_baseline(*rest)
+        result = {"kho": child_kho, "year": child_year_xlsx,
+                  "xlsx-baseline": child_xlsx_baseline}.get(kind, child_baseline)(*rest)
         print(json.dumps(result))
         return
     kho, counts, built = prepare(args.products, args.rows, args.communes, args.reuse)

@@ -11,4 +11,5 @@ from tests.unit.oai.test_datestamps import *  # noqa: F401,F403
 from tests.unit.oai.test_harvest import *  # noqa: F401,F403
 from tests.unit.oai.test_kho_record import *  # noqa: F401,F403
 from tests.unit.oai.test_oai_protocol import *  # noqa: F401,F403
+from tests.unit.oai.test_page_vocabularies import *  # noqa: F401,F403
 from tests.unit.oai.test_records import *  # noqa: F401,F403

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from itertools import islice
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Iterator, Optional, Sequence
 
 from sqlalchemy import extract, func, select
@@ -30,10 +29,10 @@ from app.services.oai import requests
 from app.services.oai import resumption_tokens
 from app.services.oai import responses
 from app.services.records import tombstones
-from app.services.records.bulk_read import iter_views
+from app.services.records.bulk_read import iter_views, vocabularies
 from app.services.oai.answers import Answer, Entry, Header, ListPage
 from app.services.records.publications import note_published
-from app.services.records.publisher import publisher_name
+from app.services.records.publisher import publisher_among, publisher_name
 from app.services.access.visibility import harvestable_clause
 from app.services.common.clock import local_today
 from app.services.records.native import (RECORD_LOAD, RecordQuery, SET_PART, as_utc,
@@ -68,8 +67,7 @@ def formats(settings: Settings) -> list[tuple[str, str, str]]:
             ("kho", kho_xml.schema_url(settings), kho_xml.KHO_NS)]
 
 
-def _metadata(settings: Settings, prefix: str, product, publisher: str) -> str:
-    record = record_of(product, settings, today=local_today(settings))
+def _metadata(settings: Settings, prefix: str, record: dict, publisher: str) -> str:
     if prefix == "kho":
         return kho_xml.kho_xml(record, settings)
     return dublin_core.oai_dc_xml(record, publisher=publisher)
@@ -82,12 +80,18 @@ def _check_prefix(settings: Settings, prefix: str) -> None:
 
 
 def _product_entry(settings: Settings, product, prefix: Optional[str],
-                   publisher: str = "") -> Entry:
-    """``product``: a Product, or an export_rows view of one (same attributes)."""
+                   publisher: str = "", today: Optional[date] = None) -> Entry:
+    """``product``: a Product, or a bulk_read view of one (same attributes).
+    ``today``: the Vietnamese date consents are read on (None: today)."""
     stamp = getattr(product, "datestamp", None) or datestamp_of(product, settings.timezone)
-    header = Header(identifier_of(settings, product.id), stamp,
-                    set_specs(product), product_id=product.id)
-    return Entry(header, _metadata(settings, prefix, product, publisher) if prefix else None)
+    if not prefix:
+        return Entry(Header(identifier_of(settings, product.id), stamp,
+                            set_specs(product), product_id=product.id))
+    record = record_of(product, settings, today=today or local_today(settings))
+    # the record's sets are the header's (set_specs of the same product)
+    header = Header(identifier_of(settings, product.id), stamp, record["sets"],
+                    product_id=product.id)
+    return Entry(header, _metadata(settings, prefix, record, publisher))
 
 
 def _tombstone_entry(settings: Settings, stone: Tombstone) -> Entry:
@@ -98,15 +102,20 @@ def _tombstone_entry(settings: Settings, stone: Tombstone) -> Entry:
 def _page(session: Session, settings: Settings, query: RecordQuery, size: int,
           prefix: Optional[str]) -> tuple[list[Entry], bool]:
     """Up to ``size`` entries after ``query.after``, and whether more follow."""
-    publisher = publisher_name(session, settings, utcnow().date()) if prefix else ""
-    # plain SELECTs per relation (export_rows), not ORM objects: a third of the cost
-    views = islice(iter_views(session, query, batch=size + 1), size + 1)
+    vocabulary = vocabularies(session)        # read once per process and table state
+    publisher = publisher_among(vocabulary.units.values(), settings,
+                                utcnow().date()) if prefix else ""
+    # plain SELECTs per relation (bulk_read), not ORM objects: a third of the cost;
+    # each stream read with a LIMIT (no server-side cursor for a page)
+    views = iter_views(session, query, batch=size + 1, limit=size + 1,
+                       vocabulary=vocabulary)
     products = [(p.datestamp, p.id, p) for p in views]
     stones = [(as_utc(t.datestamp), t.product_id, t)
               for t in tombstones.iter_tombstones(session, query, limit=size + 1)]
     merged = list(heapq.merge(products, stones, key=lambda row: row[:2]))
+    today = query.day
     entries = [_tombstone_entry(settings, row[2]) if isinstance(row[2], Tombstone)
-               else _product_entry(settings, row[2], prefix, publisher)
+               else _product_entry(settings, row[2], prefix, publisher, today)
                for row in merged[:size]]
     return entries, len(merged) > size
 

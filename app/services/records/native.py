@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
@@ -269,8 +270,12 @@ def _embargo_stream(query: RecordQuery, where: list) -> Stream:
                   "ix_products_embargo_until", _rule(query))
 
 
+# the access rule built once per day and process (immutable; ~0.5 ms, 3 times a page)
+harvestable_on = lru_cache(maxsize=8)(harvestable_clause)
+
+
 def _rule(query: RecordQuery) -> Optional[ColumnElement[bool]]:
-    return harvestable_clause(query.day) if query.scope == "public" else None
+    return harvestable_on(query.day) if query.scope == "public" else None
 
 
 def streams(query: RecordQuery) -> list[Stream]:

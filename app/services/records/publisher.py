@@ -8,6 +8,7 @@ still overrides when it is set.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -29,6 +30,21 @@ def publisher_name(session: Session, settings: Settings, day: date) -> str:
         Unit.consolidates.is_(True),
         or_(Unit.valid_from.is_(None), Unit.valid_from <= day),
         or_(Unit.valid_to.is_(None), Unit.valid_to >= day))).all()
+    return _first(rows)
+
+
+def publisher_among(units: Iterable[Any], settings: Settings, day: date) -> str:
+    """:func:`publisher_name` chosen from units already read (objects with ``name``,
+    ``level``, ``code``, ``consolidates``, ``valid_from``, ``valid_to``: the views of
+    :func:`app.services.records.bulk_read.vocabularies`), with no query."""
+    if settings.report_issuer:
+        return settings.report_issuer
+    return _first([u for u in units if u.consolidates
+                   and (u.valid_from is None or u.valid_from <= day)
+                   and (u.valid_to is None or u.valid_to >= day)])
+
+
+def _first(rows: Sequence[Any]) -> str:
     if not rows:
         return ""
     return min(rows, key=lambda r: (LEVEL_ORDER.get(r.level, 9), r.code)).name

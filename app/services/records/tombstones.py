@@ -33,15 +33,15 @@ Two changes happen without an edit, by the calendar (no job runs for either):
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Iterator, Optional
 
-from sqlalchemy import String, cast, delete, exists, func, not_, or_, select
+from sqlalchemy import Date, String, bindparam, cast, delete, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app.services.access.consent import HARVEST_USE
-from app.services.access.visibility import harvestable_clause
 from app.services.records.native import (DEFAULT_ZONE, RECORD_LOAD, RecordQuery, as_utc,
-                                         embargo_start, set_specs)
+                                         embargo_start, harvestable_on, set_specs)
 from app.services.common.upsert import upsert
 from archive.access import ProductConsent
 from archive.base import utcnow
@@ -102,23 +102,30 @@ def on_access_change(session: Session, product: Product, was_harvestable: bool,
         session.execute(delete(Tombstone).where(Tombstone.product_id == product.id))
 
 
-def note_lapses(session: Session, today: date, zone: str = DEFAULT_ZONE) -> int:
-    """Tombstones for the products whose consent ended since they were harvestable
-    (see the module docstring); returns how many were written. One grouped read of
-    the consents table when there is nothing to write."""
+@lru_cache(maxsize=None)
+def _lapses_statement():
+    """The read of :func:`note_lapses`, built once (``today`` a parameter): it runs
+    before every OAI-PMH page, and building it cost more than running it."""
+    today = bindparam("today", type_=Date)
     ended = (select(ProductConsent.product_id.label("pid"),
                     func.min(ProductConsent.until).label("last_day"))
              .group_by(ProductConsent.product_id)
              .having(func.min(ProductConsent.until) < today).subquery())
     silent = exists().where(ProductConsent.product_id == Product.id, not_(
         cast(ProductConsent.uses, String).like(f'%"{HARVEST_USE}"%')))
-    rows = session.execute(
-        select(Product.id, Product.created_at, ended.c.last_day, Tombstone.datestamp)
-        .join(ended, ended.c.pid == Product.id)
-        .outerjoin(Tombstone, Tombstone.product_id == Product.id)
-        .where(Product.access_level == "public", not_(silent),
-               or_(Product.embargo_until.is_(None),
-                   Product.embargo_until <= ended.c.last_day))).all()
+    return (select(Product.id, Product.created_at, ended.c.last_day, Tombstone.datestamp)
+            .join(ended, ended.c.pid == Product.id)
+            .outerjoin(Tombstone, Tombstone.product_id == Product.id)
+            .where(Product.access_level == "public", not_(silent),
+                   or_(Product.embargo_until.is_(None),
+                       Product.embargo_until <= ended.c.last_day)))
+
+
+def note_lapses(session: Session, today: date, zone: str = DEFAULT_ZONE) -> int:
+    """Tombstones for the products whose consent ended since they were harvestable
+    (see the module docstring); returns how many were written. One grouped read of
+    the consents table when there is nothing to write."""
+    rows = session.execute(_lapses_statement(), {"today": today}).all()
     due = {}
     for pid, created_at, last_day, stone_at in rows:
         went = embargo_start(last_day + timedelta(days=1), zone)
@@ -139,7 +146,7 @@ def conditions(query: RecordQuery) -> list:
     tombstones are what the public scope no longer shows), but not those of products
     harvestable on ``query.day`` (an embargo that opened: the record is listed)."""
     where = [~exists().where(Product.id == Tombstone.product_id,
-                             harvestable_clause(query.day))]
+                             harvestable_on(query.day))]
     if query.since is not None:
         where.append(Tombstone.datestamp >= as_utc(query.since))
     if query.before is not None:

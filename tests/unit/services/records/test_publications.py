@@ -33,3 +33,23 @@ def test_a_newer_version_replaces_the_row(kho):
     kept = _noted(kho, [{"product_id": 7, "version_at": newer, "via": "oai",
                          "receipt_id": None, "at": newer}])
     assert (kept.via, kept.receipt_id) == ("oai", None)
+
+
+def test_the_same_version_sent_again_refreshes_the_row_and_marks_nothing(kho):
+    from sqlalchemy import delete, func, select
+
+    from archive.stats import StatsDirty
+
+    first = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    row = {"product_id": 7, "version_at": first, "via": "export", "receipt_id": 1,
+           "at": first}
+    _noted(kho, [row])
+    with kho.transaction() as session:
+        session.execute(delete(StatsDirty))
+    later = first + timedelta(hours=3)
+    kept = _noted(kho, [dict(row, via="oai", receipt_id=None, at=later)])
+    assert (kept.via, kept.receipt_id) == ("oai", None)
+    assert kept.at.replace(tzinfo=timezone.utc) == later
+    assert kept.version_at.replace(tzinfo=timezone.utc) == first
+    with kho.transaction() as session:     # the figures have nothing to count again
+        assert session.scalar(select(func.count()).select_from(StatsDirty)) == 0
