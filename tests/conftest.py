@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from jinja2 import BytecodeCache
 
 from tests import services
 from tests.s3server import s3_endpoint  # noqa: F401  (session fixture)
@@ -23,39 +24,55 @@ if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
 
 
 # The files that take longest (kill -9 runs against real servers and workers, Chromium,
-# the search agreement corpus), handed out first so that the parallel run of make test
+# the statistics' recount checks), longest first as a --durations run of the whole
+# suite measured them, handed out first so that the parallel run of make test
 # does not end with one process still busy on one of them while the others idle. Only
 # the order changes; make test passes --no-loadscope-reorder, which otherwise starts the
 # files with the most tests first and leaves these few-test, long files for the end.
 LONG_FILES_FIRST = (
-    "tests/browser/test_accessibility.py",
+    "tests/integration/test_stats_summary_postgres.py",
     "tests/unit/services/instance/test_worker_recovery.py",
+    "tests/unit/services/stats/test_summary.py",
     "tests/integration/test_worker_recovery_redis.py",
-    "tests/integration/test_scaled_stack.py",
-    "tests/integration/test_near_duplicates_stack.py",
-    "tests/unit/services/imports/test_import.py",
-    "tests/unit/services/exports/test_exports.py",
-    "tests/unit/oai/test_harvest_crash.py",
     "tests/integration/test_export_import_stack.py",
-    "tests/unit/api/test_api_schemathesis.py",
+    "tests/browser/test_accessibility.py",
+    "tests/unit/services/imports/test_import.py",
+    "tests/unit/web/test_access_doors.py",
+    "tests/unit/services/exports/test_exports.py",
+    "tests/unit/cli/test_serve.py",
+    "tests/browser/test_contributions_and_activities.py",
+    "tests/unit/cli/test_reindex_crash.py",
+    "tests/browser/test_failed_files_flow.py",
+    "tests/integration/test_access_doors_pg.py",
+    "tests/integration/test_near_duplicates_stack.py",
+    "tests/unit/cli/test_cli_conventions.py",
+    "tests/unit/services/reports/test_report_print.py",
     "tests/integration/test_api_schemathesis_postgres.py",
+    "tests/unit/search_index/test_agreement.py",
+    "tests/unit/cli/test_serve_metrics.py",
+    "tests/unit/oai/test_harvest.py",
+    "tests/integration/test_scaled_stack.py",
+    "tests/unit/oai/test_harvest_crash.py",
+    "tests/unit/api/test_api_schemathesis.py",
     "tests/integration/test_upload_fixity_races.py",
     "tests/integration/test_contribution_races.py",
     "tests/integration/test_attendance_races.py",
     "tests/integration/test_broadcast_races.py",
     "tests/integration/test_activities_bag_stack.py",
     "tests/integration/test_search_nodes_s3.py",
-    "tests/unit/services/reports/test_report_print.py",
-    "tests/unit/search_index/test_agreement.py",
-    "tests/browser/test_web_pages.py",
-    "tests/browser/test_contributions_and_activities.py",
     "tests/browser/test_dashboard_page.py",
-    "tests/browser/test_upload_and_file_fixes.py",
-    "tests/unit/cli/test_serve.py",
+    "tests/browser/test_phone_targets_and_keyboard.py",
+    "tests/unit/ingest/test_likeness.py",
     "tests/unit/cli/test_serve_search_reader.py",
+    "tests/unit/services/processing/test_ingest_service.py",
+    "tests/unit/services/reports/test_report_rules.py",
+    "tests/browser/test_broadcast_log.py",
+    "tests/unit/oai/test_oai_protocol.py",
+    "tests/browser/test_web_pages.py",
+    "tests/browser/test_upload_and_file_fixes.py",
+    "tests/unit/search_index/test_rebuild.py",
     "tests/unit/cli/test_report_cli.py",
     "tests/unit/cli/test_preservation_cli.py",
-    "tests/unit/cli/test_reindex_crash.py",
     "tests/integration/test_fixity_races.py",
     "tests/integration/test_replica_worker.py",
     "tests/browser/test_captions_and_transcripts.py",
@@ -66,6 +83,12 @@ LONG_FILES_FIRST = (
 def pytest_collection_modifyitems(session, config, items) -> None:
     rank = {path: i for i, path in enumerate(LONG_FILES_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """The PostgreSQL databases of this process's tests, dropped in the background as
+    the tests end, and its templates are gone before it exits (tests/services.py)."""
+    services.drop_databases_now()
 
 
 def make_settings(instance: Path, **overrides):
@@ -131,6 +154,39 @@ def cheap_password_hashing() -> Iterator[None]:
     passwords._N = TEST_SCRYPT_N
     yield
     passwords._N = PRODUCTION_SCRYPT_N
+
+
+class CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates kept in memory for the whole test process.
+
+    Every test builds its own Flask app, and every app its own Jinja environment, which
+    compiled again from source each template the test rendered (a product page and its
+    partials: tens of milliseconds of CPU, in a thousand tests). Jinja's bytecode cache
+    is keyed by the template's file and checked against a digest of its source, so an
+    edited template is compiled afresh; every app of the suite comes from
+    ``create_app`` with the same Jinja options, so the code is the same. Pages are still
+    rendered in full by each test."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_templates_kept() -> Iterator[None]:
+    """Apps made by the tests share one in-memory Jinja bytecode cache (see above)."""
+    from flask import Flask
+
+    before = Flask.jinja_options
+    Flask.jinja_options = {**before, "bytecode_cache": CompiledTemplates()}
+    yield
+    Flask.jinja_options = before
 
 
 @pytest.fixture
