@@ -20,6 +20,7 @@ import numpy as np
 from whoosh import index as windex
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
+import whoosh.searching  # noqa: F401  (imported on the first search otherwise: ~40 ms)
 from whoosh.writing import CLEAR
 
 from archive.errors import ServiceUnavailable, ValidationError
@@ -33,6 +34,7 @@ from search_index.records import FACET_FIELDS, SORTS, Hit, IndexedProduct, Searc
 from search_index.schema import SCORED_FIELDS, build_schema, micros_to_datetime, to_document
 from search_index.rebuild import PARALLEL_FROM, write_parallel, write_serial
 from search_index.segments import PostingsCache, SegmentData
+from search_index import mapped_files
 
 MAX_PER_PAGE = 200
 IDF_CACHE_LIMIT = 200_000
@@ -85,6 +87,7 @@ class SearchIndex:
 
     def _index(self):
         if self._ix is None:
+            mapped_files.install()  # segment files read in place, not copied whole on open
             try:
                 self.path.mkdir(parents=True, exist_ok=True)
                 if windex.exists_in(str(self.path)):

@@ -52,6 +52,7 @@ SCORED_FIELDS = ("title", "body", "exact")
 NO_DATE = -(2 ** 31)
 NO_OWNER = -1
 _EPOCH = datetime(1970, 1, 1)
+_FREQ_BYTES = [pack_uint(n) for n in range(256)]   # a posting's encoded frequency
 
 
 def _counted(field, value) -> list[tuple[bytes, int, float, bytes]]:
@@ -61,7 +62,8 @@ def _counted(field, value) -> list[tuple[bytes, int, float, bytes]]:
     ``Counter`` instead of one Token object per word (a third of the build).
     """
     boost = field.format.field_boost
-    return [(term.encode("utf-8"), freq, freq * boost, pack_uint(freq))
+    return [(term.encode("utf-8"), freq, freq * boost,
+             _FREQ_BYTES[freq] if freq < 256 else pack_uint(freq))
             for term, freq in Counter(value).items()]
 
 
@@ -125,6 +127,8 @@ def marked_words(text: str) -> list[str]:
     Only those are ever looked up in ``exact`` (a query word without marks
     has no exact clause), so plain words are left out of that field.
     """
+    if text.isascii() and "'" not in text and "`" not in text:
+        return []  # lower-case ASCII folds to itself (only ` and ' change): none differs
     return [w for w in exact_words(text) if w != folded_form(w)]
 
 
@@ -182,7 +186,7 @@ def micros_to_datetime(v: int) -> datetime | None:
 
 
 def _hashes(words: list[str]) -> np.ndarray:
-    return np.fromiter((word_hash(w) for w in words), dtype="<u8", count=len(words))
+    return np.fromiter(map(word_hash, words), dtype="<u8", count=len(words))
 
 
 def to_document(p: IndexedProduct) -> dict:
