@@ -3,19 +3,17 @@
 The products in scope and their ``digitised`` flag come from the statistics' own
 conditions (:func:`app.services.stats.scope.scope_condition`, ``digitised_condition``),
 so the list and the figures can never disagree. Rows are read ``yield_per`` in
-batches; for each batch three keyed queries fetch its languages and channels,
-communes and downloads (covering-index lookups), so memory stays bounded by the
-batch; broadcasts in the period are counted per product in one grouped pass before
-(an int per product that has any: a few MB at 100,000 products).
+batches; beside them four queries in product order, streamed the same way, give
+the listed products' languages and channels, communes, downloads in the period
+and airings in the period (each batch takes their rows up to its last
+product), so memory stays bounded by the batch whatever the size of the list.
 Sensitive products are listed only to actors who may see them.
 """
 from __future__ import annotations
 
 from typing import Any, Iterator, NamedTuple
 
-from sqlalchemy import Integer, any_, bindparam, case, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select
 
 from app.bootstrap import Kho
 from app.services.access.actors import Actor
@@ -28,7 +26,7 @@ from archive.catalogue import product_communes, product_terms
 from archive.models import Broadcast, Product
 from archive.usage import DownloadRecord
 
-BATCH = 1000    # products per streamed batch (and per keyed lookup)
+BATCH = 1000    # products (and rows of each side query) per streamed batch
 P = Product.__table__
 
 
@@ -53,27 +51,6 @@ class ProductLine(NamedTuple):
     digitised: bool
     broadcasts: int
     downloads: int
-
-
-def _grouped(session: Session, stmt: Any) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for owner, value in session.execute(stmt).all():    # one fetch per batch, not per row
-        out.setdefault(owner, []).append(value)
-    return out
-
-
-def _among(column: Any, ids: list[int], dialect: str) -> Any:
-    """Rows of the products ``ids`` (a batch, in id order). A dense batch (its ids fill
-    most of their range, as when most products are listed) is ``BETWEEN first AND
-    last``: the rows of the few products between them that are not listed are read and
-    left unused, and no statement of a thousand parameters is compiled per batch.
-    Otherwise ``column IN ids``; on PostgreSQL ``= ANY(array)``: one parameter instead
-    of a thousand, which psycopg would otherwise parse in every batch's four queries."""
-    if ids and ids[-1] - ids[0] < 2 * len(ids):
-        return column.between(ids[0], ids[-1])
-    if dialect == "postgresql":
-        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
 
 
 def _period(column: Any, scope: Scope) -> list[Any]:
@@ -120,39 +97,71 @@ def product_lines(kho: Kho, actor: Actor, scope: Scope, *,
         cat = load_catalogue(session)
         labels = _Labels(cat, scope.rollup)
         digitised = case((digitised_condition(), 1), else_=0).label("digitised")
+        where = (scope_condition(kho, scope),
+                 visible_clause(viewer_for(session, actor, local_today(kho.settings)), P))
         stmt = select(P.c.id, P.c.title, P.c.kind_id, P.c.plan_task_id, P.c.lead_unit_id,
-                      digitised).where(scope_condition(kho, scope)).order_by(P.c.id)
-        stmt = stmt.where(visible_clause(viewer_for(session, actor, local_today(kho.settings)),
-                                         P))
-        aired = dict(session.execute(      # one grouped pass: cheaper than per batch
-            select(Broadcast.product_id, func.count()).where(
-                Broadcast.in_force(), *_period(Broadcast.aired_on, scope))
-            .group_by(Broadcast.product_id)).all())
-        result = session.execute(stmt.execution_options(yield_per=batch))
-        for part in result.partitions():
-            yield from _lines(session, part, labels, scope, aired)
+                      digitised).where(*where).order_by(P.c.id)
+        # the listed products' languages and channels, communes, and airings and
+        # downloads in the period: each one query streamed in product order beside the
+        # products (not keyed queries per batch: building and probing lists of a
+        # thousand ids cost more than the products' own query)
+        listed = select(P.c.id).where(*where)
+        connection = session.connection()
+        streams = [_Stream(connection, q, batch) for q in (
+            select(product_terms.c.product_id, product_terms.c.term_id)
+            .where(product_terms.c.product_id.in_(listed),
+                   product_terms.c.term_id.in_(labels.listed))
+            .order_by(product_terms.c.product_id),
+            select(product_communes.c.product_id, product_communes.c.unit_id)
+            .where(product_communes.c.product_id.in_(listed))
+            .order_by(product_communes.c.product_id),
+            select(DownloadRecord.product_id, func.count())
+            .where(DownloadRecord.product_id.in_(listed), *_period(DownloadRecord.day, scope))
+            .group_by(DownloadRecord.product_id).order_by(DownloadRecord.product_id),
+            select(Broadcast.product_id, func.count())
+            .where(Broadcast.product_id.in_(listed), Broadcast.in_force(),
+                   *_period(Broadcast.aired_on, scope))
+            .group_by(Broadcast.product_id).order_by(Broadcast.product_id))]
+        try:
+            result = session.execute(stmt.execution_options(yield_per=batch))
+            for part in result.partitions():
+                yield from _lines(part, labels, *(s.until(part[-1][0]) for s in streams))
+        finally:
+            for stream in streams:
+                stream.result.close()
 
 
-def _lines(session: Session, part: list[Any], labels: _Labels, scope: Scope,
-           aired: dict[int, int]) -> Iterator[ProductLine]:
-    ids = [row[0] for row in part]
-    dialect = session.get_bind().dialect.name
+class _Stream:
+    """Rows ``(product id, value)`` of one query in product order, handed out a batch of
+    products at a time (:meth:`until`); fetched ``batch`` rows at a time, so memory
+    stays bounded whatever the size of the list."""
+
+    def __init__(self, connection: Any, stmt: Any, batch: int) -> None:
+        self.result = connection.execute(stmt.execution_options(yield_per=batch))
+        self.rows = iter(self.result)
+        self.pending = next(self.rows, None)
+
+    def until(self, last: int) -> list[Any]:
+        """The rows of products up to id ``last`` (those not listed are left unused)."""
+        out, row, rows = [], self.pending, self.rows
+        while row is not None and row[0] <= last:
+            out.append(row)
+            row = next(rows, None)
+        self.pending = row
+        return out
+
+
+def _lines(part: list[Any], labels: _Labels, terms: list[Any], communes_of: list[Any],
+           downloads: list[Any], airings: list[Any]) -> Iterator[ProductLine]:
     languages: dict[int, list[int]] = {}
     channels: dict[int, list[int]] = {}
     of = labels.of
-    for pid, tid in session.execute(
-            select(product_terms.c.product_id, product_terms.c.term_id)
-            .where(_among(product_terms.c.product_id, ids, dialect),
-                   product_terms.c.term_id.in_(labels.listed))).all():
+    for pid, tid in terms:
         (languages if of[tid] == "language" else channels).setdefault(pid, []).append(tid)
-    communes = _grouped(session, select(product_communes.c.product_id,
-                                        product_communes.c.unit_id)
-                        .where(_among(product_communes.c.product_id, ids, dialect)))
-    fetched = dict(session.execute(
-        select(DownloadRecord.product_id, func.count()).where(
-            _among(DownloadRecord.product_id, ids, dialect),
-            *_period(DownloadRecord.day, scope))
-        .group_by(DownloadRecord.product_id)).all())
+    communes: dict[int, list[int]] = {}
+    for pid, unit_id in communes_of:
+        communes.setdefault(pid, []).append(unit_id)
+    fetched, aired = dict(downloads), dict(airings)
     term, coded, unit, nothing = labels.term, labels.coded, labels.unit, ()
     for pid, title, kind_id, task_id, unit_id, digitised in part:
         yield ProductLine(

@@ -13,12 +13,14 @@ and admin accounts only.
 """
 from __future__ import annotations
 
+import gc
 import re
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 from sqlalchemy import select
 
@@ -155,14 +157,31 @@ def write_reports(kho: Kho, actor: Actor, year: Optional[int], outs: Sequence[Pa
                 select(Unit.id).where(Unit.code == head.unit_code)), field="issuer")
     content = consolidate(kho, stats, head.unit_code, year)
     written = []
-    for fmt, out in targets:
-        listed: Optional[int] = None
-        with writing(out) as part:
-            if fmt == "xlsx":
-                listed = write_workbook(stats, product_lines(kho, actor, stats.scope), part,
-                                        head=head, content=content,
-                                        activities=report_sheets(kho, actor, stats.scope))
-            else:
-                write_document(stats, head, content, year, part)
-        written.append(WrittenReport(out, fmt, year, stats.total, listed))
+    with _older_objects_left_alone():
+        for fmt, out in targets:
+            listed: Optional[int] = None
+            with writing(out) as part:
+                if fmt == "xlsx":
+                    listed = write_workbook(stats, product_lines(kho, actor, stats.scope),
+                                            part, head=head, content=content,
+                                            activities=report_sheets(kho, actor, stats.scope))
+                else:
+                    write_document(stats, head, content, year, part)
+            written.append(WrittenReport(out, fmt, year, stats.total, listed))
     return written
+
+
+@contextmanager
+def _older_objects_left_alone() -> Iterator[None]:
+    """While a report is written, the objects that existed before it (the application's
+    modules, classes, settings: some 160,000) are left out of the garbage collector's
+    full passes (``gc.freeze``; ``gc.unfreeze`` after, also when it raises). Writing a
+    product list makes hundreds of thousands of short-lived rows and cells, which set
+    off full passes over everything the process holds: 0.17 CPU s of 2.5 for a list of
+    19,061 products (benchmarks/README.md, issue 27). Only cyclic garbage left before
+    the report waits until it ends; the report's own is collected as usual."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

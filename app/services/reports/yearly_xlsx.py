@@ -21,8 +21,10 @@ Figures come from :func:`app.services.stats.plan_progress.compute_stats`; nothin
 """
 from __future__ import annotations
 
+from copy import copy
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -67,6 +69,9 @@ class _Sheet:
         self.header = list(header)
         self.rows: list[list[Any]] = []
         self.widths: list[float] = []
+        # the style of each kind of cell, set once per workbook (assigning a font or an
+        # alignment hashes it to find its index: a third of the small sheets' cost)
+        self.styles: dict[Any, Any] = _STYLES.setdefault(book, {})
         _print_setup(self.ws, head)
 
     def add(self, *cells: Any) -> None:
@@ -100,17 +105,23 @@ class _Sheet:
         if isinstance(value, str) and value.startswith("="):
             cell.data_type = "s"        # a title "=HYPERLINK(…)" is text, never a formula
         if header:
-            cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
+            key: Any = "header"
         elif isinstance(value, _Fmt):
-            cell.number_format, cell.alignment = value.number_format, TOP
+            key = value.number_format
         elif isinstance(value, int) and not isinstance(value, bool):
-            cell.number_format, cell.alignment = INTEGER, TOP
+            key = INTEGER
         elif isinstance(value, str) and (len(value) > MAX_WIDTH or "\n" in value):
-            cell.alignment = WRAP
+            key = "wrap"
         elif isinstance(value, str) and value == words.DASH:
-            cell.alignment = Alignment(horizontal="right", vertical="top")
+            key = "dash"
         else:
-            cell.alignment = TOP
+            key = "top"
+        style = self.styles.get(key)
+        if style is None:       # the first cell of its kind in the workbook
+            (_STYLE_OF.get(key) or _styled(alignment=TOP, number_format=key))(cell)
+            self.styles[key] = copy(cell._style)
+        else:                   # the same style indices, without hashing the styles
+            cell._style = copy(style)
         return cell
 
     def close(self) -> None:
@@ -144,6 +155,27 @@ class _Sheet:
             cell.data_type = "s"
             return cell
         return value
+
+
+def _styled(font: Any = None, fill: Any = None, alignment: Any = None,
+            number_format: Optional[str] = None) -> Any:
+    def apply(cell: WriteOnlyCell) -> None:
+        if font is not None:
+            cell.font, cell.fill = font, fill
+        if number_format is not None:
+            cell.number_format = number_format
+        cell.alignment = alignment
+    return apply
+
+
+_STYLE_OF = {"header": _styled(HEADER_FONT, HEADER_FILL, WRAP),
+             PERCENT: _styled(alignment=TOP, number_format=PERCENT),
+             YEAR: _styled(alignment=TOP, number_format=YEAR),
+             INTEGER: _styled(alignment=TOP, number_format=INTEGER),
+             "wrap": _styled(alignment=WRAP),
+             "dash": _styled(alignment=Alignment(horizontal="right", vertical="top")),
+             "top": _styled(alignment=TOP)}
+_STYLES: "WeakKeyDictionary[Workbook, dict[Any, Any]]" = WeakKeyDictionary()
 
 
 class _Fmt:
