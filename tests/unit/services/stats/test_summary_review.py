@@ -1,17 +1,14 @@
 """The summary rows after review (issue 27; migration 0025): a file moved to another
-product re-marks its near-duplicate partner's product; on PostgreSQL two transactions
-writing the same usage cells in opposite orders queue instead of deadlocking; an
+product re-marks its near-duplicate partner's product; an
 airing edited in place (day, commune) gives new figures on the next request; ``count
 everything over`` repairs lost or damaged product and usage cells.
 
 Runs on SQLite here and on PostgreSQL in tests/integration/test_stats_summary_postgres.py
-(the deadlock test only there)."""
+(the locks only PostgreSQL has: tests/integration/test_stats_locks_postgres.py)."""
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timezone
 
-import pytest
 from sqlalchemy import delete, select, text, update
 
 from app.services.access.actors import Actor
@@ -101,82 +98,3 @@ def test_counting_everything_over_repairs_damaged_cells(kho):
     assert rows["facts"] == 1 and rows["cells"] > 0 and rows["usage_cells"] == 1
     for part, figures in expected.items():
         assert part(kho, Scope()) == figures
-
-
-def test_usage_cells_written_in_opposite_orders_do_not_deadlock(kho):
-    """Transaction one logs airings in communes A then B, transaction two B then A, at
-    once: before 0025 each held one cell's row lock and waited for the other's
-    (PostgreSQL aborted one: deadlock detected); now the second waits for the first."""
-    if kho.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer at a time")
-    a, b = _communes(kho)
-    with kho.transaction() as s:
-        product, _ = _product(s, "race")
-    first_wrote, second_wrote = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def air(s, commune: int, slot: str) -> None:
-        s.add(Broadcast(product_id=product, commune_id=commune, aired_on=date(2025, 3, 5),
-                        slot=slot))
-        s.flush()
-
-    def one() -> None:
-        try:
-            with kho.transaction() as s:
-                air(s, a, "1a")
-                first_wrote.set()
-                second_wrote.wait(2)     # never set while two waits for the lock
-                air(s, b, "1b")
-        except BaseException as exc:
-            errors.append(exc)
-
-    def two() -> None:
-        try:
-            first_wrote.wait(10)
-            with kho.transaction() as s:
-                air(s, b, "2b")
-                second_wrote.set()
-                air(s, a, "2a")
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one), threading.Thread(target=two)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
-    with kho.transaction() as s:
-        cells = {(c.commune_id, c.count) for c in s.scalars(
-            select(StatsUsageCell).where(StatsUsageCell.kind == 0))}
-    assert cells == {(a, 2), (b, 2)}
-
-
-def test_a_request_does_not_wait_for_a_long_fold(kho, monkeypatch):
-    """A fold that starts over holds the state row's lock for the whole count; on
-    PostgreSQL a request's fold gives up after REQUEST_LOCK_WAIT and reports None (the
-    request then counts, exactly) instead of waiting for it."""
-    if kho.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite waits for its one writer (busy timeout)")
-    from app.services.common.row_lock import lock_row
-    from archive.stats import StatsState
-
-    monkeypatch.setattr(summary, "REQUEST_LOCK_WAIT", "100ms")
-    with kho.transaction() as s:
-        _product(s, "waiting")              # a mark: the request must fold
-    held, release = threading.Event(), threading.Event()
-
-    def long_fold() -> None:
-        with kho.transaction() as s:
-            lock_row(s, StatsState, 1)
-            held.set()
-            release.wait(30)
-    holder = threading.Thread(target=long_fold)
-    holder.start()
-    try:
-        held.wait(10)
-        assert summary.fold(kho, budget=summary.REQUEST_BUDGET, start_over=False) is None
-    finally:
-        release.set()
-        holder.join(30)
-    assert summary.fold(kho, budget=summary.REQUEST_BUDGET, start_over=False) is not None
