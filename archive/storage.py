@@ -15,7 +15,6 @@ be used (missing folder or bucket, no permission, unreachable) raises
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -24,7 +23,7 @@ import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Optional, Protocol, runtime_checkable
+from typing import BinaryIO, Iterator, Optional, Protocol, runtime_checkable
 
 from archive.errors import MissingObject, StorageError, ValidationError
 
@@ -255,20 +254,7 @@ class LocalStorage:
 
     @staticmethod
     def _write_atomically(source: BinaryIO, target: Path) -> None:
-        fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as temp:
-                shutil.copyfileobj(source, temp, CHUNK_BYTES)
-                temp.flush()
-                os.fsync(temp.fileno())
-            os.replace(temp_name, target)
-        except BaseException:
-            try:
-                os.unlink(temp_name)
-            except FileNotFoundError:
-                pass
-            raise
-        _fsync_folder(target.parent)
+        write_atomically(source, target)
 
     def open(self, key: str) -> BinaryIO:
         return open(self._existing(key), "rb")
@@ -365,3 +351,24 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def write_atomically(source: BinaryIO, target: Path, prefix: str = _TEMP_PREFIX) -> None:
+    """Replace ``target`` with the bytes of ``source``: a temporary file named ``prefix``…
+    in the same folder, fsynced, renamed over it, the folder fsynced. A reader sees the
+    old file or the new, never part of one; a killed writer leaves only the temporary
+    file (removed here on any error it sees). Raises OSError."""
+    fd, temp_name = tempfile.mkstemp(prefix=prefix, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as temp:
+            shutil.copyfileobj(source, temp, CHUNK_BYTES)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        try:
+            os.unlink(temp_name)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_folder(target.parent)

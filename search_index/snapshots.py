@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import io
 import json
 import os
 import re
@@ -38,6 +39,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from archive.errors import MissingObject, StorageError
+from archive.storage import write_atomically
 from archive.storage import Storage
 
 INDEX_NAME = "MAIN"                 # Whoosh's name of the index in its folder
@@ -252,20 +254,9 @@ def folder_lock(folder: Path, name: str, blocking: bool = True) -> Iterator[bool
 
 
 def write_json_atomically(path: Path, data: dict) -> None:
-    """Replace ``path`` with ``data`` as JSON (temporary file, fsync, rename)."""
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Replace ``path`` with ``data`` as JSON (:func:`archive.storage.write_atomically`)."""
+    write_atomically(io.BytesIO(json.dumps(data).encode("utf-8")), path,
+                     prefix=f".{path.name}.")
 
 
 def read_json(path: Path) -> dict:
