@@ -23,7 +23,7 @@ import functools
 import json
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import Select, case, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.bootstrap import Kho
@@ -159,7 +159,7 @@ def answer(kho: Kho, actor: Actor, product_id: int, file_id: int, other_file_id:
 
 
 @functools.cache
-def _repeats_statement():
+def repeats_statement() -> Select:
     """The statement of :func:`repeated_products`, built once per process (building the
     aliased joins cost 30 ms a call, more than running them)."""
     later, earlier = aliased(File), aliased(File)
@@ -176,5 +176,5 @@ def repeated_products(session: Session) -> frozenset[int]:
     """Products a producer confirmed as the same work as an earlier product (a pair
     answered "same" between files of two products: the later product, the higher id).
     The office's figures count each work once: these are left out of the counts."""
-    return frozenset(session.scalars(_repeats_statement()))
+    return frozenset(session.scalars(repeats_statement()))
 

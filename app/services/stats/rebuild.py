@@ -57,7 +57,7 @@ def _ids(values) -> str:
 def _repeats_sql(dialect: str) -> str:
     """The confirmed repeats (:func:`near_duplicates.repeated_products`), as SQL text."""
     compiler = postgresql.dialect() if dialect == "postgresql" else sqlite.dialect()
-    return str(near_duplicates._repeats_statement().compile(
+    return str(near_duplicates.repeats_statement().compile(
         dialect=compiler, compile_kwargs={"literal_binds": True}))
 
 
