@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 
 from search_index.analysis import WORD_PATTERN, folded_form, folded_words
 from search_index.highlight import _matched_spans, mark, snippet
 
 WORDS = ["Quyền", "quyen", "trẻ", "em", "tiêm", "Đắk", "Hà", "ƀôn", "nơ̆r", "K'Bang", "ĐĂK",
          "vắc-xin", "2025", "x_y", "İstanbul", "Straße", "phường", "’lơ̆ng", "Kon", "Tum",
-         "hội", "nghị", "Công", "ước", "a", "ă", "ễ"]
+         "hội", "nghị", "Công", "ước", "a", "ă", "ễ",
+         unicodedata.normalize("NFD", "Nguyễn Quyền"), unicodedata.normalize("NFD", "Đắk")]
 GLUE = [" ", " ", " ", ", ", ". ", "\n", " - ", "/", "(", ") ", "'", "’ ", " \u0306", "''", "\u0306",
         "ß ", "_"]
 
@@ -31,6 +33,9 @@ def test_accents_case_and_apostrophes_are_ignored_and_only_whole_words_count():
     assert mark("Tiêm chủng", {"em"}) == "Tiêm chủng"                  # not inside a word
     assert mark("Huyện K'Bang", {"kbang"}) == "Huyện <mark>K&#x27;Bang</mark>"
     assert mark("nơ̆r Đắk", {"nor", "dak"}) == "<mark>nơ̆r</mark> <mark>Đắk</mark>"
+    typed_apart = unicodedata.normalize("NFD", "Ông Nguyễn")      # marks typed after letters
+    before, name = typed_apart[:5], typed_apart[5:]
+    assert mark(typed_apart, {"nguyen"}) == f"{before}<mark>{name}</mark>"
 
 
 def test_a_snippet_shows_the_part_of_a_long_text_where_the_words_are():
