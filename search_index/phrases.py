@@ -10,11 +10,13 @@ same documents, the cheapest chosen per segment from document frequencies:
   search in its ``order`` column (:mod:`search_index.word_order`) and their
   neighbours. Its cost follows the number of those documents, not their length
   nor the segment's: a rare phrase costs what its words' documents cost;
-* **scan**: compare the whole segment's column with the hash of the phrase's
-  rarest word (numpy, about 0.5 ns per word on the development VM, the column
-  read straight from the memory-mapped segment), then check the neighbours of
-  each hit. Its cost does not depend on how common the phrase is, which is
-  what a phrase of words held by half the catalogue still needs;
+* **scan**: compare the whole segment's column with every word of the phrase at its
+  offset, combined before the places are listed (so a phrase of common words lists
+  only its own places), over the column of one-byte fingerprints of the hashes, then
+  check the places left against the full hashes (numpy, about 0.3-0.5 ns per word of
+  the segment on the development VM, read straight from the memory-mapped segment).
+  Its cost hardly depends on how common the phrase or its words are, which is what a
+  phrase of words held by half the catalogue needs;
 * **gather**: copy the candidates' whole sequences and scan them (short
   documents, an index whose segments lack the ``order`` column).
 
@@ -49,8 +51,8 @@ DECODE_NS_PER_POSTING = 120   # a posting list not in the cache, read from Whoos
 CACHED_NS_PER_POSTING = 20    # a cached posting list, scored over all its docs
 SEQUENCE_NS_PER_HASH = 8      # gathering the candidates' sequences
 SEQUENCE_NS_PER_HASH_AND_WORD = 5  # counting one query word in them
-SCAN_NS_PER_HASH = 0.8        # comparing the whole column with one hash, then the hits
-KNOWN_NS_PER_PLACE = 5        # the neighbours of a place a scan found before
+SCAN_NS_PER_HASH = 0.5        # comparing the whole column with the phrase, then the places
+KNOWN_NS_PER_PLACE = 5        # the places of the phrase a scan found before
 LOOKUP_NS_PER_DOC = 800       # bisecting one candidate's word order, then the neighbours
 LOOKUP_NS = 100_000           # and once per lookup (a numpy step per halving)
 NARROW_NS_PER_POSTING = 5     # dropping the candidates without one more phrase word
@@ -101,15 +103,15 @@ def phrase_docs(reader, data: SegmentData, phrase: list[str], mask: np.ndarray) 
     hashes = [word_hash(w) for w in phrase]
     order = data.kept(reader, "order", WordOrder)
     way = MATCHING
-    known = data.positions_known("seq", hashes[rarest])
-    if known >= 0:         # scanned before: only the neighbours of the places found
+    known = data.places_known("seq", hashes)
+    if known >= 0:         # scanned before: only the places found, checked again
         scan_ns = known * KNOWN_NS_PER_PLACE
         if way is None and known < dfs[rarest]:
             way = "scan"   # fewer places than documents: nothing reads less
     else:
         scan_ns = data.sequence_words(reader, "seq", None) * SCAN_NS_PER_HASH
     if way == "scan" or (way is None and _decode_ns(reader, data, phrase[rarest], dfs[rarest]) >= scan_ns):
-        return data.scan(reader, "seq", hashes, rarest)
+        return data.scan(reader, "seq", hashes)
     candidates = _word_docs(reader, data, phrase[rarest], mask)
     for i in ranked[1:]:
         if not len(candidates):
@@ -127,7 +129,7 @@ def phrase_docs(reader, data: SegmentData, phrase: list[str], mask: np.ndarray) 
     if way == "lookup" and order.present:
         return order.find(reader, candidates, hashes, rarest)
     if way == "scan":
-        return data.scan(reader, "seq", hashes, rarest)
+        return data.scan(reader, "seq", hashes)
     return _gathered_matches(reader, data, hashes, candidates)
 
 

@@ -16,6 +16,8 @@ Search fields (all fed with token lists from :mod:`search_index.analysis`):
 * ``order`` (column) - the positions of ``seq`` sorted by word hash (2 bytes a word):
   a phrase's word is found in the documents holding all its words by binary search
   (:mod:`search_index.word_order`), at a cost that follows those documents' number;
+* ``seqtop`` (column) - the top byte of each hash of ``seq``: a phrase's scan of the
+  whole segment compares these first, an eighth of the bytes (:mod:`search_index.segments`);
 * ``xseq`` (column) - hashes of the ``exact`` tokens, for the same scoring;
 * ``cues`` (column) - the cues of the caption and transcript tracks, with their times
   and folded words, for the moment a hit's words are said (:mod:`search_index.cues`).
@@ -45,6 +47,7 @@ from search_index.analysis import (
 )
 from search_index.cues import encode_cues, track_text
 from search_index.records import FACET_FIELDS, IndexedProduct
+from search_index.segments import fingerprints
 from search_index.word_order import word_order
 
 TITLE_BOOST = 3.0
@@ -114,6 +117,7 @@ def build_schema() -> fields.Schema:
         "title_key": fields.COLUMN(columns.VarBytesColumn()),
         "seq": fields.COLUMN(columns.VarBytesColumn()),
         "order": fields.COLUMN(columns.VarBytesColumn()),  # search_index.word_order
+        "seqtop": fields.COLUMN(columns.VarBytesColumn()),  # segments.fingerprints
         "xseq": fields.COLUMN(columns.VarBytesColumn()),
         "cues": fields.COLUMN(columns.VarBytesColumn()),   # search_index.cues
     }
@@ -215,7 +219,7 @@ def to_document(p: IndexedProduct) -> dict:
         "fileless_draft": ["1" if p.fileless_draft else "0"],
         "produced": _day_number(p.produced_on), "updated": _micros(p.updated_at),
         "title_key": title_sort_bytes(title),
-        "seq": hashes.tobytes(), "order": word_order(hashes), "xseq": _hashes(exact).tobytes(),
+        "seq": hashes.tobytes(), "order": word_order(hashes), "seqtop": fingerprints(hashes), "xseq": _hashes(exact).tobytes(),
         "doc": {
             "title": title, "description": description, "text": text, "tags": tags,
             "kind": p.kind, "languages": list(p.languages), "year": p.year,

@@ -23,7 +23,9 @@ from whoosh.util.numeric import byte_to_length
 
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
-SCAN_CHUNK = 1 << 20  # hashes compared at a time by a phrase scan
+SCAN_CHUNK = 1 << 17  # places compared at a time by a phrase scan (temporaries stay in the CPU cache)
+# The ``seq`` column's one-byte fingerprints (the top byte of each hash), scanned first
+FINGERPRINT_COLUMNS = {"seq": "seqtop"}
 MASKS_KEPT = 64       # access masks kept per segment (one per viewer and day)
 
 
@@ -81,6 +83,7 @@ class SequenceLayout:
     def __init__(self, reader, column: str) -> None:
         self.column = column
         self.present = reader.has_column(column)
+        self.fingerprints: str | None = None
         if not self.present:
             self.offsets = self.counts = np.zeros(0, dtype=np.int64)
             self.total = 0
@@ -90,6 +93,7 @@ class SequenceLayout:
         self.counts = lengths // 8
         self.offsets = np.concatenate([[0], np.cumsum(self.counts)[:-1]]).astype(np.int64)
         self.total = int(self.counts.sum())
+        self.fingerprints = _fingerprint_column(reader, column, self.counts)
 
     def read(self, reader, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sequences of ``docs`` joined, each followed by a 0; and their starts.
@@ -132,36 +136,53 @@ class SequenceLayout:
             return np.frombuffer(buf, dtype="<u8", count=self.total, offset=base)
         return np.frombuffer(colfile.get(base, self.total * 8), dtype="<u8")
 
-    def positions(self, reader, h: int) -> np.ndarray:
-        """Where hash ``h`` lies in the column (ascending, in 8-byte words): one pass
-        over the whole column."""
-        if not self.present or not self.total:
+    def starts(self, reader, hashes: list[int]) -> np.ndarray:
+        """Where ``hashes`` lie consecutively in the column (ascending, in 8-byte words):
+        one pass over the whole column, whatever the words.
+
+        Every word of the phrase is compared at its offset and the comparisons are
+        combined before the places are listed, so the places listed are those of the
+        whole phrase, not of its commonest word (numpy lists places at ~20 ns each
+        when they are many: that, not reading the column, was a common phrase's cost).
+        The comparisons read the one-byte fingerprints when the segment has them (an
+        eighth of the memory of the hashes); the places they leave are then checked
+        against the full hashes. A run may still cross a field (0) or a document's end
+        (sequences lie end to end): :meth:`scan` drops those.
+        """
+        size = len(hashes)
+        if not self.present or self.total < size:
             return np.zeros(0, dtype=np.int64)
         words = self._all_words(reader)
+        if self.fingerprints is None:
+            keys, wanted = words, [np.uint64(h) for h in hashes]
+        else:
+            keys = _column_bytes(reader, self.fingerprints, self.total)
+            wanted = [np.uint8(h >> 56) for h in hashes]
+        last = self.total - size + 1  # the last possible start, plus one
+        found = []
         # in chunks, so each comparison's bool array stays in the CPU cache
-        return np.concatenate([np.flatnonzero(words[at:at + SCAN_CHUNK] == h) + at
-                               for at in range(0, self.total, SCAN_CHUNK)])
+        for at in range(0, last, SCAN_CHUNK):
+            length = min(SCAN_CHUNK, last - at)
+            same = keys[at:at + length] == wanted[0]
+            for i in range(1, size):
+                same &= keys[at + i:at + i + length] == wanted[i]
+            found.append(np.flatnonzero(same) + at)
+        places = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        if self.fingerprints is not None:
+            opaque = words.view("V8")  # unaligned 8-byte items are gathered fastest opaque
+            for i, h in enumerate(hashes):
+                places = places[opaque.take(places + i).view("<u8") == h]
+        return places
 
-    def scan(self, reader, hashes: list[int], anchor: int,
-             found: np.ndarray | None = None) -> np.ndarray:
-        """Docs (ascending) whose sequence holds ``hashes`` consecutively.
-
-        The positions of ``hashes[anchor]`` (best the rarest word: ``found``, or one
-        pass over the whole column), then the neighbours of each; a run may not cross
-        from one document into the next (sequences lie end to end, unseparated).
-        """
+    def scan(self, reader, hashes: list[int], found: np.ndarray | None = None) -> np.ndarray:
+        """Docs (ascending) whose sequence holds ``hashes`` consecutively: the runs
+        :meth:`starts` finds (or ``found``, what it found before), without those that
+        cross from one document into the next."""
         if not self.present or not self.total:
             return np.zeros(0, dtype=np.int64)
-        # numpy gathers unaligned 8-byte items fastest as opaque ones
-        opaque = self._all_words(reader).view("V8")
-        size = len(hashes)
-        starts = (self.positions(reader, hashes[anchor]) if found is None else found) - anchor
-        starts = starts[(starts >= 0) & (starts + size <= self.total)]
-        for i, h in enumerate(hashes):
-            if i != anchor and len(starts):
-                starts = starts[opaque.take(starts + i).view("<u8") == h]
+        starts = self.starts(reader, hashes) if found is None else found
         owners = np.searchsorted(self.offsets, starts, side="right") - 1
-        inside = starts + size <= self.offsets[owners] + self.counts[owners]
+        inside = starts + len(hashes) <= self.offsets[owners] + self.counts[owners]
         return sorted_unique(owners[inside])
 
 
@@ -170,6 +191,34 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     if len(values) < 2:
         return values
     return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
+def _fingerprint_column(reader, column: str, counts: np.ndarray) -> str | None:
+    """The name of ``column``'s fingerprint column when the segment has one that fits
+    it (one byte per hash of each document), else None (then scans read the hashes)."""
+    name = FINGERPRINT_COLUMNS.get(column)
+    if name is None or not reader.has_column(name):
+        return None
+    lengths = np.asarray(reader.column_reader(name, translate=False)._lengths, dtype=np.int64)
+    return name if np.array_equal(lengths, counts) else None
+
+
+def fingerprints(hashes: np.ndarray) -> bytes:
+    """A document's ``seqtop`` value: the top byte of each of its ``seq`` hashes (uint64).
+
+    The hashes are uniform (blake2b), so a byte matches another word's with odds of
+    1/256: a scan of the bytes leaves few places to check against the full hashes."""
+    return (hashes >> np.uint64(56)).astype(np.uint8).tobytes()
+
+
+def _column_bytes(reader, fieldname: str, total: int) -> np.ndarray:
+    """A variable-bytes column's values joined, as uint8 (not copied when Whoosh
+    gives a buffer)."""
+    colfile, base = _column_file(reader, fieldname)
+    buf = getattr(colfile, "_buf", None)
+    if buf is not None:
+        return np.frombuffer(buf, dtype=np.uint8, count=total, offset=base)
+    return np.frombuffer(colfile.get(base, total), dtype=np.uint8)
 
 
 def _column_file(reader, fieldname: str) -> tuple[object, int]:
@@ -213,7 +262,7 @@ class FacetOrdinals:
 
 class PostingsCache:
     """LRU of decoded posting lists shared by all segments, bounded in postings; also
-    the positions a phrase scan found for a word (:meth:`SegmentData.scan`), one each.
+    the places a phrase scan found for a phrase (:meth:`SegmentData.scan`), one each.
 
     Keys start with the segment id; a segment's entries age out once it is
     merged away. ``budget`` 0 keeps at most one list (no real caching).
@@ -346,22 +395,23 @@ class SegmentData:
         layout = self._layout(reader, column)
         return layout.total if docs is None else int(layout.counts[docs].sum())
 
-    def scan(self, reader, column: str, hashes: list[int], anchor: int) -> np.ndarray:
-        """Docs holding ``hashes`` consecutively (see :meth:`SequenceLayout.scan`). The
-        anchor word's positions are kept in the postings cache (one entry per position),
-        like a posting list: a word met again in a phrase is not scanned for again -
-        the scan is proportional to every word indexed, transcripts included."""
+    def scan(self, reader, column: str, hashes: list[int]) -> np.ndarray:
+        """Docs holding ``hashes`` consecutively (see :meth:`SequenceLayout.scan`). Where
+        the phrase starts is kept in the postings cache (one entry per place), like a
+        posting list: a phrase met again is not scanned for again - the scan is
+        proportional to every word indexed, transcripts included."""
         layout = self._layout(reader, column)
-        key = (self.segid, column + "@", hashes[anchor])
+        key = (self.segid, column + "@", tuple(hashes))
         cached = self._cache.get(key)
         if cached is None:
-            cached = (layout.positions(reader, hashes[anchor]), None)
+            cached = (layout.starts(reader, hashes), None)
             self._cache.put(key, cached)
-        return layout.scan(reader, hashes, anchor, cached[0])
+        return layout.scan(reader, hashes, cached[0])
 
-    def positions_known(self, column: str, h: int) -> int:
-        """How many places of hash ``h`` in ``column`` a scan found (-1: not in the cache)."""
-        value = self._cache.get((self.segid, column + "@", h))
+    def places_known(self, column: str, hashes: list[int]) -> int:
+        """How many places of the phrase ``hashes`` in ``column`` a scan found (-1: not
+        in the cache)."""
+        value = self._cache.get((self.segid, column + "@", tuple(hashes)))
         return -1 if value is None else len(value[0])
 
     def term_mask(self, reader, fieldname: str, values: list[str]) -> np.ndarray:
