@@ -19,7 +19,10 @@ Queries, one at a time, result cache off, after 20 warm-up queries of each type:
   indexing transcripts slow every search?);
 * **said in a transcript**: the same kind, its words taken from a random cue of a random
   transcript (so every query hits at least one transcript, and its hits are looked up
-  for the moment they are said, "tại 02:15"), on the *captions* index.
+  for the moment they are said, "tại 02:15"), on the *captions* index;
+* with ``--baseline-rev REV``: today's queries searched by the code of ``REV`` (``git
+  archive``) in a process of its own, on a *today* index that code builds itself from the
+  same records (kept in the workdir as ``today-N-REV``): today's search before this version.
 
 Series run round-robin, query by query. The figure: the transcript queries' p95 stays
 within today's p95 of the same kind.
@@ -134,11 +137,14 @@ class OtherVersion:
     """The same index searched by another version of the code (``git archive`` of
     ``rev`` into ``root``), in a process of its own (benchmarks/search_worker.py)."""
 
-    def __init__(self, root: Path, index: Path, cpu_time: bool) -> None:
+    def __init__(self, root: Path, index: Path, cpu_time: bool, build: int = 0) -> None:
         command = [sys.executable, str(Path(__file__).with_name("search_worker.py")),
-                   "--root", str(root), "--index", str(index)] + (["--cpu-time"] if cpu_time else [])
+                   "--root", str(root), "--index", str(index), "--build", str(build),
+                   "--seed", str(SEED)] + (["--cpu-time"] if cpu_time else [])
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True, bufsize=1)
+        if self.process.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the search worker of {root} did not start")
 
     def search(self, text: str) -> tuple[float, tuple[int, int]]:
         self.process.stdin.write(json.dumps(text) + "\n")
@@ -200,8 +206,9 @@ def run_size(count: int, queries: int, share: float, words: int, workdir: Path,
     series, names = [], []
     other = None
     if baseline_rev:
-        other = OtherVersion(export_rev(baseline_rev, workdir), today.path,
-                             clock is time.process_time)
+        # its own index, built by its own code: the index format may have changed since
+        other = OtherVersion(export_rev(baseline_rev, workdir), workdir / f"today-{count}-{baseline_rev}",
+                             clock is time.process_time, build=count)
     for kind, words in kinds:
         if other is not None:
             series.append((other, today_queries[kind]))
