@@ -53,8 +53,8 @@ SEQUENCE_NS_PER_HASH = 8      # gathering the candidates' sequences
 SEQUENCE_NS_PER_HASH_AND_WORD = 5  # counting one query word in them
 SCAN_NS_PER_HASH = 0.5        # comparing the whole column with the phrase, then the places
 KNOWN_NS_PER_PLACE = 5        # the places of the phrase a scan found before
-LOOKUP_NS_PER_DOC = 800       # bisecting one candidate's word order, then the neighbours
-LOOKUP_NS = 100_000           # and once per lookup (a numpy step per halving)
+LOOKUP_NS_PER_DOC = 1_000     # bisecting one candidate's word order, then the neighbours
+LOOKUP_NS = 400_000           # and once per lookup (numpy steps per halving)
 NARROW_NS_PER_POSTING = 5     # dropping the candidates without one more phrase word
 MATCHING: str | None = None   # "lookup", "scan" or "gather": tests force one way
 # Never gather more than this many hashes (8 bytes each) for one query.
