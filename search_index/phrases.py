@@ -52,7 +52,6 @@ CACHED_NS_PER_POSTING = 20    # a cached posting list, scored over all its docs
 SEQUENCE_NS_PER_HASH = 8      # gathering the candidates' sequences
 SEQUENCE_NS_PER_HASH_AND_WORD = 5  # counting one query word in them
 SCAN_NS_PER_HASH = 0.5        # comparing the whole column with the phrase, then the places
-KNOWN_NS_PER_PLACE = 5        # the places of the phrase a scan found before
 LOOKUP_NS_PER_DOC = 1_000     # bisecting one candidate's word order, then the neighbours
 LOOKUP_NS = 400_000           # and once per lookup (numpy steps per halving)
 NARROW_NS_PER_POSTING = 5     # dropping the candidates without one more phrase word
@@ -103,11 +102,11 @@ def phrase_docs(reader, data: SegmentData, phrase: list[str], mask: np.ndarray) 
     hashes = [word_hash(w) for w in phrase]
     order = data.kept(reader, "order", WordOrder)
     way = MATCHING
-    known = data.places_known("seq", hashes)
-    if known >= 0:         # scanned before: only the places found, checked again
-        scan_ns = known * KNOWN_NS_PER_PLACE
-        if way is None and known < dfs[rarest]:
-            way = "scan"   # fewer places than documents: nothing reads less
+    known = data.docs_known("seq", hashes)
+    if known >= 0:         # scanned before: the documents found are kept
+        scan_ns = 0
+        if way is None:
+            way = "scan"   # nothing reads less
     else:
         scan_ns = data.sequence_words(reader, "seq", None) * SCAN_NS_PER_HASH
     if way == "scan" or (way is None and _decode_ns(reader, data, phrase[rarest], dfs[rarest]) >= scan_ns):

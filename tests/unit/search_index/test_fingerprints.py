@@ -54,6 +54,13 @@ def _runs(words: np.ndarray, hashes: list[int]) -> list[int]:
             if listed[i] == hashes[0] and listed[i:i + len(hashes)] == hashes]
 
 
+def _docs(layout, words: np.ndarray, hashes: list[int]) -> list[int]:
+    """Brute force: the documents holding a run of ``hashes`` that ends inside them."""
+    ends = (layout.offsets + layout.counts).tolist()
+    owners = [int(np.searchsorted(layout.offsets, p, side="right") - 1) for p in _runs(words, hashes)]
+    return sorted({d for d, p in zip(owners, _runs(words, hashes)) if p + len(hashes) <= ends[d]})
+
+
 @pytest.mark.parametrize("fingerprinted", [True, False])
 @pytest.mark.parametrize("chunk", [1 << 20, 1000])
 def test_a_scan_finds_every_place_of_a_phrase_and_no_other(index, chunk, fingerprinted, monkeypatch):
@@ -95,3 +102,35 @@ def test_phrases_found_by_a_scan_are_the_same_with_and_without_fingerprints(inde
 
 def _ids(ix: SearchIndex, text: str) -> list[int]:
     return sorted(h.id for h in ix.search(SearchQuery(text=text, per_page=200)).hits)
+
+
+def test_a_scan_finds_the_documents_of_the_places_inside_them(index, monkeypatch):
+    """Documents from the places found one document at a time (the first candidate of
+    each, then the next where it failed) are those of every checked place that does
+    not cross into the next document - with fingerprints that often match falsely."""
+    rng = random.Random(11)
+    for reader, layout in _layouts(index):
+        words = layout._all_words(reader)
+        phrases_ = [[word_hash("tu0"), word_hash("tu0")], [word_hash("tu1"), word_hash("tu0")]]
+        phrases_ += [[int(h) for h in words[at:at + rng.randint(1, 4)]]
+                     for at in (rng.randrange(layout.total - 4) for _ in range(30))]
+        for hashes in phrases_:
+            assert layout.scan(reader, hashes).tolist() == _docs(layout, words, hashes)
+
+
+def test_documents_whose_first_candidates_are_false_are_checked_further(index, monkeypatch):
+    """Every place a candidate (as if every fingerprint matched): the first candidate of
+    most documents is false, the next ones are checked until a true one or none."""
+    found = 0
+    for reader, layout in _layouts(index):
+        words = layout._all_words(reader)
+        for hashes in ([word_hash("bảo"), word_hash("vệ")], [word_hash("tu3")],
+                       [word_hash("tu0"), word_hash("tu1"), word_hash("tu0")]):
+            expected = layout.scan(reader, hashes).tolist()
+            everywhere = np.arange(layout.total - len(hashes) + 1, dtype=np.int64)
+            monkeypatch.setattr(layout, "_candidates", lambda _r, _h, e=everywhere: e)
+            assert layout.scan(reader, hashes).tolist() == expected
+            monkeypatch.undo()
+            assert expected == _docs(layout, words, hashes)
+            found += len(expected)
+    assert found > 10
