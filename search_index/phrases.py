@@ -92,7 +92,8 @@ def phrase_docs(reader, data: SegmentData, phrase: list[str], mask: np.ndarray) 
     its lists are cached), narrowed by the phrase's other words while a list costs
     less than it may save, and matched by lookup or by gathering their sequences,
     whichever the constants above say is cheaper; else the whole column is scanned
-    (its cost the same for every phrase).
+    (its cost nearly the same for every phrase: it grows with the words compared, at most
+    four, not with how common they are).
     """
     dfs = [reader.doc_frequency("title", w) + reader.doc_frequency("body", w) for w in phrase]
     ranked = [int(i) for i in np.argsort(dfs, kind="stable")]

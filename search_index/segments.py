@@ -23,6 +23,7 @@ from whoosh.util.numeric import byte_to_length
 
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+COMPARED_WORDS = 4    # words of a phrase compared over the whole column; the rest at its candidates
 SCAN_CHUNK = 1 << 17  # places compared at a time by a phrase scan (temporaries stay in the CPU cache)
 # The ``seq`` column's one-byte fingerprints (the top byte of each hash), scanned first
 FINGERPRINT_COLUMNS = {"seq": "seqtop"}
@@ -139,25 +140,27 @@ class SequenceLayout:
     def starts(self, reader, hashes: list[int]) -> np.ndarray:
         """Where ``hashes`` lie consecutively in the column (ascending, in 8-byte words):
         one pass over the whole column, whatever the words (:meth:`_candidates`), each
-        place checked against the full hashes. A run may cross a field (0) or a
-        document's end (sequences lie end to end)."""
-        places = self._candidates(reader, hashes)
-        if self.fingerprints is not None:
-            places = places[self._holds(reader, places, hashes)]
-        return places
+        place checked against the full hashes. A run may cross a document's end
+        (sequences lie end to end), never a field (a word's hash is never 0)."""
+        places, exact = self._candidates(reader, hashes)
+        return places if exact else places[self._holds(reader, places, hashes)]
 
-    def _candidates(self, reader, hashes: list[int]) -> np.ndarray:
-        """Places (ascending) where every word of ``hashes`` matches at its offset - by
-        its full hash, or when the segment has fingerprints by its top byte only.
+    def _candidates(self, reader, hashes: list[int]) -> tuple[np.ndarray, bool]:
+        """Places (ascending) where the first ``COMPARED_WORDS`` words of ``hashes``
+        match at their offsets - by their full hashes, or when the segment has
+        fingerprints by their top bytes only; and whether those places are exact (full
+        hashes, every word compared) or still to be checked.
 
         The comparisons are combined before the places are listed, so only the places
-        of the whole phrase are listed, not those of its commonest word (numpy lists
-        places at ~20 ns each when they are many: that, not reading the column, was a
-        common phrase's cost). Fingerprints are an eighth of the memory of the hashes.
+        of the phrase are listed, not those of its commonest word (numpy lists places at
+        ~20 ns each when they are many: that, not reading the column, was a common
+        phrase's cost). Fingerprints are an eighth of the memory of the hashes. A long
+        phrase compares its first words only (each costs a pass over the column); the
+        rest are checked at the candidates.
         """
-        size = len(hashes)
+        size, compared = len(hashes), min(len(hashes), COMPARED_WORDS)
         if not self.present or self.total < size:
-            return np.zeros(0, dtype=np.int64)
+            return np.zeros(0, dtype=np.int64), True
         if self.fingerprints is None:
             keys, wanted = self._all_words(reader), [np.uint64(h) for h in hashes]
         else:
@@ -169,10 +172,11 @@ class SequenceLayout:
         for at in range(0, last, SCAN_CHUNK):
             length = min(SCAN_CHUNK, last - at)
             same = keys[at:at + length] == wanted[0]
-            for i in range(1, size):
+            for i in range(1, compared):
                 same &= keys[at + i:at + i + length] == wanted[i]
             found.append(np.flatnonzero(same) + at)
-        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        places = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        return places, self.fingerprints is None and compared == size
 
     def _holds(self, reader, places: np.ndarray, hashes: list[int]) -> np.ndarray:
         """Bool per place: the full hashes of ``hashes`` start there."""
@@ -187,26 +191,25 @@ class SequenceLayout:
         """Docs (ascending) whose sequence holds ``hashes`` consecutively, never across
         a document's end.
 
-        With fingerprints, the candidate places are checked against the full hashes
-        one per document at a time - the first candidate of each document, then the
-        next of those whose first failed - so a phrase said seven times in each of
-        60,000 transcripts costs 60,000 checks, not 420,000 (each is a cache miss).
+        Candidate places still to be checked against the full hashes are checked in two
+        rounds: the first candidate of each document, then every other candidate of the
+        documents whose first failed - so a phrase said seven times in each of 30,000
+        transcripts costs 30,000 checks (each a cache miss), not 210,000, and a document
+        full of false candidates costs one more check per candidate, not a round each.
         """
         if not self.present or not self.total:
             return np.zeros(0, dtype=np.int64)
-        places = self._candidates(reader, hashes)
+        places, exact = self._candidates(reader, hashes)
         owners = np.searchsorted(self.offsets, places, side="right") - 1
         inside = places + len(hashes) <= self.offsets[owners] + self.counts[owners]
         places, owners = places[inside], owners[inside]
-        if self.fingerprints is None:
+        if exact or not len(places):
             return sorted_unique(owners)
         holding = np.zeros(len(self.counts), dtype=bool)
-        while len(places):
-            first = np.concatenate(([True], owners[1:] != owners[:-1]))  # owners ascend
-            holding[owners[first][self._holds(reader, places[first], hashes)]] = True
-            # left: the other candidates of the documents not settled yet
-            left = ~(first | holding[owners])
-            places, owners = places[left], owners[left]
+        first = np.concatenate(([True], owners[1:] != owners[:-1]))   # owners ascend
+        holding[owners[first][self._holds(reader, places[first], hashes)]] = True
+        left = ~(first | holding[owners])                 # the unsettled documents' others
+        holding[owners[left][self._holds(reader, places[left], hashes)]] = True
         return np.flatnonzero(holding)
 
 

@@ -73,8 +73,9 @@ def test_a_scan_finds_every_place_of_a_phrase_and_no_other(index, chunk, fingerp
             layout.fingerprints = None
         words = layout._all_words(reader)
         phrases_ = [[word_hash(w)] for w in ("tu0", "tu150", "không có")]
-        for _ in range(40):                     # runs of the text itself: 1 to 5 words
-            at, size = rng.randrange(layout.total - 5), rng.randint(1, 5)
+        # runs of the text itself, 1 to 7 words (past COMPARED_WORDS: some checked later)
+        for _ in range(40):
+            at, size = rng.randrange(layout.total - 7), rng.randint(1, 7)
             phrases_.append([int(h) for h in words[at:at + size]])
         phrases_.append([word_hash("tu0"), word_hash("tu0")])
         for hashes in phrases_:
@@ -112,8 +113,8 @@ def test_a_scan_finds_the_documents_of_the_places_inside_them(index, monkeypatch
     for reader, layout in _layouts(index):
         words = layout._all_words(reader)
         phrases_ = [[word_hash("tu0"), word_hash("tu0")], [word_hash("tu1"), word_hash("tu0")]]
-        phrases_ += [[int(h) for h in words[at:at + rng.randint(1, 4)]]
-                     for at in (rng.randrange(layout.total - 4) for _ in range(30))]
+        phrases_ += [[int(h) for h in words[at:at + rng.randint(1, 7)]]
+                     for at in (rng.randrange(layout.total - 7) for _ in range(30))]
         for hashes in phrases_:
             assert layout.scan(reader, hashes).tolist() == _docs(layout, words, hashes)
 
@@ -128,7 +129,7 @@ def test_documents_whose_first_candidates_are_false_are_checked_further(index, m
                        [word_hash("tu0"), word_hash("tu1"), word_hash("tu0")]):
             expected = layout.scan(reader, hashes).tolist()
             everywhere = np.arange(layout.total - len(hashes) + 1, dtype=np.int64)
-            monkeypatch.setattr(layout, "_candidates", lambda _r, _h, e=everywhere: e)
+            monkeypatch.setattr(layout, "_candidates", lambda _r, _h, e=everywhere: (e, False))
             assert layout.scan(reader, hashes).tolist() == expected
             monkeypatch.undo()
             assert expected == _docs(layout, words, hashes)
