@@ -8,7 +8,8 @@ it was never checked), so each is re-checked within the interval as long as the 
 archive can be read in the remaining tenth at that rate. Each verdict commits on its
 own: a killed worker loses at most the object it was reading, and the next tick goes
 on from there (resumable). With several consumers a database lease lets one audit run
-at a time. The audit never repairs: an operator runs ``kho fixity --repair``.
+at a time; a lease left by an ended consumer of the same machine (stopped mid-tick) is
+taken over at once rather than after ``LEASE_SECONDS``. The audit never repairs: an operator runs ``kho fixity --repair``.
 """
 from __future__ import annotations
 
@@ -46,8 +47,28 @@ def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _ended_here(holder: str) -> bool:
+    """Whether ``holder`` (``host:pid``) was a process of this machine that has ended.
+
+    A consumer stopped in the middle of a tick (``kho serve`` gives it 30 s, a slice runs
+    up to ``SLICE_SECONDS``) never releases its lease; without this the next server's
+    audit would wait up to ``LEASE_SECONDS`` for it to expire. Another machine's holder,
+    or a process still running, is never taken over before its lease expires."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:      # alive, another user's
+        return False
+    return False
+
+
 def acquire_lease(kho: Kho, name: str = LEASE_NAME, seconds: float = LEASE_SECONDS) -> bool:
-    """Take the lease ``name`` if it is free or expired; True when this process holds it."""
+    """Take the lease ``name`` if it is free, expired, or held by an ended process of
+    this machine; True when this process holds it."""
     now = utcnow()
     until = now + timedelta(seconds=seconds)
     with kho.transaction() as session:
@@ -57,8 +78,15 @@ def acquire_lease(kho: Kho, name: str = LEASE_NAME, seconds: float = LEASE_SECON
                                 .values(holder=_holder(), expires_at=until)).rowcount
         if taken:
             return True
-        if session.get(PreservationLease, name) is not None:
-            return False
+        lease = session.get(PreservationLease, name)
+        if lease is not None:
+            if not _ended_here(lease.holder):
+                return False
+            # compare-and-set on the ended holder: of two consumers, one takes it
+            return bool(session.execute(update(PreservationLease)
+                                        .where(PreservationLease.name == name,
+                                               PreservationLease.holder == lease.holder)
+                                        .values(holder=_holder(), expires_at=until)).rowcount)
     try:
         with kho.transaction() as session:
             session.add(PreservationLease(name=name, holder=_holder(), expires_at=until))

@@ -259,3 +259,34 @@ def test_after_a_replica_failure_uploads_do_not_wait_for_it_again_at_once(replic
     replication._backoff.clear()                                # the back-off has passed
     upload(replicated, os.urandom(802), title="Ba")
     assert replicated.replica in tried
+
+
+def test_a_lease_left_by_an_ended_consumer_of_this_machine_is_taken_over(replicated):
+    """A consumer stopped mid-tick never releases its lease: the next server's audit takes
+    it over at once (its holder's process has ended), not after LEASE_SECONDS; a live
+    holder, or one on another machine, keeps it until it expires."""
+    import socket
+    import subprocess
+    import sys
+
+    from archive.preservation import PreservationLease
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        for holder, taken in ((f"{socket.gethostname()}:{alive.pid}", False),
+                              (f"another-host:{ended.pid}", False),
+                              (f"{socket.gethostname()}:{ended.pid}", True)):
+            assert rolling_audit.acquire_lease(replicated, "x", 600)
+            with replicated.transaction() as session:
+                session.get(PreservationLease, "x").holder = holder
+            assert rolling_audit.acquire_lease(replicated, "x", 600) is taken, holder
+            rolling_audit.release_lease(replicated, "x")
+            with replicated.transaction() as session:     # what release could not remove
+                lease = session.get(PreservationLease, "x")
+                if lease is not None:
+                    session.delete(lease)
+    finally:
+        alive.kill()
+        alive.wait()
