@@ -16,7 +16,8 @@ and a scan of the records' words):
   condition that its folded words occur consecutively within one text field;
   its words count as ordinary words for the score;
 * repeated words count once; words that fold to nothing are ignored; only
-  the first MAX_WORDS distinct words are used (bounds the cost of a query).
+  the first MAX_WORDS distinct words are scored (bounds the cost of a query),
+  but a quoted phrase is matched whole, its later words included.
 """
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def parse_query(text: str) -> ParsedQuery:
         exact_or_none = exact if exact != folded else None
         if folded not in seen:
             if len(parsed.words) >= MAX_WORDS:
-                return None
+                return folded    # not scored, but a phrase holding it still matches it
             seen[folded] = len(parsed.words)
             parsed.words.append(QueryWord(folded, exact_or_none))
         elif exact_or_none and parsed.words[seen[folded]].exact is None:

@@ -42,3 +42,21 @@ def test_a_phrase_asked_again_finds_the_same_from_the_positions_kept(index):
     again = [sorted(h.id for h in index.search(SearchQuery(text=q)).hits)   # same anchors
              for q in ('"bảo vệ rừng"', '"rừng đầu nguồn"', '"vệ rừng"')]
     assert first == [[4, 6], [2, 3, 4]] and again == first + [[4, 6]]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_pasted_phrase_longer_than_the_scored_words_is_matched_whole(tmp_path, path, monkeypatch):
+    """A quoted paragraph of more distinct words than a query scores (MAX_WORDS) finds
+    the product that says it, not one where a late word differs."""
+    from search_index.query import MAX_WORDS
+
+    monkeypatch.setattr(phrases, "MATCHING", path)
+    said = [f"tu{i}" for i in range(MAX_WORDS + 8)]
+    changed = said[:-3] + ["khac"] + said[-2:]
+    ix = SearchIndex(tmp_path / "index", result_cache_size=0)
+    ix.upsert([P(1, "Bài nói", " ".join(said)), P(2, "Bài khác", " ".join(changed))])
+    try:
+        assert [h.id for h in ix.search(SearchQuery(text=f'"{" ".join(said)}"')).hits] == [1]
+        assert [h.id for h in ix.search(SearchQuery(text=f'"{" ".join(changed)}"')).hits] == [2]
+    finally:
+        ix.close()
