@@ -153,10 +153,13 @@ def test_an_import_waits_for_an_edit_of_the_same_product_and_reports_it(tmp_path
                 product.title = "Sửa trong khi nhập"
                 editing.set()
                 deadline = time.monotonic() + 30     # until the import waits for us
+                # (a transaction sees one snapshot of pg_stat_activity unless cleared)
                 while time.monotonic() < deadline and not s.connection().execute(text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                        "'Lock' AND datname = current_database()")).scalar():
+                        "SELECT pg_stat_clear_snapshot(), (SELECT count(*) FROM pg_stat_activity "
+                        "WHERE wait_event_type = 'Lock' AND datname = current_database())"
+                        )).one()[1]:
                     time.sleep(0.05)
+                assert time.monotonic() < deadline, "the import never waited for the edit"
 
         editor = threading.Thread(target=edit)
         editor.start()
