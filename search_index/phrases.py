@@ -42,7 +42,8 @@ import numpy as np
 
 from search_index.analysis import word_hash
 from search_index.query import ParsedQuery, word_clauses
-from search_index.segments import SegmentData, sorted_unique
+from search_index.segments import SegmentData
+from search_index.sequences import sorted_unique
 from search_index.word_order import WordOrder
 
 # Costs per item measured on the development VM (benchmarks/README.md), used

@@ -47,7 +47,7 @@ from search_index.analysis import (
 )
 from search_index.cues import encode_cues, track_text
 from search_index.records import FACET_FIELDS, IndexedProduct
-from search_index.segments import fingerprints
+from search_index.sequences import fingerprints
 from search_index.word_order import word_order
 
 TITLE_BOOST = 3.0

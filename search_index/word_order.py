@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from search_index.segments import SequenceLayout, _column_file, sorted_unique
+from search_index.sequences import SequenceLayout, _column_file, sorted_unique
 
 ORDER_COLUMN = "order"
 _NARROW_WORDS = 1 << 16          # positions fit 2 bytes up to this many words

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from search_index import IndexedProduct, SearchIndex, SearchQuery
-from search_index import phrases, segments
+from search_index import phrases, sequences
 from search_index.analysis import word_hash
 from search_index.evaluate import leaves
-from search_index.segments import PostingsCache, SegmentData, fingerprints
+from search_index.segments import PostingsCache, SegmentData
+from search_index.sequences import fingerprints
 
 WORDS = [f"tu{i}" for i in range(300)] + ["bảo", "vệ", "rừng", "đầu", "nguồn"]
 
@@ -64,7 +65,7 @@ def _docs(layout, words: np.ndarray, hashes: list[int]) -> list[int]:
 @pytest.mark.parametrize("fingerprinted", [True, False])
 @pytest.mark.parametrize("chunk", [1 << 20, 1000])
 def test_a_scan_finds_every_place_of_a_phrase_and_no_other(index, chunk, fingerprinted, monkeypatch):
-    monkeypatch.setattr(segments, "SCAN_CHUNK", chunk)
+    monkeypatch.setattr(sequences, "SCAN_CHUNK", chunk)
     rng = random.Random(chunk)
     checked = common = 0
     for reader, layout in _layouts(index):
@@ -92,7 +93,7 @@ def test_phrases_found_by_a_scan_are_the_same_with_and_without_fingerprints(inde
     queries = ['"bảo vệ rừng"', '"bao ve rung dau nguon"', '"nguồn bảo"'] + [
         f'"{rng.choice(WORDS[:20])} {rng.choice(WORDS[:40])}"' for _ in range(20)]
     with_fp = {q: _ids(index, q) for q in queries}
-    monkeypatch.setattr(segments, "FINGERPRINT_COLUMNS", {})
+    monkeypatch.setattr(sequences, "FINGERPRINT_COLUMNS", {})
     index._segments.clear()
     index._postings = PostingsCache(0)
     without = {q: _ids(index, q) for q in queries}
