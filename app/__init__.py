@@ -118,7 +118,10 @@ def _select_locale() -> str:
 def _setup_babel(app: Flask) -> None:
     from flask_babel import Babel
 
+    from app.web import page_gettext
+
     Babel(app, locale_selector=_select_locale)
+    page_gettext.install(app)       # the catalogue looked up once a request, not per string
 
 
 def _setup_csrf(app: Flask):

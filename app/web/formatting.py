@@ -8,15 +8,18 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.i18n import format_int, format_percent
+from app.web.page_gettext import page_locale
 
 
 def locale_code() -> str:
-    return str(get_locale() or "vi")
+    """The request's locale code, looked up once a request (a dashboard formats
+    thousands of numbers)."""
+    return page_locale()
 
 
 def vn_date(value: date | datetime | None) -> str:
