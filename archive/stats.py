@@ -34,7 +34,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Integer, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from archive.base import Base, utcnow
@@ -55,6 +55,11 @@ class StatsFact(Base):
     """What one product counts as in the cells (its last folded state)."""
 
     __tablename__ = "stats_facts"
+    # the dashboard's to-do lists walk these newest first (app.services.stats.next_steps)
+    __table_args__ = (Index("ix_stats_facts_not_digitised", "counted", "digitised",
+                            "product_id"),
+                      Index("ix_stats_facts_unclassified", "counted", "unclassified",
+                            "product_id"))
 
     product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     month: Mapped[int] = mapped_column(Integer)              # yyyymm of its day
@@ -66,6 +71,8 @@ class StatsFact(Base):
     counted: Mapped[int] = mapped_column(SmallInteger)       # 0: a confirmed repeat
     terms: Mapped[str] = mapped_column(Text, default="")     # term ids, "," separated
     communes: Mapped[str] = mapped_column(Text, default="")  # unit ids, "," separated
+    # 1: no language or no channel term (migration 0026)
+    unclassified: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
 class StatsCell(Base):

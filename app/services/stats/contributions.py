@@ -18,7 +18,9 @@ from app.services.stats.scope import Catalogue
 
 # dimensions of stats_cells; key 0 is "not set" where a key can be missing
 TOTAL, UNIT, KIND, TASK, TERM, NO_LANGUAGE, NO_CHANNEL, NO_THEME, COMMUNE, \
-    COMMUNE_ROLLED, NO_COMMUNE = range(11)
+    COMMUNE_ROLLED, NO_COMMUNE, UNCLASSIFIED = range(12)
+# UNCLASSIFIED: no language or no channel (the dashboard's to-do list: such a product
+# cannot count in the shares); not a breakdown of the figures
 COUNT_COLUMNS = ("total", "digitised", "ethnic_language", "foreign_language",
                  "digital_platform", "combined", "online")
 Vector = tuple[int, int, int, int, int, int, int]
@@ -37,6 +39,7 @@ class Fact:
     counted: int                  # 0 for a product confirmed as a repeat of another
     terms: tuple[int, ...]
     communes: tuple[int, ...]
+    unclassified: int = 0         # 1: no language or no channel (see :func:`unclassified`)
 
     def row(self, product_id: int) -> dict:
         """The ``stats_facts`` row."""
@@ -45,7 +48,8 @@ class Fact:
                 "plan_task_id": self.plan_task_id, "digitised": self.digitised,
                 "online": self.online, "counted": self.counted,
                 "terms": ",".join(map(str, self.terms)),
-                "communes": ",".join(map(str, self.communes))}
+                "communes": ",".join(map(str, self.communes)),
+                "unclassified": self.unclassified}
 
     @classmethod
     def from_row(cls, row) -> "Fact":
@@ -53,7 +57,7 @@ class Fact:
             return tuple(int(x) for x in text.split(",") if x)
         return cls(row.month, row.lead_unit_id, row.kind_id, row.plan_task_id,
                    row.digitised, row.online, row.counted, ids(row.terms),
-                   ids(row.communes))
+                   ids(row.communes), row.unclassified)
 
 
 def month_of(produced_on: Optional[date], created_at: datetime, tz: str) -> int:
@@ -64,6 +68,13 @@ def month_of(produced_on: Optional[date], created_at: datetime, tz: str) -> int:
             created_at = created_at.replace(tzinfo=timezone.utc)
         produced_on = created_at.astimezone(ZoneInfo(tz)).date()
     return produced_on.year * 100 + produced_on.month
+
+
+def unclassified(terms: tuple[int, ...], cat: Catalogue) -> int:
+    """1 when ``terms`` hold no language or no channel (the product cannot count in the
+    ethnic-language or digital-platform shares), else 0."""
+    vocabularies = {cat.terms[t].vocabulary for t in terms if t in cat.terms}
+    return int("language" not in vocabularies or "channel" not in vocabularies)
 
 
 def vector(fact: Fact, cat: Catalogue) -> Vector:
@@ -109,6 +120,8 @@ def cells_of(fact: Fact, cat: Catalogue) -> Iterator[tuple[int, int, int]]:
                             ("theme", NO_THEME)):
         if vocabulary not in vocabularies:
             yield m, dim, 0
+    if "language" not in vocabularies or "channel" not in vocabularies:
+        yield m, UNCLASSIFIED, 0
     if not fact.communes:
         yield m, NO_COMMUNE, 0
     for unit_id in fact.communes:

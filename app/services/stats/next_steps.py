@@ -6,7 +6,10 @@
 - today's communes with no broadcast logged this year (Vietnam's calendar year).
 
 Each list is the newest ``limit`` rows plus the exact total, within the dashboard's
-scope. Every product in scope is counted in the totals (the office counts what it owns,
+scope. Where the summary rows answer the scope (:func:`app.services.stats.summary.answers`)
+the totals are sums of their cells and each list a walk of ``stats_facts``' index of
+that list, newest first — no request counts the catalogue (issue 27); other scopes
+(a unit or commune filter, a period cut inside a month) are counted from the products. Every product in scope is counted in the totals (the office counts what it owns,
 whatever its access level); the lists show only what the reader may see
 (:mod:`app.services.access.visibility`: products by :func:`visible_clause`, a failed
 file stricter than its product by :func:`file_clause`). URLs are added by the front
@@ -18,11 +21,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
-from sqlalchemy import exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
-from app.services.stats import cache
+from app.services.stats import cache, summary
 from app.services.access.actors import Actor
 from app.services.stats.figures import CountRow, Scope
 from app.services.stats.plan_progress import for_account
@@ -33,9 +36,11 @@ from app.services.common.clock import local_today
 from app.services.access.visibility import Viewer, file_clause, viewer_for, visible_clause
 from archive.models import Broadcast, File, Product, Term
 from archive.problems import problem_message
+from archive.stats import StatsFact
 from archive.text import sort_key
 
 DEFAULT_LIMIT = 50
+F = StatsFact.__table__
 
 
 @dataclass(frozen=True)
@@ -92,44 +97,78 @@ def _listed(where: list, viewer: Viewer) -> list:
     return where + [visible_clause(viewer, P)]
 
 
+def _by_unit(cat: Catalogue, per_unit: dict[Optional[int], int]) -> list[CountRow]:
+    return sorted((CountRow(**labels(unit_label(cat, u)), count=n)
+                   for u, n in per_unit.items() if n), key=unit_order)
+
+
+def _newest(session: Session, cond: list, viewer: Viewer, limit: int,
+            facts: Optional[ColumnElement] = None) -> list:
+    """The newest ``limit`` products meeting ``cond`` that ``viewer`` may see; with
+    ``facts`` (a condition over ``stats_facts``, current: the caller folded) walked
+    newest first along that table's index of the list, else along the products."""
+    columns = (P.c.id, P.c.title, P.c.lead_unit_id)
+    if facts is None:
+        stmt = select(*columns).where(*_listed(cond, viewer)).order_by(P.c.id.desc())
+    else:
+        stmt = (select(*columns).select_from(F.join(P, P.c.id == F.c.product_id))
+                .where(F.c.counted == 1, facts, *_listed(cond, viewer))
+                .order_by(F.c.product_id.desc()))
+    return session.execute(stmt.limit(limit)).all()
+
+
 def _not_digitised(session: Session, cat: Catalogue, scope: Scope, where: list, viewer: Viewer,
-                   limit: int) -> tuple[int, list[TodoProduct], list[CountRow]]:
-    cond = where + [not_(digitised_condition())]
-    unit = rolled(P.c.lead_unit_id, cat, scope.rollup)
-    per_unit = session.execute(select(unit, func.count()).where(*cond).group_by(unit)).all()
-    by_unit = sorted((CountRow(**labels(unit_label(cat, u)), count=n) for u, n in per_unit),
-                     key=unit_order)
-    rows = session.execute(select(P.c.id, P.c.title, P.c.lead_unit_id)
-                           .where(*_listed(cond, viewer))
-                           .order_by(P.c.lead_unit_id, P.c.id.desc()).limit(limit)).all()
+                   limit: int, summed: Optional[dict]) -> tuple[int, list[TodoProduct],
+                                                               list[CountRow]]:
+    """Total, newest ``limit`` rows and counts per lead unit; ``summed``: the counts per
+    unit from the summary cells (None: counted here from the products)."""
+    if summed is None:
+        cond = where + [not_(digitised_condition())]
+        unit = rolled(P.c.lead_unit_id, cat, scope.rollup)
+        summed = dict(session.execute(select(unit, func.count()).where(*cond)
+                                      .group_by(unit)).all())
+        rows = _newest(session, cond, viewer, limit) if summed else []
+    else:
+        rows = _newest(session, where, viewer, limit, F.c.digitised == 0) \
+            if any(summed.values()) else []
     items = sorted((_product(cat, r) for r in rows),
                    key=lambda t: (t.unit_label is None, sort_key(t.unit_label or ""), -t.id))
-    return sum(n for _, n in per_unit), items, by_unit
+    return sum(summed.values()), items, _by_unit(cat, summed)
 
 
 def _failed(session: Session, where: list, viewer: Viewer,
             limit: int) -> tuple[int, list[TodoFile]]:
-    cond = [File.status == "failed", File.product_id.in_(select(P.c.id).where(*where))]
-    total = session.scalar(select(func.count()).select_from(File).where(*cond)) or 0
+    """Failed files of products in scope: driven by the files' status index (few fail),
+    each joined to its product."""
+    joined = select(func.count()).select_from(File).join(P, P.c.id == File.product_id)
+    total = session.scalar(joined.where(File.status == "failed", *where)) or 0
     rows = session.execute(
         select(File.id, File.product_id, P.c.title, File.original_filename, File.problem,
                File.problem_params)
         .join(P, P.c.id == File.product_id)
-        .where(*cond, file_clause(viewer, File, Product))
-        .order_by(File.updated_at.desc(), File.id.desc()).limit(limit)).all()
+        .where(File.status == "failed", *where, file_clause(viewer, File, Product))
+        .order_by(File.updated_at.desc(), File.id.desc()).limit(limit)).all() if total else []
     return total, [TodoFile(r[0], r[1], r[2], r[3], problem_message(r[4], r[5]))
                    for r in rows]
 
 
 def _unclassified(session: Session, cat: Catalogue, where: list, viewer: Viewer,
-                  limit: int) -> tuple[int, list[TodoProduct]]:
+                  limit: int, summed: Optional[int]) -> tuple[int, list[TodoProduct]]:
+    """Total and newest ``limit`` rows; ``summed``: the total from the summary cells
+    (None: counted here)."""
     language, channel = _has("language"), _has("channel")
-    cond = where + [or_(not_(language), not_(channel))]
-    total = session.scalar(select(func.count()).select_from(P).where(*cond)) or 0
+    if summed is None:
+        cond = where + [or_(not_(language), not_(channel))]
+        total = session.scalar(select(func.count()).select_from(P).where(*cond)) or 0
+        ids = [r.id for r in _newest(session, cond, viewer, limit)] if total else []
+    else:
+        total = summed
+        ids = [r.id for r in _newest(session, where, viewer, limit,
+                                     F.c.unclassified == 1)] if total else []
     rows = session.execute(select(P.c.id, P.c.title, P.c.lead_unit_id,
                                   language.label("l"), channel.label("c"))
-                           .where(*_listed(cond, viewer)).order_by(P.c.id.desc())
-                           .limit(limit)).all()
+                           .where(P.c.id.in_(ids)).order_by(P.c.id.desc())).all() \
+        if ids else []
     return total, [_product(cat, r, tuple(name for name, has in (("language", r.l),
                                                                     ("channel", r.c))
                                           if not has)) for r in rows]
@@ -158,21 +197,32 @@ def _silent_communes(session: Session, cat: Catalogue, scope: Scope,
     return [TodoCommune(u.code, u.name) for u in sorted(silent, key=lambda u: sort_key(u.name))]
 
 
-def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT) -> NextSteps:
-    """The to-do lists of the dashboard for ``scope`` (at most ``limit`` rows each).
+def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT, *,
+               recount: bool = False) -> NextSteps:
+    """The to-do lists of the dashboard for ``scope`` (at most ``limit`` rows each);
+    ``recount``: counted from the products even where the summary rows answer (the
+    reference they are checked against).
 
     PermissionDenied unless office or admin, or for a filter outside the account's
     part (the lists are narrowed to it, see :func:`plan_progress.for_account`)."""
     actor.require("stats.view")
     scope = for_account(kho, actor, scope)
     today = local_today(kho.settings)
+    # the summary rows, where they answer the scope and are current (see
+    # app.services.stats.breakdowns.products_part): sums of cells and index walks
+    # instead of a count of every product in scope
+    summarised = not recount and summary.answers(scope) and \
+        summary.fold(kho, budget=summary.REQUEST_BUDGET, start_over=False) is not None
     with kho.transaction() as session:
         cat = load_catalogue(for_counting(session))
         where = product_filters(kho, scope, cat)
         viewer = viewer_for(session, actor, today)
-        nd_total, nd_items, nd_units = _not_digitised(session, cat, scope, where, viewer, limit)
+        per_unit, unclassified = summary.todo_counts(session, scope, cat) if summarised \
+            else (None, None)
+        nd_total, nd_items, nd_units = _not_digitised(session, cat, scope, where, viewer,
+                                                      limit, per_unit)
         f_total, f_items = _failed(session, where, viewer, limit)
-        u_total, u_items = _unclassified(session, cat, where, viewer, limit)
+        u_total, u_items = _unclassified(session, cat, where, viewer, limit, unclassified)
         silent = _silent_communes(session, cat, scope, today)
     return NextSteps(nd_total, nd_items, nd_units, f_total, f_items, u_total, u_items,
                      silent, today.year)

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from app.services.catalogue import near_duplicates
 from app.services.stats.contributions import (COMMUNE, COMMUNE_ROLLED, KIND, NO_CHANNEL,
                                               NO_COMMUNE, NO_LANGUAGE, NO_THEME, TASK, TERM,
-                                              TOTAL, UNIT, month_of)
+                                              TOTAL, UNCLASSIFIED, UNIT, month_of)
 from app.services.stats.scope import Catalogue
 from archive.stats import USAGE_BROADCASTS, USAGE_DOWNLOADS, USAGE_LOCK
 
@@ -95,15 +95,22 @@ def _facts_sql(dialect: str, tz: str) -> str:
                        "product_communes WHERE product_id = p.id ORDER BY unit_id))")
     return (
         "INSERT INTO stats_facts (product_id, month, lead_unit_id, kind_id, plan_task_id, "
-        "digitised, online, counted, terms, communes) "
+        "digitised, online, counted, terms, communes, unclassified) "
         f"SELECT p.id, {month}, p.lead_unit_id, p.kind_id, p.plan_task_id, "
         "CASE WHEN EXISTS (SELECT 1 FROM files f WHERE f.product_id = p.id "
         "AND f.status = 'ready' AND f.sha256 <> '') THEN 1 ELSE 0 END, "
         "CASE WHEN EXISTS (SELECT 1 FROM publications pub WHERE pub.product_id = p.id "
         "AND pub.version_at >= p.updated_at) THEN 1 ELSE 0 END, "
         f"CASE WHEN p.id IN ({_repeats_sql(dialect)}) THEN 0 ELSE 1 END, "
-        f"COALESCE({term_ids}, ''), COALESCE({commune_ids}, '') "
+        f"COALESCE({term_ids}, ''), COALESCE({commune_ids}, ''), "
+        f"CASE WHEN {_has_term('language')} AND {_has_term('channel')} THEN 0 ELSE 1 END "
         f"FROM products p {terms} {communes}")
+
+
+def _has_term(vocabulary: str) -> str:
+    """SQL: product ``p`` has a term of ``vocabulary`` (a fixed name, not user input)."""
+    return ("EXISTS (SELECT 1 FROM product_terms pt JOIN terms t ON t.id = pt.term_id "
+            f"WHERE pt.product_id = p.id AND t.vocabulary = '{vocabulary}')")
 
 
 def _split(dialect: str, table: str, column: str) -> str:
@@ -235,6 +242,7 @@ def _cells(session: Session) -> None:
     add(NO_LANGUAGE, "0", "rb_base b", "b.has_language = 0")
     add(NO_CHANNEL, "0", "rb_base b", "b.has_channel = 0")
     add(NO_THEME, "0", "rb_base b", "b.has_theme = 0")
+    add(UNCLASSIFIED, "0", "rb_base b", "b.has_language = 0 OR b.has_channel = 0")
     add(TERM, "t.id", "rb_base b JOIN rb_terms t ON t.product_id = b.product_id")
 
 

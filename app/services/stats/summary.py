@@ -36,8 +36,9 @@ from app.services.common.row_lock import lock_row
 from app.services.stats.cell_writes import add_to_cells
 from app.services.stats.contributions import (COMMUNE, COMMUNE_ROLLED, COUNT_COLUMNS, KIND,
                                               NO_CHANNEL, NO_COMMUNE, NO_LANGUAGE,
-                                              NO_THEME, TASK, TERM, TOTAL, UNIT, Fact,
-                                              cells_of, month_of, parts_of, vector)
+                                              NO_THEME, TASK, TERM, TOTAL, UNCLASSIFIED,
+                                              UNIT, Fact, cells_of, month_of, parts_of,
+                                              unclassified, vector)
 from app.services.stats.figures import Scope
 from app.services.stats.months import whole_months
 from app.services.stats.rebuild import rebuild, recount_usage
@@ -226,11 +227,14 @@ def _current_facts(kho: Kho, session: Session, cat: Catalogue,
                                         .where(PC.c.product_id.in_(ids))):
         communes[pid].append(unit_id)
     tz = kho.settings.timezone
-    return {r.id: Fact(month_of(r.produced_on, r.created_at, tz), r.lead_unit_id, r.kind_id,
-                       r.plan_task_id, int(bool(r.digitised)), int(bool(r.online)),
-                       int(r.id not in cat.repeats), tuple(sorted(set(terms[r.id]))),
-                       tuple(sorted(set(communes[r.id]))))
-            for r in rows}
+    facts = {}
+    for r in rows:
+        term_ids = tuple(sorted(set(terms[r.id])))
+        facts[r.id] = Fact(month_of(r.produced_on, r.created_at, tz), r.lead_unit_id,
+                           r.kind_id, r.plan_task_id, int(bool(r.digitised)),
+                           int(bool(r.online)), int(r.id not in cat.repeats), term_ids,
+                           tuple(sorted(set(communes[r.id]))), unclassified(term_ids, cat))
+    return facts
 
 
 def _fold_batch(kho: Kho, session: Session, cat: Catalogue, ids: list[int]) -> None:
@@ -293,6 +297,28 @@ def product_rows(session: Session, scope: Scope, cat: Catalogue) -> list[tuple]:
         .where(CELLS.c.dim != TOTAL, *where).group_by(CELLS.c.dim, CELLS.c.key)
     rows = session.execute(union_all(by_month, by_key)).all()
     return _as_breakdown_rows(rows, scope, cat)
+
+
+def todo_counts(session: Session, scope: Scope,
+                cat: Catalogue) -> tuple[dict[Optional[int], int], int]:
+    """The totals of the dashboard's to-do lists for ``scope`` (which :func:`answers`
+    must accept), from the cells: products not digitised per lead unit (None: no lead
+    unit; rolled up to today's units with ``scope.rollup``; units with none left out)
+    and the number of products with no language or no channel."""
+    start, end = whole_months(scope) or (None, None)
+    where = [CELLS.c.part == _part(session, scope, cat)]
+    where += [c for c in (CELLS.c.month >= start if start else None,
+                          CELLS.c.month <= end if end else None) if c is not None]
+    per_unit: dict[Optional[int], int] = defaultdict(int)
+    for key, left in session.execute(
+            select(CELLS.c.key, func.sum(CELLS.c.total - CELLS.c.digitised))
+            .where(CELLS.c.dim == UNIT, *where).group_by(CELLS.c.key)):
+        if left:
+            unit = (cat.current.get(key, key) if scope.rollup else key) if key else None
+            per_unit[unit] += int(left)
+    missing = session.scalar(select(func.sum(CELLS.c.total))
+                             .where(CELLS.c.dim == UNCLASSIFIED, *where))
+    return dict(per_unit), int(missing or 0)
 
 
 def _as_breakdown_rows(rows: list[Any], scope: Scope, cat: Catalogue) -> list[tuple]:

@@ -20,8 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.services.common.row_lock import lock_row
+from app.services.access.actors import Actor
 from app.services.stats import breakdowns, summary
 from app.services.stats.figures import Scope
+from app.services.stats.next_steps import next_steps
 from archive.harvests import Publication
 from archive.likeness import NearDuplicate
 from archive.models import Broadcast, File, Product, Term, Unit
@@ -34,6 +36,7 @@ SCOPES = [Scope(), Scope(rollup=False),
           Scope(date_from=date(2025, 7, 1), date_to=date(2025, 7, 31)),
           Scope(date_from=date(2025, 3, 1))]
 STATUSES = ("ready", "ready", "failed", "queued")
+OFFICE = Actor(None, "vanphong", "office")
 
 
 def _vocab(kho) -> dict:
@@ -172,6 +175,15 @@ def _assert_cells_equal_recount(kho) -> None:
             assert part(kho, scope) == part(kho, scope, recount=True), (part, scope)
 
 
+def _assert_todo_equals_recount(kho) -> None:
+    """The dashboard's to-do lists read off the summary rows (totals, per unit, the
+    newest rows: a short list, so the walk's order shows) equal a count of the products."""
+    for scope in SCOPES[1:4] + _parts(kho)[:2]:
+        for limit in (3, 50):
+            assert next_steps(kho, OFFICE, scope, limit) == \
+                next_steps(kho, OFFICE, scope, limit, recount=True), (scope, limit)
+
+
 def _assert_started_over(kho) -> None:
     """After a change of what the cells were counted with, a request does not rebuild
     them (it counts, exactly); ``kho init`` or a worker's sweep does."""
@@ -191,7 +203,10 @@ def test_cells_equal_a_full_recount_after_every_kind_of_change(kho, seed):
         _use(kho, rng, v, n)
         if n % 7 == 0:
             _assert_cells_equal_recount(kho)
+        if n % 20 == 0:
+            _assert_todo_equals_recount(kho)
     _assert_cells_equal_recount(kho)
+    _assert_todo_equals_recount(kho)
     with kho.transaction() as s:        # an admin re-flags a language: counted again
         lang = s.get(Term, v["terms"]["language"][0])
         lang.ethnic_minority = not lang.ethnic_minority
@@ -229,6 +244,7 @@ def test_parallel_writers_and_readers_leave_exact_cells(kho):
         try:
             for _ in range(10):
                 breakdowns.aggregate(kho, Scope())
+                next_steps(kho, OFFICE, Scope())
         except BaseException as exc:
             errors.append(exc)
 
@@ -240,6 +256,7 @@ def test_parallel_writers_and_readers_leave_exact_cells(kho):
         t.join()
     assert not errors, errors
     _assert_cells_equal_recount(kho)
+    _assert_todo_equals_recount(kho)
     with kho.transaction() as s:
         assert s.scalar(select(func.count()).select_from(StatsDirty)) == 0
 
