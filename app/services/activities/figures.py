@@ -26,7 +26,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -159,9 +159,24 @@ class PlanTaskActivities:
     people_trained: int
 
 
-def _carriers(session: Session, rollup: bool) -> tuple[dict[int, Unit], dict[int, int]]:
-    units = {u.id: u for u in session.scalars(select(Unit))}
-    return units, {i: (u.lineage()[-1].id if rollup else i) for i, u in units.items()}
+def _carriers(session: Session, rollup: bool) -> tuple[dict[int, Any], dict[int, int]]:
+    """Every unit's row (``code``, ``name``) by id, and the unit that carries each one
+    (itself, or with ``rollup`` the last of its successors, as :meth:`Unit.lineage`
+    walks them: at most 10 links, a cycle stops). One plain read: a dashboard asks on
+    every request, and loading a province's ~380 units as objects to walk their
+    successor links cost more than the figures."""
+    units = {r.id: r for r in session.execute(
+        select(Unit.id, Unit.code, Unit.name, Unit.successor_id))}
+
+    def carrier(unit_id: int) -> int:
+        chain = [unit_id]
+        while len(chain) <= 10:
+            following = units[chain[-1]].successor_id
+            if following is None or following in chain or following not in units:
+                break
+            chain.append(following)
+        return chain[-1]
+    return units, {i: (carrier(i) if rollup else i) for i in units}
 
 
 def _groups(session: Session) -> list[Term]:
