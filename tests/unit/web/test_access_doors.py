@@ -74,7 +74,12 @@ class Site:
 @pytest.fixture(scope="module")
 def media(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("access")
-    found = made.story_media(folder)
+    # what these tests add: a poster and its re-scan (a near-duplicate), and a bulletin
+    # short enough for its captions (6 s: every ritual processes it again)
+    first = made.poster(11, layout=1)
+    found = {"poster": made.save(first, folder / "tranh-co-dong.jpg"),
+             "rescan": made.save(made.rescan(first, 3), folder / "tranh-co-dong-quet-lai.jpg"),
+             "bulletin": made.bulletin(folder / "ban-tin.mp3", seed=21, seconds=6.0)}
     found["pdf"] = text_pdf(folder / "bai-khan.pdf", ["Bai khan le cung lua moi",
                                                        "Trang hai cua bai khan"])
     found["vtt"] = folder / "ban-tin.vi.vtt"
