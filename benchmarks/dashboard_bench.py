@@ -1,10 +1,10 @@
 """The dashboard after an edit, against the code before a change (issue 27's rows
 "first request after a product edit / a served request" and "dashboard p95 / healthz").
 
-    .venv/bin/python benchmarks/dashboard_bench.py --baseline-rev REV [--scale 0.1]
+    .venv/bin/python benchmarks/dashboard_bench.py [--baseline-rev REV] [--scale 0.1]
         [--rounds 10]
 
-Each code tree — this one and ``git archive REV`` — builds its own province corpus
+Each code tree — this one and, with ``--baseline-rev``, ``git archive REV`` — builds its own province corpus
 (benchmarks/province_corpus.py, the same seed: the same rows; kept under
 ``/tmp/kho-dashboard/<tree>``, its summary rows folded by that tree's code, as a
 worker would) and starts ``kho serve --no-worker --workers 1`` on it,
@@ -107,17 +107,19 @@ def _p95(values: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline-rev", required=True)
+    parser.add_argument("--baseline-rev", help="a commit to compare with (none: this tree alone)")
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    old_root = WORK / f"tree-{args.baseline_rev}"
-    if not old_root.exists():
-        old_root.mkdir(parents=True)
-        archive = subprocess.run(["git", "archive", args.baseline_rev], cwd=str(ROOT),
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(old_root)], input=archive, check=True)
-    trees = {"this tree": ROOT, f"baseline {args.baseline_rev}": old_root}
+    trees = {"this tree": ROOT}
+    if args.baseline_rev:
+        old_root = WORK / f"tree-{args.baseline_rev}"
+        if not old_root.exists():
+            old_root.mkdir(parents=True)
+            archive = subprocess.run(["git", "archive", args.baseline_rev], cwd=str(ROOT),
+                                     check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(old_root)], input=archive, check=True)
+        trees[f"baseline {args.baseline_rev}"] = old_root
     started = time.monotonic()
     instances = {name: _corpus(root, WORK / ("new" if root == ROOT else f"old-{args.baseline_rev}"),
                                args.scale) for name, root in trees.items()}
@@ -151,6 +153,8 @@ def main() -> None:
         print(f"| {name} | {edit:,.1f} ms | {served:,.1f} / {_p95(t['served']):,.1f} ms "
               f"| {health:,.1f} / {_p95(t['healthz']):,.1f} ms | {edit / served:.2f} "
               f"| {_p95(t['served']) / _p95(t['healthz']):.1f} |")
+    if not args.baseline_rev:
+        return
     new, old = times["this tree"], times[f"baseline {args.baseline_rev}"]
     for key in ("edit", "served"):
         print(f"\n{key}: this tree / baseline = "
