@@ -40,6 +40,7 @@ from archive.stats import StatsFact
 from archive.text import sort_key
 
 DEFAULT_LIMIT = 50
+WALK_CHUNK = 500        # ids read from a list's index at a time (see _newest)
 F = StatsFact.__table__
 
 
@@ -105,16 +106,30 @@ def _by_unit(cat: Catalogue, per_unit: dict[Optional[int], int]) -> list[CountRo
 def _newest(session: Session, cond: list, viewer: Viewer, limit: int,
             facts: Optional[ColumnElement] = None) -> list:
     """The newest ``limit`` products meeting ``cond`` that ``viewer`` may see; with
-    ``facts`` (a condition over ``stats_facts``, current: the caller folded) walked
-    newest first along that table's index of the list, else along the products."""
+    ``facts`` (a condition over ``stats_facts``, current: the caller folded) taken from
+    that table's index of the list, newest first, else walked along the products."""
     columns = (P.c.id, P.c.title, P.c.lead_unit_id)
     if facts is None:
-        stmt = select(*columns).where(*_listed(cond, viewer)).order_by(P.c.id.desc())
-    else:
-        stmt = (select(*columns).select_from(F.join(P, P.c.id == F.c.product_id))
-                .where(F.c.counted == 1, facts, *_listed(cond, viewer))
-                .order_by(F.c.product_id.desc()))
-    return session.execute(stmt.limit(limit)).all()
+        return session.execute(select(*columns).where(*_listed(cond, viewer))
+                               .order_by(P.c.id.desc()).limit(limit)).all()
+    # In chunks: the ids from the index alone, then those products that pass the scope
+    # and the reader's view. One join would leave the walk to the planner, and
+    # PostgreSQL merges it with the products' whole key when the matches lie far back.
+    chunk, found, below = max(limit, WALK_CHUNK), [], None
+    while len(found) < limit:
+        ids = select(F.c.product_id).where(F.c.counted == 1, facts)
+        if below is not None:
+            ids = ids.where(F.c.product_id < below)
+        batch = session.scalars(ids.order_by(F.c.product_id.desc()).limit(chunk)).all()
+        if not batch:
+            break
+        found += session.execute(select(*columns).where(P.c.id.in_(batch),
+                                                        *_listed(cond, viewer))
+                                 .order_by(P.c.id.desc())).all()[:limit - len(found)]
+        if len(batch) < chunk:
+            break
+        below = batch[-1]
+    return found
 
 
 def _not_digitised(session: Session, cat: Catalogue, scope: Scope, where: list, viewer: Viewer,

@@ -261,6 +261,24 @@ def test_parallel_writers_and_readers_leave_exact_cells(kho):
         assert s.scalar(select(func.count()).select_from(StatsDirty)) == 0
 
 
+def test_the_lists_read_their_index_a_chunk_at_a_time(kho, monkeypatch):
+    """A list whose matches lie beyond the first chunk of its index (a commune's part:
+    most of the catalogue's unfinished products are outside it) is read on, chunk after
+    chunk, until it has its newest rows or the index ends."""
+    from app.services.stats import next_steps as todo
+
+    rng = random.Random(3)
+    v = _vocab(kho)
+    for n in range(40):
+        _write(kho, rng, v, n)
+    monkeypatch.setattr(todo, "WALK_CHUNK", 1)        # chunks of the list's length
+    for scope in (Scope(), _parts(kho)[1], _parts(kho)[3]):
+        for limit in (1, 3):
+            walked = next_steps(kho, OFFICE, scope, limit)
+            assert walked == next_steps(kho, OFFICE, scope, limit, recount=True), scope
+            assert len(walked.not_digitised) == min(limit, walked.not_digitised_total)
+
+
 def test_a_lost_cell_table_is_counted_again_from_the_marks(kho):
     """Marks are what the fold trusts: every product marked again (as after an upgrade)
     rebuilds the same figures, once."""
