@@ -144,12 +144,13 @@ class Sweeper:
     """Runs :func:`sweep` in a daemon thread of a consumer, every ``every`` seconds:
     by default :data:`SWEEP_SECONDS`, or a third of the job lease when that is shorter
     (a dead consumer's file is then taken over within about 1.3 leases, whatever the
-    lease: an operator who shortens it wants a faster takeover)."""
+    lease: an operator who shortens it wants a faster takeover), at least 1 s (as the
+    heartbeat: a lease of 0 must not make the sweeper spin on the database)."""
 
     def __init__(self, kho: Kho, every: Optional[float] = None) -> None:
         self.kho = kho
         self.every = every if every is not None else \
-            min(SWEEP_SECONDS, kho.settings.job_lease_seconds / 3)
+            max(1.0, min(SWEEP_SECONDS, kho.settings.job_lease_seconds / 3))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="kho-sweeper")
 

@@ -40,7 +40,9 @@ from archive.stats import StatsFact
 from archive.text import sort_key
 
 DEFAULT_LIMIT = 50
-WALK_CHUNK = 500        # ids read from a list's index at a time (see _newest)
+WALK_CHUNK = 500        # ids first read from a list's index (see _newest); doubled
+WALK_CHUNK_MAX = 16_000  # each time up to this (a bound list of ids stays well within
+                         # SQLite's 32,766 parameters): ~70 round trips at 1,000,000
 F = StatsFact.__table__
 
 
@@ -128,7 +130,7 @@ def _newest(session: Session, cond: list, viewer: Viewer, limit: int,
                                  .order_by(P.c.id.desc())).all()[:limit - len(found)]
         if len(batch) < chunk:
             break
-        below = batch[-1]
+        below, chunk = batch[-1], min(2 * chunk, WALK_CHUNK_MAX)   # few round trips
     return found
 
 

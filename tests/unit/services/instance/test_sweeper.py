@@ -16,6 +16,9 @@ def test_the_sweep_follows_a_short_lease_and_keeps_ten_seconds_otherwise(tmp_pat
         assert Sweeper(short).every == 2.0
         assert Sweeper(usual).every == SWEEP_SECONDS == 10.0
         assert Sweeper(usual, every=0.5).every == 0.5
+        zero = Kho(make_settings(tmp_path / "zero", job_lease_seconds=0))
+        assert Sweeper(zero).every == 1.0          # never a loop without a pause
+        zero.close()
     finally:
         short.close()
         usual.close()
