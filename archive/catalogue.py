@@ -117,7 +117,10 @@ class File(Base):
     __tablename__ = "files"
     # one row per content and product: parallel uploads of the same bytes cannot both
     # insert (the loser is answered as the duplicate it is, see app.services.files.intake)
+    # ix_files_status_updated_at: the dashboard's failed files, newest first, walked
+    # without sorting every failed file (migration 0026)
     __table_args__ = (UniqueConstraint("product_id", "sha256", name="uq_files_product_sha256"),
+                      Index("ix_files_status_updated_at", "status", "updated_at", "id"),
                       NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)

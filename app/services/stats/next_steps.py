@@ -155,10 +155,13 @@ def _not_digitised(session: Session, cat: Catalogue, scope: Scope, where: list, 
 
 def _failed(session: Session, where: list, viewer: Viewer,
             limit: int) -> tuple[int, list[TodoFile]]:
-    """Failed files of products in scope: driven by the files' status index (few fail),
-    each joined to its product."""
-    joined = select(func.count()).select_from(File).join(P, P.c.id == File.product_id)
-    total = session.scalar(joined.where(File.status == "failed", *where)) or 0
+    """Failed files of products in scope: driven by the files' status index, joined to
+    their products only when a scope needs them (every file has a product); the list
+    walks ``ix_files_status_updated_at`` newest first."""
+    counted = select(func.count()).select_from(File)
+    if where:            # a scope: each failed file's product is read (few fail)
+        counted = counted.join(P, P.c.id == File.product_id)
+    total = session.scalar(counted.where(File.status == "failed", *where)) or 0
     rows = session.execute(
         select(File.id, File.product_id, P.c.title, File.original_filename, File.problem,
                File.problem_params)

@@ -9,7 +9,11 @@ SQLite, issue 27). Now they are read off the summary rows:
   ``ix_stats_facts_unclassified`` (counted, unclassified, product_id): each list is
   the newest products of its kind, walked in one index range;
 - a new breakdown in ``stats_cells`` (dimension 11, "unclassified"), so the list's
-  total is a sum of cells.
+  total is a sum of cells;
+- index ``ix_files_status_updated_at`` (status, updated_at, id): the failed files, newest
+  first, without sorting every failed file (37,627 of them took 0.1 s to sort on SQLite
+  at 1,000,000 products). Creating an index does not rebuild ``files``, so its triggers
+  stay.
 
 The facts and cells are counted over once after the upgrade: the fingerprint the cells
 were counted with (``stats_state.catalogue``) is cleared, so the first fold allowed to
@@ -37,10 +41,12 @@ def upgrade() -> None:
                     ["counted", "digitised", "product_id"])
     op.create_index("ix_stats_facts_unclassified", "stats_facts",
                     ["counted", "unclassified", "product_id"])
+    op.create_index("ix_files_status_updated_at", "files", ["status", "updated_at", "id"])
     op.execute("UPDATE stats_state SET catalogue = ''")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_files_status_updated_at", table_name="files")
     op.drop_index("ix_stats_facts_unclassified", table_name="stats_facts")
     op.drop_index("ix_stats_facts_not_digitised", table_name="stats_facts")
     with op.batch_alter_table("stats_facts") as batch:
