@@ -36,7 +36,7 @@ from app.services.common.clock import local_today
 from app.services.access.visibility import Viewer, file_clause, viewer_for, visible_clause
 from archive.models import Broadcast, File, Product, Term
 from archive.problems import problem_message
-from archive.stats import StatsFact
+from archive.stats import USAGE_BROADCASTS, StatsFact, StatsUsageCell
 from archive.text import sort_key
 
 DEFAULT_LIMIT = 50
@@ -194,11 +194,14 @@ def _unclassified(session: Session, cat: Catalogue, where: list, viewer: Viewer,
                                           if not has)) for r in rows]
 
 
-def _silent_communes(session: Session, cat: Catalogue, scope: Scope,
-                     today: date) -> list[TodoCommune]:
+def _silent_communes(session: Session, cat: Catalogue, scope: Scope, today: date,
+                     recount: bool = False) -> list[TodoCommune]:
     """Today's communes (within the commune filter) with no broadcast this year, theirs
-    or of the communes they absorbed: one EXISTS per commune, each walking this year's
-    broadcasts by date until it meets one of that commune."""
+    or of the communes they absorbed. The months of this year before this one are read
+    from the airings' summary cells (``stats_usage_cells``: airings in force per month
+    and commune, kept by triggers); only the communes not heard in them are looked up
+    in this month's broadcasts up to today — one EXISTS each. ``recount``: every
+    commune looked up in the whole year's broadcasts (the reference)."""
     wanted = None
     if scope.commune:
         target = next(u for u in cat.units.values() if u.code == scope.commune)
@@ -206,14 +209,23 @@ def _silent_communes(session: Session, cat: Catalogue, scope: Scope,
     current = [u for i, u in cat.units.items() if u.level == "commune" and u.valid_on(today)
                and (wanted is None or i == wanted)
                and (scope.units is None or i in scope.units)]
+    since = date(today.year, 1, 1)
+    if not recount and today.month > 1:
+        cells = StatsUsageCell.__table__.c
+        heard = {cat.current.get(c, c) for c in session.scalars(
+            select(cells.commune_id).where(
+                cells.kind == USAGE_BROADCASTS, cells.count > 0,
+                cells.month.between(today.year * 100 + 1, today.year * 100 + today.month - 1)))}
+        current = [u for u in current if u.id not in heard]
+        since = date(today.year, today.month, 1)
     if not current:
         return []
-    this_year = (Broadcast.aired_on >= date(today.year, 1, 1), Broadcast.aired_on <= today,
+    this_year = (Broadcast.aired_on >= since, Broadcast.aired_on <= today,
                  Broadcast.in_force())
-    heard = session.execute(select(*[
+    aired = session.execute(select(*[
         exists().where(*this_year, Broadcast.commune_id.in_(
             [i for i, c in cat.current.items() if c == u.id])) for u in current])).one()
-    silent = [u for u, aired in zip(current, heard) if not aired]
+    silent = [u for u, found in zip(current, aired) if not found]
     return [TodoCommune(u.code, u.name) for u in sorted(silent, key=lambda u: sort_key(u.name))]
 
 
@@ -243,7 +255,7 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT,
                                                       limit, per_unit)
         f_total, f_items = _failed(session, where, viewer, limit)
         u_total, u_items = _unclassified(session, cat, where, viewer, limit, unclassified)
-        silent = _silent_communes(session, cat, scope, today)
+        silent = _silent_communes(session, cat, scope, today, recount)
     return NextSteps(nd_total, nd_items, nd_units, f_total, f_items, u_total, u_items,
                      silent, today.year)
 

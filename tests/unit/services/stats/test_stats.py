@@ -285,6 +285,31 @@ def test_what_to_do_next(kho, catalogue):
     assert len(next_steps(kho, OFFICE, plan_progress.Scope(), limit=1).not_digitised) == 1
 
 
+def test_silent_communes_past_months_from_the_cells_this_month_from_the_log(
+        kho, catalogue, monkeypatch):
+    """Months before this one are read from the airings' summary cells, this month from
+    the broadcast log up to today: an airing later this month (logged ahead) does not
+    count, a withdrawn one does not count, and both ways give the same list."""
+    from app.services.stats import next_steps as todo
+
+    year = local_today(kho.settings).year
+    monkeypatch.setattr(todo, "local_today", lambda settings: date(year, 7, 15))
+    with kho.transaction() as s:
+        units = {u.code: u for u in s.scalars(select(Unit))}
+        product = s.scalar(select(Product.id).limit(1))
+        koi, braih = units["xa-dak-koi-2025"], units["xa-kon-braih-2025"]
+        s.add_all([Broadcast(product_id=product, commune=koi, aired_on=date(year, 7, 20),
+                             slot="sau"),                                  # after "today"
+                   Broadcast(product_id=product, commune=koi, aired_on=date(year, 3, 5),
+                             withdrawn_at=datetime.now(timezone.utc)),     # withdrawn
+                   Broadcast(product_id=product, commune=braih, aired_on=date(year, 7, 3))])
+    # Đăk Rve aired on 1 January only (the cells), Kon Braih also this month (the log)
+    silent = next_steps(kho, OFFICE, plan_progress.Scope()).silent_communes
+    assert [c.code for c in silent] == ["xa-dak-koi-2025"]
+    assert silent == next_steps(kho, OFFICE, plan_progress.Scope(),
+                                recount=True).silent_communes
+
+
 def test_closed_products_count_but_are_not_listed_to_those_who_may_not_see_them(
         kho, catalogue, monkeypatch):
     # a deployment that opens the dashboard to commune staff (who never see P5)
