@@ -63,13 +63,26 @@ def url_of(name: str) -> str:
 
 
 def postgres_database(template: str = "template0") -> Iterator[str]:
-    """Create a throwaway database (empty, or a copy of ``template``), yield its URL,
-    drop it afterwards (in the background, see :class:`_Dropper`)."""
-    name = _create_database(template)
+    """A throwaway database (empty, or a copy of ``template``): its URL, dropped
+    afterwards (in the background, see :class:`_Dropper`). The copy was usually made
+    while the previous test ran (:class:`_Spares`), and the next one is started now."""
+    name = _spares.take(template) or _create_database(template)
+    _spares.make(template)
     try:
         yield url_of(name)
     finally:
         _dropper.drop_later(name)
+
+
+def _new_database(template: str) -> str:
+    """The name of a new database copied from ``template``; psycopg's error if the
+    server refuses."""
+    import psycopg
+
+    name = f"kho_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE "{template}"')
+    return name
 
 
 def _create_database(template: str) -> str:
@@ -79,13 +92,69 @@ def _create_database(template: str) -> str:
         missing(f"PostgreSQL at {PG_HOST}:{PG_PORT}")
     import psycopg
 
-    name = f"kho_test_{uuid.uuid4().hex[:10]}"
     try:
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE "{template}"')
+        return _new_database(template)
     except psycopg.Error as exc:
         missing(f"PostgreSQL at {PG_HOST}:{PG_PORT} ({exc})")
-    return name
+        raise                                  # not reached: missing() fails or skips
+
+
+class _Spares:
+    """One copy of each template made ahead, in a background thread, while a test runs.
+
+    Copying a template takes PostgreSQL 0.3-0.45 s of mostly waiting on the disk (the
+    copy is written to the WAL), which each of the ~1,000 PostgreSQL tests used to wait
+    in its setup; the next test's copy is now made while this one runs. Templates never
+    change once copied (a process's templates are finished before their first copy),
+    so a spare is the database the test would have made. Spares left at the session's
+    end are dropped with the rest (:func:`drop_databases_now`). A copy that fails in
+    the background is simply not there: the test makes its own, and a server that is
+    gone fails it as before."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ready: dict[str, list[str]] = {}
+        self._making: dict[str, threading.Thread] = {}
+        # if the session's end was not reached (it drains them first otherwise)
+        atexit.register(lambda: [_drop_database(name) for name in self.drain()])
+
+    def take(self, template: str) -> str | None:
+        with self._lock:
+            making = self._making.pop(template, None)
+        if making is not None:
+            making.join()                      # nearly done: sooner than a new copy
+        with self._lock:
+            ready = self._ready.get(template)
+            return ready.pop() if ready else None
+
+    def make(self, template: str) -> None:
+        def run() -> None:
+            try:
+                name = _new_database(template)
+            except Exception:  # noqa: BLE001 - the test will make its own and say why
+                return
+            with self._lock:
+                self._ready.setdefault(template, []).append(name)
+        thread = threading.Thread(target=run, name="kho-test-db-spare", daemon=True)
+        with self._lock:
+            if template in self._making:
+                return
+            self._making[template] = thread
+        thread.start()
+
+    def drain(self) -> list[str]:
+        """Every spare, once those being made are finished (nothing is made after)."""
+        with self._lock:
+            making, self._making = list(self._making.values()), {}
+        for thread in making:
+            thread.join()
+        with self._lock:
+            names = [n for ready in self._ready.values() for n in ready]
+            self._ready.clear()
+        return names
+
+
+_spares = _Spares()
 
 
 def _drop_database(name: str) -> None:
@@ -191,6 +260,8 @@ def lasting_copy(template: str) -> str:
 def drop_databases_now() -> None:
     """Drop every database this process made and wait for it (at the session's end,
     from tests/conftest.py: a pytest-xdist worker may not run ``atexit``)."""
+    for name in _spares.drain():                 # before their templates
+        _dropper.drop_later(name)
     for name in _lasting:
         _dropper.drop_later(name)
     _lasting.clear()
