@@ -2,7 +2,7 @@
 "first request after a product edit / a served request" and "dashboard p95 / healthz").
 
     .venv/bin/python benchmarks/dashboard_bench.py [--baseline-rev REV] [--scale 0.1]
-        [--rounds 10]
+        [--rounds 10] [--db sqlite|postgresql]
 
 Each code tree — this one and, with ``--baseline-rev``, ``git archive REV`` — builds its own province corpus
 (benchmarks/province_corpus.py, the same seed: the same rows; kept under
@@ -13,14 +13,15 @@ product edit (an UPDATE of one product's ``updated_at``, written beside the serv
 any other writer would — the database's triggers mark it), the first ``/dashboard``
 after it, a served ``/dashboard`` a second later and ``/api/v1/healthz``. Medians (and
 p95 of the served pages) per tree; the ratios asked by the issue, and this tree against
-the baseline, in one run. The load average is printed with the table.
+the baseline, in one run. The load average is printed with the table. On PostgreSQL
+(``--db postgresql``) this tree only: the corpus's database (``kho_province_<n>``) is one
+per size, so two trees cannot each have their own.
 """
 from __future__ import annotations
 
 import argparse
 import http.cookiejar
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -31,21 +32,23 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
+from sqlalchemy import text
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 WORK = Path("/tmp/kho-dashboard")
 
 
-def _corpus(root: Path, folder: Path, scale: float) -> Path:
-    """The instance folder of ``root``'s corpus at ``scale``, built by ``root``'s own code
-    (its migrations and summary rows), reused when present."""
+def _corpus(root: Path, folder: Path, scale: float, db: str = "sqlite") -> Path:
+    """The instance folder of ``root``'s corpus at ``scale`` on ``db``, built by
+    ``root``'s own code (its migrations and summary rows), reused when present."""
     products = max(1, int(1_000_000 * scale))
-    instance = folder / f"sqlite-{products}"
+    instance = folder / f"{db}-{products}"
     if not (instance / "corpus.json").exists():
         script = ("import sys; from pathlib import Path; "
                   f"sys.path[:0] = [{str(root)!r}, {str(root / 'benchmarks')!r}]; "
                   "import province_corpus as pc; "
-                  f"pc.open_corpus('sqlite', {scale}, work=Path({str(folder)!r}))")
+                  f"pc.open_corpus({db!r}, {scale}, work=Path({str(folder)!r}))")
         subprocess.run([sys.executable, "-c", script], cwd=str(root), check=True,
                        stdout=subprocess.DEVNULL)
     # the corpus is written in bulk, which marks every product: fold them as a worker's
@@ -53,7 +56,7 @@ def _corpus(root: Path, folder: Path, scale: float) -> Path:
     script = ("import sys; from pathlib import Path; "
               f"sys.path[:0] = [{str(root)!r}, {str(root / 'benchmarks')!r}]; "
               "import province_corpus as pc; from app.services.stats import summary; "
-              f"kho, _ = pc.open_corpus('sqlite', {scale}, work=Path({str(folder)!r})); "
+              f"kho, _ = pc.open_corpus({db!r}, {scale}, work=Path({str(folder)!r})); "
               "summary.fold(kho)")
     subprocess.run([sys.executable, "-c", script], cwd=str(root), check=True,
                    stdout=subprocess.DEVNULL)
@@ -64,12 +67,19 @@ class Site:
     """``kho serve --no-worker --workers 1`` of ``root`` over ``instance``, signed in."""
 
     def __init__(self, root: Path, instance: Path) -> None:
+        import json
+
+        from sqlalchemy import create_engine
+
         from province_oai import Server
         from stats_corpus import PASSWORD
 
-        self.db = instance / "kho.sqlite3"
+        url = json.loads((instance / "corpus.json").read_text()).get("database_url") or ""
+        # the edits: written beside the server, as any other writer would
+        self.engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://")
+                                    if url else f"sqlite:///{instance / 'kho.sqlite3'}")
         self.server = Server(SimpleNamespace(settings=SimpleNamespace(
-            instance=instance, database_url="")), root)
+            instance=instance, database_url=url)), root)
         self.url = self.server.url
         self.browser = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
@@ -81,13 +91,17 @@ class Site:
             ).encode(), timeout=600).read()
         except urllib.error.HTTPError:       # the landing page (search) may answer 503
             pass
-        with sqlite3.connect(self.db) as db:
-            self.product = db.execute("SELECT max(id) FROM products").fetchone()[0]
+        with self.engine.connect() as db:
+            self.product = db.execute(text("SELECT max(id) FROM products")).scalar()
 
     def edit(self) -> None:
-        with sqlite3.connect(self.db, timeout=60) as db:
-            db.execute("UPDATE products SET updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now') "
-                       "WHERE id = ?", (self.product,))
+        from datetime import datetime, timezone
+
+        now = datetime.now(timezone.utc)
+        with self.engine.begin() as db:
+            db.execute(text("UPDATE products SET updated_at = :now WHERE id = :id"),
+                       {"now": now if self.engine.dialect.name == "postgresql"
+                        else now.replace(tzinfo=None), "id": self.product})
 
     def get(self, path: str) -> float:
         started = time.perf_counter()
@@ -110,6 +124,8 @@ def main() -> None:
     parser.add_argument("--baseline-rev", help="a commit to compare with (none: this tree alone)")
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="postgresql: this tree only (the corpus database is shared)")
     args = parser.parse_args()
     trees = {"this tree": ROOT}
     if args.baseline_rev:
@@ -121,8 +137,10 @@ def main() -> None:
             subprocess.run(["tar", "-x", "-C", str(old_root)], input=archive, check=True)
         trees[f"baseline {args.baseline_rev}"] = old_root
     started = time.monotonic()
+    if args.db == "postgresql" and args.baseline_rev:
+        parser.error("--baseline-rev needs SQLite (the PostgreSQL corpus database is shared)")
     instances = {name: _corpus(root, WORK / ("new" if root == ROOT else f"old-{args.baseline_rev}"),
-                               args.scale) for name, root in trees.items()}
+                               args.scale, args.db) for name, root in trees.items()}
     print(f"corpora ready in {time.monotonic() - started:.0f} s", flush=True)
     sites = {name: Site(root, instances[name]) for name, root in trees.items()}
     times = {name: {"edit": [], "served": [], "healthz": []} for name in trees}
@@ -142,7 +160,7 @@ def main() -> None:
     finally:
         for site in sites.values():
             site.server.stop()
-    print(f"\nscale {args.scale} (SQLite), {args.rounds} rounds, load "
+    print(f"\nscale {args.scale} ({args.db}), {args.rounds} rounds, load "
           f"{min(loads):.1f}–{max(loads):.1f}\n")
     print("| tree | first /dashboard after an edit (median) | served (median / p95) "
           "| healthz (median / p95) | first / served | served p95 / healthz p95 |")
