@@ -88,12 +88,9 @@ def head_revision() -> str:
     change under a running process (an upgrade deploys new code and restarts it)."""
     # alembic takes ~0.3-0.9 s to import: only the processes that check or migrate the
     # schema pay for it, not `kho --help` or a test that never opens a database
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> Optional[str]:
@@ -104,18 +101,21 @@ def current_revision(engine: Engine) -> Optional[str]:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def _alembic_config(engine: Engine):
-    from alembic.config import Config       # ~0.3 s to import: see require_current
+def _alembic_config(engine: Optional[Engine] = None):
+    """Alembic's configuration of Kho's migrations (with the engine env.py runs them
+    on, when given)."""
+    from alembic.config import Config       # ~0.3 s to import: see head_revision
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["engine"] = engine
+    if engine is not None:
+        cfg.attributes["engine"] = engine
     return cfg
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply Alembic migrations up to ``revision`` (idempotent)."""
-    from alembic import command             # ~0.9 s to import: see require_current
+    from alembic import command             # ~0.9 s to import: see head_revision
 
     check(engine)
     try:

@@ -10,33 +10,31 @@ language half-way: ``force_locale`` is not used).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask import Flask, has_request_context, request
 from flask_babel import get_locale, get_translations
 
 
-def page_translations() -> Any:
-    """The catalogue of the current request (Flask-Babel's, looked up each time outside
-    a request)."""
+def _per_request(key: str, look_up: Callable[[], Any]) -> Any:
+    """``look_up()`` once a request, kept in its WSGI environ under ``key`` (every
+    time outside a request)."""
     if not has_request_context():
-        return get_translations()
+        return look_up()
     environ = request.environ
-    found = environ.get("kho.translations")
-    if found is None:
-        found = environ["kho.translations"] = get_translations()
-    return found
+    if key not in environ:
+        environ[key] = look_up()
+    return environ[key]
+
+
+def page_translations() -> Any:
+    """The catalogue of the current request (Flask-Babel's)."""
+    return _per_request("kho.translations", get_translations)
 
 
 def page_locale() -> str:
     """The current request's locale code ("vi" or "en")."""
-    if not has_request_context():
-        return str(get_locale() or "vi")
-    environ = request.environ
-    found = environ.get("kho.locale")
-    if found is None:
-        found = environ["kho.locale"] = str(get_locale() or "vi")
-    return found
+    return _per_request("kho.locale", lambda: str(get_locale() or "vi"))
 
 
 def install(app: Flask) -> None:

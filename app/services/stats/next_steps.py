@@ -9,7 +9,8 @@ Each list is the newest ``limit`` rows plus the exact total, within the dashboar
 scope. Where the summary rows answer the scope (:func:`app.services.stats.summary.answers`)
 the totals are sums of their cells and each list a walk of ``stats_facts``' index of
 that list, newest first — no request counts the catalogue (issue 27); other scopes
-(a unit or commune filter, a period cut inside a month) are counted from the products. Every product in scope is counted in the totals (the office counts what it owns,
+(a unit or commune filter, a period cut inside a month) are counted from the products.
+Every product in scope is counted in the totals (the office counts what it owns,
 whatever its access level); the lists show only what the reader may see
 (:mod:`app.services.access.visibility`: products by :func:`visible_clause`, a failed
 file stricter than its product by :func:`file_clause`). URLs are added by the front
