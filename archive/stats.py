@@ -15,6 +15,10 @@ these tables hold the counts so that a request adds up a few thousand rows inste
 - ``stats_cells``: per part, month (``yyyymm``), dimension and key, the seven counts of
   :class:`app.services.stats.figures.Tally`; part 0 is the whole catalogue, part N the
   products an account of unit N reports on (led by or filed under a unit beneath it).
+- ``stats_year_cells``: the same counts summed per year (``yyyy``), and over every month
+  (year 0), written with the month cells in the same transaction (migration 0027): the
+  usual periods (a year, the plan, every year) add up a few hundred rows a year
+  instead of twelve months of them.
 - ``stats_usage_cells``: airings in force and downloads per month and commune, kept by
   triggers on ``broadcasts`` and ``download_records`` themselves (each row is one cell's
   +1, a withdrawal its -1), so they need no fold.
@@ -75,14 +79,10 @@ class StatsFact(Base):
     unclassified: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
-class StatsCell(Base):
-    """The counts of the products of one month in one row of one breakdown."""
+class _Counts:
+    """The seven counts of :class:`app.services.stats.figures.Tally`, after a cell's
+    key columns."""
 
-    __tablename__ = "stats_cells"
-    part: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    dim: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     total: Mapped[int] = mapped_column(Integer, default=0)
     digitised: Mapped[int] = mapped_column(Integer, default=0)
     ethnic_language: Mapped[int] = mapped_column(Integer, default=0)
@@ -90,6 +90,30 @@ class StatsCell(Base):
     digital_platform: Mapped[int] = mapped_column(Integer, default=0)
     combined: Mapped[int] = mapped_column(Integer, default=0)
     online: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsCell(_Counts, Base):
+    """The counts of the products of one month in one row of one breakdown."""
+
+    __tablename__ = "stats_cells"
+    part: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    dim: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class StatsYearCell(_Counts, Base):
+    """The counts of one year's products (year 0: every month's) in one row of one
+    breakdown: the sum of the :class:`StatsCell` rows of those months."""
+
+    __tablename__ = "stats_year_cells"
+    part: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    dim: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+ALL_YEARS = 0       # stats_year_cells.year of the sums over every month
 
 
 class StatsState(Base):

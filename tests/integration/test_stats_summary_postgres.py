@@ -8,6 +8,7 @@ from tests.unit.services.stats.test_summary_review import *  # noqa: F401,F403,E
 from tests.unit.archive.test_migration_0024 import *  # noqa: F401,F403,E402
 from tests.unit.archive.test_migration_0025 import *  # noqa: F401,F403,E402
 from tests.unit.archive.test_migration_0026 import *  # noqa: F401,F403,E402
+from tests.unit.archive.test_migration_0027 import *  # noqa: F401,F403,E402
 
 import pytest  # noqa: E402
 

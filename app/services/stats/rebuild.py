@@ -246,6 +246,17 @@ def _cells(session: Session) -> None:
     add(TERM, "t.id", "rb_base b JOIN rb_terms t ON t.product_id = b.product_id")
 
 
+def _year_cells(session: Session) -> None:
+    """``stats_year_cells`` summed from the month cells just written: per year, and
+    over every month (year 0)."""
+    sums = ", ".join(f"SUM({c})" for c in _COUNTS.split(", "))
+    for year, group in (("month / 100", "part, month / 100, dim, key"),
+                        ("0", "part, dim, key")):
+        session.execute(text(
+            f"INSERT INTO stats_year_cells (part, year, dim, key, {_COUNTS}) "
+            f"SELECT part, {year}, dim, key, {sums} FROM stats_cells GROUP BY {group}"))
+
+
 def rebuild(session: Session, cat: Catalogue, holders: dict[int, frozenset[int]],
             tz: str) -> None:
     """Replace every mark, fact and cell by a count of the catalogue as it is now, in
@@ -266,10 +277,12 @@ def rebuild(session: Session, cat: Catalogue, holders: dict[int, frozenset[int]]
         session.execute(text("SET LOCAL jit = off"))
     session.execute(text("DELETE FROM stats_dirty"))       # before the facts are read
     session.execute(text("DELETE FROM stats_cells"))
+    session.execute(text("DELETE FROM stats_year_cells"))
     session.execute(text("DELETE FROM stats_facts"))
     session.execute(text(_facts_sql(dialect, tz)), {"tz": tz} if dialect == "postgresql" else {})
     _temp_tables(session, dialect, cat, holders)
     _cells(session)
+    _year_cells(session)
     for table in _TEMP:
         session.execute(text(f"DROP TABLE {table}"))
 

@@ -46,7 +46,8 @@ from app.services.stats.scope import PC, PT, P, Catalogue, load_catalogue, ready
 from archive.base import utcnow
 from archive.harvests import Publication
 from archive.models import File, Term, Unit
-from archive.stats import StatsCell, StatsDirty, StatsFact, StatsState
+from archive.stats import (ALL_YEARS, StatsCell, StatsDirty, StatsFact, StatsState,
+                           StatsYearCell)
 
 BATCH = 1000          # products folded per transaction (about 2 s under the lock)
 REQUEST_BUDGET = 500     # products a request folds before it counts instead (< 1 s)
@@ -56,6 +57,7 @@ REQUEST_LOCK_WAIT = "2s"    # longest a request waits for another fold (PostgreS
 REBUILD_SHARE = 0.1     # marked share of the catalogue from which a fold counts everything
                         # over in SQL instead (see _worth_a_rebuild)
 CELLS = StatsCell.__table__
+YEAR_CELLS = StatsYearCell.__table__
 
 
 def catalogue_digest(session: Session) -> str:
@@ -283,18 +285,46 @@ def _part(session: Session, scope: Scope, cat: Catalogue) -> int:
     return _territories(session)[0].get(unit_id, unit_id)
 
 
+class _Source:
+    """Where the cells of a scope's period are added up: the year sums
+    (``stats_year_cells``) when the period is whole years or open — every year, one
+    year, the plan: a few hundred rows a year — else the month cells."""
+
+    def __init__(self, session: Session, scope: Scope, cat: Catalogue) -> None:
+        start, end = whole_months(scope) or (None, None)
+        part = _part(session, scope, cat)
+        self.years = (start is None or start % 100 == 1) and (end is None or end % 100 == 12)
+        if self.years:
+            self.table = YEAR_CELLS
+            year = YEAR_CELLS.c.year
+            bounds = [c for c in (year >= start // 100 if start else None,
+                                  year <= end // 100 if end else None) if c is not None]
+            self.each = [YEAR_CELLS.c.part == part, year != ALL_YEARS, *bounds]
+            # the sums over every month are one row a key, where the period allows
+            self.where = [YEAR_CELLS.c.part == part, year == ALL_YEARS] if not bounds \
+                else self.each
+            self.month = year * 100 + 1            # a year's total, dated to its January
+        else:
+            self.table = CELLS
+            self.where = self.each = [c for c in (
+                CELLS.c.part == part, CELLS.c.month >= start if start else None,
+                CELLS.c.month <= end if end else None) if c is not None]
+            self.month = CELLS.c.month
+
+    def column(self, name: str) -> Any:
+        return self.table.c[name]
+
+
 def product_rows(session: Session, scope: Scope, cat: Catalogue) -> list[tuple]:
     """The rows of :func:`app.services.stats.breakdowns.product_rows` for ``scope``
     (which :func:`answers` must accept), added up from the cells in one statement."""
-    start, end = whole_months(scope) or (None, None)
-    where = [CELLS.c.part == _part(session, scope, cat)]
-    where += [c for c in (CELLS.c.month >= start if start else None,
-                          CELLS.c.month <= end if end else None) if c is not None]
-    sums = [func.sum(CELLS.c[c]) for c in COUNT_COLUMNS]
-    by_month = select(literal(TOTAL), CELLS.c.month, *sums) \
-        .where(CELLS.c.dim == TOTAL, *where).group_by(CELLS.c.month)
-    by_key = select(CELLS.c.dim, CELLS.c.key, *sums) \
-        .where(CELLS.c.dim != TOTAL, *where).group_by(CELLS.c.dim, CELLS.c.key)
+    src = _Source(session, scope, cat)
+    c = src.column
+    sums = [func.sum(c(name)) for name in COUNT_COLUMNS]
+    by_month = select(literal(TOTAL), src.month, *sums) \
+        .where(c("dim") == TOTAL, *src.each).group_by(src.month)
+    by_key = select(c("dim"), c("key"), *sums) \
+        .where(c("dim") != TOTAL, *src.where).group_by(c("dim"), c("key"))
     rows = session.execute(union_all(by_month, by_key)).all()
     return _as_breakdown_rows(rows, scope, cat)
 
@@ -305,19 +335,17 @@ def todo_counts(session: Session, scope: Scope,
     must accept), from the cells: products not digitised per lead unit (None: no lead
     unit; rolled up to today's units with ``scope.rollup``; units with none left out)
     and the number of products with no language or no channel."""
-    start, end = whole_months(scope) or (None, None)
-    where = [CELLS.c.part == _part(session, scope, cat)]
-    where += [c for c in (CELLS.c.month >= start if start else None,
-                          CELLS.c.month <= end if end else None) if c is not None]
+    src = _Source(session, scope, cat)
+    c = src.column
     per_unit: dict[Optional[int], int] = defaultdict(int)
     for key, left in session.execute(
-            select(CELLS.c.key, func.sum(CELLS.c.total - CELLS.c.digitised))
-            .where(CELLS.c.dim == UNIT, *where).group_by(CELLS.c.key)):
+            select(c("key"), func.sum(c("total") - c("digitised")))
+            .where(c("dim") == UNIT, *src.where).group_by(c("key"))):
         if left:
             unit = (cat.current.get(key, key) if scope.rollup else key) if key else None
             per_unit[unit] += int(left)
-    missing = session.scalar(select(func.sum(CELLS.c.total))
-                             .where(CELLS.c.dim == UNCLASSIFIED, *where))
+    missing = session.scalar(select(func.sum(c("total")))
+                             .where(c("dim") == UNCLASSIFIED, *src.where))
     return dict(per_unit), int(missing or 0)
 
 

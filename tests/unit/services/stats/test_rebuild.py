@@ -1,6 +1,6 @@
 """A fold that starts over (grouped SQL, :mod:`app.services.stats.rebuild`) writes
 exactly the rows the per-product fold writes (issue 27): the same ``stats_facts`` and
-``stats_cells``, row for row, on a random catalogue with undated products, confirmed
+``stats_cells`` with their year sums, row for row, on a random catalogue with undated products, confirmed
 repeats and a merged commune. Runs on SQLite here and on PostgreSQL in
 tests/integration/test_stats_summary_postgres.py."""
 from __future__ import annotations
@@ -13,20 +13,22 @@ from sqlalchemy import delete, func, select
 from app.services.stats import rebuild as rebuild_module
 from app.services.stats import summary
 from archive.models import Product, Unit
-from archive.stats import StatsCell, StatsDirty, StatsFact, StatsState
+from archive.stats import StatsCell, StatsDirty, StatsFact, StatsState, StatsYearCell
 from tests.unit.services.stats.test_summary import _vocab, _write
 
 
-def _rows(kho) -> tuple[list, list]:
+def _rows(kho) -> tuple[list, list, list]:
     with kho.transaction() as s:
         cells = sorted(tuple(r) for r in s.execute(select(StatsCell.__table__)))
         facts = sorted(tuple(r) for r in s.execute(select(StatsFact.__table__)))
-    return cells, facts
+        years = sorted(tuple(r) for r in s.execute(select(StatsYearCell.__table__)))
+    return cells, facts, years
 
 
 def _mark_everything(kho) -> None:
     with kho.transaction() as s:
         s.execute(delete(StatsCell))
+        s.execute(delete(StatsYearCell))
         s.execute(delete(StatsFact))
         s.add_all([StatsDirty(product_id=i) for i in s.scalars(select(Product.id))])
 
@@ -47,7 +49,7 @@ def test_a_rebuild_writes_the_rows_of_the_per_product_fold(kho, monkeypatch):
     _mark_everything(kho)
     summary.fold(kho)
     by_product = _rows(kho)
-    assert by_product[0] and by_product[1]
+    assert by_product[0] and by_product[1] and by_product[2]
     assert any(f[7] == 0 for f in by_product[1]), "no confirmed repeat in the catalogue"
     with kho.transaction() as s:        # as after a changed vocabulary: start over
         s.get(StatsState, 1).catalogue = ""

@@ -28,13 +28,16 @@ from archive.harvests import Publication
 from archive.likeness import NearDuplicate
 from archive.models import Broadcast, File, Product, Term, Unit
 from archive.usage import DownloadRecord
-from archive.stats import StatsCell, StatsDirty
+from archive.stats import StatsCell, StatsDirty, StatsYearCell
 
 SCOPES = [Scope(), Scope(rollup=False),
           Scope(date_from=date(2024, 1, 1), date_to=date(2024, 12, 31)),
           Scope(date_from=date(2025, 1, 1), date_to=date(2025, 12, 31), rollup=False),
           Scope(date_from=date(2025, 7, 1), date_to=date(2025, 7, 31)),
-          Scope(date_from=date(2025, 3, 1))]
+          Scope(date_from=date(2025, 3, 1)),
+          # whole years read the year sums, whatever their number or open end
+          Scope(date_from=date(2024, 1, 1), date_to=date(2025, 12, 31)),
+          Scope(date_to=date(2024, 12, 31), rollup=False)]
 STATUSES = ("ready", "ready", "failed", "queued")
 OFFICE = Actor(None, "vanphong", "office")
 
@@ -167,7 +170,22 @@ def _parts(kho) -> list[Scope]:
     return out
 
 
+def _assert_year_cells_sum_the_months(kho) -> None:
+    """Every row of ``stats_year_cells`` is the sum of its months' cells (a year's, or
+    all of them for year 0), and no sum is missing."""
+    with kho.transaction() as s:
+        expected: dict[tuple, list[int]] = {}
+        for part, month, dim, key, *counts in s.execute(select(StatsCell.__table__)):
+            for year in (month // 100, 0):
+                acc = expected.setdefault((part, year, dim, key), [0] * len(counts))
+                acc[:] = [a + n for a, n in zip(acc, counts)]
+        stored = {tuple(r[:4]): list(r[4:]) for r in s.execute(select(StatsYearCell.__table__))}
+    nonzero = lambda rows: {k: v for k, v in rows.items() if any(v)}    # noqa: E731
+    assert nonzero(stored) == nonzero(expected)
+
+
 def _assert_cells_equal_recount(kho) -> None:
+    _assert_year_cells_sum_the_months(kho)
     for scope in SCOPES + _parts(kho):
         assert summary.answers(scope)
         for part in (breakdowns.products_part, breakdowns.broadcasts_part,
@@ -281,13 +299,14 @@ def test_the_lists_read_their_index_a_chunk_at_a_time(kho, monkeypatch):
 
 def test_a_lost_cell_table_is_counted_again_from_the_marks(kho):
     """Marks are what the fold trusts: every product marked again (as after an upgrade)
-    rebuilds the same figures, once."""
+    rebuilds the same figures, once — month cells and their year sums alike."""
     rng, v = random.Random(5), _vocab(kho)
     for n in range(20):
         _write(kho, rng, v, n)
     before = breakdowns.products_part(kho, Scope())
     with kho.transaction() as s:
         s.execute(delete(StatsCell))
+        s.execute(delete(StatsYearCell))
         s.execute(delete(summary.StatsFact))
         s.add_all([StatsDirty(product_id=i) for i in s.scalars(select(Product.id))])
     assert breakdowns.products_part(kho, Scope()) == before
