@@ -9,7 +9,7 @@ has its own row and a product keeps the unit as it was when produced.
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
+from typing import Mapping, Optional
 
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -117,3 +117,17 @@ class Unit(Base):
 
     def __repr__(self) -> str:
         return f"<Unit {self.code}>"
+
+
+def carrier_id(successors: Mapping[int, Optional[int]], unit_id: int,
+               max_hops: int = 10) -> int:
+    """The id of :meth:`Unit.lineage`'s last unit, walked over plain ids
+    (``successors``: every unit's id -> its successor's id): for code that reads the
+    units as rows (a province's ~400 units as objects cost milliseconds a request)."""
+    chain = [unit_id]
+    while len(chain) <= max_hops:
+        following = successors.get(chain[-1])
+        if following is None or following in chain or following not in successors:
+            break
+        chain.append(following)
+    return chain[-1]

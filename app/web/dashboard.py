@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from app.services.stats.figures import FULL_TARGETS, MIN_PROJECTION_YEARS
 from app.web.charts import gauge, trend
+from app.web.dashboard_rows import Rows
 from app.web.common import current_actor, error_message, kho, signed_in
 from app.web.labels import choices, entries
 from archive.errors import ValidationError
@@ -89,6 +90,7 @@ def dashboard_page():
     from app.services.access.unit_scope import visible_codes
     from app.services.activities.people_view import scope_figures
     from app.services.stats.lagging import commune_progress
+    from app.services.stats.cache import fingerprint
     from app.services.stats.next_steps import request_next_steps
     from app.services.stats.periods import (picked_year, report_year, year_deadline,
                                             year_options)
@@ -98,9 +100,10 @@ def dashboard_page():
     actor = current_actor()
     actor.require("stats.view")          # 403 page for producer and commune accounts
     error, figures, params = "", None, {}
+    marks = fingerprint(kho())       # what every figure of the page depends on, read once
     try:
         params = _params()
-        figures = request_stats(kho(), actor, params)
+        figures = request_stats(kho(), actor, params, marks)
     except ValidationError as exc:
         error = error_message(exc)
     mine = visible_codes(kho(), actor)
@@ -109,7 +112,7 @@ def dashboard_page():
     if figures is not None:
         year = report_year(figures.scope, figures.today)
         view = dict(
-            todo=request_next_steps(kho(), actor, figures.scope),
+            todo=request_next_steps(kho(), actor, figures.scope, marks=marks),
             people=scope_figures(kho(), actor, figures.scope),
             cards=_cards(figures), to_target=to_targets(figures),
             usage=usage_by_commune(figures), chart=_trend_chart(figures),
@@ -123,7 +126,7 @@ def dashboard_page():
         units=_within(choices("lead_unit"), mine), communes=communes,
         ended=_ended_units(), min_years=MIN_PROJECTION_YEARS,
         report_ready=REPORT_ENDPOINT in current_app.view_functions, owed=_owed(actor),
-        **view)
+        table_rows=Rows, **view)
 
 
 def _owed(actor: Any) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ from app.services.activities.register import in_scope
 from archive.activities import Activity, ActivityParticipantCount
 from archive.people import Attendance, Spokesperson, StaffCount, TrainedCount
 from archive.text import sort_key
-from archive.vocabulary import Term, Unit
+from archive.vocabulary import Term, Unit, carrier_id
 
 PRESS_KIND = "press-briefing"
 
@@ -167,16 +167,8 @@ def _carriers(session: Session, rollup: bool) -> tuple[dict[int, Any], dict[int,
     successor links cost more than the figures."""
     units = {r.id: r for r in session.execute(
         select(Unit.id, Unit.code, Unit.name, Unit.successor_id))}
-
-    def carrier(unit_id: int) -> int:
-        chain = [unit_id]
-        while len(chain) <= 10:
-            following = units[chain[-1]].successor_id
-            if following is None or following in chain or following not in units:
-                break
-            chain.append(following)
-        return chain[-1]
-    return units, {i: (carrier(i) if rollup else i) for i in units}
+    successors = {i: r.successor_id for i, r in units.items()}
+    return units, {i: (carrier_id(successors, i) if rollup else i) for i in units}
 
 
 def _groups(session: Session) -> list[Term]:
@@ -201,19 +193,29 @@ def people_lines(session: Session, unit_ids: Optional[frozenset[int]], year: int
         trained[(carrier.get(unit, unit), group)] += n
     for unit, group, n in session.execute(q_staff):
         staff[(carrier.get(unit, unit), group)] += n
-    groups = _groups(session)
-    by_group = [GroupLine(None, "", g.code, g.label_vi, g.label_en, g.target_percent,
-                          sum(n for (u, t), n in trained.items() if t == g.id),
-                          sum(n for (u, t), n in staff.items() if t == g.id))
-                for g in groups]
-    by_unit = []
-    keys = {k for k, n in trained.items() if n} | {k for k, n in staff.items() if n}
-    for g in groups:
-        rows = [GroupLine(units[u].code, units[u].name, g.code, g.label_vi, g.label_en,
-                          g.target_percent, trained.get((u, g.id), 0), staff.get((u, g.id), 0))
-                for u, t in keys if t == g.id]
-        by_unit += sorted(rows, key=lambda r: sort_key(r.unit_vi))
-    by_unit.sort(key=lambda r: sort_key(r.unit_vi))      # stable: groups in order per unit
+    # one pass over the (unit, group) counts, then a line each: a province has ~400
+    # units and several groups, and the dashboard asks on every request
+    per_group: dict[int, list[int]] = defaultdict(list)
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for (unit, group), n in trained.items():
+        totals[group][0] += n
+        if n:
+            per_group[group].append(unit)
+    for (unit, group), n in staff.items():
+        totals[group][1] += n
+        if n and not trained.get((unit, group)):
+            per_group[group].append(unit)
+    by_group, by_unit = [], []
+    for g in _groups(session):
+        gid, code, label_vi, label_en, target = \
+            g.id, g.code, g.label_vi, g.label_en, g.target_percent
+        by_group.append(GroupLine(None, "", code, label_vi, label_en, target, *totals[gid]))
+        rows = [GroupLine(units[u].code, units[u].name, code, label_vi, label_en, target,
+                          trained.get((u, gid), 0), staff.get((u, gid), 0))
+                for u in per_group[gid]]
+        by_unit += rows
+    # by name (two units may share one: then by code), groups in their order per unit
+    by_unit.sort(key=lambda r: (sort_key(r.unit_vi), r.unit_code))
     return [g for g in by_group if g.trained or g.staff or g.target_percent], by_unit
 
 

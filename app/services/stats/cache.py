@@ -1,11 +1,11 @@
 """Reuse the office's figures while nothing they count has changed.
 
 Product figures of the usual scopes are added up from summary cells
-(:mod:`app.services.stats.summary`) and need no cache; the other scopes (a unit, a
-commune, an account's part, a period cut inside a month) and the use figures are
-counted. Counting 100,000 products takes the database about a second; the dashboard and
-``/api/v1/stats`` are read far more often than the catalogue changes. Each server
-process keeps the last :data:`SIZE` results, keyed by the scope and a *fingerprint* of
+(:mod:`app.services.stats.summary`): tens of milliseconds (the cells, the vocabularies
+to name them); the other scopes (a unit, a commune, a period cut inside a month) and
+the use figures are counted: counting 100,000 products takes the database about a
+second. The dashboard and ``/api/v1/stats`` are read far more often than the catalogue
+changes, so both kinds are reused. Each server process keeps the last :data:`SIZE` results, keyed by the scope and a *fingerprint* of
 what they count, read in one cheap statement on every request (index lookups and one
 small count), so a result is reused only while every input is unchanged:
 

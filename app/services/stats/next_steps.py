@@ -261,17 +261,19 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT,
                      silent, today.year)
 
 
-def request_next_steps(kho: Kho, actor: Actor, scope: Scope,
-                       limit: int = DEFAULT_LIMIT) -> NextSteps:
+def request_next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT,
+                       marks: Optional[cache.Marks] = None) -> NextSteps:
     """:func:`next_steps`, reused while the catalogue's fingerprint is unchanged (what
-    the reader may see is part of the key: its viewer, today's date and grants in it)."""
+    the reader may see is part of the key: its viewer, today's date and grants in it).
+    ``marks``: that fingerprint, when the caller read it for this request already."""
     actor.require("stats.view")
     scope = for_account(kho, actor, scope)          # the account's part is in the key
     with kho.transaction() as session:
         viewer = viewer_for(session, actor, local_today(kho.settings))
     key = ("next_steps", scope, limit, viewer)
-    return cache.cached(kho, key, cache.fingerprint(kho).of("next_steps", scope),
-                              lambda: next_steps(kho, actor, scope, limit))
+    marks = marks or cache.fingerprint(kho)
+    return cache.cached(kho, key, marks.of("next_steps", scope),
+                        lambda: next_steps(kho, actor, scope, limit))
 
 
 __all__ = ["NextSteps", "TodoCommune", "TodoFile", "TodoProduct", "next_steps",

@@ -33,7 +33,6 @@ from sqlalchemy import select
 from app.bootstrap import Kho
 from app.services.stats import breakdowns
 from app.services.stats import cache
-from app.services.stats import summary
 from app.services.access.actors import Actor
 from app.services.access.unit_scope import actor_units, require_unit
 from app.services.common.parameters import parse_bool, parse_date
@@ -207,7 +206,8 @@ def _stats(kho: Kho, scope: Scope, counted: Mapping[str, Any]) -> Stats:
 PARAMS = ("from", "to", "unit", "commune", "rollup")
 
 
-def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
+def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any],
+                  marks: Optional[cache.Marks] = None) -> Stats:
     """Figures for request parameters (see :func:`parse_scope`), the role checked first
     (PermissionDenied before any parameter is looked at); an unknown parameter is a
     ValidationError naming it (a typo never silently widens the scope).
@@ -215,7 +215,9 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
     The front doors call this one: the counts of products, of broadcasts and of
     downloads are each reused while what they count is unchanged
     (:mod:`app.services.stats.cache`): a new download recounts only the downloads, an
-    edited product only the products."""
+    edited product only the products (added up from the summary cells where they
+    answer the scope). ``marks``: the fingerprint the caller already read for this
+    request (a page showing other figures too reads it once); read here otherwise."""
     actor.require("stats.view")
     unknown = sorted(set(params) - set(PARAMS))
     if unknown:
@@ -223,15 +225,12 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> Stats:
                               field=unknown[0], names=", ".join(unknown),
                               choices=", ".join(PARAMS))
     scope = for_account(kho, actor, parse_scope(kho, params))   # the part is in the key
-    marks = cache.fingerprint(kho)       # folds the summary cells first
+    marks = marks or cache.fingerprint(kho)       # folds the summary cells first
     counted: dict[str, Any] = {}
-    if summary.answers(scope):            # adding up cells costs less than a cache look-up
-        counted.update(breakdowns.products_part(kho, scope))
-    for part in ("broadcasts", "downloads") if counted else ("products", "broadcasts",
-                                                             "downloads"):
+    for part in ("products", "broadcasts", "downloads"):
         compute = getattr(breakdowns, f"{part}_part")
         counted.update(cache.cached(kho, (part, scope), marks.of(part, scope),
-                                          lambda compute=compute: compute(kho, scope)))
+                                    lambda compute=compute: compute(kho, scope)))
     return _stats(kho, scope, counted)
 
 

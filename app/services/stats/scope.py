@@ -30,6 +30,7 @@ from archive.catalogue import product_communes, product_terms
 from archive.errors import ValidationError
 from archive.models import File, Product, Term, Unit
 from archive.text import sort_key
+from archive.vocabulary import carrier_id
 
 P = Product.__table__
 PT = product_terms
@@ -88,7 +89,8 @@ def for_counting(session: Session) -> Session:
 
 def load_catalogue(session: Session) -> Catalogue:
     units = {u.id: u for u in session.scalars(select(Unit))}
-    current = {i: u.lineage()[-1].id for i, u in units.items()}
+    successors = {i: u.successor_id for i, u in units.items()}
+    current = {i: carrier_id(successors, i) for i in units}
     terms = {t.id: TermInfo(t.code, t.label_vi, t.label_en, t.vocabulary, t.position,
                             _term_flags(t)) for t in session.scalars(select(Term))}
     return Catalogue(terms, units, current, near_duplicates.repeated_products(session))
