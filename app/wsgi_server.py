@@ -6,6 +6,7 @@ connection, index searcher or boto3 client is shared across processes.
 """
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -13,6 +14,7 @@ from gunicorn.app.base import BaseApplication
 from config import Settings
 
 LIMIT_REQUEST_LINE = 8190   # bytes of "GET /path?query HTTP/1.1"; gunicorn's maximum
+SETTLING_REQUESTS = 50      # requests after which a worker's heap counts as settled
 
 
 class _KhoServer(BaseApplication):
@@ -30,6 +32,20 @@ class _KhoServer(BaseApplication):
         from app import create_app
 
         return create_app(self.settings)
+
+
+def _settle_heap(worker, _req, _environ, _resp) -> None:
+    """After each of a worker's first :data:`SETTLING_REQUESTS` requests, move what is
+    alive into the collector's permanent generation (``gc.freeze``, constant time):
+    the modules, templates and compiled statements the first pages load are never
+    garbage, yet every full collection walked them all — some 190,000 objects, up to
+    130 ms in the middle of a dashboard request (its slowest 5 %). Objects frozen are
+    still freed by reference counting; only cycles among them would be kept, and
+    there are few that early."""
+    served = getattr(worker, "kho_requests", 0) + 1
+    worker.kho_requests = served
+    if served <= SETTLING_REQUESTS:
+        gc.freeze()
 
 
 def _child_exit(_server, worker) -> None:
@@ -51,7 +67,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 2,
                # Kho writes its own line per request (request id, user, route,
                # status, duration; text or JSON): gunicorn's access log would repeat it
                "accesslog": None, "errorlog": "-", "loglevel": "info",
-               "child_exit": _child_exit,
+               "child_exit": _child_exit, "post_request": _settle_heap,
                "preload_app": False, "proc_name": "kho", "worker_tmp_dir": "/dev/shm",
                # the longest request line gunicorn accepts (default 4094): long search
                # URLs (many facets, long queries) work instead of a bare 414 page

@@ -119,15 +119,21 @@ class Unit(Base):
         return f"<Unit {self.code}>"
 
 
-def carrier_id(successors: Mapping[int, Optional[int]], unit_id: int,
-               max_hops: int = 10) -> int:
-    """The id of :meth:`Unit.lineage`'s last unit, walked over plain ids
-    (``successors``: every unit's id -> its successor's id): for code that reads the
-    units as rows (a province's ~400 units as objects cost milliseconds a request)."""
+def lineage_ids(successors: Mapping[int, Optional[int]], unit_id: int,
+                max_hops: int = 10) -> list[int]:
+    """The ids of :meth:`Unit.lineage`, walked over plain ids (``successors``: every
+    unit's id -> its successor's id, None for none): for code that reads the units as
+    rows (a province's ~400 units as objects cost milliseconds a request)."""
     chain = [unit_id]
     while len(chain) <= max_hops:
         following = successors.get(chain[-1])
         if following is None or following in chain or following not in successors:
             break
         chain.append(following)
-    return chain[-1]
+    return chain
+
+
+def carrier_id(successors: Mapping[int, Optional[int]], unit_id: int,
+               max_hops: int = 10) -> int:
+    """The id of the unit carrying ``unit_id`` on today: :func:`lineage_ids`' last."""
+    return lineage_ids(successors, unit_id, max_hops)[-1]

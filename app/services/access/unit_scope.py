@@ -60,13 +60,22 @@ def _territory(rows: dict[int, Any], unit_id: int) -> int:
     return top
 
 
-def _beneath(rows: dict[int, Any], unit_id: int) -> frozenset[int]:
-    below: dict[int, list[int]] = defaultdict(list)   # parent or successor -> units
+def _below(rows: dict[int, Any]) -> dict[int, list[int]]:
+    """Parent or successor id -> the units beneath it or carried on by it."""
+    below: dict[int, list[int]] = defaultdict(list)
     for row in rows.values():
         if row.parent_id is not None:
             below[row.parent_id].append(row.id)
         if row.successor_id is not None:
             below[row.successor_id].append(row.id)
+    return below
+
+
+def _beneath(rows: dict[int, Any], unit_id: int,
+             below: Optional[dict[int, list[int]]] = None) -> frozenset[int]:
+    """See :func:`units_beneath`; ``below``: :func:`_below` of ``rows`` when the caller
+    asks for many units (built once, not once a unit)."""
+    below = _below(rows) if below is None else below
     start = _territory(rows, unit_id)
     seen = {unit_id, start}
     stack = [start]
@@ -94,10 +103,11 @@ def territories(session: Session) -> tuple[dict[int, int], dict[int, frozenset[i
     province). Even a part holding every unit is not the whole catalogue: products with
     no unit at all are in no part."""
     rows = _units(session)
+    below = _below(rows)
     number: dict[frozenset[int], int] = {}
     part_of: dict[int, int] = {}
     for unit_id in sorted(rows):
-        part_of[unit_id] = number.setdefault(_beneath(rows, unit_id), unit_id)
+        part_of[unit_id] = number.setdefault(_beneath(rows, unit_id, below), unit_id)
     holders: dict[int, set[int]] = defaultdict(set)
     for inside, part in number.items():
         for unit_id in inside:

@@ -14,8 +14,9 @@ to know which term ids carry which flag and which unit carries which today.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,7 @@ from archive.catalogue import product_communes, product_terms
 from archive.errors import ValidationError
 from archive.models import File, Product, Term, Unit
 from archive.text import sort_key
-from archive.vocabulary import carrier_id
+from archive.vocabulary import carrier_id, lineage_ids
 
 P = Product.__table__
 PT = product_terms
@@ -48,12 +49,29 @@ class TermInfo:
     flags: frozenset[str]        # "ethnic", "foreign" (languages), "digital" (channels)
 
 
+@dataclass(frozen=True)
+class UnitInfo:
+    """A unit as the figures read it (a plain row, shareable between requests)."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    valid_from: Optional[date]
+    valid_to: Optional[date]
+    successor_id: Optional[int]
+
+    def valid_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
+
+
 @dataclass
 class Catalogue:
-    """The vocabulary tables, read once per computation (tens of rows)."""
+    """The vocabulary tables, read once per computation (hundreds of rows)."""
 
     terms: dict[int, TermInfo]
-    units: dict[int, Unit]
+    units: dict[int, UnitInfo]
     current: dict[int, int]          # unit id -> id of the unit carrying it today
     # products confirmed as the same work as an earlier one (counted as that one)
     repeats: frozenset[int] = frozenset()
@@ -63,7 +81,7 @@ class Catalogue:
                 and (flag is None or flag in t.flags)]
 
 
-def _term_flags(t: Term) -> frozenset[str]:
+def _term_flags(t: Any) -> frozenset[str]:
     """What a term makes a product count as (see the definitions in stats.py)."""
     flags = set()
     if t.vocabulary == "language":
@@ -87,13 +105,36 @@ def for_counting(session: Session) -> Session:
     return session
 
 
+_TERM_COLUMNS = (Term.id, Term.code, Term.label_vi, Term.label_en, Term.vocabulary,
+                 Term.position, Term.ethnic_minority, Term.foreign, Term.digital_platform)
+_UNIT_COLUMNS = (Unit.id, Unit.code, Unit.name, Unit.level, Unit.valid_from, Unit.valid_to,
+                 Unit.successor_id)
+_vocabularies: dict[tuple, tuple] = {}      # the last rows read -> (terms, units, current)
+_vocabularies_lock = threading.Lock()
+
+
 def load_catalogue(session: Session) -> Catalogue:
-    units = {u.id: u for u in session.scalars(select(Unit))}
-    successors = {i: u.successor_id for i, u in units.items()}
-    current = {i: carrier_id(successors, i) for i in units}
-    terms = {t.id: TermInfo(t.code, t.label_vi, t.label_en, t.vocabulary, t.position,
-                            _term_flags(t)) for t in session.scalars(select(Term))}
-    return Catalogue(terms, units, current, near_duplicates.repeated_products(session))
+    """The terms and units (read as rows, two small statements), and the products
+    counted as repeats. What is built from the rows — each term's flags, each unit's
+    carrier of today — is kept per process while the rows read are the same: a
+    dashboard after an edit loads the catalogue twice, and building it cost more than
+    reading it."""
+    terms = tuple(session.execute(select(*_TERM_COLUMNS).order_by(Term.id)))
+    units = tuple(session.execute(select(*_UNIT_COLUMNS).order_by(Unit.id)))
+    key = (terms, units)
+    with _vocabularies_lock:
+        built = _vocabularies.get(key)
+    if built is None:
+        successors = {u.id: u.successor_id for u in units}
+        built = ({t.id: TermInfo(t.code, t.label_vi, t.label_en, t.vocabulary, t.position,
+                                 _term_flags(t)) for t in terms},
+                 {u.id: UnitInfo(*u) for u in units},
+                 {u.id: carrier_id(successors, u.id) for u in units})
+        with _vocabularies_lock:
+            _vocabularies.clear()          # only the current state is worth keeping
+            _vocabularies[key] = built
+    return Catalogue(dict(built[0]), dict(built[1]), dict(built[2]),
+                     near_duplicates.repeated_products(session))
 
 
 def _find(session: Session, code: str, commune: bool) -> Optional[Unit]:
@@ -126,7 +167,8 @@ def ids_for(cat: Catalogue, code: Optional[str], rollup: bool) -> Optional[list[
     target = next(i for i, u in cat.units.items() if u.code == code)
     if not rollup:
         return [target]
-    return [i for i, u in cat.units.items() if target in {x.id for x in u.lineage()}]
+    successors = {i: u.successor_id for i, u in cat.units.items()}
+    return [i for i in cat.units if target in lineage_ids(successors, i)]
 
 
 def rolled(column: Any, cat: Catalogue, rollup: bool) -> ColumnElement:

@@ -1,11 +1,12 @@
 """Who carries a unit on today: :meth:`Unit.lineage` over objects and
-:func:`carrier_id` over plain ids give the same unit — a merger chain, a unit with no
-successor, a cycle a bad edit made, and a chain longer than the hops allowed."""
+:func:`lineage_ids` / :func:`carrier_id` over plain ids give the same units — a merger
+chain, a unit with no successor, a cycle a bad edit made, and a chain longer than the
+hops allowed."""
 from __future__ import annotations
 
 import pytest
 
-from archive.vocabulary import Unit, carrier_id
+from archive.vocabulary import Unit, carrier_id, lineage_ids
 
 
 def _units(successors: dict[int, int | None]) -> dict[int, Unit]:
@@ -24,5 +25,6 @@ def _units(successors: dict[int, int | None]) -> dict[int, Unit]:
 def test_carrier_id_is_the_last_unit_of_the_lineage(successors, first_carrier):
     units = _units(successors)
     for i in successors:
+        assert lineage_ids(successors, i) == [u.id for u in units[i].lineage()]
         assert carrier_id(successors, i) == units[i].lineage()[-1].id
     assert carrier_id(successors, 1) == first_carrier
