@@ -33,7 +33,10 @@ AUDIT_EVERY_MINUTES = 5
 SLICE_SECONDS = 240.0        # fixity work per tick; shorter than the tick period
 LEASE_SECONDS = 1800         # longer than a slice plus one large object at a slow rate
 DUE_FRACTION = 0.9
-BATCH = 100                  # due originals selected at a time
+# due originals selected at a time: choosing them groups every stored object with its
+# checks (2.4 CPU-s at 751,000 objects on SQLite, whatever the limit), so a slice
+# chooses rarely; what a slice has no time left for is chosen again by the next tick
+BATCH = 2000
 LEASE_NAME = "fixity-audit"
 log = logging.getLogger("kho.audit")
 
