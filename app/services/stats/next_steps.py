@@ -41,8 +41,11 @@ from archive.stats import USAGE_BROADCASTS, StatsFact, StatsUsageCell
 from archive.text import sort_key
 
 DEFAULT_LIMIT = 50
-WALK_CHUNK = 500        # ids first read from a list's index (see _newest); doubled
-WALK_CHUNK_MAX = 16_000  # each time up to this (a bound list of ids stays well within
+# ids first read from a list's index (see _newest), twice a list's length: each id's
+# product is read and filtered by the reader's view (500 cost PostgreSQL 8-20 ms, 100
+# cost 3 ms); doubled
+WALK_CHUNK = 100
+WALK_CHUNK_MAX = 16_000  # each round up to this (a bound list of ids stays well within
                          # SQLite's 32,766 parameters): ~70 round trips at 1,000,000
 F = StatsFact.__table__
 

@@ -285,6 +285,10 @@ def rebuild(session: Session, cat: Catalogue, holders: dict[int, frozenset[int]]
     _year_cells(session)
     for table in _TEMP:
         session.execute(text(f"DROP TABLE {table}"))
+    if dialect == "postgresql":
+        # every row was replaced: the planner's statistics of the old ones (or none,
+        # after an upgrade) would walk the to-do lists' index as if it were empty
+        session.execute(text("ANALYZE stats_facts, stats_cells, stats_year_cells"))
 
 
 def recount_usage(session: Session) -> int:
