@@ -169,16 +169,18 @@ def assemble(rows: list[tuple], cat: Catalogue, today) -> dict[str, Any]:
     return out
 
 
-def products_part(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:
+def products_part(kho: Kho, scope: Scope, *, recount: bool = False,
+                  current: bool = False) -> dict[str, Any]:
     """The counts of products for ``scope``: ``total`` (a Tally) and the breakdowns.
 
     Added up from the summary cells (:mod:`app.services.stats.summary`, folded first)
     where they answer the scope; counted from the products otherwise — also while more
     products wait to be folded than a request folds (after a bulk import or a changed
     vocabulary, the workers fold them) — or always with ``recount`` (the reference the
-    cells are checked against)."""
-    cells = not recount and summary.answers(scope) \
-        and summary.fold(kho, budget=summary.REQUEST_BUDGET, start_over=False) is not None
+    cells are checked against). ``current``: the caller folded a moment ago and found
+    the cells current (a request's fingerprint), so no second look is taken."""
+    cells = not recount and summary.answers(scope) and (current or summary.fold(
+        kho, budget=summary.REQUEST_BUDGET, start_over=False) is not None)
     with kho.transaction() as session:
         cat = load_catalogue(for_counting(session))
         rows = summary.product_rows(session, scope, cat) if cells \

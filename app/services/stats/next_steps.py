@@ -234,10 +234,11 @@ def _silent_communes(session: Session, cat: Catalogue, scope: Scope, today: date
 
 
 def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT, *,
-               recount: bool = False) -> NextSteps:
+               recount: bool = False, current: bool = False) -> NextSteps:
     """The to-do lists of the dashboard for ``scope`` (at most ``limit`` rows each);
     ``recount``: counted from the products even where the summary rows answer (the
-    reference they are checked against).
+    reference they are checked against); ``current``: the caller folded a moment ago
+    and found the summary rows current (a request's fingerprint).
 
     PermissionDenied unless office or admin, or for a filter outside the account's
     part (the lists are narrowed to it, see :func:`plan_progress.for_account`)."""
@@ -247,8 +248,8 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT,
     # the summary rows, where they answer the scope and are current (see
     # app.services.stats.breakdowns.products_part): sums of cells and index walks
     # instead of a count of every product in scope
-    summarised = not recount and summary.answers(scope) and \
-        summary.fold(kho, budget=summary.REQUEST_BUDGET, start_over=False) is not None
+    summarised = not recount and summary.answers(scope) and (current or summary.fold(
+        kho, budget=summary.REQUEST_BUDGET, start_over=False) is not None)
     with kho.transaction() as session:
         cat = load_catalogue(for_counting(session))
         where = product_filters(kho, scope, cat)
@@ -275,8 +276,9 @@ def request_next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAUL
         viewer = viewer_for(session, actor, local_today(kho.settings))
     key = ("next_steps", scope, limit, viewer)
     marks = marks or cache.fingerprint(kho)
+    current = isinstance(marks.products[0], int)      # its fold found the rows current
     return cache.cached(kho, key, marks.of("next_steps", scope),
-                        lambda: next_steps(kho, actor, scope, limit))
+                        lambda: next_steps(kho, actor, scope, limit, current=current))
 
 
 __all__ = ["NextSteps", "TodoCommune", "TodoFile", "TodoProduct", "next_steps",

@@ -227,7 +227,10 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any],
     scope = for_account(kho, actor, parse_scope(kho, params))   # the part is in the key
     marks = marks or cache.fingerprint(kho)       # folds the summary cells first
     counted: dict[str, Any] = {}
-    for part in ("products", "broadcasts", "downloads"):
+    current = isinstance(marks.products[0], int)     # the fingerprint's fold: cells current
+    counted.update(cache.cached(kho, ("products", scope), marks.of("products", scope),
+                                lambda: breakdowns.products_part(kho, scope, current=current)))
+    for part in ("broadcasts", "downloads"):
         compute = getattr(breakdowns, f"{part}_part")
         counted.update(cache.cached(kho, (part, scope), marks.of(part, scope),
                                     lambda compute=compute: compute(kho, scope)))

@@ -14,10 +14,12 @@ to know which term ids carry which flag and which unit carries which today.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, extract, func, \
@@ -105,34 +107,93 @@ def for_counting(session: Session) -> Session:
     return session
 
 
-_TERM_COLUMNS = (Term.id, Term.code, Term.label_vi, Term.label_en, Term.vocabulary,
-                 Term.position, Term.ethnic_minority, Term.foreign, Term.digital_platform)
-_UNIT_COLUMNS = (Unit.id, Unit.code, Unit.name, Unit.level, Unit.valid_from, Unit.valid_to,
-                 Unit.successor_id)
-_vocabularies: dict[tuple, tuple] = {}      # the last rows read -> (terms, units, current)
-_vocabularies_lock = threading.Lock()
+class TermRow(NamedTuple):
+    id: int
+    code: str
+    label_vi: str
+    label_en: str
+    vocabulary: str
+    position: int
+    ethnic_minority: bool
+    foreign: bool
+    digital_platform: bool
 
 
-def load_catalogue(session: Session) -> Catalogue:
-    """The terms and units (read as rows, two small statements), and the products
+class UnitRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+    level: str
+    valid_from: Optional[date]
+    valid_to: Optional[date]
+    successor_id: Optional[int]
+    parent_id: Optional[int]
+    gso_code: Optional[str]
+
+
+_TERM_COLUMNS = [getattr(Term, name) for name in TermRow._fields]
+_UNIT_COLUMNS = [getattr(Unit, name) for name in UnitRow._fields]
+_digests: dict[tuple, str] = {}     # the last vocabulary read -> its digest
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The terms and units as rows (every column the figures read), read once and
+    shared by what a request or a fold derives from them: the catalogue, the digest
+    the summary cells were counted with, the figures' cache key."""
+
+    terms: tuple
+    units: tuple
+
+    @cached_property
+    def digest(self) -> str:
+        """What the summary cells were counted with: each term's vocabulary, code and
+        flags, each unit's successor, parent and level (labels and order are read when
+        the figures are shown). The same text, so the same value, as when these were
+        read column by column (``stats_state.catalogue`` keeps it). Worked out once per
+        process for the rows last read (every request asks; the text is ~30 kB)."""
+        key = (self.terms, self.units)
+        found = _digests.get(key)
+        if found is None:
+            terms = [(t.id, t.vocabulary, t.code, t.ethnic_minority, t.foreign,
+                      t.digital_platform) for t in self.terms]
+            units = [(u.id, u.successor_id, u.parent_id, u.level) for u in self.units]
+            found = hashlib.sha256(repr((terms, units)).encode()).hexdigest()
+            _digests.clear()
+            _digests[key] = found
+        return found
+
+
+def read_vocabulary(session: Session) -> Vocabulary:
+    """Two small statements, as plain tuples (a province has ~400 units; compared and
+    hashed as keys of the per-process caches, database rows cost a Python call each)."""
+    return Vocabulary(
+        tuple(TermRow(*r) for r in session.execute(select(*_TERM_COLUMNS).order_by(Term.id))),
+        tuple(UnitRow(*r) for r in session.execute(select(*_UNIT_COLUMNS).order_by(Unit.id))))
+
+
+_built: dict[tuple, tuple] = {}      # the last vocabulary read -> (terms, units, current)
+_built_lock = threading.Lock()
+
+
+def load_catalogue(session: Session, vocabulary: Optional[Vocabulary] = None) -> Catalogue:
+    """The terms and units (``vocabulary``, read here when not given), and the products
     counted as repeats. What is built from the rows — each term's flags, each unit's
-    carrier of today — is kept per process while the rows read are the same: a
-    dashboard after an edit loads the catalogue twice, and building it cost more than
-    reading it."""
-    terms = tuple(session.execute(select(*_TERM_COLUMNS).order_by(Term.id)))
-    units = tuple(session.execute(select(*_UNIT_COLUMNS).order_by(Unit.id)))
-    key = (terms, units)
-    with _vocabularies_lock:
-        built = _vocabularies.get(key)
+    carrier of today — is kept per process while the rows are the same: a dashboard
+    after an edit loads the catalogue twice, and building it cost more than reading it."""
+    vocabulary = vocabulary or read_vocabulary(session)
+    key = (vocabulary.terms, vocabulary.units)
+    with _built_lock:
+        built = _built.get(key)
     if built is None:
-        successors = {u.id: u.successor_id for u in units}
+        successors = {u.id: u.successor_id for u in vocabulary.units}
         built = ({t.id: TermInfo(t.code, t.label_vi, t.label_en, t.vocabulary, t.position,
-                                 _term_flags(t)) for t in terms},
-                 {u.id: UnitInfo(*u) for u in units},
-                 {u.id: carrier_id(successors, u.id) for u in units})
-        with _vocabularies_lock:
-            _vocabularies.clear()          # only the current state is worth keeping
-            _vocabularies[key] = built
+                                 _term_flags(t)) for t in vocabulary.terms},
+                 {u.id: UnitInfo(*u[:7]) for u in vocabulary.units},
+                 {u.id: carrier_id(successors, u.id) for u in vocabulary.units})
+        with _built_lock:
+            _built.clear()          # only the current state is worth keeping
+            _built[key] = built
     return Catalogue(dict(built[0]), dict(built[1]), dict(built[2]),
                      near_duplicates.repeated_products(session))
 

@@ -22,7 +22,6 @@ led by or filed under a unit beneath it). Other scopes are counted by
 """
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from typing import Any, Optional
 
@@ -42,10 +41,11 @@ from app.services.stats.contributions import (COMMUNE, COMMUNE_ROLLED, COUNT_COL
 from app.services.stats.figures import Scope
 from app.services.stats.months import whole_months
 from app.services.stats.rebuild import rebuild, recount_usage
-from app.services.stats.scope import PC, PT, P, Catalogue, load_catalogue, ready_original
+from app.services.stats.scope import (PC, PT, P, Catalogue, Vocabulary, load_catalogue,
+                                      read_vocabulary, ready_original)
 from archive.base import utcnow
 from archive.harvests import Publication
-from archive.models import File, Term, Unit
+from archive.models import File
 from archive.stats import (ALL_YEARS, StatsCell, StatsDirty, StatsFact, StatsState,
                            StatsYearCell)
 
@@ -61,26 +61,20 @@ YEAR_CELLS = StatsYearCell.__table__
 
 
 def catalogue_digest(session: Session) -> str:
-    """What the cells were counted with: each term's vocabulary, code and flags, each
-    unit's successor, parent and level (the parts and roll-ups; labels and order are read when the figures are shown).
-    Two small Core reads, no ORM objects: every request checks it."""
-    terms = session.execute(select(Term.id, Term.vocabulary, Term.code, Term.ethnic_minority,
-                                   Term.foreign, Term.digital_platform).order_by(Term.id)).all()
-    units = session.execute(select(Unit.id, Unit.successor_id, Unit.parent_id, Unit.level)
-                            .order_by(Unit.id)).all()
-    return hashlib.sha256(repr(([tuple(t) for t in terms],
-                                [tuple(u) for u in units])).encode()).hexdigest()
+    """What the cells were counted with (:attr:`Vocabulary.digest`), read now."""
+    return read_vocabulary(session).digest
 
 
 _territories_by_digest: dict[str, tuple[dict[int, int], dict[int, frozenset[int]]]] = {}
 
 
-def _territories(session: Session) -> tuple[dict[int, int], dict[int, frozenset[int]]]:
+def _territories(session: Session, digest: Optional[str] = None
+                 ) -> tuple[dict[int, int], dict[int, frozenset[int]]]:
     """:func:`app.services.access.unit_scope.territories`, worked out once per process
-    for each state of the unit table (its digest: parents, successors, levels are what
-    the parts depend on). Working it out walks every unit's tree — tens of ms for a
-    province's 377 units — and a part's dashboard asks on every request."""
-    digest = catalogue_digest(session)
+    for each state of the unit table (its digest, read here unless the caller just did:
+    parents, successors, levels are what the parts depend on). Working it out walks
+    every unit's tree, and a part's dashboard asks on every request."""
+    digest = digest or catalogue_digest(session)
     found = _territories_by_digest.get(digest)
     if found is None:
         found = territories(session)
@@ -89,8 +83,8 @@ def _territories(session: Session) -> tuple[dict[int, int], dict[int, frozenset[
     return found
 
 
-def fold(kho: Kho, *, budget: Optional[int] = None,
-         start_over: bool = True) -> Optional[int]:
+def fold(kho: Kho, *, budget: Optional[int] = None, start_over: bool = True,
+         vocabulary: Optional[Vocabulary] = None) -> Optional[int]:
     """Fold the marked products into the cells, at most ``budget`` of them (None: all);
     the generation the cells are at once no mark is left (it grows with each fold that
     changed something, so it can key a cache of other scopes' counts), or None when
@@ -104,10 +98,12 @@ def fold(kho: Kho, *, budget: Optional[int] = None,
     counts every product again in grouped SQL (:func:`app.services.stats.rebuild.rebuild`,
     over 10× less CPU a product than folding one by one; it ignores ``budget`` and holds
     the lock for the whole count, about 5 s at 100,000 products; a request's fold gives
-    up waiting for it on PostgreSQL after :data:`REQUEST_LOCK_WAIT` and reports None)."""
+    up waiting for it on PostgreSQL after :data:`REQUEST_LOCK_WAIT` and reports None).
+    ``vocabulary``: the terms and units the caller read a moment ago, for the first
+    look (whether anything is marked); the fold itself reads them again under the lock."""
     with kho.transaction() as session:
         state = session.get(StatsState, 1)
-        digest = catalogue_digest(session)
+        digest = (vocabulary or read_vocabulary(session)).digest
         if state.catalogue == digest and \
                 session.scalar(select(StatsDirty.id).limit(1)) is None:
             return state.generation
@@ -120,12 +116,13 @@ def fold(kho: Kho, *, budget: Optional[int] = None,
                 return None
             state = session.get(StatsState, 1)
             session.refresh(state)
-            digest = catalogue_digest(session)
+            locked = read_vocabulary(session)
+            digest = locked.digest
             if state.catalogue != digest and not start_over:
                 return None
             if state.catalogue != digest or \
                     (start_over and not folded and _worth_a_rebuild(session)):
-                return _count_over(kho, session, state, digest)
+                return _count_over(kho, session, state, locked)
             size = BATCH if budget is None else min(BATCH, budget)
             ids = list(session.scalars(select(StatsDirty.product_id).distinct()
                                        .order_by(StatsDirty.product_id).limit(size)))
@@ -134,7 +131,7 @@ def fold(kho: Kho, *, budget: Optional[int] = None,
                 # later keeps its own mark for the next fold
                 marks = list(session.scalars(select(StatsDirty.id)
                                              .where(StatsDirty.product_id.in_(ids))))
-                _fold_batch(kho, session, load_catalogue(session), ids)
+                _fold_batch(kho, session, load_catalogue(session, locked), ids, digest)
                 for start in range(0, len(marks), BATCH):
                     session.execute(delete(StatsDirty).where(
                         StatsDirty.id.in_(marks[start:start + BATCH])))
@@ -167,11 +164,13 @@ def _locked(session: Session, *, waits: bool) -> bool:
     return True
 
 
-def _count_over(kho: Kho, session: Session, state: StatsState, digest: str) -> int:
-    """Every fact and cell counted over (the caller holds the state row's lock); the
-    new generation."""
-    rebuild(session, load_catalogue(session), _territories(session)[1], kho.settings.timezone)
-    state.catalogue = digest
+def _count_over(kho: Kho, session: Session, state: StatsState,
+                vocabulary: Vocabulary) -> int:
+    """Every fact and cell counted over (the caller holds the state row's lock and read
+    ``vocabulary`` under it); the new generation."""
+    rebuild(session, load_catalogue(session, vocabulary),
+            _territories(session, vocabulary.digest)[1], kho.settings.timezone)
+    state.catalogue = vocabulary.digest
     state.generation += 1
     state.folded_at = utcnow()
     return state.generation
@@ -190,7 +189,7 @@ def count_everything_over(kho: Kho) -> dict[str, int]:
         lock_row(session, StatsState, 1)
         state = session.get(StatsState, 1)
         session.refresh(state)
-        _count_over(kho, session, state, catalogue_digest(session))
+        _count_over(kho, session, state, read_vocabulary(session))
     with kho.transaction() as session:
         usage_cells = recount_usage(session)
     with kho.transaction() as session:
@@ -239,8 +238,9 @@ def _current_facts(kho: Kho, session: Session, cat: Catalogue,
     return facts
 
 
-def _fold_batch(kho: Kho, session: Session, cat: Catalogue, ids: list[int]) -> None:
-    holders = _territories(session)[1]
+def _fold_batch(kho: Kho, session: Session, cat: Catalogue, ids: list[int],
+                digest: Optional[str] = None) -> None:
+    holders = _territories(session, digest)[1]
     new = _current_facts(kho, session, cat, ids)
     old = {row.product_id: Fact.from_row(row)
            for row in session.scalars(select(StatsFact).where(StatsFact.product_id.in_(ids)))}
