@@ -51,8 +51,7 @@ class TermInfo:
     flags: frozenset[str]        # "ethnic", "foreign" (languages), "digital" (channels)
 
 
-@dataclass(frozen=True)
-class UnitInfo:
+class UnitInfo(NamedTuple):
     """A unit as the figures read it (a plain row, shareable between requests)."""
 
     id: int
@@ -62,6 +61,8 @@ class UnitInfo:
     valid_from: Optional[date]
     valid_to: Optional[date]
     successor_id: Optional[int]
+    parent_id: Optional[int]
+    gso_code: Optional[str]
 
     def valid_on(self, day: date) -> bool:
         return ((self.valid_from is None or self.valid_from <= day)
@@ -119,20 +120,8 @@ class TermRow(NamedTuple):
     digital_platform: bool
 
 
-class UnitRow(NamedTuple):
-    id: int
-    code: str
-    name: str
-    level: str
-    valid_from: Optional[date]
-    valid_to: Optional[date]
-    successor_id: Optional[int]
-    parent_id: Optional[int]
-    gso_code: Optional[str]
-
-
 _TERM_COLUMNS = [getattr(Term, name) for name in TermRow._fields]
-_UNIT_COLUMNS = [getattr(Unit, name) for name in UnitRow._fields]
+_UNIT_COLUMNS = [getattr(Unit, name) for name in UnitInfo._fields]
 _digests: dict[tuple, str] = {}     # the last vocabulary read -> its digest
 
 
@@ -169,7 +158,7 @@ def read_vocabulary(session: Session) -> Vocabulary:
     hashed as keys of the per-process caches, database rows cost a Python call each)."""
     return Vocabulary(
         tuple(TermRow(*r) for r in session.execute(select(*_TERM_COLUMNS).order_by(Term.id))),
-        tuple(UnitRow(*r) for r in session.execute(select(*_UNIT_COLUMNS).order_by(Unit.id))))
+        tuple(UnitInfo(*r) for r in session.execute(select(*_UNIT_COLUMNS).order_by(Unit.id))))
 
 
 _built: dict[tuple, tuple] = {}      # the last vocabulary read -> (terms, units, current)
@@ -189,7 +178,7 @@ def load_catalogue(session: Session, vocabulary: Optional[Vocabulary] = None) ->
         successors = {u.id: u.successor_id for u in vocabulary.units}
         built = ({t.id: TermInfo(t.code, t.label_vi, t.label_en, t.vocabulary, t.position,
                                  _term_flags(t)) for t in vocabulary.terms},
-                 {u.id: UnitInfo(*u[:7]) for u in vocabulary.units},
+                 {u.id: u for u in vocabulary.units},
                  {u.id: carrier_id(successors, u.id) for u in vocabulary.units})
         with _built_lock:
             _built.clear()          # only the current state is worth keeping
