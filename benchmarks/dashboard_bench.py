@@ -2,7 +2,7 @@
 "first request after a product edit / a served request" and "dashboard p95 / healthz").
 
     .venv/bin/python benchmarks/dashboard_bench.py [--baseline-rev REV] [--scale 0.1]
-        [--rounds 10] [--db sqlite|postgresql]
+        [--rounds 10] [--db sqlite|postgresql] [--path /api/v1/stats]
 
 Each code tree — this one and, with ``--baseline-rev``, ``git archive REV`` — builds its own province corpus
 (benchmarks/province_corpus.py, the same seed: the same rows; kept under
@@ -13,7 +13,9 @@ product edit (an UPDATE of one product's ``updated_at``, written beside the serv
 any other writer would — the database's triggers mark it), the first ``/dashboard``
 after it, a served ``/dashboard`` a second later and ``/api/v1/healthz``. Medians (and
 p95 of the served pages) per tree; the ratios asked by the issue, and this tree against
-the baseline, in one run. The load average is printed with the table. On PostgreSQL
+the baseline, in one run. ``--path``: another page than ``/dashboard`` timed the same
+way (``/api/v1/stats``, with ``?from=…&to=…``: with a token each tree's own
+``kho user token`` made). The load average is printed with the table. On PostgreSQL
 (``--db postgresql``) this tree only: the corpus's database (``kho_province_<n>``) is one
 per size, so two trees cannot each have their own.
 """
@@ -78,7 +80,7 @@ def _corpus(root: Path, folder: Path, scale: float, db: str = "sqlite") -> Path:
 class Site:
     """``kho serve --no-worker --workers 1`` of ``root`` over ``instance``, signed in."""
 
-    def __init__(self, root: Path, instance: Path) -> None:
+    def __init__(self, root: Path, instance: Path, path: str = "/dashboard") -> None:
         import json
 
         from sqlalchemy import create_engine
@@ -105,6 +107,16 @@ class Site:
             pass
         with self.engine.connect() as db:
             self.product = db.execute(text("SELECT max(id) FROM products")).scalar()
+        self.path, self.headers = path, {}
+        if path.startswith("/api/"):
+            from province_oai import _env
+
+            made = subprocess.run(
+                [sys.executable, "-m", "app", "user", "token", "vanphong", "--label", "bench"],
+                env=_env(SimpleNamespace(settings=SimpleNamespace(
+                    instance=instance, database_url=url)), root),
+                cwd=str(root), check=True, capture_output=True, text=True)
+            self.headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
 
     def edit(self) -> None:
         from datetime import datetime, timezone
@@ -118,7 +130,8 @@ class Site:
     def get(self, path: str) -> float:
         started = time.perf_counter()
         try:
-            with self.browser.open(self.url + path, timeout=600) as answer:
+            request = urllib.request.Request(self.url + path, headers=self.headers)
+            with self.browser.open(request, timeout=600) as answer:
                 body = answer.read()
                 assert "/login" not in answer.url, body[:200]
         except urllib.error.HTTPError as exc:      # healthz: 503 when degraded
@@ -138,6 +151,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
                         help="postgresql: this tree only (the corpus database is shared)")
+    parser.add_argument("--path", default="/dashboard",
+                        help="the page timed (an /api/ path is asked with a token)")
     args = parser.parse_args()
     trees = {"this tree": ROOT}
     if args.baseline_rev:
@@ -154,27 +169,27 @@ def main() -> None:
     instances = {name: _corpus(root, WORK / ("new" if root == ROOT else f"old-{args.baseline_rev}"),
                                args.scale, args.db) for name, root in trees.items()}
     print(f"corpora ready in {time.monotonic() - started:.0f} s", flush=True)
-    sites = {name: Site(root, instances[name]) for name, root in trees.items()}
+    sites = {name: Site(root, instances[name], args.path) for name, root in trees.items()}
     times = {name: {"edit": [], "served": [], "healthz": []} for name in trees}
     loads = [os.getloadavg()[0]]
     try:
         for site in sites.values():          # warm: templates, caches, the first fold
             for _ in range(2):
-                site.get("/dashboard")
+                site.get(args.path)
         for _ in range(args.rounds):
             for name, site in sites.items():
                 site.edit()
-                times[name]["edit"].append(site.get("/dashboard"))
+                times[name]["edit"].append(site.get(args.path))
                 time.sleep(1)
-                times[name]["served"].append(site.get("/dashboard"))
+                times[name]["served"].append(site.get(args.path))
                 times[name]["healthz"].append(site.get("/api/v1/healthz"))
             loads.append(os.getloadavg()[0])
     finally:
         for site in sites.values():
             site.server.stop()
-    print(f"\nscale {args.scale} ({args.db}), {args.rounds} rounds, load "
+    print(f"\n{args.path}, scale {args.scale} ({args.db}), {args.rounds} rounds, load "
           f"{min(loads):.1f}–{max(loads):.1f}\n")
-    print("| tree | first /dashboard after an edit (median) | served (median / p95) "
+    print("| tree | first request after an edit (median) | served (median / p95) "
           "| healthz (median / p95) | first / served | served p95 / healthz p95 |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, t in times.items():
