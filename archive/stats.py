@@ -63,7 +63,9 @@ class StatsFact(Base):
     __table_args__ = (Index("ix_stats_facts_not_digitised", "counted", "digitised",
                             "product_id"),
                       Index("ix_stats_facts_unclassified", "counted", "unclassified",
-                            "product_id"))
+                            "product_id"),
+                      # the failed files of a period: summed over the few products with any
+                      Index("ix_stats_facts_failed", "failed", "month"))
 
     product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     month: Mapped[int] = mapped_column(Integer)              # yyyymm of its day
@@ -77,6 +79,8 @@ class StatsFact(Base):
     communes: Mapped[str] = mapped_column(Text, default="")  # unit ids, "," separated
     # 1: no language or no channel term (migration 0026)
     unclassified: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # how many of its files failed processing (migration 0028)
+    failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class _Counts:

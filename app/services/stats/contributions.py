@@ -40,6 +40,7 @@ class Fact:
     terms: tuple[int, ...]
     communes: tuple[int, ...]
     unclassified: int = 0         # 1: no language or no channel (see :func:`unclassified`)
+    failed: int = 0               # its files that failed processing (the to-do list's count)
 
     def row(self, product_id: int) -> dict:
         """The ``stats_facts`` row."""
@@ -49,7 +50,7 @@ class Fact:
                 "online": self.online, "counted": self.counted,
                 "terms": ",".join(map(str, self.terms)),
                 "communes": ",".join(map(str, self.communes)),
-                "unclassified": self.unclassified}
+                "unclassified": self.unclassified, "failed": self.failed}
 
     @classmethod
     def from_row(cls, row) -> "Fact":
@@ -57,7 +58,7 @@ class Fact:
             return tuple(int(x) for x in text.split(",") if x)
         return cls(row.month, row.lead_unit_id, row.kind_id, row.plan_task_id,
                    row.digitised, row.online, row.counted, ids(row.terms),
-                   ids(row.communes), row.unclassified)
+                   ids(row.communes), row.unclassified, row.failed)
 
 
 def month_of(produced_on: Optional[date], created_at: datetime, tz: str) -> int:

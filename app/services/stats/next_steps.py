@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
 from app.services.stats import cache, summary
+from app.services.stats.months import whole_months
 from app.services.access.actors import Actor
 from app.services.stats.figures import CountRow, Scope
 from app.services.stats.plan_progress import for_account
@@ -157,15 +158,26 @@ def _not_digitised(session: Session, cat: Catalogue, scope: Scope, where: list, 
     return sum(summed.values()), items, _by_unit(cat, summed)
 
 
-def _failed(session: Session, where: list, viewer: Viewer,
-            limit: int) -> tuple[int, list[TodoFile]]:
-    """Failed files of products in scope: driven by the files' status index, joined to
-    their products only when a scope needs them (every file has a product); the list
-    walks ``ix_files_status_updated_at`` newest first."""
-    counted = select(func.count()).select_from(File)
-    if where:            # a scope: each failed file's product is read (few fail)
-        counted = counted.join(P, P.c.id == File.product_id)
-    total = session.scalar(counted.where(File.status == "failed", *where)) or 0
+def _failed(session: Session, where: list, viewer: Viewer, limit: int,
+            months: Optional[tuple[Optional[int], Optional[int]]] = None
+            ) -> tuple[int, list[TodoFile]]:
+    """Failed files of products in scope; the list walks ``ix_files_status_updated_at``
+    newest first. The count: with ``months`` (the scope is the whole catalogue over
+    these ``yyyymm`` bounds, None for an open end, and the summary facts are current)
+    the facts' ``failed`` summed over ``ix_stats_facts_failed``; else driven by the
+    files' status index, joined to their products only when a scope needs them (every
+    file has a product: 37,627 failed files took 100 ms at a million products)."""
+    if months is not None:
+        start, end = months
+        total = session.scalar(select(func.coalesce(func.sum(F.c.failed), 0)).where(
+            F.c.failed > 0, *[c for c in (F.c.month >= start if start else None,
+                                          F.c.month <= end if end else None)
+                              if c is not None])) or 0
+    else:
+        counted = select(func.count()).select_from(File)
+        if where:        # a scope: each failed file's product is read
+            counted = counted.join(P, P.c.id == File.product_id)
+        total = session.scalar(counted.where(File.status == "failed", *where)) or 0
     rows = session.execute(
         select(File.id, File.product_id, P.c.title, File.original_filename, File.problem,
                File.problem_params)
@@ -258,7 +270,9 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT,
             else (None, None)
         nd_total, nd_items, nd_units = _not_digitised(session, cat, scope, where, viewer,
                                                       limit, per_unit)
-        f_total, f_items = _failed(session, where, viewer, limit)
+        f_total, f_items = _failed(session, where, viewer, limit,
+                                   whole_months(scope) if summarised and scope.units is None
+                                   else None)
         u_total, u_items = _unclassified(session, cat, where, viewer, limit, unclassified)
         silent = _silent_communes(session, cat, scope, today, recount)
     return NextSteps(nd_total, nd_items, nd_units, f_total, f_items, u_total, u_items,

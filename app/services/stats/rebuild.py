@@ -95,7 +95,7 @@ def _facts_sql(dialect: str, tz: str) -> str:
                        "product_communes WHERE product_id = p.id ORDER BY unit_id))")
     return (
         "INSERT INTO stats_facts (product_id, month, lead_unit_id, kind_id, plan_task_id, "
-        "digitised, online, counted, terms, communes, unclassified) "
+        "digitised, online, counted, terms, communes, unclassified, failed) "
         f"SELECT p.id, {month}, p.lead_unit_id, p.kind_id, p.plan_task_id, "
         "CASE WHEN EXISTS (SELECT 1 FROM files f WHERE f.product_id = p.id "
         "AND f.status = 'ready' AND f.sha256 <> '') THEN 1 ELSE 0 END, "
@@ -103,7 +103,8 @@ def _facts_sql(dialect: str, tz: str) -> str:
         "AND pub.version_at >= p.updated_at) THEN 1 ELSE 0 END, "
         f"CASE WHEN p.id IN ({_repeats_sql(dialect)}) THEN 0 ELSE 1 END, "
         f"COALESCE({term_ids}, ''), COALESCE({commune_ids}, ''), "
-        f"CASE WHEN {_has_term('language')} AND {_has_term('channel')} THEN 0 ELSE 1 END "
+        f"CASE WHEN {_has_term('language')} AND {_has_term('channel')} THEN 0 ELSE 1 END, "
+        "(SELECT count(*) FROM files f WHERE f.product_id = p.id AND f.status = 'failed') "
         f"FROM products p {terms} {communes}")
 
 

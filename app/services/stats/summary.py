@@ -215,9 +215,12 @@ def _current_facts(kho: Kho, session: Session, cat: Catalogue,
     ready = exists().where(File.product_id == P.c.id, *ready_original())
     pub = Publication.__table__
     online = exists().where(pub.c.product_id == P.c.id, pub.c.version_at >= P.c.updated_at)
+    failed = select(func.count()).select_from(File).where(
+        File.product_id == P.c.id, File.status == "failed").scalar_subquery()
     rows = session.execute(select(
         P.c.id, P.c.produced_on, P.c.created_at, P.c.lead_unit_id, P.c.kind_id,
-        P.c.plan_task_id, ready.label("digitised"), online.label("online"))
+        P.c.plan_task_id, ready.label("digitised"), online.label("online"),
+        failed.label("failed"))
         .where(P.c.id.in_(ids))).all()
     terms: dict[int, list[int]] = defaultdict(list)
     for pid, term_id in session.execute(select(PT.c.product_id, PT.c.term_id)
@@ -234,7 +237,8 @@ def _current_facts(kho: Kho, session: Session, cat: Catalogue,
         facts[r.id] = Fact(month_of(r.produced_on, r.created_at, tz), r.lead_unit_id,
                            r.kind_id, r.plan_task_id, int(bool(r.digitised)),
                            int(bool(r.online)), int(r.id not in cat.repeats), term_ids,
-                           tuple(sorted(set(communes[r.id]))), unclassified(term_ids, cat))
+                           tuple(sorted(set(communes[r.id]))), unclassified(term_ids, cat),
+                           int(r.failed))
     return facts
 
 
