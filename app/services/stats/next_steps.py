@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
-from sqlalchemy import ColumnElement, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
@@ -139,6 +139,15 @@ def _newest(session: Session, cond: list, viewer: Viewer, limit: int,
     return found
 
 
+def _fact_months(scope: Scope) -> list:
+    """The scope's period as conditions on ``stats_facts.month`` (a scope the summary
+    rows answer is whole months): a list walk then reads only the period's entries,
+    not every newer product's (a past year lies far back in the list)."""
+    start, end = whole_months(scope) or (None, None)
+    return [c for c in (F.c.month >= start if start else None,
+                        F.c.month <= end if end else None) if c is not None]
+
+
 def _not_digitised(session: Session, cat: Catalogue, scope: Scope, where: list, viewer: Viewer,
                    limit: int, summed: Optional[dict]) -> tuple[int, list[TodoProduct],
                                                                list[CountRow]]:
@@ -151,7 +160,8 @@ def _not_digitised(session: Session, cat: Catalogue, scope: Scope, where: list, 
                                       .group_by(unit)).all())
         rows = _newest(session, cond, viewer, limit) if summed else []
     else:
-        rows = _newest(session, where, viewer, limit, F.c.digitised == 0) \
+        rows = _newest(session, where, viewer, limit,
+                       and_(F.c.digitised == 0, *_fact_months(scope))) \
             if any(summed.values()) else []
     items = sorted((_product(cat, r) for r in rows),
                    key=lambda t: (t.unit_label is None, sort_key(t.unit_label or ""), -t.id))
@@ -188,7 +198,7 @@ def _failed(session: Session, where: list, viewer: Viewer, limit: int,
                    for r in rows]
 
 
-def _unclassified(session: Session, cat: Catalogue, where: list, viewer: Viewer,
+def _unclassified(session: Session, cat: Catalogue, scope: Scope, where: list, viewer: Viewer,
                   limit: int, summed: Optional[int]) -> tuple[int, list[TodoProduct]]:
     """Total and newest ``limit`` rows; ``summed``: the total from the summary cells
     (None: counted here)."""
@@ -199,8 +209,8 @@ def _unclassified(session: Session, cat: Catalogue, where: list, viewer: Viewer,
         ids = [r.id for r in _newest(session, cond, viewer, limit)] if total else []
     else:
         total = summed
-        ids = [r.id for r in _newest(session, where, viewer, limit,
-                                     F.c.unclassified == 1)] if total else []
+        ids = [r.id for r in _newest(session, where, viewer, limit, and_(
+            F.c.unclassified == 1, *_fact_months(scope)))] if total else []
     rows = session.execute(select(P.c.id, P.c.title, P.c.lead_unit_id,
                                   language.label("l"), channel.label("c"))
                            .where(P.c.id.in_(ids)).order_by(P.c.id.desc())).all() \
@@ -273,7 +283,8 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT,
         f_total, f_items = _failed(session, where, viewer, limit,
                                    whole_months(scope) if summarised and scope.units is None
                                    else None)
-        u_total, u_items = _unclassified(session, cat, where, viewer, limit, unclassified)
+        u_total, u_items = _unclassified(session, cat, scope, where, viewer, limit,
+                                         unclassified)
         silent = _silent_communes(session, cat, scope, today, recount)
     return NextSteps(nd_total, nd_items, nd_units, f_total, f_items, u_total, u_items,
                      silent, today.year)
