@@ -169,20 +169,16 @@ def _not_digitised(session: Session, cat: Catalogue, scope: Scope, where: list, 
 
 
 def _failed(session: Session, where: list, viewer: Viewer, limit: int,
-            months: Optional[tuple[Optional[int], Optional[int]]] = None
-            ) -> tuple[int, list[TodoFile]]:
+            in_facts: Optional[list] = None) -> tuple[int, list[TodoFile]]:
     """Failed files of products in scope; the list walks ``ix_files_status_updated_at``
-    newest first. The count: with ``months`` (the scope is the whole catalogue over
-    these ``yyyymm`` bounds, None for an open end, and the summary facts are current)
-    the facts' ``failed`` summed over ``ix_stats_facts_failed``; else driven by the
-    files' status index, joined to their products only when a scope needs them (every
-    file has a product: 37,627 failed files took 100 ms at a million products)."""
-    if months is not None:
-        start, end = months
+    newest first. The count: with ``in_facts`` (conditions on ``stats_facts`` for a
+    scope of the whole catalogue, the summary facts being current) the facts' ``failed``
+    summed over ``ix_stats_facts_failed``; else driven by the files' status index,
+    joined to their products only when a scope needs them (every file has a product:
+    37,627 failed files took 100 ms at a million products)."""
+    if in_facts is not None:
         total = session.scalar(select(func.coalesce(func.sum(F.c.failed), 0)).where(
-            F.c.failed > 0, *[c for c in (F.c.month >= start if start else None,
-                                          F.c.month <= end if end else None)
-                              if c is not None])) or 0
+            F.c.failed > 0, F.c.counted == 1, *in_facts)) or 0   # a repeat is out of scope
     else:
         counted = select(func.count()).select_from(File)
         if where:        # a scope: each failed file's product is read
@@ -281,7 +277,7 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT,
         nd_total, nd_items, nd_units = _not_digitised(session, cat, scope, where, viewer,
                                                       limit, per_unit)
         f_total, f_items = _failed(session, where, viewer, limit,
-                                   whole_months(scope) if summarised and scope.units is None
+                                   _fact_months(scope) if summarised and scope.units is None
                                    else None)
         u_total, u_items = _unclassified(session, cat, scope, where, viewer, limit,
                                          unclassified)
