@@ -65,7 +65,7 @@ class StatsFact(Base):
                       Index("ix_stats_facts_unclassified", "counted", "unclassified",
                             "product_id"),
                       # the failed files of a period: summed over the few products with any
-                      Index("ix_stats_facts_failed", "failed", "month"))
+                      Index("ix_stats_facts_failed", "counted", "failed", "month"))
 
     product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     month: Mapped[int] = mapped_column(Integer)              # yyyymm of its day

@@ -4,8 +4,8 @@ The dashboard's "files that failed processing" count joined every failed file to
 product to learn whether it fell in the period asked (37,627 failed files: 100 ms on
 SQLite at a million products, after every edit). ``stats_facts.failed`` holds how many
 of a product's files failed, kept by the fold like the other facts (a file's status
-change already marks its product), and ``ix_stats_facts_failed`` (failed, month) sums a
-period's over the few products with any.
+change already marks its product), and ``ix_stats_facts_failed`` (counted, failed,
+month) sums a period's over the few products with any (confirmed repeats left out).
 
 The facts are counted over once after the upgrade, as after 0026: the fingerprint the
 cells were counted with (``stats_state.catalogue``) is cleared, so the first fold
@@ -29,7 +29,7 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("stats_facts", sa.Column("failed", sa.Integer(), nullable=False,
                                            server_default="0"))
-    op.create_index("ix_stats_facts_failed", "stats_facts", ["failed", "month"])
+    op.create_index("ix_stats_facts_failed", "stats_facts", ["counted", "failed", "month"])
     op.execute("UPDATE stats_state SET catalogue = ''")
 
 
