@@ -5,9 +5,10 @@ Product figures of the usual scopes are added up from summary cells
 to name them); the other scopes (a unit, a commune, a period cut inside a month) and
 the use figures are counted: counting 100,000 products takes the database about a
 second. The dashboard and ``/api/v1/stats`` are read far more often than the catalogue
-changes, so both kinds are reused. Each server process keeps the last :data:`SIZE` results, keyed by the scope and a *fingerprint* of
-what they count, read in one cheap statement on every request (index lookups and one
-small count), so a result is reused only while every input is unchanged:
+changes, so both kinds are reused. Each server process keeps the last :data:`SIZE`
+results, keyed by the scope and a *fingerprint* of what they count, read in one cheap
+statement on every request (index lookups and one small count), so a result is reused
+only while every input is unchanged:
 
 - products: the generation of the summary cells (:func:`app.services.stats.summary.fold`,
   run first): database triggers mark every change of a product, its terms, communes,

@@ -15,10 +15,9 @@ to know which term ids carry which flag and which unit carries which today.
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property
 from typing import Any, NamedTuple, Optional
 from zoneinfo import ZoneInfo
 
@@ -122,14 +121,15 @@ class TermRow(NamedTuple):
 
 _TERM_COLUMNS = [getattr(Term, name) for name in TermRow._fields]
 _UNIT_COLUMNS = [getattr(Unit, name) for name in UnitInfo._fields]
-_digests: dict[tuple, str] = {}     # the last vocabulary read -> its digest
 
 
 @dataclass(frozen=True)
 class Vocabulary:
     """The terms and units as rows (every column the figures read), read once and
     shared by what a request or a fold derives from them: the catalogue, the digest
-    the summary cells were counted with, the figures' cache key."""
+    the summary cells were counted with, the figures' cache key. What is derived is
+    kept on the object, and :func:`read_vocabulary` hands back the same object while
+    the rows are the same, so it is worked out once per process per state."""
 
     terms: tuple
     units: tuple
@@ -139,51 +139,46 @@ class Vocabulary:
         """What the summary cells were counted with: each term's vocabulary, code and
         flags, each unit's successor, parent and level (labels and order are read when
         the figures are shown). The same text, so the same value, as when these were
-        read column by column (``stats_state.catalogue`` keeps it). Worked out once per
-        process for the rows last read (every request asks; the text is ~30 kB)."""
-        key = (self.terms, self.units)
-        found = _digests.get(key)
-        if found is None:
-            terms = [(t.id, t.vocabulary, t.code, t.ethnic_minority, t.foreign,
-                      t.digital_platform) for t in self.terms]
-            units = [(u.id, u.successor_id, u.parent_id, u.level) for u in self.units]
-            found = hashlib.sha256(repr((terms, units)).encode()).hexdigest()
-            _digests.clear()
-            _digests[key] = found
-        return found
+        read column by column (``stats_state.catalogue`` keeps it)."""
+        terms = [(t.id, t.vocabulary, t.code, t.ethnic_minority, t.foreign,
+                  t.digital_platform) for t in self.terms]
+        units = [(u.id, u.successor_id, u.parent_id, u.level) for u in self.units]
+        return hashlib.sha256(repr((terms, units)).encode()).hexdigest()
+
+    @cached_property
+    def built(self) -> tuple[dict[int, TermInfo], dict[int, UnitInfo], dict[int, int]]:
+        """Each term with its flags, each unit, each unit's carrier of today."""
+        successors = {u.id: u.successor_id for u in self.units}
+        return ({t.id: TermInfo(t.code, t.label_vi, t.label_en, t.vocabulary, t.position,
+                                _term_flags(t)) for t in self.terms},
+                {u.id: u for u in self.units},
+                {u.id: carrier_id(successors, u.id) for u in self.units})
+
+
+_last_read: list[Vocabulary] = []       # the vocabulary this process read last
 
 
 def read_vocabulary(session: Session) -> Vocabulary:
-    """Two small statements, as plain tuples (a province has ~400 units; compared and
-    hashed as keys of the per-process caches, database rows cost a Python call each)."""
-    return Vocabulary(
+    """Two small statements, as plain tuples (a province has ~400 units; compared as
+    a whole, database rows would cost a Python call each); the object read last when
+    the rows are the same, with what was derived from it."""
+    read = Vocabulary(
         tuple(TermRow(*r) for r in session.execute(select(*_TERM_COLUMNS).order_by(Term.id))),
         tuple(UnitInfo(*r) for r in session.execute(select(*_UNIT_COLUMNS).order_by(Unit.id))))
-
-
-_built: dict[tuple, tuple] = {}      # the last vocabulary read -> (terms, units, current)
-_built_lock = threading.Lock()
+    last = _last_read[0] if _last_read else None
+    if read == last:
+        return last
+    _last_read[:] = [read]
+    return read
 
 
 def load_catalogue(session: Session, vocabulary: Optional[Vocabulary] = None) -> Catalogue:
     """The terms and units (``vocabulary``, read here when not given), and the products
-    counted as repeats. What is built from the rows — each term's flags, each unit's
-    carrier of today — is kept per process while the rows are the same: a dashboard
-    after an edit loads the catalogue twice, and building it cost more than reading it."""
-    vocabulary = vocabulary or read_vocabulary(session)
-    key = (vocabulary.terms, vocabulary.units)
-    with _built_lock:
-        built = _built.get(key)
-    if built is None:
-        successors = {u.id: u.successor_id for u in vocabulary.units}
-        built = ({t.id: TermInfo(t.code, t.label_vi, t.label_en, t.vocabulary, t.position,
-                                 _term_flags(t)) for t in vocabulary.terms},
-                 {u.id: u for u in vocabulary.units},
-                 {u.id: carrier_id(successors, u.id) for u in vocabulary.units})
-        with _built_lock:
-            _built.clear()          # only the current state is worth keeping
-            _built[key] = built
-    return Catalogue(dict(built[0]), dict(built[1]), dict(built[2]),
+    counted as repeats; its own dictionaries, built once per state of the vocabulary
+    tables (a dashboard after an edit loads the catalogue twice, and building it cost
+    more than reading it)."""
+    terms, units, current = (vocabulary or read_vocabulary(session)).built
+    return Catalogue(dict(terms), dict(units), dict(current),
                      near_duplicates.repeated_products(session))
 
 
