@@ -43,11 +43,12 @@ class Rows:
         self.merged = f" ({escape(merged_word)})"
         self.gone = f" ({escape(ended_word)})"
 
-    def unit_name(self, code: Optional[str], name: Any) -> str:
-        """A unit's name, with "(merged)" or "(no longer exists)" when it is gone."""
+    def unit_name(self, code: Optional[str], name: Any) -> Markup:
+        """A unit's name, escaped, with "(merged)" or "(no longer exists)" when it is
+        gone (the template says every unit's name this way too)."""
         flag = self.ended.get(code) if code is not None else None
         tail = self.merged if flag == "merged" else self.gone if flag else ""
-        return f"{escape(name)}{tail}"
+        return Markup(f"{escape(name)}{tail}")
 
     def _tally_cells(self, r: Any) -> str:
         loc, label = self.loc, self.label
