@@ -159,3 +159,19 @@ class StatsUsageEdit(Base):
 
     kind: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StatsPeopleChange(Base):
+    """A mark of a change to what the people and activities figures read (activities,
+    their communes and participant counts, the trained and staff counts, spokespersons,
+    terms, units), written by the database's triggers (migration 0029): the newest
+    ``id`` keys those figures in the cache (:mod:`app.services.stats.cache`). On
+    PostgreSQL one row per writing transaction, taken as it commits; on SQLite the
+    trigger keeps only the newest row. Old rows carry nothing: the workers' sweep
+    deletes them."""
+
+    __tablename__ = "stats_people_changes"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)

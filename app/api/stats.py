@@ -12,12 +12,15 @@ from flask import Response, jsonify, request
 
 from app.api.common import actor, blueprint, kho
 from app.services.activities import people_view
-from app.services.stats import plan_progress
+from app.services.stats import cache, people_part, plan_progress
 
 
 @blueprint.get("/stats")
 def stats_figures() -> Response:
-    figures = plan_progress.request_stats(kho(), actor(), request.args.to_dict(flat=True))
+    marks = cache.fingerprint(kho())          # what every figure depends on, read once
+    figures = plan_progress.request_stats(kho(), actor(), request.args.to_dict(flat=True),
+                                          marks)
     body = plan_progress.stats_json(figures)
-    body.update(people_view.stats_blocks(kho(), actor(), figures.scope))   # people, activities
+    people = people_part.scope_people(kho(), actor(), figures.scope, marks)
+    body.update(people_view.stats_blocks(people))                  # people, activities
     return jsonify(body)

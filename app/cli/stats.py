@@ -118,8 +118,7 @@ def stats_cmd(ctx: click.Context, date_from: Optional[str], date_to: Optional[st
     people = people_view.scope_figures(state.kho(), SYSTEM, figures.scope)
     if as_json:
         body = plan_progress.stats_json(figures)
-        body.update(people=people_view.people_json(people),
-                    activities=people_view.activities_json(people))
+        body.update(people_view.stats_blocks(people))
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
     for line in render(figures, state.lang) + render_people(people, state.lang):

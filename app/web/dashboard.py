@@ -88,10 +88,10 @@ def _within(options: list, codes: Optional[frozenset[str]]) -> list:
 def dashboard_page():
     """The dashboard for the filters in the query string."""
     from app.services.access.unit_scope import visible_codes
-    from app.services.activities.people_view import scope_figures
     from app.services.stats.lagging import commune_progress
     from app.services.stats.cache import fingerprint
     from app.services.stats.next_steps import request_next_steps
+    from app.services.stats.people_part import scope_people
     from app.services.stats.periods import (picked_year, report_year, year_deadline,
                                             year_options)
     from app.services.stats.plan_progress import request_stats, usage_by_commune
@@ -113,7 +113,7 @@ def dashboard_page():
         year = report_year(figures.scope, figures.today)
         view = dict(
             todo=request_next_steps(kho(), actor, figures.scope, marks=marks),
-            people=scope_figures(kho(), actor, figures.scope),
+            people=scope_people(kho(), actor, figures.scope, marks),
             cards=_cards(figures), to_target=to_targets(figures),
             usage=usage_by_commune(figures), chart=_trend_chart(figures),
             commune_rows=commune_progress(figures, {c for c, _name, now in communes if now}),

@@ -10,6 +10,7 @@ from tests.unit.archive.test_migration_0025 import *  # noqa: F401,F403,E402
 from tests.unit.archive.test_migration_0026 import *  # noqa: F401,F403,E402
 from tests.unit.archive.test_migration_0027 import *  # noqa: F401,F403,E402
 from tests.unit.archive.test_migration_0028 import *  # noqa: F401,F403,E402
+from tests.unit.archive.test_migration_0029 import *  # noqa: F401,F403,E402
 
 import pytest  # noqa: E402
 

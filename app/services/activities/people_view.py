@@ -5,8 +5,8 @@
   ``scope.units`` as :func:`app.services.stats.plan_progress.for_account` narrowed it);
 - :func:`request_people`: the same from request parameters (``year``, ``unit``,
   ``commune``, ``rollup``) for ``GET /api/v1/people/figures`` and ``kho people figures``;
-- :func:`people_json` / :func:`activities_json`: the ``people`` and ``activities``
-  blocks of ``GET /api/v1/stats`` (and ``kho stats --json``);
+- :func:`people_json` / :func:`activities_json` (together :func:`stats_blocks`): the
+  ``people`` and ``activities`` blocks of ``GET /api/v1/stats`` (and ``kho stats --json``);
 - :func:`attendance_list`: the people on an activity's list — personal data, for office
   and admin accounts whose units hold the activity; everyone else PermissionDenied
   (producers, commune staff) or NotFound (outside their units).
@@ -73,15 +73,24 @@ def _units(session: Session, actor: Actor, part: Optional[frozenset[int]], unit:
     return frozenset(ids) if ids is not None else None
 
 
+def scope_units(session: Session, actor: Actor, scope: Any) -> Optional[frozenset[int]]:
+    """The unit ids a statistics scope's people figures cover (None: every unit): the
+    account's units, the scope's part, its lead unit and commune filters (with their
+    predecessors when rolled up). ValidationError naming an unknown unit code."""
+    return _units(session, actor, getattr(scope, "units", None), scope.unit,
+                  scope.commune, scope.rollup)
+
+
 def scope_figures(kho: Kho, actor: Actor, scope: Any) -> PeopleFigures:
     """The people and activities figures of a statistics scope (see the module
-    docstring). PermissionDenied unless office or admin."""
+    docstring), counted now. PermissionDenied unless office or admin. The dashboard
+    and the API reuse them while nothing they read changed:
+    :func:`app.services.stats.people_part.scope_people`."""
     actor.require("stats.view")
     year = scope_year(scope, local_today(kho.settings))
     with kho.transaction() as session:
-        units = _units(session, actor, getattr(scope, "units", None), scope.unit,
-                       scope.commune, scope.rollup)
-        return people_figures(session, units, year, scope.rollup)
+        return people_figures(session, scope_units(session, actor, scope), year,
+                              scope.rollup)
 
 
 def request_people(kho: Kho, actor: Actor, params: Mapping[str, Any]) -> PeopleFigures:
@@ -149,9 +158,8 @@ def activities_json(fig: PeopleFigures) -> dict[str, Any]:
             "by_kind": lines(fig.by_kind), "by_plan_task": lines(fig.by_plan_task)}
 
 
-def stats_blocks(kho: Kho, actor: Actor, scope: Any) -> dict[str, Any]:
-    """``{"people": …, "activities": …}`` for a statistics scope."""
-    fig = scope_figures(kho, actor, scope)
+def stats_blocks(fig: PeopleFigures) -> dict[str, Any]:
+    """``{"people": …, "activities": …}`` of a statistics scope's figures."""
     return {"people": people_json(fig), "activities": activities_json(fig)}
 
 
@@ -200,6 +208,5 @@ def report_sheets(kho: Kho, actor: Actor, scope: Any) -> ReportSheets:
 
     fig = scope_figures(kho, actor, scope)
     with kho.transaction() as session:
-        units = _units(session, actor, getattr(scope, "units", None), scope.unit,
-                       scope.commune, scope.rollup)
-        return ReportSheets(fig, activity_lines(session, units, fig.year))
+        return ReportSheets(fig, activity_lines(session, scope_units(session, actor, scope),
+                                                fig.year))

@@ -14,7 +14,8 @@ One :func:`sweep`:
    a killed flush left unpublished (``app.services.search.sync``);
 4. folds products marked for the office's figures into their summary rows, a few
    thousand per sweep (``app.services.stats.summary``): after a bulk import or a
-   changed vocabulary requests count the old way until the workers are through;
+   changed vocabulary requests count the old way until the workers are through; and
+   deletes the people figures' old change marks (``stats_people_changes``);
 5. with ``look_for_lost`` (at start-up and every few minutes): re-queues "queued"
    files that have no job anywhere — not in the outbox, not waiting in the queue
    (a Redis flushed or a queue file replaced).
@@ -34,7 +35,7 @@ from sqlalchemy import func, select
 
 from app.bootstrap import Kho
 from app.services.search import indexing, sync
-from app.services.stats import summary
+from app.services.stats import cache, summary
 from app.services.common import leases
 from app.services.common import outbox
 from app.services.processing import pipeline
@@ -91,6 +92,7 @@ def sweep(kho: Kho, *, look_for_lost: bool = False) -> SweepReport:
 def _fold_figures(kho: Kho) -> None:
     try:
         summary.fold(kho, budget=summary.SWEEP_BUDGET)
+        cache.prune_people_marks(kho)
     except KhoError as exc:
         log.warning("figures not folded this round: %s", exc)
 

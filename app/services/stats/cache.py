@@ -18,20 +18,23 @@ only while every input is unchanged:
   commune, withdrawal) or deleted, counted by database triggers in
   ``stats_usage_edits`` (migration 0025) whatever wrote them — raw SQL included;
 - downloads: newest id and the number edited or deleted, the same way;
+- people and activities: the newest mark the database's triggers write whenever a row
+  those figures read changes (``stats_people_changes``, migration 0029);
 - the vocabularies: every term's flags and labels, every unit's validity and successor
   (an admin edit of a flag or a merger changes the figures without touching products);
 - Vietnam's date (this year, the deadline, the projection's basis).
 
-The figures are counted in three parts, each reused while its own inputs stay the same
+The figures are counted in four parts, each reused while its own inputs stay the same
 (:meth:`Marks.of`): the products (everything above but the broadcast log), the
-broadcasts (broadcast rows, units, the day) and the downloads (download rows, units,
-the day) — with a lead-unit filter, the broadcasts and downloads of that unit's products
+broadcasts (broadcast rows, units, the day), the downloads (download rows, units,
+the day) and the people (their mark, the vocabularies, the day) — with a lead-unit filter, the broadcasts and downloads of that unit's products
 also follow the products. Downloads are the most frequent change (every commune
 fetching a copy): a new one recounts the downloads (milliseconds), not the catalogue;
 an edited product does not recount a million broadcast rows.
 Nothing is stale across processes: each one compares the fingerprint with the database.
 One gap remains: on PostgreSQL two inserts can commit out of id order, so a row with a
-smaller id than the newest may appear after the fingerprint was read; such a row counts
+smaller id than the newest may appear after the fingerprint was read (the people mark
+is written as its transaction commits, which narrows that window to the commit itself); such a row counts
 from the next change or, at the latest, :data:`MAX_AGE` seconds later, when every
 result is counted again.
 """
@@ -44,14 +47,15 @@ from time import monotonic
 from typing import Any, Callable, Hashable, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.bootstrap import Kho
 from app.services.common.clock import local_today
 from app.services.stats import summary
 from app.services.stats.scope import read_vocabulary
 from archive.models import Broadcast
-from archive.stats import USAGE_BROADCASTS, USAGE_DOWNLOADS, StatsUsageEdit
+from archive.stats import (USAGE_BROADCASTS, USAGE_DOWNLOADS, StatsPeopleChange,
+                           StatsUsageEdit)
 from archive.usage import DownloadRecord
 
 SIZE = 32          # results kept per process (a few kilobytes each)
@@ -69,12 +73,16 @@ class Marks:
     products: tuple
     broadcasts: tuple
     downloads: tuple
+    people: tuple
     common: tuple              # vocabularies and the day: every part uses them
 
     def of(self, part: str, scope: Any) -> tuple:
-        """The mark of ``part`` ("products", "broadcasts", "downloads", "next_steps")."""
+        """The mark of ``part`` ("products", "broadcasts", "downloads", "next_steps",
+        "people")."""
         if part == "products":
             return self.products + self.common
+        if part == "people":
+            return self.people + self.common
         if part == "next_steps":      # products, and the broadcasts of silent communes
             return self.products + self.broadcasts + self.common
         own = self.broadcasts if part == "broadcasts" else self.downloads
@@ -95,13 +103,14 @@ def fingerprint(kho: Kho) -> Marks:
             one(select(func.count()).select_from(Broadcast).where(~Broadcast.in_force())),
             one(select(StatsUsageEdit.count).where(StatsUsageEdit.kind == USAGE_BROADCASTS)),
             one(select(StatsUsageEdit.count).where(StatsUsageEdit.kind == USAGE_DOWNLOADS)),
+            one(select(func.max(StatsPeopleChange.id))),
         )).one()
     generation = summary.fold(kho, budget=summary.REQUEST_BUDGET, start_over=False,
                               vocabulary=vocabulary)
     if generation is None:       # still folding (a bulk import): nothing is reused
         generation = object()
     return Marks(products=(generation,), broadcasts=(row[0], row[2], row[3]),
-                 downloads=(row[1], row[4]),
+                 downloads=(row[1], row[4]), people=(row[5],),
                  common=(hash((vocabulary.terms, vocabulary.units)),
                          local_today(kho.settings)))
 
@@ -125,3 +134,16 @@ def cached(kho: Kho, key: Hashable, mark: tuple, compute: Callable[[], T]) -> T:
         while len(cache) > SIZE:
             cache.popitem(last=False)
     return value
+
+
+def prune_people_marks(kho: Kho) -> int:
+    """Delete the people marks older than the newest (only the newest keys the cache):
+    PostgreSQL's triggers add one per writing transaction. Returns how many went. Run by
+    the workers' sweep in a transaction of its own: it holds no other lock, so writers
+    adding marks never wait for it."""
+    with kho.transaction() as session:
+        newest = session.scalar(select(func.max(StatsPeopleChange.id)))
+        if newest is None:
+            return 0
+        return session.execute(delete(StatsPeopleChange)
+                               .where(StatsPeopleChange.id < newest)).rowcount or 0

@@ -20,7 +20,7 @@ def catalogue(api):
 def service_json(kho, **params):
     figures = plan_progress.compute_stats(kho, OFFICE, plan_progress.parse_scope(kho, params))
     body = plan_progress.stats_json(figures)
-    body.update(people_view.stats_blocks(kho, OFFICE, figures.scope))   # people, activities
+    body.update(people_view.stats_blocks(people_view.scope_figures(kho, OFFICE, figures.scope)))   # people, activities
     return body
 
 

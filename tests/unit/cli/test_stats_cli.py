@@ -37,7 +37,8 @@ def test_json_is_the_service_json(run, kho, catalogue):
         assert result.exit_code == 0, result.output
         figures = plan_progress.compute_stats(kho, office, plan_progress.parse_scope(kho, params))
         expected = plan_progress.stats_json(figures)
-        expected.update(people_view.stats_blocks(kho, office, figures.scope))
+        expected.update(people_view.stats_blocks(
+            people_view.scope_figures(kho, office, figures.scope)))
         assert json.loads(result.output) == expected
 
 
