@@ -46,9 +46,9 @@ def counted(monkeypatch):
                        ("downloads", "downloads_part")):
         real = getattr(breakdowns, name)
 
-        def counting(*args, real=real, part=part):
+        def counting(*args, real=real, part=part, **options):
             calls[part] += 1
-            return real(*args)
+            return real(*args, **options)
         monkeypatch.setattr(breakdowns, name, counting)
     return calls
 
