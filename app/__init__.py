@@ -29,6 +29,9 @@ def create_app(settings: Any = None, overrides: Mapping[str, Any] | None = None)
 
     settings = settings or load_settings(overrides)
     app = Flask(__name__)
+    from app.json_body import FastJSONProvider
+
+    app.json = FastJSONProvider(app)     # API bodies written by orjson (app/json_body.py)
     app.request_class = _spooling_request(settings.spool_dir, settings.max_upload_bytes)
     app.config.update(SECRET_KEY=settings.secret_key or "testing-only",
                       MAX_CONTENT_LENGTH=None, TESTING=settings.testing,

@@ -35,6 +35,8 @@ def test_office_and_admin_get_exactly_the_service_figures(api, catalogue):
     assert body["ethnic_language_share"] == 2 / 7 and body["foreign_language_share"] == 1 / 7
     assert body["digital_platform_share"] == 2 / 7 and body["online_rate"] == 1 / 7
     assert body["target"] == {"band_min": 0.15, "band_max": 0.2, "verdict": "above"}
+    raw = api.call("office", "GET", "/stats").data          # Vietnamese as UTF-8, not \u
+    assert b"\\u" not in raw and "Xã".encode() in raw
 
 
 def test_filters_in_the_query_string(api, catalogue):
