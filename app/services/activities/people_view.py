@@ -32,7 +32,7 @@ from app.services.common.parameters import parse_bool
 from archive.errors import ValidationError
 from archive.people import Attendance, Person
 from archive.text import normalize_text
-from archive.vocabulary import Term, Unit
+from archive.vocabulary import Term, Unit, lineage_ids
 
 PARAMS = ("year", "unit", "commune", "rollup")
 
@@ -53,13 +53,13 @@ def _lineage_ids(session: Session, code: Optional[str], rollup: bool,
     """The unit ``code`` and (rollup) every unit it carries on; None without a code."""
     if not code:
         return None
-    units = list(session.scalars(select(Unit)))
-    target = next((u for u in units if u.code == code), None)
+    successors = {i: s for i, s in session.execute(select(Unit.id, Unit.successor_id))}
+    target = session.scalar(select(Unit.id).where(Unit.code == code))
     if target is None:
         raise ValidationError("unknown unit code %(code)s", field=field, code=code)
     if not rollup:
-        return {target.id}
-    return {u.id for u in units if target.id in {x.id for x in u.lineage()}}
+        return {target}
+    return {i for i in successors if target in lineage_ids(successors, i)}
 
 
 def _units(session: Session, actor: Actor, part: Optional[frozenset[int]], unit: Optional[str],

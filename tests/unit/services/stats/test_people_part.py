@@ -20,7 +20,7 @@ from app.services.catalogue.products import create_product
 from app.services.stats import cache, people_part, plan_progress
 from archive.models import Event
 from tests.unit.services.activities.conftest import actors  # noqa: F401,F811 - fixture
-from tests.unit.services.activities.people_data import (INFO, KEY, three_trainings,
+from tests.unit.services.activities.people_data import (HR, INFO, KEY, three_trainings,
                                                         training, write_csv)
 
 YEAR_2025 = {"from": "2025-01-01", "to": "2025-12-31"}
@@ -59,7 +59,7 @@ def test_unchanged_figures_are_reused_per_scope(kho, actors, tmp_path, people_co
     assert first == _fresh(kho, office) and first.people_trained == 6
     mine = _served(kho, actors["commune_office"])          # another account: its own part
     assert mine.people_trained == 3 and len(people_counted) == 2
-    assert _served(kho, office, rollup="false") != first    # another scope, people_counted
+    assert _served(kho, office, rollup="false") != first    # another scope, counted
     assert _served(kho, office) is first and len(people_counted) == 3
 
 
@@ -123,3 +123,17 @@ def test_the_sweep_keeps_only_the_newest_mark(kho, actors, tmp_path):
     before = _served(kho, office)
     set_staff_count(kho, office, "xa-dak-koi", 2025, INFO, 7)      # still seen after it
     assert _served(kho, office) != before
+
+
+def test_a_commune_filter_takes_its_predecessors_when_rolled_up(kho, actors, tmp_path):
+    office = actors["office"]
+    three_trainings(kho, office, tmp_path)
+    rolled = _served(kho, office, commune="xa-dak-koi-2025")
+    assert rolled == _fresh(kho, office, commune="xa-dak-koi-2025")
+    # Đăk Kôi and Đăk Tơ Lung before 1/7/2025: both information officials count here
+    assert [(u.unit_code, u.code, u.trained, u.staff) for u in rolled.by_unit] == [
+        ("xa-dak-koi-2025", HR, 1, 2), ("xa-dak-koi-2025", INFO, 2, 4)]
+    filed = _served(kho, office, commune="xa-dak-koi", rollup="false")
+    assert [(u.unit_code, u.code, u.trained, u.staff) for u in filed.by_unit] == [
+        ("xa-dak-koi", HR, 1, 2), ("xa-dak-koi", INFO, 1, 2)]
+    assert (rolled.people_trained, filed.people_trained) == (3, 2)
