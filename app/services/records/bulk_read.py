@@ -155,9 +155,10 @@ UNUSED_PRODUCT_COLUMNS = ("suggestions",)
 
 
 def _rows(session: Session, stmt, params: dict[str, Any]) -> list[dict[str, Any]]:
+    # fetchall: the rows in one call of the driver, not a fetchone per row
     result = session.connection().execute(stmt, params)
     keys = list(result.keys())
-    return [dict(zip(keys, row)) for row in result]
+    return [dict(zip(keys, row)) for row in result.fetchall()]
 
 
 def _ids() -> Any:
@@ -218,7 +219,7 @@ def _tracks(session: Session, stmt, ids: dict[str, Any]) -> dict[int, list[RowVi
 
 def _links(session: Session, stmt, ids: dict[str, Any]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = defaultdict(list)
-    for product_id, other in session.connection().execute(stmt, ids):
+    for product_id, other in session.connection().execute(stmt, ids).fetchall():
         out[product_id].append(other)
     return out
 
@@ -233,6 +234,8 @@ def _stream_rows(session: Session, stream: Stream, columns, batch: int, zone: st
     else:
         result = connection.execute(stmt, execution_options={"yield_per": batch})
     keys = list(result.keys())
+    # row by row (not fetchall): the merge takes from the embargo stream only the rows
+    # it needs, and each row costs about 6 µs to convert (dates, JSON)
     for row in result:
         p = dict(zip(keys, row))
         p["datestamp"] = as_utc(p["updated_at"]) if stream.plain \

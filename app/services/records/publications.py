@@ -26,6 +26,15 @@ FIELDS = ("version_at", "via", "receipt_id", "at")
 
 
 @lru_cache(maxsize=None)
+def _versions_statement() -> Any:
+    """The noted versions of some products (``ids``), built once: it runs for every
+    OAI-PMH page, and building a statement costs about what running it does."""
+    table = Publication.__table__
+    return select(table.c.product_id, table.c.version_at).where(
+        table.c.product_id.in_(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=None)
 def _statements(insert) -> tuple[Any, Any]:
     """(insert, or replace by a newer version; refresh of the same version), built
     once per dialect (``insert``: the dialect's ``insert``)."""
@@ -56,12 +65,10 @@ def note_published(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     only the version it read."""
     if not rows:
         return
-    table = Publication.__table__
     newer, again = _statements(dialect_insert(session))
     connection = session.connection()
-    noted = dict(connection.execute(
-        select(table.c.product_id, table.c.version_at)
-        .where(table.c.product_id.in_([row["product_id"] for row in rows]))).all())
+    noted = dict(connection.execute(_versions_statement(),
+                                    {"ids": [row["product_id"] for row in rows]}).all())
     inserts, refreshes = [], []
     for row in rows:
         version = noted.get(row["product_id"])
