@@ -72,10 +72,18 @@ def _unit_for_days(unit: Unit, first: date, last: date) -> Optional[Message]:
                        day=first.strftime("%d/%m/%Y"),
                        other=" / ".join(before) or Message("the unit that existed then"))
     if unit.valid_to is not None and unit.valid_to < first:
+        other = carried_on(unit, first)
         return Message("%(unit)s ended on %(until)s; on %(day)s use %(other)s",
-                       unit=unit.name, until=unit.valid_to.strftime("%d/%m/%Y"),
-                       day=first.strftime("%d/%m/%Y"), other=carried_on(unit, first).name)
+                       unit=_told_apart(unit, other), until=unit.valid_to.strftime("%d/%m/%Y"),
+                       day=first.strftime("%d/%m/%Y"), other=_told_apart(other, unit))
     return None
+
+
+def _told_apart(unit: Unit, other: Unit) -> str:
+    """``unit``'s name, with its code when ``other`` has the same name (a commune merged
+    in 2025 often kept it: "Xã Đăk Kôi ended …; use Xã Đăk Kôi" would say nothing)."""
+    return f"{unit.name} ({unit.code})" if unit.name == other.name and unit.id != other.id \
+        else unit.name
 
 
 def _predecessors(unit: Unit) -> list[Unit]:
