@@ -66,9 +66,11 @@ def _unit_for_days(unit: Unit, first: date, last: date) -> Optional[Message]:
     it began after the activity (name one of its predecessors) or ended before it (name
     the unit that carried it on)."""
     if unit.valid_from is not None and unit.valid_from > last:
-        before = sorted(u.name for u in _predecessors(unit) if u.valid_on(first))
+        then = [u for u in _predecessors(unit) if u.valid_on(first)]
+        twin = next((u for u in then if u.name == unit.name), unit)
+        before = sorted(_told_apart(u, unit) for u in then)
         return Message("%(unit)s exists only from %(since)s; on %(day)s use %(other)s",
-                       unit=unit.name, since=unit.valid_from.strftime("%d/%m/%Y"),
+                       unit=_told_apart(unit, twin), since=unit.valid_from.strftime("%d/%m/%Y"),
                        day=first.strftime("%d/%m/%Y"),
                        other=" / ".join(before) or Message("the unit that existed then"))
     if unit.valid_to is not None and unit.valid_to < first:

@@ -71,6 +71,13 @@ def test_a_2019_activity_cannot_name_a_commune_of_2025_and_is_told_which_to_use(
     assert str(err.value.fields["communes"]) == ("Xã Đăk Kôi (xa-dak-koi) ended on 30/06/2025;"
                                                  " on 12/09/2025 use Xã Đăk Kôi"
                                                  " (xa-dak-koi-2025)")
+    with pytest.raises(ValidationError) as err:       # and the other way round
+        register.create_activity(kho, actors["producer"], training(
+            starts_on="05/03/2019", ends_on="", organiser="phong-vhtt-kon-ray",
+            communes=["xa-dak-koi-2025"]))
+    assert str(err.value.fields["communes"]) == (
+        "Xã Đăk Kôi (xa-dak-koi-2025) exists only from 01/07/2025; on 05/03/2019 use"
+        " Xã Đăk Kôi (xa-dak-koi) / Xã Đăk Tơ Lung")
     aid = register.create_activity(kho, actors["producer"], training(
         starts_on="05/03/2019", ends_on="", organiser="phong-vhtt-kon-ray",
         communes=["xa-dak-ruong"]))
