@@ -23,10 +23,9 @@ from app.bootstrap import Kho
 from app.services.stats import summary
 from app.services.stats.figures import PLAN_FIRST_YEAR, TARGET_YEAR, GroupRow, Scope, \
     Tally, YearRow
-from app.services.stats.scope import (NOT_SET, PC, PT, P, Catalogue, Vocabulary,
-                                      created_year, for_counting, labels, load_catalogue,
-                                      product_filters, ready_original, rolled, unit_label,
-                                      unit_order)
+from app.services.stats.scope import (NOT_SET, PC, PT, P, Catalogue, created_year,
+                                      for_counting, labels, load_catalogue, product_filters,
+                                      ready_original, rolled, unit_label, unit_order)
 from app.services.stats.usage import broadcast_rows, download_rows
 from app.services.common.clock import local_today
 from archive.harvests import Publication
@@ -171,8 +170,7 @@ def assemble(rows: list[tuple], cat: Catalogue, today) -> dict[str, Any]:
 
 
 def products_part(kho: Kho, scope: Scope, *, recount: bool = False,
-                  current: bool = False, vocabulary: Optional[Vocabulary] = None
-                  ) -> dict[str, Any]:
+                  current: bool = False) -> dict[str, Any]:
     """The counts of products for ``scope``: ``total`` (a Tally) and the breakdowns.
 
     Added up from the summary cells (:mod:`app.services.stats.summary`, folded first)
@@ -180,31 +178,28 @@ def products_part(kho: Kho, scope: Scope, *, recount: bool = False,
     products wait to be folded than a request folds (after a bulk import or a changed
     vocabulary, the workers fold them) — or always with ``recount`` (the reference the
     cells are checked against). ``current``: the caller folded a moment ago and found
-    the cells current (a request's fingerprint), so no second look is taken;
-    ``vocabulary``: the terms and units that fingerprint read (read here otherwise)."""
+    the cells current (a request's fingerprint), so no second look is taken."""
     cells = not recount and summary.answers(scope) and (current or summary.fold(
         kho, budget=summary.REQUEST_BUDGET, start_over=False) is not None)
     with kho.transaction() as session:
-        cat = load_catalogue(for_counting(session), vocabulary)
+        cat = load_catalogue(for_counting(session))
         rows = summary.product_rows(session, scope, cat) if cells \
             else product_rows(kho, session, scope, cat)
         return assemble(rows, cat, local_today(kho.settings))
 
 
-def broadcasts_part(kho: Kho, scope: Scope, *, recount: bool = False,
-                    vocabulary: Optional[Vocabulary] = None) -> dict[str, Any]:
+def broadcasts_part(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:
     """Broadcasts per commune, per month, per commune and month for ``scope``."""
     with kho.transaction() as session:
-        return broadcast_rows(kho, session, scope,
-                              load_catalogue(for_counting(session), vocabulary), recount)
+        return broadcast_rows(kho, session, scope, load_catalogue(for_counting(session)),
+                              recount)
 
 
-def downloads_part(kho: Kho, scope: Scope, *, recount: bool = False,
-                   vocabulary: Optional[Vocabulary] = None) -> dict[str, Any]:
+def downloads_part(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:
     """``downloads_by_commune`` for ``scope``: what changes with every download."""
     with kho.transaction() as session:
-        return download_rows(kho, session, scope,
-                             load_catalogue(for_counting(session), vocabulary), recount)
+        return download_rows(kho, session, scope, load_catalogue(for_counting(session)),
+                             recount)
 
 
 def aggregate(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:

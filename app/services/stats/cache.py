@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from time import monotonic
 from typing import Any, Callable, Hashable, TypeVar
 from weakref import WeakKeyDictionary
@@ -75,10 +75,6 @@ class Marks:
     downloads: tuple
     people: tuple
     common: tuple              # vocabularies and the day: every part uses them
-    # the terms and units read for ``common`` (app.services.stats.scope.Vocabulary):
-    # the parts counted for this request name their rows with it instead of reading
-    # them again (not part of any key: ``common`` holds their hash)
-    vocabulary: Any = field(default=None, compare=False, hash=False, repr=False)
 
     def of(self, part: str, scope: Any) -> tuple:
         """The mark of ``part`` ("products", "broadcasts", "downloads", "next_steps",
@@ -116,7 +112,7 @@ def fingerprint(kho: Kho) -> Marks:
     return Marks(products=(generation,), broadcasts=(row[0], row[2], row[3]),
                  downloads=(row[1], row[4]), people=(row[5],),
                  common=(hash((vocabulary.terms, vocabulary.units)),
-                         local_today(kho.settings)), vocabulary=vocabulary)
+                         local_today(kho.settings)))
 
 
 def cached(kho: Kho, key: Hashable, mark: tuple, compute: Callable[[], T]) -> T:

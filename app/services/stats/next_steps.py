@@ -31,9 +31,9 @@ from app.services.stats.months import whole_months
 from app.services.access.actors import Actor
 from app.services.stats.figures import CountRow, Scope
 from app.services.stats.plan_progress import for_account
-from app.services.stats.scope import (PT, P, Catalogue, Vocabulary, digitised_condition,
-                                      for_counting, labels, load_catalogue, product_filters,
-                                      rolled, unit_label, unit_order)
+from app.services.stats.scope import (PT, P, Catalogue, digitised_condition, for_counting,
+                                      labels, load_catalogue, product_filters, rolled,
+                                      unit_label, unit_order)
 from app.services.common.clock import local_today
 from app.services.access.visibility import Viewer, file_clause, viewer_for, visible_clause
 from archive.models import Broadcast, File, Product, Term
@@ -252,13 +252,11 @@ def _silent_communes(session: Session, cat: Catalogue, scope: Scope, today: date
 
 
 def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT, *,
-               recount: bool = False, current: bool = False,
-               vocabulary: Optional[Vocabulary] = None) -> NextSteps:
+               recount: bool = False, current: bool = False) -> NextSteps:
     """The to-do lists of the dashboard for ``scope`` (at most ``limit`` rows each);
     ``recount``: counted from the products even where the summary rows answer (the
     reference they are checked against); ``current``: the caller folded a moment ago
-    and found the summary rows current (a request's fingerprint); ``vocabulary``: the
-    terms and units that fingerprint read (read here otherwise).
+    and found the summary rows current (a request's fingerprint).
 
     PermissionDenied unless office or admin, or for a filter outside the account's
     part (the lists are narrowed to it, see :func:`plan_progress.for_account`)."""
@@ -271,7 +269,7 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT,
     summarised = not recount and summary.answers(scope) and (current or summary.fold(
         kho, budget=summary.REQUEST_BUDGET, start_over=False) is not None)
     with kho.transaction() as session:
-        cat = load_catalogue(for_counting(session), vocabulary)
+        cat = load_catalogue(for_counting(session))
         where = product_filters(kho, scope, cat)
         viewer = viewer_for(session, actor, today)
         per_unit, unclassified = summary.todo_counts(session, scope, cat) if summarised \
@@ -301,8 +299,7 @@ def request_next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAUL
     marks = marks or cache.fingerprint(kho)
     current = isinstance(marks.products[0], int)      # its fold found the rows current
     return cache.cached(kho, key, marks.of("next_steps", scope),
-                        lambda: next_steps(kho, actor, scope, limit, current=current,
-                                           vocabulary=marks.vocabulary))
+                        lambda: next_steps(kho, actor, scope, limit, current=current))
 
 
 __all__ = ["NextSteps", "TodoCommune", "TodoFile", "TodoProduct", "next_steps",

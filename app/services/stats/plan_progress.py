@@ -228,15 +228,12 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any],
     marks = marks or cache.fingerprint(kho)       # folds the summary cells first
     counted: dict[str, Any] = {}
     current = isinstance(marks.products[0], int)     # the fingerprint's fold: cells current
-    vocabulary = marks.vocabulary        # read with the marks: not read again
     counted.update(cache.cached(kho, ("products", scope), marks.of("products", scope),
-                                lambda: breakdowns.products_part(kho, scope, current=current,
-                                                                 vocabulary=vocabulary)))
+                                lambda: breakdowns.products_part(kho, scope, current=current)))
     for part in ("broadcasts", "downloads"):
         compute = getattr(breakdowns, f"{part}_part")
         counted.update(cache.cached(kho, (part, scope), marks.of(part, scope),
-                                    lambda compute=compute: compute(kho, scope,
-                                                                    vocabulary=vocabulary)))
+                                    lambda compute=compute: compute(kho, scope)))
     return _stats(kho, scope, counted)
 
 
