@@ -11,7 +11,9 @@ and every type Flask's provider converts converted by the same function
 through ``__html__``, UUIDs and Decimals as strings). Only the text differs where JSON
 allows it to: characters beyond ASCII are written as UTF-8 instead of ``\\u`` escapes
 (Vietnamese words get shorter), and a non-string dict key is written as a string, as
-``json.dumps`` does. In debug mode (indented bodies) and for :meth:`dumps` (the
+``json.dumps`` does; NaN and infinities (never sent: shares of 0/0 are 0.0) would be
+``null``. A value orjson cannot write (a named tuple, an integer past 64 bits, a lone
+surrogate) goes to Flask's provider, as before. In debug mode (indented bodies) and for :meth:`dumps` (the
 templates' ``tojson``) Flask's own provider still writes.
 """
 from __future__ import annotations
@@ -31,12 +33,14 @@ class FastJSONProvider(DefaultJSONProvider):
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """The JSON response of ``jsonify(...)``; TypeError for a value neither orjson
-        nor Flask's ``default`` can write (as before)."""
+        nor Flask's provider can write (as before)."""
         if (self.compact is None and self._app.debug) or self.compact is False:
             return super().response(*args, **kwargs)
         obj = self._prepare_response_obj(args, kwargs)
         try:
             body = orjson.dumps(obj, default=self.default, option=_OPTIONS)
-        except orjson.JSONEncodeError as exc:       # a subclass of TypeError
-            raise TypeError(str(exc)) from exc
+        except orjson.JSONEncodeError:
+            # what orjson does not write but json.dumps does (a named tuple, an integer
+            # past 64 bits, a lone surrogate): Flask's provider writes it as before
+            return super().response(*args, **kwargs)
         return self._app.response_class(body, mimetype=self.mimetype)

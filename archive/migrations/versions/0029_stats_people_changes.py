@@ -22,9 +22,16 @@ successors).
 
 The sweep of the workers deletes the rows older than the newest on PostgreSQL.
 
-Note for later migrations: on SQLite a batch operation that rebuilds one of the watched
-tables drops its triggers; such a migration must create them again
-(:func:`create_triggers`).
+Notes for later migrations:
+
+- On SQLite a batch operation that rebuilds one of the watched tables drops its
+  triggers; such a migration must create them again (:func:`create_triggers`).
+- On PostgreSQL a write to a watched table queues a deferred trigger event until the
+  transaction commits, and DDL on that table later in the same transaction (ALTER
+  TABLE, CREATE INDEX, TRUNCATE) then fails with "pending trigger events". Alembic runs
+  an upgrade in one transaction, so a migration that writes to a watched table (say a
+  backfill of ``terms``) and then — itself or a later revision — alters it must run
+  :func:`fire_pending` between the two.
 
 Revision ID: 0029
 Revises: 0028
@@ -67,6 +74,13 @@ def create_triggers() -> None:
         for suffix, event in _EVENTS.items():
             op.execute(f"CREATE TRIGGER stats_people_{table}_{suffix} AFTER {event} "
                        f"ON {table} BEGIN {_SQLITE_MARK} END")
+
+
+def fire_pending() -> None:
+    """Fire the people marks queued so far in this transaction (PostgreSQL), so DDL on a
+    watched table can follow a write to it; nothing to do on SQLite."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def drop_triggers() -> None:

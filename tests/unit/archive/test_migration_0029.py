@@ -91,3 +91,18 @@ def test_downgrade_drops_the_mark_and_writes_go_on(at_0028):
         c.execute(text("UPDATE units SET name = 'Xã Sau Nữa' WHERE code = 'xa-sau'"))
     with kho.engine.begin() as c:
         assert _mark(c) is not None
+
+
+def test_ddl_after_a_write_in_one_transaction_works_once_the_marks_are_fired(at_0028):
+    """What a later migration does (fire_pending's statement): a backfill of a watched
+    table, then an index on it, in one transaction; the mark is written too."""
+    kho = at_0028
+    db.upgrade(kho.engine)
+    with kho.engine.begin() as c:
+        c.execute(text(UNIT), {"code": "xa-chi-muc", "name": "Xã Chỉ Mục", "no": False})
+        if kho.engine.dialect.name == "postgresql":
+            c.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        c.execute(text("CREATE INDEX ix_units_name_later ON units (name)"))
+    with kho.engine.begin() as c:
+        assert _mark(c) is not None
+        c.execute(text("DROP INDEX ix_units_name_later"))

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from typing import NamedTuple
 
 import pytest
 from flask import Flask, jsonify
@@ -48,6 +49,21 @@ def test_the_body_parses_to_what_flasks_provider_wrote():
     assert "Tập huấn, bồi dưỡng — Xơ Đăng" in text and text.endswith("}\n")
     assert text.index('"alpha"') < text.index('"zeta"')          # keys sorted
     assert json.loads(text)["at"] == "Mon, 07 Dec 2026 09:30:00 GMT"  # Flask's HTTP date
+
+
+class Place(NamedTuple):
+    code: str
+    name: str
+
+
+def test_what_orjson_cannot_write_is_written_by_flask_as_before():
+    body = {"place": Place("xa-dak-koi-2025", "Xã Đăk Kôi"), "big": 2**70}
+    app = _app(FastJSONProvider)
+    app.add_url_rule("/other", "other", lambda: jsonify(body))
+    response = app.test_client().get("/other")
+    assert response.status_code == 200
+    assert json.loads(response.data) == {"place": ["xa-dak-koi-2025", "Xã Đăk Kôi"],
+                                         "big": 2**70}
 
 
 def test_a_value_nothing_can_write_is_a_type_error():
