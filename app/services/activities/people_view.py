@@ -53,12 +53,12 @@ def _lineage_ids(session: Session, code: Optional[str], rollup: bool,
     """The unit ``code`` and (rollup) every unit it carries on; None without a code."""
     if not code:
         return None
-    successors = {i: s for i, s in session.execute(select(Unit.id, Unit.successor_id))}
     target = session.scalar(select(Unit.id).where(Unit.code == code))
     if target is None:
         raise ValidationError("unknown unit code %(code)s", field=field, code=code)
     if not rollup:
         return {target}
+    successors = {i: s for i, s in session.execute(select(Unit.id, Unit.successor_id))}
     return {i for i in successors if target in lineage_ids(successors, i)}
 
 

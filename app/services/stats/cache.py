@@ -27,16 +27,16 @@ only while every input is unchanged:
 The figures are counted in four parts, each reused while its own inputs stay the same
 (:meth:`Marks.of`): the products (everything above but the broadcast log), the
 broadcasts (broadcast rows, units, the day), the downloads (download rows, units,
-the day) and the people (their mark, the vocabularies, the day) — with a lead-unit filter, the broadcasts and downloads of that unit's products
-also follow the products. Downloads are the most frequent change (every commune
+the day) and the people (their mark, the vocabularies, the day) — with a lead-unit
+filter, the broadcasts and downloads of that unit's products also follow the products. Downloads are the most frequent change (every commune
 fetching a copy): a new one recounts the downloads (milliseconds), not the catalogue;
 an edited product does not recount a million broadcast rows.
 Nothing is stale across processes: each one compares the fingerprint with the database.
 One gap remains: on PostgreSQL two inserts can commit out of id order, so a row with a
 smaller id than the newest may appear after the fingerprint was read (the people mark
-is written as its transaction commits, which narrows that window to the commit itself); such a row counts
-from the next change or, at the latest, :data:`MAX_AGE` seconds later, when every
-result is counted again.
+is written as its transaction commits, which narrows that window to the commit
+itself); such a row counts from the next change or, at the latest, :data:`MAX_AGE`
+seconds later, when every result is counted again.
 """
 from __future__ import annotations
 
