@@ -99,3 +99,15 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_true(page, expression: str, timeout_ms: float = 30_000) -> None:
+    """Wait until ``expression`` (JavaScript, an expression or a function) is true in the
+    page. Asked again every 100 ms through ``page.evaluate``: ``page.wait_for_function``
+    polls by compiling the predicate inside the page, which Kho's Content-Security-Policy
+    (no ``unsafe-eval``) refuses whenever the first answer is not yet true."""
+    for _ in range(max(1, int(timeout_ms // 100))):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"never true in {timeout_ms / 1000:.0f} s: {expression}")

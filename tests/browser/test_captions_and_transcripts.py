@@ -12,7 +12,7 @@ from app.services.access.accounts import actor_by_name
 from app.services.catalogue import products
 from app.services.files.intake import receive
 from app.services.search import indexing
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_true
 from tests.unit.ingest import media_factory
 
 pytestmark = pytest.mark.browser
@@ -64,8 +64,8 @@ def _current_time(page, file_id: int) -> float:
 
 
 def _wait_time_near(page, file_id: int, seconds: float) -> None:
-    page.wait_for_function(
-        f"Math.abs(document.querySelector('audio[data-file=\"{file_id}\"],"
+    wait_true(
+        page, f"Math.abs(document.querySelector('audio[data-file=\"{file_id}\"],"
         f" video[data-file=\"{file_id}\"]').currentTime - {seconds}) < 0.6")
 
 
@@ -113,8 +113,8 @@ def test_the_video_shows_its_captions_track_by_default(site, sign_in, spoken, wi
     page.goto(f"{site.url}/products/{spoken['film']}")
     video = page.locator(f'video[data-file="{spoken["video"]}"]')
     assert video.is_visible()
-    page.wait_for_function(
-        f"(() => {{ const v = document.querySelector('video[data-file=\"{spoken['video']}\"]');"
+    wait_true(
+        page, f"(() => {{ const v = document.querySelector('video[data-file=\"{spoken['video']}\"]');"
         " const t = v.textTracks[0]; return t && t.mode === 'showing' && t.cues"
         " && t.cues.length === 2; })()")
     tracks = page.evaluate(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, screenshot
+from tests.browser.conftest import PASSWORD, screenshot, wait_true
 from tests.unit.ingest import media_factory
 from tests.unit.web.media import png_bytes, wav_file
 
@@ -66,9 +66,9 @@ def test_producer_uploads_video_and_poster(site, sign_in, media, products):
                                         shot="product-new")
     page.set_input_files('input[type="file"]', str(media["video"]))
     _drop(page, media["poster"])
-    page.wait_for_function("() => document.querySelectorAll("
-                           "'[data-role=\"upload-list\"] > li .status.ready').length == 2",
-                           timeout=READY_TIMEOUT_MS)
+    wait_true(page, "() => document.querySelectorAll("
+                    "'[data-role=\"upload-list\"] > li .status.ready').length == 2",
+              timeout_ms=READY_TIMEOUT_MS)
     rows = page.locator('[data-role="upload-list"] > li')     # notices are nested lists
     assert rows.count() == 2
     assert page.locator("progress").first.evaluate("p => p.value") == 100
@@ -104,10 +104,10 @@ def test_video_preview_plays_and_seeks(site, sign_in, products):
     assert video.count() == 1
     page.evaluate("""() => { const v = document.querySelector('video');
                              v.muted = true; return v.play(); }""")
-    page.wait_for_function("() => document.querySelector('video').readyState >= 2 && "
-                           "document.querySelector('video').currentTime > 0")
+    wait_true(page, "() => document.querySelector('video').readyState >= 2 && "
+                    "document.querySelector('video').currentTime > 0")
     page.evaluate("() => { document.querySelector('video').currentTime = 2.0; }")
-    page.wait_for_function("() => document.querySelector('video').currentTime >= 2.0")
+    wait_true(page, "() => document.querySelector('video').currentTime >= 2.0")
     assert page.locator("img.image-preview").count() == 1  # the poster PNG's preview
     screenshot(page, "product")
 
