@@ -7,3 +7,4 @@ both databases (the SQL differs: the Vietnam year of creation, grouping, CTEs).
 from tests.unit.services.stats.test_stats import *  # noqa: F401,F403
 from tests.unit.services.stats.test_stats_cache import *  # noqa: F401,F403,E402
 from tests.unit.services.stats.test_people_part import *  # noqa: F401,F403,E402
+from tests.unit.services.stats.test_usage_growth import *  # noqa: F401,F403,E402

@@ -26,7 +26,8 @@ from app.services.stats.figures import PLAN_FIRST_YEAR, TARGET_YEAR, GroupRow, S
 from app.services.stats.scope import (NOT_SET, PC, PT, P, Catalogue, created_year,
                                       for_counting, labels, load_catalogue, product_filters,
                                       ready_original, rolled, unit_label, unit_order)
-from app.services.stats.usage import broadcast_rows, download_rows
+from app.services.stats.usage import Airings, Downloads, airings_since, count_airings, \
+    count_downloads, downloads_since
 from app.services.common.clock import local_today
 from archive.harvests import Publication
 from archive.models import File
@@ -188,23 +189,47 @@ def products_part(kho: Kho, scope: Scope, *, recount: bool = False,
         return assemble(rows, cat, local_today(kho.settings))
 
 
-def broadcasts_part(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:
-    """Broadcasts per commune, per month, per commune and month for ``scope``."""
+def broadcasts_part(kho: Kho, scope: Scope, *, recount: bool = False) -> Airings:
+    """Broadcasts per commune, per month, per commune and month for ``scope``
+    (``.figures``), kept so that later airings can be added (:func:`more_broadcasts`)."""
     with kho.transaction() as session:
-        return broadcast_rows(kho, session, scope, load_catalogue(for_counting(session)),
-                              recount)
-
-
-def downloads_part(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:
-    """``downloads_by_commune`` for ``scope``: what changes with every download."""
-    with kho.transaction() as session:
-        return download_rows(kho, session, scope, load_catalogue(for_counting(session)),
+        return count_airings(kho, session, scope, load_catalogue(for_counting(session)),
                              recount)
+
+
+def downloads_part(kho: Kho, scope: Scope, *, recount: bool = False) -> Downloads:
+    """``downloads_by_commune`` for ``scope`` (``.figures``): what changes with every
+    download."""
+    with kho.transaction() as session:
+        return count_downloads(kho, session, scope, load_catalogue(for_counting(session)),
+                               recount)
+
+
+def more_broadcasts(kho: Kho, scope: Scope, counted: Airings, upto: int) -> Airings:
+    """``counted`` with the broadcasts of ids after its own newest up to ``upto``
+    added: what a broadcast log costs the figures instead of adding them all up again."""
+    if upto <= counted.upto:        # counted after the mark was read: nothing to add
+        return counted
+    with kho.transaction() as session:
+        cat = load_catalogue(session)
+        return counted.plus(kho, cat, scope, upto,
+                            airings_since(session, scope, cat, counted.upto, upto))
+
+
+def more_downloads(kho: Kho, scope: Scope, counted: Downloads, upto: int) -> Downloads:
+    """``counted`` with the downloads of ids after its own newest up to ``upto`` added
+    (see :func:`more_broadcasts`)."""
+    if upto <= counted.upto:
+        return counted
+    with kho.transaction() as session:
+        cat = load_catalogue(session)
+        return counted.plus(kho, cat, scope, upto,
+                            downloads_since(session, scope, cat, counted.upto, upto))
 
 
 def aggregate(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:
     """Every count for ``scope``: ``total`` (a Tally) and the breakdown lists
     (``recount``: the products counted from their rows, see :func:`products_part`)."""
     return {**products_part(kho, scope, recount=recount),
-            **broadcasts_part(kho, scope, recount=recount),
-            **downloads_part(kho, scope, recount=recount)}
+            **broadcasts_part(kho, scope, recount=recount).figures,
+            **downloads_part(kho, scope, recount=recount).figures}

@@ -28,15 +28,23 @@ The figures are counted in four parts, each reused while its own inputs stay the
 (:meth:`Marks.of`): the products (everything above but the broadcast log), the
 broadcasts (broadcast rows, units, the day), the downloads (download rows, units,
 the day) and the people (their mark, the vocabularies, the day) — with a lead-unit
-filter, the broadcasts and downloads of that unit's products also follow the products. Downloads are the most frequent change (every commune
-fetching a copy): a new one recounts the downloads (milliseconds), not the catalogue;
-an edited product does not recount a million broadcast rows.
+filter, the broadcasts and downloads of that unit's products also follow the products.
+An edited product does not recount a million broadcast rows.
+
+Downloads and broadcast logs are the most frequent changes (every commune fetching a
+copy, logging what it aired), and most of them only add rows. When the broadcasts' or
+downloads' mark differs from the kept result's only by a newer id (nothing edited,
+withdrawn or deleted: :meth:`Marks.grew`), the rows added since the result's own newest
+id are read (an index range) and added to it (``grow`` of :func:`cached`), instead of
+the part being added up again from its thousands of cells.
+
 Nothing is stale across processes: each one compares the fingerprint with the database.
 One gap remains: on PostgreSQL two inserts can commit out of id order, so a row with a
-smaller id than the newest may appear after the fingerprint was read (the people mark
-is written as its transaction commits, which narrows that window to the commit
-itself); such a row counts from the next change or, at the latest, :data:`MAX_AGE`
-seconds later, when every result is counted again.
+smaller id than the newest may appear after the fingerprint (or a count) was read (the
+people mark is written as its transaction commits, which narrows that window to the
+commit itself); such a row counts from the next full count: the next change of
+another kind, or at the latest :data:`MAX_AGE` seconds after the last full count, when
+every result is counted again (grown results keep their base's age).
 """
 from __future__ import annotations
 
@@ -44,7 +52,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from time import monotonic
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, Callable, Hashable, Optional, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import delete, func, select
@@ -88,6 +96,18 @@ class Marks:
         own = self.broadcasts if part == "broadcasts" else self.downloads
         return own + self.common + (self.products if scope.unit else ())
 
+    def grew(self, part: str, scope: Any, old: tuple) -> Optional[int]:
+        """The newest row id of ``part`` ("broadcasts" or "downloads") when ``old`` (an
+        earlier :meth:`of` of it) differs from today's only by rows added since: the
+        newest id moved up and nothing was edited, withdrawn or deleted, the
+        vocabularies and the day are the same, and no lead-unit filter follows the
+        products. None otherwise (only a full count answers)."""
+        new = self.of(part, scope)
+        if scope.unit or old[1:] != new[1:] or new[0] is None \
+                or (old[0] is not None and new[0] <= old[0]):
+            return None
+        return new[0]
+
 
 def fingerprint(kho: Kho) -> Marks:
     """What the figures depend on: one statement of index lookups and the two small
@@ -115,22 +135,35 @@ def fingerprint(kho: Kho) -> Marks:
                          local_today(kho.settings)))
 
 
-def cached(kho: Kho, key: Hashable, mark: tuple, compute: Callable[[], T]) -> T:
+def cached(kho: Kho, key: Hashable, mark: tuple, compute: Callable[[], T],
+           grow: Optional[Callable[[tuple, T], Optional[T]]] = None) -> T:
     """``compute()``'s result for ``key``, reused while ``mark`` (a part of the
     :func:`fingerprint` read for this request) stays the same. Callers must not change
-    the result: it is shared."""
-    full_key = (key, mark)
+    the result: it is shared.
+
+    ``grow(old_mark, old_result)``: when the mark changed, the newest result kept for
+    ``key`` brought up to date from what was added since (new broadcasts, new
+    downloads), or None when only ``compute()`` can answer. A grown result keeps its
+    base's age: :data:`MAX_AGE` after a full count, everything is counted again."""
     now = monotonic()
     with _lock:
         cache = _caches.setdefault(kho, OrderedDict())
-        hit = cache.get(full_key)
+        hit = cache.get((key, mark))
         if hit is not None and now - hit[0] < MAX_AGE:
-            cache.move_to_end(full_key)
+            cache.move_to_end((key, mark))
             return hit[1]
-    value = compute()
+        base = None
+        if grow is not None:
+            base = next(((k[1], *v) for k, v in reversed(cache.items())
+                         if k[0] == key and now - v[0] < MAX_AGE), None)
+    value, born = None, now
+    if base is not None:
+        value, born = grow(base[0], base[2]), base[1]
+    if value is None:
+        value, born = compute(), now
     with _lock:
-        cache[full_key] = (now, value)
-        cache.move_to_end(full_key)
+        cache[(key, mark)] = (born, value)
+        cache.move_to_end((key, mark))
         while len(cache) > SIZE:
             cache.popitem(last=False)
     return value

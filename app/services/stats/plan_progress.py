@@ -231,9 +231,15 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any],
     counted.update(cache.cached(kho, ("products", scope), marks.of("products", scope),
                                 lambda: breakdowns.products_part(kho, scope, current=current)))
     for part in ("broadcasts", "downloads"):
-        compute = getattr(breakdowns, f"{part}_part")
+        compute, more = (getattr(breakdowns, f"{part}_part"),
+                         getattr(breakdowns, f"more_{part}"))
+
+        def grow(old: tuple, counted_then: Any, part=part, more=more) -> Any:
+            newest = marks.grew(part, scope, old)      # only rows added since?
+            return None if newest is None else more(kho, scope, counted_then, newest)
         counted.update(cache.cached(kho, (part, scope), marks.of(part, scope),
-                                    lambda compute=compute: compute(kho, scope)))
+                                    lambda compute=compute: compute(kho, scope),
+                                    grow).figures)
     return _stats(kho, scope, counted)
 
 

@@ -11,9 +11,11 @@ account's part (``Scope.units``) the rows of its communes.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from bisect import bisect_left
+from dataclasses import dataclass, replace
+from typing import Any, Mapping, Optional
 
-from sqlalchemy import ColumnElement, extract, func, select
+from sqlalchemy import ColumnElement, and_, extract, func, select, true
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
@@ -53,9 +55,11 @@ def _cells_answer(scope: Scope) -> bool:
 
 
 def _from_cells(session: Session, scope: Scope, cat: Catalogue,
-                kind: int) -> list[tuple[Optional[int], int, int, int]]:
+                kind: int) -> tuple[list[tuple[Optional[int], int, int, int]], int]:
     """(commune id rolled as the scope asks, year, month, count) from the usage cells:
-    a few thousand rows, however many airings or downloads there are."""
+    a few thousand rows, however many airings or downloads there are; and the newest
+    row id they count (read in the same statement, so from the same snapshot: on
+    PostgreSQL each statement has its own)."""
     start, end = whole_months(scope) or (None, None)
     c = StatsUsageCell
     where = [c.kind == kind, c.count != 0]
@@ -68,62 +72,171 @@ def _from_cells(session: Session, scope: Scope, cat: Catalogue,
         where.append(c.commune_id.in_(allowed))
     if scope.units is not None:       # the account's part: its communes' use
         where.append(c.commune_id.in_(sorted(scope.units)))
+    model = Broadcast if kind == USAGE_BROADCASTS else DownloadRecord
+    newest = select(func.coalesce(func.max(model.id), 0).label("id")).subquery()
     out: dict[tuple[Optional[int], int, int], int] = {}
-    for commune_id, month, n in session.execute(select(c.commune_id, c.month, c.count)
-                                                .where(*where)):
+    upto = 0
+    # newest LEFT JOIN the cells: one row even when no cell is in the scope
+    for upto, commune_id, month, n in session.execute(
+            select(newest.c.id, c.commune_id, c.month, c.count)
+            .select_from(newest.outerjoin(c, and_(true(), *where)))):
+        if month is None:
+            continue
         unit = commune_id or None
         if unit is not None and scope.rollup:
             unit = cat.current.get(unit, unit)
         key = (unit, month // 100, month % 100)
         out[key] = out.get(key, 0) + n
-    return [(u, y, m, n) for (u, y, m), n in out.items()]
+    return [(u, y, m, n) for (u, y, m), n in out.items()], upto
 
 
-def broadcast_rows(kho: Kho, session: Session, scope: Scope, cat: Catalogue,
-                   recount: bool = False) -> dict[str, Any]:
+def _grouped(session: Session, scope: Scope, cat: Catalogue, model: Any, day_col: Any,
+             where: list[ColumnElement]) -> list[tuple[Optional[int], int, int, int]]:
+    """(commune id rolled as the scope asks, year, month, count) counted from the rows
+    of ``model`` in ``scope`` that also meet ``where``."""
+    where = _usage_filters(scope, cat, day_col, model.commune_id, model.product_id) + where
+    commune = rolled(model.commune_id, cat, scope.rollup)
+    year, month = extract("year", day_col), extract("month", day_col)
+    return [(u, int(y), int(m), int(n)) for u, y, m, n in session.execute(
+        select(commune, year, month, func.count()).where(*where)
+        .group_by(commune, year, month))]
+
+
+def _counted(session: Session, scope: Scope, cat: Catalogue, model: Any, day_col: Any,
+             where: list[ColumnElement], kind: int,
+             recount: bool) -> tuple[list[tuple[Optional[int], int, int, int]], int]:
+    """The use of ``scope`` grouped as :func:`_grouped` gives it, from the cells where
+    they answer, and the newest row id counted (what later rows are added after)."""
+    if not recount and _cells_answer(scope):
+        return _from_cells(session, scope, cat, kind)
+    upto = session.scalar(select(func.coalesce(func.max(model.id), 0)))
+    return _grouped(session, scope, cat, model, day_col, where + [model.id <= upto]), upto
+
+
+def _month_key(row: CommuneMonthRow) -> tuple:
+    """Where a commune-month row sorts: by month, then as :func:`unit_order`."""
+    return (row.year, row.month, row.code is None, sort_key(row.label_vi), row.code or "")
+
+
+@dataclass(frozen=True)
+class Airings:
+    """Broadcasts of one scope per (commune, year, month), and the three lists shown from
+    them. Kept by the figures' cache so that airings logged since (:meth:`plus`) are
+    added to it instead of the whole part being added up again."""
+
+    upto: int                                # the newest broadcast id counted
+    cells: Mapping[tuple[Optional[int], int, int], int]
+    commune_months: list[CommuneMonthRow]    # in :func:`_month_key` order
+    keys: list[tuple]                        # :func:`_month_key` of each of them
+    figures: dict[str, Any]
+
+    @classmethod
+    def of(cls, kho: Kho, cat: Catalogue, scope: Scope, upto: int,
+           cells: Mapping[tuple[Optional[int], int, int], int],
+           rows: Optional[list[CommuneMonthRow]] = None,
+           keys: Optional[list[tuple]] = None) -> "Airings":
+        if rows is None:
+            rows = sorted((CommuneMonthRow(**labels(unit_label(cat, u)), year=y, month=m,
+                                           count=n) for (u, y, m), n in cells.items()),
+                          key=_month_key)
+            keys = [_month_key(r) for r in rows]
+        communes: dict[Optional[int], int] = {}
+        months: dict[tuple[int, int], int] = {}
+        for (u, y, m), n in cells.items():
+            communes[u] = communes.get(u, 0) + n
+            months[(y, m)] = months.get((y, m), 0) + n
+        return cls(upto, cells, rows, keys or [], {
+            "broadcasts_by_commune": _per_commune(kho, cat, scope, communes),
+            "broadcasts_by_month": [MonthRow(y, m, n) for (y, m), n in sorted(months.items())],
+            "broadcasts_by_commune_month": rows})
+
+    def plus(self, kho: Kho, cat: Catalogue, scope: Scope, upto: int,
+             new: list[tuple[Optional[int], int, int, int]]) -> "Airings":
+        """These figures with the ``new`` airings added ((commune, year, month, count)
+        as :func:`airings_since` gives them for ids up to ``upto``); self is left as it
+        was (it is shared)."""
+        if not new:
+            return replace(self, upto=upto)
+        cells, rows, keys = dict(self.cells), list(self.commune_months), list(self.keys)
+        for u, y, m, n in new:
+            cells[(u, y, m)] = cells.get((u, y, m), 0) + n
+            row = CommuneMonthRow(**labels(unit_label(cat, u)), year=y, month=m,
+                                  count=cells[(u, y, m)])
+            key = _month_key(row)
+            at = bisect_left(keys, key)
+            if at < len(keys) and keys[at] == key:
+                rows[at] = row
+            else:
+                keys.insert(at, key)
+                rows.insert(at, row)
+        return Airings.of(kho, cat, scope, upto, cells, rows, keys)
+
+
+def count_airings(kho: Kho, session: Session, scope: Scope, cat: Catalogue,
+                  recount: bool = False) -> Airings:
     """Broadcasts per commune, per month and per commune and month (from the usage
     cells where they answer, counted from the rows otherwise or with ``recount``)."""
-    if not recount and _cells_answer(scope):
-        per_month = _from_cells(session, scope, cat, USAGE_BROADCASTS)
-    else:
-        where = _usage_filters(scope, cat, Broadcast.aired_on, Broadcast.commune_id,
-                               Broadcast.product_id) + [Broadcast.in_force()]   # not withdrawn
-        commune = rolled(Broadcast.commune_id, cat, scope.rollup)
-        year, month = extract("year", Broadcast.aired_on), extract("month", Broadcast.aired_on)
-        per_month = session.execute(select(commune, year, month, func.count())
-                                    .where(*where).group_by(commune, year, month)).all()
-    broadcasts: dict[Optional[int], int] = {}
-    months: dict[tuple[int, int], int] = {}
-    commune_months = []
-    for commune_id, y, m, n in per_month:
-        broadcasts[commune_id] = broadcasts.get(commune_id, 0) + n
-        months[(int(y), int(m))] = months.get((int(y), int(m)), 0) + n
-        commune_months.append(CommuneMonthRow(**labels(unit_label(cat, commune_id)),
-                                              year=int(y), month=int(m), count=n))
-    return {
-        "broadcasts_by_commune": _per_commune(kho, cat, scope, broadcasts),
-        "broadcasts_by_month": [MonthRow(y, m, n) for (y, m), n in sorted(months.items())],
-        "broadcasts_by_commune_month": sorted(
-            commune_months, key=lambda r: (r.year, r.month, r.code is None,
-                                           sort_key(r.label_vi), r.code or "")),
-    }
+    per_month, upto = _counted(session, scope, cat, Broadcast, Broadcast.aired_on,
+                               [Broadcast.in_force()], USAGE_BROADCASTS, recount)
+    cells: dict[tuple[Optional[int], int, int], int] = {}
+    for u, y, m, n in per_month:
+        cells[(u, y, m)] = cells.get((u, y, m), 0) + n
+    return Airings.of(kho, cat, scope, upto, cells)
 
 
-def download_rows(kho: Kho, session: Session, scope: Scope, cat: Catalogue,
-                  recount: bool = False) -> dict[str, Any]:
+def airings_since(session: Session, scope: Scope, cat: Catalogue, after: int,
+                  upto: int) -> list[tuple[Optional[int], int, int, int]]:
+    """Airings in force in ``scope`` among the broadcasts with ``after < id <= upto``
+    (those logged since figures were counted up to ``after``), grouped as
+    :meth:`Airings.plus` takes them: an index range of a few rows."""
+    return _grouped(session, scope, cat, Broadcast, Broadcast.aired_on,
+                    [Broadcast.in_force(), Broadcast.id > after, Broadcast.id <= upto])
+
+
+@dataclass(frozen=True)
+class Downloads:
+    """Downloads of one scope per commune, and the list shown from them (see
+    :class:`Airings`)."""
+
+    upto: int                                # the newest download record id counted
+    communes: Mapping[Optional[int], int]
+    figures: dict[str, Any]
+
+    @classmethod
+    def of(cls, kho: Kho, cat: Catalogue, scope: Scope, upto: int,
+           communes: Mapping[Optional[int], int]) -> "Downloads":
+        return cls(upto, communes, {"downloads_by_commune": _per_commune(kho, cat, scope,
+                                                                   dict(communes))})
+
+    def plus(self, kho: Kho, cat: Catalogue, scope: Scope, upto: int,
+             new: list[tuple[Optional[int], int, int, int]]) -> "Downloads":
+        """These figures with the ``new`` downloads added (see :meth:`Airings.plus`)."""
+        if not new:
+            return replace(self, upto=upto)
+        communes = dict(self.communes)
+        for u, _y, _m, n in new:
+            communes[u] = communes.get(u, 0) + n
+        return Downloads.of(kho, cat, scope, upto, communes)
+
+
+def count_downloads(kho: Kho, session: Session, scope: Scope, cat: Catalogue,
+                    recount: bool = False) -> Downloads:
     """Downloads per commune (one DownloadRecord row is one download: a user's requests
     for one file and rendition on one day are already coalesced into it)."""
-    if not recount and _cells_answer(scope):
-        counts: dict[Optional[int], int] = {}
-        for commune_id, _y, _m, n in _from_cells(session, scope, cat, USAGE_DOWNLOADS):
-            counts[commune_id] = counts.get(commune_id, 0) + n
-    else:
-        where = _usage_filters(scope, cat, DownloadRecord.day, DownloadRecord.commune_id,
-                               DownloadRecord.product_id)
-        commune = rolled(DownloadRecord.commune_id, cat, scope.rollup)
-        counts = dict(session.execute(select(commune, func.count()).where(*where)
-                                      .group_by(commune)).all())
-    return {"downloads_by_commune": _per_commune(kho, cat, scope, counts)}
+    per_month, upto = _counted(session, scope, cat, DownloadRecord, DownloadRecord.day, [],
+                               USAGE_DOWNLOADS, recount)
+    counts: dict[Optional[int], int] = {}
+    for commune_id, _y, _m, n in per_month:
+        counts[commune_id] = counts.get(commune_id, 0) + n
+    return Downloads.of(kho, cat, scope, upto, counts)
+
+
+def downloads_since(session: Session, scope: Scope, cat: Catalogue, after: int,
+                    upto: int) -> list[tuple[Optional[int], int, int, int]]:
+    """Downloads in ``scope`` among the records with ``after < id <= upto`` (see
+    :func:`airings_since`)."""
+    return _grouped(session, scope, cat, DownloadRecord, DownloadRecord.day,
+                    [DownloadRecord.id > after, DownloadRecord.id <= upto])
 
 
 def _per_commune(kho: Kho, cat: Catalogue, scope: Scope,
