@@ -88,21 +88,29 @@ def _clients(kho):
 
 def _changes(kho):
     """Writes of each kind, each a fresh change."""
-    from sqlalchemy import select, update
+    from sqlalchemy import func, select, update
 
     from app.services.access.accounts import actor_by_name
     from app.services.files.download_records import record_download
     from archive.base import utcnow
     from archive.models import Broadcast, Event, File, Product, Unit
+    from archive.usage import DownloadRecord
 
-    # a run's own slots and download days, so a run on a kept corpus (province_bench)
-    # writes new rows, not the last run's again (20 a minute apart)
-    first = 1 + (int(time.time()) // 60) % 5000 * 20
-    counter = iter(range(first, first + 10**6))
     with kho.transaction() as s:
         file_id, product_id = s.execute(select(File.id, File.product_id).limit(1)).one()
         commune = s.scalar(select(Unit.id).where(Unit.level == "commune").limit(1))
     staff = actor_by_name(kho, "daixa0")
+    # slots and download days after the last ones an earlier run wrote, so a run on a
+    # kept corpus (province_bench) writes new rows, however soon after another
+    with kho.transaction() as s:
+        slots = list(s.scalars(select(Broadcast.slot).where(
+            Broadcast.product_id == product_id, Broadcast.commune_id == commune,
+            Broadcast.aired_on == date(2025, 3, 1), Broadcast.slot.like("b%"))))
+        last_day = s.scalar(select(func.max(DownloadRecord.day)).where(
+            DownloadRecord.user_id == staff.user_id, DownloadRecord.file_id == file_id))
+    first = 1 + max([int(x[1:]) for x in slots if x[1:].isdigit()]
+                    + [(last_day or date(2020, 1, 1)).toordinal() - date(2020, 1, 1).toordinal()])
+    counter = iter(range(first, first + 10**6))
 
     def edit() -> None:
         with kho.transaction() as s:
