@@ -66,7 +66,8 @@ from archive.stats import (USAGE_BROADCASTS, USAGE_DOWNLOADS, StatsPeopleChange,
                            StatsUsageEdit)
 from archive.usage import DownloadRecord
 
-SIZE = 32          # results kept per process (a few kilobytes each)
+SIZE = 32          # results kept per process, one per key (a few kilobytes each;
+                   # the airings of a province ~7,000 rows)
 MAX_AGE = 300.0    # seconds a result is reused at most, whatever the fingerprint
 T = TypeVar("T")
 
@@ -85,14 +86,14 @@ class Marks:
     common: tuple              # vocabularies and the day: every part uses them
 
     def of(self, part: str, scope: Any) -> tuple:
-        """The mark of ``part`` ("products", "broadcasts", "downloads", "next_steps",
+        """The mark of ``part`` ("products", "broadcasts", "downloads", "silent",
         "people")."""
         if part == "products":
             return self.products + self.common
         if part == "people":
             return self.people + self.common
-        if part == "next_steps":      # products, and the broadcasts of silent communes
-            return self.products + self.broadcasts + self.common
+        if part == "silent":          # the dashboard's communes with no airing this year
+            return self.broadcasts + self.common
         own = self.broadcasts if part == "broadcasts" else self.downloads
         return own + self.common + (self.products if scope.unit else ())
 
@@ -162,6 +163,8 @@ def cached(kho: Kho, key: Hashable, mark: tuple, compute: Callable[[], T],
     if value is None:
         value, born = compute(), now
     with _lock:
+        for stale in [k for k in cache if k[0] == key and k[1] != mark]:
+            del cache[stale]          # one result per key: marks only move forward
         cache[(key, mark)] = (born, value)
         cache.move_to_end((key, mark))
         while len(cache) > SIZE:

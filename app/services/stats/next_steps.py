@@ -18,7 +18,7 @@ doors.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Optional
 
@@ -262,6 +262,14 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT,
     part (the lists are narrowed to it, see :func:`plan_progress.for_account`)."""
     actor.require("stats.view")
     scope = for_account(kho, actor, scope)
+    return replace(_product_lists(kho, actor, scope, limit, recount, current),
+                   silent_communes=silent_communes(kho, scope, recount))
+
+
+def _product_lists(kho: Kho, actor: Actor, scope: Scope, limit: int, recount: bool,
+                   current: bool) -> NextSteps:
+    """The lists of products and files (``silent_communes`` left empty): what follows
+    the catalogue, not the broadcast log. ``scope`` is already the account's."""
     today = local_today(kho.settings)
     # the summary rows, where they answer the scope and are current (see
     # app.services.stats.breakdowns.products_part): sums of cells and index walks
@@ -281,26 +289,39 @@ def next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT,
                                    else None)
         u_total, u_items = _unclassified(session, cat, scope, where, viewer, limit,
                                          unclassified)
-        silent = _silent_communes(session, cat, scope, today, recount)
     return NextSteps(nd_total, nd_items, nd_units, f_total, f_items, u_total, u_items,
-                     silent, today.year)
+                     [], today.year)
+
+
+def silent_communes(kho: Kho, scope: Scope, recount: bool = False) -> list[TodoCommune]:
+    """Today's communes in ``scope`` (the account's already) with no broadcast this
+    year (:func:`_silent_communes`): what a broadcast log changes on the dashboard."""
+    with kho.transaction() as session:
+        return _silent_communes(session, load_catalogue(session), scope,
+                                local_today(kho.settings), recount)
 
 
 def request_next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAULT_LIMIT,
                        marks: Optional[cache.Marks] = None) -> NextSteps:
-    """:func:`next_steps`, reused while the catalogue's fingerprint is unchanged (what
-    the reader may see is part of the key: its viewer, today's date and grants in it).
+    """:func:`next_steps`, its two halves each reused while what it reads is unchanged:
+    the product and file lists while the catalogue's fingerprint is (what the reader
+    may see is part of their key: its viewer, today's date and grants in it), the
+    silent communes while the broadcasts are — so a broadcast log, the most frequent
+    write of a commune, looks up a few communes instead of walking the lists again.
     ``marks``: that fingerprint, when the caller read it for this request already."""
     actor.require("stats.view")
     scope = for_account(kho, actor, scope)          # the account's part is in the key
     with kho.transaction() as session:
         viewer = viewer_for(session, actor, local_today(kho.settings))
-    key = ("next_steps", scope, limit, viewer)
     marks = marks or cache.fingerprint(kho)
     current = isinstance(marks.products[0], int)      # its fold found the rows current
-    return cache.cached(kho, key, marks.of("next_steps", scope),
-                        lambda: next_steps(kho, actor, scope, limit, current=current))
+    lists = cache.cached(kho, ("next_steps", scope, limit, viewer),
+                         marks.of("products", scope),
+                         lambda: _product_lists(kho, actor, scope, limit, False, current))
+    silent = cache.cached(kho, ("silent_communes", scope), marks.of("silent", scope),
+                          lambda: silent_communes(kho, scope))
+    return replace(lists, silent_communes=silent)
 
 
 __all__ = ["NextSteps", "TodoCommune", "TodoFile", "TodoProduct", "next_steps",
-           "request_next_steps"]
+           "request_next_steps", "silent_communes"]

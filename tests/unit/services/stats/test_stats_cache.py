@@ -12,6 +12,7 @@ from app.services.access import accounts
 from app.services.catalogue import vocabulary_admin
 from app.services.stats import plan_progress
 from app.services.stats import cache
+from app.services.common.clock import local_today
 from app.services.access.actors import SYSTEM, Actor
 from app.services.broadcasts.log import log_broadcast
 from app.services.catalogue.products import create_product
@@ -61,7 +62,29 @@ def test_nothing_changed_the_same_figures_are_reused(kho, catalogue, counted):
     assert figures(kho, commune="xa-kon-braih-2025") == figures(kho, commune="xa-kon-braih-2025")
     assert counted == {"products": 1, "broadcasts": 2, "downloads": 2}
     todo = request_next_steps(kho, OFFICE, first.scope)
-    assert request_next_steps(kho, OFFICE, first.scope) is todo
+    again = request_next_steps(kho, OFFICE, first.scope)
+    assert again == todo and again.not_digitised is todo.not_digitised \
+        and again.silent_communes is todo.silent_communes
+
+
+def test_a_broadcast_log_looks_up_the_silent_communes_not_the_product_lists(
+        kho, catalogue, monkeypatch):
+    from app.services.stats import next_steps
+
+    accounts.add_user(kho, "xa", "commune", "12345678", commune="xa-dak-koi-2025")
+    give_broadcast_copy(kho, catalogue["P4"])
+    before = request_next_steps(kho, OFFICE, plan_progress.Scope())
+    assert "xa-dak-koi-2025" in {c.code for c in before.silent_communes}
+    walks = []
+    real = next_steps._product_lists
+    monkeypatch.setattr(next_steps, "_product_lists",
+                        lambda *a: walks.append(1) or real(*a))
+    log_broadcast(kho, accounts.actor_by_name(kho, "xa"), catalogue["P4"],
+                  local_today(kho.settings))             # Vietnam's today: this year
+    after = request_next_steps(kho, OFFICE, plan_progress.Scope())
+    assert "xa-dak-koi-2025" not in {c.code for c in after.silent_communes}
+    assert walks == [] and after.not_digitised is before.not_digitised
+    assert after == next_steps.next_steps(kho, OFFICE, plan_progress.Scope(), recount=True)
 
 
 def test_a_new_download_is_added_to_the_downloads_and_nothing_is_recounted(
