@@ -205,9 +205,11 @@ def downloads_part(kho: Kho, scope: Scope, *, recount: bool = False) -> Download
                                recount)
 
 
-def more_broadcasts(kho: Kho, scope: Scope, counted: Airings, upto: int) -> Airings:
+def more_broadcasts(kho: Kho, scope: Scope, counted: Airings,
+                    upto: int) -> Optional[Airings]:
     """``counted`` with the broadcasts of ids after its own newest up to ``upto``
-    added: what a broadcast log costs the figures instead of adding them all up again."""
+    added: what a broadcast log costs the figures instead of adding them all up again;
+    None when only a full count answers (:meth:`Airings.plus`)."""
     if upto <= counted.upto:        # counted after the mark was read: nothing to add
         return counted
     with kho.transaction() as session:
@@ -216,7 +218,8 @@ def more_broadcasts(kho: Kho, scope: Scope, counted: Airings, upto: int) -> Airi
                             airings_since(session, scope, cat, counted.upto, upto))
 
 
-def more_downloads(kho: Kho, scope: Scope, counted: Downloads, upto: int) -> Downloads:
+def more_downloads(kho: Kho, scope: Scope, counted: Downloads,
+                   upto: int) -> Optional[Downloads]:
     """``counted`` with the downloads of ids after its own newest up to ``upto`` added
     (see :func:`more_broadcasts`)."""
     if upto <= counted.upto:

@@ -66,8 +66,8 @@ from archive.stats import (USAGE_BROADCASTS, USAGE_DOWNLOADS, StatsPeopleChange,
                            StatsUsageEdit)
 from archive.usage import DownloadRecord
 
-SIZE = 32          # results kept per process, one per key (a few kilobytes each;
-                   # the airings of a province ~7,000 rows)
+SIZE = 32          # results kept per process (most a few kilobytes; a province's
+                   # airings per commune and month, ~7,000 rows, about 3.5 MB)
 MAX_AGE = 300.0    # seconds a result is reused at most, whatever the fingerprint
 T = TypeVar("T")
 
@@ -99,13 +99,13 @@ class Marks:
 
     def grew(self, part: str, scope: Any, old: tuple) -> Optional[int]:
         """The newest row id of ``part`` ("broadcasts" or "downloads") when ``old`` (an
-        earlier :meth:`of` of it) differs from today's only by rows added since: the
-        newest id moved up and nothing was edited, withdrawn or deleted, the
-        vocabularies and the day are the same, and no lead-unit filter follows the
-        products. None otherwise (only a full count answers)."""
+        earlier :meth:`of` of it) differs from today's at most by its newest id: nothing
+        edited, withdrawn or deleted, the same vocabularies and day, and no lead-unit
+        filter following the products. The kept result then only lacks the rows after
+        its own newest id (none when it was counted after this fingerprint was read).
+        None otherwise: only a full count answers."""
         new = self.of(part, scope)
-        if scope.unit or old[1:] != new[1:] or new[0] is None \
-                or (old[0] is not None and new[0] <= old[0]):
+        if scope.unit or old[1:] != new[1:] or new[0] is None:
             return None
         return new[0]
 
@@ -132,8 +132,7 @@ def fingerprint(kho: Kho) -> Marks:
         generation = object()
     return Marks(products=(generation,), broadcasts=(row[0], row[2], row[3]),
                  downloads=(row[1], row[4]), people=(row[5],),
-                 common=(hash((vocabulary.terms, vocabulary.units)),
-                         local_today(kho.settings)))
+                 common=(vocabulary.version, local_today(kho.settings)))
 
 
 def cached(kho: Kho, key: Hashable, mark: tuple, compute: Callable[[], T],
@@ -145,7 +144,8 @@ def cached(kho: Kho, key: Hashable, mark: tuple, compute: Callable[[], T],
     ``grow(old_mark, old_result)``: when the mark changed, the newest result kept for
     ``key`` brought up to date from what was added since (new broadcasts, new
     downloads), or None when only ``compute()`` can answer. A grown result keeps its
-    base's age: :data:`MAX_AGE` after a full count, everything is counted again."""
+    base's age (:data:`MAX_AGE` after a full count, everything is counted again) and
+    replaces it (a grown result is never older than its base)."""
     now = monotonic()
     with _lock:
         cache = _caches.setdefault(kho, OrderedDict())
@@ -155,16 +155,18 @@ def cached(kho: Kho, key: Hashable, mark: tuple, compute: Callable[[], T],
             return hit[1]
         base = None
         if grow is not None:
-            base = next(((k[1], *v) for k, v in reversed(cache.items())
+            base = next(((k, *v) for k, v in reversed(cache.items())
                          if k[0] == key and now - v[0] < MAX_AGE), None)
-    value, born = None, now
-    if base is not None:
-        value, born = grow(base[0], base[2]), base[1]
-    if value is None:
-        value, born = compute(), now
+    value = grow(base[0][1], base[2]) if base is not None else None
+    grown = value is not None
+    if grown and value is base[2]:
+        return value                  # the kept result already holds everything
+    born = base[1] if grown else now
+    if not grown:
+        value = compute()
     with _lock:
-        for stale in [k for k in cache if k[0] == key and k[1] != mark]:
-            del cache[stale]          # one result per key: marks only move forward
+        if grown:
+            cache.pop(base[0], None)
         cache[(key, mark)] = (born, value)
         cache.move_to_end((key, mark))
         while len(cache) > SIZE:

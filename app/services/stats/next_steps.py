@@ -318,8 +318,8 @@ def request_next_steps(kho: Kho, actor: Actor, scope: Scope, limit: int = DEFAUL
     lists = cache.cached(kho, ("next_steps", scope, limit, viewer),
                          marks.of("products", scope),
                          lambda: _product_lists(kho, actor, scope, limit, False, current))
-    silent = cache.cached(kho, ("silent_communes", scope), marks.of("silent", scope),
-                          lambda: silent_communes(kho, scope))
+    silent = cache.cached(kho, ("silent_communes", scope.commune, scope.units),
+                          marks.of("silent", scope), lambda: silent_communes(kho, scope))
     return replace(lists, silent_communes=silent)
 
 

@@ -77,6 +77,7 @@ class Catalogue:
     current: dict[int, int]          # unit id -> id of the unit carrying it today
     # products confirmed as the same work as an earlier one (counted as that one)
     repeats: frozenset[int] = frozenset()
+    version: int = 0                 # :attr:`Vocabulary.version` of what it was built from
 
     def term_ids(self, vocabulary: str, flag: Optional[str] = None) -> list[int]:
         return [i for i, t in self.terms.items() if t.vocabulary == vocabulary
@@ -146,6 +147,12 @@ class Vocabulary:
         return hashlib.sha256(repr((terms, units)).encode()).hexdigest()
 
     @cached_property
+    def version(self) -> int:
+        """Equal for equal rows: what the figures' cache keys the vocabularies by, and
+        what a kept part checks before adding rows labelled with today's."""
+        return hash((self.terms, self.units))
+
+    @cached_property
     def built(self) -> tuple[dict[int, TermInfo], dict[int, UnitInfo], dict[int, int]]:
         """Each term with its flags, each unit, each unit's carrier of today."""
         successors = {u.id: u.successor_id for u in self.units}
@@ -177,9 +184,10 @@ def load_catalogue(session: Session, vocabulary: Optional[Vocabulary] = None) ->
     counted as repeats; its own dictionaries, built once per state of the vocabulary
     tables (a dashboard after an edit loads the catalogue twice, and building it cost
     more than reading it)."""
-    terms, units, current = (vocabulary or read_vocabulary(session)).built
+    vocabulary = vocabulary or read_vocabulary(session)
+    terms, units, current = vocabulary.built
     return Catalogue(dict(terms), dict(units), dict(current),
-                     near_duplicates.repeated_products(session))
+                     near_duplicates.repeated_products(session), vocabulary.version)
 
 
 def _find(session: Session, code: str, commune: bool) -> Optional[Unit]:

@@ -117,6 +117,13 @@ def _counted(session: Session, scope: Scope, cat: Catalogue, model: Any, day_col
     return _grouped(session, scope, cat, model, day_col, where + [model.id <= upto]), upto
 
 
+def _same_units(version: int, cat: Catalogue,
+                new: list[tuple[Optional[int], int, int, int]]) -> bool:
+    """Whether rows grouped with ``cat`` may be added to figures counted with the
+    vocabularies of ``version``: the same vocabularies, and every commune known."""
+    return cat.version == version and all(u is None or u in cat.units for u, *_ in new)
+
+
 def _month_key(row: CommuneMonthRow) -> tuple:
     """Where a commune-month row sorts: by month, then as :func:`unit_order`."""
     return (row.year, row.month, row.code is None, sort_key(row.label_vi), row.code or "")
@@ -129,6 +136,7 @@ class Airings:
     added to it instead of the whole part being added up again."""
 
     upto: int                                # the newest broadcast id counted
+    version: int                             # the vocabularies' it was labelled with
     cells: Mapping[tuple[Optional[int], int, int], int]
     commune_months: list[CommuneMonthRow]    # in :func:`_month_key` order
     keys: list[tuple]                        # :func:`_month_key` of each of them
@@ -149,16 +157,20 @@ class Airings:
         for (u, y, m), n in cells.items():
             communes[u] = communes.get(u, 0) + n
             months[(y, m)] = months.get((y, m), 0) + n
-        return cls(upto, cells, rows, keys or [], {
+        return cls(upto, cat.version, cells, rows, keys or [], {
             "broadcasts_by_commune": _per_commune(kho, cat, scope, communes),
             "broadcasts_by_month": [MonthRow(y, m, n) for (y, m), n in sorted(months.items())],
             "broadcasts_by_commune_month": rows})
 
     def plus(self, kho: Kho, cat: Catalogue, scope: Scope, upto: int,
-             new: list[tuple[Optional[int], int, int, int]]) -> "Airings":
+             new: list[tuple[Optional[int], int, int, int]]) -> Optional["Airings"]:
         """These figures with the ``new`` airings added ((commune, year, month, count)
         as :func:`airings_since` gives them for ids up to ``upto``); self is left as it
-        was (it is shared)."""
+        was (it is shared). None when ``cat`` is not the vocabularies these figures were
+        labelled and rolled up with (a unit renamed or merged since) or does not know a
+        commune of the new rows (created since): only a full count answers then."""
+        if not _same_units(self.version, cat, new):
+            return None
         if not new:
             return replace(self, upto=upto)
         cells, rows, keys = dict(self.cells), list(self.commune_months), list(self.keys)
@@ -203,18 +215,22 @@ class Downloads:
     :class:`Airings`)."""
 
     upto: int                                # the newest download record id counted
+    version: int                             # the vocabularies' it was labelled with
     communes: Mapping[Optional[int], int]
     figures: dict[str, Any]
 
     @classmethod
     def of(cls, kho: Kho, cat: Catalogue, scope: Scope, upto: int,
            communes: Mapping[Optional[int], int]) -> "Downloads":
-        return cls(upto, communes, {"downloads_by_commune": _per_commune(kho, cat, scope,
+        return cls(upto, cat.version, communes, {"downloads_by_commune": _per_commune(kho, cat, scope,
                                                                    dict(communes))})
 
     def plus(self, kho: Kho, cat: Catalogue, scope: Scope, upto: int,
-             new: list[tuple[Optional[int], int, int, int]]) -> "Downloads":
-        """These figures with the ``new`` downloads added (see :meth:`Airings.plus`)."""
+             new: list[tuple[Optional[int], int, int, int]]) -> Optional["Downloads"]:
+        """These figures with the ``new`` downloads added; None when only a full count
+        answers (see :meth:`Airings.plus`)."""
+        if not _same_units(self.version, cat, new):
+            return None
         if not new:
             return replace(self, upto=upto)
         communes = dict(self.communes)

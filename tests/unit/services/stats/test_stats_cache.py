@@ -232,3 +232,20 @@ def test_writes_that_are_no_catalogue_change_recount_nothing(kho, catalogue, cou
     log_broadcast(kho, staff, catalogue["P4"], date.today() - timedelta(days=1))
     figures(kho, unit=unit)
     assert counted == {"products": 1, "broadcasts": 2, "downloads": 1}
+
+
+def test_a_request_with_an_older_fingerprint_keeps_the_newer_result(kho, catalogue,
+                                                                     monkeypatch):
+    """A slow request that read its fingerprint before an edit stores its result after
+    a quicker one that read it after: the newer result stays for the next request."""
+    from app.services.stats import next_steps
+
+    older = cache.fingerprint(kho)
+    create_product(kho, SYSTEM, {"title": "Sản phẩm mới", "languages": "vie"})
+    newer = cache.fingerprint(kho)
+    walks = []
+    real = next_steps._product_lists
+    monkeypatch.setattr(next_steps, "_product_lists", lambda *a: walks.append(1) or real(*a))
+    for marks in (newer, older, newer):
+        request_next_steps(kho, OFFICE, plan_progress.Scope(), marks=marks)
+    assert len(walks) == 2
