@@ -8,3 +8,4 @@ from tests.unit.services.stats.test_stats import *  # noqa: F401,F403
 from tests.unit.services.stats.test_stats_cache import *  # noqa: F401,F403,E402
 from tests.unit.services.stats.test_people_part import *  # noqa: F401,F403,E402
 from tests.unit.services.stats.test_usage_growth import *  # noqa: F401,F403,E402
+from tests.unit.services.stats.test_catalogue_rows import *  # noqa: F401,F403,E402

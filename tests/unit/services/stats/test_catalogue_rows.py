@@ -43,3 +43,25 @@ def test_each_computation_gets_its_own_dictionaries(kho):
         one.units.clear()
         other = load_catalogue(s)
     assert other.current[a] == a and a in other.units
+
+
+def test_the_vocabulary_is_read_again_only_when_its_rows_changed(kho):
+    """Every request reads the terms and units to know whether they changed (through
+    the driver, cheaply); the typed rows and what is derived from them are reused
+    until a row differs, and a term's flag changed beside the application shows."""
+    from app.services.stats.scope import read_vocabulary
+
+    with kho.transaction() as s:
+        first, again = read_vocabulary(s), read_vocabulary(s)
+    assert again is first
+    with kho.engine.begin() as c:
+        c.execute(text("UPDATE terms SET digital_platform = NOT digital_platform "
+                       "WHERE vocabulary = 'channel' AND id = (SELECT min(id) FROM terms "
+                       "WHERE vocabulary = 'channel')"))
+    with kho.transaction() as s:
+        changed = read_vocabulary(s)
+    assert changed is not first and changed.version != first.version
+    flipped = [(t.code, t.digital_platform) for t in changed.terms if t.vocabulary == "channel"]
+    before = [(t.code, t.digital_platform) for t in first.terms if t.vocabulary == "channel"]
+    assert flipped[0][1] is (not before[0][1]) and flipped[1:] == before[1:]
+    assert all(isinstance(u.valid_from, (date, type(None))) for u in changed.units)
