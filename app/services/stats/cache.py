@@ -111,9 +111,9 @@ class Marks:
 
 
 def fingerprint(kho: Kho) -> Marks:
-    """What the figures depend on: one statement of index lookups and the two small
-    vocabulary tables (read once, and handed to the fold's first look), then the fold
-    (a few milliseconds when nothing is marked)."""
+    """What the figures depend on: one statement of index lookups (with the fold's
+    first look: whether anything is marked) and the two small vocabulary tables, then
+    the fold (nothing more when nothing is marked)."""
     def one(stmt):
         return stmt.scalar_subquery()
     with kho.transaction() as session:
@@ -125,9 +125,10 @@ def fingerprint(kho: Kho) -> Marks:
             one(select(StatsUsageEdit.count).where(StatsUsageEdit.kind == USAGE_BROADCASTS)),
             one(select(StatsUsageEdit.count).where(StatsUsageEdit.kind == USAGE_DOWNLOADS)),
             one(select(func.max(StatsPeopleChange.id))),
+            *summary.FIRST_LOOK,
         )).one()
     generation = summary.fold(kho, budget=summary.REQUEST_BUDGET, start_over=False,
-                              vocabulary=vocabulary)
+                              vocabulary=vocabulary, looked=tuple(row[6:9]))
     if generation is None:       # still folding (a bulk import): nothing is reused
         generation = object()
     return Marks(products=(generation,), broadcasts=(row[0], row[2], row[3]),

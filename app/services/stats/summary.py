@@ -57,6 +57,12 @@ REQUEST_LOCK_WAIT = "2s"    # longest a request waits for another fold (PostgreS
 REBUILD_SHARE = 0.1     # marked share of the catalogue from which a fold counts everything
                         # over in SQL instead (see _worth_a_rebuild)
 CELLS = StatsCell.__table__
+# the first look of a fold, as scalar subqueries a caller can add to a statement of its
+# own: the cells' generation and the catalogue digest they were counted with, and the
+# id of any product marked since (None: nothing to fold)
+FIRST_LOOK = (select(StatsState.generation).where(StatsState.id == 1).scalar_subquery(),
+              select(StatsState.catalogue).where(StatsState.id == 1).scalar_subquery(),
+              select(StatsDirty.id).limit(1).scalar_subquery())
 YEAR_CELLS = StatsYearCell.__table__
 
 
@@ -84,7 +90,8 @@ def _territories(session: Session, digest: Optional[str] = None
 
 
 def fold(kho: Kho, *, budget: Optional[int] = None, start_over: bool = True,
-         vocabulary: Optional[Vocabulary] = None) -> Optional[int]:
+         vocabulary: Optional[Vocabulary] = None,
+         looked: Optional[tuple[int, str, Optional[int]]] = None) -> Optional[int]:
     """Fold the marked products into the cells, at most ``budget`` of them (None: all);
     the generation the cells are at once no mark is left (it grows with each fold that
     changed something, so it can key a cache of other scopes' counts), or None when
@@ -100,22 +107,26 @@ def fold(kho: Kho, *, budget: Optional[int] = None, start_over: bool = True,
     the lock for the whole count, about 5 s at 100,000 products; a request's fold gives
     up waiting for it on PostgreSQL after :data:`REQUEST_LOCK_WAIT` and reports None).
     ``vocabulary``: the terms and units the caller read a moment ago, for the first
-    look (whether anything is marked); the fold itself reads them again under the lock."""
-    with kho.transaction() as session:
-        state = session.get(StatsState, 1)
-        digest = (vocabulary or read_vocabulary(session)).digest
-        if state.catalogue == digest and \
-                session.scalar(select(StatsDirty.id).limit(1)) is None:
-            return state.generation
-        if state.catalogue != digest and not start_over:
-            return None
+    look (whether anything is marked); the fold itself reads them again under the lock.
+    ``looked``: that first look already taken by the caller with ``vocabulary`` (the
+    state's generation and catalogue digest and any mark's id, see
+    :data:`FIRST_LOOK`), so that a request with nothing to fold opens no transaction
+    of its own."""
+    if looked is None or vocabulary is None:
+        with kho.transaction() as session:
+            vocabulary = vocabulary or read_vocabulary(session)
+            looked = session.execute(select(*FIRST_LOOK)).one()
+    generation, catalogue, marked = looked
+    if catalogue == vocabulary.digest and marked is None:
+        return generation
+    if catalogue != vocabulary.digest and not start_over:
+        return None
     folded = 0
     while True:
         with kho.transaction() as session:
             if not _locked(session, waits=start_over):
                 return None
-            state = session.get(StatsState, 1)
-            session.refresh(state)
+            state = session.get(StatsState, 1)     # a fresh session: read after the lock
             locked = read_vocabulary(session)
             digest = locked.digest
             if state.catalogue != digest and not start_over:
