@@ -26,8 +26,9 @@ from app.services.stats.figures import PLAN_FIRST_YEAR, TARGET_YEAR, GroupRow, S
 from app.services.stats.scope import (NOT_SET, PC, PT, P, Catalogue, created_year,
                                       for_counting, labels, load_catalogue, product_filters,
                                       ready_original, rolled, unit_label, unit_order)
-from app.services.stats.usage import Airings, Downloads, airings_since, count_airings, \
-    count_downloads, downloads_since
+from app.services.stats.usage import airings_since, count_airings, count_downloads, \
+    downloads_since
+from app.services.stats.use_figures import Airings, Downloads
 from app.services.common.clock import local_today
 from archive.harvests import Publication
 from archive.models import File

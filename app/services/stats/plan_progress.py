@@ -216,8 +216,9 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any],
     downloads are each reused while what they count is unchanged
     (:mod:`app.services.stats.cache`): new downloads or airings are added to the kept
     downloads or broadcasts (the rows since read by id), an edited product recounts
-    only the products (added up from the summary cells where they answer the scope). ``marks``: the fingerprint the caller already read for this
-    request (a page showing other figures too reads it once); read here otherwise."""
+    only the products (added up from the summary cells where they answer the scope).
+    ``marks``: the fingerprint the caller already read for this request (a page showing
+    other figures too reads it once); read here otherwise."""
     actor.require("stats.view")
     unknown = sorted(set(params) - set(PARAMS))
     if unknown:
