@@ -125,7 +125,7 @@ def fingerprint(kho: Kho) -> Marks:
             one(select(StatsUsageEdit.count).where(StatsUsageEdit.kind == USAGE_BROADCASTS)),
             one(select(StatsUsageEdit.count).where(StatsUsageEdit.kind == USAGE_DOWNLOADS)),
             one(select(func.max(StatsPeopleChange.id))),
-            *summary.FIRST_LOOK,
+            *summary.first_look(),
         )).one()
     generation = summary.fold(kho, budget=summary.REQUEST_BUDGET, start_over=False,
                               vocabulary=vocabulary, looked=tuple(row[6:9]))

@@ -57,13 +57,16 @@ REQUEST_LOCK_WAIT = "2s"    # longest a request waits for another fold (PostgreS
 REBUILD_SHARE = 0.1     # marked share of the catalogue from which a fold counts everything
                         # over in SQL instead (see _worth_a_rebuild)
 CELLS = StatsCell.__table__
-# the first look of a fold, as scalar subqueries a caller can add to a statement of its
-# own: the cells' generation and the catalogue digest they were counted with, and the
-# id of any product marked since (None: nothing to fold)
-FIRST_LOOK = (select(StatsState.generation).where(StatsState.id == 1).scalar_subquery(),
-              select(StatsState.catalogue).where(StatsState.id == 1).scalar_subquery(),
-              select(StatsDirty.id).limit(1).scalar_subquery())
 YEAR_CELLS = StatsYearCell.__table__
+
+
+def first_look() -> tuple:
+    """A fold's first look, as scalar subqueries a caller can add to a statement of its
+    own: the cells' generation, the catalogue digest they were counted with, and the id
+    of any product marked since (None: nothing to fold)."""
+    return (select(StatsState.generation).where(StatsState.id == 1).scalar_subquery(),
+            select(StatsState.catalogue).where(StatsState.id == 1).scalar_subquery(),
+            select(StatsDirty.id).limit(1).scalar_subquery())
 
 
 def catalogue_digest(session: Session) -> str:
@@ -110,12 +113,12 @@ def fold(kho: Kho, *, budget: Optional[int] = None, start_over: bool = True,
     look (whether anything is marked); the fold itself reads them again under the lock.
     ``looked``: that first look already taken by the caller with ``vocabulary`` (the
     state's generation and catalogue digest and any mark's id, see
-    :data:`FIRST_LOOK`), so that a request with nothing to fold opens no transaction
+    :func:`first_look`), so that a request with nothing to fold opens no transaction
     of its own."""
     if looked is None or vocabulary is None:
         with kho.transaction() as session:
             vocabulary = vocabulary or read_vocabulary(session)
-            looked = session.execute(select(*FIRST_LOOK)).one()
+            looked = session.execute(select(*first_look())).one()
     generation, catalogue, marked = looked
     if catalogue == vocabulary.digest and marked is None:
         return generation
