@@ -175,3 +175,35 @@ def test_a_commune_renamed_between_the_fingerprint_and_the_growth_counts_afresh(
     afresh = counted_afresh(kho, {})
     assert {n: getattr(got, n) for n in airings} == {n: afresh[n] for n in airings}
     assert counted["broadcasts"] == 2                   # counted afresh, not grown
+
+
+def test_a_count_holds_exactly_the_airings_up_to_the_newest_id_it_kept(kho, catalogue):
+    """A full count keeps the newest broadcast id it counted, read in the statement that
+    reads the cells (on PostgreSQL each statement has its own snapshot): while another
+    thread logs airings, every count holds exactly the airings with ids up to it, so
+    the rows added to it later are never ones it counted already."""
+    import threading
+
+    from sqlalchemy import func
+
+    from app.services.stats import breakdowns
+
+    stop = threading.Event()
+
+    def write() -> None:
+        rng = random.Random(7)
+        while not stop.is_set():
+            log_airings(kho, catalogue, rng, 1)
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        counts = [breakdowns.broadcasts_part(kho, plan_progress.Scope()) for _ in range(30)]
+    finally:
+        stop.set()
+        writer.join()
+    assert len({c.upto for c in counts}) > 1            # the writer wrote meanwhile
+    with kho.transaction() as s:
+        for c in counts:
+            assert sum(c.cells.values()) == s.scalar(
+                select(func.count()).select_from(Broadcast)
+                .where(Broadcast.in_force(), Broadcast.id <= c.upto))
