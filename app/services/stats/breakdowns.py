@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, extract
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
-from app.services.stats import summary
+from app.services.stats import cell_sums, summary
 from app.services.stats.figures import PLAN_FIRST_YEAR, TARGET_YEAR, GroupRow, Scope, \
     Tally, YearRow
 from app.services.stats.scope import (NOT_SET, PC, PT, P, Catalogue, created_year,
@@ -181,18 +181,18 @@ def products_part(kho: Kho, scope: Scope, *, recount: bool = False,
     vocabulary, the workers fold them) — or always with ``recount`` (the reference the
     cells are checked against). ``current``: the caller folded a moment ago and found
     the cells current (a request's fingerprint), so no second look is taken."""
-    cells = not recount and summary.answers(scope) and (current or summary.fold(
+    cells = not recount and cell_sums.answers(scope) and (current or summary.fold(
         kho, budget=summary.REQUEST_BUDGET, start_over=False) is not None)
     with kho.transaction() as session:
         cat = load_catalogue(for_counting(session))
-        rows = summary.product_rows(session, scope, cat) if cells \
+        rows = cell_sums.product_rows(session, scope, cat) if cells \
             else product_rows(kho, session, scope, cat)
         return assemble(rows, cat, local_today(kho.settings))
 
 
 def broadcasts_part(kho: Kho, scope: Scope, *, recount: bool = False) -> Airings:
     """Broadcasts per commune, per month, per commune and month for ``scope``
-    (``.figures``), kept so that later airings can be added (:func:`more_broadcasts`)."""
+    (``.figures``), kept so that later airings can be added (:func:`more_use`)."""
     with kho.transaction() as session:
         return count_airings(kho, session, scope, load_catalogue(for_counting(session)),
                              recount)
@@ -206,29 +206,21 @@ def downloads_part(kho: Kho, scope: Scope, *, recount: bool = False) -> Download
                                recount)
 
 
-def more_broadcasts(kho: Kho, scope: Scope, counted: Airings,
-                    upto: int) -> Optional[Airings]:
-    """``counted`` with the broadcasts of ids after its own newest up to ``upto``
-    added: what a broadcast log costs the figures instead of adding them all up again;
-    None when only a full count answers (:meth:`Airings.plus`)."""
+def more_use(kho: Kho, scope: Scope, counted: Any, upto: int, since: Any) -> Optional[Any]:
+    """``counted`` (an :class:`Airings` or :class:`Downloads` of ``scope``) with the rows
+    of ids after its own newest up to ``upto`` added, read by ``since``
+    (:func:`airings_since` or :func:`downloads_since`): what a broadcast log or a
+    download costs the figures instead of adding them all up again; None when only a
+    full count answers (:meth:`Airings.plus`)."""
     if upto <= counted.upto:        # counted after the mark was read: nothing to add
         return counted
     with kho.transaction() as session:
         cat = load_catalogue(session)
         return counted.plus(kho, cat, scope, upto,
-                            airings_since(session, scope, cat, counted.upto, upto))
+                            since(session, scope, cat, counted.upto, upto))
 
 
-def more_downloads(kho: Kho, scope: Scope, counted: Downloads,
-                   upto: int) -> Optional[Downloads]:
-    """``counted`` with the downloads of ids after its own newest up to ``upto`` added
-    (see :func:`more_broadcasts`)."""
-    if upto <= counted.upto:
-        return counted
-    with kho.transaction() as session:
-        cat = load_catalogue(session)
-        return counted.plus(kho, cat, scope, upto,
-                            downloads_since(session, scope, cat, counted.upto, upto))
+ROWS_SINCE = {"broadcasts": airings_since, "downloads": downloads_since}   # for more_use
 
 
 def aggregate(kho: Kho, scope: Scope, *, recount: bool = False) -> dict[str, Any]:

@@ -6,7 +6,7 @@
 - today's communes with no broadcast logged this year (Vietnam's calendar year).
 
 Each list is the newest ``limit`` rows plus the exact total, within the dashboard's
-scope. Where the summary rows answer the scope (:func:`app.services.stats.summary.answers`)
+scope. Where the summary rows answer the scope (:func:`app.services.stats.cell_sums.answers`)
 the totals are sums of their cells and each list a walk of ``stats_facts``' index of
 that list, newest first — no request counts the catalogue (issue 27); other scopes
 (a unit or commune filter, a period cut inside a month) are counted from the products.
@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app.bootstrap import Kho
-from app.services.stats import cache, summary
+from app.services.stats import cache, cell_sums, summary
 from app.services.stats.months import whole_months
 from app.services.access.actors import Actor
 from app.services.stats.figures import CountRow, Scope
@@ -274,13 +274,13 @@ def _product_lists(kho: Kho, actor: Actor, scope: Scope, limit: int, recount: bo
     # the summary rows, where they answer the scope and are current (see
     # app.services.stats.breakdowns.products_part): sums of cells and index walks
     # instead of a count of every product in scope
-    summarised = not recount and summary.answers(scope) and (current or summary.fold(
+    summarised = not recount and cell_sums.answers(scope) and (current or summary.fold(
         kho, budget=summary.REQUEST_BUDGET, start_over=False) is not None)
     with kho.transaction() as session:
         cat = load_catalogue(for_counting(session))
         where = product_filters(kho, scope, cat)
         viewer = viewer_for(session, actor, today)
-        per_unit, unclassified = summary.todo_counts(session, scope, cat) if summarised \
+        per_unit, unclassified = cell_sums.todo_counts(session, scope, cat) if summarised \
             else (None, None)
         nd_total, nd_items, nd_units = _not_digitised(session, cat, scope, where, viewer,
                                                       limit, per_unit)

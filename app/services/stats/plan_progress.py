@@ -232,12 +232,12 @@ def request_stats(kho: Kho, actor: Actor, params: Mapping[str, Any],
     counted.update(cache.cached(kho, ("products", scope), marks.of("products", scope),
                                 lambda: breakdowns.products_part(kho, scope, current=current)))
     for part in ("broadcasts", "downloads"):
-        compute, more = (getattr(breakdowns, f"{part}_part"),
-                         getattr(breakdowns, f"more_{part}"))
+        compute = getattr(breakdowns, f"{part}_part")
 
-        def grow(old: tuple, counted_then: Any, part=part, more=more) -> Any:
+        def grow(old: tuple, counted_then: Any, part=part) -> Any:
             newest = marks.grew(part, scope, old)      # only rows added since?
-            return None if newest is None else more(kho, scope, counted_then, newest)
+            return None if newest is None else breakdowns.more_use(
+                kho, scope, counted_then, newest, breakdowns.ROWS_SINCE[part])
         counted.update(cache.cached(kho, (part, scope), marks.of(part, scope),
                                     lambda compute=compute: compute(kho, scope),
                                     grow).figures)

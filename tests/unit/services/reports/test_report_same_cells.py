@@ -39,12 +39,12 @@ def _write(kho, catalogue, out: Path):
 def test_figures_from_the_summary_cells_write_the_same_workbook_as_a_recount(
         kho, catalogue, tmp_path, monkeypatch):
     from app.services.reports import yearly
-    from app.services.stats import breakdowns, plan_progress, summary
+    from app.services.stats import breakdowns, cell_sums, plan_progress, summary
 
     summary.fold(kho)
     used = []
-    cells_rows = summary.product_rows
-    monkeypatch.setattr(summary, "product_rows",
+    cells_rows = cell_sums.product_rows
+    monkeypatch.setattr(cell_sums, "product_rows",
                         lambda *a, **k: used.append(1) or cells_rows(*a, **k))
     from_cells = _write(kho, catalogue, tmp_path / "cells.xlsx")
     assert used, "the year of the whole catalogue is answered from the summary cells"

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.services.common.row_lock import lock_row
 from app.services.access.actors import Actor
-from app.services.stats import breakdowns, summary
+from app.services.stats import breakdowns, cell_sums, summary
 from app.services.stats.figures import Scope
 from app.services.stats.next_steps import next_steps
 from archive.harvests import Publication
@@ -187,7 +187,7 @@ def _assert_year_cells_sum_the_months(kho) -> None:
 def _assert_cells_equal_recount(kho) -> None:
     _assert_year_cells_sum_the_months(kho)
     for scope in SCOPES + _parts(kho):
-        assert summary.answers(scope)
+        assert cell_sums.answers(scope)
         for part in (breakdowns.products_part, breakdowns.broadcasts_part,
                      breakdowns.downloads_part):
             assert part(kho, scope) == part(kho, scope, recount=True), (part, scope)
